@@ -192,7 +192,7 @@ class Gpu(_Model):
 
 class Machine(_Model):
     vcpus: int = Field(ge=1, le=192, description="Virtual CPUs per node (at least).")
-    memory_gib: int = Field(ge=1, le=4096, description="Memory per node in GiB (at least).")
+    memory_gib: int = Field(alias="memoryGiB", ge=1, le=4096, description="Memory per node in GiB (at least).")
     gpu: Gpu | None = Field(None, description="Accelerators per node.")
 
     @model_validator(mode="after")
@@ -227,7 +227,7 @@ class Autoscaling(_Model):
 
 
 class Disk(_Model):
-    size_gib: int = Field(100, ge=20, le=65536, description="Boot disk size per node in GiB.")
+    size_gib: int = Field(100, alias="sizeGiB", ge=20, le=65536, description="Boot disk size per node in GiB.")
     type: Literal["standard", "balanced", "ssd"] = Field("balanced", description="Disk class.")
 
 

@@ -1,0 +1,77 @@
+"""The one Pulumi program. ``stacks/__main__.py`` (plain ``pulumi up``), the Automation API inline
+program (the CLI's engine path) and the offline renderer (the SDK's mock monitor) all run this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from kubefleet.providers.base import BuildContext, InstanceChoice, InstanceResolver
+from kubefleet.spec import ClusterSpec, NodePool
+
+if TYPE_CHECKING:
+    from kubefleet.catalog import Catalog
+
+
+def should_protect(spec: ClusterSpec) -> bool:
+    """Production clusters are created with Pulumi's ``protect`` so a stray destroy cannot delete them."""
+    return spec.metadata.env == "prod"
+
+
+def instance_resolver(spec: ClusterSpec, provider: str, catalog: Catalog | None = None) -> InstanceResolver:
+    """Shape matching for one provider and region (cached per pool)."""
+    from kubefleet.catalog import load_catalog
+    from kubefleet.matching import choice_for
+
+    cat = catalog if catalog is not None else load_catalog()
+    region = spec.region_for(provider)
+    cache: dict[str, InstanceChoice] = {}
+
+    def resolve(pool: NodePool) -> InstanceChoice:
+        if pool.name not in cache:
+            cache[pool.name] = choice_for(cat, provider, region, pool)
+        return cache[pool.name]
+
+    return resolve
+
+
+def build_context(
+    spec: ClusterSpec, provider: str, resolver: InstanceResolver | None = None, catalog: Catalog | None = None
+) -> BuildContext:
+    from kubefleet.naming import ownership_labels
+
+    return BuildContext(
+        spec=spec,
+        provider=provider,
+        region=spec.region_for(provider),
+        resolve_instance=resolver or instance_resolver(spec, provider, catalog),
+        labels=ownership_labels(spec),
+        protect=should_protect(spec),
+    )
+
+
+def cluster_program(spec: ClusterSpec, provider: str, ctx: BuildContext | None = None) -> None:
+    """Declare the cluster for ``provider`` and export its outputs (kubeconfig as a secret)."""
+    import pulumi
+
+    from kubefleet.providers import get_adapter
+
+    adapter = get_adapter(provider)
+    context = ctx or build_context(spec, provider)
+    out = adapter.build(spec, context)
+    pulumi.export("clusterName", out.name)
+    pulumi.export("provider", provider)
+    pulumi.export("region", context.region)
+    pulumi.export("kubernetesVersion", out.version)
+    pulumi.export("endpoint", out.endpoint)
+    pulumi.export("kubeconfig", pulumi.Output.secret(out.kubeconfig))
+
+
+def inline_program(spec: ClusterSpec, provider: str) -> Callable[[], None]:
+    """The Automation API inline program for one cluster on one provider."""
+
+    def run() -> None:
+        cluster_program(spec, provider)
+
+    return run

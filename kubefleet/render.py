@@ -1,0 +1,254 @@
+"""Offline render: run the real Pulumi program under the Pulumi SDK's own mock monitor.
+
+The program declares resources with the real SDK classes (so a wrong argument fails here, not at apply
+time); a recording monitor (a subclass of the SDK's ``MockMonitor``) captures each registration with
+its type, name, parent, inputs, secrets and options. The result, a :class:`ResourceGraph`, feeds cost,
+policies, plan and diff. No credentials, no Pulumi CLI, no network.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+from kubefleet.errors import RenderError
+from kubefleet.providers.base import BuildContext, InstanceChoice, InstanceResolver, ParityNote
+from kubefleet.spec import ClusterSpec
+
+if TYPE_CHECKING:
+    from kubefleet.catalog import Catalog
+
+SECRET: Final = "[secret]"
+PROJECT: Final = "kubefleet"
+
+STACK_TYPE: Final = "pulumi:pulumi:Stack"
+
+_LOCK = threading.Lock()  # the Pulumi runtime keeps global settings: one render at a time per process
+
+
+@dataclass(frozen=True)
+class RenderedResource:
+    """One resource the program declares."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None  # parent URN (None for children of the stack)
+    inputs: Mapping[str, Any]  # secrets replaced by SECRET
+    custom: bool
+    protect: bool
+    secret_paths: tuple[str, ...] = ()
+
+    @property
+    def parent_name(self) -> str | None:
+        return self.parent.rsplit("::", 1)[-1] if self.parent else None
+
+    def get(self, path: str, default: Any = None) -> Any:
+        """Input at a dotted path (``nodeConfig.machineType``; list items by index: ``a.0.b``)."""
+        node: Any = self.inputs
+        for part in path.split("."):
+            if isinstance(node, Mapping) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                return default
+        return node
+
+
+@dataclass
+class ResourceGraph:
+    """Everything one cluster would create on one provider."""
+
+    cluster: str
+    provider: str
+    region: str
+    resources: list[RenderedResource]
+    outputs: dict[str, Any]
+    parity: list[ParityNote]
+    instances: dict[str, InstanceChoice]  # node pool name -> chosen instance
+    spec: ClusterSpec = field(repr=False, compare=False)
+
+    def __iter__(self) -> Iterator[RenderedResource]:
+        return iter(self.resources)
+
+    def of_type(self, *types: str) -> list[RenderedResource]:
+        return [r for r in self.resources if r.type in types]
+
+    def one(self, type_: str) -> RenderedResource:
+        found = self.of_type(type_)
+        if len(found) != 1:
+            raise KeyError(f"expected one {type_}, found {len(found)}")
+        return found[0]
+
+    def custom(self) -> list[RenderedResource]:
+        return [r for r in self.resources if r.custom]
+
+    def as_json(self) -> dict[str, Any]:
+        """The stable ``plan --output json`` contract."""
+        return {
+            "cluster": self.cluster,
+            "provider": self.provider,
+            "region": self.region,
+            "resources": [
+                {"type": r.type, "name": r.name, "parent": r.parent_name, "inputs": r.inputs}
+                for r in self.resources
+            ],
+            "instances": {
+                pool: {"type": c.name, "reason": c.reason, **({"note": c.note} if c.note else {})}
+                for pool, c in self.instances.items()
+            },
+            "parity": [n.as_dict() for n in self.parity],
+        }
+
+
+_PENDING = threading.local()
+
+
+def _urn_type(urn: str) -> str:
+    """The resource type named by a URN (``urn:pulumi:stack::project::a$b::name`` -> ``b``)."""
+    parts = urn.split("::")
+    return parts[2].split("$")[-1] if len(parts) >= 4 else ""
+
+
+def _unwrap_secrets(value: Any, path: str, found: list[str]) -> Any:
+    """Replace wrapped secrets with SECRET, recording where they were."""
+    from pulumi.runtime import rpc
+
+    if rpc.is_rpc_secret(value):
+        found.append(path or "(value)")
+        return SECRET
+    if isinstance(value, Mapping):
+        return {k: _unwrap_secrets(v, f"{path}.{k}" if path else str(k), found) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unwrap_secrets(v, f"{path}.{i}" if path else str(i), found) for i, v in enumerate(value)]
+    if type(value).__name__ in ("StringAsset", "FileAsset", "RemoteAsset"):
+        return {"asset": type(value).__name__}
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # protobuf carries every number as a double
+    return value
+
+
+def _plain_outputs(value: Any) -> Any:
+    from pulumi.runtime import rpc
+
+    if rpc.is_rpc_secret(value):
+        return _plain_outputs(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, Mapping):
+        return {k: _plain_outputs(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_outputs(v) for v in value]
+    return value
+
+
+def _make_mocks_and_monitor(adapter: Any) -> tuple[Any, Any, list[RenderedResource]]:
+    """The SDK's Mocks + MockMonitor, subclassed to record registrations. Built lazily (pulumi import)."""
+    from pulumi.runtime import mocks, rpc
+
+    recorded: list[RenderedResource] = []
+
+    class RecordingMocks(mocks.Mocks):
+        def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+            inputs = _plain_outputs(dict(args.inputs))
+            state = dict(inputs)
+            state.update(adapter.mock_outputs(args.typ, args.name, inputs))
+            for key in getattr(_PENDING, "secret_outputs", ()):
+                if key in state:
+                    state[key] = rpc.wrap_rpc_secret(state[key])
+            return f"{args.name}-id", state
+
+        def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+            result = adapter.mock_call(args.token, _plain_outputs(dict(args.args)))
+            if result is None:
+                raise RenderError(
+                    f"offline render: {type(adapter).__name__} has no offline answer for data source {args.token}"
+                )
+            return result, None
+
+    class RecordingMonitor(mocks.MockMonitor):
+        def RegisterResource(self, request: Any) -> Any:
+            if request.type != "pulumi:pulumi:Stack":
+                from pulumi.runtime.sync_await import _ensure_event_loop
+
+                _ensure_event_loop()
+                raw = rpc.deserialize_properties(request.object)
+                secrets: list[str] = []
+                inputs = _unwrap_secrets(raw, "", secrets)
+                urn = self.make_urn(request.parent, request.type, request.name)
+                recorded.append(
+                    RenderedResource(
+                        urn=urn,
+                        type=request.type,
+                        name=request.name,
+                        parent=request.parent if _urn_type(request.parent) not in ("", STACK_TYPE) else None,
+                        inputs=inputs,
+                        custom=bool(request.custom),
+                        protect=bool(request.protect),
+                        secret_paths=tuple(secrets),
+                    )
+                )
+            # The engine, not the SDK, applies additionalSecretOutputs; do it here so values a real
+            # provider marks secret (tokens, kubeconfigs) stay secret in the offline render too.
+            _PENDING.secret_outputs = tuple(request.additionalSecretOutputs)
+            try:
+                return super().RegisterResource(request)
+            finally:
+                _PENDING.secret_outputs = ()
+
+    the_mocks = RecordingMocks()
+    return the_mocks, RecordingMonitor(the_mocks), recorded
+
+
+def render(
+    spec: ClusterSpec,
+    provider: str,
+    *,
+    catalog: Catalog | None = None,
+    resolver: InstanceResolver | None = None,
+) -> ResourceGraph:
+    """Run the program for ``spec`` on ``provider`` under the mock monitor and return what it declares."""
+    import pulumi
+    from pulumi.runtime import mocks, settings
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    from kubefleet.program import build_context, cluster_program
+    from kubefleet.providers import get_adapter
+
+    adapter = get_adapter(provider)
+    ctx: BuildContext = build_context(spec, provider, resolver=resolver, catalog=catalog)
+    with _LOCK:
+        the_mocks, monitor, recorded = _make_mocks_and_monitor(adapter)
+        settings.ROOT.set(None)
+        mocks.set_mocks(the_mocks, project=PROJECT, stack=f"{spec.name}-{provider}", preview=False, monitor=monitor)
+        settings.SETTINGS.rpc_manager.clear()
+        settings.SETTINGS.outputs.clear()
+        outputs: dict[str, Any] = {}
+        try:
+            _sync_await(run_pulumi_func(lambda: cluster_program(spec, provider, ctx)))
+            stack = settings.get_root_resource()
+            exported = getattr(stack, "outputs", {}) if stack is not None else {}
+            for key, value in dict(exported).items():
+                out = pulumi.Output.from_input(value)
+                is_secret = _sync_await(out.is_secret())
+                outputs[key] = SECRET if is_secret else _sync_await(out.future())
+        except RenderError:
+            raise
+        except Exception as err:  # the SDK raises plain exceptions for bad arguments; make them ours
+            raise RenderError(
+                f"rendering {spec.name!r} for {provider} failed: {type(err).__name__}: {err}",
+                hint="this is a kubefleet bug if the spec validated; please report it with the spec",
+            ) from err
+    instances = {pool.name: ctx.instance(pool) for pool in spec.spec.node_pools}
+    return ResourceGraph(
+        cluster=spec.name,
+        provider=provider,
+        region=ctx.region,
+        resources=recorded,
+        outputs=outputs,
+        parity=adapter.parity(spec),
+        instances=instances,
+        spec=spec,
+    )

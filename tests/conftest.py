@@ -1,0 +1,129 @@
+"""Shared fixtures: golden files with an update switch, example specs, a deterministic resolver."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kubefleet.loader import LoadedSpec, load_file, load_text
+from kubefleet.providers.base import InstanceChoice
+from kubefleet.spec import ClusterSpec, NodePool
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens", action="store_true", default=False,
+        help="rewrite golden files with the current output instead of comparing",
+    )
+
+
+class Golden:
+    """Compare text with tests/golden/<name>; with --update-goldens, rewrite it."""
+
+    def __init__(self, update: bool) -> None:
+        self.update = update
+
+    def check(self, name: str, actual: str) -> None:
+        path = GOLDEN / name
+        if self.update or not path.exists() and os.environ.get("KUBEFLEET_NEW_GOLDENS") == "1":
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(actual)
+            return
+        if not path.exists():
+            pytest.fail(f"golden file {path.relative_to(ROOT)} is missing; run pytest --update-goldens")
+        expected = path.read_text()
+        if expected != actual:
+            diff = "".join(difflib.unified_diff(
+                expected.splitlines(keepends=True), actual.splitlines(keepends=True),
+                fromfile=f"golden/{name}", tofile="actual", n=2,
+            ))
+            pytest.fail(f"output differs from golden/{name} (pytest --update-goldens to accept):\n{diff[:6000]}")
+
+    def check_json(self, name: str, data: Any) -> None:
+        self.check(name, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Golden:
+    return Golden(bool(request.config.getoption("--update-goldens")))
+
+
+def example_files() -> list[Path]:
+    return sorted(EXAMPLES.glob("*.yaml"))
+
+
+def example_specs() -> list[LoadedSpec]:
+    out: list[LoadedSpec] = []
+    for f in example_files():
+        out.extend(load_file(f))
+    return out
+
+
+@pytest.fixture
+def load_spec() -> Callable[[str], ClusterSpec]:
+    def load(text: str) -> ClusterSpec:
+        return load_text(text, "test.yaml")[0].spec
+    return load
+
+
+MINIMAL = """\
+apiVersion: kubefleet.dev/v1alpha1
+kind: Cluster
+metadata:
+  name: mini
+  labels: {team: t, owner: o, cost-center: cc-1, env: dev}
+spec:
+  kubernetes: {version: "1.33"}
+  region: us-east
+  nodePools:
+    - name: general
+      machine: {vcpus: 4, memoryGiB: 16}
+      count: 3
+"""
+
+
+@pytest.fixture
+def minimal_text() -> str:
+    return MINIMAL
+
+
+def shape_resolver(provider: str) -> Callable[[NodePool], InstanceChoice]:
+    """A deterministic stand-in for shape matching, for adapter unit tests that must not depend on
+    the price catalog. Product code always uses kubefleet.matching."""
+    def resolve(pool: NodePool) -> InstanceChoice:
+        m = pool.machine
+        pinned = pool.pinned(provider)
+        gpu = m.gpu
+        names = {
+            "gke": f"n2-standard-{m.vcpus}",
+            "eks": f"m7i.{m.vcpus // 4 or 1}xlarge" if m.vcpus >= 4 else "m7i.large",
+            "aks": f"Standard_D{m.vcpus}s_v5",
+            "kubeadm": f"vsphere-{m.vcpus}vcpu-{m.memory_gib}gib",
+        }
+        return InstanceChoice(
+            name=pinned or names[provider], reason="test resolver", vcpus=m.vcpus, memory_gib=m.memory_gib,
+            gpu_kind=gpu.kind if gpu else None, gpu_count=gpu.count if gpu else 0,
+            accelerator="nvidia-tesla-t4" if provider == "gke" and gpu and gpu.kind == "nvidia-t4" else None,
+        )
+    return resolve
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test gets its own kubefleet home and no Pulumi backend from the developer's environment."""
+    home = tmp_path_factory.mktemp("kfhome")
+    monkeypatch.setenv("KUBEFLEET_HOME", str(home))
+    monkeypatch.delenv("PULUMI_BACKEND_URL", raising=False)
+    monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    yield
