@@ -1,0 +1,224 @@
+"""The shipped catalog: every figure sourced, Decimal money, region coverage, cited facts, bad data."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from kubefleet.catalog import Catalog, NotPublished, Price, load_catalog
+from kubefleet.catalog.loader import OTHER_FILES, PROVIDER_FILES
+from kubefleet.errors import CatalogError
+from kubefleet.regions import REGIONS
+
+READ = date(2026, 11, 27)
+DATA = Path(str(resources.files("kubefleet.catalog") / "data"))
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+def _walk(node: Any, path: str = "") -> list[tuple[str, Any]]:
+    out = [(path, node)]
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += _walk(v, f"{path}.{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += _walk(v, f"{path}[{i}]")
+    return out
+
+
+@pytest.mark.parametrize("name", PROVIDER_FILES + OTHER_FILES)
+def test_no_float_in_data_files(name: str) -> None:
+    data = YAML(typ="safe").load((DATA / name).read_text())
+    floats = [p for p, v in _walk(data) if isinstance(v, float)]
+    assert floats == [], f"{name}: unquoted decimals (write them as strings): {floats}"
+
+
+@pytest.mark.parametrize("name", PROVIDER_FILES + OTHER_FILES)
+def test_every_figure_names_a_known_source(name: str) -> None:
+    data = YAML(typ="safe").load((DATA / name).read_text())
+    keys = set(data["sources"])
+    for path, node in _walk(data):
+        if isinstance(node, dict) and ("price" in node or "factor" in node or "not_published" in node
+                                       or "cpu" in node or "value" in node):
+            assert node.get("source") in keys, f"{name}{path} has no known source"
+
+
+def test_every_source_has_url_and_read_date(catalog: Catalog) -> None:
+    sources = catalog.sources()
+    assert sources
+    for src in sources:
+        assert src.url.startswith(("https://", "repo:")), src
+        assert src.read == READ, src
+        assert src.title
+
+
+def test_money_is_decimal(catalog: Catalog) -> None:
+    for provider in ("gke", "eks", "aks"):
+        for region in catalog.regions(provider):
+            for inst in catalog.instances(provider, region):
+                assert isinstance(inst.price.amount, Decimal)
+                assert isinstance(inst.memory_gib, Decimal)
+                assert inst.price.amount > 0
+        for fee in catalog.fees(provider).values():
+            if isinstance(fee, Price):
+                assert isinstance(fee.amount, Decimal)
+    for req in catalog.istio().values():
+        assert isinstance(req.cpu_cores, Decimal) and isinstance(req.memory_mib, Decimal)
+
+
+@pytest.mark.parametrize("provider", ["gke", "aks"])
+@pytest.mark.parametrize("neutral", sorted(REGIONS))
+def test_every_neutral_region_has_instances(catalog: Catalog, provider: str, neutral: str) -> None:
+    region = REGIONS[neutral][provider]
+    assert catalog.instances(provider, region), f"{provider} has no instances in {region}"
+
+
+@pytest.mark.parametrize("neutral", sorted(REGIONS))
+def test_eks_regions_are_priced_or_declared_gaps(catalog: Catalog, neutral: str) -> None:
+    # Only us-east-1 EC2 prices could be sourced; the others must be declared, never silently empty.
+    region = REGIONS[neutral]["eks"]
+    declared = {g.region for g in catalog.gaps("eks") if g.item == "instances"}
+    assert catalog.instances("eks", region) or region in declared
+
+
+def test_general_purpose_sizes_2_to_32_vcpu(catalog: Catalog) -> None:
+    for provider, region in (("eks", "us-east-1"), ("gke", "us-east4"), ("aks", "eastus")):
+        sizes = {i.vcpus for i in catalog.instances(provider, region) if i.family == "general" and i.current}
+        assert {2, 4, 8, 16, 32} <= sizes, (provider, sizes)
+
+
+def test_cited_control_plane_fees(catalog: Catalog) -> None:
+    def amount(provider: str, key: str) -> Decimal:
+        fee = catalog.fee(provider, key)
+        assert isinstance(fee, Price), (provider, key, fee)
+        return fee.amount
+
+    assert amount("eks", "control_plane.standard") == Decimal("0.10")
+    assert amount("eks", "control_plane.extended") == Decimal("0.60")
+    assert amount("gke", "control_plane.standard") == Decimal("0.10")
+    assert amount("gke", "control_plane.free_tier_credit") == Decimal("74.40")
+    assert amount("aks", "control_plane.free") == Decimal("0")
+    assert catalog.fee("aks", "control_plane.premium") is None  # not found: unpriced, not zero
+
+
+def test_cited_instance_prices(catalog: Catalog) -> None:
+    m7i = catalog.instance("eks", "us-east-1", "m7i.xlarge")
+    assert m7i is not None and m7i.price.amount == Decimal("0.2016") and m7i.vcpus == 4
+    d4 = catalog.instance("aks", "eastus", "Standard_D4s_v5")
+    assert d4 is not None and d4.price.amount == Decimal("0.192")
+    assert catalog.instance("eks", "us-east-1", "m4.xlarge").current is False  # type: ignore[union-attr]
+
+
+def test_istio_chart_defaults(catalog: Catalog) -> None:
+    istio = catalog.istio()
+    assert (istio["sidecar"].cpu_cores, istio["sidecar"].memory_mib) == (Decimal("0.1"), Decimal("128"))
+    assert istio["sidecar"].per == "pod"
+    assert istio["istiod"].memory_mib == Decimal("2048")
+    assert istio["ztunnel"].per == "node"
+    assert "istio/istio" in istio["sidecar"].source.url
+
+
+def test_onprem_defaults_are_explicitly_unpublished(catalog: Catalog) -> None:
+    onprem = catalog.onprem()
+    assert set(onprem) == {"vcpu_hour", "gib_hour", "disk_gb_month", "vm_license_month"}
+    for value in onprem.values():
+        assert isinstance(value, (Price, NotPublished))
+        assert value.note
+
+
+def test_as_of_is_oldest_read_date(catalog: Catalog) -> None:
+    assert catalog.as_of("eks") == READ
+    assert catalog.as_of() == READ
+
+
+def test_features_have_sources(catalog: Catalog) -> None:
+    features = catalog.features()
+    assert "control_plane_billing" in features
+    for feature in features.values():
+        assert feature.label
+        for value in feature.values.values():
+            assert value.source.url
+
+
+def test_unknown_provider_is_a_catalog_error(catalog: Catalog) -> None:
+    with pytest.raises(CatalogError, match="no price data"):
+        catalog.instances("kubeadm", "us-east")
+
+
+def test_shipped_catalog_is_cached_and_fast() -> None:
+    assert load_catalog() is load_catalog()
+    start = time.perf_counter()
+    for _ in range(100):
+        load_catalog()
+    assert time.perf_counter() - start < 0.05
+
+
+def _overlay(tmp_path: Path, name: str, text: str) -> Path:
+    (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def test_overlay_replaces_a_file(tmp_path: Path) -> None:
+    text = (DATA / "eks.yaml").read_text().replace('m7i.xlarge:   {vcpus: 4,  memory_gib: 16,  family: general, price: "0.2016"',
+                                                   'm7i.xlarge:   {vcpus: 4,  memory_gib: 16,  family: general, price: "0.2100"')
+    cat = load_catalog(_overlay(tmp_path, "eks.yaml", text))
+    assert cat.instance("eks", "us-east-1", "m7i.xlarge").price.amount == Decimal("0.2100")  # type: ignore[union-attr]
+    assert load_catalog().instance("eks", "us-east-1", "m7i.xlarge").price.amount == Decimal("0.2016")  # type: ignore[union-attr]
+
+
+def test_empty_overlay_dir_gives_shipped(tmp_path: Path) -> None:
+    assert load_catalog(tmp_path) is load_catalog()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('price: "0.2016"', "price: 0.2016", "quoted decimal"),
+        ('price: "0.2016", source: ec2-ondemand-karpenter', 'price: "0.2016", source: nowhere', "unknown source"),
+        ('price: "0.2016"', 'price: "abc"', "not a decimal"),
+        ("family: general, price: \"0.2016\"", "family: tiny, price: \"0.2016\"", "family"),
+        ("read: 2026-11-27", "read: soon", "date"),
+        ("provider: eks", "provider: gke", "expected 'eks'"),
+    ],
+)
+def test_bad_data_raises_catalog_error_naming_file_and_key(tmp_path: Path, old: str, new: str, message: str) -> None:
+    text = (DATA / "eks.yaml").read_text()
+    assert old in text, f"fixture text {old!r} not in eks.yaml"
+    bad = text.replace(old, new, 1)
+    with pytest.raises(CatalogError, match=message) as err:
+        load_catalog(_overlay(tmp_path, "eks.yaml", bad))
+    assert "eks.yaml" in str(err.value)
+
+
+def test_bad_data_error_names_the_key(tmp_path: Path) -> None:
+    bad = (DATA / "eks.yaml").read_text().replace('price: "0.2016"', "price: 0.2016", 1)
+    with pytest.raises(CatalogError, match=r"instances\.us-east-1\.m7i\.xlarge\.price"):
+        load_catalog(_overlay(tmp_path, "eks.yaml", bad))
+
+
+def test_invalid_yaml_is_a_catalog_error(tmp_path: Path) -> None:
+    with pytest.raises(CatalogError, match="not valid YAML"):
+        load_catalog(_overlay(tmp_path, "istio.yaml", "components: [unclosed"))
+
+
+def test_missing_istio_component(tmp_path: Path) -> None:
+    text = (DATA / "istio.yaml").read_text()
+    text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("ztunnel:"))
+    with pytest.raises(CatalogError, match=r"components\.ztunnel"):
+        load_catalog(_overlay(tmp_path, "istio.yaml", text))
+
+
+def test_shipped_data_dir_is_complete() -> None:
+    for name in PROVIDER_FILES + OTHER_FILES:
+        assert (DATA / name).is_file()
