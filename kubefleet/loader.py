@@ -103,7 +103,8 @@ def _locate(root: Any, loc: tuple[str | int, ...], *, want_key: bool = False) ->
         if not isinstance(node, (CommentedMap, CommentedSeq)):
             if not last:
                 break
-    return best[0] + 1, best[1] + 1
+    line, col = best
+    return (line if isinstance(line, int) else 0) + 1, (col if isinstance(col, int) else 0) + 1
 
 
 # ---------------------------------------------------------------- schema walking for hints
@@ -293,7 +294,7 @@ def _extras(errors: list[dict[str, Any]]) -> dict[tuple[Any, ...], list[str]]:
 def _doc_start(doc: Any) -> int:
     try:
         return int(doc.lc.line) + 1
-    except AttributeError:
+    except (AttributeError, TypeError):
         return 1
 
 

@@ -1,0 +1,51 @@
+"""The Typer app: one module per command or group, registered here. Heavy imports stay inside commands."""
+
+from __future__ import annotations
+
+import typer
+
+from kubefleet import __version__
+from kubefleet.cli.main import KubefleetGroup
+
+app = typer.Typer(
+    name="kubefleet",
+    cls=KubefleetGroup,
+    help="One provider-neutral Kubernetes cluster spec on GKE, EKS, AKS or kubeadm-on-vSphere: "
+    "plan it offline, compare costs and features side by side, stand it up with Pulumi.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"kubefleet {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """kubefleet: identical clusters on four targets, with costs and features side by side."""
+
+
+def _register() -> None:
+    from kubefleet.cli import spec_cmds
+
+    spec_cmds.register(app)
+    for name in ("plan_cmd", "cost_cmds", "engine_cmds", "diff_cmd", "policy_cmds", "fleet_cmd", "prices_cmds"):
+        try:
+            module = __import__(f"kubefleet.cli.{name}", fromlist=["register"])
+        except ModuleNotFoundError as err:
+            if err.name != f"kubefleet.cli.{name}":
+                raise
+            continue
+        module.register(app)
+
+
+_register()

@@ -1,0 +1,51 @@
+"""Helpers shared by commands: spec loading for one-FILE commands, provider choice, dates."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from kubefleet.errors import UsageError
+from kubefleet.loader import LoadedSpec
+
+
+def load_specs(file: Path, cluster: str | None = None) -> list[LoadedSpec]:
+    """All clusters in FILE (or the one named by --cluster)."""
+    from kubefleet.loader import load_file
+
+    specs = load_file(file)
+    if cluster is None:
+        return specs
+    chosen = [s for s in specs if s.spec.name == cluster]
+    if not chosen:
+        names = ", ".join(s.spec.name for s in specs)
+        raise UsageError(f"{file} has no cluster named {cluster!r}", hint=f"clusters in it: {names}")
+    return chosen
+
+
+def provider_for(loaded: LoadedSpec, provider: str | None) -> str:
+    """--provider wins; else the spec's own `spec.provider`; else a usage error."""
+    from kubefleet.providers import check_provider, provider_names
+
+    if provider:
+        return check_provider(provider)
+    if loaded.spec.spec.provider:
+        return loaded.spec.spec.provider
+    raise UsageError(
+        f"{loaded.where}: cluster {loaded.spec.name!r} names no provider",
+        hint="pass --provider " + "|".join(provider_names()) + " or set `spec.provider` in the spec",
+    )
+
+
+def parse_date(text: str | None, *, what: str = "--as-of") -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{what} {text!r} is not a date", hint="write YYYY-MM-DD, e.g. 2026-11-27") from None
+
+
+def today() -> date:
+    """The CLI's notion of 'today' (the cost model never reads the clock; the CLI passes dates in)."""
+    return date.today()

@@ -1,0 +1,157 @@
+"""Typed cost records: what the pricer produces and every report consumes.
+
+Money is ``Decimal``; every component carries its source URL and the date the figure was read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Final, Literal
+
+Category = Literal["control-plane", "nodes", "storage", "network", "mesh", "support"]
+CATEGORIES: Final[tuple[Category, ...]] = ("control-plane", "nodes", "storage", "network", "mesh", "support")
+
+CENT: Final = Decimal("0.01")
+HOURS_PER_MONTH: Final = Decimal("730")
+MONTHS_PER_YEAR: Final = Decimal("12")
+
+
+def money(value: Decimal) -> Decimal:
+    """Round to cents, half up (how invoices round)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def fmt_money(value: Decimal, *, sign: bool = False) -> str:
+    """``$1,234.50``; with ``sign``: ``+$12.00`` / ``-$3.10``."""
+    v = money(value)
+    text = f"${abs(v):,.2f}"
+    if sign:
+        return ("-" if v < 0 else "+") + text
+    return ("-" if v < 0 else "") + text
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """Usage assumptions, explicit inputs with documented defaults."""
+
+    hours_per_month: Decimal = HOURS_PER_MONTH
+    #: NAT-processed egress per cluster per month, in GB (network category)
+    egress_gb_month: Decimal = Decimal("100")
+    #: price autoscaling pools at their minimum (the maximum is shown as a range)
+    at_min: bool = True
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "hours_per_month": str(self.hours_per_month),
+            "egress_gb_month": str(self.egress_gb_month),
+            "autoscaling_priced_at": "min" if self.at_min else "max",
+        }
+
+
+@dataclass(frozen=True)
+class CostComponent:
+    """One priced line: name, category, unit, quantity × unit price = monthly, with its source."""
+
+    name: str
+    category: Category
+    unit: str  # e.g. "cluster-hour", "node-hour", "GB-month"
+    quantity: Decimal  # units per month
+    unit_price: Decimal  # USD per unit
+    source_url: str
+    as_of: date
+    resource: str  # the rendered resource it prices (type::name)
+    note: str | None = None
+    estimate: bool = False  # spot prices, on-prem rates: an estimate, not a list price
+    quantity_max: Decimal | None = None  # autoscaling: units per month at the pool's max
+
+    @property
+    def monthly(self) -> Decimal:
+        return self.quantity * self.unit_price
+
+    @property
+    def monthly_max(self) -> Decimal:
+        return (self.quantity_max if self.quantity_max is not None else self.quantity) * self.unit_price
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "category": self.category,
+            "unit": self.unit,
+            "quantity": str(self.quantity),
+            "unit_price": str(self.unit_price),
+            "monthly": str(money(self.monthly)),
+            "source": self.source_url,
+            "as_of": self.as_of.isoformat(),
+            "resource": self.resource,
+        }
+        if self.quantity_max is not None:
+            out["monthly_max"] = str(money(self.monthly_max))
+        if self.note:
+            out["note"] = self.note
+        if self.estimate:
+            out["estimate"] = True
+        return out
+
+
+@dataclass(frozen=True)
+class Unpriced:
+    """A declared resource the catalog cannot price: reported, never counted as zero silently."""
+
+    resource: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"resource": self.resource, "reason": self.reason}
+
+
+@dataclass
+class CostBreakdown:
+    """Everything one cluster costs on one provider per month."""
+
+    cluster: str
+    provider: str
+    region: str
+    as_of: date  # the date the estimate is for (pricing input)
+    catalog_as_of: date  # the oldest "read" date among the figures used
+    assumptions: Assumptions
+    components: list[CostComponent] = field(default_factory=list)
+    unpriced: list[Unpriced] = field(default_factory=list)
+    free: list[str] = field(default_factory=list)  # declared resources that cost nothing by themselves
+
+    @property
+    def monthly_total(self) -> Decimal:
+        return money(sum((c.monthly for c in self.components), Decimal(0)))
+
+    @property
+    def monthly_max(self) -> Decimal:
+        return money(sum((c.monthly_max for c in self.components), Decimal(0)))
+
+    @property
+    def yearly_total(self) -> Decimal:
+        return money(self.monthly_total * MONTHS_PER_YEAR)
+
+    def by_category(self) -> dict[str, Decimal]:
+        out = {c: Decimal(0) for c in CATEGORIES}
+        for comp in self.components:
+            out[comp.category] += comp.monthly
+        return {k: money(v) for k, v in out.items()}
+
+    def sources(self) -> list[str]:
+        return sorted({c.source_url for c in self.components})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "cluster": self.cluster,
+            "provider": self.provider,
+            "region": self.region,
+            "monthly_total": str(self.monthly_total),
+            "monthly_max": str(self.monthly_max),
+            "yearly_total": str(self.yearly_total),
+            "by_category": {k: str(v) for k, v in self.by_category().items()},
+            "components": [c.as_dict() for c in self.components],
+            "unpriced": [u.as_dict() for u in self.unpriced],
+            "free": sorted(self.free),
+            "catalog_as_of": self.catalog_as_of.isoformat(),
+        }

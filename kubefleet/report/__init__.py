@@ -1,0 +1,1 @@
+"""Report renderers (text, JSON, CSV, Markdown, HTML). No terminal code here."""
