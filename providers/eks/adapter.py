@@ -1,0 +1,70 @@
+"""The EKS adapter: one ``kubefleet:eks:Cluster`` component holding the network, IAM, control plane,
+node groups, Fargate profile, managed add-ons and (if asked) Istio."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import pulumi
+import pulumi_aws as aws
+
+from kubefleet.providers import mesh
+from kubefleet.providers.base import BuildContext, ClusterAdapter, ClusterOutputs, Support
+from kubefleet.providers.eks import cluster as cluster_mod
+from kubefleet.providers.eks import iam, mocks, network, nodepool, support, tenancy
+from kubefleet.providers.eks.common import Scope
+from kubefleet.spec import ClusterSpec
+
+
+class EksAdapter(ClusterAdapter):
+    name: ClassVar[str] = "eks"
+    display_name: ClassVar[str] = "Amazon Elastic Kubernetes Service"
+    component_type: ClassVar[str] = "kubefleet:eks:Cluster"
+
+    def build(self, spec: ClusterSpec, ctx: BuildContext) -> ClusterOutputs:
+        component = pulumi.ComponentResource(
+            self.component_type, spec.name, None, opts=pulumi.ResourceOptions(protect=ctx.protect)
+        )
+        provider = aws.Provider(
+            f"{spec.name}-aws", aws.ProviderArgs(region=ctx.region), opts=pulumi.ResourceOptions(parent=component)
+        )
+        scope = Scope(parent=component, provider=provider, tags=dict(ctx.labels))
+
+        net = network.build_network(spec, ctx.region, scope)
+        cluster_role = iam.cluster_role(spec, scope)
+        node_role = iam.node_role(spec, scope)
+        cluster = cluster_mod.build_cluster(
+            spec, ctx.region, scope, cluster_role.role.arn, net, depends_on=iam.depends(cluster_role)
+        )
+        early = cluster_mod.build_addons(spec, scope, cluster, cluster_mod.ADDONS_BEFORE_NODES)
+        groups = nodepool.build_node_groups(
+            spec, ctx, scope, cluster, node_role.role.arn, net.node_subnets,
+            depends_on=[*iam.depends(node_role), *early],
+        )
+        compute: list[pulumi.Resource] = list(groups)
+        if spec.spec.tenancy.isolation == "sandboxed":
+            fargate_role = iam.fargate_role(spec, scope)
+            compute.append(
+                tenancy.build_fargate_profile(
+                    spec, scope, cluster, fargate_role.role.arn, net.fargate_subnets, iam.depends(fargate_role)
+                )
+            )
+        late = cluster_mod.build_addons(spec, scope, cluster, cluster_mod.ADDONS_AFTER_NODES, depends_on=compute)
+
+        kubeconfig = cluster_mod.kubeconfig(cluster, ctx.region)
+        if spec.spec.addons.istio.mode != "none":
+            mesh.install_istio(spec, kubeconfig, component, [*compute, *late])
+
+        component.register_outputs(
+            {"name": cluster.name, "endpoint": cluster.endpoint, "version": cluster.version, "kubeconfig": kubeconfig}
+        )
+        return ClusterOutputs(
+            name=cluster.name, endpoint=cluster.endpoint, kubeconfig=kubeconfig, version=cluster.version
+        )
+
+    def field_support(self, spec: ClusterSpec) -> Mapping[str, Support]:
+        return support.field_support(spec)
+
+    def mock_outputs(self, type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        return mocks.mock_outputs(type_, name, inputs)

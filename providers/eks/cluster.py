@@ -1,0 +1,153 @@
+"""The EKS control plane (``aws.eks.Cluster``), its managed add-ons and the kubeconfig.
+
+- version: the spec's minor (EKS takes no patch level; AWS applies patch releases itself);
+- ``upgrade_policy.support_type``: ``EXTENDED`` for channel ``extended`` (26 months, extra hourly fee),
+  ``STANDARD`` otherwise;
+- endpoint: ``private`` -> private access only; ``public`` -> public and private access (nodes talk to
+  the API server inside the VPC), public access limited to ``authorizedNetworks``; with a private
+  endpoint the authorised networks become HTTPS ingress rules on the cluster security group;
+- ``access_config.authentication_mode = "API"`` (access entries, no aws-auth ConfigMap);
+- control-plane logs api, audit, authenticator to CloudWatch;
+- managed add-ons vpc-cni, kube-proxy, eks-pod-identity-agent (before nodes) and coredns (after).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Final
+
+import pulumi
+import pulumi_aws as aws
+
+from kubefleet.providers.eks.common import CLUSTER_LOG_TYPES, Scope, cluster_name
+from kubefleet.providers.eks.network import ClusterNetwork
+from kubefleet.spec import ClusterSpec
+
+#: Add-ons that must exist before nodes join (networking, kube-proxy, pod identity).
+ADDONS_BEFORE_NODES: Final = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
+#: Add-ons that need schedulable capacity to become ACTIVE.
+ADDONS_AFTER_NODES: Final = ("coredns",)
+
+
+def support_type(spec: ClusterSpec) -> str:
+    return "EXTENDED" if spec.spec.kubernetes.channel == "extended" else "STANDARD"
+
+
+def build_cluster(
+    spec: ClusterSpec,
+    region: str,
+    scope: Scope,
+    role_arn: pulumi.Input[str],
+    network: ClusterNetwork,
+    depends_on: Sequence[pulumi.Resource],
+) -> aws.eks.Cluster:
+    cp = spec.spec.control_plane
+    private = cp.endpoint == "private"
+    vpc_config = aws.eks.ClusterVpcConfigArgs(
+        subnet_ids=network.control_plane_subnets,
+        endpoint_private_access=True,
+        endpoint_public_access=not private,
+        public_access_cidrs=(list(cp.authorized_networks) or None) if not private else None,
+    )
+    cluster = aws.eks.Cluster(
+        spec.name,
+        aws.eks.ClusterArgs(
+            name=cluster_name(spec),
+            version=spec.spec.kubernetes.minor,
+            role_arn=role_arn,
+            region=region,
+            vpc_config=vpc_config,
+            access_config=aws.eks.ClusterAccessConfigArgs(
+                authentication_mode="API",
+                bootstrap_cluster_creator_admin_permissions=True,
+            ),
+            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=support_type(spec)),
+            kubernetes_network_config=aws.eks.ClusterKubernetesNetworkConfigArgs(
+                service_ipv4_cidr=spec.spec.network.service_cidr,
+                ip_family="ipv4",
+            ),
+            enabled_cluster_log_types=list(CLUSTER_LOG_TYPES),
+            # kubefleet declares the managed add-ons itself (below), so EKS must not pre-install
+            # unmanaged copies that the add-ons would then have to take over.
+            bootstrap_self_managed_addons=False,
+            deletion_protection=spec.metadata.env == "prod",
+            tags=scope.tagged(),
+        ),
+        opts=scope.opts(depends_on=[*network.ready, *depends_on]),
+    )
+    if private:
+        for i, cidr in enumerate(cp.authorized_networks):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{spec.name}-api-{i}",
+                aws.vpc.SecurityGroupIngressRuleArgs(
+                    security_group_id=cluster.vpc_config.cluster_security_group_id,
+                    cidr_ipv4=cidr,
+                    ip_protocol="tcp",
+                    from_port=443,
+                    to_port=443,
+                    description=f"kubefleet: authorised network {cidr} to the private API endpoint",
+                    tags=scope.tagged(),
+                ),
+                opts=scope.opts(parent=cluster),
+            )
+    return cluster
+
+
+def build_addons(
+    spec: ClusterSpec,
+    scope: Scope,
+    cluster: aws.eks.Cluster,
+    names: Sequence[str],
+    depends_on: Sequence[pulumi.Resource] = (),
+) -> list[aws.eks.Addon]:
+    return [
+        aws.eks.Addon(
+            f"{spec.name}-{addon}",
+            aws.eks.AddonArgs(
+                cluster_name=cluster.name,
+                addon_name=addon,
+                resolve_conflicts_on_create="OVERWRITE",
+                resolve_conflicts_on_update="OVERWRITE",
+                tags=scope.tagged(),
+            ),
+            opts=scope.opts(parent=cluster, depends_on=depends_on),
+        )
+        for addon in names
+    ]
+
+
+def kubeconfig(cluster: aws.eks.Cluster, region: str) -> pulumi.Output[str]:
+    """A kubeconfig from the cluster's endpoint and CA, authenticating with ``aws eks get-token``.
+
+    No token is embedded: kubectl runs the AWS CLI for a short-lived token on every call. The whole
+    document is still a Pulumi secret (it names the endpoint and carries the CA).
+    """
+
+    def render(args: list[str]) -> str:
+        name, endpoint, ca = args
+        doc = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": name, "cluster": {"server": endpoint, "certificate-authority-data": ca}}],
+            "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
+            "current-context": name,
+            "users": [
+                {
+                    "name": name,
+                    "user": {
+                        "exec": {
+                            "apiVersion": "client.authentication.k8s.io/v1beta1",
+                            "command": "aws",
+                            "args": ["eks", "get-token", "--cluster-name", name, "--region", region,
+                                     "--output", "json"],
+                            "interactiveMode": "Never",
+                        }
+                    },
+                }
+            ],
+        }
+        return json.dumps(doc, indent=2)
+
+    doc = pulumi.Output.all(cluster.name, cluster.endpoint, cluster.certificate_authority.data).apply(render)
+    return pulumi.Output.secret(doc)

@@ -1,0 +1,75 @@
+"""What every EKS module shares: naming rules, the resource scope (parent + AWS provider), constants."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import pulumi
+
+from kubefleet.naming import AWS_IAM_ROLE, AWS_NAME, NameRule, cloud_name
+from kubefleet.spec import ClusterSpec
+
+# EKS limits (see the EKS API reference for CreateCluster / CreateNodegroup / CreateFargateProfile):
+# cluster names 1-100 characters, node group and Fargate profile names 1-63, all [A-Za-z0-9_-] and
+# starting with a letter or digit.
+EKS_CLUSTER: Final = NameRule(max_len=100, charset=r"a-zA-Z0-9_-", lowercase=False)
+EKS_NODEGROUP: Final = NameRule(max_len=63, charset=r"a-zA-Z0-9_-", lowercase=False)
+EKS_FARGATE_PROFILE: Final = NameRule(max_len=63, charset=r"a-zA-Z0-9_-", lowercase=False)
+EC2_LAUNCH_TEMPLATE: Final = NameRule(max_len=128, charset=r"a-zA-Z0-9()./_-", lowercase=False)
+IAM_ROLE: Final = AWS_IAM_ROLE
+TAG_NAME: Final = AWS_NAME
+
+#: AWS managed policies (commercial partition; every neutral region maps to one).
+POLICY_PREFIX: Final = "arn:aws:iam::aws:policy/"
+CLUSTER_POLICIES: Final = ("AmazonEKSClusterPolicy",)
+NODE_POLICIES: Final = (
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEKS_CNI_Policy",
+    "AmazonEC2ContainerRegistryReadOnly",
+)
+FARGATE_POLICIES: Final = ("AmazonEKSFargatePodExecutionRolePolicy",)
+
+#: Control-plane logs shipped to CloudWatch.
+CLUSTER_LOG_TYPES: Final = ("api", "audit", "authenticator")
+
+#: Pods carrying this label run on Fargate (one micro-VM per pod) when tenancy is sandboxed.
+SANDBOX_LABEL: Final = "kubefleet.dev/sandboxed"
+
+
+def name_for(rule: NameRule, spec: ClusterSpec, *parts: str) -> str:
+    """The cloud name for one of this cluster's resources: readable prefix plus a hash of its identity."""
+    prefix = "-".join((spec.name, *parts))
+    return cloud_name(rule, prefix, spec.name, "eks", *parts)
+
+
+def cluster_name(spec: ClusterSpec) -> str:
+    """The EKS cluster's name (also used in subnet discovery tags and the kubeconfig)."""
+    return name_for(EKS_CLUSTER, spec)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a child resource goes: under the cluster component, through the cluster's AWS provider."""
+
+    parent: pulumi.Resource
+    provider: pulumi.ProviderResource
+    tags: dict[str, str]
+
+    def opts(
+        self, *, depends_on: Sequence[pulumi.Resource] | None = None, parent: pulumi.Resource | None = None
+    ) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(
+            parent=parent or self.parent,
+            provider=self.provider,
+            depends_on=list(depends_on) if depends_on else None,
+        )
+
+    def tagged(self, name: str | None = None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The ownership tags plus resource-specific ones (``Name``, Kubernetes discovery tags)."""
+        out = dict(self.tags)
+        if name:
+            out["Name"] = name
+        out.update(extra or {})
+        return out

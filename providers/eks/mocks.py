@@ -1,0 +1,55 @@
+"""Deterministic answers for the offline render: what AWS would compute for the resources declared.
+
+The adapter calls no data sources (zones are picked by zone id, see network.py), so there is no
+``mock_call`` answer to give.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Any, Final
+
+from kubefleet.naming import short_hash
+
+#: A documentation-style account id (never a real one).
+MOCK_ACCOUNT: Final = "123456789012"
+
+
+def mock_ca(cluster: str) -> str:
+    pem = f"-----BEGIN CERTIFICATE-----\nkubefleet-mock-ca:{short_hash(cluster, 'ca', length=16)}\n-----END CERTIFICATE-----\n"
+    return base64.b64encode(pem.encode()).decode()
+
+
+def mock_outputs(type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    if type_ == "aws:eks/cluster:Cluster":
+        cluster = str(inputs.get("name", name))
+        region = str(inputs.get("region", "us-east-1"))
+        endpoint_id = short_hash(cluster, region, length=32).upper()
+        vpc_config = dict(inputs.get("vpcConfig") or {})
+        vpc_config.update(
+            clusterSecurityGroupId=f"sg-{short_hash(cluster, 'cluster-sg', length=17)}",
+            vpcId=vpc_config.get("vpcId") or f"vpc-{short_hash(cluster, 'vpc', length=17)}",
+        )
+        return {
+            "arn": f"arn:aws:eks:{region}:{MOCK_ACCOUNT}:cluster/{cluster}",
+            "endpoint": f"https://{endpoint_id}.gr7.{region}.eks.amazonaws.com",
+            "certificateAuthority": {"data": mock_ca(cluster)},
+            "platformVersion": "eks.1",
+            "status": "ACTIVE",
+            "vpcConfig": vpc_config,
+            "identities": [
+                {"oidcs": [{"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{endpoint_id}"}]}
+            ],
+        }
+    if type_ == "aws:iam/role:Role":
+        role = str(inputs.get("name", name))
+        return {"arn": f"arn:aws:iam::{MOCK_ACCOUNT}:role/{role}", "uniqueId": f"AROA{short_hash(role, length=17).upper()}"}
+    if type_ == "aws:ec2/launchTemplate:LaunchTemplate":
+        return {"latestVersion": 1, "defaultVersion": 1}
+    if type_ == "aws:ec2/eip:Eip":
+        h = int(short_hash(name, length=4), 16)
+        return {"allocationId": f"eipalloc-{short_hash(name, length=17)}", "publicIp": f"198.51.100.{h % 254 + 1}"}
+    if type_ in ("aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon", "aws:eks/fargateProfile:FargateProfile"):
+        return {"status": "ACTIVE"}
+    return {}

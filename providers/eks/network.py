@@ -1,0 +1,236 @@
+"""The VPC an EKS cluster needs, or the one the spec names.
+
+Created (no ``providers.eks.vpcId``): a VPC on ``network.nodeCidr``; per availability zone a private
+subnet (a quarter of the range each: pods take VPC addresses from the VPC CNI, so private subnets are the
+big ones) and a public subnet (carved from the last quarter); an internet gateway with one public
+route table; NAT gateways with Elastic IPs when anything runs in private subnets (private nodes, or
+Fargate pods, which only run in private subnets) — one per zone for a regional cluster, one for a zonal
+one — and a private route table per zone pointing at its NAT.
+
+Zones are chosen by zone id (stable across accounts), skipping the ids where EKS cannot place a
+control plane. Regional clusters span three zones, zonal ones two (EKS needs subnets in two
+zones for the control plane's network interfaces even when nodes stay in one).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+import pulumi
+import pulumi_aws as aws
+
+from kubefleet.providers.eks.common import TAG_NAME, Scope, cluster_name, name_for
+from kubefleet.spec import ClusterSpec
+
+#: Zone ids where EKS does not create control planes (EKS user guide, "Subnet requirements").
+EKS_UNSUPPORTED_ZONE_IDS: Final = ("use1-az3", "usw1-az2", "cac1-az3")
+
+#: Tags the AWS Load Balancer Controller and the in-tree cloud provider use to pick subnets.
+_DIRECTIONS: Final = {
+    "east": "e", "west": "w", "north": "n", "south": "s", "central": "c",
+    "northeast": "ne", "northwest": "nw", "southeast": "se", "southwest": "sw",
+}
+
+PUBLIC_ELB_TAG: Final = {"kubernetes.io/role/elb": "1"}
+PRIVATE_ELB_TAG: Final = {"kubernetes.io/role/internal-elb": "1"}
+
+
+@dataclass
+class ClusterNetwork:
+    """Subnets the cluster, its node groups and its Fargate profile use."""
+
+    vpc_id: pulumi.Input[str]
+    control_plane_subnets: list[pulumi.Input[str]]
+    node_subnets: list[pulumi.Input[str]]
+    fargate_subnets: list[pulumi.Input[str]]
+    #: resources the cluster must wait for (routes, NAT), so nodes can reach the API and registries
+    ready: list[pulumi.Resource] = field(default_factory=list)
+    created: bool = True
+
+
+def zone_count(spec: ClusterSpec) -> int:
+    return 3 if spec.spec.control_plane.availability == "regional" else 2
+
+
+def subnet_plan(node_cidr: str, zones: int) -> tuple[list[str], list[str]]:
+    """(private, public) CIDRs: private = the first ``zones`` quarters, public = quarters of the last one."""
+    net = ipaddress.IPv4Network(node_cidr)
+    quarters = list(net.subnets(prefixlen_diff=2))
+    private = [str(q) for q in quarters[:zones]]
+    public = [str(s) for s in list(quarters[3].subnets(prefixlen_diff=2))[:zones]]
+    return private, public
+
+
+def needs_nat(spec: ClusterSpec) -> bool:
+    return spec.spec.network.private_nodes or spec.spec.tenancy.isolation == "sandboxed"
+
+
+def build_network(spec: ClusterSpec, region: str, scope: Scope) -> ClusterNetwork:
+    opts = spec.spec.providers.eks
+    if opts is not None and opts.vpc_id:
+        subnets: list[pulumi.Input[str]] = list(opts.subnet_ids)
+        return ClusterNetwork(
+            vpc_id=opts.vpc_id,
+            control_plane_subnets=subnets,
+            node_subnets=subnets[:1] if spec.spec.control_plane.availability == "zonal" else subnets,
+            fargate_subnets=subnets,
+            created=False,
+        )
+    return _create_network(spec, region, scope)
+
+
+def zone_id_prefix(region: str) -> str:
+    """AWS's zone-id spelling of a region: us-east-1 -> use1, ap-southeast-1 -> apse1, eu-west-1 -> euw1."""
+    parts = region.split("-")
+    if len(parts) < 3:
+        return region.replace("-", "")
+    return parts[0] + "".join(_DIRECTIONS.get(p, p[:1]) for p in parts[1:-1]) + parts[-1]
+
+
+def zone_ids(region: str, count: int) -> list[str]:
+    """The first ``count`` availability-zone ids of ``region`` that EKS accepts.
+
+    Zone *ids* (use1-az1) name the same physical zone in every account, unlike zone names (us-east-1a),
+    which AWS maps per account; that is what lets us skip the ids EKS rejects without a lookup. Every
+    region kubefleet maps to has at least three zones.
+    """
+    prefix = zone_id_prefix(region)
+    ids = [f"{prefix}-az{n}" for n in range(1, 7)]
+    return [z for z in ids if z not in EKS_UNSUPPORTED_ZONE_IDS][:count]
+
+
+def _create_network(spec: ClusterSpec, region: str, scope: Scope) -> ClusterNetwork:
+    prefix = spec.name
+    count = zone_count(spec)
+    zones = zone_ids(region, count)
+    private_cidrs, public_cidrs = subnet_plan(spec.spec.network.node_cidr, count)
+    discovery = {f"kubernetes.io/cluster/{cluster_name(spec)}": "shared"}
+
+    vpc = aws.ec2.Vpc(
+        f"{prefix}-vpc",
+        aws.ec2.VpcArgs(
+            cidr_block=spec.spec.network.node_cidr,
+            enable_dns_hostnames=True,  # EKS nodes register by private DNS name
+            enable_dns_support=True,
+            tags=scope.tagged(name_for(TAG_NAME, spec, "vpc")),
+        ),
+        opts=scope.opts(),
+    )
+    igw = aws.ec2.InternetGateway(
+        f"{prefix}-igw",
+        aws.ec2.InternetGatewayArgs(vpc_id=vpc.id, tags=scope.tagged(name_for(TAG_NAME, spec, "igw"))),
+        opts=scope.opts(parent=vpc),
+    )
+    public_rt = aws.ec2.RouteTable(
+        f"{prefix}-public-rt",
+        aws.ec2.RouteTableArgs(
+            vpc_id=vpc.id,
+            routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=igw.id)],
+            tags=scope.tagged(name_for(TAG_NAME, spec, "public")),
+        ),
+        opts=scope.opts(parent=vpc),
+    )
+    public_subnets: list[aws.ec2.Subnet] = []
+    private_subnets: list[aws.ec2.Subnet] = []
+    ready: list[pulumi.Resource] = [public_rt]
+    for i, zone in enumerate(zones):
+        public = aws.ec2.Subnet(
+            f"{prefix}-public-{i}",
+            aws.ec2.SubnetArgs(
+                vpc_id=vpc.id,
+                cidr_block=public_cidrs[i],
+                availability_zone_id=zone,
+                map_public_ip_on_launch=not spec.spec.network.private_nodes,
+                tags=scope.tagged(name_for(TAG_NAME, spec, f"public-{i}"), {**PUBLIC_ELB_TAG, **discovery}),
+            ),
+            opts=scope.opts(parent=vpc),
+        )
+        assoc = aws.ec2.RouteTableAssociation(
+            f"{prefix}-public-{i}",
+            aws.ec2.RouteTableAssociationArgs(subnet_id=public.id, route_table_id=public_rt.id),
+            opts=scope.opts(parent=public),
+        )
+        private = aws.ec2.Subnet(
+            f"{prefix}-private-{i}",
+            aws.ec2.SubnetArgs(
+                vpc_id=vpc.id,
+                cidr_block=private_cidrs[i],
+                availability_zone_id=zone,
+                map_public_ip_on_launch=False,
+                tags=scope.tagged(name_for(TAG_NAME, spec, f"private-{i}"), {**PRIVATE_ELB_TAG, **discovery}),
+            ),
+            opts=scope.opts(parent=vpc),
+        )
+        public_subnets.append(public)
+        private_subnets.append(private)
+        ready.append(assoc)
+
+    if needs_nat(spec):
+        ready += _nat(spec, scope, vpc, public_subnets, private_subnets)
+
+    private_ids: list[pulumi.Input[str]] = [s.id for s in private_subnets]
+    public_ids: list[pulumi.Input[str]] = [s.id for s in public_subnets]
+    node_ids = private_ids if spec.spec.network.private_nodes else public_ids
+    if spec.spec.control_plane.availability == "zonal":
+        node_ids = node_ids[:1]
+    return ClusterNetwork(
+        vpc_id=vpc.id,
+        control_plane_subnets=private_ids,
+        node_subnets=node_ids,
+        fargate_subnets=private_ids,
+        ready=ready,
+    )
+
+
+def _nat(
+    spec: ClusterSpec,
+    scope: Scope,
+    vpc: aws.ec2.Vpc,
+    public_subnets: Sequence[aws.ec2.Subnet],
+    private_subnets: Sequence[aws.ec2.Subnet],
+) -> list[pulumi.Resource]:
+    """NAT gateways (one per zone when regional, else one) and a private route table per zone."""
+    prefix = spec.name
+    per_zone = spec.spec.control_plane.availability == "regional"
+    gateways: list[aws.ec2.NatGateway] = []
+    for i in range(len(public_subnets) if per_zone else 1):
+        eip = aws.ec2.Eip(
+            f"{prefix}-nat-{i}",
+            aws.ec2.EipArgs(domain="vpc", tags=scope.tagged(name_for(TAG_NAME, spec, f"nat-{i}"))),
+            opts=scope.opts(parent=vpc),
+        )
+        gateways.append(
+            aws.ec2.NatGateway(
+                f"{prefix}-nat-{i}",
+                aws.ec2.NatGatewayArgs(
+                    allocation_id=eip.allocation_id,
+                    subnet_id=public_subnets[i].id,
+                    connectivity_type="public",
+                    tags=scope.tagged(name_for(TAG_NAME, spec, f"nat-{i}")),
+                ),
+                opts=scope.opts(parent=public_subnets[i]),
+            )
+        )
+    done: list[pulumi.Resource] = []
+    for i, subnet in enumerate(private_subnets):
+        nat = gateways[i if per_zone else 0]
+        table = aws.ec2.RouteTable(
+            f"{prefix}-private-rt-{i}",
+            aws.ec2.RouteTableArgs(
+                vpc_id=vpc.id,
+                routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)],
+                tags=scope.tagged(name_for(TAG_NAME, spec, f"private-{i}")),
+            ),
+            opts=scope.opts(parent=vpc),
+        )
+        done.append(
+            aws.ec2.RouteTableAssociation(
+                f"{prefix}-private-{i}",
+                aws.ec2.RouteTableAssociationArgs(subnet_id=subnet.id, route_table_id=table.id),
+                opts=scope.opts(parent=subnet),
+            )
+        )
+    return done

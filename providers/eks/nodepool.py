@@ -1,0 +1,148 @@
+"""One EKS managed node group per spec node pool, each with its own launch template.
+
+The launch template carries what the node group API cannot: the root volume type (gp3 / io2),
+IMDSv2, and tag specifications so the EC2 instances and volumes are tagged too (node group tags stay
+on the node group). The node group carries the instance type (from ``ctx.instance(pool)``), the AMI
+type (AL2023, the NVIDIA or Neuron variant for accelerators, ARM for Graviton), capacity type,
+scaling bounds, labels, taints, and the rolling-update settings.
+
+The node group's name includes a hash of the settings EKS cannot change in place (instance type, AMI
+type, capacity type) so a change creates the new group before the old one is deleted (Pulumi's
+create-before-replace; deleting a managed node group drains its nodes). For the ``blue-green``
+strategy the hash also covers the Kubernetes minor and the disk, so an upgrade is a new (green) group
+beside the old (blue) one instead of a rolling update of the same group.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Final
+
+import pulumi
+import pulumi_aws as aws
+
+from kubefleet.naming import short_hash
+from kubefleet.providers.base import BuildContext, InstanceChoice
+from kubefleet.providers.eks.common import EC2_LAUNCH_TEMPLATE, EKS_NODEGROUP, Scope, name_for
+from kubefleet.spec import ClusterSpec, Disk, NodePool
+
+TAINT_EFFECTS: Final = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
+
+#: Root device of the AL2023 EKS AMIs.
+ROOT_DEVICE: Final = "/dev/xvda"
+
+_FAMILY = re.compile(r"^(?P<family>[a-z]+)(?P<gen>\d+)(?P<attrs>[a-z-]*)\.")
+
+
+def ami_type(choice: InstanceChoice) -> str:
+    """The EKS AMI type for an instance type: AL2023 standard, NVIDIA (GPU), Neuron (Inferentia/Trainium)."""
+    m = _FAMILY.match(choice.name)
+    family = m.group("family") if m else ""
+    arm = m is not None and "g" in m.group("attrs")
+    if family in ("inf", "trn"):
+        return "AL2023_x86_64_NEURON"
+    if choice.gpu_count > 0 or family in ("g", "p"):
+        return "AL2023_ARM_64_NVIDIA" if arm else "AL2023_x86_64_NVIDIA"
+    return "AL2023_ARM_64_STANDARD" if arm else "AL2023_x86_64_STANDARD"
+
+
+def ebs_volume(disk: Disk) -> aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs:
+    """standard / balanced -> gp3 (3000 IOPS baseline); ssd -> io2 at 30 IOPS per GiB (pd-ssd's ratio)."""
+    if disk.type == "ssd":
+        iops = min(max(30 * disk.size_gib, 3000), 64000)
+        return aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+            volume_size=disk.size_gib, volume_type="io2", iops=iops, encrypted="true",
+            delete_on_termination="true",
+        )
+    return aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+        volume_size=disk.size_gib, volume_type="gp3", encrypted="true", delete_on_termination="true",
+    )
+
+
+def capacity_type(pool: NodePool) -> str:
+    return "SPOT" if pool.spot else "ON_DEMAND"
+
+
+def nodegroup_name(spec: ClusterSpec, pool: NodePool, choice: InstanceChoice) -> str:
+    generation = [choice.name, ami_type(choice), capacity_type(pool)]
+    if spec.spec.upgrades.strategy == "blue-green":
+        generation += [spec.spec.kubernetes.minor, pool.disk.type, str(pool.disk.size_gib)]
+    return name_for(EKS_NODEGROUP, spec, pool.name, short_hash(*generation, length=4))
+
+
+def update_config(spec: ClusterSpec) -> aws.eks.NodeGroupUpdateConfigArgs:
+    """Rolling-update settings. EKS needs maxUnavailable >= 1; maxSurge 0 -> MINIMAL (old nodes first)."""
+    up = spec.spec.upgrades
+    return aws.eks.NodeGroupUpdateConfigArgs(
+        max_unavailable=max(up.max_unavailable, 1),
+        update_strategy="DEFAULT" if up.max_surge > 0 else "MINIMAL",
+    )
+
+
+def build_node_groups(
+    spec: ClusterSpec,
+    ctx: BuildContext,
+    scope: Scope,
+    cluster: aws.eks.Cluster,
+    node_role_arn: pulumi.Input[str],
+    subnet_ids: Sequence[pulumi.Input[str]],
+    depends_on: Sequence[pulumi.Resource],
+) -> list[aws.eks.NodeGroup]:
+    groups = []
+    for pool in spec.spec.node_pools:
+        choice = ctx.instance(pool)
+        name = nodegroup_name(spec, pool, choice)
+        template = aws.ec2.LaunchTemplate(
+            f"{spec.name}-{pool.name}-lt",
+            aws.ec2.LaunchTemplateArgs(
+                name=name_for(EC2_LAUNCH_TEMPLATE, spec, pool.name),
+                description=f"kubefleet node pool {pool.name} of {spec.name}",
+                block_device_mappings=[
+                    aws.ec2.LaunchTemplateBlockDeviceMappingArgs(device_name=ROOT_DEVICE, ebs=ebs_volume(pool.disk))
+                ],
+                metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                    http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=2,
+                ),
+                tag_specifications=[
+                    aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=scope.tagged())
+                    for kind in ("instance", "volume", "network-interface")
+                ],
+                update_default_version=True,
+                tags=scope.tagged(),
+            ),
+            opts=scope.opts(parent=cluster),
+        )
+        group = aws.eks.NodeGroup(
+            f"{spec.name}-{pool.name}",
+            aws.eks.NodeGroupArgs(
+                cluster_name=cluster.name,
+                node_group_name=name,
+                node_role_arn=node_role_arn,
+                subnet_ids=list(subnet_ids),
+                version=spec.spec.kubernetes.minor,
+                instance_types=[choice.name],
+                ami_type=ami_type(choice),
+                capacity_type=capacity_type(pool),
+                scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                    desired_size=pool.min_nodes, min_size=pool.min_nodes, max_size=pool.max_nodes,
+                ),
+                update_config=update_config(spec),
+                launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+                    id=template.id, version=template.latest_version.apply(str),
+                ),
+                labels=dict(pool.labels),
+                taints=[
+                    aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value or None, effect=TAINT_EFFECTS[t.effect])
+                    for t in pool.taints
+                ],
+                tags=scope.tagged(),
+            ),
+            opts=pulumi.ResourceOptions.merge(
+                scope.opts(parent=cluster, depends_on=depends_on),
+                # an autoscaler moves desired_size within the bounds; do not reset it on every up
+                pulumi.ResourceOptions(ignore_changes=["scalingConfig.desiredSize"] if pool.autoscaling else None),
+            ),
+        )
+        groups.append(group)
+    return groups
