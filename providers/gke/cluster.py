@@ -1,0 +1,137 @@
+"""The GKE control plane: ``gcp.container.Cluster`` with its default pool removed (pools are declared
+one per spec pool in nodepool.py), release channel, version, location, private endpoint / nodes,
+authorised networks, Workload Identity, Dataplane V2, VPC-native ranges, maintenance window, labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+
+from kubefleet.naming import gcp_labels
+from kubefleet.providers.base import BuildContext
+from kubefleet.providers.gke import names, settings
+from kubefleet.providers.gke.network import ClusterNetwork
+from kubefleet.spec import ClusterSpec
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the control plane lives (``location``) and which zones the nodes use."""
+
+    location: pulumi.Input[str]
+    node_locations: pulumi.Input[list[str]] | None
+    zones: int  # zones every node pool spans (GKE counts nodes per zone)
+
+
+def resolve_project(spec: ClusterSpec) -> str:
+    """``spec.providers.gke.project``, else the project the Google provider itself would use (the
+    ``gcp:project`` stack config, then GOOGLE_PROJECT / GOOGLE_CLOUD_PROJECT / GCLOUD_PROJECT /
+    CLOUDSDK_CORE_PROJECT), else a placeholder that names what to set (GCP rejects it on apply)."""
+    return settings.project_of(spec) or gcp.config.project or settings.PROJECT_PLACEHOLDER
+
+
+def placement(spec: ClusterSpec, ctx: BuildContext) -> Placement:
+    """Regional: location = region, nodes in the given zones or the region's zones a, b, c.
+    Zonal: location = the first given zone (the rest become extra node zones) or ``<region>-a``."""
+    regional = settings.is_regional(spec)
+    zones = settings.zone_count(spec)
+    given = settings.given_zones(spec) or settings.default_zones(spec, ctx.region)
+    if regional:
+        return Placement(ctx.region, given, zones)
+    return Placement(given[0], given[1:] or None, zones)
+
+
+def _private_config(spec: ClusterSpec) -> gcp.container.ClusterPrivateClusterConfigArgs | None:
+    endpoint_private = spec.spec.control_plane.endpoint == "private"
+    nodes_private = settings.private_nodes(spec)
+    if not (endpoint_private or nodes_private):
+        return None
+    return gcp.container.ClusterPrivateClusterConfigArgs(
+        enable_private_nodes=nodes_private,
+        enable_private_endpoint=endpoint_private,
+        master_global_access_config=gcp.container.ClusterPrivateClusterConfigMasterGlobalAccessConfigArgs(
+            enabled=endpoint_private
+        ),
+    )
+
+
+def _authorized_networks(spec: ClusterSpec) -> gcp.container.ClusterMasterAuthorizedNetworksConfigArgs | None:
+    cp = spec.spec.control_plane
+    if not cp.authorized_networks and cp.endpoint == "public":
+        return None  # a public endpoint with no list stays open (authenticated) to the internet
+    return gcp.container.ClusterMasterAuthorizedNetworksConfigArgs(
+        cidr_blocks=[
+            gcp.container.ClusterMasterAuthorizedNetworksConfigCidrBlockArgs(
+                cidr_block=cidr, display_name=f"kubefleet-{i}"
+            )
+            for i, cidr in enumerate(cp.authorized_networks)
+        ],
+        gcp_public_cidrs_access_enabled=False,
+    )
+
+
+def _ip_allocation(spec: ClusterSpec, net: ClusterNetwork) -> gcp.container.ClusterIpAllocationPolicyArgs:
+    if net.pods_range and net.services_range:
+        return gcp.container.ClusterIpAllocationPolicyArgs(
+            cluster_secondary_range_name=net.pods_range,
+            services_secondary_range_name=net.services_range,
+            stack_type="IPV4",
+        )
+    # An existing subnetwork: GKE creates the secondary ranges from the spec's CIDRs.
+    return gcp.container.ClusterIpAllocationPolicyArgs(
+        cluster_ipv4_cidr_block=spec.spec.network.pod_cidr,
+        services_ipv4_cidr_block=spec.spec.network.service_cidr,
+        stack_type="IPV4",
+    )
+
+
+def _maintenance(spec: ClusterSpec) -> gcp.container.ClusterMaintenancePolicyArgs | None:
+    window = spec.spec.upgrades.maintenance_window
+    if window is None:
+        return None
+    w = settings.maintenance_window(window)
+    return gcp.container.ClusterMaintenancePolicyArgs(
+        recurring_window=gcp.container.ClusterMaintenancePolicyRecurringWindowArgs(
+            start_time=w.start, end_time=w.end, recurrence=w.recurrence
+        )
+    )
+
+
+def build_cluster(
+    spec: ClusterSpec,
+    ctx: BuildContext,
+    project: pulumi.Input[str],
+    net: ClusterNetwork,
+    where: Placement,
+    parent: pulumi.Resource,
+) -> gcp.container.Cluster:
+    return gcp.container.Cluster(
+        f"{spec.name}-cluster",
+        gcp.container.ClusterArgs(
+            name=names.cluster(spec),
+            project=project,
+            location=where.location,
+            node_locations=where.node_locations,
+            description=f"kubefleet cluster {spec.name}",
+            remove_default_node_pool=True,
+            initial_node_count=1,
+            release_channel=gcp.container.ClusterReleaseChannelArgs(channel=settings.release_channel(spec)),
+            min_master_version=spec.spec.kubernetes.version,
+            network=net.network,
+            subnetwork=net.subnetwork,
+            networking_mode="VPC_NATIVE",
+            ip_allocation_policy=_ip_allocation(spec, net),
+            private_cluster_config=_private_config(spec),
+            master_authorized_networks_config=_authorized_networks(spec),
+            workload_identity_config=gcp.container.ClusterWorkloadIdentityConfigArgs(
+                workload_pool=pulumi.Output.concat(project, ".svc.id.goog")
+            ),
+            datapath_provider="ADVANCED_DATAPATH",
+            deletion_protection=spec.metadata.env == "prod",
+            maintenance_policy=_maintenance(spec),
+            resource_labels=gcp_labels(ctx.labels),
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=net.resources),
+    )

@@ -1,0 +1,151 @@
+"""Pure translations from the neutral spec to GKE's vocabulary (no SDK import, no Pulumi).
+
+Kept apart from the resource modules so the mapping rules read as one table and the parity report can
+use them without importing pulumi_gcp.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+
+from kubefleet.spec import ClusterSpec, MaintenanceWindow, NodePool
+
+#: spec channel -> GKE release channel (``none`` = UNSPECIFIED: no channel, no automatic node upgrades)
+RELEASE_CHANNELS: Final[dict[str, str]] = {
+    "rapid": "RAPID",
+    "regular": "REGULAR",
+    "stable": "STABLE",
+    "extended": "EXTENDED",
+    "none": "UNSPECIFIED",
+}
+
+DISK_TYPES: Final[dict[str, str]] = {"standard": "pd-standard", "balanced": "pd-balanced", "ssd": "pd-ssd"}
+IMAGE_TYPES: Final[dict[str, str]] = {"default": "COS_CONTAINERD", "ubuntu": "UBUNTU_CONTAINERD"}
+TAINT_EFFECTS: Final[dict[str, str]] = {
+    "NoSchedule": "NO_SCHEDULE",
+    "PreferNoSchedule": "PREFER_NO_SCHEDULE",
+    "NoExecute": "NO_EXECUTE",
+}
+RRULE_DAYS: Final[dict[str, str]] = {
+    "mon": "MO", "tue": "TU", "wed": "WE", "thu": "TH", "fri": "FR", "sat": "SA", "sun": "SU",
+}
+
+#: GKE spreads a regional cluster's node pools over three zones unless node locations are given.
+DEFAULT_REGIONAL_ZONES: Final = 3
+
+#: GKE rejects a maintenance policy that allows less than 48 hours of maintenance in any 32-day window
+#: (blocks shorter than 4 h do not count). Every 32-day window holds at least four of any weekday, so a
+#: weekly window needs at least 12 hours.
+MIN_WEEKLY_WINDOW_HOURS: Final = 12
+
+#: A fixed Monday: the first occurrence of a recurring window is anchored to this week so the rendered
+#: start/end times never depend on the clock (GKE repeats the window from the RRULE either way).
+_ANCHOR_MONDAY: Final = datetime(2024, 1, 1)
+
+#: The project when neither the spec, the stack config nor the environment names one.
+PROJECT_PLACEHOLDER: Final = "set-providers-gke-project"
+
+#: The non-sandboxed pool GKE Sandbox needs for system pods (kube-dns, metrics agents).
+SANDBOX_SYSTEM_POOL: Final = "gvisor-system"
+
+#: Machine families whose GPUs are part of the machine type (no guest_accelerators needed).
+BUILT_IN_GPU_FAMILIES: Final = frozenset({"a2", "a3", "a4", "g2", "g4"})
+
+#: GKE Standard edition's per-cluster management fee and the free-tier credit (gke-pricing).
+CLUSTER_FEE_NOTE: Final = "GKE Standard edition charges USD 0.10 per cluster-hour"
+FREE_TIER_NOTE: Final = (
+    "the USD 74.40 monthly free-tier credit per billing account offsets the fee of one zonal "
+    "(or Autopilot) cluster; regional clusters are never covered"
+)
+
+
+def release_channel(spec: ClusterSpec) -> str:
+    return RELEASE_CHANNELS[spec.spec.kubernetes.channel]
+
+
+def auto_upgrade(spec: ClusterSpec) -> bool:
+    """Pools enrolled in a release channel must auto-upgrade; channel ``none`` turns it off."""
+    return spec.spec.kubernetes.channel != "none"
+
+
+def is_regional(spec: ClusterSpec) -> bool:
+    return spec.spec.control_plane.availability == "regional"
+
+
+def given_zones(spec: ClusterSpec) -> list[str]:
+    opts = spec.spec.providers.gke
+    return list(opts.zones) if opts is not None else []
+
+
+def zone_count(spec: ClusterSpec) -> int:
+    """How many zones each node pool spans (GKE's node counts are per zone)."""
+    zones = given_zones(spec)
+    if zones:
+        return len(zones)
+    return DEFAULT_REGIONAL_ZONES if is_regional(spec) else 1
+
+
+def default_zones(spec: ClusterSpec, region: str) -> list[str]:
+    """Zones when the spec names none: ``<region>-a``, ``-b``, ``-c`` (regional) or ``<region>-a``
+    (zonal). Regions whose zone letters differ (us-east1: b, c, d) need ``providers.gke.zones``."""
+    return [f"{region}-{letter}" for letter in "abc"[: zone_count(spec)]]
+
+
+def private_nodes(spec: ClusterSpec) -> bool:
+    """Private nodes as asked, and always with a private endpoint (GKE requires them together)."""
+    return spec.spec.network.private_nodes or spec.spec.control_plane.endpoint == "private"
+
+
+@dataclass(frozen=True)
+class FixedSize:
+    per_zone: int
+    total: int
+
+
+def fixed_size(pool: NodePool, zones: int) -> FixedSize:
+    """``count`` is a total in the spec; GKE's ``node_count`` is per zone, so round up honestly."""
+    assert pool.count is not None
+    per_zone = math.ceil(pool.count / zones)
+    return FixedSize(per_zone, per_zone * zones)
+
+
+def initial_per_zone(pool: NodePool, zones: int) -> int:
+    """Nodes per zone an autoscaled pool starts with: enough for its minimum, at least one."""
+    return max(1, math.ceil(pool.min_nodes / zones))
+
+
+@dataclass(frozen=True)
+class Window:
+    start: str  # RFC 3339, UTC
+    end: str
+    recurrence: str  # RFC 5545 RRULE
+    hours: int  # effective length (may be longer than asked, see MIN_WEEKLY_WINDOW_HOURS)
+
+
+def maintenance_window(window: MaintenanceWindow) -> Window:
+    day_index = list(RRULE_DAYS).index(window.day)
+    hh, mm = (int(x) for x in window.start.split(":"))
+    start = _ANCHOR_MONDAY + timedelta(days=day_index, hours=hh, minutes=mm)
+    hours = max(window.hours, MIN_WEEKLY_WINDOW_HOURS)
+    end = start + timedelta(hours=hours)
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    return Window(start.strftime(fmt), end.strftime(fmt), f"FREQ=WEEKLY;BYDAY={RRULE_DAYS[window.day]}", hours)
+
+
+def gpu_built_in(machine_type: str) -> bool:
+    return machine_type.split("-", 1)[0] in BUILT_IN_GPU_FAMILIES
+
+
+def project_of(spec: ClusterSpec) -> str | None:
+    opts = spec.spec.providers.gke
+    return opts.project if opts is not None else None
+
+
+def existing_network(spec: ClusterSpec) -> tuple[str | None, str | None]:
+    opts = spec.spec.providers.gke
+    if opts is None:
+        return None, None
+    return opts.network, opts.subnetwork
