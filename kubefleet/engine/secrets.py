@@ -1,0 +1,114 @@
+"""Keep secrets out of every output: mask values in structured data, scrub them from free text.
+
+Two layers. Structured values (engine event inputs/outputs, stack outputs) are masked where Pulumi
+marks them secret (the engine's secret signature, or its ``[secret]`` placeholder) and, as a second
+net, where the property name says secret (kubeconfig, password, token, private key, ...). Free text
+(an engine error we echo) is scrubbed of every known secret value: the passphrase, secret stack
+outputs, and credentials found in the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+SECRET: Final = "[secret]"
+
+# The engine's wire marker for a secret value ({SIG_KEY: SECRET_SIG, "value"|"plaintext"|"ciphertext": ...}),
+# as in pulumi.runtime.rpc (_special_sig_key / _special_secret_sig); spelled out to avoid importing pulumi.
+SIG_KEY: Final = "4dabf18193072939515e22adb298388d"
+SECRET_SIG: Final = "1b47061264138c4ac30d75fd1eb44270"
+
+_SECRET_NAME = re.compile(
+    r"(kubeconfig|kube_config|password|passwd|passphrase|secret|token|private[_-]?key|client[_-]?key"
+    r"|clientkeydata|access[_-]?key[_-]?secret|credentials?|certificate[_-]?key|ssh[_-]?key|api[_-]?key)",
+    re.IGNORECASE,
+)
+# Names that match the pattern above but hold no secret.
+_NOT_SECRET_NAME = re.compile(r"(secrets?[_-]?(encryption|provider|arn|name|id)s?$|token[_-]?(ttl|expir)|keyid$|key[_-]?id$)",
+                              re.IGNORECASE)
+
+_ENV_SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSPHRASE|CREDENTIALS|PRIVATE_KEY|CLIENT_KEY)", re.IGNORECASE)
+
+_TEXT_PATTERNS: Final = (
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.DOTALL),
+    re.compile(r"(?im)^(\s*(?:client-key-data|client-certificate-data|token|password|id-token|refresh-token)\s*:\s*).+$"),
+    re.compile(r"(?i)((?:PULUMI_CONFIG_PASSPHRASE|PULUMI_ACCESS_TOKEN|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN"
+               r"|ARM_CLIENT_SECRET|AZURE_CLIENT_SECRET|VSPHERE_PASSWORD)\s*[=:]\s*)\S+"),
+    re.compile(r"(?i)(authorization:\s*(?:bearer|token)\s+)\S+"),
+)
+
+
+def is_secret_name(name: str) -> bool:
+    """Does a property / output name say it holds a secret?"""
+    leaf = re.split(r"[.\[\]\"']+", name.strip("[]\"'."))[-1] if name else name
+    return bool(_SECRET_NAME.search(leaf)) and not _NOT_SECRET_NAME.search(leaf)
+
+
+def is_secret_marker(value: Any) -> bool:
+    """The engine's secret wire marker, or its ``[secret]`` placeholder."""
+    if isinstance(value, str):
+        return value == SECRET
+    return isinstance(value, Mapping) and value.get(SIG_KEY) == SECRET_SIG
+
+
+def mask(value: Any, name: str = "") -> Any:
+    """``value`` with every secret replaced by ``[secret]`` (recursively; ``name`` is its property name)."""
+    if is_secret_marker(value):
+        return SECRET
+    if name and is_secret_name(name) and value not in (None, "", {}, []):
+        return SECRET
+    if isinstance(value, Mapping):
+        return {str(k): mask(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask(v) for v in value]
+    return value
+
+
+def contains_secret(value: Any) -> bool:
+    """Does a (masked or raw) value hold a secret anywhere?"""
+    if is_secret_marker(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(contains_secret(v) or (is_secret_name(str(k)) and v not in (None, "")) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(contains_secret(v) for v in value)
+    return False
+
+
+def environment_secrets(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """Credential values in the environment (tokens, passwords, passphrases, client secrets)."""
+    env = os.environ if environ is None else environ
+    return tuple(v for k, v in env.items() if _ENV_SECRET_NAME.search(k) and len(v) >= 6)
+
+
+def secret_strings(value: Any) -> list[str]:
+    """Every string inside a secret value (to scrub them from text)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [s for v in value.values() for s in secret_strings(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in secret_strings(v)]
+    return [str(value)] if value is not None else []
+
+
+def scrub(text: str, known: Iterable[str] = ()) -> str:
+    """``text`` without any known secret value, environment credential, private key or token line."""
+    values: set[str] = set()
+    for secret in (*known, *environment_secrets()):
+        if not secret or len(secret) < 6:
+            continue
+        values.add(secret)
+        values.add(secret.strip())
+        for line in secret.splitlines():  # multi-line secrets (kubeconfigs) leak line by line too
+            if len(line.strip()) >= 16:
+                values.add(line.strip())
+    for secret in sorted(values, key=len, reverse=True):
+        if secret:
+            text = text.replace(secret, SECRET)
+    for pattern in _TEXT_PATTERNS:
+        text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + SECRET, text)
+    return text

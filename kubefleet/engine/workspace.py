@@ -1,0 +1,254 @@
+"""Stacks through Pulumi's Automation API: the one program as an inline program, provider config from
+the spec, provider plugins, and up / preview / refresh / destroy / outputs / stacks.
+
+``pulumi`` is imported inside the functions that need it; callers check for the CLI first
+(:func:`kubefleet.engine.preflight.require_pulumi_cli`) and wrap calls in
+:func:`kubefleet.engine.errors.engine_errors`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.metadata
+import os
+import re
+import shutil
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from kubefleet.engine.backend import Backend, kubefleet_home
+from kubefleet.errors import UsageError
+from kubefleet.spec import ClusterSpec
+
+if TYPE_CHECKING:
+    from pulumi.automation import (
+        DestroyResult,
+        EngineEvent,
+        LocalWorkspaceOptions,
+        OutputMap,
+        PreviewResult,
+        RefreshResult,
+        Stack,
+        StackSummary,
+        UpResult,
+    )
+
+PROJECT: Final = "kubefleet"
+
+#: provider -> its main Pulumi resource plugin
+PLUGINS: Final[dict[str, str]] = {"gke": "gcp", "eks": "aws", "aks": "azure-native", "kubeadm": "vsphere"}
+
+#: Python SDK distributions that are not resource plugins
+NOT_PLUGINS: Final = frozenset({"pulumi", "pulumi_policy"})
+
+_STACK_NAME = re.compile(r"^([A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]{1,100}$")
+
+OnEvent = Callable[["EngineEvent"], None]
+
+# Common engine-call arguments: the CLI draws progress from typed events, never from Pulumi's text.
+_QUIET: Final[dict[str, Any]] = {"color": "never", "suppress_outputs": True, "suppress_progress": True}
+
+
+@dataclass(frozen=True)
+class StackTarget:
+    """One cluster on one provider, as a stack in a backend."""
+
+    spec: ClusterSpec
+    provider: str
+    stack_name: str
+    backend: Backend
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return self.backend.secret_values()
+
+
+def default_stack_name(spec: ClusterSpec, provider: str) -> str:
+    """``<cluster>-<provider>``."""
+    return f"{spec.name}-{provider}"
+
+
+def check_stack_name(name: str) -> str:
+    if not _STACK_NAME.match(name):
+        raise UsageError(f"{name!r} is not a valid stack name",
+                         hint="use letters, digits, '-', '_' and '.', optionally as org/project/stack")
+    return name
+
+
+def stack_target(spec: ClusterSpec, provider: str, backend: Backend, stack: str | None = None) -> StackTarget:
+    name = check_stack_name(stack) if stack else default_stack_name(spec, provider)
+    return StackTarget(spec=spec, provider=provider, stack_name=name, backend=backend)
+
+
+def provider_config(spec: ClusterSpec, provider: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Stack config for the provider plugin, from the spec. Credentials stay in the environment."""
+    env = os.environ if environ is None else environ
+    region = spec.region_for(provider)
+    config: dict[str, str] = {}
+    opts = spec.spec.provider_options(provider)
+    if provider == "gke":
+        project = (opts.project if opts is not None else None) or env.get("GOOGLE_PROJECT") or env.get(
+            "GOOGLE_CLOUD_PROJECT")
+        if project:
+            config["gcp:project"] = project
+        config["gcp:region"] = region
+    elif provider == "eks":
+        config["aws:region"] = region
+    elif provider == "aks":
+        config["azure-native:location"] = region
+        if opts is not None and opts.subscription_id:
+            config["azure-native:subscriptionId"] = opts.subscription_id
+    elif provider == "kubeadm":
+        server = (opts.vsphere.server if opts is not None else None) or env.get("VSPHERE_SERVER")
+        if not server:
+            raise UsageError(
+                f"cluster {spec.name!r} on kubeadm needs a vCenter server",
+                hint="set spec.providers.kubeadm.vsphere.server or the VSPHERE_SERVER environment variable",
+            )
+        config["vsphere:vsphereServer"] = server
+    return config
+
+
+def _plugin_for(module: str) -> str:
+    return module.removeprefix("pulumi_").replace("_", "-")
+
+
+def required_plugins(provider: str) -> list[tuple[str, str]]:
+    """(plugin, version) pairs to install: the provider's main plugin first, then every other Pulumi
+    provider SDK its adapter imports, each at the version of the installed ``pulumi_<x>`` package."""
+    from kubefleet.providers import get_adapter
+
+    get_adapter(provider)  # imports the adapter and the SDKs it declares resources with
+    main = PLUGINS[provider]
+    loaded = {_plugin_for(name): name for name in sys.modules
+              if name.startswith("pulumi_") and "." not in name and name not in NOT_PLUGINS}
+    loaded.setdefault(main, "pulumi_" + main.replace("-", "_"))
+    out: list[tuple[str, str]] = []
+    for plugin in [main, *sorted(p for p in loaded if p != main)]:
+        version = importlib.metadata.version(loaded[plugin])
+        out.append((plugin, f"v{version}"))
+    return out
+
+
+def work_dir(backend: Backend) -> Path:
+    """A stable, private workspace directory per backend (holds Pulumi.yaml and stack config files)."""
+    digest = hashlib.sha256(backend.url.encode()).hexdigest()[:12]
+    path = kubefleet_home() / "workspaces" / digest
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def workspace_options(backend: Backend) -> LocalWorkspaceOptions:
+    from pulumi.automation import LocalWorkspaceOptions, ProjectBackend, ProjectSettings
+
+    directory = work_dir(backend)
+    settings = ProjectSettings(name=PROJECT, runtime="python", main=str(directory),
+                               backend=ProjectBackend(url=backend.url),
+                               description="kubefleet clusters (Automation API inline program)")
+    return LocalWorkspaceOptions(work_dir=str(directory), env_vars=dict(backend.env), project_settings=settings)
+
+
+def open_stack(target: StackTarget, *, create: bool = True, install_plugins: bool = True) -> Stack:
+    """Create or select the stack (``create=False``: it must exist), set its provider config and
+    install the provider plugins through the workspace."""
+    from pulumi import automation as auto
+
+    from kubefleet.program import inline_program
+
+    program = inline_program(target.spec, target.provider)
+    opts = workspace_options(target.backend)
+    if create:
+        stack = auto.create_or_select_stack(stack_name=target.stack_name, project_name=PROJECT, program=program,
+                                            opts=opts)
+    else:
+        stack = auto.select_stack(stack_name=target.stack_name, project_name=PROJECT, program=program, opts=opts)
+    config = provider_config(target.spec, target.provider)
+    stack.set_all_config({key: auto.ConfigValue(value=value) for key, value in sorted(config.items())})
+    if install_plugins:
+        for plugin, version in required_plugins(target.provider):
+            stack.workspace.install_plugin(plugin, version)
+    return stack
+
+
+def run_up(stack: Stack, on_event: OnEvent) -> UpResult:
+    return stack.up(on_event=on_event, show_secrets=False, **_QUIET)
+
+
+def run_preview(stack: Stack, on_event: OnEvent, *, refresh: bool = False) -> PreviewResult:
+    return stack.preview(on_event=on_event, refresh=refresh or None, **_QUIET)
+
+
+def run_refresh(stack: Stack, on_event: OnEvent) -> RefreshResult:
+    return stack.refresh(on_event=on_event, show_secrets=False, **_QUIET)
+
+
+def run_destroy(stack: Stack, on_event: OnEvent) -> DestroyResult:
+    return stack.destroy(on_event=on_event, show_secrets=False, **_QUIET)
+
+
+def stack_outputs(stack: Stack) -> OutputMap:
+    return stack.outputs()
+
+
+def protected_resources(stack: Stack) -> list[str]:
+    """URNs of the stack's protected resources (from its exported state)."""
+    state = stack.export_stack()
+    resources = (state.deployment or {}).get("resources") or []
+    return sorted(str(r.get("urn", "")) for r in resources if r.get("protect"))
+
+
+_TEMP_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _private_tempdir() -> Any:
+    """Point ``tempfile`` at a fresh 0700 directory under the kubefleet home, removed afterwards.
+
+    ``Workspace.import_stack`` writes the (decrypted) state to a temporary file and deletes it only on
+    success; this keeps that file private and guarantees it is gone even when the import fails."""
+    with _TEMP_LOCK:
+        base = kubefleet_home() / "tmp"
+        base.mkdir(mode=0o700, parents=True, exist_ok=True)
+        directory = tempfile.mkdtemp(dir=base)
+        previous = tempfile.tempdir
+        tempfile.tempdir = directory
+        try:
+            yield directory
+        finally:
+            tempfile.tempdir = previous
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def unprotect_all(stack: Stack) -> int:
+    """Clear ``protect`` on every resource of the stack (export, edit, import). Returns how many."""
+    from pulumi.automation import Deployment
+
+    state = stack.export_stack()
+    deployment = dict(state.deployment or {})
+    resources = [dict(r) for r in deployment.get("resources") or []]
+    count = 0
+    for resource in resources:
+        if resource.get("protect"):
+            resource["protect"] = False
+            count += 1
+    if not count:
+        return 0
+    deployment["resources"] = resources
+    with _private_tempdir():
+        stack.import_stack(Deployment(version=state.version, deployment=deployment))
+    return count
+
+
+def list_stacks(backend: Backend) -> list[StackSummary]:
+    """The kubefleet stacks in a backend."""
+    from pulumi.automation import LocalWorkspace
+
+    opts = workspace_options(backend)
+    workspace = LocalWorkspace(work_dir=opts.work_dir, env_vars=opts.env_vars, project_settings=opts.project_settings)
+    return sorted(workspace.list_stacks(), key=lambda s: s.name)
