@@ -1,0 +1,35 @@
+"""``AksAdapter``: the AKS implementation of the adapter contract (providers/README.md).
+
+Importing this module imports no cloud SDK: ``pulumi_azure_native`` (and ``pulumi_kubernetes`` for a
+self-managed mesh) load on the first ``build``, so listing providers or the parity table stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from kubefleet.providers.aks import mocks
+from kubefleet.providers.aks.support import field_support
+from kubefleet.providers.base import BuildContext, ClusterAdapter, ClusterOutputs, Support
+from kubefleet.spec import ClusterSpec
+
+
+class AksAdapter(ClusterAdapter):
+    name: ClassVar[str] = "aks"
+    display_name: ClassVar[str] = "Azure Kubernetes Service"
+    component_type: ClassVar[str] = "kubefleet:aks:Cluster"
+
+    def build(self, spec: ClusterSpec, ctx: BuildContext) -> ClusterOutputs:
+        from kubefleet.providers.aks.cluster import build
+
+        return build(spec, ctx)
+
+    def field_support(self, spec: ClusterSpec) -> Mapping[str, Support]:
+        return field_support(spec)
+
+    def mock_outputs(self, type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        return mocks.mock_outputs(type_, name, inputs)
+
+    def mock_call(self, token: str, args: Mapping[str, Any]) -> dict[str, Any] | None:
+        return mocks.mock_call(token, args)

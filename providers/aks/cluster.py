@@ -1,0 +1,196 @@
+"""The AKS cluster: resource group, ManagedCluster (control plane + System pool), access, outputs.
+
+Everything is declared under the ``kubefleet:aks:Cluster`` component; the node network, User pools,
+maintenance schedules and mesh come from their own modules.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import pulumi
+from pulumi_azure_native import authorization, containerservice, resources
+
+from kubefleet.providers.aks import translate as t
+from kubefleet.providers.aks.kubeconfig import kubeconfig_output
+from kubefleet.providers.aks.mesh import install_self_managed, service_mesh_profile
+from kubefleet.providers.aks.network import build_network
+from kubefleet.providers.aks.nodepool import build_pool, system_pool_profile
+from kubefleet.providers.aks.resource_args import as_kwargs
+from kubefleet.providers.aks.upgrades import build_maintenance
+from kubefleet.providers.base import BuildContext, ClusterOutputs
+from kubefleet.spec import ClusterSpec
+
+COMPONENT_TYPE: Final = "kubefleet:aks:Cluster"
+
+#: Built-in role ids (the same in every tenant).
+NETWORK_CONTRIBUTOR: Final = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+AKS_RBAC_CLUSTER_ADMIN: Final = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
+#: Public client apps a person signs in through (Azure CLI, Azure PowerShell): the deployer is a User.
+INTERACTIVE_CLIENT_IDS: Final = frozenset(
+    {"04b07795-8ddb-461a-bbee-02f9e1bf7b46", "1950a258-227b-4e31-a9cf-717495945fc2"}
+)
+
+
+def _principal_type(client_id: str | None) -> str:
+    """ARM rejects a role assignment whose principalType does not match (azure-native defaults to User)."""
+    return "User" if client_id in INTERACTIVE_CLIENT_IDS else "ServicePrincipal"
+
+
+class AksCluster(pulumi.ComponentResource):
+    """The component every AKS resource hangs under."""
+
+    def __init__(self, name: str, opts: pulumi.ResourceOptions) -> None:
+        super().__init__(COMPONENT_TYPE, name, None, opts)
+
+
+def _role_definition(subscription_id: pulumi.Input[str], role: str) -> pulumi.Output[str]:
+    return pulumi.Output.concat(
+        "/subscriptions/", subscription_id, "/providers/Microsoft.Authorization/roleDefinitions/", role
+    )
+
+
+def build(spec: ClusterSpec, ctx: BuildContext) -> ClusterOutputs:
+    names = t.names(spec, ctx.region)
+    tags = t.azure_tags(ctx.labels)
+    location = ctx.region
+    opts_aks = spec.spec.providers.aks
+
+    component = AksCluster(spec.name, pulumi.ResourceOptions(protect=ctx.protect))
+    child = pulumi.ResourceOptions(parent=component)
+
+    if opts_aks is not None and opts_aks.subscription_id:
+        from pulumi_azure_native import Provider, ProviderArgs
+
+        azure = Provider(
+            f"{spec.name}-azure",
+            ProviderArgs(subscription_id=opts_aks.subscription_id, location=location),
+            opts=child,
+        )
+        child = pulumi.ResourceOptions(parent=component, provider=azure)
+        invoke_opts = pulumi.InvokeOutputOptions(parent=component, provider=azure)
+        client = authorization.get_client_config_output(opts=invoke_opts)
+        subscription_id: pulumi.Input[str] = opts_aks.subscription_id
+    else:
+        invoke_opts = pulumi.InvokeOutputOptions(parent=component)
+        client = authorization.get_client_config_output(opts=invoke_opts)
+        subscription_id = client.subscription_id
+
+    if opts_aks is not None and opts_aks.resource_group:
+        rg_name: pulumi.Input[str] = opts_aks.resource_group
+    else:
+        rg = resources.ResourceGroup(
+            f"{spec.name}-rg",
+            resources.ResourceGroupArgs(
+                resource_group_name=names.resource_group, location=location, tags=tags
+            ),
+            opts=child,
+        )
+        rg_name = rg.name
+
+    net = build_network(spec, names, rg_name, location, tags, child)
+    subnet_id = net.subnet.id
+
+    cluster = containerservice.ManagedCluster(
+        f"{spec.name}-aks",
+        **as_kwargs(
+            containerservice.ManagedClusterArgs(
+                resource_group_name=rg_name,
+                resource_name=names.cluster,
+                location=location,
+                dns_prefix=names.dns_prefix,
+                node_resource_group=names.node_resource_group,
+                kubernetes_version=spec.spec.kubernetes.version,
+                sku=containerservice.ManagedClusterSKUArgs(name="Base", tier=t.sku_tier(spec)),
+                support_plan=t.support_plan(spec),
+                auto_upgrade_profile=containerservice.ManagedClusterAutoUpgradeProfileArgs(
+                    upgrade_channel=t.upgrade_channel(spec),
+                    node_os_upgrade_channel=t.node_os_upgrade_channel(spec),
+                ),
+                api_server_access_profile=containerservice.ManagedClusterAPIServerAccessProfileArgs(
+                    enable_private_cluster=t.private_endpoint(spec),
+                    authorized_ip_ranges=t.authorized_ip_ranges(spec),
+                ),
+                network_profile=containerservice.ContainerServiceNetworkProfileArgs(
+                    network_plugin="azure",
+                    network_plugin_mode="overlay",
+                    pod_cidr=spec.spec.network.pod_cidr,
+                    service_cidr=spec.spec.network.service_cidr,
+                    dns_service_ip=t.dns_service_ip(spec),
+                    load_balancer_sku="standard",
+                    outbound_type=t.outbound_type(spec),
+                ),
+                identity=containerservice.ManagedClusterIdentityArgs(type="SystemAssigned"),
+                oidc_issuer_profile=containerservice.ManagedClusterOIDCIssuerProfileArgs(enabled=True),
+                security_profile=containerservice.ManagedClusterSecurityProfileArgs(
+                    workload_identity=containerservice.ManagedClusterSecurityProfileWorkloadIdentityArgs(
+                        enabled=True
+                    ),
+                ),
+                aad_profile=containerservice.ManagedClusterAADProfileArgs(
+                    managed=True, enable_azure_rbac=True
+                ),
+                disable_local_accounts=True,
+                enable_rbac=True,
+                agent_pool_profiles=[system_pool_profile(spec, ctx, subnet_id, tags)],
+                service_mesh_profile=service_mesh_profile(spec),
+                tags=tags,
+            )
+        ),
+        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=net.resources)),
+    )
+
+    # The cluster identity manages load balancers / NAT in the node subnet: Network Contributor on it.
+    principal_id = cluster.identity.apply(lambda i: i.principal_id if i else None)
+    authorization.RoleAssignment(
+        f"{spec.name}-subnet-network-contributor",
+        authorization.RoleAssignmentArgs(
+            role_assignment_name=t.role_assignment_name(spec.name, ctx.region, "subnet", NETWORK_CONTRIBUTOR),
+            scope=subnet_id,
+            principal_id=principal_id,
+            principal_type="ServicePrincipal",
+            role_definition_id=_role_definition(subscription_id, NETWORK_CONTRIBUTOR),
+            description=f"kubefleet: AKS {names.cluster} manages its node subnet",
+        ),
+        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(parent=cluster)),
+    )
+    # Local accounts are off: whoever deploys gets cluster-admin through Azure RBAC (Helm needs it too).
+    deployer_admin = authorization.RoleAssignment(
+        f"{spec.name}-deployer-cluster-admin",
+        authorization.RoleAssignmentArgs(
+            role_assignment_name=t.role_assignment_name(
+                spec.name, ctx.region, "deployer", AKS_RBAC_CLUSTER_ADMIN
+            ),
+            scope=cluster.id,
+            principal_id=client.object_id,
+            principal_type=client.client_id.apply(_principal_type),
+            role_definition_id=_role_definition(subscription_id, AKS_RBAC_CLUSTER_ADMIN),
+            description=f"kubefleet: deployer is cluster admin of AKS {names.cluster}",
+        ),
+        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(parent=cluster)),
+    )
+
+    pool_opts = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(parent=cluster))
+    pools: list[Any] = [
+        build_pool(spec, ctx, pool, rg_name, cluster.name, subnet_id, tags, pool_opts)
+        for pool in spec.spec.node_pools
+    ]
+    build_maintenance(spec, rg_name, cluster.name, pool_opts)
+
+    fqdn = cluster.private_fqdn if t.private_endpoint(spec) else cluster.fqdn
+    endpoint = pulumi.Output.concat("https://", fqdn, ":443")
+    credentials = containerservice.list_managed_cluster_user_credentials_output(
+        resource_group_name=rg_name,
+        resource_name=cluster.name,
+        format="exec",
+        opts=pulumi.InvokeOutputOptions(
+            parent=component, provider=invoke_opts.provider, depends_on=[cluster]
+        ),
+    )
+    kubeconfig = kubeconfig_output(cluster.name, endpoint, credentials.kubeconfigs[0].value)
+
+    install_self_managed(spec, kubeconfig, component, [cluster, deployer_admin, *pools])
+
+    version = cluster.current_kubernetes_version
+    component.register_outputs({"name": cluster.name, "endpoint": endpoint, "kubeconfig": kubeconfig})
+    return ClusterOutputs(name=cluster.name, endpoint=endpoint, kubeconfig=kubeconfig, version=version)

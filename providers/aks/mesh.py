@@ -1,0 +1,35 @@
+"""Istio: the AKS Istio add-on (``serviceMeshProfile``) for ``managed``, Helm charts for ``self-managed``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi_azure_native import containerservice
+
+from kubefleet.providers.aks import translate as t
+from kubefleet.spec import ClusterSpec
+
+
+def service_mesh_profile(spec: ClusterSpec) -> Any | None:
+    """``managed`` -> the Istio add-on at the spec's revision (sidecar data plane; the add-on has no ambient)."""
+    if not t.managed_mesh(spec):
+        return None
+    return containerservice.ServiceMeshProfileArgs(
+        mode="Istio",
+        istio=containerservice.IstioServiceMeshArgs(revisions=[t.mesh_revision(spec)]),
+    )
+
+
+def install_self_managed(
+    spec: ClusterSpec,
+    kubeconfig: pulumi.Input[str],
+    parent: pulumi.Resource,
+    depends_on: list[pulumi.Resource],
+) -> list[pulumi.Resource]:
+    """``self-managed`` -> upstream Istio Helm charts through the shared installer."""
+    if not t.helm_mesh(spec):
+        return []
+    from kubefleet.providers.mesh import install_istio
+
+    return install_istio(spec, kubeconfig, parent, depends_on)

@@ -1,0 +1,102 @@
+"""Node pools: the System pool inline in the ManagedCluster, every spec pool as a User ``AgentPool``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi_azure_native import containerservice
+
+from kubefleet.providers.aks import translate as t
+from kubefleet.providers.aks.resource_args import as_kwargs
+from kubefleet.providers.base import BuildContext
+from kubefleet.spec import ClusterSpec, NodePool
+
+
+def _upgrade_settings(spec: ClusterSpec) -> Any:
+    return containerservice.AgentPoolUpgradeSettingsArgs(
+        max_surge=t.max_surge(spec),
+        max_unavailable=t.max_unavailable(spec),
+    )
+
+
+def system_pool_profile(
+    spec: ClusterSpec, ctx: BuildContext, subnet_id: pulumi.Input[str] | None, tags: dict[str, str]
+) -> Any:
+    """The mandatory System pool (CoreDNS, metrics-server, ...), tainted so workloads land on spec pools."""
+    pool = t.system_pool(spec)
+    choice = ctx.instance(pool)
+    return containerservice.ManagedClusterAgentPoolProfileArgs(
+        name=t.pool_name_for(spec, t.SYSTEM_POOL),
+        mode="System",
+        type="VirtualMachineScaleSets",
+        os_type="Linux",
+        os_sku="AzureLinux",
+        vm_size=choice.name,
+        count=pool.min_nodes,
+        availability_zones=t.zones(spec),
+        os_disk_type="Managed",
+        os_disk_size_gb=64,
+        node_taints=[t.SYSTEM_TAINT],
+        vnet_subnet_id=subnet_id,
+        upgrade_settings=_upgrade_settings(spec),
+        tags=tags,
+    )
+
+
+def build_pool(
+    spec: ClusterSpec,
+    ctx: BuildContext,
+    pool: NodePool,
+    resource_group_name: pulumi.Input[str],
+    cluster_name: pulumi.Input[str],
+    subnet_id: pulumi.Input[str] | None,
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+) -> Any:
+    choice = ctx.instance(pool)
+    scaling: dict[str, Any]
+    if pool.autoscaling is not None:
+        scaling = {
+            "enable_auto_scaling": True,
+            "min_count": pool.autoscaling.min,
+            "max_count": pool.autoscaling.max,
+            "count": pool.autoscaling.min,
+        }
+    else:
+        scaling = {"enable_auto_scaling": False, "count": pool.count}
+    spot: dict[str, Any] = {}
+    if pool.spot:
+        # Spot pools: evicted VMs are deleted (not deallocated, which would keep paying for disks);
+        # -1 = pay up to the on-demand price, never evicted for price. AKS adds the
+        # kubernetes.azure.com/scalesetpriority=spot:NoSchedule taint itself.
+        spot = {"scale_set_priority": "Spot", "scale_set_eviction_policy": "Delete", "spot_max_price": -1}
+    gpu = {"gpu_profile": containerservice.GPUProfileArgs(driver="Install")} if pool.machine.gpu else {}
+    return containerservice.AgentPool(
+        f"{spec.name}-{pool.name}",
+        **as_kwargs(
+            containerservice.AgentPoolArgs(
+                resource_group_name=resource_group_name,
+                resource_name=cluster_name,
+                agent_pool_name=t.pool_name_for(spec, pool.name),
+                mode="User",
+                type="VirtualMachineScaleSets",
+                os_type="Linux",
+                os_sku=t.os_sku(spec, pool),
+                workload_runtime=t.workload_runtime(spec, pool),
+                vm_size=choice.name,
+                availability_zones=t.zones(spec),
+                os_disk_size_gb=pool.disk.size_gib,
+                os_disk_type=t.os_disk_type(pool),
+                node_labels=dict(pool.labels) or None,
+                node_taints=[t.taint(x) for x in pool.taints] or None,
+                vnet_subnet_id=subnet_id,
+                upgrade_settings=_upgrade_settings(spec),
+                tags=tags,
+                **scaling,
+                **spot,
+                **gpu,
+            )
+        ),
+        opts=opts,
+    )

@@ -1,0 +1,231 @@
+"""How AKS realises every spec field (the parity table), spec-sensitive where the answer depends on it."""
+
+from __future__ import annotations
+
+from kubefleet.providers.aks import translate as t
+from kubefleet.providers.base import Support, emulated, native, unsupported
+from kubefleet.spec import ClusterSpec
+
+#: GPUs Azure sells as VM sizes (NCasT4_v3, NC A100 v4 / ND A100 v4, NC H100 v5 / ND H100 v5).
+AZURE_GPUS = ("nvidia-t4", "nvidia-a100", "nvidia-h100")
+
+
+def _gpu_kind(spec: ClusterSpec) -> Support:
+    missing = sorted({p.machine.gpu.kind for p in spec.spec.node_pools if p.machine.gpu} - set(AZURE_GPUS))
+    if missing:
+        return emulated(
+            f"Azure sells no VM size with {', '.join(missing)}; the nearest GPU size is matched "
+            "(see the instance note); gpuProfile driver Install"
+        )
+    return native("matched to an N-series VM size; gpuProfile driver Install")
+
+
+def _tier(spec: ClusterSpec) -> Support:
+    asked = spec.spec.control_plane.tier
+    if spec.spec.kubernetes.channel == "extended" and asked != "premium":
+        return emulated(
+            f"tier {asked} is raised to sku.tier Premium: AKS long-term support (the extended channel) "
+            "is only sold with the Premium tier"
+        )
+    return native(f"ManagedCluster sku {{name: Base, tier: {t.sku_tier(spec)}}}")
+
+
+def _channel(spec: ClusterSpec) -> Support:
+    channel = spec.spec.kubernetes.channel
+    aks = t.upgrade_channel(spec)
+    if channel == "extended":
+        return native(
+            "autoUpgradeProfile.upgradeChannel patch with supportPlan AKSLongTermSupport (Premium tier): "
+            "the minor stays for AKS's two-year LTS window, patches only"
+        )
+    if channel == "regular":
+        return emulated(
+            "AKS has no 'regular' channel; mapped to upgradeChannel stable (latest patch of minor N-1), "
+            "the same as 'stable' — AKS's only other minor-following channel is rapid"
+        )
+    if channel == "stable":
+        return native("autoUpgradeProfile.upgradeChannel stable (latest patch of the N-1 minor)")
+    if channel == "none":
+        return native(
+            "autoUpgradeProfile.upgradeChannel none and nodeOSUpgradeChannel None: no automatic upgrades"
+        )
+    return native(f"autoUpgradeProfile.upgradeChannel {aks} (latest patch of the newest minor)")
+
+
+def _authorized(spec: ClusterSpec) -> Support:
+    cp = spec.spec.control_plane
+    if cp.endpoint == "private" and cp.authorized_networks:
+        return unsupported(
+            "AKS accepts authorizedIPRanges only on a public API server; this private cluster's endpoint is "
+            "reachable only from its VNet (and peered networks), so the ranges are not applied"
+        )
+    return native("apiServerAccessProfile.authorizedIPRanges on the public API server")
+
+
+def _mode(spec: ClusterSpec) -> Support:
+    mode = spec.spec.addons.istio.mode
+    if mode == "managed":
+        return native(f"serviceMeshProfile mode Istio (AKS Istio add-on), revision {t.mesh_revision(spec)}")
+    if mode == "self-managed":
+        return emulated("upstream Istio charts (base, istiod; cni + ztunnel for ambient) as Helm Releases")
+    return native("no mesh installed")
+
+
+def _data_plane(spec: ClusterSpec) -> Support:
+    istio = spec.spec.addons.istio
+    if istio.mode == "managed" and istio.data_plane == "ambient":
+        return unsupported(
+            "the AKS Istio add-on runs sidecars only (no ambient/ztunnel); the add-on is installed in sidecar "
+            "mode — use mode self-managed for ambient"
+        )
+    if istio.mode == "self-managed":
+        return emulated(f"Helm chart values for the {istio.data_plane} data plane")
+    if istio.mode == "managed":
+        return native("the AKS Istio add-on injects sidecars into labelled namespaces")
+    return native("no mesh installed; nothing to configure")
+
+
+def _revision(spec: ClusterSpec) -> Support:
+    istio = spec.spec.addons.istio
+    if istio.mode == "managed":
+        given = "from the spec" if istio.revision else f"default {t.DEFAULT_MESH_REVISION}"
+        return native(f"serviceMeshProfile.istio.revisions [{t.mesh_revision(spec)}] ({given})")
+    if istio.mode == "self-managed":
+        if istio.revision and istio.revision.startswith("asm-"):
+            return unsupported(
+                "asm-* names an AKS add-on revision; upstream charts install the pinned chart version"
+            )
+        return emulated("istiod `revision` value of the Helm charts (pinned chart version otherwise)")
+    return native("no mesh installed; nothing to configure")
+
+
+def _isolation(spec: ClusterSpec) -> Support:
+    if not t.sandboxed(spec):
+        return native("runc containers on shared node kernels (workloadRuntime OCIContainer)")
+    gpu_pools = [p.name for p in spec.spec.node_pools if p.machine.gpu]
+    detail = (
+        "Pod Sandboxing: workloadRuntime KataVmIsolation on Azure Linux pools; pods opt in with "
+        "runtimeClassName kata-vm-isolation"
+    )
+    if gpu_pools:
+        return emulated(
+            detail + f"; GPU pools ({', '.join(gpu_pools)}) stay on runc — Kata passes no GPUs through"
+        )
+    return native(detail)
+
+
+def _os(spec: ClusterSpec) -> Support:
+    forced = [p.name for p in spec.spec.node_pools if p.os == "ubuntu" and t.kata(spec, p)]
+    if forced:
+        return emulated(
+            f"pools {', '.join(forced)} run Azure Linux instead of Ubuntu: Kata pod sandboxing needs Azure Linux"
+        )
+    return native("osSKU AzureLinux (Microsoft's container host) by default, Ubuntu for os: ubuntu")
+
+
+def _strategy(spec: ClusterSpec) -> Support:
+    if spec.spec.upgrades.strategy == "blue-green":
+        return unsupported(
+            "AKS upgrades node pools in place by surge (the GA API has no blue-green node pool upgrade); "
+            "the surge settings are used — blue-green means adding a pool and draining the old one yourself"
+        )
+    return native("agent pool upgradeSettings (surge upgrade is AKS's node pool upgrade)")
+
+
+def _window(spec: ClusterSpec, part: str) -> Support:
+    if spec.spec.upgrades.maintenance_window is None:
+        return native("no window set: AKS applies channel upgrades at any time")
+    if spec.spec.kubernetes.channel == "none":
+        return unsupported("channel none turns automatic upgrades off, so no maintenance schedule is created")
+    return native(
+        f"MaintenanceConfiguration {t.AUTO_UPGRADE_SCHEDULE} and {t.NODE_OS_SCHEDULE}: weekly schedule, {part}"
+    )
+
+
+def _private_nodes(spec: ClusterSpec) -> Support:
+    if spec.spec.network.private_nodes:
+        return native(
+            "AKS nodes have no public IPs; egress through a NAT gateway on the node subnet "
+            "(outboundType userAssignedNATGateway)"
+        )
+    return native(
+        "AKS nodes have no public IPs either way; egress through the standard load balancer "
+        "(outboundType loadBalancer)"
+    )
+
+
+def field_support(spec: ClusterSpec) -> dict[str, Support]:
+    cp = spec.spec.control_plane
+    return {
+        "spec.kubernetes.version": native(
+            "ManagedCluster kubernetesVersion (a minor picks its latest patch)"
+        ),
+        "spec.kubernetes.channel": _channel(spec),
+        "spec.controlPlane.availability": native(
+            "node pools in availability zones "
+            + ",".join(t.zones(spec))
+            + "; the AKS control plane itself is Azure-run and zone-redundant in zone regions"
+        ),
+        "spec.controlPlane.tier": _tier(spec),
+        "spec.controlPlane.endpoint": native(
+            "apiServerAccessProfile.enablePrivateCluster " + ("true" if cp.endpoint == "private" else "false")
+        ),
+        "spec.controlPlane.authorizedNetworks": _authorized(spec),
+        "spec.controlPlane.replicas": unsupported(
+            "AKS runs and sizes the control plane itself; there is no replica count to set (or pay per VM)"
+        ),
+        "spec.nodePools[].name": native(
+            "AgentPool name: lowercase alphanumeric, at most 12 characters, hashed"
+        ),
+        "spec.nodePools[].machine.vcpus": native("matched to an Azure VM size (vmSize)"),
+        "spec.nodePools[].machine.memoryGiB": native("matched to an Azure VM size (vmSize)"),
+        "spec.nodePools[].machine.gpu.kind": _gpu_kind(spec),
+        "spec.nodePools[].machine.gpu.count": native("matched to an N-series VM size with that many GPUs"),
+        "spec.nodePools[].instanceTypes.aks": native("pinned vmSize"),
+        "spec.nodePools[].instanceTypes.gke": native(
+            "not applicable: GKE's pin; AKS reads instanceTypes.aks"
+        ),
+        "spec.nodePools[].instanceTypes.eks": native(
+            "not applicable: EKS's pin; AKS reads instanceTypes.aks"
+        ),
+        "spec.nodePools[].count": native("AgentPool count (enableAutoScaling false)"),
+        "spec.nodePools[].autoscaling.min": native(
+            "AgentPool enableAutoScaling with minCount (cluster autoscaler)"
+        ),
+        "spec.nodePools[].autoscaling.max": native("AgentPool maxCount (cluster autoscaler)"),
+        "spec.nodePools[].spot": native(
+            "scaleSetPriority Spot, evictionPolicy Delete, spotMaxPrice -1 (up to the on-demand price)"
+        ),
+        "spec.nodePools[].disk.sizeGiB": native("AgentPool osDiskSizeGB"),
+        "spec.nodePools[].disk.type": emulated(
+            "osDiskType Managed: AKS picks the OS disk SKU from the VM size (Premium SSD on premium-storage "
+            "sizes); Ephemeral is not used since it must fit the size's cache/temp disk"
+        ),
+        "spec.nodePools[].os": _os(spec),
+        "spec.nodePools[].labels": native("AgentPool nodeLabels"),
+        "spec.nodePools[].taints[].key": native("AgentPool nodeTaints as key=value:Effect"),
+        "spec.nodePools[].taints[].value": native("AgentPool nodeTaints as key=value:Effect"),
+        "spec.nodePools[].taints[].effect": native("AgentPool nodeTaints as key=value:Effect"),
+        "spec.network.nodeCidr": native("VirtualNetwork address space and node Subnet"),
+        "spec.network.podCidr": native("networkProfile podCidr (Azure CNI Overlay)"),
+        "spec.network.serviceCidr": native("networkProfile serviceCidr, dnsServiceIP at its .10"),
+        "spec.network.privateNodes": _private_nodes(spec),
+        "spec.addons.istio.mode": _mode(spec),
+        "spec.addons.istio.dataPlane": _data_plane(spec),
+        "spec.addons.istio.expectedPods": native(
+            "a sizing input for the sidecar cost estimate; nothing is deployed from it"
+        ),
+        "spec.addons.istio.revision": _revision(spec),
+        "spec.tenancy.isolation": _isolation(spec),
+        "spec.upgrades.strategy": _strategy(spec),
+        "spec.upgrades.maxSurge": native("AgentPool upgradeSettings.maxSurge"),
+        "spec.upgrades.maxUnavailable": native("AgentPool upgradeSettings.maxUnavailable"),
+        "spec.upgrades.maintenanceWindow.day": _window(spec, "dayOfWeek"),
+        "spec.upgrades.maintenanceWindow.start": _window(spec, "startTime (UTC)"),
+        "spec.upgrades.maintenanceWindow.hours": _window(spec, "durationHours"),
+        "spec.providers.aks.subscriptionId": native("subscriptionId of an explicit azure-native provider"),
+        "spec.providers.aks.location": native("location of every Azure resource"),
+        "spec.providers.aks.resourceGroup": native(
+            "existing resource group used as is; otherwise kubefleet creates one"
+        ),
+    }
