@@ -98,6 +98,65 @@ def test_general_purpose_sizes_2_to_32_vcpu(catalog: Catalog) -> None:
         assert {2, 4, 8, 16, 32} <= sizes, (provider, sizes)
 
 
+@pytest.mark.parametrize("neutral", sorted(REGIONS))
+def test_gke_regions_have_every_family_and_an_l4_shape(catalog: Catalog, neutral: str) -> None:
+    region = REGIONS[neutral]["gke"]
+    types = catalog.instances("gke", region)
+    for family in ("general", "compute", "memory"):
+        sizes = {i.vcpus for i in types if i.family == family and i.current}
+        assert {2, 4, 8, 16, 32} <= sizes, (region, family, sizes)
+    l4 = catalog.instance("gke", region, "g2-standard-8")
+    assert l4 is not None and (l4.vcpus, l4.memory_gib, l4.gpu_kind, l4.gpu_count) == (8, Decimal("32"), "nvidia-l4", 1)
+
+
+@pytest.mark.parametrize("neutral", sorted(REGIONS))
+def test_gke_storage_and_network_per_region(catalog: Catalog, neutral: str) -> None:
+    region = REGIONS[neutral]["gke"]
+    for disk in ("pd-standard", "pd-balanced", "pd-ssd"):
+        price = catalog.storage("gke", region, disk)
+        assert price is not None and price.unit == "gb-month" and price.amount > 0, (region, disk)
+    for item, unit in (("nat_gateway_hour", "hour"), ("nat_data_gb", "gb"), ("public_ipv4_hour", "hour")):
+        price = catalog.network("gke", region, item)
+        assert price is not None and price.unit == unit, (region, item)
+    assert catalog.network("gke", region, "load_balancer_hour") is None  # declared gap, never zero
+    assert any("load_balancer_hour" in g.item for g in catalog.gaps("gke"))
+
+
+@pytest.mark.parametrize("neutral", sorted(REGIONS))
+def test_eks_public_ipv4_per_region(catalog: Catalog, neutral: str) -> None:
+    price = catalog.network("eks", REGIONS[neutral]["eks"], "public_ipv4_hour")
+    assert price is not None and price.amount == Decimal("0.005")
+
+
+def test_cited_gke_prices(catalog: Catalog) -> None:
+    def amount(region: str, name: str) -> Decimal:
+        inst = catalog.instance("gke", region, name)
+        assert inst is not None, (region, name)
+        return inst.price.amount
+
+    assert amount("us-east4", "n2-highcpu-8") == Decimal("0.323008")
+    assert amount("asia-southeast1", "n2-highmem-4") == Decimal("0.323228")
+    assert amount("europe-west4", "g2-standard-8") == Decimal("0.897201806")
+    assert catalog.storage("gke", "us-west1", "pd-balanced").amount == Decimal("0.1")  # type: ignore[union-attr]
+
+
+def test_version_support_dates(catalog: Catalog) -> None:
+    minors = {f"1.{m}" for m in range(30, 36)}
+    eks = catalog.versions("eks")
+    assert minors <= set(eks)
+    for row in eks.values():
+        assert row.standard_end is not None and row.extended_end is not None
+        assert row.extended_end > row.standard_end  # 12 months of paid extended support
+    assert eks["1.33"].standard_end == date(2026, 7, 29)
+    gke = catalog.versions("gke")
+    assert minors <= set(gke)
+    assert all(r.standard_end is not None for r in gke.values())
+    kubeadm = catalog.versions("kubeadm")
+    assert {"1.33", "1.34", "1.35"} <= set(kubeadm)
+    assert kubeadm["1.35"].standard_end == date(2027, 2, 28)
+    assert catalog.versions("aks") == {}  # not sourced: unknown, reported as such
+
+
 def test_cited_control_plane_fees(catalog: Catalog) -> None:
     def amount(provider: str, key: str) -> Decimal:
         fee = catalog.fee(provider, key)

@@ -134,3 +134,15 @@ def test_attached_accelerator_is_priced_with_the_vm(tmp_path: Path) -> None:
     assert m.name == "n2-standard-4" and m.accelerator is not None and m.accelerator_count == 1
     assert m.hourly_price == Decimal("0.218756") + Decimal("0.35")
     assert "+ 1× nvidia-t4" in m.reason
+
+
+def test_l4_shape_matches_g2_on_gke_in_every_region(catalog: Catalog) -> None:
+    machine = Machine(vcpus=8, memory_gib=32, gpu=Gpu(kind="nvidia-l4", count=1))
+    for names in REGIONS.values():
+        m = match_instance(catalog, "gke", names["gke"], machine, None)
+        assert m.name == "g2-standard-8" and m.gpu_note is None, names["gke"]
+
+
+def test_memory_heavy_shape_picks_highmem_on_gke(catalog: Catalog) -> None:
+    m = match_instance(catalog, "gke", "us-east4", Machine(vcpus=4, memory_gib=32), None)
+    assert m.name == "n2-highmem-4" and m.hourly_price == Decimal("0.295092")
