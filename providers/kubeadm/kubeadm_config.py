@@ -1,0 +1,152 @@
+"""kubeadm configuration documents (``kubeadm.k8s.io/v1beta4``) for each node role.
+
+Plain functions over plain values: the Pulumi layer (``nodes.py``) calls them inside ``Output.apply``
+once the secret token, certificate key and CA pin are known. Field names are kubeadm's own; the tests
+check every generated document against the upstream Go types (tests/data/kubeadm/v1beta4_fields.json).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any, Final
+
+from kubefleet.spec import ClusterSpec, NodePool
+
+API_VERSION: Final = "kubeadm.k8s.io/v1beta4"
+API_PORT: Final = 6443
+CRI_SOCKET: Final = "unix:///var/run/containerd/containerd.sock"
+CONTROL_PLANE_TAINT: Final = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
+POOL_LABEL: Final = "kubefleet.dev/pool"
+#: Bootstrap tokens never expire, so Pulumi can add workers later with the same user data; rotate the
+#: token by replacing its ``random.RandomString`` resources (``pulumi up --replace``).
+TOKEN_TTL: Final = "0s"
+
+
+@dataclass(frozen=True)
+class JoinSecrets:
+    """The secret values a node's kubeadm document carries (plain strings inside an ``apply``)."""
+
+    token: str  # [a-z0-9]{6}.[a-z0-9]{16}
+    certificate_key: str  # 64 hex characters (AES-256 key for the kubeadm-certs Secret)
+    ca_cert_hash: str  # sha256:<hex of the CA's SubjectPublicKeyInfo>
+
+
+def control_plane_vip(spec: ClusterSpec) -> str:
+    """``providers.kubeadm.controlPlaneVip``, or the 10th address of ``network.nodeCidr`` when absent."""
+    opts = spec.spec.providers.kubeadm
+    if opts is not None and opts.control_plane_vip:
+        return opts.control_plane_vip
+    net = ipaddress.IPv4Network(spec.spec.network.node_cidr)
+    return str(net.network_address + 10)
+
+
+def vip_is_derived(spec: ClusterSpec) -> bool:
+    opts = spec.spec.providers.kubeadm
+    return opts is None or opts.control_plane_vip is None
+
+
+def kubernetes_version(spec: ClusterSpec) -> str:
+    """kubeadm's ``kubernetesVersion``: ``v1.33.4`` for a pinned patch, ``stable-1.33`` for a minor."""
+    version = spec.spec.kubernetes.version
+    if version.count(".") == 2:
+        return f"v{version}"
+    return f"stable-{version}"
+
+
+def control_plane_endpoint(spec: ClusterSpec) -> str:
+    return f"{control_plane_vip(spec)}:{API_PORT}"
+
+
+def _args(pairs: dict[str, str]) -> list[dict[str, str]]:
+    return [{"name": k, "value": v} for k, v in pairs.items() if v]
+
+
+def node_labels(pool: NodePool | None) -> str:
+    """kubelet ``--node-labels``: the pool marker plus the pool's own labels (sorted, deterministic)."""
+    if pool is None:
+        return ""
+    labels = {POOL_LABEL: pool.name, **pool.labels}
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+
+def _taints(pool: NodePool | None) -> list[dict[str, str]]:
+    if pool is None:
+        return [dict(CONTROL_PLANE_TAINT)]
+    out = []
+    for taint in pool.taints:
+        item = {"key": taint.key, "effect": taint.effect}
+        if taint.value:
+            item["value"] = taint.value
+        out.append(item)
+    return out
+
+
+def node_registration(name: str, pool: NodePool | None) -> dict[str, Any]:
+    reg: dict[str, Any] = {
+        "name": name,
+        "criSocket": CRI_SOCKET,
+        "taints": _taints(pool),  # an empty list means "no taints" to kubeadm, which is what a pool without taints wants
+    }
+    extra = _args({"node-labels": node_labels(pool)})
+    if extra:
+        reg["kubeletExtraArgs"] = extra
+    return reg
+
+
+def init_documents(spec: ClusterSpec, node_name: str, secrets: JoinSecrets) -> list[dict[str, Any]]:
+    """InitConfiguration + ClusterConfiguration for the first control-plane node."""
+    net = spec.spec.network
+    token_id = secrets.token.split(".")[0]
+    init = {
+        "apiVersion": API_VERSION,
+        "kind": "InitConfiguration",
+        "bootstrapTokens": [
+            {
+                "token": secrets.token,
+                "description": f"kubefleet join token for {spec.name} (id {token_id})",
+                "ttl": TOKEN_TTL,
+                "usages": ["signing", "authentication"],
+                "groups": ["system:bootstrappers:kubeadm:default-node-token"],
+            }
+        ],
+        "nodeRegistration": node_registration(node_name, None),
+        "certificateKey": secrets.certificate_key,
+    }
+    cluster = {
+        "apiVersion": API_VERSION,
+        "kind": "ClusterConfiguration",
+        "clusterName": spec.name,
+        "kubernetesVersion": kubernetes_version(spec),
+        "controlPlaneEndpoint": control_plane_endpoint(spec),
+        "networking": {
+            "podSubnet": net.pod_cidr,
+            "serviceSubnet": net.service_cidr,
+            "dnsDomain": "cluster.local",
+        },
+        "apiServer": {"certSANs": [control_plane_vip(spec)]},
+        # kubefleet provides an ECDSA P-256 CA (pki.py); the certificates kubeadm issues use the same algorithm
+        "encryptionAlgorithm": "ECDSA-P256",
+    }
+    return [init, cluster]
+
+
+def join_document(
+    spec: ClusterSpec, node_name: str, secrets: JoinSecrets, pool: NodePool | None
+) -> dict[str, Any]:
+    """JoinConfiguration: a further control-plane node (``pool is None``) or a worker of ``pool``."""
+    doc: dict[str, Any] = {
+        "apiVersion": API_VERSION,
+        "kind": "JoinConfiguration",
+        "nodeRegistration": node_registration(node_name, pool),
+        "discovery": {
+            "bootstrapToken": {
+                "token": secrets.token,
+                "apiServerEndpoint": control_plane_endpoint(spec),
+                "caCertHashes": [secrets.ca_cert_hash],
+            }
+        },
+    }
+    if pool is None:
+        doc["controlPlane"] = {"certificateKey": secrets.certificate_key}
+    return doc

@@ -1,0 +1,257 @@
+"""Control-plane and worker VMs: ``vsphere.VirtualMachine`` clones of the template, bootstrapped by cloud-init.
+
+Control-plane sizing rule (the spec states worker shapes only; masters are sized from the cluster):
+
+==========================  =======  ========  =========
+workers at their maximum     vCPUs    memory    disk
+==========================  =======  ========  =========
+up to 10                     2        4 GiB     50 GiB
+up to 100                    4        16 GiB    50 GiB
+up to 250                    8        32 GiB    100 GiB
+more                         16       64 GiB    100 GiB
+==========================  =======  ========  =========
+
+2 vCPU / 4 GiB is above kubeadm's floor (2 CPUs, 1700 MB) with room for etcd; the steps follow the
+usual API-server/etcd load curve by node count (as kOps and the managed services size their masters).
+
+Workers: one VM per node at the pool's ``count`` or autoscaling ``min`` (vSphere has no cloud
+autoscaler), sized from ``ctx.instance(pool)``, disk from ``pool.disk``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import pulumi
+import pulumi_vsphere as vsphere
+
+from kubefleet.naming import VSPHERE_VM, cloud_name
+from kubefleet.providers.base import InstanceChoice
+from kubefleet.providers.kubeadm import cloudinit
+from kubefleet.providers.kubeadm.cloudinit import CaFiles, Role
+from kubefleet.providers.kubeadm.infra import Inventory
+from kubefleet.providers.kubeadm.kubeadm_config import (
+    JoinSecrets,
+    control_plane_vip,
+    init_documents,
+    join_document,
+)
+from kubefleet.providers.kubeadm.pki import ClusterPki
+from kubefleet.providers.kubeadm.secrets import ClusterSecrets
+from kubefleet.spec import ClusterSpec, NodePool
+
+#: guestinfo key carrying the node network (informational; lets tooling and the offline render see it)
+NODE_CIDR_KEY: Final = "guestinfo.kubefleet.node-cidr"
+ROLE_KEY: Final = "guestinfo.kubefleet.role"
+
+
+@dataclass(frozen=True)
+class Shape:
+    vcpus: int
+    memory_gib: int
+    disk_gib: int
+
+
+def control_plane_shape(spec: ClusterSpec) -> Shape:
+    workers = sum(pool.max_nodes for pool in spec.spec.node_pools)
+    if workers <= 10:
+        return Shape(2, 4, 50)
+    if workers <= 100:
+        return Shape(4, 16, 50)
+    if workers <= 250:
+        return Shape(8, 32, 100)
+    return Shape(16, 64, 100)
+
+
+def control_plane_name(spec: ClusterSpec, index: int) -> str:
+    return cloud_name(VSPHERE_VM, f"{spec.name}-cp{index}", spec.name, "control-plane", str(index))
+
+
+def worker_name(spec: ClusterSpec, pool: NodePool, index: int) -> str:
+    return cloud_name(VSPHERE_VM, f"{spec.name}-{pool.name}-{index}", spec.name, "pool", pool.name, str(index))
+
+
+def _thin(pool: NodePool | None) -> tuple[bool, bool]:
+    """(thin_provisioned, eagerly_scrub) for a disk class: ``ssd`` = eager-zeroed thick (no first-write
+    penalty), ``balanced`` = lazy-zeroed thick, ``standard`` = thin. The medium itself is the datastore's."""
+    kind = pool.disk.type if pool is not None else "balanced"
+    if kind == "ssd":
+        return False, True
+    if kind == "balanced":
+        return False, False
+    return True, False
+
+
+def _user_data(
+    spec: ClusterSpec, hostname: str, role: Role, pool: NodePool | None, secrets: ClusterSecrets
+) -> pulumi.Output[str]:
+    vip = control_plane_vip(spec)
+
+    def build(values: list[Any]) -> str:
+        token: str = values[0]
+        cert_key: str = values[1]
+        pki: ClusterPki = values[2]
+        join = JoinSecrets(token=token, certificate_key=cert_key, ca_cert_hash=pki.ca_cert_hash)
+        if role == "init":
+            docs = init_documents(spec, hostname, join)
+            ca: CaFiles | None = CaFiles(cert_pem=pki.ca_cert_pem, key_pem=pki.ca_key_pem)
+        else:
+            docs = [join_document(spec, hostname, join, pool)]
+            ca = None
+        text = cloudinit.user_data(spec, hostname=hostname, role=role, vip=vip, kubeadm_documents=docs, ca=ca)
+        return cloudinit.b64(text)
+
+    return pulumi.Output.secret(
+        pulumi.Output.all(secrets.token, secrets.certificate_key, secrets.pki).apply(build)
+    )
+
+
+def _annotation(spec: ClusterSpec, role: str, labels: dict[str, str]) -> str:
+    pairs = ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
+    return f"kubefleet cluster {spec.name} ({role}); labels: {pairs}"
+
+
+def _vm(
+    resource_name: str,
+    *,
+    spec: ClusterSpec,
+    hostname: str,
+    role: Role,
+    pool: NodePool | None,
+    vcpus: int,
+    memory_gib: int,
+    disk_gib: int,
+    inv: Inventory,
+    secrets: ClusterSecrets,
+    tags: Sequence[vsphere.Tag],
+    labels: dict[str, str],
+    parent: pulumi.Resource,
+    depends_on: Sequence[pulumi.Resource],
+) -> vsphere.VirtualMachine:
+    thin, eager = _thin(pool)
+    node_cidr = str(ipaddress.IPv4Network(spec.spec.network.node_cidr))
+    return vsphere.VirtualMachine(
+        resource_name,
+        vsphere.VirtualMachineArgs(
+            name=hostname,
+            resource_pool_id=inv.resource_pool_id,
+            datastore_id=inv.datastore_id,
+            folder=inv.folder,
+            num_cpus=vcpus,
+            memory=memory_gib * 1024,
+            guest_id=inv.template.guest_id,
+            firmware=inv.template.firmware,
+            scsi_type=inv.template.scsi_type,
+            enable_disk_uuid=True,  # the vSphere CSI driver needs disk UUIDs
+            network_interfaces=[
+                vsphere.VirtualMachineNetworkInterfaceArgs(
+                    network_id=inv.network_id,
+                    adapter_type=inv.template.network_interface_types.apply(lambda t: t[0] if t else "vmxnet3"),
+                )
+            ],
+            disks=[
+                vsphere.VirtualMachineDiskArgs(
+                    label="disk0", size=disk_gib, thin_provisioned=thin, eagerly_scrub=eager
+                )
+            ],
+            clone=vsphere.VirtualMachineCloneArgs(template_uuid=inv.template.id),
+            extra_config={
+                "guestinfo.metadata": cloudinit.b64(cloudinit.metadata(hostname)),
+                "guestinfo.metadata.encoding": "base64",
+                "guestinfo.userdata": _user_data(spec, hostname, role, pool, secrets),
+                "guestinfo.userdata.encoding": "base64",
+                NODE_CIDR_KEY: node_cidr,
+                ROLE_KEY: role,
+            },
+            tags=[t.id for t in tags],
+            annotation=_annotation(spec, role if pool is None else f"pool {pool.name}", labels),
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, provider=inv.provider, depends_on=list(depends_on)),
+    )
+
+
+def control_plane(
+    spec: ClusterSpec,
+    inv: Inventory,
+    secrets: ClusterSecrets,
+    tags: Sequence[vsphere.Tag],
+    labels: dict[str, str],
+    parent: pulumi.Resource,
+) -> list[vsphere.VirtualMachine]:
+    """``replicas`` masters: the first runs ``kubeadm init``, the others ``kubeadm join --control-plane``."""
+    shape = control_plane_shape(spec)
+    vms: list[vsphere.VirtualMachine] = []
+    for i in range(spec.spec.control_plane.replicas):
+        hostname = control_plane_name(spec, i)
+        vms.append(
+            _vm(
+                f"{spec.name}-cp-{i}",
+                spec=spec,
+                hostname=hostname,
+                role="init" if i == 0 else "control-plane",
+                pool=None,
+                vcpus=shape.vcpus,
+                memory_gib=shape.memory_gib,
+                disk_gib=shape.disk_gib,
+                inv=inv,
+                secrets=secrets,
+                tags=tags,
+                labels=labels,
+                parent=parent,
+                depends_on=vms[:1],
+            )
+        )
+    return vms
+
+
+def workers(
+    spec: ClusterSpec,
+    pool: NodePool,
+    choice: InstanceChoice,
+    inv: Inventory,
+    secrets: ClusterSecrets,
+    tags: Sequence[vsphere.Tag],
+    labels: dict[str, str],
+    parent: pulumi.Resource,
+    first_master: pulumi.Resource,
+) -> list[vsphere.VirtualMachine]:
+    """``pool.min_nodes`` workers of ``choice``'s shape, each joining through the VIP."""
+    return [
+        _vm(
+            f"{spec.name}-{pool.name}-{i}",
+            spec=spec,
+            hostname=worker_name(spec, pool, i),
+            role="worker",
+            pool=pool,
+            vcpus=choice.vcpus,
+            memory_gib=choice.memory_gib,
+            disk_gib=pool.disk.size_gib,
+            inv=inv,
+            secrets=secrets,
+            tags=tags,
+            labels=labels,
+            parent=parent,
+            depends_on=[first_master],
+        )
+        for i in range(pool.min_nodes)
+    ]
+
+
+def anti_affinity(
+    spec: ClusterSpec, masters: Sequence[vsphere.VirtualMachine], inv: Inventory, parent: pulumi.Resource
+) -> vsphere.ComputeClusterVmAntiAffinityRule:
+    """DRS keeps the masters on different ESXi hosts: the on-prem reading of a regional control plane."""
+    return vsphere.ComputeClusterVmAntiAffinityRule(
+        f"{spec.name}-control-plane-anti-affinity",
+        vsphere.ComputeClusterVmAntiAffinityRuleArgs(
+            name=cloud_name(VSPHERE_VM, f"{spec.name}-control-plane", spec.name, "anti-affinity"),
+            compute_cluster_id=inv.compute_cluster_id,
+            virtual_machine_ids=[vm.id for vm in masters],
+            enabled=True,
+            mandatory=True,
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, provider=inv.provider),
+    )
