@@ -1,0 +1,135 @@
+"""policy check, policy rules: the offline policy check (the same rules as the CrossGuard pack in policies/)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from kubefleet.cli.console import DiffFormat, TableOrJson
+from kubefleet.cli.main import KubefleetGroup
+
+if TYPE_CHECKING:
+    from kubefleet.policies.model import Finding
+
+policy_app = typer.Typer(
+    name="policy",
+    cls=KubefleetGroup,
+    help="Policy rules over specs and their rendered resources (the CrossGuard pack in policies/ runs the same).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+def _as_of(text: str | None) -> date:
+    from kubefleet.errors import UsageError
+
+    if text is None:
+        return date.today()  # the CLI boundary is the one place that reads the clock
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of {text!r} is not a date", hint="write it as YYYY-MM-DD, e.g. 2026-11-27") from None
+
+
+@policy_app.command("check")
+def check(
+    files: list[Path] = typer.Argument(..., help="Spec files or directories; team budgets add up over all of them."),
+    provider: str | None = typer.Option(
+        None, "--provider", "-p", help="gke, eks, aks, kubeadm, a comma list, or all (default: spec.provider, else all)."
+    ),
+    config: Path | None = typer.Option(None, "--config", "-c", help="Policy config: levels and parameters per rule."),
+    output: DiffFormat = typer.Option(DiffFormat.table, "--output", "-o", help="table, json or markdown."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Check date for version support and prices (YYYY-MM-DD)."),
+) -> None:
+    """Check cluster specs against the policy rules offline; exit 1 on any mandatory violation."""
+    import json
+
+    from kubefleet.cli.console import write
+    from kubefleet.errors import ProblemFound
+    from kubefleet.loader import expand_paths, load_file
+    from kubefleet.policies.config import load_policy_config
+    from kubefleet.policies.engine import check as run_check
+    from kubefleet.policies.report import findings_markdown, summary
+    from kubefleet.providers import parse_providers
+
+    when = _as_of(as_of)
+    cfg = load_policy_config(config)
+    chosen = None if provider is None else parse_providers(provider)
+    specs = [loaded.spec for path in expand_paths(files) for loaded in load_file(path)]
+    result = run_check(specs, as_of=when, providers=chosen, config=cfg)
+    if output is DiffFormat.json:
+        write(json.dumps(result.as_dict(), indent=2))
+    elif output is DiffFormat.markdown:
+        write(findings_markdown(result.findings))
+    else:
+        _print_table(result.findings, result.checked)
+    if result.failed:
+        raise ProblemFound(f"policy check failed: {summary(result.findings)}",
+                           hint="fix the mandatory findings, or change their level in a policy config (--config)")
+
+
+def _print_table(findings: Sequence[Finding], checked: Sequence[tuple[str, str]]) -> None:
+    from rich.table import Table
+
+    from kubefleet.cli.console import stdout
+    from kubefleet.policies.report import rows, summary
+
+    out = stdout()
+    where = ", ".join(f"{c} on {p}" for c, p in checked)
+    if not findings:
+        out.print(f"[green]✓[/] no policy findings ({where})")
+        return
+    table = Table(show_lines=False)
+    for col in ("level", "rule", "cluster", "provider", "finding", "hint"):
+        table.add_column(col, overflow="fold")
+    for level, rule, cluster, provider, message, hint in rows(findings):
+        style = "bold red" if level == "mandatory" else "yellow"
+        table.add_row(f"[{style}]{level}[/]", rule, cluster, provider, message, hint)
+    out.print(table)
+    out.print(f"{summary(findings)} ({where})")
+
+
+@policy_app.command("rules")
+def rules(
+    output: TableOrJson = typer.Option(TableOrJson.table, "--output", "-o", help="table or json."),
+    config: Path | None = typer.Option(None, "--config", "-c", help="Show levels and parameters under this config."),
+) -> None:
+    """List the policy rules: id, level, scope, parameters."""
+    import json
+
+    from kubefleet.cli.console import stdout, write
+    from kubefleet.policies.config import load_policy_config
+    from kubefleet.policies.rules import RULES
+
+    cfg = load_policy_config(config)
+    entries = []
+    for rule in RULES.values():
+        settings = cfg.settings(rule)
+        entries.append({
+            "id": rule.id,
+            "level": settings.level,
+            "scope": rule.scope,
+            "description": rule.description,
+            "params": {k: (v if isinstance(v, (list, dict, bool, int)) or v is None else str(v))
+                       for k, v in settings.params.items()},
+        })
+    if output is TableOrJson.json:
+        write(json.dumps(entries, indent=2, default=str))
+        return
+    from rich.table import Table
+
+    table = Table()
+    for col in ("rule", "level", "scope", "description", "parameters"):
+        table.add_column(col, overflow="fold")
+    for e in entries:
+        params = "; ".join(f"{k}={v}" for k, v in e["params"].items())
+        table.add_row(e["id"], e["level"], e["scope"], e["description"], params)
+    stdout().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(policy_app, name="policy")
