@@ -27,7 +27,7 @@ def system_pool_profile(
     pool = t.system_pool(spec)
     choice = ctx.instance(pool)
     return containerservice.ManagedClusterAgentPoolProfileArgs(
-        name=t.pool_name_for(spec, t.SYSTEM_POOL),
+        name=t.system_pool_name(spec),
         mode="System",
         type="VirtualMachineScaleSets",
         os_type="Linux",

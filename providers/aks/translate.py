@@ -27,6 +27,8 @@ AZURE_NETWORK: Final = NameRule(max_len=64, charset=r"a-z0-9._-")
 POOL_HASH_LEN: Final = 4
 
 SYSTEM_POOL: Final = "system"
+#: The neutral pool name the System pool is resolved under (``ctx.instance``) and hashed with.
+SYSTEM_POOL_KEY: Final = "kubefleet-aks-system"
 
 
 def identity(spec: ClusterSpec, region: str) -> tuple[str, str, str]:
@@ -67,6 +69,11 @@ def names(spec: ClusterSpec, region: str) -> Names:
 def pool_name_for(spec: ClusterSpec, pool_name: str) -> str:
     """AKS agent pool name: lowercase letter first, lowercase alphanumerics only, at most 12 characters."""
     return cloud_name(AKS_POOL, pool_name, spec.name, pool_name, hash_len=POOL_HASH_LEN)
+
+
+def system_pool_name(spec: ClusterSpec) -> str:
+    """The System pool's name, hashed apart from a spec pool that is itself called ``system``."""
+    return cloud_name(AKS_POOL, SYSTEM_POOL, spec.name, SYSTEM_POOL_KEY, hash_len=POOL_HASH_LEN)
 
 
 def role_assignment_name(*parts: str) -> str:
@@ -184,7 +191,7 @@ SYSTEM_TAINT: Final = "CriticalAddonsOnly=true:NoSchedule"
 def system_pool(spec: ClusterSpec) -> NodePool:
     """The neutral shape of the system pool, resolved through ``ctx.instance`` like every other pool."""
     count = 3 if spec.spec.control_plane.availability == "regional" else 1
-    return NodePool(name=f"aks-{SYSTEM_POOL}", machine=SYSTEM_MACHINE, count=count)
+    return NodePool(name=SYSTEM_POOL_KEY, machine=SYSTEM_MACHINE, count=count)
 
 
 def taint(t: Taint) -> str:
