@@ -21,7 +21,7 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from kubefleet.engine.secrets import SECRET, contains_secret, is_secret_marker, is_secret_name, mask
@@ -124,10 +124,11 @@ class ClusterChanges:
 
     @property
     def delta(self) -> Decimal | None:
-        """Monthly cost after minus before; ``None`` unless both are known."""
+        """Monthly cost after minus before, each rounded to cents first (so the figures shown add up);
+        ``None`` unless both are known."""
         if self.monthly_before is None or self.monthly_after is None:
             return None
-        return self.monthly_after - self.monthly_before
+        return cents(self.monthly_after) - cents(self.monthly_before)
 
     @property
     def drifted(self) -> tuple[ResourceChange, ...]:
@@ -158,8 +159,13 @@ class ClusterChanges:
         }
 
 
+def cents(value: Decimal) -> Decimal:
+    """Round money to cents, half up (how invoices round)."""
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 def _money_json(value: Decimal | None) -> str | None:
-    return None if value is None else str(value.quantize(Decimal("0.01")))
+    return None if value is None else str(cents(value))
 
 
 def changes_json(items: Iterable[ClusterChanges]) -> str:
@@ -246,7 +252,7 @@ def step_inputs(meta: StepEventMetadata) -> tuple[InputChange, ...]:
     limited to properties the program sets (its inputs), so computed status fields are not drift.
     """
     op = meta.op.value if hasattr(meta.op, "value") else str(meta.op)
-    if op in ("delete", "discard", "same", "read"):
+    if op in ("delete", "discard", "delete-replaced", "discard-replaced", "same", "read", "remove-pending-replace"):
         return ()
     if op in ("create", "import", "create-replacement") and not meta.detailed_diff and not meta.diffs:
         return ()
