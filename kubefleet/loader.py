@@ -436,16 +436,10 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def load_one(path: str | Path) -> list[LoadedSpec]:
-    """For commands that take one FILE: a directory is an error, every document is returned."""
-    return load_file(path)
-
-
 def dump_yaml(specs: Iterable[ClusterSpec]) -> str:
     """Specs -> YAML text in the spec's own spelling (multi-document when more than one)."""
     y = YAML(typ="safe", pure=True)
     y.default_flow_style = False
-    y.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
     buf = io.StringIO()
     y.dump_all([s.to_data() for s in specs], buf)
     return buf.getvalue()

@@ -19,10 +19,44 @@ def should_protect(spec: ClusterSpec) -> bool:
     return spec.metadata.env == "prod"
 
 
+# GCE accelerator types for the neutral GPU kinds (attached to N1 VMs; G2/A2/A3 carry theirs built in).
+GCE_ACCELERATORS = {
+    "nvidia-t4": "nvidia-tesla-t4",
+    "nvidia-l4": "nvidia-l4",
+    "nvidia-a100": "nvidia-tesla-a100",
+    "nvidia-h100": "nvidia-h100-80gb",
+}
+
+
+def choice_for(catalog: Catalog, provider: str, region: str, pool: NodePool) -> InstanceChoice:
+    """Shape matching (kubefleet.matching) as the adapters see it: an InstanceChoice."""
+    from kubefleet.matching import match_instance
+
+    m = match_instance(catalog, provider, region, pool.machine, pool.pinned(provider))
+    inst = m.instance
+    gpu_kind = inst.gpu_kind if inst is not None and inst.gpu_kind else None
+    gpu_count = inst.gpu_count if inst is not None else 0
+    accelerator = None
+    if m.accelerator is not None:
+        gpu_kind, gpu_count = m.accelerator.gpu_kind, m.accelerator_count
+        accelerator = GCE_ACCELERATORS.get(m.accelerator.gpu_kind, m.accelerator.gpu_kind)
+    if inst is None and pool.machine.gpu is not None:
+        gpu_kind, gpu_count = pool.machine.gpu.kind, pool.machine.gpu.count
+    return InstanceChoice(
+        name=m.name,
+        reason=m.reason,
+        vcpus=inst.vcpus if inst is not None else pool.machine.vcpus,
+        memory_gib=int(inst.memory_gib) if inst is not None else pool.machine.memory_gib,
+        gpu_kind=gpu_kind,
+        gpu_count=gpu_count,
+        accelerator=accelerator,
+        note=m.gpu_note,
+    )
+
+
 def instance_resolver(spec: ClusterSpec, provider: str, catalog: Catalog | None = None) -> InstanceResolver:
     """Shape matching for one provider and region (cached per pool)."""
     from kubefleet.catalog import load_catalog
-    from kubefleet.matching import choice_for
 
     cat = catalog if catalog is not None else load_catalog()
     region = spec.region_for(provider)

@@ -165,7 +165,7 @@ def _make_mocks_and_monitor(adapter: Any) -> tuple[Any, Any, list[RenderedResour
                 raise RenderError(
                     f"offline render: {type(adapter).__name__} has no offline answer for data source {args.token}"
                 )
-            return result, None
+            return result, []
 
     class RecordingMonitor(mocks.MockMonitor):
         def RegisterResource(self, request: Any) -> Any:

@@ -106,7 +106,7 @@ def shape_resolver(provider: str) -> Callable[[NodePool], InstanceChoice]:
         gpu = m.gpu
         names = {
             "gke": f"n2-standard-{m.vcpus}",
-            "eks": f"m7i.{m.vcpus // 4 or 1}xlarge" if m.vcpus >= 4 else "m7i.large",
+            "eks": {2: "m7i.large", 4: "m7i.xlarge"}.get(m.vcpus, f"m7i.{m.vcpus // 4}xlarge"),
             "aks": f"Standard_D{m.vcpus}s_v5",
             "kubeadm": f"vsphere-{m.vcpus}vcpu-{m.memory_gib}gib",
         }

@@ -1,0 +1,214 @@
+"""kubefleet cost (one breakdown) and kubefleet compare (side by side)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from kubefleet.cli.console import Format
+from kubefleet.errors import UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from kubefleet.compare import Comparison
+    from kubefleet.costmodel import Assumptions, CostBreakdown
+
+
+def _assumptions(hours: str | None, egress: str | None) -> Assumptions:
+    from kubefleet.costmodel import Assumptions
+
+    kwargs: dict[str, Decimal] = {}
+    for flag, raw, key in (("--hours", hours, "hours_per_month"), ("--egress-gb", egress, "egress_gb_month")):
+        if raw is None:
+            continue
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            raise UsageError(f"{flag} {raw!r} is not a number") from None
+        if value < 0 or (key == "hours_per_month" and not 0 < value <= 744):
+            raise UsageError(f"{flag} {raw} is out of range", hint="hours per month: 1..744 (730 is the average month)")
+        kwargs[key] = value
+    return Assumptions(
+        hours_per_month=kwargs.get("hours_per_month", Assumptions.hours_per_month),
+        egress_gb_month=kwargs.get("egress_gb_month", Assumptions.egress_gb_month),
+    )
+
+
+def _catalog():  # type: ignore[no-untyped-def]
+    from kubefleet.catalog import load_catalog
+
+    try:
+        from kubefleet.pricing_sources.cache import active_catalog
+    except ImportError:
+        return load_catalog()
+    return active_catalog()
+
+
+def _print_breakdown(out: Console, b: CostBreakdown) -> None:
+    from rich.table import Table
+
+    from kubefleet.costmodel import fmt_money, money
+
+    t = Table(title=f"{b.cluster} on {b.provider} ({b.region}) — as of {b.as_of}", title_justify="left")
+    for col, just in (("category", "left"), ("item", "left"), ("quantity", "right"), ("unit price", "right"),
+                      ("monthly", "right")):
+        t.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
+    for c in b.components:
+        name = c.name + (" (estimate)" if c.estimate else "")
+        t.add_row(c.category, name, f"{c.quantity.normalize():,} {c.unit}", f"${c.unit_price}", fmt_money(c.monthly))
+    t.add_section()
+    total = fmt_money(b.monthly_total)
+    if b.monthly_max != b.monthly_total:
+        total += f" (up to {fmt_money(b.monthly_max)})"
+    t.add_row("", "monthly total", "", "", total)
+    t.add_row("", "yearly total", "", "", fmt_money(money(b.yearly_total)))
+    out.print(t)
+    for u in b.unpriced:
+        out.print(f"[yellow]unpriced:[/] {u.resource} — {u.reason}", markup=True, highlight=False)
+    out.print(f"prices read {b.catalog_as_of}; {len(b.sources())} source(s); free: {len(b.free)} resource(s)")
+
+
+def cost(
+    file: Path = typer.Argument(..., help="Spec file."),
+    provider: str | None = typer.Option(None, "--provider", "-p", help="gke | eks | aks | kubeadm (default: spec.provider)."),
+    cluster: str | None = typer.Option(None, "--cluster", help="Only this cluster of a multi-document file."),
+    output: Format = typer.Option(Format.table, "--output", "-o", help="table | json | csv | markdown | html."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Price as of this date (YYYY-MM-DD; default today)."),
+    hours: str | None = typer.Option(None, "--hours", help="Hours per month (default 730)."),
+    egress_gb: str | None = typer.Option(None, "--egress-gb", help="NAT egress GB per month (default 100)."),
+) -> None:
+    """One cost breakdown: every line with quantity, unit price and source."""
+    from kubefleet.cli.common import load_specs, parse_date, provider_for, today
+    from kubefleet.cli.console import stdout, write
+    from kubefleet.compare import compare
+    from kubefleet.report import compare_out
+
+    catalog = _catalog()
+    when = parse_date(as_of) or today()
+    assume = _assumptions(hours, egress_gb)
+    items = []
+    for loaded in load_specs(file, cluster):
+        items.append(compare(loaded.spec, [provider_for(loaded, provider)], as_of=when, catalog=catalog, assumptions=assume))
+    _emit(items, output, single=True)
+    if output is Format.table:
+        return
+    _ = stdout, write
+
+
+def compare_cmd(
+    file: Path = typer.Argument(..., help="Spec file (every cluster in it is compared)."),
+    providers: str | None = typer.Option(None, "--providers", help="Comma-separated subset, e.g. gke,eks (default all)."),
+    cluster: str | None = typer.Option(None, "--cluster", help="Only this cluster of a multi-document file."),
+    output: Format = typer.Option(Format.table, "--output", "-o", help="table | json | csv | markdown | html."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Price as of this date (YYYY-MM-DD; default today)."),
+    hours: str | None = typer.Option(None, "--hours", help="Hours per month (default 730)."),
+    egress_gb: str | None = typer.Option(None, "--egress-gb", help="NAT egress GB per month (default 100)."),
+) -> None:
+    """Identical clusters side by side: monthly and yearly cost by category, features and parity."""
+    from kubefleet.cli.common import load_specs, parse_date, today
+    from kubefleet.compare import compare
+    from kubefleet.providers import parse_providers
+
+    chosen = parse_providers(providers)
+    catalog = _catalog()
+    when = parse_date(as_of) or today()
+    assume = _assumptions(hours, egress_gb)
+    items = [compare(loaded.spec, chosen, as_of=when, catalog=catalog, assumptions=assume)
+             for loaded in load_specs(file, cluster)]
+    _emit(items, output, single=False)
+
+
+def _emit(items: list[Comparison], output: Format, *, single: bool) -> None:
+    from kubefleet.cli.console import stdout, write
+    from kubefleet.report import compare_out
+
+    if output is Format.json:
+        write(compare_out.to_json(items))
+    elif output is Format.csv:
+        write(compare_out.to_csv(items))
+    elif output is Format.markdown:
+        write(compare_out.to_markdown(items))
+    elif output is Format.html:
+        write(compare_out.to_html(items))
+    else:
+        out = stdout()
+        for cmp in items:
+            if single:
+                for r in cmp.results.values():
+                    if r.breakdown is None:
+                        raise UsageError(r.error or f"{r.provider} could not be priced")
+                    _print_breakdown(out, r.breakdown)
+            else:
+                _print_comparison(out, cmp)
+
+
+def _print_comparison(out: Console, cmp: Comparison) -> None:
+    from rich.table import Table
+
+    from kubefleet.costmodel import CATEGORIES, fmt_money
+    from kubefleet.report.compare_out import label
+
+    providers = list(cmp.results)
+    t = Table(title=f"{cmp.cluster}: monthly cost (USD) as of {cmp.as_of}", title_justify="left")
+    t.add_column("")
+    for p in providers:
+        t.add_column(label(p) + (" ✓ cheapest" if cmp.cheapest == p else ""), justify="right")
+    for cat in CATEGORIES:
+        row: list[str] = [cat]
+        for p in providers:
+            b = cmp.results[p].breakdown
+            row.append(fmt_money(b.by_category()[cat]) if b else "—")
+        t.add_row(*row)
+    t.add_section()
+    totals: list[str] = ["monthly total"]
+    maxes: list[str] = ["at autoscaling max"]
+    years: list[str] = ["yearly"]
+    gaps: list[str] = ["unpriced items"]
+    for p in providers:
+        b = cmp.results[p].breakdown
+        totals.append(f"[bold]{fmt_money(b.monthly_total)}[/]" if b else "[red]not priced[/]")
+        maxes.append(fmt_money(b.monthly_max) if b else "—")
+        years.append(fmt_money(b.yearly_total) if b else "—")
+        gaps.append(str(len(b.unpriced)) if b else "—")
+    for row in (totals, maxes, years, gaps):
+        t.add_row(*row)
+    out.print(t)
+    pools = Table(title="node pools: what each provider runs", title_justify="left")
+    for col in ("pool", *[label(p) for p in providers]):
+        pools.add_column(col, overflow="fold")
+    pool_names = list(next(iter(cmp.results.values())).instances) if cmp.results else []
+    for pool in pool_names:
+        pools.add_row(pool, *[cmp.results[p].instances[pool].name if pool in cmp.results[p].instances else "—"
+                              for p in providers])
+    out.print(pools)
+    if cmp.features:
+        f = Table(title="features", title_justify="left")
+        f.add_column("")
+        for p in providers:
+            f.add_column(label(p), overflow="fold")
+        for frow in cmp.features:
+            f.add_row(frow.label, *[frow.values[p][0] if p in frow.values else "—" for p in providers])
+        out.print(f)
+    notes = [(p, n) for p in providers for n in cmp.results[p].parity if n.status != "native"]
+    if notes:
+        pt = Table(title="parity: what each provider emulates or lacks", title_justify="left")
+        for col in ("provider", "field", "status", "how / why"):
+            pt.add_column(col, overflow="fold")
+        for p, n in notes:
+            pt.add_row(label(p), n.field, n.status, n.detail)
+        out.print(pt)
+    for p, r in cmp.results.items():
+        if r.error:
+            out.print(f"[red]{label(p)} not priced:[/] {r.error}")
+    for w in cmp.warnings:
+        out.print(f"[yellow]warning:[/] {w}")
+    out.print(f"prices read {cmp.catalog_as_of}; every line's source: --output markdown|html|csv|json")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(cost)
+    app.command("compare")(compare_cmd)
