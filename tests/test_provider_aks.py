@@ -330,6 +330,10 @@ def test_autoscaling_spot_taints_labels_and_disk(example_graphs: dict[str, Resou
     assert gpu.get("gpuProfile") == {"driver": "Install"}
     assert gpu.get("osDiskSizeGB") == 200 and gpu.get("osDiskType") == "Managed"
     assert gpu.get("vmSize") == graph.instances["gpu"].name == "Standard_D8s_v5"
+    assert gpu.get("upgradeSettings") is None  # AKS has no surge nodes for spot pools
+    assert system.get("upgradeSettings") == {"maxSurge": "1", "maxUnavailable": "0"}
+    surge = {n.field: n for n in graph.parity}["spec.upgrades.maxSurge"]
+    assert surge.status == "emulated" and "gpu" in surge.detail
     assert system.get("enableAutoScaling") is False and system.get("count") == 2
     assert system.get("scaleSetPriority") is None and system.get("nodeTaints") is None
     gpu_kind = {n.field: n for n in graph.parity}["spec.nodePools[].machine.gpu.kind"]
@@ -464,7 +468,8 @@ def test_istio_self_managed_installs_helm_releases(example_graphs: dict[str, Res
     }
     [k8s] = graph.of_type(K8S_PROVIDER)
     assert k8s.get("kubeconfig") == SECRET
-    assert {n.field: n.status for n in graph.parity}["spec.addons.istio.mode"] == "emulated"
+    mode = {n.field: n for n in graph.parity}["spec.addons.istio.mode"]
+    assert mode.status == "emulated" and "private" in mode.detail
 
 
 # ---- upgrades -----------------------------------------------------------------------------------

@@ -91,7 +91,8 @@ def build_pool(
                 node_labels=dict(pool.labels) or None,
                 node_taints=[t.taint(x) for x in pool.taints] or None,
                 vnet_subnet_id=subnet_id,
-                upgrade_settings=_upgrade_settings(spec),
+                # AKS upgrades Spot pools without surge nodes (cordon + eviction notice).
+                upgrade_settings=None if pool.spot else _upgrade_settings(spec),
                 tags=tags,
                 **scaling,
                 **spot,

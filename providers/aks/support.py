@@ -67,7 +67,10 @@ def _mode(spec: ClusterSpec) -> Support:
     if mode == "managed":
         return native(f"serviceMeshProfile mode Istio (AKS Istio add-on), revision {t.mesh_revision(spec)}")
     if mode == "self-managed":
-        return emulated("upstream Istio charts (base, istiod; cni + ztunnel for ambient) as Helm Releases")
+        detail = "upstream Istio charts (base, istiod; cni + ztunnel for ambient) as Helm Releases"
+        if t.private_endpoint(spec):
+            detail += "; the API server is private, so `pulumi up` must run from its VNet or a peered network"
+        return emulated(detail)
     return native("no mesh installed")
 
 
@@ -130,6 +133,16 @@ def _strategy(spec: ClusterSpec) -> Support:
             "the surge settings are used — blue-green means adding a pool and draining the old one yourself"
         )
     return native("agent pool upgradeSettings (surge upgrade is AKS's node pool upgrade)")
+
+
+def _surge(spec: ClusterSpec, field: str) -> Support:
+    spot = [p.name for p in spec.spec.node_pools if p.spot]
+    if spot:
+        return emulated(
+            f"AgentPool upgradeSettings.{field} on regular pools; spot pools ({', '.join(spot)}) are upgraded "
+            "by AKS without surge nodes (cordon + eviction), so it does not apply to them"
+        )
+    return native(f"AgentPool upgradeSettings.{field}")
 
 
 def _window(spec: ClusterSpec, part: str) -> Support:
@@ -218,8 +231,8 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
         "spec.addons.istio.revision": _revision(spec),
         "spec.tenancy.isolation": _isolation(spec),
         "spec.upgrades.strategy": _strategy(spec),
-        "spec.upgrades.maxSurge": native("AgentPool upgradeSettings.maxSurge"),
-        "spec.upgrades.maxUnavailable": native("AgentPool upgradeSettings.maxUnavailable"),
+        "spec.upgrades.maxSurge": _surge(spec, "maxSurge"),
+        "spec.upgrades.maxUnavailable": _surge(spec, "maxUnavailable"),
         "spec.upgrades.maintenanceWindow.day": _window(spec, "dayOfWeek"),
         "spec.upgrades.maintenanceWindow.start": _window(spec, "startTime (UTC)"),
         "spec.upgrades.maintenanceWindow.hours": _window(spec, "durationHours"),
