@@ -263,7 +263,8 @@ def test_kube_vip_announces_the_vip_on_every_master(onprem: ClusterSpec) -> None
     assert "ghcr.io/kube-vip/kube-vip:${KUBE_VIP_VERSION}" in script
     assert '{name: address, value: "${CONTROL_PLANE_VIP}"}' in script
     assert "write_kube_vip /etc/kubernetes/super-admin.conf" in script  # init node, before kubeadm init
-    assert 'if [ "${ROLE}" = "control-plane" ]; then\n      write_kube_vip /etc/kubernetes/admin.conf' in script
+    # further masters add kube-vip once joined (join's preflight wants an empty manifests directory)
+    assert "      kubeadm_join\n      write_kube_vip /etc/kubernetes/admin.conf" in script
 
 
 def test_vip_is_derived_when_absent(load_spec: Callable[[str], ClusterSpec], plain_inputs: dict[str, Any]) -> None:

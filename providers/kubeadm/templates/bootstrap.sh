@@ -135,15 +135,8 @@ kubeadm_init() {
 }
 
 kubeadm_join() {
-  # `kubeadm reset` empties /etc/kubernetes/manifests, so a joining master re-writes kube-vip per attempt.
   local attempt=0
-  while true; do
-    if [ "${ROLE}" = "control-plane" ]; then
-      write_kube_vip /etc/kubernetes/admin.conf
-    fi
-    if kubeadm join --config /etc/kubefleet/kubeadm-join.yaml; then
-      break
-    fi
+  until kubeadm join --config /etc/kubefleet/kubeadm-join.yaml; do
     attempt=$((attempt + 1))
     if [ "${attempt}" -ge 60 ]; then
       log "giving up after ${attempt} join attempts"
@@ -164,7 +157,13 @@ main() {
   install_kubernetes
   case "${ROLE}" in
     init) kubeadm_init ;;
-    control-plane | worker) kubeadm_join ;;
+    control-plane)
+      # The first master already serves the VIP; a joining master adds its kube-vip afterwards (join's
+      # preflight wants an empty manifests directory) and takes part in the leader election.
+      kubeadm_join
+      write_kube_vip /etc/kubernetes/admin.conf
+      ;;
+    worker) kubeadm_join ;;
     *)
       log "unknown role ${ROLE}"
       exit 2
