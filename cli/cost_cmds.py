@@ -14,6 +14,7 @@ from kubefleet.errors import UsageError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from kubefleet.catalog import Catalog
     from kubefleet.compare import Comparison
     from kubefleet.costmodel import Assumptions, CostBreakdown
 
@@ -38,14 +39,11 @@ def _assumptions(hours: str | None, egress: str | None) -> Assumptions:
     )
 
 
-def _catalog():  # type: ignore[no-untyped-def]
-    from kubefleet.catalog import load_catalog
+def active_catalog() -> Catalog:
+    """The shipped catalog, overlaid by the user's refreshed prices (`kubefleet prices refresh`) if any."""
+    from kubefleet.pricing_sources.cache import active_catalog as user_catalog
 
-    try:
-        from kubefleet.pricing_sources.cache import active_catalog
-    except ImportError:
-        return load_catalog()
-    return active_catalog()
+    return user_catalog()
 
 
 def _print_breakdown(out: Console, b: CostBreakdown) -> None:
@@ -87,7 +85,7 @@ def cost(
     from kubefleet.compare import compare
     from kubefleet.report import compare_out
 
-    catalog = _catalog()
+    catalog = active_catalog()
     when = parse_date(as_of) or today()
     assume = _assumptions(hours, egress_gb)
     items = []
@@ -114,7 +112,7 @@ def compare_cmd(
     from kubefleet.providers import parse_providers
 
     chosen = parse_providers(providers)
-    catalog = _catalog()
+    catalog = active_catalog()
     when = parse_date(as_of) or today()
     assume = _assumptions(hours, egress_gb)
     items = [compare(loaded.spec, chosen, as_of=when, catalog=catalog, assumptions=assume)

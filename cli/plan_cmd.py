@@ -21,12 +21,14 @@ def plan(
 
     from kubefleet.cli.common import load_specs, provider_for
     from kubefleet.cli.console import stdout, write
-    from kubefleet.render import render
+    from kubefleet.cli.cost_cmds import active_catalog
+    from kubefleet.render_cache import cached_render
     from kubefleet.report.plan import key_inputs, plan_json
 
+    catalog = active_catalog()
     graphs = []
     for loaded in load_specs(file, cluster):
-        graphs.append(render(loaded.spec, provider_for(loaded, provider)))
+        graphs.append(cached_render(loaded.spec, provider_for(loaded, provider), catalog=catalog))
     if output is TableOrJson.json:
         write(plan_json(graphs))
         return

@@ -115,14 +115,14 @@ def compare(
 ) -> Comparison:
     """Render and price ``spec`` on each provider. A provider that cannot be priced is reported, not fatal."""
     from kubefleet.cost import price_graph
-    from kubefleet.render import render
+    from kubefleet.render_cache import cached_render
 
     assume = assumptions or Assumptions()
     results: dict[str, ProviderResult] = {}
     warnings: list[str] = []
     for p in providers:
         try:
-            graph = render(spec, p, catalog=catalog)
+            graph = cached_render(spec, p, catalog=catalog)
         except (CatalogError, RenderError) as err:
             results[p] = ProviderResult(p, None, error=err.render())
             continue

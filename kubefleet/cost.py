@@ -519,7 +519,9 @@ free("software installed on the cluster; its capacity is priced on the mesh line
 free("Pulumi bookkeeping (no cloud resource)",
      "pulumi:providers:kubernetes", "random:index/randomString:RandomString", "random:index/randomId:RandomId",
      "random:index/randomPassword:RandomPassword", "random:index/randomBytes:RandomBytes")
-free("the vSphere VM folder; no charge", "vsphere:index/folder:Folder")
+free("vSphere inventory object (folder, tag, DRS rule); no charge", "vsphere:index/folder:Folder",
+     "vsphere:index/tag:Tag", "vsphere:index/tagCategory:TagCategory",
+     "vsphere:index/computeClusterVmAntiAffinityRule:ComputeClusterVmAntiAffinityRule")
 
 
 def _is_free(type_: str) -> str | None:
