@@ -539,6 +539,25 @@ def test_kubeconfig_uses_kubelogin_and_no_token() -> None:
     assert "token" not in json.dumps(user).replace("get-token", "")
 
 
+def test_kubeconfig_is_built_from_the_cluster_endpoint_and_ca(
+    example_graphs: dict[str, ResourceGraph], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kubefleet.providers.aks import kubeconfig
+
+    seen: list[tuple[str, str, str]] = []
+    real = kubeconfig.render_kubeconfig
+
+    def recording(name: str, server: str, ca: str) -> str:
+        seen.append((name, server, ca))
+        return real(name, server, ca)
+
+    monkeypatch.setattr(kubeconfig, "render_kubeconfig", recording)
+    graph = aks(example("istio-microservices.yaml"))
+    cluster = graph.one(MC).get("resourceName")
+    assert seen == [(cluster, graph.outputs["endpoint"], aks_mocks.offline_ca(cluster))]
+    assert graph.outputs["endpoint"] == example_graphs["shop-mesh"].outputs["endpoint"]
+
+
 def test_misspelt_sdk_argument_fails_under_render(
     load_spec: Callable[[str], ClusterSpec], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -47,9 +47,6 @@ class Names:
     nat_gateway: str
     nat_ip: str
 
-    def pool(self, spec: ClusterSpec, pool_name: str) -> str:
-        return pool_name_for(spec, pool_name)
-
 
 def names(spec: ClusterSpec, region: str) -> Names:
     ident = identity(spec, region)
