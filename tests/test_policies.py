@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -345,7 +346,7 @@ def test_disabled_rule_reports_nothing(load_spec: Callable[[str], ClusterSpec]) 
 
 
 def test_every_rule_is_tested_here() -> None:
-    text = open(__file__).read()
+    text = Path(__file__).read_text()
     assert [r for r in RULES if f'"{r}"' not in text] == []
 
 
