@@ -9,12 +9,11 @@ import json
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-import kubefleet.render as render_module
 from kubefleet.errors import RenderError
 from kubefleet.loader import load_file
 from kubefleet.naming import ownership_labels
@@ -36,34 +35,6 @@ RELEASE = "kubernetes:helm.sh/v3:Release"
 K8S_PROVIDER = "pulumi:providers:kubernetes"
 COMPONENT = "kubefleet:aks:Cluster"
 AKS_POOL_NAME = re.compile(r"^[a-z][a-z0-9]{0,11}$")
-
-
-def _invoke_failures_as_list(mp: pytest.MonkeyPatch) -> None:
-    """Workaround for kubefleet/render.py: its recording ``Mocks.call`` returns ``(result, None)`` but the
-    SDK's ``MockMonitor.Invoke`` (pulumi 3.272) iterates the failures, so every data-source invoke fails
-    with "'NoneType' object is not iterable". Wrap it to return ``[]``; a no-op once render.py is fixed."""
-    original = render_module._make_mocks_and_monitor
-
-    def patched(adapter: Any) -> tuple[Any, Any, list[RenderedResource]]:
-        the_mocks, monitor, recorded = original(adapter)
-        call = the_mocks.call
-
-        def call_with_list(args: Any) -> Any:
-            result = call(args)
-            if isinstance(result, tuple):
-                return result[0], list(result[1] or [])
-            return result
-
-        the_mocks.call = call_with_list
-        return the_mocks, monitor, recorded
-
-    mp.setattr(render_module, "_make_mocks_and_monitor", patched)
-
-
-@pytest.fixture(autouse=True)
-def _invoke_workaround(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    _invoke_failures_as_list(monkeypatch)
-    yield
 
 
 def aks(spec: ClusterSpec) -> ResourceGraph:
@@ -121,9 +92,7 @@ EXAMPLE_SPECS = [s.spec for s in example_specs()]
 
 @pytest.fixture(scope="module")
 def example_graphs() -> dict[str, ResourceGraph]:
-    with pytest.MonkeyPatch.context() as mp:
-        _invoke_failures_as_list(mp)
-        return {spec.name: aks(spec) for spec in EXAMPLE_SPECS}
+    return {spec.name: aks(spec) for spec in EXAMPLE_SPECS}
 
 
 def _ancestors(graph: ResourceGraph, res: RenderedResource) -> list[str]:
