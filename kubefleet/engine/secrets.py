@@ -34,7 +34,8 @@ _ENV_SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSPHRASE|CREDENTIALS|PR
 
 _TEXT_PATTERNS: Final = (
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.DOTALL),
-    re.compile(r"(?im)^(\s*(?:client-key-data|client-certificate-data|token|password|id-token|refresh-token)\s*:\s*).+$"),
+    re.compile(r"(?i)(\b(?:client-key-data|client-certificate-data|token|password|id-token|refresh-token)\s*[:=]\s*)"
+               r"(?!\[secret\])\S+"),
     re.compile(r"(?i)((?:PULUMI_CONFIG_PASSPHRASE|PULUMI_ACCESS_TOKEN|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN"
                r"|ARM_CLIENT_SECRET|AZURE_CLIENT_SECRET|VSPHERE_PASSWORD)\s*[=:]\s*)\S+"),
     re.compile(r"(?i)(authorization:\s*(?:bearer|token)\s+)\S+"),

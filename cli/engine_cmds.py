@@ -1,0 +1,522 @@
+"""up, preview, refresh, destroy, outputs, stacks, kubeconfig: the engine path (Pulumi Automation API).
+
+Every command checks for the Pulumi CLI before importing anything heavy, raises kubefleet errors
+(cli/main.py maps them to exit codes) and never prints a secret: outputs are masked unless
+--show-secrets, the kubeconfig only goes to a 0600 file.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from kubefleet.cli.console import DiffFormat, TableOrJson
+from kubefleet.errors import KubefleetError, ProblemFound, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from kubefleet.changes import ClusterChanges
+    from kubefleet.engine.backend import Backend
+    from kubefleet.engine.progress import Diagnostic, EventRouter, StepProgress
+    from kubefleet.engine.workspace import StackTarget
+    from kubefleet.loader import LoadedSpec
+
+FILE_ARG = typer.Argument(..., help="Spec file (one cluster, or choose one with --cluster).")
+PROVIDER_OPT = typer.Option(None, "--provider", "-p", help="gke | eks | aks | kubeadm (default: spec.provider).")
+CLUSTER_OPT = typer.Option(None, "--cluster", help="The cluster to use when FILE holds several.")
+STACK_OPT = typer.Option(None, "--stack", help="Stack name (default: <cluster>-<provider>).")
+BACKEND_OPT = typer.Option(
+    None, "--backend",
+    help="State backend: https://api.pulumi.com, s3://…, gs://…, azblob://…, file://… "
+    "(default: PULUMI_BACKEND_URL, else kubefleet's local backend under ~/.kubefleet/state).",
+)
+YES_OPT = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (required when not interactive).")
+
+
+# ------------------------------------------------------------------ shared steps
+
+
+def _pick(file: Path, cluster: str | None) -> LoadedSpec:
+    from kubefleet.cli.common import load_specs
+
+    specs = load_specs(file, cluster)
+    if len(specs) > 1:
+        names = ", ".join(s.spec.name for s in specs)
+        raise UsageError(f"{file} holds {len(specs)} clusters; the engine commands act on one",
+                         hint=f"choose one with --cluster: {names}")
+    return specs[0]
+
+
+def _target(file: Path, provider: str | None, cluster: str | None, stack: str | None,
+            backend: str | None) -> StackTarget:
+    """Spec, provider and stack; then the CLI check; then the backend (which may create the local one)."""
+    from kubefleet.cli.common import provider_for
+
+    loaded = _pick(file, cluster)
+    chosen = provider_for(loaded, provider)
+    return _with_backend(loaded, chosen, stack, backend)
+
+
+def _with_backend(loaded: LoadedSpec, provider: str, stack: str | None, backend: str | None) -> StackTarget:
+    from kubefleet.engine.backend import check_backend_url
+    from kubefleet.engine.preflight import require_pulumi_cli
+    from kubefleet.engine.workspace import check_stack_name
+
+    if stack:
+        check_stack_name(stack)
+    if backend:
+        check_backend_url(backend)
+    require_pulumi_cli()
+    from kubefleet.engine.backend import resolve_backend
+    from kubefleet.engine.workspace import stack_target
+
+    return stack_target(loaded.spec, provider, resolve_backend(backend), stack)
+
+
+def _interactive() -> bool:
+    ci = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+    return sys.stdin.isatty() and not ci
+
+
+def _plain_progress() -> bool:
+    ci = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+    return ci or not sys.stderr.isatty()
+
+
+def _require_confirmation(yes: bool, question: str, *, type_to_confirm: str | None = None) -> bool:
+    """True to go ahead. Non-interactive runs need --yes."""
+    if yes:
+        return True
+    if not _interactive():
+        raise UsageError("refusing to apply without --yes in a non-interactive run",
+                         hint="review the plan, then rerun with --yes")
+    if type_to_confirm is not None:
+        answer = typer.prompt(f"{question}\nType the stack name ({type_to_confirm}) to confirm", default="",
+                              show_default=False)
+        return bool(answer.strip() == type_to_confirm)
+    return typer.confirm(question, default=False)
+
+
+def _monthly_estimate(target: StackTarget) -> tuple[Decimal | None, str | None]:
+    """``kubefleet.cost.estimate_monthly(spec, provider)`` when that module exists; (None, None) when it
+    does not, (None, reason) when it cannot price this cluster."""
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec("kubefleet.cost") is None:
+        return None, None
+    estimate = getattr(importlib.import_module("kubefleet.cost"), "estimate_monthly", None)
+    if estimate is None:
+        return None, None
+    try:
+        result = estimate(target.spec, target.provider)
+    except KubefleetError as err:
+        return None, err.message
+    return _as_decimal(result), None
+
+
+def _as_decimal(value: Any) -> Decimal | None:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    for attr in ("monthly", "total", "monthly_total"):
+        inner = getattr(value, attr, None)
+        if isinstance(inner, Decimal):
+            return inner
+    return None
+
+
+@contextmanager
+def _progress(console: Console, *, total: int | None, live: bool) -> Iterator[
+        tuple[Callable[[StepProgress], None], Callable[[Diagnostic], None]]]:
+    """Step and diagnostic callbacks: a rich progress bar in a terminal, plain lines otherwise."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    def diagnostic(diag: Diagnostic) -> None:
+        style = "red" if diag.severity == "error" else "yellow"
+        console.print(f"[{style}]{diag.severity}:[/] ", end="")
+        console.print(diag.message, markup=False, highlight=False)
+
+    if not live or _plain_progress():
+        def plain(step: StepProgress) -> None:
+            if step.planning or (not step.changes_anything and step.op != "refresh"):
+                return
+            console.print(f"  {step.line()}", markup=False, highlight=False)
+
+        yield plain, diagnostic
+        return
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("starting the engine", total=total)
+
+        def rich_step(step: StepProgress) -> None:
+            if step.phase == "start":
+                bar.update(task, description=step.line())
+            else:
+                bar.advance(task)
+                if step.changes_anything or step.phase == "failed":
+                    console.print(f"  {step.line()}", markup=False, highlight=False)
+
+        yield rich_step, diagnostic
+
+
+def _router(on_step: Callable[[StepProgress], None] | None, on_diag: Callable[[Diagnostic], None] | None,
+            target: StackTarget, listeners: list[Any] | None = None) -> EventRouter:
+    from kubefleet.engine.progress import EventRouter
+
+    return EventRouter(on_step=on_step, on_diagnostic=on_diag, listeners=listeners or [], secrets=target.secrets)
+
+
+def _context(action: str, target: StackTarget) -> Any:
+    from kubefleet.engine.errors import EngineContext
+
+    return EngineContext(action=action, stack=target.stack_name, provider=target.provider,
+                         backend=target.backend.url, secrets=list(target.secrets))
+
+
+def _header(target: StackTarget, console: Console) -> None:
+    from kubefleet.providers import DISPLAY_NAMES
+
+    console.print(f"[bold]{target.spec.name}[/] on {DISPLAY_NAMES[target.provider]} "
+                  f"({target.spec.region_for(target.provider)}) · stack [bold]{target.stack_name}[/]")
+    console.print(f"  backend: {target.backend.describe()}", markup=False, highlight=False)
+
+
+def _print_outputs(values: dict[str, Any], console: Console) -> None:
+    import json
+
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="outputs", title_justify="left")
+    table.add_column("name")
+    table.add_column("value", overflow="fold")
+    for name, value in values.items():
+        text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+        table.add_row(Text(name), Text(text))  # Text: "[secret]" is not rich markup
+    console.print(table)
+
+
+def print_changes_table(changes: ClusterChanges, console: Console) -> None:
+    """The table view of a preview (secrets are already masked in the change model)."""
+    import json
+
+    from rich.table import Table
+    from rich.text import Text
+
+    from kubefleet.report.pr_markdown import summary_line
+
+    table = Table(title=Text(f"{changes.cluster} · {summary_line(changes)}"), title_justify="left")
+    for col in ("op", "type", "name", "changes"):
+        table.add_column(col, overflow="fold")
+    for change in changes.sorted():
+        if change.op == "same" and not change.drift:
+            continue
+        lines = [f"{i.path}: {json.dumps(i.old, sort_keys=True)} → {json.dumps(i.new, sort_keys=True)}"
+                 for i in change.inputs]
+        op = change.op + (" (drift)" if change.drift else "")
+        style = "red" if change.destructive else None
+        table.add_row(op, Text(change.type), Text(change.name), Text("\n".join(lines)), style=style)
+    console.print(table)
+    unchanged = sum(1 for c in changes.changes if c.op == "same" and not c.drift)
+    if unchanged:
+        console.print(f"{unchanged} resources unchanged", highlight=False)
+
+
+# ------------------------------------------------------------------ commands
+
+
+def up(
+    file: Path = FILE_ARG,
+    provider: str | None = PROVIDER_OPT,
+    cluster: str | None = CLUSTER_OPT,
+    stack: str | None = STACK_OPT,
+    backend: str | None = BACKEND_OPT,
+    yes: bool = YES_OPT,
+) -> None:
+    """Create or update the cluster for real (Pulumi engine): plan summary, cost, confirmation, live progress."""
+    from collections import Counter
+
+    from rich.table import Table
+
+    from kubefleet.cli.console import stderr, stdout
+    from kubefleet.report.pr_markdown import fmt_money
+
+    target = _target(file, provider, cluster, stack, backend)
+    out = stdout()
+    _header(target, out)
+
+    from kubefleet.render import render
+
+    graph = render(target.spec, target.provider)
+    by_type = Counter(r.type for r in graph.resources)
+    table = Table(title=f"plan: {len(graph.resources)} resources", title_justify="left")
+    table.add_column("type")
+    table.add_column("count", justify="right")
+    for type_, count in sorted(by_type.items()):
+        table.add_row(type_, str(count))
+    out.print(table)
+    monthly, why_not = _monthly_estimate(target)
+    if monthly is not None:
+        out.print(f"estimated cost: {fmt_money(monthly)}/month", highlight=False)
+    elif why_not:
+        out.print(f"estimated cost: unavailable ({why_not})", markup=False, highlight=False)
+
+    if not _require_confirmation(yes, f"Apply these changes to stack {target.stack_name}?"):
+        out.print("nothing applied")
+        return
+
+    from kubefleet.engine.errors import engine_errors
+    from kubefleet.engine.outputs import display_outputs, secret_output_values
+    from kubefleet.engine.workspace import open_stack, run_up
+
+    err = stderr()
+    ctx = _context("up", target)
+    with engine_errors(ctx), _progress(err, total=len(graph.resources) + 1, live=True) as (on_step, on_diag):
+        router = _router(on_step, on_diag, target)
+        the_stack = open_stack(target)
+        result = run_up(the_stack, router)
+    ctx.add_secrets(secret_output_values(result.outputs))
+    _print_outputs(display_outputs(result.outputs), out)
+    done = ", ".join(f"{n} {op}" for op, n in sorted((router.summary or {}).items()) if n)
+    out.print(f"[green]✓[/] {target.stack_name} is up" + (f" ({done})" if done else ""), highlight=False)
+    out.print(f"  next: kubefleet kubeconfig {file} --provider {target.provider}"
+              + (f" --stack {target.stack_name}" if stack else ""), markup=False, highlight=False)
+
+
+def preview(
+    file: Path = FILE_ARG,
+    provider: str | None = PROVIDER_OPT,
+    cluster: str | None = CLUSTER_OPT,
+    stack: str | None = STACK_OPT,
+    backend: str | None = BACKEND_OPT,
+    refresh: bool = typer.Option(False, "--refresh", help="Read the cloud first: show drift (exit 1 if any)."),
+    output: DiffFormat = typer.Option(DiffFormat.table, "--output", "-o", help="table, json or markdown (PR comment)."),
+    title: str | None = typer.Option(None, "--title", help="Heading of the markdown comment."),
+) -> None:
+    """Show what `up` would change (Pulumi engine preview); with --refresh, drift too."""
+    from kubefleet.changes import ChangeCollector, changes_json
+    from kubefleet.cli.console import stderr, stdout, write
+    from kubefleet.engine.errors import engine_errors
+    from kubefleet.engine.workspace import open_stack, run_preview
+    from kubefleet.report.pr_markdown import render_pr_markdown
+
+    target = _target(file, provider, cluster, stack, backend)
+    err = stderr()
+    collector = ChangeCollector()
+    with engine_errors(_context("preview", target)), _progress(err, total=None, live=output is DiffFormat.table) as (
+            on_step, on_diag):
+        router = _router(on_step, on_diag, target, [collector])
+        the_stack = open_stack(target)
+        run_preview(the_stack, router, refresh=refresh)
+    monthly, _ = _monthly_estimate(target)
+    changes = collector.result(target.spec.name, target.provider, monthly_before=None, monthly_after=monthly)
+    if output is DiffFormat.json:
+        write(changes_json([changes]))
+    elif output is DiffFormat.markdown:
+        write(render_pr_markdown([changes], title or f"kubefleet preview: {target.stack_name}"))
+    else:
+        print_changes_table(changes, stdout())
+    if refresh and changes.drifted:
+        raise ProblemFound(f"{len(changes.drifted)} resource(s) of {target.stack_name} drifted: changed in the "
+                           "cloud outside the code",
+                           hint="`kubefleet up` puts them back; `kubefleet refresh` accepts the cloud's state")
+
+
+def refresh(
+    file: Path = FILE_ARG,
+    provider: str | None = PROVIDER_OPT,
+    cluster: str | None = CLUSTER_OPT,
+    stack: str | None = STACK_OPT,
+    backend: str | None = BACKEND_OPT,
+) -> None:
+    """Read the real resources into the stack's state and report what drifted."""
+    from kubefleet.changes import ChangeCollector
+    from kubefleet.cli.console import stderr, stdout
+    from kubefleet.engine.errors import engine_errors
+    from kubefleet.engine.workspace import open_stack, run_refresh
+
+    target = _target(file, provider, cluster, stack, backend)
+    collector = ChangeCollector()
+    with engine_errors(_context("refresh", target)), _progress(stderr(), total=None, live=True) as (on_step, on_diag):
+        router = _router(on_step, on_diag, target, [collector])
+        the_stack = open_stack(target, create=False)
+        run_refresh(the_stack, router)
+    changes = collector.result(target.spec.name, target.provider)
+    out = stdout()
+    if changes.drifted:
+        print_changes_table(changes, out)
+        out.print(f"{len(changes.drifted)} resource(s) drifted; the state of {target.stack_name} now records them",
+                  highlight=False)
+    else:
+        out.print(f"[green]✓[/] {target.stack_name}: no drift", highlight=False)
+
+
+def destroy(
+    file: Path = FILE_ARG,
+    provider: str | None = PROVIDER_OPT,
+    cluster: str | None = CLUSTER_OPT,
+    stack: str | None = STACK_OPT,
+    backend: str | None = BACKEND_OPT,
+    force: bool = typer.Option(False, "--force", help="Also destroy production (env: prod) / protected clusters."),
+    yes: bool = YES_OPT,
+) -> None:
+    """Delete every resource of the cluster's stack. Production and protected clusters need --force."""
+    from kubefleet.cli.common import provider_for
+    from kubefleet.cli.console import stderr, stdout
+    from kubefleet.program import should_protect
+
+    loaded = _pick(file, cluster)
+    chosen = provider_for(loaded, provider)
+    prod = should_protect(loaded.spec)
+    if prod and not force:
+        raise UsageError(
+            f"refusing to destroy {loaded.spec.name!r}: it is labelled env: prod and its resources are protected",
+            hint="pass --force to unprotect and destroy it (you will be asked to type the stack name)",
+        )
+    target = _with_backend(loaded, chosen, stack, backend)
+
+    from kubefleet.engine.errors import engine_errors
+    from kubefleet.engine.workspace import open_stack, protected_resources, run_destroy, unprotect_all
+
+    out = stdout()
+    _header(target, out)
+    ctx = _context("destroy", target)
+    with engine_errors(ctx):
+        the_stack = open_stack(target, create=False)
+        protected = protected_resources(the_stack)
+    if protected and not force:
+        raise UsageError(
+            f"refusing to destroy stack {target.stack_name!r}: {len(protected)} of its resources are protected",
+            hint="pass --force to unprotect them and destroy the stack",
+        )
+    question = f"Destroy every resource of stack {target.stack_name}? This cannot be undone."
+    if not _require_confirmation(yes, question, type_to_confirm=target.stack_name if prod or protected else None):
+        out.print("nothing destroyed")
+        return
+    with engine_errors(ctx), _progress(stderr(), total=None, live=True) as (on_step, on_diag):
+        if protected:
+            count = unprotect_all(the_stack)
+            out.print(f"unprotected {count} resource(s)", highlight=False)
+        run_destroy(the_stack, _router(on_step, on_diag, target))
+    out.print(f"[green]✓[/] {target.stack_name} destroyed", highlight=False)
+
+
+def outputs(
+    file: Path = FILE_ARG,
+    provider: str | None = PROVIDER_OPT,
+    cluster: str | None = CLUSTER_OPT,
+    stack: str | None = STACK_OPT,
+    backend: str | None = BACKEND_OPT,
+    show_secrets: bool = typer.Option(False, "--show-secrets", help="Show secret outputs (the kubeconfig) in clear."),
+    output: TableOrJson = typer.Option(TableOrJson.table, "--output", "-o", help="table or json."),
+) -> None:
+    """Show the stack's outputs; secrets (the kubeconfig) are [secret] unless --show-secrets."""
+    import json
+
+    from kubefleet.cli.console import stdout, write
+    from kubefleet.engine.errors import engine_errors
+    from kubefleet.engine.outputs import display_outputs
+    from kubefleet.engine.workspace import open_stack, stack_outputs
+
+    target = _target(file, provider, cluster, stack, backend)
+    with engine_errors(_context("outputs", target)):
+        values = display_outputs(stack_outputs(open_stack(target, create=False, install_plugins=False)),
+                                 show_secrets=show_secrets)
+    if output is TableOrJson.json:
+        write(json.dumps(values, indent=2, sort_keys=True))
+    else:
+        _print_outputs(values, stdout())
+
+
+def stacks(
+    backend: str | None = BACKEND_OPT,
+    output: TableOrJson = typer.Option(TableOrJson.table, "--output", "-o", help="table or json."),
+) -> None:
+    """List the kubefleet stacks in the backend."""
+    import json
+
+    from rich.table import Table
+
+    from kubefleet.cli.console import stdout, write
+    from kubefleet.engine.backend import check_backend_url
+    from kubefleet.engine.preflight import require_pulumi_cli
+
+    if backend:
+        check_backend_url(backend)
+    require_pulumi_cli()
+    from kubefleet.engine.backend import resolve_backend
+    from kubefleet.engine.errors import EngineContext, engine_errors
+    from kubefleet.engine.workspace import list_stacks
+
+    chosen: Backend = resolve_backend(backend)
+    with engine_errors(EngineContext(action="stacks", backend=chosen.url, secrets=list(chosen.secret_values()))):
+        found = list_stacks(chosen)
+    rows: list[dict[str, Any]] = [{"name": s.name, "last_update": s.last_update.isoformat() if s.last_update else None,
+             "resources": s.resource_count, "update_in_progress": bool(s.update_in_progress), "url": s.url}
+            for s in found]
+    if output is TableOrJson.json:
+        write(json.dumps({"backend": chosen.url, "stacks": rows}, indent=2, sort_keys=True))
+        return
+    table = Table(title=f"stacks in {chosen.describe()}", title_justify="left")
+    for col in ("name", "last update", "resources", "updating"):
+        table.add_column(col)
+    for row in rows:
+        table.add_row(row["name"], row["last_update"] or "never", str(row["resources"] or 0),
+                      "yes" if row["update_in_progress"] else "")
+    stdout().print(table)
+
+
+def kubeconfig(
+    file: Path = FILE_ARG,
+    provider: str | None = PROVIDER_OPT,
+    cluster: str | None = CLUSTER_OPT,
+    stack: str | None = STACK_OPT,
+    backend: str | None = BACKEND_OPT,
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Where to write it (default ~/.kubefleet/kubeconfig/<stack>.yaml); mode 0600."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing file."),
+) -> None:
+    """Write the cluster's kubeconfig to a private (0600) file and print only its path."""
+    from kubefleet.cli.console import stdout
+    from kubefleet.engine.backend import kubefleet_home
+    from kubefleet.engine.errors import EngineContext, engine_errors
+    from kubefleet.engine.files import write_private_file
+    from kubefleet.engine.outputs import kubeconfig_text
+    from kubefleet.engine.workspace import open_stack, stack_outputs
+
+    target = _target(file, provider, cluster, stack, backend)
+    ctx: EngineContext = _context("kubeconfig", target)
+    with engine_errors(ctx):
+        values = stack_outputs(open_stack(target, create=False, install_plugins=False))
+    text = kubeconfig_text(values)
+    if text is None:
+        raise UsageError(f"stack {target.stack_name!r} has no kubeconfig output yet",
+                         hint=f"create the cluster first: kubefleet up {file} --provider {target.provider}")
+    path = output or kubefleet_home() / "kubeconfig" / f"{target.stack_name.replace('/', '_')}.yaml"
+    if output is None:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    written = write_private_file(path, text, force=force)
+    stdout().print(str(written), markup=False, highlight=False, soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    for command in (up, preview, refresh, destroy, outputs, stacks, kubeconfig):
+        app.command()(command)

@@ -1,0 +1,484 @@
+"""The engine path without a Pulumi CLI: backend choice, passphrase, provider config, error mapping,
+event progress, secret masking, private files, and the missing-CLI path through a real subprocess.
+
+Tests that need the real CLI are skipped when `pulumi` is not on PATH; each gets an isolated
+file:// backend in tmp_path (and monkeypatch restores the environment), like Pulumi's own tests.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from pulumi.automation import (
+    CommandError,
+    CommandResult,
+    CompilationError,
+    ConcurrentUpdateError,
+    InlineSourceRuntimeError,
+    InvalidVersionError,
+    OutputValue,
+    StackAlreadyExistsError,
+    StackNotFoundError,
+)
+from pulumi.automation import RuntimeError as AutomationRuntimeError
+from pulumi.automation.events import EngineEvent
+from rich.console import Console
+from typer.testing import CliRunner
+
+from kubefleet.changes import changes_from_events, changes_json
+from kubefleet.cli.app import app
+from kubefleet.engine.backend import PULUMI_CLOUD, check_backend_url, ensure_passphrase, resolve_backend
+from kubefleet.engine.errors import EngineContext, engine_detail, engine_errors, translate
+from kubefleet.engine.files import write_private_file
+from kubefleet.engine.outputs import display_outputs, kubeconfig_text, secret_output_values
+from kubefleet.engine.progress import EventRouter, step_from_event
+from kubefleet.engine.secrets import scrub
+from kubefleet.engine.workspace import (
+    check_stack_name,
+    default_stack_name,
+    provider_config,
+    required_plugins,
+    stack_target,
+)
+from kubefleet.errors import EngineError, EngineMissingError, UsageError
+from kubefleet.report.pr_markdown import render_pr_markdown
+from tests.conftest import EXAMPLES, ROOT
+from tests.test_changes import CLUSTER, SEKRET, pre
+
+HAS_PULUMI = shutil.which("pulumi") is not None
+needs_pulumi = pytest.mark.skipif(not HAS_PULUMI, reason="needs the Pulumi CLI on PATH (not installed here)")
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def _spec(name: str = "sweet-spot.yaml", index: int = 0):  # type: ignore[no-untyped-def]
+    from kubefleet.loader import load_file
+
+    return load_file(EXAMPLES / name)[index].spec
+
+
+@pytest.fixture
+def no_pulumi_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A PATH without `pulumi` (only a directory with nothing in it)."""
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    for var in ("PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE_FILE", "CI"):
+        monkeypatch.delenv(var, raising=False)
+    return str(empty)
+
+
+# ------------------------------------------------------------------ backend and passphrase
+
+
+def test_default_is_the_embedded_file_backend_with_a_private_passphrase(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE_FILE"):
+        monkeypatch.delenv(var, raising=False)
+    home = Path(os.environ["KUBEFLEET_HOME"])
+    backend = resolve_backend()
+    assert backend.kind == "embedded" and backend.source == "default"
+    assert backend.url == "file://" + (home / "state").resolve().as_posix()
+    assert (home / "state").is_dir() and _mode(home / "state") == 0o700
+    passphrase_file = home / "passphrase"
+    assert backend.passphrase_file == passphrase_file
+    assert _mode(passphrase_file) == 0o600
+    passphrase = passphrase_file.read_text().strip()
+    assert len(passphrase) >= 40
+    assert backend.env["PULUMI_CONFIG_PASSPHRASE"] == passphrase
+    assert backend.env["PULUMI_BACKEND_URL"] == backend.url
+    assert "PULUMI_CONFIG_PASSPHRASE" not in os.environ  # for the workspace only
+    assert passphrase not in repr(backend) and passphrase not in backend.describe()
+    assert resolve_backend().env["PULUMI_CONFIG_PASSPHRASE"] == passphrase  # generated once
+
+
+def test_a_loosened_passphrase_file_is_made_private_again(tmp_path: Path) -> None:
+    value, path = ensure_passphrase(tmp_path)
+    os.chmod(path, 0o644)
+    assert ensure_passphrase(tmp_path) == (value, path)
+    assert _mode(path) == 0o600
+
+
+def test_empty_passphrase_file_is_an_engine_error(tmp_path: Path) -> None:
+    (tmp_path / "passphrase").write_text("")
+    with pytest.raises(EngineError, match="cannot be decrypted"):
+        ensure_passphrase(tmp_path)
+
+
+@pytest.mark.parametrize("var", ["PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE"])
+def test_a_configured_passphrase_wins(monkeypatch: pytest.MonkeyPatch, var: str) -> None:
+    monkeypatch.delenv("PULUMI_ACCESS_TOKEN", raising=False)
+    monkeypatch.setenv(var, "users-own")
+    backend = resolve_backend()
+    assert backend.kind == "embedded"
+    assert "PULUMI_CONFIG_PASSPHRASE" not in backend.env
+    assert not (Path(os.environ["KUBEFLEET_HOME"]) / "passphrase").exists()
+
+
+@pytest.mark.parametrize(("url", "kind"), [
+    ("https://api.pulumi.com", "cloud"),
+    ("s3://acme-state?region=us-east-1", "object-store"),
+    ("gs://acme-state", "object-store"),
+    ("azblob://state", "object-store"),
+    ("file:///srv/state", "file"),
+    ("file://~/state", "file"),
+])
+def test_team_backends_from_the_flag_get_no_generated_passphrase(url: str, kind: str) -> None:
+    backend = resolve_backend(url)
+    assert (backend.url, backend.kind, backend.source) == (url, kind, "--backend")
+    assert dict(backend.env) == {"PULUMI_BACKEND_URL": url}
+    assert not (Path(os.environ["KUBEFLEET_HOME"]) / "passphrase").exists()
+
+
+def test_backend_from_environment_and_access_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PULUMI_BACKEND_URL", "gs://team-state")
+    assert resolve_backend().source == "PULUMI_BACKEND_URL"
+    assert resolve_backend("s3://flag-wins").url == "s3://flag-wins"
+    monkeypatch.delenv("PULUMI_BACKEND_URL")
+    monkeypatch.setenv("PULUMI_ACCESS_TOKEN", "pul-0123456789")
+    cloud = resolve_backend()
+    assert (cloud.url, cloud.kind, cloud.source) == (PULUMI_CLOUD, "cloud", "PULUMI_ACCESS_TOKEN")
+    assert "pul-0123456789" not in repr(cloud) and "PULUMI_ACCESS_TOKEN" not in cloud.env
+
+
+@pytest.mark.parametrize("url", ["http://pulumi.internal", "ftp://x", "postgres://db", "s3://", "bucket", ""])
+def test_other_backend_schemes_are_usage_errors(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(UsageError, match="not a backend"):
+        check_backend_url(url)
+    if url:
+        monkeypatch.setenv("PULUMI_BACKEND_URL", url)
+        with pytest.raises(UsageError, match="PULUMI_BACKEND_URL"):
+            resolve_backend()
+
+
+# ------------------------------------------------------------------ stacks, config, plugins
+
+
+def test_stack_names() -> None:
+    spec = _spec()
+    assert default_stack_name(spec, "gke") == "sweet-spot-gke"
+    assert stack_target(spec, "eks", resolve_backend("s3://b")).stack_name == "sweet-spot-eks"
+    assert stack_target(spec, "eks", resolve_backend("s3://b"), "acme/kubefleet/prod").stack_name == "acme/kubefleet/prod"
+    with pytest.raises(UsageError, match="not a valid stack name"):
+        check_stack_name("has space")
+
+
+def test_provider_config_from_the_spec(monkeypatch: pytest.MonkeyPatch, load_spec, minimal_text) -> None:  # type: ignore[no-untyped-def]
+    spec = _spec()
+    assert provider_config(spec, "gke", {}) == {"gcp:project": "acme-prod", "gcp:region": spec.region_for("gke")}
+    assert provider_config(spec, "eks", {}) == {"aws:region": spec.region_for("eks")}
+    assert provider_config(spec, "aks", {}) == {"azure-native:location": spec.region_for("aks")}
+    with pytest.raises(UsageError, match="vCenter"):
+        provider_config(spec, "kubeadm", {})
+    assert provider_config(spec, "kubeadm", {"VSPHERE_SERVER": "vc.example"}) == {"vsphere:vsphereServer": "vc.example"}
+    custom = load_spec(minimal_text + "  providers:\n    aks: {subscriptionId: sub-123}\n"
+                       "    kubeadm: {vsphere: {server: vc.acme}}\n    gke: {region: europe-west4}\n")
+    assert provider_config(custom, "aks", {})["azure-native:subscriptionId"] == "sub-123"
+    assert provider_config(custom, "kubeadm", {"VSPHERE_SERVER": "ignored"}) == {"vsphere:vsphereServer": "vc.acme"}
+    assert provider_config(custom, "gke", {"GOOGLE_PROJECT": "from-env"}) == {
+        "gcp:project": "from-env", "gcp:region": "europe-west4"}
+
+
+def test_required_plugins_use_the_installed_sdk_versions() -> None:
+    from importlib.metadata import version
+
+    plugins = required_plugins("gke")
+    assert plugins[0] == ("gcp", "v" + version("pulumi_gcp"))
+    assert all(v.startswith("v") for _, v in plugins)
+    assert "policy" not in dict(plugins)
+
+
+# ------------------------------------------------------------------ error mapping
+
+
+def _result(stderr: str = "", stdout: str = "", code: int = 255) -> CommandResult:
+    return CommandResult(stdout=stdout, stderr=stderr, code=code)
+
+
+CTX = EngineContext(action="up", stack="sweet-spot-gke", provider="gke", backend="file:///state",
+                    secrets=["the-passphrase-123"])
+
+
+@pytest.mark.parametrize(("err", "message", "hint"), [
+    (ConcurrentUpdateError(_result("error: the stack is currently locked by 1 lock(s)")), "is locked",
+     "pulumi cancel --stack sweet-spot-gke"),
+    (StackNotFoundError(_result("error: no stack named 'sweet-spot-gke' found")), "does not exist", "kubefleet stacks"),
+    (StackAlreadyExistsError(_result("error: stack 'x' already exists")), "already exists", "--stack"),
+    (InlineSourceRuntimeError(_result(stdout="error: python inline source runtime error: boom")),
+     "program failed", "kubefleet plan"),
+    (AutomationRuntimeError(_result(stdout="error: an unhandled error occurred: boom")), "program failed",
+     "kubefleet plan"),
+    (CompilationError(_result(stdout=": syntax error: x")), "program failed", "kubefleet plan"),
+    (CommandError(_result("error: google: could not find default credentials")), "credentials",
+     "gcloud auth application-default login"),
+    (CommandError(_result("error: constructing secrets manager: passphrase must be set with "
+                          "PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE")), "passphrase",
+     "PULUMI_CONFIG_PASSPHRASE"),
+    (CommandError(_result("error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions")),
+     "state backend", "pulumi login"),
+    (CommandError(_result("error: resource urn:x cannot be deleted because it is protected")), "protected",
+     "--force"),
+    (CommandError(_result("error: something else broke: the-passphrase-123")), "failed", "rerun"),
+])
+def test_each_typed_automation_error_maps_to_a_clear_engine_error(err: Exception, message: str, hint: str) -> None:
+    mapped = translate(err, CTX)
+    assert isinstance(mapped, EngineError) and mapped.exit_code == 2
+    assert message in mapped.message
+    assert mapped.hint is not None and hint in mapped.hint
+    assert "the-passphrase-123" not in mapped.render()
+    assert "Traceback" not in mapped.render()
+
+
+def test_missing_or_old_cli_maps_to_engine_missing() -> None:
+    missing = translate(FileNotFoundError(2, "No such file or directory", "pulumi"), CTX)
+    assert isinstance(missing, EngineMissingError) and "not installed" in missing.message
+    old = translate(InvalidVersionError("Minimum version requirement failed."), CTX)
+    assert isinstance(old, EngineMissingError) and "Minimum version" in old.message
+
+
+def test_engine_errors_context_converts_and_leaves_bugs_alone() -> None:
+    with pytest.raises(EngineError, match="is locked"), engine_errors(CTX):
+        raise ConcurrentUpdateError(_result("[409] Conflict: Another update is currently in progress."))
+    with pytest.raises(KeyError), engine_errors(CTX):
+        raise KeyError("a kubefleet bug stays a bug")
+
+
+def test_engine_detail_keeps_error_lines_and_scrubs_secrets() -> None:
+    raw = str(CommandError(_result(
+        stdout="Updating (sweet-spot-gke)\n  gcp:container:Cluster main creating\n",
+        stderr=f"error: update failed\nerror: kubeconfig was {SEKRET}\nclient-key-data: QUJD\n",
+    )))
+    detail = engine_detail(raw, [SEKRET])
+    assert detail.splitlines() == ["error: update failed", "error: kubeconfig was [secret]"]
+    assert "QUJD" not in scrub(raw)
+
+
+def test_scrub_removes_environment_credentials_and_private_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI-K7MDENG")
+    text = ("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI-K7MDENG and -----BEGIN RSA PRIVATE KEY-----\nabc\n"
+            "-----END RSA PRIVATE KEY----- token: eyJhbGciOi")
+    clean = scrub(text)
+    assert "wJalrXUtnFEMI" not in clean and "abc" not in clean and "eyJhbGciOi" not in clean
+
+
+# ------------------------------------------------------------------ events -> progress
+
+
+def test_progress_records_from_engine_events() -> None:
+    u = "urn:pulumi:s::kubefleet::gcp:container/cluster:Cluster::main"
+    meta = {"op": "create", "urn": u, "type": "gcp:container/cluster:Cluster", "provider": ""}
+    started = step_from_event(EngineEvent.from_json({"sequence": 1, "timestamp": 0,
+                                                     "resourcePreEvent": {"metadata": meta}}))
+    done = step_from_event(EngineEvent.from_json({"sequence": 2, "timestamp": 0,
+                                                  "resOutputsEvent": {"metadata": meta}}))
+    failed = step_from_event(EngineEvent.from_json({"sequence": 3, "timestamp": 0,
+                                                    "resOpFailedEvent": {"metadata": meta, "status": 1, "steps": 0}}))
+    assert started is not None and started.line() == "creating gcp:container/cluster:Cluster main"
+    assert done is not None and done.line() == "created gcp:container/cluster:Cluster main"
+    assert failed is not None and failed.line().startswith("FAILED creating")
+    stack_meta = {"op": "same", "urn": "urn:pulumi:s::kubefleet::pulumi:pulumi:Stack::k", "type": "pulumi:pulumi:Stack"}
+    assert step_from_event(EngineEvent.from_json({"resourcePreEvent": {"metadata": stack_meta}})) is None
+
+
+def test_router_sends_steps_diagnostics_and_summary() -> None:
+    steps, diags, seen = [], [], []
+    router = EventRouter(on_step=steps.append, on_diagnostic=diags.append, listeners=[seen.append],
+                         secrets=["the-passphrase-123"])
+    router(pre("create", CLUSTER, "main"))
+    router(EngineEvent.from_json({"sequence": 2, "timestamp": 0, "diagnosticEvent": {
+        "message": "error: bad passphrase the-passphrase-123\n", "color": "never", "severity": "error"}}))
+    router(EngineEvent.from_json({"sequence": 3, "timestamp": 0, "diagnosticEvent": {
+        "message": "debug noise", "color": "never", "severity": "debug"}}))
+    router(EngineEvent.from_json({"sequence": 4, "timestamp": 0, "summaryEvent": {
+        "maybeCorrupt": False, "durationSeconds": 3, "resourceChanges": {"create": 5, "same": 1}}}))
+    assert [s.op for s in steps] == ["create"]
+    assert [(d.severity, d.message) for d in diags] == [("error", "error: bad passphrase [secret]")]
+    assert len(seen) == 4
+    assert router.summary == {"create": 5, "same": 1}
+
+
+# ------------------------------------------------------------------ outputs, kubeconfig file
+
+
+def _outputs() -> dict[str, OutputValue]:
+    return {
+        "clusterName": OutputValue("sweet-spot", False),
+        "endpoint": OutputValue("10.0.0.2", False),
+        "kubeconfig": OutputValue(f"apiVersion: v1\nusers:\n- user: {{token: {SEKRET}}}\n", True),
+        "adminPassword": OutputValue("hunter2-long-enough", False),  # secret by name even if not flagged
+        "extra": OutputValue({"nested": {"clientKey": SEKRET}}, False),
+    }
+
+
+def test_outputs_mask_secrets_unless_asked() -> None:
+    shown = display_outputs(_outputs())
+    assert shown == {"adminPassword": "[secret]", "clusterName": "sweet-spot", "endpoint": "10.0.0.2",
+                     "extra": {"nested": {"clientKey": "[secret]"}}, "kubeconfig": "[secret]"}
+    assert display_outputs(_outputs(), show_secrets=True)["kubeconfig"].startswith("apiVersion: v1")
+    assert f"token: {SEKRET}}}" in "\n".join(secret_output_values(_outputs()))
+    assert kubeconfig_text(_outputs()) is not None
+    assert kubeconfig_text({"kubeconfig": OutputValue({"apiVersion": "v1"}, True)}) == '{\n  "apiVersion": "v1"\n}'
+    assert kubeconfig_text({}) is None
+
+
+def test_kubeconfig_file_is_0600_and_not_overwritten(tmp_path: Path) -> None:
+    target = tmp_path / "sub" / "c.kubeconfig"
+    written = write_private_file(target, "apiVersion: v1")
+    assert written == target and _mode(target) == 0o600 and target.read_text() == "apiVersion: v1\n"
+    with pytest.raises(UsageError, match="already exists"):
+        write_private_file(target, "other")
+    os.chmod(target, 0o644)
+    write_private_file(target, "new", force=True)
+    assert _mode(target) == 0o600 and target.read_text() == "new\n"
+    assert [p.name for p in target.parent.iterdir()] == ["c.kubeconfig"]
+    with pytest.raises(UsageError, match="directory"):
+        write_private_file(tmp_path, "x")
+
+
+# ------------------------------------------------------------------ no secret in any output
+
+
+def test_a_seeded_secret_reaches_no_output_format() -> None:
+    """Seed SEKRET as a kubeconfig input (by name), a wire secret and a secret output; grep every format."""
+    from kubefleet.cli.engine_cmds import _print_outputs, print_changes_table
+    from kubefleet.engine.secrets import SECRET_SIG, SIG_KEY
+
+    events = [
+        pre("update", CLUSTER, "main", old={"kubeconfig": SEKRET + "-a", "name": "a"},
+            new={"kubeconfig": SEKRET + "-b", "name": "b"}, detailed={"kubeconfig": "update", "name": "update"}),
+        pre("update", "gcp:container/nodePool:NodePool", "general",
+            old={"config": {SIG_KEY: SECRET_SIG, "plaintext": json.dumps(SEKRET)}},
+            new={"config": {SIG_KEY: SECRET_SIG, "plaintext": json.dumps(SEKRET + "x")}}),
+        pre("refresh", "gcp:compute/firewall:Firewall", "fw", old={"token": SEKRET}, new={"token": SEKRET},
+            old_outputs={"token": SEKRET}, new_outputs={"token": SEKRET + "-rotated"}),
+    ]
+    changes = changes_from_events(events, "sweet-spot", "gke", Decimal(1), Decimal(2))
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=200, no_color=True)
+    print_changes_table(changes, console)
+    _print_outputs(display_outputs(_outputs()), console)
+    formats = {
+        "table": buffer.getvalue(),
+        "json": changes_json([changes]),
+        "markdown": render_pr_markdown([changes], "t"),
+        "outputs-json": json.dumps(display_outputs(_outputs())),
+    }
+    for name, text in formats.items():
+        assert SEKRET not in text, name
+        assert "[secret]" in text, name
+
+
+# ------------------------------------------------------------------ CLI without the Pulumi CLI
+
+
+def test_missing_cli_through_a_real_subprocess(no_pulumi_path: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PULUMI_BACKEND_URL"}
+    env["PATH"] = no_pulumi_path
+    proc = subprocess.run(
+        [sys.executable, "-m", "kubefleet.cli", "up", "examples/sweet-spot.yaml", "--provider", "gke", "--yes"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "the Pulumi CLI (`pulumi`) is not installed or not on PATH" in proc.stderr
+    assert "curl -fsSL https://get.pulumi.com | sh" in proc.stderr
+    assert "brew install pulumi/tap/pulumi" in proc.stderr
+    assert "kubefleet plan" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    home = Path(env["KUBEFLEET_HOME"])
+    assert not (home / "passphrase").exists()  # nothing is created before the CLI check
+
+
+@pytest.mark.parametrize("args", [
+    ["preview", "examples/dev-small.yaml", "--provider", "eks"],
+    ["preview", "examples/dev-small.yaml", "--provider", "eks", "--refresh", "--output", "markdown"],
+    ["refresh", "examples/dev-small.yaml", "--provider", "aks"],
+    ["outputs", "examples/dev-small.yaml", "--provider", "gke"],
+    ["kubeconfig", "examples/dev-small.yaml", "--provider", "gke"],
+    ["destroy", "examples/dev-small.yaml", "--provider", "gke", "--yes"],
+    ["destroy", "examples/sweet-spot.yaml", "--force", "--yes"],
+    ["stacks"],
+])
+def test_every_engine_command_reports_the_missing_cli(no_pulumi_path: str, args: list[str]) -> None:
+    result = CliRunner().invoke(app, args, catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    assert "Pulumi CLI" in result.output and "get.pulumi.com" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_destroy_refuses_a_production_cluster_without_force(no_pulumi_path: str) -> None:
+    result = CliRunner().invoke(app, ["destroy", "examples/sweet-spot.yaml", "--yes"], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert "refusing to destroy 'sweet-spot'" in result.output and "env: prod" in result.output
+    assert "--force" in result.output
+
+
+def test_usage_errors_come_before_the_cli_check(no_pulumi_path: str) -> None:
+    runner = CliRunner()
+    several = runner.invoke(app, ["up", "examples/fleet.yaml", "--yes"], catch_exceptions=False)
+    assert several.exit_code == 2 and "--cluster" in several.output and "orders-prod" in several.output
+    bad_backend = runner.invoke(app, ["preview", "examples/dev-small.yaml", "-p", "gke", "--backend", "ftp://x"])
+    assert bad_backend.exit_code == 2 and "not a backend" in bad_backend.output
+    bad_stack = runner.invoke(app, ["outputs", "examples/dev-small.yaml", "-p", "gke", "--stack", "a b"])
+    assert bad_stack.exit_code == 2 and "stack name" in bad_stack.output
+
+
+def test_non_interactive_apply_needs_yes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kubefleet.cli.engine_cmds import _require_confirmation
+
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(UsageError, match="refusing to apply without --yes in a non-interactive run"):
+        _require_confirmation(False, "Apply?")
+    assert _require_confirmation(True, "Apply?") is True
+
+
+def test_cost_line_is_skipped_when_the_cost_module_is_absent(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from kubefleet.cli.engine_cmds import _monthly_estimate
+
+    target = stack_target(_spec(), "gke", resolve_backend("s3://b"))
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "kubefleet.cost" else real_find_spec(name, *a))
+    assert _monthly_estimate(target) == (None, None)
+
+
+# ------------------------------------------------------------------ with the real CLI (skipped here)
+
+
+@pytest.fixture
+def file_backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An isolated file:// backend and passphrase; monkeypatch restores the environment afterwards."""
+    state = tmp_path / "state"
+    state.mkdir()
+    url = "file://" + state.as_posix()
+    monkeypatch.setenv("PULUMI_BACKEND_URL", url)
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test-only-passphrase")
+    monkeypatch.setenv("PULUMI_HOME", str(tmp_path / "pulumi-home"))
+    monkeypatch.delenv("PULUMI_ACCESS_TOKEN", raising=False)
+    return url
+
+
+@needs_pulumi
+def test_stacks_in_an_empty_file_backend(file_backend: str) -> None:
+    result = CliRunner().invoke(app, ["stacks", "--output", "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"backend": file_backend, "stacks": []}
+
+
+@needs_pulumi
+def test_outputs_of_a_missing_stack_is_a_clear_error(file_backend: str) -> None:
+    result = CliRunner().invoke(app, ["outputs", "examples/dev-small.yaml", "--provider", "gke"],
+                                catch_exceptions=False)
+    assert result.exit_code == 2
+    assert "does not exist" in result.output and "Traceback" not in result.output
