@@ -482,3 +482,17 @@ def test_outputs_of_a_missing_stack_is_a_clear_error(file_backend: str) -> None:
                                 catch_exceptions=False)
     assert result.exit_code == 2
     assert "does not exist" in result.output and "Traceback" not in result.output
+
+
+def test_workspace_options_carry_the_backend_and_a_private_work_dir() -> None:
+    from kubefleet.engine.workspace import workspace_options
+
+    backend = resolve_backend()
+    opts = workspace_options(backend)
+    assert opts.env_vars is not None and opts.env_vars["PULUMI_BACKEND_URL"] == backend.url
+    assert opts.project_settings is not None and opts.project_settings.name == "kubefleet"
+    assert opts.project_settings.backend is not None and opts.project_settings.backend.url == backend.url
+    work = Path(opts.work_dir or "")
+    assert work.is_dir() and _mode(work) == 0o700
+    assert work.is_relative_to(Path(os.environ["KUBEFLEET_HOME"]))
+    assert workspace_options(resolve_backend("s3://other")).work_dir != opts.work_dir
