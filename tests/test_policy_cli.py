@@ -79,3 +79,12 @@ def test_rules_lists_every_rule() -> None:
     assert result.exit_code == 0
     ids = [r["id"] for r in json.loads(result.stdout)]
     assert {"ownership-labels", "budget-team", "allowed-regions", "allowed-providers", "mesh-overhead"} <= set(ids)
+
+
+def test_budget_with_the_real_pricer(tmp_path: Path) -> None:
+    config = tmp_path / "policy.yaml"
+    config.write_text("rules: {budget-cluster: {monthlyCap: 100}, budget-team: {teamCaps: {payments: 1000000}}}\n")
+    result = runner.invoke(app, ["policy", "check", str(write(tmp_path)), "--as-of", "2026-11-27",
+                                 "--config", str(config), "-o", "json"])
+    assert result.exit_code == 1, result.output
+    assert [f["rule"] for f in json.loads(result.stdout)["findings"]] == ["budget-cluster"]
