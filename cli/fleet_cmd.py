@@ -1,0 +1,183 @@
+"""kubefleet fleet: every cluster under some paths, what it costs, who owns it, and what looks wrong."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from kubefleet.cli.console import Format
+from kubefleet.errors import ProblemFound, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from kubefleet.fleet import FleetReport, StackMatch
+
+
+class GroupByOpt(StrEnum):
+    team = "team"
+    env = "env"
+    provider = "provider"
+    region = "region"
+
+
+def fleet(
+    paths: list[Path] | None = typer.Argument(None, help="Spec files and directories (searched recursively)."),
+    by: GroupByOpt = typer.Option(GroupByOpt.team, "--by", help="Group totals by team | env | provider | region."),
+    output: Format = typer.Option(Format.table, "--output", "-o", help="table | json | csv | markdown | html."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Price and check support dates as of this date "
+                                     "(YYYY-MM-DD; default today)."),
+    hours: str | None = typer.Option(None, "--hours", help="Hours per month (default 730)."),
+    egress_gb: str | None = typer.Option(None, "--egress-gb", help="NAT egress GB per month per cluster (default 100)."),
+    compare_providers: bool = typer.Option(True, "--compare/--no-compare",
+                                           help="Price every cluster on every provider for the cheaper-provider "
+                                           "finding (--no-compare prices only the chosen provider: faster)."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes for rendering "
+                                    "(default: one per CPU for large fleets, in-process for small ones)."),
+    stacks: bool = typer.Option(False, "--stacks", help="List deployed stacks from the backend and match them "
+                                "with the specs (needs the Pulumi CLI)."),
+    backend: str | None = typer.Option(None, "--backend", help="State backend for --stacks (default: "
+                                       "PULUMI_BACKEND_URL, else kubefleet's local backend)."),
+) -> None:
+    """Fleet view: inventory, monthly cost grouped by team/env/provider/region, and findings
+    (missing owner or cost-center, versions near or past end of support, clusters too small for their
+    control plane, likely duplicates, cheaper providers). Exit 1 when a spec file failed to load."""
+    from kubefleet.cli.common import parse_date, today
+    from kubefleet.cli.console import write
+    from kubefleet.fleet import build_report, discover
+    from kubefleet.report import fleet_out
+
+    if stacks:
+        _stacks(paths or [], backend, output)
+        return
+    if backend:
+        raise UsageError("--backend only applies with --stacks")
+    if not paths:
+        raise UsageError("name at least one spec file or directory", hint="e.g. kubefleet fleet clusters/")
+    from kubefleet.cli.cost_cmds import _assumptions, active_catalog
+
+    when = parse_date(as_of) or today()
+    assume = _assumptions(hours, egress_gb)
+    loaded, failures = discover(paths)
+    if not loaded and not failures:
+        raise UsageError("no cluster specs found", hint="name *.yaml spec files or directories that hold them")
+    report = build_report(loaded, failures, as_of=when, catalog=active_catalog(), group_by=by.value,
+                          assumptions=assume, compare_providers=compare_providers, jobs=jobs)
+    if output is Format.json:
+        write(fleet_out.to_json(report))
+    elif output is Format.csv:
+        write(fleet_out.to_csv(report))
+    elif output is Format.markdown:
+        write(fleet_out.to_markdown(report))
+    elif output is Format.html:
+        write(fleet_out.to_html(report))
+    else:
+        _print_report(report)
+    if report.failures:
+        raise ProblemFound(f"{len(report.failures)} spec file(s) failed to load; the report lists them "
+                           "with file:line:col and covers every other cluster")
+
+
+def _print_report(report: FleetReport) -> None:
+    from rich.table import Table
+
+    from kubefleet.cli.console import stdout
+    from kubefleet.costmodel import fmt_money
+    from kubefleet.report.fleet_out import (
+        _cost,
+        _group_note,
+        nodes_max_text,
+        nodes_text,
+        provider_text,
+        region_text,
+    )
+
+    out = stdout()
+    t = report.total
+    inv = Table(title=f"fleet: {t.clusters} cluster(s), {fmt_money(t.monthly)}/month (USD) as of {report.as_of}",
+                title_justify="left")
+    for col, just in (("cluster", "left"), ("team", "left"), ("owner", "left"), ("env", "left"),
+                      ("provider", "left"), ("region", "left"), ("version", "left"), ("nodes", "right"),
+                      ("max", "right"), ("monthly", "right")):
+        inv.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
+    for r in report.rows:
+        inv.add_row(r.name, r.team or "—", r.owner or "—", r.env or "—", provider_text(r), region_text(r), r.version,
+                    nodes_text(r), nodes_max_text(r), _cost(r))
+    out.print(inv)
+    groups = Table(title=f"by {report.group_by}", title_justify="left")
+    for col, just in ((report.group_by, "left"), ("clusters", "right"), ("monthly", "right"),
+                      ("at autoscaling max", "right"), ("note", "left")):
+        groups.add_column(col, justify=just)  # type: ignore[arg-type]
+    for g in report.groups():
+        groups.add_row(g.key, str(g.clusters), fmt_money(g.monthly), fmt_money(g.monthly_max), _group_note(g))
+    groups.add_section()
+    groups.add_row("total", str(t.clusters), fmt_money(t.monthly), fmt_money(t.monthly_max), _group_note(t))
+    out.print(groups)
+    _print_findings(out, report)
+
+
+def _print_findings(out: Console, report: FleetReport) -> None:
+    colours = {"high": "red", "medium": "yellow", "low": "cyan", "info": "blue"}
+    out.print(f"findings: {len(report.findings)}", highlight=False)
+    for f in report.findings:
+        out.print(f"[{colours[f.severity]}]{f.severity:<6}[/] {f.code:<32} {f.cluster}: ", end="", highlight=False)
+        out.print(f.message, markup=False, highlight=False)
+    for fail in report.failures:
+        for i in fail.issues:
+            out.print(f"[red]error[/]  {fail.file}:{i.line}:{i.column}: ", end="", highlight=False)
+            out.print(i.message, markup=False, highlight=False)
+
+
+def _stacks(paths: list[Path], backend: str | None, output: Format) -> None:
+    """Deployed stacks (engine) matched with the specs under ``paths``."""
+    from kubefleet.cli.console import stdout, write
+    from kubefleet.engine.backend import check_backend_url
+    from kubefleet.engine.preflight import require_pulumi_cli
+    from kubefleet.fleet import discover, match_stacks
+    from kubefleet.report import fleet_out
+
+    if output not in (Format.table, Format.json):
+        raise UsageError("--stacks writes table or json", hint="use --output table or --output json")
+    if backend:
+        check_backend_url(backend)
+    require_pulumi_cli()
+    from kubefleet.engine.backend import resolve_backend
+    from kubefleet.engine.errors import EngineContext, engine_errors
+    from kubefleet.fleet import read_stacks
+
+    loaded, failures = discover(paths) if paths else ([], [])
+    chosen = resolve_backend(backend)
+    with engine_errors(EngineContext(action="stacks", backend=chosen.url, secrets=list(chosen.secret_values()))):
+        found = read_stacks(chosen)
+    matches = match_stacks(loaded, found)
+    if output is Format.json:
+        write(fleet_out.stacks_json(chosen.url, matches))
+    else:
+        _print_stacks(stdout(), chosen.describe(), matches, bool(paths))
+    if failures:
+        raise ProblemFound(f"{len(failures)} spec file(s) failed to load; their clusters are not matched")
+
+
+def _print_stacks(out: Console, where: str, matches: list[StackMatch], have_specs: bool) -> None:
+    import json
+
+    from rich.table import Table
+
+    table = Table(title=f"stacks in {where}", title_justify="left")
+    for col in ("status", "cluster", "stack", "last update", "resources", "outputs"):
+        table.add_column(col, overflow="fold")
+    for m in matches:
+        s = m.stack
+        status = m.status if have_specs or m.status != "no-spec" else "deployed (no specs given)"
+        table.add_row(status, m.cluster or "—", s.name if s else f"({m.expected_stack or 'no provider'})",
+                      s.last_update.isoformat() if s and s.last_update else "—",
+                      str(s.resource_count) if s and s.resource_count is not None else "—",
+                      json.dumps(dict(s.outputs), sort_keys=True) if s and s.outputs else "")
+    out.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("fleet")(fleet)

@@ -1,0 +1,239 @@
+"""Fleet report formats: JSON, CSV, Markdown and one self-contained HTML page (inline SVG, no scripts)."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from kubefleet.costmodel import CATEGORIES, fmt_money
+from kubefleet.fleet import ClusterRow, FleetReport, GroupTotal, StackMatch
+from kubefleet.report.compare_out import _CSS, CATEGORY_COLORS, _md, label
+
+SEVERITY_MARK = {"high": "🔴", "medium": "🟠", "low": "🟡", "info": "🔵"}
+
+
+def _cost(row: ClusterRow) -> str:
+    p = row.price
+    if p is None or p.monthly is None:
+        return "not priced"
+    return fmt_money(p.monthly) + (" +" if p.unpriced else "")
+
+
+def nodes_text(row: ClusterRow) -> str:
+    """``3+6`` (control-plane VMs + workers at minimum) or ``6`` on managed services."""
+    cp = f"{row.control_plane_nodes}+" if row.control_plane_nodes else ""
+    return f"{cp}{row.workers_min}"
+
+
+def nodes_max_text(row: ClusterRow) -> str:
+    cp = f"{row.control_plane_nodes}+" if row.control_plane_nodes else ""
+    return f"{cp}{row.workers_max}"
+
+
+def region_text(row: ClusterRow) -> str:
+    if row.provider_region and row.provider_region != row.region:
+        return f"{row.region} ({row.provider_region})"
+    return row.region
+
+
+def provider_text(row: ClusterRow) -> str:
+    if row.provider is None:
+        return "no provider"
+    return row.provider + ("" if row.provider_source == "spec.provider" else f" (from {row.provider_source})")
+
+
+def to_json(report: FleetReport) -> str:
+    return json.dumps(report.as_json(), indent=2, sort_keys=True) + "\n"
+
+
+def to_csv(report: FleetReport) -> str:
+    """One row per cluster, one per group total, the grand total, and one per load error."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["row", "cluster", "file", "team", "owner", "cost_center", "env", "provider", "region",
+                "provider_region", "version", "control_plane_nodes", "workers_min", "workers_max", "monthly_usd",
+                "monthly_max_usd", "unpriced_items", "findings", "note"])
+    codes: dict[tuple[str, str], list[str]] = {}
+    for f in report.findings:
+        codes.setdefault((f.cluster, f.where), []).append(f.code)
+    for r in report.rows:
+        p = r.price
+        w.writerow(["cluster", r.name, r.where, r.team or "", r.owner or "", r.cost_center or "", r.env or "",
+                    r.provider or "", r.region, r.provider_region or "", r.version, r.control_plane_nodes,
+                    r.workers_min, r.workers_max,
+                    p.monthly if p is not None and p.monthly is not None else "",
+                    p.monthly_max if p is not None and p.monthly_max is not None else "",
+                    p.unpriced if p is not None else "", " ".join(codes.get((r.name, r.where), [])),
+                    (p.error or "") if p is not None else "no provider"])
+    for g in report.groups():
+        w.writerow([f"group:{report.group_by}", g.key, "", "", "", "", "", "", "", "", "", "", "", "",
+                    g.monthly, g.monthly_max, "", "", f"{g.clusters} cluster(s), {g.not_priced} not priced"])
+    t = report.total
+    w.writerow(["total", "", "", "", "", "", "", "", "", "", "", "", "", "", t.monthly, t.monthly_max, "", "",
+                f"{t.clusters} cluster(s), {t.not_priced} not priced; as of {report.as_of}"])
+    for fail in report.failures:
+        for i in fail.issues:
+            w.writerow(["error", "", f"{fail.file}:{i.line}:{i.column}", "", "", "", "", "", "", "", "", "", "", "",
+                        "", "", "", "", i.message])
+    return buf.getvalue()
+
+
+def _group_note(g: GroupTotal) -> str:
+    notes = []
+    if g.not_priced:
+        notes.append(f"{g.not_priced} not priced")
+    if g.incomplete:
+        notes.append(f"{g.incomplete} lower bound")
+    return "; ".join(notes)
+
+
+def to_markdown(report: FleetReport) -> str:
+    t = report.total
+    out = [f"## Fleet: {t.clusters} cluster(s), {fmt_money(t.monthly)} per month (USD, as of {report.as_of})\n"]
+    out.append("| cluster | team | owner | env | provider | region | version | nodes | max | monthly |")
+    out.append("|---|---|---|---|---|---|---|---:|---:|---:|")
+    for r in report.rows:
+        out.append(f"| {_md(r.name)} | {_md(r.team or '—')} | {_md(r.owner or '—')} | {_md(r.env or '—')} | "
+                   f"{_md(provider_text(r))} | {_md(region_text(r))} | {r.version} | {nodes_text(r)} | "
+                   f"{nodes_max_text(r)} | {_cost(r)} |")
+    out.append("")
+    out.append(f"### By {report.group_by}\n")
+    out.append(f"| {report.group_by} | clusters | monthly | at autoscaling max | note |")
+    out.append("|---|---:|---:|---:|---|")
+    for g in report.groups():
+        out.append(f"| {_md(g.key)} | {g.clusters} | {fmt_money(g.monthly)} | {fmt_money(g.monthly_max)} | "
+                   f"{_group_note(g)} |")
+    out.append(f"| **total** | **{t.clusters}** | **{fmt_money(t.monthly)}** | {fmt_money(t.monthly_max)} | "
+               f"{_group_note(t)} |\n")
+    out.append(f"### Findings ({len(report.findings)})\n")
+    if report.findings:
+        out.append("| | finding | cluster | where | detail |")
+        out.append("|---|---|---|---|---|")
+        for f in report.findings:
+            out.append(f"| {SEVERITY_MARK[f.severity]} {f.severity} | `{f.code}` | {_md(f.cluster)} | `{_md(f.where)}` | "
+                       f"{_md(f.message)} |")
+    else:
+        out.append("No findings.")
+    out.append("")
+    if report.failures:
+        out.append(f"### Specs that failed to load ({len(report.failures)})\n")
+        for fail in report.failures:
+            for i in fail.issues:
+                out.append(f"- `{_md(fail.file)}:{i.line}:{i.column}`: {_md(i.message)}"
+                           + (f" — {_md(i.hint)}" if i.hint else ""))
+        out.append("")
+    out.append(f"> Monthly = list prices at autoscaling minimums, {report.assumptions.hours_per_month} h/month; "
+               "`+` marks a lower bound (unpriced items). Nodes = control-plane VMs you run + workers.")
+    return "\n".join(out).rstrip() + "\n"
+
+
+# ----------------------------------------------------------------------------- HTML
+
+
+def bar_chart(title: str, groups: Sequence[GroupTotal], *, names: dict[str, str] | None = None) -> str:
+    """Horizontal stacked bars (by cost category) per group, as inline SVG (no scripts, no network)."""
+    e = html.escape
+    shown = [g for g in groups if g.monthly > 0] or list(groups)
+    if not shown:
+        return "<p>Nothing priced.</p>"
+    left, right, row_h, top = 150, 110, 26, 30
+    width = 760
+    plot_w = width - left - right
+    height = top + row_h * len(shown) + 40
+    biggest = max((g.monthly for g in shown), default=Decimal(1)) or Decimal(1)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+             f'aria-label="{e(title)}" font-family="system-ui, sans-serif" font-size="12">',
+             f'<text x="0" y="16" font-weight="bold" font-size="14">{e(title)}</text>']
+    for i, g in enumerate(shown):
+        y = top + i * row_h
+        name = (names or {}).get(g.key, g.key)
+        parts.append(f'<text x="{left - 8}" y="{y + 16}" text-anchor="end">{e(name)}</text>')
+        x = float(left)
+        for cat in CATEGORIES:
+            value = g.by_category.get(cat, Decimal(0))
+            if value <= 0:
+                continue
+            w = float(value / biggest) * plot_w
+            parts.append(f'<rect class="seg" data-group="{e(g.key)}" data-category="{cat}" x="{x:.1f}" y="{y + 3}" '
+                         f'width="{w:.1f}" height="{row_h - 8}" fill="{CATEGORY_COLORS[cat]}">'
+                         f"<title>{e(name)} {cat}: {e(fmt_money(value))}</title></rect>")
+            x += w
+        parts.append(f'<text x="{x + 6:.1f}" y="{y + 16}" font-weight="bold">{e(fmt_money(g.monthly))}</text>')
+    lx, ly = left, top + row_h * len(shown) + 14
+    for cat in CATEGORIES:
+        parts.append(f'<rect x="{lx}" y="{ly}" width="12" height="12" fill="{CATEGORY_COLORS[cat]}"/>')
+        parts.append(f'<text x="{lx + 16}" y="{ly + 10}">{cat}</text>')
+        lx += 100
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+_FLEET_CSS = """
+.sev-high{color:#b71c1c;font-weight:bold}.sev-medium{color:#e65100}.sev-low{color:#8d6e00}.sev-info{color:#1565c0}
+.charts{display:flex;flex-wrap:wrap;gap:1rem}.bad{background:#fdecea}td code{font-size:.85rem}
+"""
+
+
+def to_html(report: FleetReport) -> str:
+    """One self-contained page: cost by team and by provider, totals, inventory, findings, load errors."""
+    e = html.escape
+    t = report.total
+    body = [f"<h1>kubefleet fleet: {t.clusters} cluster(s), {e(fmt_money(t.monthly))} per month</h1>",
+            f'<p class="muted">USD list prices; estimate for {report.as_of}; autoscaling pools at their minimum '
+            f"(up to {e(fmt_money(t.monthly_max))} at their maximum); {report.assumptions.hours_per_month} hours per "
+            f"month. {t.not_priced} cluster(s) not priced, {t.incomplete} priced as a lower bound.</p>"]
+    if report.failures:
+        body.append(f'<p class="warn">{len(report.failures)} spec file(s) failed to load; see the end of the page.</p>')
+    provider_names = {p: label(p) for p in ("gke", "eks", "aks", "kubeadm")}
+    body.append('<div class="charts">'
+                f'<figure id="chart-team">{bar_chart("Monthly cost by team", report.groups("team"))}</figure>'
+                f'<figure id="chart-provider">{bar_chart("Monthly cost by provider", report.groups("provider"), names=provider_names)}'
+                "</figure></div>")
+    body.append(f"<h2>By {e(report.group_by)}</h2><table><tr><th>{e(report.group_by)}</th><th>clusters</th>"
+                "<th>monthly</th><th>at autoscaling max</th><th>note</th></tr>")
+    for g in report.groups():
+        body.append(f"<tr><td>{e(g.key)}</td><td class=num>{g.clusters}</td><td class=num>{e(fmt_money(g.monthly))}</td>"
+                    f"<td class=num>{e(fmt_money(g.monthly_max))}</td><td>{e(_group_note(g))}</td></tr>")
+    body.append(f"<tr><th>total</th><th class=num>{t.clusters}</th><th class=num>{e(fmt_money(t.monthly))}</th>"
+                f"<th class=num>{e(fmt_money(t.monthly_max))}</th><th>{e(_group_note(t))}</th></tr></table>")
+    body.append("<h2>Inventory</h2><table><tr><th>cluster</th><th>team</th><th>owner</th><th>env</th><th>provider</th>"
+                "<th>region</th><th>version</th><th>nodes</th><th>max</th><th>monthly</th></tr>")
+    for r in report.rows:
+        cls = ' class="bad"' if r.monthly is None else ""
+        body.append(f"<tr{cls}><td>{e(r.name)}<br><span class=muted>{e(r.where)}</span></td><td>{e(r.team or '—')}</td>"
+                    f"<td>{e(r.owner or '—')}</td><td>{e(r.env or '—')}</td><td>{e(provider_text(r))}</td>"
+                    f"<td>{e(region_text(r))}</td><td>{e(r.version)}</td><td class=num>{nodes_text(r)}</td>"
+                    f"<td class=num>{nodes_max_text(r)}</td><td class=num>{e(_cost(r))}</td></tr>")
+    body.append("</table>")
+    body.append(f"<h2>Findings ({len(report.findings)})</h2>")
+    if report.findings:
+        body.append("<table><tr><th>severity</th><th>finding</th><th>cluster</th><th>detail</th></tr>")
+        for f in report.findings:
+            body.append(f'<tr><td class="sev-{f.severity}">{f.severity}</td><td><code>{e(f.code)}</code></td>'
+                        f"<td>{e(f.cluster)}<br><span class=muted>{e(f.where)}</span></td><td>{e(f.message)}</td></tr>")
+        body.append("</table>")
+    else:
+        body.append("<p>No findings.</p>")
+    if report.failures:
+        body.append("<h2>Specs that failed to load</h2><ul>")
+        for fail in report.failures:
+            for i in fail.issues:
+                hint = f'<br><span class="muted">hint: {e(i.hint)}</span>' if i.hint else ""
+                body.append(f"<li><code>{e(fail.file)}:{i.line}:{i.column}</code>: {e(i.message)}{hint}</li>")
+        body.append("</ul>")
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>kubefleet fleet report '
+            f"({report.as_of})</title><style>{_CSS}{_FLEET_CSS}</style></head><body>\n" + "\n".join(body)
+            + "\n</body></html>\n")
+
+
+# ----------------------------------------------------------------------------- stacks
+
+
+def stacks_json(backend: str, matches: Sequence[StackMatch]) -> str:
+    data: dict[str, Any] = {"backend": backend, "stacks": [m.as_dict() for m in matches]}
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
