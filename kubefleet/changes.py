@@ -62,18 +62,24 @@ ABSENT: Final = None  # an added property has old None; a removed one has new No
 
 @dataclass(frozen=True)
 class InputChange:
-    """One changed property. ``old``/``new`` are JSON data, ``None`` when absent, ``[secret]`` if secret."""
+    """One changed property. ``old``/``new`` are JSON data, ``None`` when absent, ``[secret]`` if secret.
+    ``uncertain``: a secret on both sides that may or may not have changed (the offline diff sees masked
+    values only)."""
 
     path: str
     old: Any
     new: Any
+    uncertain: bool = False
 
     @property
     def secret(self) -> bool:
         return self.old == SECRET or self.new == SECRET
 
     def as_json(self) -> dict[str, Any]:
-        return {"path": self.path, "old": self.old, "new": self.new}
+        data = {"path": self.path, "old": self.old, "new": self.new}
+        if self.uncertain:
+            data["uncertain"] = True
+        return data
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,8 @@ def _value(value: Any, path: str) -> str:
 
 
 def _input_line(change: InputChange) -> str:
+    if change.uncertain:
+        return f"{_code(change.path)}: {_code(SECRET)} (may have changed)"
     if is_secret_name(change.path) or change.secret:
         return f"{_code(change.path)}: {_code(SECRET)} (changed)"
     return f"{_code(change.path)}: {_value(change.old, change.path)} → {_value(change.new, change.path)}"
