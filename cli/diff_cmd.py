@@ -1,0 +1,189 @@
+"""kubefleet diff: offline drift and cost preview of a spec change, for pull requests.
+
+Renders OLD (a file, or ``GIT_REF:path`` read with ``git show``) and NEW under the mock monitor and
+shows, per cluster × provider, what would be created, updated, replaced or deleted and what it does to
+the monthly bill. No credentials, no Pulumi CLI, no network.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from kubefleet.cli.console import DiffFormat
+from kubefleet.errors import UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from kubefleet.catalog import Catalog
+    from kubefleet.diff import ClusterDiff
+    from kubefleet.render import ResourceGraph
+    from kubefleet.spec import ClusterSpec
+
+
+def read_base(base: str) -> tuple[str, str]:
+    """(text, label) of ``--base``: an existing file, else ``GIT_REF:path`` from the current git repo."""
+    from kubefleet.loader import read_spec_file
+
+    as_path = Path(base)
+    if as_path.is_file():
+        return read_spec_file(as_path), base
+    ref, sep, path = base.partition(":")
+    if not sep or not ref or not path:
+        raise UsageError(f"--base {base!r}: no such file",
+                         hint="give a spec file, or GIT_REF:path (e.g. origin/main:clusters/payments.yaml)")
+    try:
+        done = subprocess.run(["git", "show", f"{ref}:{path}"], capture_output=True, text=True, check=False,
+                              timeout=60)
+    except FileNotFoundError:
+        raise UsageError(f"--base {base!r}: git is not installed (needed to read {ref}:{path})",
+                         hint="install git, or pass the old spec as a file") from None
+    except subprocess.TimeoutExpired:
+        raise UsageError(f"--base {base!r}: `git show` did not answer within 60 s") from None
+    if done.returncode != 0:
+        why = (done.stderr.strip().splitlines() or ["git show failed"])[-1]
+        raise UsageError(f"--base {base!r}: {why.removeprefix('fatal: ')}",
+                         hint="the ref must exist here (in CI: checkout with fetch-depth: 0) and the path is "
+                              "relative to the repository root")
+    return done.stdout, base
+
+
+def load_side(text: str, label: str) -> list[ClusterSpec]:
+    """The clusters in one side; an empty file is a side with no clusters (a spec file added or deleted)."""
+    from kubefleet.loader import load_text
+
+    if not text.strip():
+        return []
+    return [loaded.spec for loaded in load_text(text, label)]
+
+
+def run_diff(
+    old: list[ClusterSpec],
+    new: list[ClusterSpec],
+    *,
+    catalog: Catalog,
+    as_of: date,
+    providers: list[str] | None,
+) -> list[ClusterDiff]:
+    from kubefleet.cost import price_graph
+    from kubefleet.diff import diff_specs
+    from kubefleet.render_cache import cached_render
+
+    def render(spec: ClusterSpec, provider: str) -> ResourceGraph:
+        return cached_render(spec, provider, catalog=catalog)
+
+    def price(graph: ResourceGraph) -> tuple[Decimal, int]:
+        breakdown = price_graph(graph, catalog, as_of=as_of)
+        return breakdown.monthly_total, len(breakdown.unpriced)
+
+    return diff_specs(old, new, render=render, price=price, providers=providers)
+
+
+def policy_markdown(
+    new: list[ClusterSpec], *, catalog: Catalog, as_of: date, providers: list[str] | None
+) -> str | None:
+    """The policy findings for NEW as Markdown, or None when the policy package is not installed."""
+    try:
+        from kubefleet.policies import check, findings_markdown
+    except ImportError:
+        return None
+    from kubefleet.render_cache import cached_render
+
+    def render(spec: ClusterSpec, provider: str) -> ResourceGraph:
+        return cached_render(spec, provider, catalog=catalog)
+
+    if not new:
+        return None
+    result = check(new, as_of=as_of, providers=providers, catalog=catalog, renderer=render)
+    text = findings_markdown(result.findings)
+    first, _, rest = text.partition("\n")
+    return rest.strip() if first.startswith("### ") else text  # the comment has its own "### Policy" heading
+
+
+def print_table(items: list[ClusterDiff], out: Console) -> None:
+    import json
+
+    from rich.table import Table
+    from rich.text import Text
+
+    from kubefleet.report.pr_markdown import fmt_money, summary_line
+
+    for item in sorted(items, key=lambda d: (d.changes.cluster, d.changes.provider)):
+        c = item.changes
+        title = f"{c.cluster} ({item.status}) · {summary_line(c)}"
+        table = Table(title=Text(title), title_justify="left")
+        for col in ("op", "type", "name", "changes"):
+            table.add_column(col, overflow="fold")
+        for change in c.sorted():
+            if change.op == "same":
+                continue
+            lines = []
+            for i in change.inputs:
+                if i.uncertain:
+                    lines.append(f"{i.path}: [secret] (may have changed)")
+                else:
+                    lines.append(f"{i.path}: {json.dumps(i.old, sort_keys=True)} → {json.dumps(i.new, sort_keys=True)}")
+            forced = item.forced_by.get(f"{change.type}::{change.name}")
+            if forced:
+                lines.append("replaced because: " + ", ".join(forced))
+            table.add_row(change.op, Text(change.type), Text(change.name), Text("\n".join(lines)),
+                          style="red" if change.destructive else None)
+        out.print(table)
+        unchanged = c.counts["same"]
+        before = fmt_money(c.monthly_before) if c.monthly_before is not None else "unknown"
+        after = fmt_money(c.monthly_after) if c.monthly_after is not None else "unknown"
+        delta = f" ({fmt_money(c.delta, sign=True)})" if c.delta is not None else ""
+        out.print(f"{unchanged} resources unchanged · monthly {before} → {after}{delta}", highlight=False,
+                  markup=False)
+        if item.unpriced_after:
+            out.print(f"{item.unpriced_after} item(s) not priced after the change (`kubefleet cost` lists them)",
+                      highlight=False, markup=False)
+
+
+def diff(
+    file: Path = typer.Argument(..., help="The new spec file (an empty file: every cluster is removed)."),
+    base: str = typer.Option(..., "--base", help="The old spec: a file, or GIT_REF:path (read with git show)."),
+    providers: str | None = typer.Option(
+        None, "--providers", help="Comma-separated, e.g. gke,eks (default: each cluster's spec.provider, else all)."),
+    output: DiffFormat = typer.Option(DiffFormat.table, "--output", "-o", help="table, markdown (PR comment) or json."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Price as of this date (YYYY-MM-DD; default today)."),
+    title: str | None = typer.Option(None, "--title", help="Heading of the markdown comment."),
+) -> None:
+    """Offline preview of a spec change: resources added, changed, replaced, removed, and the cost delta."""
+    from kubefleet.cli.common import parse_date, today
+    from kubefleet.cli.console import stdout, write
+    from kubefleet.cli.cost_cmds import active_catalog
+    from kubefleet.diff import diff_json
+    from kubefleet.loader import read_spec_file
+    from kubefleet.providers import parse_providers
+
+    chosen = parse_providers(providers) if providers else None
+    when = parse_date(as_of) or today()
+    old_text, base_label = read_base(base)
+    old = load_side(old_text, base_label)
+    new = load_side(read_spec_file(file), str(file))
+    catalog = active_catalog()
+    items = run_diff(old, new, catalog=catalog, as_of=when, providers=chosen)
+    if output is DiffFormat.json:
+        write(diff_json(items, base=base_label, head=str(file), as_of=when))
+    elif output is DiffFormat.markdown:
+        from kubefleet.report.pr_markdown import render_pr_markdown
+
+        policy = policy_markdown(new, catalog=catalog, as_of=when, providers=chosen)
+        heading = title or f"kubefleet diff: {file} (prices as of {when})"
+        write(render_pr_markdown([d.changes for d in items], heading, policy))
+    else:
+        out = stdout()
+        if not items:
+            out.print("no clusters on either side")
+        print_table(items, out)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(diff)
