@@ -1,0 +1,286 @@
+"""kubefleet diff: change computation between two rendered graphs, PR-comment and JSON goldens, git bases."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from kubefleet.cli.app import app
+from kubefleet.diff import REPLACE_ON_CHANGE, diff_graphs, forcing_paths, replace_paths
+from kubefleet.render import RenderedResource, ResourceGraph
+
+DATA = Path(__file__).resolve().parent / "data" / "diff"
+AS_OF = "2026-11-27"
+CASES = ["pool-resize", "version-bump", "tier-change", "mesh-on", "provider-block", "multi", "kubeadm-resize"]
+
+runner = CliRunner()
+
+
+def _run(*args: str) -> Any:
+    return runner.invoke(app, ["diff", *args], catch_exceptions=False)
+
+
+def _diff(case: str, output: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.chdir(DATA)  # relative paths: stable titles in the goldens
+    result = _run("--base", f"{case}.old.yaml", f"{case}.new.yaml", "--as-of", AS_OF, "--output", output)
+    assert result.exit_code == 0, result.output
+    return str(result.stdout)
+
+
+# ------------------------------------------------------------------ goldens
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_markdown_matches_golden(case: str, golden: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    golden.check(f"diff/{case}.md", _diff(case, "markdown", monkeypatch))
+
+
+@pytest.mark.parametrize("case", ["pool-resize", "multi", "provider-block"])
+def test_json_matches_golden(case: str, golden: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    golden.check(f"diff/{case}.json", _diff(case, "json", monkeypatch))
+
+
+# ------------------------------------------------------------------ what the goldens must say
+
+
+def _json(case: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(_diff(case, "json", monkeypatch))
+    return data
+
+
+def _by_name(cluster: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["name"]: c for c in cluster["changes"]}
+
+
+def test_pool_resize_is_an_update_with_a_cost_delta(monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = _json("pool-resize", monkeypatch)
+    (eks,) = doc["clusters"]
+    assert (eks["cluster"], eks["provider"], eks["status"]) == ("orders", "eks", "changed")
+    assert eks["counts"]["update"] == 1 and eks["counts"]["replace"] == 0
+    pool = _by_name(eks)["orders-general"]
+    assert pool["op"] == "update"
+    assert {"path": "scalingConfig.minSize", "old": 3, "new": 6} in pool["inputs"]
+    assert float(eks["monthly_delta"]) > 0
+    assert doc["monthly_delta"] == eks["monthly_delta"]
+
+
+def test_tier_change_moves_the_control_plane_fee(monkeypatch: pytest.MonkeyPatch) -> None:
+    (aks,) = _json("tier-change", monkeypatch)["clusters"]
+    managed = _by_name(aks)["search-aks"]
+    assert managed["op"] == "update"
+    assert {"path": "sku.tier", "old": "Free", "new": "Standard"} in managed["inputs"]
+    assert aks["monthly_delta"] == "73.00"  # AKS standard tier: $0.10 per cluster-hour x 730 h
+
+
+def test_project_change_replaces_everything_and_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    (gke,) = _json("provider-block", monkeypatch)["clusters"]
+    ops = {c["op"] for c in gke["changes"]}
+    assert ops == {"replace"}
+    cluster = _by_name(gke)["ledger-cluster"]
+    assert "project" in cluster["replaced_because"]
+
+
+def test_added_and_removed_clusters(monkeypatch: pytest.MonkeyPatch) -> None:
+    clusters = {c["cluster"]: c for c in _json("multi", monkeypatch)["clusters"]}
+    assert {k: v["status"] for k, v in clusters.items()} == {"legacy": "removed", "orders": "unchanged",
+                                                              "search": "added"}
+    assert {c["op"] for c in clusters["legacy"]["changes"]} == {"delete"}
+    assert {c["op"] for c in clusters["search"]["changes"]} == {"create"}
+    assert clusters["legacy"]["monthly_after"] == "0.00" and clusters["search"]["monthly_before"] == "0.00"
+    assert clusters["orders"]["monthly_delta"] == "0.00"
+
+
+def test_markdown_calls_out_deletions_and_includes_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = _diff("multi", "markdown", monkeypatch)
+    assert text.startswith("<!-- kubefleet:pr-comment -->\n")
+    assert "> [!WARNING]" in text and "is deleted" in text
+    assert "- ⚠️ **legacy** · GKE: 4 deleted" in text
+    assert "### Policy" in text and "| Level | Rule |" in text
+
+
+def test_json_schema(monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = _json("multi", monkeypatch)
+    assert set(doc) == {"base", "head", "as_of", "monthly_before", "monthly_after", "monthly_delta", "clusters"}
+    assert doc["as_of"] == AS_OF and doc["base"] == "multi.old.yaml" and doc["head"] == "multi.new.yaml"
+    for cluster in doc["clusters"]:
+        assert set(cluster) == {"cluster", "provider", "status", "counts", "drift", "monthly_before", "monthly_after",
+                                "monthly_delta", "unpriced", "changes"}
+        assert set(cluster["counts"]) == {"create", "update", "replace", "delete", "same"}
+        assert cluster["status"] in ("added", "removed", "changed", "unchanged")
+        for money in ("monthly_before", "monthly_after", "monthly_delta"):
+            assert isinstance(cluster[money], str) and cluster[money].replace("-", "").replace(".", "").isdigit()
+        for change in cluster["changes"]:
+            assert {"op", "type", "name", "drift", "inputs"} <= set(change)
+            for i in change["inputs"]:
+                assert {"path", "old", "new"} <= set(i)
+
+
+def test_table_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = _diff("pool-resize", "table", monkeypatch)
+    assert "orders (changed)" in text and "scalingConfig.minSize: 3 → 6" in text
+
+
+# ------------------------------------------------------------------ secrets
+
+
+SEEDED = "zq9sekretzq9sekr"  # a recognisable bootstrap-token secret (16 chars, [a-z0-9])
+
+
+def test_seeded_secret_never_appears(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kubefleet.providers.kubeadm.adapter import KubeadmAdapter
+
+    original = KubeadmAdapter.mock_outputs
+    seen: list[str] = []
+
+    def seeded(self: Any, type_: str, name: str, inputs: Any) -> dict[str, Any]:
+        out = original(self, type_, name, inputs)
+        if type_ == "random:index/randomString:RandomString":
+            seen.append(name)
+            return {"result": SEEDED[: int(inputs.get("length", 16))]}
+        return out
+
+    monkeypatch.setattr(KubeadmAdapter, "mock_outputs", seeded)
+    monkeypatch.setenv("KUBEFLEET_NO_CACHE", "1")
+    outputs = [_diff("kubeadm-resize", fmt, monkeypatch) for fmt in ("markdown", "json", "table")]
+    assert seen, "the seeded secret was never handed to the program"
+    for text in outputs:
+        assert SEEDED not in text
+        assert SEEDED[:6] not in text  # the token id (6 chars) either
+    assert "`extraConfig`: `[secret]` (may have changed)" in outputs[0]
+    workers = {c["name"]: c for c in json.loads(outputs[1])["clusters"][0]["changes"]}
+    extra = next(i for i in workers["onprem-general-0"]["inputs"] if i["path"] == "extraConfig")
+    assert extra == {"path": "extraConfig", "old": "[secret]", "new": "[secret]", "uncertain": True}
+
+
+# ------------------------------------------------------------------ the change computation itself
+
+
+def _res(type_: str, name: str, inputs: dict[str, Any], parent: str = "") -> RenderedResource:
+    urn = f"urn:pulumi:c-gke::kubefleet::{parent + '$' if parent else ''}{type_}::{name}"
+    return RenderedResource(urn=urn, type=type_, name=name, parent=None, inputs=inputs, custom=True, protect=False)
+
+
+def _graph(*resources: RenderedResource) -> ResourceGraph:
+    return ResourceGraph("c", "gke", "us-east4", list(resources), {}, [], {}, spec=None)  # type: ignore[arg-type]
+
+
+POOL = "gcp:container/nodePool:NodePool"
+CLUSTER = "gcp:container/cluster:Cluster"
+
+
+def test_machine_type_is_an_in_place_update_but_spot_replaces() -> None:
+    old = _res(POOL, "p", {"nodeConfig": {"machineType": "n2-standard-4", "spot": False}})
+    bigger = _res(POOL, "p", {"nodeConfig": {"machineType": "n2-standard-8", "spot": False}})
+    spot = _res(POOL, "p", {"nodeConfig": {"machineType": "n2-standard-4", "spot": True}})
+    assert [d.change.op for d in diff_graphs(_graph(old), _graph(bigger))] == ["update"]
+    (d,) = diff_graphs(_graph(old), _graph(spot))
+    assert d.change.op == "replace" and d.forced_by == ("nodeConfig.spot",)
+
+
+def test_renamed_resource_is_delete_plus_create() -> None:
+    ops = sorted(d.change.op for d in diff_graphs(_graph(_res(POOL, "a", {"x": 1})), _graph(_res(POOL, "b", {"x": 1}))))
+    assert ops == ["create", "delete"]
+
+
+def test_replacement_cascades_to_forcing_references() -> None:
+    cluster_old = _res(CLUSTER, "cl", {"name": "c-abc123", "location": "us-east4"})
+    cluster_new = _res(CLUSTER, "cl", {"name": "c-abc123", "location": "us-west1"})
+    pool = _res(POOL, "p", {"cluster": "c-abc123", "nodeConfig": {"machineType": "n2-standard-4"}})
+    diffs = {d.change.name: d for d in diff_graphs(_graph(cluster_old, pool), _graph(cluster_new, pool))}
+    assert diffs["cl"].change.op == "replace" and diffs["cl"].forced_by == ("location",)
+    assert diffs["p"].change.op == "replace" and diffs["p"].forced_by == ("cluster",)
+    assert diffs["p"].change.inputs[0].new == "(known after replace)"
+
+
+def test_secret_only_change_is_invisible_and_secrets_may_change_with_others() -> None:
+    vm = "vsphere:index/virtualMachine:VirtualMachine"
+    old = _res(vm, "v", {"extraConfig": "[secret]", "numCpus": 4})
+    same = _res(vm, "v", {"extraConfig": "[secret]", "numCpus": 4})
+    more = _res(vm, "v", {"extraConfig": "[secret]", "numCpus": 8})
+    assert [d.change.op for d in diff_graphs(_graph(old), _graph(same))] == ["same"]
+    (d,) = diff_graphs(_graph(old), _graph(more))
+    assert d.change.op == "update"
+    assert [(i.path, i.uncertain) for i in d.change.inputs] == [("extraConfig", True), ("numCpus", False)]
+    assert forcing_paths(vm, {"clone": {"templateUuid": "[secret]"}}, {"clone": {"templateUuid": "[secret]"}}) == ()
+
+
+def test_registry_covers_every_adapter_primary_type_and_package_rules() -> None:
+    for type_ in (CLUSTER, POOL, "aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup",
+                  "azure-native:containerservice:AgentPool", "vsphere:index/virtualMachine:VirtualMachine"):
+        assert REPLACE_ON_CHANGE[type_]
+    assert "project" in replace_paths("gcp:compute/firewall:Firewall")
+    assert "resourceGroupName" in replace_paths("azure-native:network:Subnet")
+    assert "nodeConfig.machineType" not in replace_paths(POOL)  # updated in place since provider v5
+    assert "vmSize" in replace_paths("azure-native:containerservice:AgentPool")
+
+
+# ------------------------------------------------------------------ bases from git and bad bases
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false",
+                    *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_git_ref_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _git(tmp_path, "init", "-q")
+    spec = tmp_path / "clusters" / "orders.yaml"
+    spec.parent.mkdir()
+    spec.write_text((DATA / "pool-resize.old.yaml").read_text())
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-q", "-m", "old")
+    spec.write_text((DATA / "pool-resize.new.yaml").read_text())
+    _git(tmp_path, "commit", "-q", "-am", "new")
+    monkeypatch.chdir(tmp_path)
+    result = _run("--base", "HEAD~1:clusters/orders.yaml", "clusters/orders.yaml", "--as-of", AS_OF, "-o", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["base"] == "HEAD~1:clusters/orders.yaml"
+    assert doc["clusters"][0]["counts"]["update"] == 1
+    same = _run("--base", "HEAD:clusters/orders.yaml", "clusters/orders.yaml", "--as-of", AS_OF, "-o", "json")
+    assert json.loads(same.stdout)["clusters"][0]["status"] == "unchanged"
+
+
+@pytest.mark.parametrize("base", ["HEAD~5:clusters/orders.yaml", "nosuchref:clusters/orders.yaml",
+                                  "HEAD:missing.yaml", "missing.yaml"])
+def test_bad_base_is_a_usage_error(base: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if shutil.which("git") is not None:
+        _git(tmp_path, "init", "-q")
+        (tmp_path / "clusters").mkdir()
+        (tmp_path / "clusters" / "orders.yaml").write_text((DATA / "pool-resize.old.yaml").read_text())
+        _git(tmp_path, "add", ".")
+        _git(tmp_path, "commit", "-q", "-m", "only")
+    else:
+        (tmp_path / "clusters").mkdir()
+        (tmp_path / "clusters" / "orders.yaml").write_text((DATA / "pool-resize.old.yaml").read_text())
+    monkeypatch.chdir(tmp_path)
+    result = _run("--base", base, "clusters/orders.yaml")
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "--base" in result.stderr
+
+
+def test_git_missing_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "new.yaml").write_text((DATA / "pool-resize.new.yaml").read_text())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    result = _run("--base", "main:new.yaml", "new.yaml")
+    assert result.exit_code == 2
+    assert "git is not installed" in result.stderr
+
+
+def test_empty_sides_mean_added_or_deleted_spec_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    monkeypatch.chdir(DATA)
+    added = json.loads(_run("--base", str(empty), "pool-resize.new.yaml", "--as-of", AS_OF, "-o", "json").stdout)
+    assert [c["status"] for c in added["clusters"]] == ["added"]
+    removed = json.loads(_run("--base", "pool-resize.old.yaml", str(empty), "--as-of", AS_OF, "-o", "json").stdout)
+    assert [c["status"] for c in removed["clusters"]] == ["removed"]
