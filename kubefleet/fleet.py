@@ -287,6 +287,8 @@ class ClusterRow:
             "by_category": {k: str(v) for k, v in p.by_category.items()} if p is not None else {},
             "unpriced_items": p.unpriced if p is not None else 0,
             "error": p.error if p is not None else None,
+            "alternatives": {k: str(v.monthly) if v.monthly is not None else None
+                             for k, v in sorted(self.alternatives.items())},
         }
 
 
