@@ -125,7 +125,8 @@ def test_price_twin_drops_identity_but_keeps_what_the_program_reads() -> None:
 
 
 def test_clusters_of_one_shape_are_rendered_once() -> None:
-    texts = [_spec(f", team: t{i}", provider="gke").replace("name: mini", f"name: mini-{i}") for i in range(5)]
+    texts = [_spec(provider="gke").replace("name: mini", f"name: mini-{i}").replace("team: t,", f"team: t{i},")
+             for i in range(5)]
     loaded = [load_text(t, f"c{i}.yaml")[0] for i, t in enumerate(texts)]
     rep = build_report(loaded, [], as_of=AS_OF, catalog=load_catalog(), compare_providers=False, jobs=1)
     assert rep.price_twins == 1
