@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
-from kubefleet.errors import RenderError
+from kubefleet.errors import KubefleetError, RenderError
 from kubefleet.providers.base import BuildContext, InstanceChoice, InstanceResolver, ParityNote
 from kubefleet.spec import ClusterSpec
 
@@ -219,6 +219,8 @@ def render(
 
     adapter = get_adapter(provider)
     ctx: BuildContext = build_context(spec, provider, resolver=resolver, catalog=catalog)
+    # Shape matching first: a catalog gap is a clear CatalogError, not a failure inside the program.
+    instances = {pool.name: ctx.instance(pool) for pool in spec.spec.node_pools}
     with _LOCK:
         the_mocks, monitor, recorded = _make_mocks_and_monitor(adapter)
         settings.ROOT.set(None)
@@ -234,19 +236,21 @@ def render(
                 out = pulumi.Output.from_input(value)
                 is_secret = _sync_await(out.is_secret())
                 outputs[key] = SECRET if is_secret else _sync_await(out.future())
-        except RenderError:
+        except KubefleetError:
             raise
         except Exception as err:  # the SDK raises plain exceptions for bad arguments; make them ours
             raise RenderError(
                 f"rendering {spec.name!r} for {provider} failed: {type(err).__name__}: {err}",
                 hint="this is a kubefleet bug if the spec validated; please report it with the spec",
             ) from err
-    instances = {pool.name: ctx.instance(pool) for pool in spec.spec.node_pools}
+    # Registrations reach the monitor from the SDK's thread pool, in no fixed order; sort so that the
+    # same spec always gives the same graph (roots first, then by URN, which nests children by type).
+    ordered = sorted(recorded, key=lambda r: (r.parent is not None, r.urn))
     return ResourceGraph(
         cluster=spec.name,
         provider=provider,
         region=ctx.region,
-        resources=recorded,
+        resources=ordered,
         outputs=outputs,
         parity=adapter.parity(spec),
         instances=instances,

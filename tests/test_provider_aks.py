@@ -431,7 +431,7 @@ def test_istio_self_managed_installs_helm_releases(example_graphs: dict[str, Res
     graph = example_graphs["tenants"]  # self-managed, ambient
     assert graph.one(MC).get("serviceMeshProfile") is None
     releases = graph.of_type(RELEASE)
-    assert [r.get("chart") for r in releases] == ["base", "istiod", "cni", "ztunnel"]
+    assert sorted(r.get("chart") for r in releases) == ["base", "cni", "istiod", "ztunnel"]
     assert {r.get("repositoryOpts.repo") for r in releases} == {
         "https://istio-release.storage.googleapis.com/charts"
     }

@@ -350,7 +350,7 @@ def test_istio_managed_is_helm_installed_and_emulated() -> None:
     text = with_spec("  addons:\n    istio: {mode: managed, dataPlane: sidecar, expectedPods: 300}\n")
     graph = rendered(text)
     releases = graph.of_type(RELEASE)
-    assert [r.get("chart") for r in releases] == ["base", "istiod"]
+    assert sorted(r.get("chart") for r in releases) == ["base", "istiod"]
     assert all(r.get("version") == ISTIO_CHART_VERSION and r.get("repositoryOpts.repo") == ISTIO_CHART_REPO
                for r in releases)
     assert releases[1].get("values.global.proxy.resources.requests") == {"cpu": "100m", "memory": "128Mi"}
@@ -364,7 +364,7 @@ def test_istio_managed_is_helm_installed_and_emulated() -> None:
 def test_istio_ambient_adds_cni_and_ztunnel() -> None:
     graph = rendered(with_spec("  addons:\n    istio: {mode: self-managed, dataPlane: ambient}\n"))
     releases = graph.of_type(RELEASE)
-    assert [r.get("chart") for r in releases] == ["base", "istiod", "cni", "ztunnel"]
+    assert sorted(r.get("chart") for r in releases) == ["base", "cni", "istiod", "ztunnel"]
     assert releases[1].get("values.profile") == "ambient" and releases[2].get("values.profile") == "ambient"
     assert {n.field: n.status for n in graph.parity}["spec.addons.istio.mode"] == "native"
 
