@@ -35,16 +35,19 @@ def root(
 
 
 def _register() -> None:
-    from kubefleet.cli import spec_cmds
+    """Each module adds its commands; they import heavy things only when a command runs."""
+    from kubefleet.cli import (
+        cost_cmds,
+        diff_cmd,
+        engine_cmds,
+        fleet_cmd,
+        plan_cmd,
+        policy_cmds,
+        prices_cmds,
+        spec_cmds,
+    )
 
-    spec_cmds.register(app)
-    for name in ("plan_cmd", "cost_cmds", "engine_cmds", "diff_cmd", "policy_cmds", "fleet_cmd", "prices_cmds"):
-        try:
-            module = __import__(f"kubefleet.cli.{name}", fromlist=["register"])
-        except ModuleNotFoundError as err:
-            if err.name != f"kubefleet.cli.{name}":
-                raise
-            continue
+    for module in (spec_cmds, plan_cmd, cost_cmds, engine_cmds, diff_cmd, policy_cmds, fleet_cmd, prices_cmds):
         module.register(app)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 
 from rich.console import Console
 
@@ -29,12 +29,12 @@ def write(text: str) -> None:
     sys.stdout.flush()
 
 
-class TableOrJson(str, Enum):
+class TableOrJson(StrEnum):
     table = "table"
     json = "json"
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
@@ -42,7 +42,7 @@ class Format(str, Enum):
     html = "html"
 
 
-class DiffFormat(str, Enum):
+class DiffFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"

@@ -81,9 +81,7 @@ def cost(
 ) -> None:
     """One cost breakdown: every line with quantity, unit price and source."""
     from kubefleet.cli.common import load_specs, parse_date, provider_for, today
-    from kubefleet.cli.console import stdout, write
     from kubefleet.compare import compare
-    from kubefleet.report import compare_out
 
     catalog = active_catalog()
     when = parse_date(as_of) or today()
@@ -92,13 +90,12 @@ def cost(
     for loaded in load_specs(file, cluster):
         items.append(compare(loaded.spec, [provider_for(loaded, provider)], as_of=when, catalog=catalog, assumptions=assume))
     _emit(items, output, single=True)
-    if output is Format.table:
-        return
-    _ = stdout, write
 
 
 def compare_cmd(
-    file: Path = typer.Argument(..., help="Spec file (every cluster in it is compared)."),
+    file: Path | None = typer.Argument(
+        None, help="Spec file (every cluster in it is compared). Default: the built-in sweet-spot example."
+    ),
     providers: str | None = typer.Option(None, "--providers", help="Comma-separated subset, e.g. gke,eks (default all)."),
     cluster: str | None = typer.Option(None, "--cluster", help="Only this cluster of a multi-document file."),
     output: Format = typer.Option(Format.table, "--output", "-o", help="table | json | csv | markdown | html."),
@@ -115,8 +112,17 @@ def compare_cmd(
     catalog = active_catalog()
     when = parse_date(as_of) or today()
     assume = _assumptions(hours, egress_gb)
-    items = [compare(loaded.spec, chosen, as_of=when, catalog=catalog, assumptions=assume)
-             for loaded in load_specs(file, cluster)]
+    if file is None:
+        from importlib import resources
+
+        from kubefleet.cli.console import stderr
+
+        stderr().print("no FILE given: comparing the built-in example `sweet-spot` (3 masters + 7 workers)")
+        with resources.as_file(resources.files("kubefleet.templates").joinpath("sweet-spot.yaml")) as builtin:
+            specs = load_specs(builtin, cluster)
+    else:
+        specs = load_specs(file, cluster)
+    items = [compare(loaded.spec, chosen, as_of=when, catalog=catalog, assumptions=assume) for loaded in specs]
     _emit(items, output, single=False)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -106,7 +106,7 @@ def rules(
     from kubefleet.policies.rules import RULES
 
     cfg = load_policy_config(config)
-    entries = []
+    entries: list[dict[str, Any]] = []
     for rule in RULES.values():
         settings = cfg.settings(rule)
         entries.append({
@@ -127,7 +127,7 @@ def rules(
         table.add_column(col, overflow="fold")
     for e in entries:
         params = "; ".join(f"{k}={v}" for k, v in e["params"].items())
-        table.add_row(e["id"], e["level"], e["scope"], e["description"], params)
+        table.add_row(str(e["id"]), str(e["level"]), str(e["scope"]), str(e["description"]), params)
     stdout().print(table)
 
 

@@ -622,7 +622,7 @@ def price_graph(
             results = fn(r, ctx)
             if not results:
                 breakdown.free.append(_rid(r))
-        elif (reason := _is_free(r.type)) is not None:
+        elif _is_free(r.type) is not None:
             breakdown.free.append(_rid(r))
             continue
         else:

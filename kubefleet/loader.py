@@ -100,9 +100,8 @@ def _locate(root: Any, loc: tuple[str | int, ...], *, want_key: bool = False) ->
             node = node[part]
         except (KeyError, IndexError, TypeError):
             break
-        if not isinstance(node, (CommentedMap, CommentedSeq)):
-            if not last:
-                break
+        if not isinstance(node, (CommentedMap, CommentedSeq)) and not last:
+            break
     line, col = best
     return (line if isinstance(line, int) else 0) + 1, (col if isinstance(col, int) else 0) + 1
 

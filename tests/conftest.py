@@ -35,7 +35,7 @@ class Golden:
 
     def check(self, name: str, actual: str) -> None:
         path = GOLDEN / name
-        if self.update or not path.exists() and os.environ.get("KUBEFLEET_NEW_GOLDENS") == "1":
+        if self.update or (not path.exists() and os.environ.get("KUBEFLEET_NEW_GOLDENS") == "1"):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(actual)
             return
