@@ -507,9 +507,7 @@ class ClusterSpec(_Model):
         """The provider's region: the per-provider override if set, else the neutral table."""
         opts = self.spec.provider_options(provider)
         override = None
-        if provider == "gke" and opts is not None:
-            override = opts.region
-        elif provider == "eks" and opts is not None:
+        if (provider == "gke" and opts is not None) or (provider == "eks" and opts is not None):
             override = opts.region
         elif provider == "aks" and opts is not None:
             override = opts.location
