@@ -49,7 +49,7 @@ def active_catalog() -> Catalog:
 def _print_breakdown(out: Console, b: CostBreakdown) -> None:
     from rich.table import Table
 
-    from kubefleet.costmodel import fmt_money, money
+    from kubefleet.costmodel import fmt_money, fmt_qty, money
 
     t = Table(title=f"{b.cluster} on {b.provider} ({b.region}) — as of {b.as_of}", title_justify="left")
     for col, just in (("category", "left"), ("item", "left"), ("quantity", "right"), ("unit price", "right"),
@@ -57,7 +57,7 @@ def _print_breakdown(out: Console, b: CostBreakdown) -> None:
         t.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
     for c in b.components:
         name = c.name + (" (estimate)" if c.estimate else "")
-        t.add_row(c.category, name, f"{c.quantity.normalize():,} {c.unit}", f"${c.unit_price}", fmt_money(c.monthly))
+        t.add_row(c.category, name, f"{fmt_qty(c.quantity)} {c.unit}", f"${c.unit_price}", fmt_money(c.monthly))
     t.add_section()
     total = fmt_money(b.monthly_total)
     if b.monthly_max != b.monthly_total:

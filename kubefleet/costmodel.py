@@ -32,6 +32,12 @@ def fmt_money(value: Decimal, *, sign: bool = False) -> str:
     return ("-" if v < 0 else "") + text
 
 
+def fmt_qty(value: Decimal) -> str:
+    """A quantity as a plain number with thousands separators and no trailing zeros (``5,110``, ``0.5``)."""
+    text = f"{value:,.6f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
+
+
 @dataclass(frozen=True)
 class Assumptions:
     """Usage assumptions, explicit inputs with documented defaults."""

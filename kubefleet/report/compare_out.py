@@ -9,7 +9,7 @@ import json
 from decimal import Decimal
 
 from kubefleet.compare import Comparison
-from kubefleet.costmodel import CATEGORIES, MONTHS_PER_YEAR, fmt_money, money
+from kubefleet.costmodel import CATEGORIES, MONTHS_PER_YEAR, fmt_money, fmt_qty, money
 
 PROVIDER_LABELS = {"gke": "GKE", "eks": "EKS", "aks": "AKS", "kubeadm": "kubeadm (vSphere)"}
 CATEGORY_COLORS = {
@@ -226,7 +226,7 @@ def to_html(items: list[Comparison]) -> str:
                 body.append(
                     f"<tr><td>{e(label(p))}</td><td>{c.category}</td><td>{e(c.name)}"
                     f"{'<br><span class=muted>' + e(c.note) + '</span>' if c.note else ''}</td>"
-                    f'<td class="num">{e(str(c.quantity.normalize()))} {e(c.unit)}</td>'
+                    f'<td class="num">{e(fmt_qty(c.quantity))} {e(c.unit)}</td>'
                     f'<td class="num">${e(str(c.unit_price))}</td><td class="num">{e(fmt_money(c.monthly))}</td>'
                     f'<td><a href="{e(c.source_url)}">source</a> ({c.as_of})</td></tr>'
                 )

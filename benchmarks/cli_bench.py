@@ -1,0 +1,70 @@
+"""Wall time and peak memory of `kubefleet plan` (one provider) and `kubefleet compare` (all four), each
+from a cold process, with a cold render cache and with a warm one.
+
+    python benchmarks/cli_bench.py [--runs 3] [--spec examples/sweet-spot.yaml]
+
+Each run is a fresh subprocess (`/usr/bin/time`-style figures from os.wait4); "cold cache" runs use an
+empty KUBEFLEET_HOME, "warm cache" runs reuse one that a previous run filled. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXE = [sys.executable, "-m", "kubefleet.cli"]
+
+
+def run(args: list[str], home: Path) -> tuple[float, float]:
+    env = {**os.environ, "KUBEFLEET_HOME": str(home), "NO_COLOR": "1"}
+    start = time.perf_counter()
+    proc = subprocess.Popen([*EXE, *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"kubefleet {' '.join(args)} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
+    return wall, usage.ru_maxrss / 1024  # MiB (Linux reports KiB)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--spec", default="examples/sweet-spot.yaml")
+    opts = parser.parse_args()
+    cases = {
+        "plan --provider gke": ["plan", opts.spec, "--provider", "gke", "--output", "json"],
+        "plan --provider eks": ["plan", opts.spec, "--provider", "eks", "--output", "json"],
+        "compare (4 providers)": ["compare", opts.spec, "--output", "json"],
+    }
+    rows = []
+    for label, args in cases.items():
+        for mode in ("cold cache", "warm cache"):
+            walls, mems = [], []
+            warm_home = Path(tempfile.mkdtemp(prefix="kf-bench-"))
+            if mode == "warm cache":
+                run(args, warm_home)
+            for _ in range(opts.runs):
+                home = warm_home if mode == "warm cache" else Path(tempfile.mkdtemp(prefix="kf-bench-"))
+                wall, mem = run(args, home)
+                walls.append(wall)
+                mems.append(mem)
+                if mode == "cold cache":
+                    shutil.rmtree(home, ignore_errors=True)
+            shutil.rmtree(warm_home, ignore_errors=True)
+            rows.append((label, mode, statistics.median(walls), max(walls), max(mems)))
+    print(f"| command ({opts.spec}) | render cache | median wall (s) | max wall (s) | peak RSS (MiB) |")
+    print("|---|---|---:|---:|---:|")
+    for label, mode, med, worst, mem in rows:
+        print(f"| `kubefleet {label}` | {mode} | {med:.2f} | {worst:.2f} | {mem:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
