@@ -243,6 +243,42 @@ def print_changes_table(changes: ClusterChanges, console: Console) -> None:
 # ------------------------------------------------------------------ commands
 
 
+
+POLICY_PACK_OPT = typer.Option(
+    None, "--policy-pack", help="A CrossGuard policy pack directory (e.g. policies) enforced by the engine.")
+POLICY_CONFIG_OPT = typer.Option(
+    None, "--policy-config", help="kubefleet policy config (levels, parameters) for the pack and the offline check.")
+
+
+def _policy_setup(file: Path, target: Any, pack: Path | None, config: Path | None,
+                  *, offline_check: bool) -> tuple[list[str], dict[str, str]]:
+    """Policy packs for the engine, the stack config the pack reads (the same spec and provider), and,
+    before `up`, the same rules offline: a mandatory violation stops before anything is touched."""
+    if pack is None:
+        if config is not None:
+            raise UsageError("--policy-config needs --policy-pack", hint="e.g. --policy-pack policies")
+        return [], {}
+    if not (pack / "PulumiPolicy.yaml").is_file():
+        raise UsageError(f"{pack} is not a policy pack (no PulumiPolicy.yaml)", hint="kubefleet ships one in policies/")
+    if config is not None and not config.is_file():
+        raise UsageError(f"policy config {config} does not exist")
+    extra = {"kubefleet:spec": str(file.resolve()), "kubefleet:provider": target.provider,
+             "kubefleet:cluster": target.spec.name}
+    if config is not None:
+        extra["kubefleet:policyConfig"] = str(config.resolve())
+    if offline_check:
+        from kubefleet.cli.common import today
+        from kubefleet.policies.config import load_policy_config
+        from kubefleet.policies.engine import check
+
+        result = check([target.spec], as_of=today(), providers=[target.provider], config=load_policy_config(config))
+        if result.failed:
+            lines = "\n".join(f"  {f.rule}: {f.message}" for f in result.mandatory)
+            raise ProblemFound(f"{len(result.mandatory)} mandatory policy violation(s); nothing was applied:\n{lines}",
+                               hint=f"kubefleet policy check {file} --provider {target.provider} for details")
+    return [str(pack.resolve())], extra
+
+
 def up(
     file: Path = FILE_ARG,
     provider: str | None = PROVIDER_OPT,
@@ -250,6 +286,8 @@ def up(
     stack: str | None = STACK_OPT,
     backend: str | None = BACKEND_OPT,
     yes: bool = YES_OPT,
+    policy_pack: Path | None = POLICY_PACK_OPT,
+    policy_config: Path | None = POLICY_CONFIG_OPT,
 ) -> None:
     """Create or update the cluster for real (Pulumi engine): plan summary, cost, confirmation, live progress."""
     from collections import Counter
@@ -260,6 +298,7 @@ def up(
     from kubefleet.report.pr_markdown import fmt_money
 
     target = _target(file, provider, cluster, stack, backend)
+    packs, policy_stack_config = _policy_setup(file, target, policy_pack, policy_config, offline_check=True)
     out = stdout()
     _header(target, out)
 
@@ -291,8 +330,8 @@ def up(
     ctx = _context("up", target)
     with engine_errors(ctx), _progress(err, total=len(graph.resources) + 1, live=True) as (on_step, on_diag):
         router = _router(on_step, on_diag, target)
-        the_stack = open_stack(target)
-        result = run_up(the_stack, router)
+        the_stack = open_stack(target, extra_config=policy_stack_config)
+        result = run_up(the_stack, router, policy_packs=packs)
     ctx.add_secrets(secret_output_values(result.outputs))
     _print_outputs(display_outputs(result.outputs), out)
     done = ", ".join(f"{n} {op}" for op, n in sorted((router.summary or {}).items()) if n)
@@ -310,6 +349,8 @@ def preview(
     refresh: bool = typer.Option(False, "--refresh", help="Read the cloud first: show drift (exit 1 if any)."),
     output: DiffFormat = typer.Option(DiffFormat.table, "--output", "-o", help="table, json or markdown (PR comment)."),
     title: str | None = typer.Option(None, "--title", help="Heading of the markdown comment."),
+    policy_pack: Path | None = POLICY_PACK_OPT,
+    policy_config: Path | None = POLICY_CONFIG_OPT,
 ) -> None:
     """Show what `up` would change (Pulumi engine preview); with --refresh, drift too."""
     from kubefleet.changes import ChangeCollector, changes_json
@@ -319,13 +360,14 @@ def preview(
     from kubefleet.report.pr_markdown import render_pr_markdown
 
     target = _target(file, provider, cluster, stack, backend)
+    packs, policy_stack_config = _policy_setup(file, target, policy_pack, policy_config, offline_check=False)
     err = stderr()
     collector = ChangeCollector()
     with engine_errors(_context("preview", target)), _progress(err, total=None, live=output is DiffFormat.table) as (
             on_step, on_diag):
         router = _router(on_step, on_diag, target, [collector])
-        the_stack = open_stack(target)
-        run_preview(the_stack, router, refresh=refresh)
+        the_stack = open_stack(target, extra_config=policy_stack_config)
+        run_preview(the_stack, router, refresh=refresh, policy_packs=packs)
     monthly, _ = _monthly_estimate(target)
     changes = collector.result(target.spec.name, target.provider, monthly_before=None, monthly_after=monthly)
     if output is DiffFormat.json:

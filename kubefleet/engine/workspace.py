@@ -17,7 +17,7 @@ import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -154,9 +154,10 @@ def workspace_options(backend: Backend) -> LocalWorkspaceOptions:
     return LocalWorkspaceOptions(work_dir=str(directory), env_vars=dict(backend.env), project_settings=settings)
 
 
-def open_stack(target: StackTarget, *, create: bool = True, install_plugins: bool = True) -> Stack:
-    """Create or select the stack (``create=False``: it must exist), set its provider config and
-    install the provider plugins through the workspace."""
+def open_stack(target: StackTarget, *, create: bool = True, install_plugins: bool = True,
+               extra_config: Mapping[str, str] | None = None) -> Stack:
+    """Create or select the stack (``create=False``: it must exist), set its provider config (plus
+    ``extra_config``, e.g. the keys a policy pack reads) and install the provider plugins."""
     from pulumi import automation as auto
 
     from kubefleet.program import inline_program
@@ -168,7 +169,7 @@ def open_stack(target: StackTarget, *, create: bool = True, install_plugins: boo
                                             opts=opts)
     else:
         stack = auto.select_stack(stack_name=target.stack_name, project_name=PROJECT, program=program, opts=opts)
-    config = provider_config(target.spec, target.provider)
+    config = {**provider_config(target.spec, target.provider), **dict(extra_config or {})}
     stack.set_all_config({key: auto.ConfigValue(value=value) for key, value in sorted(config.items())})
     if install_plugins:
         for plugin, version in required_plugins(target.provider):
@@ -176,12 +177,16 @@ def open_stack(target: StackTarget, *, create: bool = True, install_plugins: boo
     return stack
 
 
-def run_up(stack: Stack, on_event: OnEvent) -> UpResult:
-    return stack.up(on_event=on_event, show_secrets=False, **_QUIET)
+def run_up(stack: Stack, on_event: OnEvent, *, policy_packs: Sequence[str] = (),
+           policy_pack_configs: Sequence[str] = ()) -> UpResult:
+    return stack.up(on_event=on_event, show_secrets=False, policy_packs=list(policy_packs) or None,
+                    policy_pack_configs=list(policy_pack_configs) or None, **_QUIET)
 
 
-def run_preview(stack: Stack, on_event: OnEvent, *, refresh: bool = False) -> PreviewResult:
-    return stack.preview(on_event=on_event, refresh=refresh or None, **_QUIET)
+def run_preview(stack: Stack, on_event: OnEvent, *, refresh: bool = False, policy_packs: Sequence[str] = (),
+                policy_pack_configs: Sequence[str] = ()) -> PreviewResult:
+    return stack.preview(on_event=on_event, refresh=refresh or None, policy_packs=list(policy_packs) or None,
+                         policy_pack_configs=list(policy_pack_configs) or None, **_QUIET)
 
 
 def run_refresh(stack: Stack, on_event: OnEvent) -> RefreshResult:
