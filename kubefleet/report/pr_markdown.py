@@ -8,10 +8,10 @@ secrets are ``[secret]`` (masked again here, whatever the caller passed).
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from typing import Any, Final
 
-from kubefleet.changes import ClusterChanges, InputChange, ResourceChange, cents
+from kubefleet.changes import ClusterChanges, InputChange, ResourceChange
+from kubefleet.costmodel import fmt_money
 from kubefleet.engine.secrets import SECRET, is_secret_name, mask
 
 MARKER: Final = "<!-- kubefleet:pr-comment -->"
@@ -22,15 +22,6 @@ _DISPLAY: Final[dict[str, str]] = {"gke": "GKE", "eks": "EKS", "aks": "AKS", "ku
 _PROVIDER_ORDER: Final[dict[str, int]] = {"gke": 0, "eks": 1, "aks": 2, "kubeadm": 3}
 _SYMBOL: Final[dict[str, str]] = {"create": "➕", "update": "✏️", "replace": "⚠️ ♻️", "delete": "⚠️ ➖", "same": "·"}
 _WORD: Final[dict[str, str]] = {"create": "created", "update": "changed", "replace": "replaced", "delete": "deleted"}
-
-
-def fmt_money(value: Decimal, *, sign: bool = False) -> str:
-    """``$1,234.50``; with ``sign``: ``+$12.00`` / ``-$3.10`` (cents, half up)."""
-    v = cents(value)
-    text = f"${abs(v):,.2f}"
-    if sign:
-        return ("-" if v < 0 else "+") + text
-    return ("-" if v < 0 else "") + text
 
 
 def provider_display(provider: str) -> str:
