@@ -5,7 +5,7 @@ program (the CLI's engine path) and the offline renderer (the SDK's mock monitor
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kubefleet.providers.base import BuildContext, InstanceChoice, InstanceResolver
 from kubefleet.spec import ClusterSpec, NodePool
@@ -30,9 +30,16 @@ GCE_ACCELERATORS = {
 
 def choice_for(catalog: Catalog, provider: str, region: str, pool: NodePool) -> InstanceChoice:
     """Shape matching (kubefleet.matching) as the adapters see it: an InstanceChoice."""
+    from kubefleet.errors import CatalogError
     from kubefleet.matching import match_instance
 
-    m = match_instance(catalog, provider, region, pool.machine, pool.pinned(provider))
+    try:
+        m = match_instance(catalog, provider, region, pool.machine, pool.pinned(provider))
+        fallback_note = None
+    except CatalogError as first:
+        # No fitting type in this region's price list (a catalog gap, not a cloud limit): choose by the
+        # nearest priced region's list, say so, and leave the nodes unpriced here.
+        m, fallback_note = _match_elsewhere(catalog, provider, region, pool, first)
     inst = m.instance
     gpu_kind = inst.gpu_kind if inst is not None and inst.gpu_kind else None
     gpu_count = inst.gpu_count if inst is not None else 0
@@ -50,8 +57,30 @@ def choice_for(catalog: Catalog, provider: str, region: str, pool: NodePool) -> 
         gpu_kind=gpu_kind,
         gpu_count=gpu_count,
         accelerator=accelerator,
-        note=m.gpu_note,
+        note="; ".join(n for n in (m.gpu_note, fallback_note) if n) or None,
     )
+
+
+def _match_elsewhere(catalog: Catalog, provider: str, region: str, pool: NodePool, first: Exception) -> tuple[Any, str]:
+    """Shape matching against another region's price list, when this region's list lacks a fit."""
+    from kubefleet.errors import CatalogError
+    from kubefleet.matching import Match, match_instance
+    from kubefleet.regions import REGIONS
+
+    order = [REGIONS[n][provider] for n in REGIONS if REGIONS[n].get(provider)]
+    candidates = [r for r in order if r != region] + [r for r in catalog.regions(provider) if r not in order]
+    for other in candidates:
+        try:
+            found = match_instance(catalog, provider, other, pool.machine, pool.pinned(provider))
+        except CatalogError:
+            continue
+        note = (f"the catalog has no fitting {provider} price list entry in {region}; {found.name} was chosen by "
+                f"{other} prices and is unpriced in {region} (`kubefleet prices refresh --provider {provider}`)")
+        reason = f"chosen by {other} prices: {found.reason}"
+        return Match(provider, region, None, reason, pinned=found.pinned, pinned_name=found.name,
+                     gpu_note=found.gpu_note, accelerator=found.accelerator,
+                     accelerator_count=found.accelerator_count), note
+    raise first
 
 
 def instance_resolver(spec: ClusterSpec, provider: str, catalog: Catalog | None = None) -> InstanceResolver:
