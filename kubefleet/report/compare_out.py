@@ -53,7 +53,7 @@ def to_csv(items: list[Comparison]) -> str:
     return buf.getvalue()
 
 
-def _md(text: str) -> str:
+def md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
@@ -93,15 +93,15 @@ def to_markdown(items: list[Comparison]) -> str:
         out.append("|---|---|---|---|")
         for p in providers:
             for pool, c in cmp.results[p].instances.items():
-                out.append(f"| {label(p)} | {pool} | `{c.name}` | {_md(c.reason)} |")
+                out.append(f"| {label(p)} | {pool} | `{c.name}` | {md_cell(c.reason)} |")
         out.append("")
         if cmp.features:
             out.append("### Features\n")
             out.append("| feature | " + " | ".join(label(p) for p in providers) + " |")
             out.append("|---|" + "---|" * len(providers))
             for row in cmp.features:
-                out.append(f"| {_md(row.label)} | " + " | ".join(
-                    _md(row.values[p][0]) if p in row.values else "—" for p in providers) + " |")
+                out.append(f"| {md_cell(row.label)} | " + " | ".join(
+                    md_cell(row.values[p][0]) if p in row.values else "—" for p in providers) + " |")
             out.append("")
         notes = [(p, n) for p in providers for n in cmp.results[p].parity if n.status != "native"]
         if notes:
@@ -109,19 +109,19 @@ def to_markdown(items: list[Comparison]) -> str:
             out.append("| provider | field | status | how / why |")
             out.append("|---|---|---|---|")
             for p, n in notes:
-                out.append(f"| {label(p)} | `{n.field}` | {n.status} | {_md(n.detail)} |")
+                out.append(f"| {label(p)} | `{n.field}` | {n.status} | {md_cell(n.detail)} |")
             out.append("")
         errors = [(p, r.error) for p, r in cmp.results.items() if r.error]
         unpriced = [(p, u) for p in providers if cmp.results[p].breakdown for u in cmp.results[p].breakdown.unpriced]  # type: ignore[union-attr]
         if unpriced or errors:
             out.append("### Not priced\n")
             for p, err in errors:
-                out.append(f"- {label(p)}: {_md(err or '')}")
+                out.append(f"- {label(p)}: {md_cell(err or '')}")
             for p, u in unpriced:
-                out.append(f"- {label(p)}: `{u.resource}` — {_md(u.reason)}")
+                out.append(f"- {label(p)}: `{u.resource}` — {md_cell(u.reason)}")
             out.append("")
         for w in cmp.warnings:
-            out.append(f"> ⚠️ {_md(w)}")
+            out.append(f"> ⚠️ {md_cell(w)}")
         sources = sorted({c.source_url for b in cmp.priced.values() for c in b.components})
         out.append("\n<details><summary>Sources</summary>\n")
         out.extend(f"- {s}" for s in sources)
@@ -179,7 +179,7 @@ def _bar_chart(cmp: Comparison) -> str:
     return "".join(parts)
 
 
-_CSS = """
+PAGE_CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem;color:#222;max-width:1100px}
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}
 table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}
@@ -252,4 +252,4 @@ def to_html(items: list[Comparison]) -> str:
         body.append("<h2>Sources</h2><ul>" + "".join(f'<li><a href="{e(s)}">{e(s)}</a></li>' for s in sources) + "</ul>")
     title = ", ".join(c.cluster for c in items)
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>kubefleet cost comparison: {e(title)}'
-            f"</title><style>{_CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+            f"</title><style>{PAGE_CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")

@@ -12,7 +12,7 @@ from typing import Any
 
 from kubefleet.costmodel import CATEGORIES, fmt_money
 from kubefleet.fleet import ClusterRow, FleetReport, GroupTotal, StackMatch
-from kubefleet.report.compare_out import _CSS, CATEGORY_COLORS, _md, label
+from kubefleet.report.compare_out import CATEGORY_COLORS, PAGE_CSS, label, md_cell
 
 SEVERITY_MARK = {"high": "🔴", "medium": "🟠", "low": "🟡", "info": "🔵"}
 
@@ -98,15 +98,15 @@ def to_markdown(report: FleetReport) -> str:
     out.append("| cluster | team | owner | env | provider | region | version | nodes | max | monthly |")
     out.append("|---|---|---|---|---|---|---|---:|---:|---:|")
     for r in report.rows:
-        out.append(f"| {_md(r.name)} | {_md(r.team or '—')} | {_md(r.owner or '—')} | {_md(r.env or '—')} | "
-                   f"{_md(provider_text(r))} | {_md(region_text(r))} | {r.version} | {nodes_text(r)} | "
+        out.append(f"| {md_cell(r.name)} | {md_cell(r.team or '—')} | {md_cell(r.owner or '—')} | {md_cell(r.env or '—')} | "
+                   f"{md_cell(provider_text(r))} | {md_cell(region_text(r))} | {r.version} | {nodes_text(r)} | "
                    f"{nodes_max_text(r)} | {_cost(r)} |")
     out.append("")
     out.append(f"### By {report.group_by}\n")
     out.append(f"| {report.group_by} | clusters | monthly | at autoscaling max | note |")
     out.append("|---|---:|---:|---:|---|")
     for g in report.groups():
-        out.append(f"| {_md(g.key)} | {g.clusters} | {fmt_money(g.monthly)} | {fmt_money(g.monthly_max)} | "
+        out.append(f"| {md_cell(g.key)} | {g.clusters} | {fmt_money(g.monthly)} | {fmt_money(g.monthly_max)} | "
                    f"{_group_note(g)} |")
     out.append(f"| **total** | **{t.clusters}** | **{fmt_money(t.monthly)}** | {fmt_money(t.monthly_max)} | "
                f"{_group_note(t)} |\n")
@@ -115,8 +115,8 @@ def to_markdown(report: FleetReport) -> str:
         out.append("| | finding | cluster | where | detail |")
         out.append("|---|---|---|---|---|")
         for f in report.findings:
-            out.append(f"| {SEVERITY_MARK[f.severity]} {f.severity} | `{f.code}` | {_md(f.cluster)} | `{_md(f.where)}` | "
-                       f"{_md(f.message)} |")
+            out.append(f"| {SEVERITY_MARK[f.severity]} {f.severity} | `{f.code}` | {md_cell(f.cluster)} | `{md_cell(f.where)}` | "
+                       f"{md_cell(f.message)} |")
     else:
         out.append("No findings.")
     out.append("")
@@ -124,8 +124,8 @@ def to_markdown(report: FleetReport) -> str:
         out.append(f"### Specs that failed to load ({len(report.failures)})\n")
         for fail in report.failures:
             for i in fail.issues:
-                out.append(f"- `{_md(fail.file)}:{i.line}:{i.column}`: {_md(i.message)}"
-                           + (f" — {_md(i.hint)}" if i.hint else ""))
+                out.append(f"- `{md_cell(fail.file)}:{i.line}:{i.column}`: {md_cell(i.message)}"
+                           + (f" — {md_cell(i.hint)}" if i.hint else ""))
         out.append("")
     out.append(f"> Monthly = list prices at autoscaling minimums, {report.assumptions.hours_per_month} h/month; "
                "`+` marks a lower bound (unpriced items). Nodes = control-plane VMs you run + workers.")
@@ -227,7 +227,7 @@ def to_html(report: FleetReport) -> str:
                 body.append(f"<li><code>{e(fail.file)}:{i.line}:{i.column}</code>: {e(i.message)}{hint}</li>")
         body.append("</ul>")
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>kubefleet fleet report '
-            f"({report.as_of})</title><style>{_CSS}{_FLEET_CSS}</style></head><body>\n" + "\n".join(body)
+            f"({report.as_of})</title><style>{PAGE_CSS}{_FLEET_CSS}</style></head><body>\n" + "\n".join(body)
             + "\n</body></html>\n")
 
 
