@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from kubefleet.engine.progress import Diagnostic, EventRouter, StepProgress
     from kubefleet.engine.workspace import StackTarget
     from kubefleet.loader import LoadedSpec
+    from kubefleet.render import ResourceGraph
 
 FILE_ARG = typer.Argument(..., help="Spec file (one cluster, or choose one with --cluster).")
 PROVIDER_OPT = typer.Option(None, "--provider", "-p", help="gke | eks | aks | kubeadm (default: spec.provider).")
@@ -105,34 +106,20 @@ def _require_confirmation(yes: bool, question: str, *, type_to_confirm: str | No
     return typer.confirm(question, default=False)
 
 
-def _monthly_estimate(target: StackTarget) -> tuple[Decimal | None, str | None]:
-    """``kubefleet.cost.estimate_monthly(spec, provider)`` when that module exists; (None, None) when it
-    does not, (None, reason) when it cannot price this cluster."""
-    import importlib
-    import importlib.util
+def _plan_and_cost(target: StackTarget) -> tuple[ResourceGraph, Decimal, str | None]:
+    """The offline graph of what `up` would declare (rendered once, through the render cache), its
+    monthly estimate as of today, and a caveat when part of it is unpriced."""
+    from kubefleet.cli.common import today
+    from kubefleet.cli.cost_cmds import active_catalog
+    from kubefleet.cost import price_graph
+    from kubefleet.render_cache import cached_render
 
-    if importlib.util.find_spec("kubefleet.cost") is None:
-        return None, None
-    estimate = getattr(importlib.import_module("kubefleet.cost"), "estimate_monthly", None)
-    if estimate is None:
-        return None, None
-    try:
-        result = estimate(target.spec, target.provider)
-    except KubefleetError as err:
-        return None, err.message
-    return _as_decimal(result), None
-
-
-def _as_decimal(value: Any) -> Decimal | None:
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int):
-        return Decimal(value)
-    for attr in ("monthly", "total", "monthly_total"):
-        inner = getattr(value, attr, None)
-        if isinstance(inner, Decimal):
-            return inner
-    return None
+    catalog = active_catalog()
+    graph = cached_render(target.spec, target.provider, catalog=catalog)
+    breakdown = price_graph(graph, catalog, as_of=today())
+    caveat = (f"{len(breakdown.unpriced)} item(s) unpriced: a lower bound (kubefleet cost for details)"
+              if breakdown.unpriced else None)
+    return graph, breakdown.monthly_total, caveat
 
 
 @contextmanager
@@ -302,9 +289,7 @@ def up(
     out = stdout()
     _header(target, out)
 
-    from kubefleet.render import render
-
-    graph = render(target.spec, target.provider)
+    graph, monthly, caveat = _plan_and_cost(target)
     by_type = Counter(r.type for r in graph.resources)
     table = Table(title=f"plan: {len(graph.resources)} resources", title_justify="left")
     table.add_column("type")
@@ -312,11 +297,8 @@ def up(
     for type_, count in sorted(by_type.items()):
         table.add_row(type_, str(count))
     out.print(table)
-    monthly, why_not = _monthly_estimate(target)
-    if monthly is not None:
-        out.print(f"estimated cost: {fmt_money(monthly)}/month", highlight=False)
-    elif why_not:
-        out.print(f"estimated cost: unavailable ({why_not})", markup=False, highlight=False)
+    out.print(f"estimated cost: {fmt_money(monthly)}/month" + (f" ({caveat})" if caveat else ""),
+              markup=False, highlight=False)
 
     if not _require_confirmation(yes, f"Apply these changes to stack {target.stack_name}?"):
         out.print("nothing applied")
@@ -368,7 +350,11 @@ def preview(
         router = _router(on_step, on_diag, target, [collector])
         the_stack = open_stack(target, extra_config=policy_stack_config)
         run_preview(the_stack, router, refresh=refresh, policy_packs=packs)
-    monthly, _ = _monthly_estimate(target)
+    try:
+        _, monthly_after, _ = _plan_and_cost(target)
+        monthly: Decimal | None = monthly_after
+    except KubefleetError:
+        monthly = None  # e.g. no price data for this region: the preview stands without a cost line
     changes = collector.result(target.spec.name, target.provider, monthly_before=None, monthly_after=monthly)
     if output is DiffFormat.json:
         write(changes_json([changes]))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from typing import Any, Final
 
 from kubefleet.catalog import Catalog
@@ -137,10 +136,6 @@ def compare(
         if breakdown.unpriced:
             warnings.append(f"{p}: {len(breakdown.unpriced)} item(s) unpriced — the total is a lower bound")
     return Comparison(spec.name, as_of, assume, results, feature_rows(catalog, providers), warnings)
-
-
-def category_totals(cmp: Comparison) -> dict[str, dict[str, Decimal]]:
-    return {p: b.by_category() for p, b in cmp.priced.items()}
 
 
 __all__ = ["CATEGORIES", "Comparison", "FeatureRow", "ProviderResult", "compare", "feature_rows"]

@@ -9,7 +9,7 @@ the estimate's date (``as_of``) is an explicit input.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -643,35 +643,6 @@ def price_graph(
     return breakdown
 
 
-def estimate(
-    spec: ClusterSpec,
-    provider: str,
-    *,
-    as_of: date,
-    catalog: Catalog | None = None,
-    assumptions: Assumptions | None = None,
-) -> CostBreakdown:
-    """Render ``spec`` for ``provider`` offline and price what it declares."""
-    from kubefleet.catalog import load_catalog
-    from kubefleet.render import render
-
-    cat = catalog if catalog is not None else load_catalog()
-    graph = render(spec, provider, catalog=cat)
-    return price_graph(graph, cat, as_of=as_of, assumptions=assumptions)
-
-
-def estimate_monthly(spec: ClusterSpec, provider: str, *, as_of: date) -> Decimal:
-    """The monthly total for one cluster on one provider (used by `up` before it asks for confirmation)."""
-    return estimate(spec, provider, as_of=as_of).monthly_total
-
-
 def free_reason(type_: str) -> str | None:
     """Why a resource type costs nothing by itself (None if it is priced or unknown)."""
     return _is_free(type_)
-
-
-def registry_types() -> Mapping[str, str]:
-    """Every resource type the pricer knows, with 'priced' or the free reason (for docs and tests)."""
-    out = {t: "priced" for t in PRICERS}
-    out.update(FREE)
-    return dict(sorted(out.items()))

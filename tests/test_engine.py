@@ -441,16 +441,20 @@ def test_non_interactive_apply_needs_yes(monkeypatch: pytest.MonkeyPatch) -> Non
     assert _require_confirmation(True, "Apply?") is True
 
 
-def test_cost_line_is_skipped_when_the_cost_module_is_absent(monkeypatch: pytest.MonkeyPatch) -> None:
-    import importlib.util
+def test_up_prices_the_graph_it_shows() -> None:
+    """`up` renders once (cached) and prices that same graph, as of today, before it asks."""
+    from datetime import date
+    from decimal import Decimal
 
-    from kubefleet.cli.engine_cmds import _monthly_estimate
+    from kubefleet.catalog import load_catalog
+    from kubefleet.cli.engine_cmds import _plan_and_cost
+    from kubefleet.cost import price_graph
 
     target = stack_target(_spec(), "gke", resolve_backend("s3://b"))
-    real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "kubefleet.cost" else real_find_spec(name, *a))
-    assert _monthly_estimate(target) == (None, None)
+    graph, monthly, _ = _plan_and_cost(target)
+    assert graph.resources[0].type == "kubefleet:gke:Cluster"
+    assert isinstance(monthly, Decimal) and monthly > 0
+    assert monthly == price_graph(graph, load_catalog(), as_of=date.today()).monthly_total
 
 
 # ------------------------------------------------------------------ with the real CLI (skipped here)
