@@ -82,13 +82,14 @@ def cost(
     """One cost breakdown: every line with quantity, unit price and source."""
     from kubefleet.cli.common import load_specs, parse_date, provider_for, today
     from kubefleet.compare import compare
+    from kubefleet.render_cache import warm
 
     catalog = active_catalog()
     when = parse_date(as_of) or today()
     assume = _assumptions(hours, egress_gb)
-    items = []
-    for loaded in load_specs(file, cluster):
-        items.append(compare(loaded.spec, [provider_for(loaded, provider)], as_of=when, catalog=catalog, assumptions=assume))
+    pairs = [(loaded.spec, provider_for(loaded, provider)) for loaded in load_specs(file, cluster)]
+    warm(pairs, catalog=catalog)
+    items = [compare(spec, [p], as_of=when, catalog=catalog, assumptions=assume) for spec, p in pairs]
     _emit(items, output, single=True)
 
 
@@ -107,6 +108,7 @@ def compare_cmd(
     from kubefleet.cli.common import load_specs, parse_date, today
     from kubefleet.compare import compare
     from kubefleet.providers import parse_providers
+    from kubefleet.render_cache import warm
 
     chosen = parse_providers(providers)
     catalog = active_catalog()
@@ -122,6 +124,7 @@ def compare_cmd(
             specs = load_specs(builtin, cluster)
     else:
         specs = load_specs(file, cluster)
+    warm([(loaded.spec, p) for loaded in specs for p in chosen], catalog=catalog)
     items = [compare(loaded.spec, chosen, as_of=when, catalog=catalog, assumptions=assume) for loaded in specs]
     _emit(items, output, single=False)
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
+import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict
 from functools import cache
 from importlib import metadata
@@ -102,13 +105,26 @@ def _load(data: dict[str, Any], spec: ClusterSpec) -> ResourceGraph:
     )
 
 
+def _enabled() -> bool:
+    return os.environ.get("KUBEFLEET_NO_CACHE") != "1"
+
+
+def _entry(spec: ClusterSpec, provider: str, catalog: Catalog) -> Path:
+    from kubefleet.program import instance_resolver
+
+    resolver = instance_resolver(spec, provider, catalog)
+    instances = {pool.name: resolver(pool) for pool in spec.spec.node_pools}
+    key = cache_key(spec, provider, instances)
+    return cache_dir() / key[:2] / f"{key}.json"
+
+
 def cached_render(spec: ClusterSpec, provider: str, *, catalog: Catalog) -> ResourceGraph:
     """``render()`` with a disk cache in front of it (same result, without importing the SDKs on a hit)."""
     from kubefleet.program import instance_resolver
     from kubefleet.render import render
 
     resolver = instance_resolver(spec, provider, catalog)
-    if os.environ.get("KUBEFLEET_NO_CACHE") == "1":
+    if not _enabled():
         return render(spec, provider, catalog=catalog, resolver=resolver)
     instances = {pool.name: resolver(pool) for pool in spec.spec.node_pools}
     key = cache_key(spec, provider, instances)
@@ -127,3 +143,82 @@ def cached_render(spec: ClusterSpec, provider: str, *, catalog: Catalog) -> Reso
     except OSError:
         pass  # a read-only home must not break the command; it only costs speed
     return graph
+
+
+# ----------------------------------------------------------------------------- parallel warm-up
+
+# Rough relative cost of a cold render (SDK import + program run, measured on 2 cores): the heaviest go
+# first so that two workers finish together.
+_WEIGHT: Final = {"gke": 4, "aks": 3, "eks": 2, "kubeadm": 1}
+# A worker that takes longer than this is stuck, not slow (a cold render takes about 2 s): the workers are
+# stopped and the caller renders in-process.
+WARM_TIMEOUT_S: Final = 300.0
+_PENDING: list[tuple[ClusterSpec, str]] = []
+_PENDING_CATALOG: list[Catalog] = []
+
+
+def _fresh_worker() -> None:
+    """Start each forked worker on its own event loop: a loop inherited from a parent that has rendered
+    before holds a default executor whose threads did not survive the fork, and would wait forever."""
+    import asyncio
+
+    asyncio.set_event_loop(asyncio.new_event_loop())
+
+
+def _render_pending(index: int) -> bool:
+    """Worker side of :func:`warm`: render one pending pair into the cache (errors surface later, in order)."""
+    spec, provider = _PENDING[index]
+    try:
+        cached_render(spec, provider, catalog=_PENDING_CATALOG[0])
+    except Exception:  # the caller renders this pair again in-process and reports it properly
+        return False
+    return True
+
+
+def _cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def warm(pairs: Sequence[tuple[ClusterSpec, str]], *, catalog: Catalog, workers: int | None = None) -> int:
+    """Fill the cache for the (spec, provider) pairs that miss it, in parallel worker processes.
+
+    A cold ``compare`` spends its time importing four cloud SDKs and running four programs, each
+    single-threaded; rendering the misses in forked workers uses every core. The caller then reads the
+    cache as usual, so results and error reporting are exactly those of the sequential path (a pair that
+    failed in a worker is simply rendered again in-process). Returns how many pairs were rendered; 0 when
+    there is nothing to gain: caching off, fewer than two misses, one CPU, no ``fork`` (macOS/Windows
+    start workers from scratch, which costs more than it saves) or an unwritable cache directory.
+    """
+    if not _enabled() or sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    misses: list[tuple[ClusterSpec, str]] = []
+    for spec, provider in pairs:
+        try:
+            if not _entry(spec, provider, catalog).exists():
+                misses.append((spec, provider))
+        except Exception:  # e.g. shape matching fails: the in-process render reports it
+            continue
+    count = min(workers or _cpus(), len(misses))
+    if count < 2:
+        return 0
+    try:
+        cache_dir().mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return 0
+    if not os.access(cache_dir(), os.W_OK):
+        return 0
+    misses.sort(key=lambda pair: -_WEIGHT.get(pair[1], 2))
+    _PENDING[:] = misses
+    _PENDING_CATALOG[:] = [catalog]
+    pool = multiprocessing.get_context("fork").Pool(count, initializer=_fresh_worker)
+    try:
+        done = sum(pool.map_async(_render_pending, range(len(misses)), chunksize=1).get(WARM_TIMEOUT_S))
+        pool.close()
+    except multiprocessing.TimeoutError:
+        done = 0
+    finally:
+        pool.terminate()
+        pool.join()
+        _PENDING.clear()
+        _PENDING_CATALOG.clear()
+    return done
