@@ -86,10 +86,45 @@ def test_every_neutral_region_has_instances(catalog: Catalog, provider: str, neu
 
 @pytest.mark.parametrize("neutral", sorted(REGIONS))
 def test_eks_regions_are_priced_or_declared_gaps(catalog: Catalog, neutral: str) -> None:
-    # Only us-east-1 EC2 prices could be sourced; the others must be declared, never silently empty.
     region = REGIONS[neutral]["eks"]
     declared = {g.region for g in catalog.gaps("eks") if g.item == "instances"}
     assert catalog.instances("eks", region) or region in declared
+
+
+@pytest.mark.parametrize("neutral", sorted(REGIONS))
+def test_eks_regions_have_every_family_2_to_32_vcpu(catalog: Catalog, neutral: str) -> None:
+    region = REGIONS[neutral]["eks"]
+    types = catalog.instances("eks", region)
+    for family in ("general", "compute", "memory"):
+        sizes = {i.vcpus for i in types if i.family == family and i.current and i.arch != "arm64"}
+        assert {2, 4, 8, 16, 32} <= sizes, (region, family, sizes)
+    t4 = catalog.instance("eks", region, "g4dn.xlarge")
+    assert t4 is not None and (t4.gpu_kind, t4.gpu_count) == ("nvidia-t4", 1)
+    assert not [g for g in catalog.gaps("eks") if g.item == "instances"]  # no whole-region instance gap left
+
+
+@pytest.mark.parametrize(("region", "name", "price"), [
+    ("us-west-2", "m7i.xlarge", "0.2016"),
+    ("us-west-2", "g6.xlarge", "0.8048"),
+    ("eu-west-1", "m7i.xlarge", "0.2247"),
+    ("eu-west-1", "c7i.large", "0.09576"),
+    ("eu-west-1", "r7i.8xlarge", "2.3688"),
+    ("eu-west-1", "g4dn.xlarge", "0.587"),
+    ("ap-southeast-1", "m6i.2xlarge", "0.48"),
+    ("ap-southeast-1", "r7i.large", "0.1596"),
+    ("ap-southeast-1", "g4dn.12xlarge", "5.474"),
+])
+def test_eks_regional_prices_cite_the_skypilot_catalog(catalog: Catalog, region: str, name: str, price: str) -> None:
+    inst = catalog.instance("eks", region, name)
+    assert inst is not None and inst.price.amount == Decimal(price)
+    assert inst.price.source.key == "ec2-ondemand-skypilot"
+    assert "skypilot-catalog" in inst.price.source.url and inst.price.source.read == READ
+
+
+def test_eks_g6_absent_where_the_source_lists_none(catalog: Catalog) -> None:
+    for region in ("eu-west-1", "ap-southeast-1"):
+        assert catalog.instance("eks", region, "g6.xlarge") is None
+        assert any(g.region == region and "g6" in g.item for g in catalog.gaps("eks"))
 
 
 def test_general_purpose_sizes_2_to_32_vcpu(catalog: Catalog) -> None:

@@ -172,3 +172,22 @@ def test_money_is_decimal_everywhere(load_spec) -> None:
 def test_every_component_cites_a_source_and_date(provider: str, load_spec) -> None:
     for c in breakdown(load_spec(MINIMAL), provider).components:
         assert c.source_url and isinstance(c.as_of, date), c
+
+
+def test_eks_eu_west_nodes_cost_the_cited_price_times_hours(load_spec) -> None:
+    spec = load_spec(MINIMAL.replace("region: us-east", "region: europe-west").replace(
+        "      count: 3", "      instanceTypes: {eks: m7i.xlarge}\n      count: 3"))
+    b = breakdown(spec, "eks")
+    [nodes] = [c for c in b.components if c.category == "nodes"]
+    assert nodes.unit_price == Decimal("0.2247")  # eu-west-1 m7i.xlarge, ec2-ondemand-skypilot
+    assert nodes.monthly == Decimal("0.2247") * 3 * 730
+    assert not [u for u in b.unpriced if "instance" in u.reason and "boot" not in u.reason]
+
+
+def test_eks_matches_the_cheapest_shape_in_every_region(load_spec) -> None:
+    for neutral, region, name in (("us-west", "us-west-2", "m6i.xlarge"), ("europe-west", "eu-west-1", "m6i.xlarge"),
+                                  ("asia-southeast", "ap-southeast-1", "m6i.xlarge")):
+        b = breakdown(load_spec(MINIMAL.replace("region: us-east", f"region: {neutral}")), "eks")
+        [nodes] = [c for c in b.components if c.category == "nodes"]
+        assert nodes.name.endswith(f"({name})"), (region, nodes.name)
+        assert nodes.unit_price == CAT.instance("eks", region, name).price.amount  # type: ignore[union-attr]

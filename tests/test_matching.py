@@ -65,8 +65,14 @@ def test_pin_not_in_catalog_is_unpriced(catalog: Catalog) -> None:
 
 
 def test_pin_in_region_without_prices_is_unpriced(catalog: Catalog) -> None:
-    m = match_instance(catalog, "eks", "eu-west-1", Machine(vcpus=4, memory_gib=16), "m7i.xlarge")
+    # AKS has no priced region named eu-west-1: a pin there stays unpriced, never zero.
+    m = match_instance(catalog, "aks", "eu-west-1", Machine(vcpus=4, memory_gib=16), "Standard_D4s_v5")
     assert m.instance is None and m.pinned
+
+
+def test_pin_in_newly_priced_eks_region(catalog: Catalog) -> None:
+    m = match_instance(catalog, "eks", "eu-west-1", Machine(vcpus=4, memory_gib=16), "m7i.xlarge")
+    assert m.instance is not None and m.hourly_price == Decimal("0.2247")
 
 
 def test_gpu_shape_matches_gpu_kind(catalog: Catalog) -> None:
@@ -101,8 +107,8 @@ def test_nothing_fits_is_a_clear_catalog_error(catalog: Catalog) -> None:
 
 
 def test_unpriced_region_without_pin_is_a_catalog_error(catalog: Catalog) -> None:
-    with pytest.raises(CatalogError, match="no instance prices for region eu-west-1"):
-        match_instance(catalog, "eks", "eu-west-1", Machine(vcpus=4, memory_gib=16), None)
+    with pytest.raises(CatalogError, match="no instance prices for region eu-central-1"):
+        match_instance(catalog, "eks", "eu-central-1", Machine(vcpus=4, memory_gib=16), None)
 
 
 def test_kubeadm_vm_is_exactly_the_shape(catalog: Catalog) -> None:
