@@ -3,7 +3,9 @@
 Rule: a pinned type wins. Otherwise the cheapest current-generation x86_64 type in the region that
 has at least the requested vCPUs and memory and, for GPU shapes, at least the requested count of the
 requested GPU kind - either built into the type (g6, NC A100 v4) or attached to a VM and priced with
-it (GKE N1 + T4, when the catalog lists the accelerator). If the provider does not offer the GPU kind
+it (GKE N1 + T4, when the catalog lists the accelerator). The VMs an accelerator entry names in
+``attach_to`` are candidates for it even when they are not current-generation (GCE attaches a T4 only
+to first-generation N1); they never serve CPU-only shapes. If the provider does not offer the GPU kind
 in that region, the nearest better kind is used and ``gpu_note`` says so (reported as "emulated").
 Ties break on price, then vCPUs, memory and name, so the result is deterministic.
 
@@ -106,7 +108,8 @@ def _gpu_candidates(catalog: Catalog, provider: str, region: str, types: list[In
         by_name = {i.name: i for i in types}
         for vm_name in acc.attach_to:
             vm = by_name.get(vm_name)
-            if vm is not None and _eligible(vm) and vm.gpu_kind is None and _fits(vm, machine):
+            # attach_to names the host VMs explicitly, so a previous-generation host (N1) is allowed here
+            if vm is not None and vm.arch == "x86_64" and vm.gpu_kind is None and _fits(vm, machine):
                 out.append(_Candidate(vm, acc, count))
     return out
 
@@ -173,7 +176,7 @@ def match_instance(catalog: Catalog, provider: str, region: str, machine: Machin
     label = best.instance.name
     if best.accelerator is not None:
         label += f" + {best.accelerator_count}× {best.accelerator.gpu_kind}"
-    reason = (f"cheapest current-generation {what} with {_describe(machine)} in {region}: "
-              f"{label} at ${best.price}/h")
+    kind = f"current-generation {what}" if best.accelerator is None else "VM + attached GPU"
+    reason = f"cheapest {kind} with {_describe(machine)} in {region}: {label} at ${best.price}/h"
     return Match(provider, region, best.instance, reason, gpu_note=gpu_note,
                  accelerator=best.accelerator, accelerator_count=best.accelerator_count)

@@ -191,3 +191,19 @@ def test_eks_matches_the_cheapest_shape_in_every_region(load_spec) -> None:
         [nodes] = [c for c in b.components if c.category == "nodes"]
         assert nodes.name.endswith(f"({name})"), (region, nodes.name)
         assert nodes.unit_price == CAT.instance("eks", region, name).price.amount  # type: ignore[union-attr]
+
+
+def test_gke_t4_pool_is_priced_as_vm_plus_gpu(load_spec) -> None:
+    spec = load_spec(MINIMAL.replace("machine: {vcpus: 4, memoryGiB: 16}",
+                                     "machine: {vcpus: 4, memoryGiB: 16, gpu: {kind: nvidia-t4, count: 1}}"))
+    b = breakdown(spec, "gke")
+    [nodes] = [c for c in b.components if c.category == "nodes"]
+    vm = CAT.instance("gke", "us-east4", "n1-standard-8")
+    t4 = CAT.accelerator("gke", "us-east4", "nvidia-t4")
+    assert vm is not None and t4 is not None
+    assert nodes.name.endswith("(n1-standard-8)")
+    assert nodes.unit_price == vm.price.amount + t4.price.amount == Decimal("0.79797")
+    assert nodes.quantity == Decimal(3) * Decimal(730)
+    assert nodes.monthly == Decimal("0.79797") * 3 * 730
+    assert "1× nvidia-t4" in (nodes.note or "")
+    assert not [u for u in b.unpriced if "nvidia" in u.reason]

@@ -127,19 +127,37 @@ def test_tie_break_is_deterministic(tmp_path: Path) -> None:
     assert m.name == "m6i.xlarge"  # same price, vCPUs and memory: name decides
 
 
-def test_attached_accelerator_is_priced_with_the_vm(tmp_path: Path) -> None:
-    data = Path(__file__).resolve().parent.parent / "kubefleet" / "catalog" / "data" / "gke.yaml"
-    # A hypothetical accelerator entry (test data only) exercises the GKE "N1 + attached T4" path.
-    text = data.read_text() + (
-        "accelerators:\n  us-east4:\n    nvidia-t4: {price: \"0.35\", source: gke-pricing, "
-        "attach_to: [n2-standard-4, n2-standard-8]}\n"
-    )
-    (tmp_path / "gke.yaml").write_text(text)
-    cat = load_catalog(tmp_path)
-    m = match_instance(cat, "gke", "us-east4", Machine(vcpus=4, memory_gib=16, gpu=Gpu(kind="nvidia-t4")), None)
-    assert m.name == "n2-standard-4" and m.accelerator is not None and m.accelerator_count == 1
-    assert m.hourly_price == Decimal("0.218756") + Decimal("0.35")
+def test_t4_shape_matches_n1_plus_attached_t4_on_gke(catalog: Catalog) -> None:
+    m = match_instance(catalog, "gke", "us-east4", Machine(vcpus=4, memory_gib=16, gpu=Gpu(kind="nvidia-t4")), None)
+    # n1-standard-4 has 15 GB, so the cheapest N1 that fits 16 GiB is n1-standard-8, plus one T4
+    assert m.name == "n1-standard-8" and m.accelerator is not None and m.accelerator_count == 1
+    assert m.accelerator.gpu_kind == "nvidia-t4" and m.gpu_note is None
+    assert m.hourly_price == Decimal("0.42797") + Decimal("0.37")
     assert "+ 1× nvidia-t4" in m.reason
+    two = match_instance(catalog, "gke", "europe-west4",
+                         Machine(vcpus=8, memory_gib=32, gpu=Gpu(kind="nvidia-t4", count=2)), None)
+    assert two.name == "n1-standard-16" and two.accelerator_count == 2
+    assert two.hourly_price == Decimal("0.836672") + 2 * Decimal("0.3675")
+
+
+def test_n1_hosts_never_serve_cpu_shapes(catalog: Catalog) -> None:
+    for region in ("us-east4", "us-west1", "europe-west4", "asia-southeast1"):
+        m = match_instance(catalog, "gke", region, Machine(vcpus=2, memory_gib=7), None)
+        assert not m.name.startswith("n1-"), (region, m.name)
+
+
+def test_h100_shape_matches_a3_on_gke(catalog: Catalog) -> None:
+    m = match_instance(catalog, "gke", "us-east4", Machine(vcpus=16, memory_gib=64, gpu=Gpu(kind="nvidia-h100")), None)
+    assert m.name == "a3-highgpu-1g" and m.gpu_note is None and m.accelerator is None
+    assert m.hourly_price == Decimal("11.0694695189041")
+    eight = match_instance(catalog, "gke", "asia-southeast1",
+                           Machine(vcpus=64, memory_gib=256, gpu=Gpu(kind="nvidia-h100", count=8)), None)
+    assert eight.name == "a3-highgpu-8g" and eight.instance is not None and eight.instance.gpu_count == 8
+
+
+def test_compute_shape_can_pick_c3_highcpu_on_gke(catalog: Catalog) -> None:
+    m = match_instance(catalog, "gke", "us-east4", Machine(vcpus=8, memory_gib=16), None)
+    assert m.name == "c3-highcpu-8" and m.hourly_price == Decimal("0.340208")
 
 
 def test_l4_shape_matches_g2_on_gke_in_every_region(catalog: Catalog) -> None:

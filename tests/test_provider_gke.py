@@ -486,3 +486,21 @@ def test_mock_hooks_are_deterministic() -> None:
     zones = adapter.mock_call("gcp:compute/getZones:getZones", {"region": "europe-west4"})
     assert zones is not None and zones["names"] == ["europe-west4-a", "europe-west4-b", "europe-west4-c"]
     assert adapter.mock_call("gcp:compute/getNetwork:getNetwork", {}) is None
+
+
+T4_POOL = MINIMAL.replace(
+    "      machine: {vcpus: 4, memoryGiB: 16}\n      count: 3\n",
+    "      machine: {vcpus: 4, memoryGiB: 16, gpu: {kind: nvidia-t4, count: 1}}\n      count: 3\n",
+)
+
+
+def test_t4_shape_renders_n1_with_a_guest_accelerator(load_spec: Load) -> None:
+    # real shape matching (the shipped catalog), not the test resolver
+    graph = render(load_spec(T4_POOL), "gke")
+    cfg = pool_named(graph, "general").get("nodeConfig")
+    assert cfg["machineType"] == "n1-standard-8"
+    assert cfg["guestAccelerators"] == [
+        {"type": "nvidia-tesla-t4", "count": 1, "gpuDriverInstallationConfig": {"gpuDriverVersion": "DEFAULT"}}
+    ]
+    support = get_adapter("gke").field_support(graph.spec)
+    assert all("nvidia-t4 is not offered" not in s.detail for s in support.values())
