@@ -403,21 +403,23 @@ def _aks_cluster(r: RenderedResource, ctx: PriceContext) -> Result:
                                 profile.get("count", 1), how=f"agent pool {name}")
         out.extend(node_components(
             ctx, r, label=f"agent pool {name}", instance_type=profile.get("vmSize"), count=count,
-            spot=str(profile.get("scaleSetPriority", "Regular")) == "Spot",
-            disk_gb=_dec(profile.get("osDiskSizeGB"), Decimal(128)) if profile.get("osDiskType") != "Ephemeral" else None,
-            disk_product="managed-os-disk",
+            spot=str(profile.get("scaleSetPriority", "Regular")) == "Spot", disk_gb=None, disk_product="",
         ))
+        out.extend(_azure_os_disks(ctx, r, f"agent pool {name}", count, profile))
     outbound = str((r.get("networkProfile") or {}).get("outboundType", "loadBalancer"))
     if outbound == "loadBalancer":
         lb = ctx.catalog.network("aks", ctx.region, "load_balancer_hour")
         ip = ctx.catalog.network("aks", ctx.region, "public_ipv4_hour")
         note = "AKS creates a Standard load balancer and a public IP for outbound traffic"
         if lb is not None:
-            out.append(component(ctx, r, "outbound Standard load balancer", "network", lb, ctx.hours, note=note))
+            out.append(component(ctx, r, "outbound Standard load balancer", "network", lb, ctx.hours,
+                                 unit="lb-hour", note=note + "; one outbound rule, within the 5 rules the base fee includes"))
         else:
             out.append(_missing(r, "outbound Standard load balancer"))
         if ip is not None:
             out.append(component(ctx, r, "outbound public IPv4", "network", ip, ctx.hours, note=note))
+        else:
+            out.append(_missing(r, "outbound public IPv4"))
     return out
 
 
@@ -426,12 +428,37 @@ def _aks_pool(r: RenderedResource, ctx: PriceContext) -> Result:
     auto = bool(r.get("enableAutoScaling"))
     count = _fixed_or_range(r.get("minCount") if auto else None, r.get("maxCount") if auto else None,
                             r.get("count", 1), how="agent pool")
-    return node_components(
+    out = node_components(
         ctx, r, label=f"agent pool {r.name}", instance_type=r.get("vmSize"), count=count,
-        spot=str(r.get("scaleSetPriority", "Regular")) == "Spot",
-        disk_gb=_dec(r.get("osDiskSizeGB"), Decimal(128)) if r.get("osDiskType") != "Ephemeral" else None,
-        disk_product="managed-os-disk",
+        spot=str(r.get("scaleSetPriority", "Regular")) == "Spot", disk_gb=None, disk_product="",
     )
+    return out + _azure_os_disks(ctx, r, f"agent pool {r.name}", count, r.inputs)
+
+
+#: AKS's managed OS disk when osDiskType is Managed (or unset and not ephemeral): Premium SSD, 128 GiB
+AKS_OS_DISK_FAMILY: Final = "premium-ssd"
+AKS_OS_DISK_GIB: Final = Decimal(128)
+
+
+def _azure_os_disks(ctx: PriceContext, r: RenderedResource, label: str, count: NodeCount,
+                    profile: Any) -> Result:
+    """Managed OS disks, one per node, billed per disk for the size tier the disk rounds up into."""
+    if profile.get("osDiskType") == "Ephemeral":
+        return []
+    size = _dec(profile.get("osDiskSizeGB"), AKS_OS_DISK_GIB) or AKS_OS_DISK_GIB
+    what = f"{label} OS disks ({size} GiB {AKS_OS_DISK_FAMILY})"
+    tier = ctx.catalog.disk_tier(ctx.provider, AKS_OS_DISK_FAMILY, size)
+    if tier is None:
+        return [Unpriced(_rid(r), f"{what}: no disk size tier in the catalog")]
+    price = ctx.catalog.storage(ctx.provider, ctx.region, f"{AKS_OS_DISK_FAMILY}/{tier.name}")
+    if price is None:
+        return [Unpriced(_rid(r), f"{what}: tier {tier.name} has no price in the {ctx.provider} catalog for {ctx.region}")]
+    ctx.used_sources.add(tier.source.read)
+    return [component(
+        ctx, r, f"{label} OS disks ({tier.name})", "storage", price, count.min, unit="disk-month",
+        quantity_max=count.max if count.max != count.min else None,
+        note=f"one {size} GiB managed OS disk per node, billed as {tier.name} (up to {tier.max_gib} GiB) per disk-month",
+    )]
 
 
 @pricer("azure-native:network:NatGateway")

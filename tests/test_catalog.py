@@ -203,7 +203,39 @@ def test_cited_control_plane_fees(catalog: Catalog) -> None:
     assert amount("gke", "control_plane.standard") == Decimal("0.10")
     assert amount("gke", "control_plane.free_tier_credit") == Decimal("74.40")
     assert amount("aks", "control_plane.free") == Decimal("0")
-    assert catalog.fee("aks", "control_plane.premium") is None  # not found: unpriced, not zero
+    assert amount("aks", "control_plane.standard") == Decimal("0.10")
+    assert amount("aks", "control_plane.premium") == Decimal("0.60")  # 'Standard Long Term Support' meter
+
+
+def test_aks_premium_fee_per_month(catalog: Catalog) -> None:
+    fee = catalog.fee("aks", "control_plane.premium")
+    assert isinstance(fee, Price) and fee.amount * Decimal(730) == Decimal("438.00")
+    assert "issues/200" in fee.source.url
+
+
+def test_aks_os_disk_tiers(catalog: Catalog) -> None:
+    def tier(gib: str) -> str | None:
+        found = catalog.disk_tier("aks", "premium-ssd", Decimal(gib))
+        return None if found is None else found.name
+
+    assert (tier("30"), tier("32"), tier("64"), tier("100"), tier("128"), tier("129")) == (
+        "P4", "P4", "P6", "P10", "P10", "P15")
+    assert tier("40000") is None  # beyond the largest tier: unpriced, never guessed
+    assert catalog.disk_tier("aks", "standard-ssd", Decimal(128)) is None  # no ladder in the catalog
+    p10 = catalog.storage("aks", "eastus", "premium-ssd/P10")
+    assert p10 is not None and p10.unit == "disk-month" and p10.amount * 7 == Decimal("137.97")
+    assert catalog.storage("aks", "eastus", "premium-ssd/P6") is None  # not sourced: a gap
+    assert catalog.storage("aks", "eastus", "managed-os-disk") is None  # no per-GB price exists
+
+
+def test_aks_network_and_eastus_gpus(catalog: Catalog) -> None:
+    for region in ("eastus", "westus2", "westeurope", "southeastasia"):
+        assert catalog.network("aks", region, "nat_gateway_hour").amount == Decimal("0.045")  # type: ignore[union-attr]
+        assert catalog.network("aks", region, "load_balancer_hour").amount == Decimal("0.025")  # type: ignore[union-attr]
+    assert catalog.network("aks", "westeurope", "public_ipv4_hour").amount == Decimal("0.005")  # type: ignore[union-attr]
+    assert catalog.network("aks", "eastus", "public_ipv4_hour") is None  # regional meter not sourced
+    t4 = catalog.instance("aks", "eastus", "Standard_NC4as_T4_v3")
+    assert t4 is not None and t4.price.amount == Decimal("0.526") and t4.gpu_count == 1
 
 
 def test_cited_instance_prices(catalog: Catalog) -> None:

@@ -69,6 +69,21 @@ def test_aks_free_tier_has_no_control_plane_fee(load_spec) -> None:
     assert paid.monthly == Decimal("73.00")
 
 
+def test_aks_premium_tier_and_os_disks_by_size_tier(load_spec) -> None:
+    spec = load_spec(MINIMAL.replace('version: "1.33"}', 'version: "1.33"}\n  controlPlane: {tier: premium}'))
+    b = breakdown(spec, "aks")
+    [tier] = line(b, "AKS Premium tier")
+    assert tier.unit_price == Decimal("0.60") and tier.monthly == Decimal("438.00")
+    disks = [c for c in b.components if c.unit == "disk-month"]
+    assert disks, "managed OS disks are priced per disk for their size tier"
+    for disk in disks:
+        assert disk.category == "storage" and "(P" in disk.name
+        if "(P10)" in disk.name:
+            assert disk.unit_price == Decimal("19.71")
+            assert disk.monthly == disk.quantity * Decimal("19.71")
+    assert not any("managed-os-disk" in u.reason for u in b.unpriced)
+
+
 def test_gke_fee_and_free_tier_credit(load_spec) -> None:
     regional = breakdown(load_spec(MINIMAL), "gke")
     [fee] = line(regional, "GKE cluster management fee")

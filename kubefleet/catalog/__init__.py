@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from kubefleet.catalog.loader import (
 )
 from kubefleet.catalog.models import (
     Accelerator,
+    DiskTier,
     Feature,
     FeatureValue,
     Gap,
@@ -40,6 +42,7 @@ from kubefleet.errors import CatalogError
 __all__ = [
     "Accelerator",
     "Catalog",
+    "DiskTier",
     "Feature",
     "FeatureValue",
     "Gap",
@@ -120,6 +123,14 @@ class Catalog:
 
     def network(self, provider: str, region: str, item: str) -> Price | None:
         return self._provider(provider).network.get(region, {}).get(item)
+
+    def disk_tier(self, provider: str, family: str, size_gib: Decimal) -> DiskTier | None:
+        """The smallest size tier of ``family`` holding ``size_gib`` (disks billed per tier), or ``None``
+        when the catalog has no tier ladder for the family or the disk is larger than its largest tier."""
+        for tier in self._provider(provider).disk_tiers.get(family, []):
+            if size_gib <= tier.max_gib:
+                return tier
+        return None
 
     def accelerator(self, provider: str, region: str, gpu_kind: str) -> Accelerator | None:
         """A GPU sold separately and attached to a VM (GKE T4 on N1), or ``None``."""

@@ -20,6 +20,7 @@ from ruamel.yaml.error import YAMLError
 
 from kubefleet.catalog.models import (
     Accelerator,
+    DiskTier,
     Feature,
     FeatureValue,
     Gap,
@@ -173,6 +174,8 @@ class ProviderData:
         self.network: dict[str, dict[str, Price]] = {}
         self.spot: Price | None = None
         self.gaps: list[Gap] = []
+        #: disk family -> its size tiers, smallest first (optional section `disk_tiers`)
+        self.disk_tiers: dict[str, list[DiskTier]] = {}
 
 
 def parse_provider(data: Any, file: str, expected: str) -> ProviderData:
@@ -248,6 +251,19 @@ def parse_provider(data: Any, file: str, expected: str) -> ProviderData:
             target[str(region)] = {
                 str(item): _price(e, pd.sources, rctx.at(item)) for item, e in _mapping(table, rctx).items()
             }
+
+    for family, entry in _mapping(data.get("disk_tiers", {}) or {}, ctx.at("disk_tiers")).items():
+        c = ctx.at("disk_tiers", family)
+        entry = _mapping(entry, c)
+        src = _source(entry, pd.sources, c)
+        tiers = [DiskTier(str(family), str(name), _int(size, c.at("tiers", name)), src, _note(entry, c))
+                 for name, size in _mapping(entry.get("tiers"), c.at("tiers")).items()]
+        if not tiers:
+            raise c.at("tiers").error("at least one tier is required")
+        sizes = [t.max_gib for t in tiers]
+        if sizes != sorted(set(sizes)) or sizes[0] == 0:
+            raise c.at("tiers").error("tier sizes must be positive and strictly increasing")
+        pd.disk_tiers[str(family)] = tiers
 
     if "spot" in data:
         c = ctx.at("spot")

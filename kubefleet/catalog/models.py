@@ -60,6 +60,17 @@ class Accelerator:
 
 
 @dataclass(frozen=True)
+class DiskTier:
+    """One size tier of a disk family billed per disk (Azure P10 = up to 128 GiB): the tier a disk rounds up into."""
+
+    family: str
+    name: str
+    max_gib: int
+    source: Source
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class Gap:
     """Something the catalog knows it lacks (the pricer reports it as unpriced, never as zero)."""
 
