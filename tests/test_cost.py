@@ -222,3 +222,19 @@ def test_gke_t4_pool_is_priced_as_vm_plus_gpu(load_spec) -> None:
     assert nodes.monthly == Decimal("0.79797") * 3 * 730
     assert "1× nvidia-t4" in (nodes.note or "")
     assert not [u for u in b.unpriced if "nvidia" in u.reason]
+
+
+def test_eks_boot_volumes_are_priced_per_gb_month_in_us_east_1(load_spec) -> None:
+    b = breakdown(load_spec(MINIMAL), "eks")
+    [disks] = [c for c in b.components if c.category == "storage"]
+    gb = disks.quantity
+    assert disks.unit_price == Decimal("0.08")  # gp3, ebs-infracost-golden: 40 GB at $3.20 a month
+    assert disks.monthly == Decimal("0.08") * gb
+    assert "infracost" in disks.source_url
+    assert not [u for u in b.unpriced if "boot" in u.reason]
+
+
+def test_eks_boot_volumes_outside_us_east_1_are_unpriced_not_zero(load_spec) -> None:
+    b = breakdown(load_spec(MINIMAL.replace("region: us-east", "region: europe-west")), "eks")
+    assert not [c for c in b.components if c.category == "storage"]
+    assert [u for u in b.unpriced if "boot disks (gp3)" in u.reason]

@@ -290,7 +290,6 @@ def test_every_finding_appears_in_the_end_to_end_report(report: FleetReport) -> 
         ("missing-cost-center", "search-dev"),
         ("small-cluster", "search-dev"),
         ("unpriced-items", "analytics"),
-        ("unpriced-items", "payments-prod-b"),
         ("likely-duplicate", "payments-prod"),
         ("likely-duplicate", "payments-prod-b"),
         ("cheaper-provider", "analytics"),

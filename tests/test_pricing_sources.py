@@ -590,3 +590,22 @@ def test_any_note_round_trips_through_the_flow_style_writer(note: str) -> None:
     data = {"gaps": [refresh._flow({"region": "*", "item": note, "note": f"x: {note}"})]}
     back = read_yaml(refresh.dump_yaml(data, "# h\n"), "t.yaml")
     assert back["gaps"][0]["item"] == note and back["gaps"][0]["note"] == f"x: {note}"
+
+
+def test_refresh_keeps_the_disk_size_tiers_the_api_does_not_give() -> None:
+    tiers = """\
+  tiers-src:
+    url: "https://example.invalid/disk-tiers"
+    read: 2026-06-01
+    title: "disk size ladder"
+disk_tiers:
+  premium-ssd:
+    source: tiers-src
+    tiers: {P4: 32, P6: 64, P10: 128}
+"""
+    previous = PREVIOUS_AKS.replace("fees:\n", tiers + "fees:\n", 1)
+    write_previous("aks", previous)
+    refresh.refresh_provider("aks", today=TODAY, fetch=FakeTransport(azure_routes()))
+    cat = active_catalog()
+    tier = cat.disk_tier("aks", "premium-ssd", Decimal(100))
+    assert tier is not None and tier.name == "P10" and tier.source.key == "tiers-src"

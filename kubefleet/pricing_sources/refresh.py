@@ -174,8 +174,9 @@ def build_provider_data(plan: RefreshPlan, current: Mapping[str, Any], fetched: 
     if "spot" in current:
         body["spot"] = _flow(dict(current["spot"]))
     body["instances"] = instances
-    if current.get("accelerators"):
-        body["accelerators"] = _nested_copy(current["accelerators"])
+    for carried in ("accelerators", "disk_tiers"):  # facts the price APIs do not give: kept as they are
+        if current.get(carried):
+            body[carried] = _nested_copy(current[carried])
     for section, merged in sections.items():
         if merged:
             body[section] = merged
@@ -256,6 +257,9 @@ def check_coverage(new: ProviderData, old: ProviderData, file: str) -> None:
             for key in items:
                 if key not in getattr(new, section).get(region, {}):
                     problems.append(f"{section} {region}/{key} is missing")
+    for family in old.disk_tiers:
+        if family not in new.disk_tiers:
+            problems.append(f"disk size tiers {family} are missing")
     for region, table in new.instances.items():
         for name, inst in table.items():
             if inst.price.amount <= 0:
