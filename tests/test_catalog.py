@@ -189,7 +189,12 @@ def test_version_support_dates(catalog: Catalog) -> None:
     kubeadm = catalog.versions("kubeadm")
     assert {"1.33", "1.34", "1.35"} <= set(kubeadm)
     assert kubeadm["1.35"].standard_end == date(2027, 2, 28)
-    assert catalog.versions("aks") == {}  # not sourced: unknown, reported as such
+    aks = catalog.versions("aks")
+    assert minors <= set(aks)
+    assert aks["1.30"].standard_end == date(2025, 8, 22)  # an explicit day in the calendar
+    assert aks["1.34"].standard_end == date(2026, 11, 30)  # "Nov 2026": the last day of the month
+    assert all(r.extended_end is None for r in aks.values())  # LTS needs Premium: not a default continuation
+    assert "1.28" not in aks  # not sourced: unknown, reported as such
 
 
 def test_cited_control_plane_fees(catalog: Catalog) -> None:
