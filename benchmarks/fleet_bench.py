@@ -19,10 +19,11 @@ import random
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from procs import PeakSampler  # benchmarks/procs.py (this directory is on sys.path when run as a script)
 
 ROOT = Path(__file__).resolve().parent.parent
 KUBEFLEET = [sys.executable, "-m", "kubefleet.cli"]
@@ -123,37 +124,6 @@ def generate(directory: Path, count: int, seed: int = 7) -> None:
         i += docs
 
 
-def _tree_rss_kib(root: int) -> tuple[int, int]:
-    """(sum, max) of VmRSS in KiB over ``root`` and its descendants."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/status") as fh:
-                ppid, value = 0, 0
-                for line in fh:
-                    if line.startswith("PPid:"):
-                        ppid = int(line.split()[1])
-                    elif line.startswith("VmRSS:"):
-                        value = int(line.split()[1])
-            parents[int(entry)] = ppid
-            rss[int(entry)] = value
-        except (OSError, ValueError):
-            continue
-    tree = {root}
-    changed = True
-    while changed:
-        changed = False
-        for pid, ppid in parents.items():
-            if ppid in tree and pid not in tree:
-                tree.add(pid)
-                changed = True
-    values = [rss.get(pid, 0) for pid in tree]
-    return sum(values), max(values, default=0)
-
-
 @dataclass
 class Run:
     count: int
@@ -172,25 +142,13 @@ def run_fleet(directory: Path, home: Path, count: int, cache: str, extra: list[s
     start = time.perf_counter()
     proc = subprocess.Popen([*KUBEFLEET, "fleet", str(directory), "--output", "json", "--as-of", "2026-11-27", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
-    peak = [0, 0]
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.is_set():
-            total, biggest = _tree_rss_kib(proc.pid)
-            peak[0], peak[1] = max(peak[0], total), max(peak[1], biggest)
-            done.wait(0.05)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, err = proc.communicate()
-    seconds = time.perf_counter() - start
-    done.set()
-    sampler.join()
+    with PeakSampler(proc.pid) as peak:
+        out, err = proc.communicate()
+        seconds = time.perf_counter() - start
     if proc.returncode not in (0, 1):
         raise SystemExit(f"kubefleet fleet failed ({proc.returncode}):\n{err.decode()[-3000:]}")
     data = json.loads(out)
-    return Run(count, cache, seconds, peak[0] / 1024, peak[1] / 1024, data["total"]["clusters"], data["price_twins"],
+    return Run(count, cache, seconds, peak.peak_tree_mib, peak.peak_process_mib, data["total"]["clusters"], data["price_twins"],
                data["total"]["monthly"])
 
 
