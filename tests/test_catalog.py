@@ -243,6 +243,18 @@ def test_aks_network_and_eastus_gpus(catalog: Catalog) -> None:
     assert t4 is not None and t4.price.amount == Decimal("0.526") and t4.gpu_count == 1
 
 
+@pytest.mark.parametrize(("name", "price"), [
+    ("Standard_D2s_v5", "0.120"),
+    ("Standard_D4s_v5", "0.240"),
+    ("Standard_D32s_v5", "1.920"),
+])
+def test_aks_southeastasia_dsv5_cite_the_karpenter_file(catalog: Catalog, name: str, price: str) -> None:
+    inst = catalog.instance("aks", "southeastasia", name)
+    assert inst is not None and inst.price.amount == Decimal(price) and inst.family == "general"
+    assert inst.price.source.key == "azure-vm-karpenter"
+    assert catalog.instance("aks", "southeastasia", "Standard_ND96isr_H100_v5") is None  # not in that region's block
+
+
 def test_cited_instance_prices(catalog: Catalog) -> None:
     m7i = catalog.instance("eks", "us-east-1", "m7i.xlarge")
     assert m7i is not None and m7i.price.amount == Decimal("0.2016") and m7i.vcpus == 4
