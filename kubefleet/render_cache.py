@@ -21,12 +21,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from kubefleet.errors import KubefleetError
 from kubefleet.providers.base import InstanceChoice, ParityNote
 from kubefleet.render import RenderedResource, ResourceGraph
 from kubefleet.spec import ClusterSpec
 
 if TYPE_CHECKING:
     from kubefleet.catalog import Catalog
+    from kubefleet.providers.base import InstanceResolver
 
 FORMAT: Final = 1
 SDKS: Final = ("pulumi", "pulumi-gcp", "pulumi-aws", "pulumi-azure-native", "pulumi-kubernetes",
@@ -109,10 +111,8 @@ def _enabled() -> bool:
     return os.environ.get("KUBEFLEET_NO_CACHE") != "1"
 
 
-def _entry(spec: ClusterSpec, provider: str, catalog: Catalog) -> Path:
-    from kubefleet.program import instance_resolver
-
-    resolver = instance_resolver(spec, provider, catalog)
+def _entry(spec: ClusterSpec, provider: str, resolver: InstanceResolver) -> Path:
+    """Where the graph of ``spec`` on ``provider`` with these instance choices is (or would be) stored."""
     instances = {pool.name: resolver(pool) for pool in spec.spec.node_pools}
     key = cache_key(spec, provider, instances)
     return cache_dir() / key[:2] / f"{key}.json"
@@ -126,9 +126,7 @@ def cached_render(spec: ClusterSpec, provider: str, *, catalog: Catalog) -> Reso
     resolver = instance_resolver(spec, provider, catalog)
     if not _enabled():
         return render(spec, provider, catalog=catalog, resolver=resolver)
-    instances = {pool.name: resolver(pool) for pool in spec.spec.node_pools}
-    key = cache_key(spec, provider, instances)
-    path = cache_dir() / key[:2] / f"{key}.json"
+    path = _entry(spec, provider, resolver)
     try:
         return _load(json.loads(path.read_text()), spec)
     except (OSError, ValueError, KeyError, TypeError):
@@ -191,12 +189,14 @@ def warm(pairs: Sequence[tuple[ClusterSpec, str]], *, catalog: Catalog, workers:
     """
     if not _enabled() or sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
         return 0
+    from kubefleet.program import instance_resolver
+
     misses: list[tuple[ClusterSpec, str]] = []
     for spec, provider in pairs:
         try:
-            if not _entry(spec, provider, catalog).exists():
+            if not _entry(spec, provider, instance_resolver(spec, provider, catalog)).exists():
                 misses.append((spec, provider))
-        except Exception:  # e.g. shape matching fails: the in-process render reports it
+        except KubefleetError:  # e.g. no instance fits: the in-process render reports it
             continue
     count = min(workers or _cpus(), len(misses))
     if count < 2:
