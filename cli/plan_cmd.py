@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from kubefleet.cli.console import TableOrJson
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from kubefleet.verify import VerifyReport
 
 
 def plan(
@@ -15,22 +21,36 @@ def plan(
     cluster: str | None = typer.Option(None, "--cluster", help="Only this cluster of a multi-document file."),
     output: TableOrJson = typer.Option(TableOrJson.table, "--output", "-o", help="table or json."),
     all_parity: bool = typer.Option(False, "--all-parity", help="List native parity rows too, not only the differences."),
+    verify: bool = typer.Option(
+        False, "--verify",
+        help="Also check every rendered input against the cloud's own API model (needs kubefleet[verify]); "
+        "exit 1 if the cloud would reject one.",
+    ),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date the compatibility data is checked for (default: today)."),
 ) -> None:
     """Show the resources a provider would create for a spec, offline: no credentials, no Pulumi CLI."""
     from rich.table import Table
 
-    from kubefleet.cli.common import load_specs, provider_for
+    from kubefleet.cli.common import load_specs, parse_date, provider_for, today
     from kubefleet.cli.console import stdout, write
     from kubefleet.cli.cost_cmds import active_catalog
+    from kubefleet.compat import enforce
     from kubefleet.render_cache import cached_render
     from kubefleet.report.plan import key_inputs, plan_json
 
     catalog = active_catalog()
-    graphs = []
-    for loaded in load_specs(file, cluster):
-        graphs.append(cached_render(loaded.spec, provider_for(loaded, provider), catalog=catalog))
+    loaded_specs = load_specs(file, cluster)
+    chosen = {s.spec.name: provider_for(s, provider) for s in loaded_specs}
+    enforce(loaded_specs, chosen, parse_date(as_of) or today())
+    graphs = [cached_render(s.spec, chosen[s.spec.name], catalog=catalog) for s in loaded_specs]
+    reports: list[VerifyReport] = []
+    if verify:
+        from kubefleet.verify import verify_graph
+
+        reports = [verify_graph(g) for g in graphs]
     if output is TableOrJson.json:
-        write(plan_json(graphs))
+        write(plan_json(graphs, reports or None))
+        _fail_on_violations(reports)
         return
     out = stdout()
     for g in graphs:
@@ -57,6 +77,34 @@ def plan(
         for n in rows:
             parity.add_row(n.field, n.status, n.detail)
         out.print(parity)
+    for report in reports:
+        _print_verify(out, report)
+    _fail_on_violations(reports)
+
+
+def _print_verify(out: Console, report: VerifyReport) -> None:
+    from rich.table import Table
+
+    if report.oracle is None:
+        out.print(f"verify {report.cluster} on {report.provider}: " + "; ".join(report.notes))
+        return
+    if report.ok:
+        out.print(f"[green]✓[/] verify {report.cluster} on {report.provider}: {report.checked} inputs match "
+                  f"{report.oracle}")
+        return
+    table = Table(title=f"verify {report.cluster} on {report.provider}: {len(report.violations)} rejected by "
+                  f"{report.oracle}", title_justify="left")
+    for col in ("resource", "input", "value", "problem", "allowed"):
+        table.add_column(col, overflow="fold")
+    for v in report.violations:
+        table.add_row(v.resource, v.field, v.value, v.problem, v.allowed)
+    out.print(table)
+
+
+def _fail_on_violations(reports: list[VerifyReport]) -> None:
+    from kubefleet.verify import raise_on_violations
+
+    raise_on_violations(reports)
 
 
 def register(app: typer.Typer) -> None:

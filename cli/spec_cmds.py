@@ -11,10 +11,20 @@ from kubefleet.errors import SpecError, SpecIssue, UsageError
 
 def validate(
     files: list[Path] = typer.Argument(..., help="Spec files or directories (searched for *.yaml / *.yml)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date the compatibility data is checked for (default: today)."),
 ) -> None:
-    """Check cluster specs: every mistake with file:line:col and a hint; exit 2 if any is wrong."""
+    """Check cluster specs: every mistake with file:line:col and a hint; exit 2 if any is wrong.
+
+    Specs naming a provider (`spec.provider`) are also checked against the catalog's dated compatibility
+    data: the Kubernetes minor must be offered on that provider's channel, a managed mesh must have a
+    revision for it.
+    """
+    from kubefleet.cli.common import parse_date, today
     from kubefleet.cli.console import stdout
+    from kubefleet.compat import problems
     from kubefleet.loader import expand_paths, load_file
+
+    on = parse_date(as_of) or today()
 
     out = stdout()
     issues: list[SpecIssue] = []
@@ -23,6 +33,10 @@ def validate(
             specs = load_file(path)
         except SpecError as err:
             issues.extend(err.issues)
+            continue
+        found = [i for s in specs if s.spec.spec.provider for i in problems(s, s.spec.spec.provider, on)]
+        if found:
+            issues.extend(found)
             continue
         names = ", ".join(s.spec.name for s in specs)
         out.print(f"[green]✓[/] {path}: {len(specs)} cluster{'s' if len(specs) != 1 else ''} ({names})")

@@ -12,7 +12,7 @@ import re
 import types
 import typing
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
@@ -36,10 +36,16 @@ class LoadedSpec:
     file: str
     document: int  # 0-based index within a multi-document file
     line: int  # 1-based line where the document starts
+    node: Any = field(default=None, repr=False, compare=False)  # the parsed YAML document, for positions
 
     @property
     def where(self) -> str:
         return f"{self.file}:{self.line}"
+
+    def issue(self, loc: tuple[str | int, ...], message: str, hint: str | None = None) -> SpecIssue:
+        """A positioned problem found after validation (e.g. compatibility data): file:line:col of ``loc``."""
+        line, col = _locate(self.node, loc) if self.node is not None else (self.line, 1)
+        return SpecIssue(self.file, line, col, message, hint)
 
 
 def _yaml() -> YAML:
@@ -354,7 +360,7 @@ def load_text(text: str, file: str = "<string>") -> list[LoadedSpec]:
         spec, problems = validate_document(doc, file, text)
         issues.extend(problems)
         if spec is not None:
-            loaded.append(LoadedSpec(spec=spec, file=file, document=index, line=_doc_start(doc)))
+            loaded.append(LoadedSpec(spec=spec, file=file, document=index, line=_doc_start(doc), node=doc))
     names: dict[str, LoadedSpec] = {}
     for item in loaded:
         if item.spec.name in names:

@@ -19,6 +19,9 @@ from kubefleet.spec import ClusterSpec, NodePool
 if TYPE_CHECKING:
     import pulumi
 
+    from kubefleet.render import ResourceGraph
+    from kubefleet.verify import VerifyReport
+
 Status = Literal["native", "emulated", "unsupported"]
 
 
@@ -131,6 +134,19 @@ class ClusterAdapter(abc.ABC):
     def mock_call(self, token: str, args: Mapping[str, Any]) -> dict[str, Any] | None:
         """Results of data-source invokes (``get_*`` functions) for the offline render; None = unknown."""
         return None
+
+    # ---- the API-model oracle (kubefleet/verify.py) ----
+
+    def verify(self, graph: ResourceGraph) -> VerifyReport:
+        """Check the rendered graph against the cloud's own API model.
+
+        Managed providers override this in ``providers/<name>/verify.py`` (the API-model packages are
+        cloud SDKs, so they are imported only there). The default says no API model exists.
+        """
+        from kubefleet.verify import VerifyReport
+
+        return VerifyReport(cluster=graph.cluster, provider=graph.provider, oracle=None,
+                            notes=[f"{self.display_name}: no cloud API model to check against"])
 
     # ---- derived ----
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubefleet.render import ResourceGraph
+
+if TYPE_CHECKING:
+    from kubefleet.verify import VerifyReport
 
 
 def key_inputs(inputs: Mapping[str, Any], limit: int = 4, width: int = 48) -> str:
@@ -27,9 +30,15 @@ def key_inputs(inputs: Mapping[str, Any], limit: int = 4, width: int = 48) -> st
     return ", ".join(parts)
 
 
-def plan_json(graphs: list[ResourceGraph]) -> str:
-    """One object per cluster (an array when the file holds several): the stable plan contract."""
+def plan_json(graphs: list[ResourceGraph], reports: list[VerifyReport] | None = None) -> str:
+    """One object per cluster (an array when the file holds several): the stable plan contract.
+
+    With ``reports`` (``plan --verify``), each object gains ``"verify"``: the API-model check's result.
+    """
     docs = [g.as_json() for g in graphs]
+    if reports is not None:
+        for doc, report in zip(docs, reports, strict=True):
+            doc["verify"] = report.as_dict()
     data: Any = docs[0] if len(docs) == 1 else docs
     return json.dumps(data, indent=2, sort_keys=True, default=str) + "\n"
 

@@ -1,0 +1,64 @@
+"""Compatibility checks run before anything is touched: is the asked-for Kubernetes minor offered on the
+provider's channel on the given date, and does a mesh revision exist for it? Data and sources:
+:mod:`kubefleet.catalog.compat`. Problems come back positioned (file:line:col of the spec field).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from kubefleet.errors import SpecError, SpecIssue
+
+if TYPE_CHECKING:
+    from kubefleet.catalog.compat import Compat
+    from kubefleet.loader import LoadedSpec
+
+PROVIDER_LABELS = {"gke": "GKE", "eks": "EKS", "aks": "AKS", "kubeadm": "kubeadm", "istio": "Istio"}
+
+
+def minor_of(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+def problems(loaded: LoadedSpec, provider: str, on: date, compat: Compat | None = None) -> list[SpecIssue]:
+    """Every compatibility problem of one spec on one provider as of ``on`` (empty = fine or no data)."""
+    from kubefleet.catalog.compat import load_compat
+
+    compat = compat or load_compat()
+    spec = loaded.spec.spec
+    label = PROVIDER_LABELS.get(provider, provider)
+    minor = minor_of(spec.kubernetes.version)
+    found: list[SpecIssue] = []
+    channel = compat.channel(provider, spec.kubernetes.channel)
+    offered = compat.offered_minors(provider, spec.kubernetes.channel, on)
+    if channel is not None and offered is not None and minor not in offered:
+        cited = sorted({r.source.url for r in channel.minors})
+        if offered:
+            hint = f"{label} offers {', '.join(offered)} there on {on.isoformat()}; source: {', '.join(cited)}"
+        else:
+            hint = f"{label} offers no minor on that channel on {on.isoformat()}; source: {', '.join(cited)}"
+        found.append(loaded.issue(
+            ("spec", "kubernetes", "version"),
+            f"Kubernetes {minor} is not offered on {label}'s {channel.label} (spec channel "
+            f"{spec.kubernetes.channel!r}) as of {on.isoformat()}",
+            hint,
+        ))
+    istio = spec.addons.istio
+    if istio.mode == "managed" and compat.has_mesh_data(provider) and not compat.mesh_revisions(provider, minor, on):
+        rows = compat.table(provider).mesh
+        supported = sorted({m for r in rows if r.offered_on(on) for m in r.minors})
+        found.append(loaded.issue(
+            ("spec", "addons", "istio", "mode"),
+            f"no managed Istio revision on {label} supports Kubernetes {minor} as of {on.isoformat()}",
+            f"revisions offered then cover {', '.join(supported) or 'no minor'}; "
+            f"source: {', '.join(sorted({r.source.url for r in rows}))}",
+        ))
+    return found
+
+
+def enforce(specs: list[LoadedSpec], provider_of: dict[str, str], on: date) -> None:
+    """Raise one :class:`SpecError` with every problem; ``provider_of`` maps cluster name -> provider."""
+    issues = [i for s in specs if s.spec.name in provider_of for i in problems(s, provider_of[s.spec.name], on)]
+    if issues:
+        raise SpecError(issues)

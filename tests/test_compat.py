@@ -1,0 +1,92 @@
+"""The compatibility mechanism: dated rows per channel, positioned problems, no data = not checked.
+
+The provider rows themselves (and tests pinning them to their cited sources) live with each provider.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from typer.testing import CliRunner
+
+from kubefleet.catalog.compat import Compat, load_compat, parse_compat
+from kubefleet.cli.app import app
+from kubefleet.compat import problems
+from kubefleet.errors import CatalogError
+from kubefleet.loader import load_text
+
+SPEC = """\
+apiVersion: kubefleet.dev/v1alpha1
+kind: Cluster
+metadata: {name: c1, labels: {team: t, owner: o, cost-center: cc-1, env: dev}}
+spec:
+  provider: gke
+  kubernetes:
+    version: "1.33"
+    channel: stable
+  region: us-east
+  nodePools: [{name: p, machine: {vcpus: 2, memoryGiB: 8}, count: 1}]
+  addons: {istio: {mode: managed}}
+"""
+
+DATA = {
+    "provider": "gke",
+    "sources": {"s": {"url": "https://example.invalid/notes", "read": date(2026, 11, 1), "title": "t"}},
+    "channels": {"stable": {"label": "STABLE channel", "minors": [
+        {"minor": "1.33", "from": date(2025, 1, 1), "until": date(2026, 6, 30), "source": "s"},
+        {"minor": "1.34", "from": date(2025, 6, 1), "until": None, "source": "s"},
+    ]}},
+    "mesh": [{"revision": "asm-1-9", "minors": ["1.33"], "from": None, "until": None, "source": "s"},
+             {"revision": "asm-1-10", "minors": ["1.33", "1.34"], "from": None, "until": None, "source": "s"}],
+}
+
+
+def compat(data: dict[str, object] = DATA) -> Compat:
+    return Compat({"gke": parse_compat(data, "compat-gke.yaml", "gke")})
+
+
+def test_offered_on_dates_and_positioned_problem() -> None:
+    loaded = load_text(SPEC, "c1.yaml")[0]
+    c = compat()
+    assert c.offered_minors("gke", "stable", date(2026, 1, 1)) == ["1.33", "1.34"]
+    assert problems(loaded, "gke", date(2026, 1, 1), c) == []
+    [issue] = problems(loaded, "gke", date(2026, 7, 1), c)
+    assert (issue.file, issue.line, issue.column) == ("c1.yaml", 7, 14)  # the version's value
+    assert "1.33 is not offered on GKE's STABLE channel" in issue.message
+    assert "1.34" in (issue.hint or "") and "https://example.invalid/notes" in (issue.hint or "")
+
+
+def test_no_data_is_not_checked() -> None:
+    loaded = load_text(SPEC.replace("stable", "rapid"), "c1.yaml")[0]
+    assert compat().offered_minors("gke", "rapid", date(2026, 7, 1)) is None
+    assert problems(loaded, "gke", date(2026, 7, 1), compat()) == []
+
+
+def test_mesh_revisions_newest_first_by_number_not_text() -> None:
+    c = compat()
+    assert [r.revision for r in c.mesh_revisions("gke", "1.33", date(2026, 1, 1))] == ["asm-1-10", "asm-1-9"]
+    loaded = load_text(SPEC.replace('"1.33"', '"1.35"'), "c1.yaml")[0]
+    found = problems(loaded, "gke", date(2026, 1, 1), c)
+    assert any("no managed Istio revision" in i.message and i.line == 11 for i in found)
+
+
+@pytest.mark.parametrize("bad", [
+    {"provider": "eks"},
+    {"provider": "gke", "sources": {"s": {"url": "http://x", "read": date(2026, 1, 1), "title": "t"}}},
+    {"provider": "gke", "channels": {"stable": {"minors": [{"minor": "1.3x", "source": "s"}]}}},
+    {"provider": "gke", "channels": {"stable": {"minors": [{"minor": "1.33", "source": "nope"}]}}},
+])
+def test_malformed_files_are_catalog_errors(bad: dict[str, object]) -> None:
+    with pytest.raises(CatalogError):
+        parse_compat(bad, "compat-gke.yaml", "gke")
+
+
+def test_shipped_files_load() -> None:
+    load_compat()
+
+
+def test_plan_verify_without_an_api_model_says_so() -> None:
+    result = CliRunner().invoke(app, ["plan", "examples/dev-small.yaml", "--provider", "kubeadm", "--verify"])
+    assert result.exit_code == 0, result.output
+    assert "no cloud API model" in result.output
