@@ -254,7 +254,7 @@ def fee_lines(ctx: PriceContext, r: RenderedResource, provider: str, *, base_key
         return out
     total = ctx.catalog.fee(provider, total_key)
     if not isinstance(total, Price):
-        return out + [_missing(r, f"{label}: support uplift ({total_key})", total)]
+        return [*out, _missing(r, f"{label}: support uplift ({total_key})", total)]
     uplift = total.amount - base.amount
     out.append(component(
         ctx, r, f"{label}: support uplift", "support", total, ctx.hours, unit="cluster-hour", unit_price=uplift,
@@ -286,6 +286,8 @@ def _gke_fee(r: RenderedResource, ctx: PriceContext) -> Result:
     # support period (cloud.google.com/kubernetes-engine/pricing: "For clusters in the Extended release
     # channel, an additional cluster management fee applies if the minor version of the cluster is in the
     # extended support period"); other channels are upgraded at the end of standard support.
+    if phase == "ended":
+        return [Unpriced(_rid(r), f"GKE cluster management fee: {why}; GKE no longer runs it, so it is not priced")]
     extended = channel == "EXTENDED" and phase == "extended"
     if channel != "EXTENDED" and phase == "extended":
         why += f"; release channel {channel or 'unset'}: GKE upgrades it at the end of standard support"
@@ -436,6 +438,8 @@ def _gke_mesh_feature(r: RenderedResource, ctx: PriceContext) -> Result:
 @pricer("aws:eks/cluster:Cluster")
 def _eks_fee(r: RenderedResource, ctx: PriceContext) -> Result:
     phase, why = _support_phase(ctx, "eks", str(r.get("version", ctx.spec.spec.kubernetes.version)))
+    if phase == "ended":
+        return [Unpriced(_rid(r), f"EKS control plane: {why}; EKS no longer runs it, so it is not priced")]
     support_type = str(r.get("upgradePolicy.supportType", "EXTENDED"))
     if phase == "extended" and support_type == "STANDARD":
         phase, why = "standard", why + "; upgradePolicy STANDARD: EKS upgrades it automatically instead"

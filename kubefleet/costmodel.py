@@ -171,7 +171,7 @@ class CostBreakdown:
         return money(self.monthly_total * MONTHS_PER_YEAR)
 
     def by_category(self) -> dict[str, Decimal]:
-        out = {c: Decimal("0.00") for c in CATEGORIES}
+        out: dict[str, Decimal] = {c: Decimal("0.00") for c in CATEGORIES}
         for comp in self.components:
             out[comp.category] += comp.monthly
         return out

@@ -33,6 +33,9 @@ CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 # Labels the fleet and finance views group by. They are ordinary labels with first-class accessors.
 OWNERSHIP_LABELS: Final = ("team", "owner", "cost-center", "env")
+#: The label naming the cloud billing account a cluster is charged to (lowercase, as labels must be):
+#: per-account allowances such as GKE's free-tier credit are given once per account in the fleet view.
+BILLING_ACCOUNT_LABEL: Final = "billing-account"
 
 MIN_MAINTENANCE_HOURS: Final = 4
 
@@ -86,7 +89,8 @@ class Metadata(_Model):
     labels: dict[str, str] = Field(
         default_factory=dict,
         description="Labels copied onto every cloud resource. `team`, `owner`, `cost-center` and `env` "
-        "are first-class: fleet and finance views group by them.",
+        "are first-class: fleet and finance views group by them. `billing-account` names the cloud billing "
+        "account (lowercase): per-account allowances such as GKE's free-tier credit are given once per account.",
     )
 
     @field_validator("labels")
@@ -109,6 +113,10 @@ class Metadata(_Model):
     @property
     def env(self) -> str | None:
         return self.labels.get("env")
+
+    @property
+    def billing_account(self) -> str | None:
+        return self.labels.get(BILLING_ACCOUNT_LABEL)
 
 
 class Kubernetes(_Model):
@@ -525,6 +533,7 @@ __all__ = [
     "API_VERSION",
     "KIND",
     "OWNERSHIP_LABELS",
+    "BILLING_ACCOUNT_LABEL",
     "PROVIDERS",
     "ClusterSpec",
     "FieldRuleError",

@@ -59,7 +59,8 @@ def test_every_source_has_url_and_read_date(catalog: Catalog) -> None:
     assert sources
     for src in sources:
         assert src.url.startswith(("https://", "repo:")), src
-        assert src.read == READ, src
+        assert src.read >= READ, src
+        assert src.published is None or src.published <= src.read, src
         assert src.title
 
 
@@ -150,9 +151,14 @@ def test_gke_storage_and_network_per_region(catalog: Catalog, neutral: str) -> N
     for disk in ("pd-standard", "pd-balanced", "pd-ssd"):
         price = catalog.storage("gke", region, disk)
         assert price is not None and price.unit == "gb-month" and price.amount > 0, (region, disk)
-    for item, unit in (("nat_gateway_hour", "hour"), ("nat_data_gb", "gb"), ("public_ipv4_hour", "hour")):
+    # cloud.google.com/nat/pricing, as published: $0.0014 per VM-hour up to 32 VMs, $0.044/h above,
+    # $0.005/h per NAT IP, $0.045 per GiB
+    for item, unit, amount in (("nat_vm_hour", "vm-hour", "0.0014"), ("nat_cap_vms", "vms", "32"),
+                               ("nat_gateway_cap_hour", "hour", "0.044"), ("nat_ip_hour", "hour", "0.005"),
+                               ("nat_data_gb", "gb", "0.045"), ("public_ipv4_hour", "hour", "0.005")):
         price = catalog.network("gke", region, item)
-        assert price is not None and price.unit == unit, (region, item)
+        assert price is not None and price.unit == unit and price.amount == Decimal(amount), (region, item)
+    assert catalog.network("gke", region, "nat_gateway_hour") is None  # the flat gateway-hour model is gone
     assert catalog.network("gke", region, "load_balancer_hour") is None  # declared gap, never zero
     assert any("load_balancer_hour" in g.item for g in catalog.gaps("gke"))
 
