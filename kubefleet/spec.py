@@ -531,9 +531,9 @@ class ClusterSpec(_Model):
 
 __all__ = [
     "API_VERSION",
+    "BILLING_ACCOUNT_LABEL",
     "KIND",
     "OWNERSHIP_LABELS",
-    "BILLING_ACCOUNT_LABEL",
     "PROVIDERS",
     "ClusterSpec",
     "FieldRuleError",

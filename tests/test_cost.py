@@ -45,7 +45,7 @@ def test_eks_extended_support_books_base_and_uplift(load_spec) -> None:
     Booked as the bill books it: $0.10 base under control-plane, $0.50 uplift under support."""
     support = CAT.versions("eks")["1.32"]
     assert support.standard_end is not None and support.standard_end < AS_OF
-    assert support.extended_end is not None and AS_OF <= support.extended_end
+    assert support.extended_end is not None and support.extended_end >= AS_OF
     spec = load_spec(MINIMAL.replace('version: "1.33"}', 'version: "1.32", channel: extended}'))
     b = breakdown(spec, "eks")
     [base, uplift] = line(b, "EKS control plane")
