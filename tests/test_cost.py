@@ -352,3 +352,13 @@ def test_eks_boot_volumes_outside_us_east_1_are_unpriced_not_zero(load_spec) -> 
     b = breakdown(load_spec(MINIMAL.replace("region: us-east", "region: europe-west")), "eks")
     assert not [c for c in b.components if c.category == "storage"]
     assert [u for u in b.unpriced if "boot disks (gp3)" in u.reason]
+
+
+def test_single_h100_on_aks_is_a_one_gpu_vm(load_spec) -> None:
+    """A 1× H100 pool on AKS matches Standard_NC40ads_H100_v5 ($6.98/h in eastus, Karpenter Azure @2b431da),
+    not the 8-GPU ND96isr_H100_v5 ($98.32/h)."""
+    spec = load_spec(MINIMAL.replace("      machine: {vcpus: 4, memoryGiB: 16}",
+                                     "      machine: {vcpus: 16, memoryGiB: 64, gpu: {kind: nvidia-h100, count: 1}}"))
+    b = breakdown(spec, "aks")
+    [nodes] = [c for c in b.components if c.category == "nodes" and "general" in c.name]
+    assert "Standard_NC40ads_H100_v5" in nodes.name and nodes.unit_price == Decimal("6.98")
