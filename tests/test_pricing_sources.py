@@ -109,6 +109,7 @@ sources:
   old-api:
     url: "https://prices.azure.com/api/retail/prices"
     read: 2026-06-01
+    published: 2026-06-01
     title: "an earlier refresh"
   aks-sku-tier-api:
     url: "https://learn.microsoft.com/en-nz/dotnet/api/azure.resourcemanager.containerservice.models.managedclusterskutier"
@@ -574,7 +575,7 @@ def test_show_warns_when_older_than_90_days() -> None:
 
 def test_show_region_filter_and_unknown_region() -> None:
     (info,) = summarize(load_catalog(), as_of=TODAY, cache=None, providers=["aks"], region="nowhere")
-    assert info.regions == [] and "no price data for region 'nowhere'" in info.warnings[0]
+    assert info.regions == [] and any("no price data for region 'nowhere'" in w for w in info.warnings)
     with pytest.raises(UsageError):
         summarize(load_catalog(), as_of=TODAY, cache=None, providers=["kubeadm"])
 
@@ -609,3 +610,14 @@ disk_tiers:
     cat = active_catalog()
     tier = cat.disk_tier("aks", "premium-ssd", Decimal(100))
     assert tier is not None and tier.name == "P10" and tier.source.key == "tiers-src"
+
+
+def test_show_measures_age_from_the_data_date_not_the_read_date() -> None:
+    """Karpenter Azure @2b431da says "generated at 2026-06-18T03:43:41Z"; it was read on 2026-11-29. On
+    2026-12-01 the data is 166 days old (stale), though it was read 2 days before."""
+    (info,) = summarize(load_catalog(), as_of=date(2026, 12, 1), cache=None, providers=["aks"])
+    assert info.data_as_of == date(2026, 6, 18) and info.data_age_days == 166
+    assert any("166 days old" in w for w in info.warnings)
+    src = next(s for s in info.sources if s.key == "azure-vm-karpenter")
+    assert src.published == date(2026, 6, 18) and src.age_days == 2
+    assert "aks-tier-summary" in info.undated  # a page stating no date: its age is unknown, said so
