@@ -85,6 +85,9 @@ def aws_routes() -> dict[str, Path | bytes]:
         f"{host}/offers/v1.0/aws/AmazonEC2/20261120180241/eu-west-1/index.json": DATA / "aws" / "ec2-eu-west-1.json",
         aws.EKS_INDEX: DATA / "aws" / "eks-region-index.json",
         f"{host}/offers/v1.0/aws/AmazonEKS/20261105221030/us-east-1/index.json": DATA / "aws" / "eks-us-east-1.json",
+        aws.VPC_INDEX: DATA / "aws" / "vpc-region-index.json",
+        f"{host}/offers/v1.0/aws/AmazonVPC/20261118220512/us-east-1/index.json": DATA / "aws" / "vpc-us-east-1.json",
+        f"{host}/offers/v1.0/aws/AmazonVPC/20261118220512/eu-west-1/index.json": DATA / "aws" / "vpc-eu-west-1.json",
     }
 
 
@@ -270,9 +273,14 @@ def test_azure_vm_query_url_is_the_documented_filter() -> None:
 
 
 def test_azure_aks_tier_fees() -> None:
+    """Premium is the "Standard Long Term Support" meter under skuName Standard ($0.60/h, aks-retail-meters);
+    the Automatic product's control-plane meter is not a tier fee."""
     items = json.loads((DATA / "azure" / "aks-eastus.json").read_text())["Items"]
     assert azure.aks_fees(items) == {"control_plane.standard": Decimal("0.1"),
                                      "control_plane.premium": Decimal("0.6")}
+    # a "Premium" skuName meter (none exists in the API) is not read as the Premium fee
+    fake = [{**items[0], "skuName": "Premium", "meterName": "Premium Uptime SLA", "retailPrice": 9}]
+    assert azure.aks_fees(fake) == {}
 
 
 def test_azure_page_without_items_is_rejected() -> None:
@@ -287,15 +295,36 @@ def test_azure_page_without_items_is_rejected() -> None:
 
 def test_aws_offer_scan_keeps_only_linux_shared_on_demand() -> None:
     with (DATA / "aws" / "ec2-us-east-1.json").open("rb") as f:
-        scan = aws.scan_offer(f, {"m7i.large", "m7i.xlarge", "g4dn.xlarge", "c7i.large"}, what="offer", chunk_size=4096)
+        scan = aws.scan_offer(f, {"m7i.large", "m7i.xlarge", "g4dn.xlarge", "c7i.large"}, what="offer", chunk_size=4096,
+                              region="us-east-1")
     instances = {key: scan.prices[sku] for sku, (section, key) in scan.wanted.items() if section == "instance"}
     assert instances == {"m7i.large": Decimal("0.1008"), "m7i.xlarge": Decimal("0.2016"),
                          "g4dn.xlarge": Decimal("0.526"), "c7i.large": Decimal("0.08925")}
     assert sum(1 for _s, k in scan.wanted.values() if k == "m7i.large") == 1  # Windows/RHEL/Dedicated/... dropped
     others = {key: scan.prices[sku] for sku, (section, key) in scan.wanted.items() if section != "instance"}
     assert others == {"gp3": Decimal("0.08"), "st1": Decimal("0.045"), "nat_gateway_hour": Decimal("0.045"),
-                      "nat_data_gb": Decimal("0.045"), "public_ipv4_hour": Decimal("0.005")}
+                      "nat_data_gb": Decimal("0.045")}  # public IPv4 is in the AmazonVPC offer, not here
     assert scan.publication == "2026-11-20T18:02:41Z"
+
+
+def test_aws_scan_keeps_only_the_exact_region_not_its_local_zones() -> None:
+    """The us-east-1 file also lists the Boston Local Zone (regionCode us-east-1-bos-1) at another price."""
+    with (DATA / "aws" / "ec2-us-east-1.json").open("rb") as f:
+        unfiltered = aws.scan_offer(f, {"m7i.large"}, what="offer")
+    assert sorted({unfiltered.prices[s] for s, (_x, k) in unfiltered.wanted.items() if k == "m7i.large"}) == [
+        Decimal("0.1008"), Decimal("0.121")]
+    with (DATA / "aws" / "ec2-us-east-1.json").open("rb") as f:
+        scan = aws.scan_offer(f, {"m7i.large"}, what="offer", region="us-east-1")
+    assert {scan.prices[s] for s, (_x, k) in scan.wanted.items() if k == "m7i.large"} == {Decimal("0.1008")}
+
+
+def test_aws_public_ipv4_comes_from_the_vpc_offer() -> None:
+    """$0.005 per in-use public IPv4 address-hour (aws-public-ipv4), usage type PublicIPv4:InUseAddress in
+    the AmazonVPC offer; the IdleAddress product is not the in-use price."""
+    with (DATA / "aws" / "vpc-us-east-1.json").open("rb") as f:
+        scan = aws.scan_offer(f, (), what="vpc", region="us-east-1", usage_items=aws.VPC_USAGE_ITEMS)
+    assert {k: scan.prices[s] for s, (_x, k) in scan.wanted.items() if s in scan.prices} == {
+        "public_ipv4_hour": Decimal("0.005")}
 
 
 def test_aws_region_index_urls_are_absolute() -> None:
@@ -317,7 +346,8 @@ def test_aws_fetch_reads_regions_storage_network_and_the_eks_fee() -> None:
     assert got.network["eu-west-1"]["nat_gateway_hour"].amount == Decimal("0.048")
     assert got.storage["us-east-1"]["gp3"].unit == "gb-month"
     assert got.fees["control_plane.standard"].amount == Decimal("0.1")
-    assert set(got.sources) == {aws.EC2_SOURCE, aws.EKS_SOURCE}
+    assert set(got.sources) == {aws.EC2_SOURCE, aws.EKS_SOURCE, aws.VPC_SOURCE}
+    assert got.network["us-east-1"]["public_ipv4_hour"].source == aws.VPC_SOURCE
     assert "eks: ap-southeast-1: not in the AmazonEC2 region index, skipped" in seen
 
 
