@@ -360,8 +360,9 @@ def gcp_skus() -> list[dict[str, object]]:
 
 def test_gcp_machine_price_is_vcpus_times_core_plus_memory_times_ram() -> None:
     rates = gcp.region_rates(gcp_skus(), "us-west1")
-    assert rates.core == {"n2": Decimal("0.031611"), "n2d": Decimal("0.027502")}  # Custom/Spot/commit skipped
-    assert rates.ram == {"n2": Decimal("0.004237")}
+    assert rates.core == {"n2": Decimal("0.031611"), "n2d": Decimal("0.027502"),  # Custom/Spot/commit skipped
+                          "a3": Decimal("0.06")}
+    assert rates.ram == {"n2": Decimal("0.004237"), "a3": Decimal("0.004")}
     assert rates.disk == {"pd-standard": Decimal("0.04"), "pd-balanced": Decimal("0.1"), "pd-ssd": Decimal("0.17")}
     price, how = gcp.machine_price("n2-standard-2", {"vcpus": 2, "memory_gib": 8}, rates) or (None, "")
     assert price == Decimal("0.097118")
@@ -380,7 +381,7 @@ def test_gcp_paging_uses_next_page_token() -> None:
     transport = FakeTransport(gcp_routes())
     seen, progress = lines()
     pages = list(gcp.pages(transport, "test-key", progress))
-    assert [len(p) for p in pages] == [8, 11]
+    assert [len(p) for p in pages] == [8, 16]
     assert seen == ["gke: Compute Engine SKUs: page 1 (8 SKUs)", "gke: Compute Engine SKUs: page 2 (11 SKUs)"]
     assert transport.calls == [gcp.page_url("test-key"), gcp.page_url("test-key", GCP_TOKEN)]
 
@@ -651,3 +652,19 @@ def test_show_measures_age_from_the_data_date_not_the_read_date() -> None:
     src = next(s for s in info.sources if s.key == "azure-vm-karpenter")
     assert src.published == date(2026, 6, 18) and src.age_days == 2
     assert "aks-tier-summary" in info.undated  # a page stating no date: its age is unknown, said so
+
+
+def test_gcp_a3_rebuild_keeps_its_bundled_local_ssd() -> None:
+    """Cyclenerd@08440e7 build/gcp.yml: a3-highgpu-1g = 26 vCPU, 234 GiB, 1 H100, local-ssd 750 (bundled);
+    build/pricing.pl adds GiB × Local SSD GiB-month / 730. The shipped us-west1 figure (Cyclenerd@0166a59
+    pricing.yml) is 11.0612499878219 with Local SSD at $0.08/GiB-month; the fixture's A3/H100 rates were
+    solved from it, so only a rebuild that keeps the 750 GiB reproduces it."""
+    spec = {"vcpus": 26, "memory_gib": 234, "gpu_kind": "nvidia-h100", "gpu_count": 1}
+    rates = gcp.region_rates(gcp_skus(), "us-west1")
+    assert rates.local_ssd == Decimal("0.08")  # the spot Local SSD SKU is not the on-demand price
+    priced = gcp.machine_price("a3-highgpu-1g", spec, rates)
+    assert priced is not None
+    assert priced[0].quantize(Decimal("1e-10")) == Decimal("11.0612499878219").quantize(Decimal("1e-10"))
+    assert "750 GiB bundled Local SSD" in priced[1]
+    without = gcp.RegionRates(rates.core, rates.ram, rates.disk, rates.gpu, None)
+    assert gcp.machine_price("a3-highgpu-1g", spec, without) is None  # never priced without its SSD
