@@ -382,7 +382,7 @@ def test_gcp_paging_uses_next_page_token() -> None:
     seen, progress = lines()
     pages = list(gcp.pages(transport, "test-key", progress))
     assert [len(p) for p in pages] == [8, 16]
-    assert seen == ["gke: Compute Engine SKUs: page 1 (8 SKUs)", "gke: Compute Engine SKUs: page 2 (11 SKUs)"]
+    assert seen == ["gke: Compute Engine SKUs: page 1 (8 SKUs)", "gke: Compute Engine SKUs: page 2 (16 SKUs)"]
     assert transport.calls == [gcp.page_url("test-key"), gcp.page_url("test-key", GCP_TOKEN)]
 
 
