@@ -337,25 +337,27 @@ def allocate_account_credits(rows: Sequence[ClusterRow]) -> tuple[list[ClusterRo
     """Give each per-billing-account credit (GKE's free tier) to ONE cluster per account.
 
     Each cluster is priced alone, as if it were its account's only cluster, so every eligible cluster
-    carries the credit. Here the first eligible cluster per account (by name, file, line) keeps it and the
-    others lose it, on their own provider and as a GKE alternative. Clusters without a ``billing-account``
-    label are taken to share one account (the conservative reading). Returns the rows and
-    ``{account: cluster that got the credit}``."""
+    carries the credit. Here the first eligible cluster per account (by name, file, line) on that provider
+    keeps it and the others lose it. For a cluster's alternatives on another provider (the
+    cheaper-provider finding), the credit is kept only while no cluster of the account uses it there.
+    Clusters without a ``billing-account`` label are taken to share one account (the conservative
+    reading). Returns the rows and ``{"<provider>:<account>": cluster that got the credit}``."""
+    ordered = sorted(rows, key=lambda r: (r.name, r.file, r.line))
     holders: dict[str, str] = {}
+    for row in ordered:
+        own = row.alternatives.get(row.provider) if row.provider else None
+        key = f"{row.provider}:{row.billing_account or NO_ACCOUNT}"
+        if own is not None and own.account_credit and key not in holders:
+            holders[key] = row.name
     out: list[ClusterRow] = []
-    for row in sorted(rows, key=lambda r: (r.name, r.file, r.line)):
+    for row in ordered:
         account = row.billing_account or NO_ACCOUNT
         alts = dict(row.alternatives)
         price = row.price
         for provider, alt in row.alternatives.items():
-            if not alt.account_credit:
-                continue
             key = f"{provider}:{account}"
-            if row.provider == provider and key not in holders:
-                holders[key] = row.name  # this cluster keeps its account's credit
-                continue
-            # another cluster of the account has it, or a move to this provider is hypothetical (the
-            # account's credit may already be used there): priced without the credit
+            if not alt.account_credit or holders.get(key, row.name) == row.name:
+                continue  # this cluster holds the credit, or nobody of its account uses it there
             alts[provider] = alt.without_credit()
             if row.provider == provider:
                 price = alts[provider]
