@@ -136,6 +136,9 @@ class CostBreakdown:
     as_of: date  # the date the estimate is for (pricing input)
     catalog_as_of: date  # the oldest "read" date among the figures used
     assumptions: Assumptions
+    components: list[CostComponent] = field(default_factory=list)
+    unpriced: list[Unpriced] = field(default_factory=list)
+    free: list[str] = field(default_factory=list)  # declared resources that cost nothing by themselves
     #: the oldest published/generated date among the sources used (None: no source used states one)
     data_as_of: date | None = None
     #: sources used that state no data date (their age is unknown)
@@ -144,9 +147,6 @@ class CostBreakdown:
     #: per-zone counts rounded up), at the autoscaling minimum and maximum; None: not known
     nodes_min: int | None = None
     nodes_max: int | None = None
-    components: list[CostComponent] = field(default_factory=list)
-    unpriced: list[Unpriced] = field(default_factory=list)
-    free: list[str] = field(default_factory=list)  # declared resources that cost nothing by themselves
 
     @property
     def monthly_total(self) -> Decimal:

@@ -82,6 +82,8 @@ def to_markdown(items: list[Comparison]) -> str:
     for cmp in items:
         providers = list(cmp.results)
         out.append(f"## {cmp.cluster}: monthly cost by provider (USD, as of {cmp.as_of})\n")
+        out.append(f"Prices read on or after {cmp.catalog_as_of or '—'}; published/generated on or after "
+                   f"{cmp.data_as_of or 'an unknown date'} (oldest dated source).\n")
         out.append("| category | " + " | ".join(label(p) for p in providers) + " |")
         out.append("|---|" + "---:|" * len(providers))
         for cat in CATEGORIES:
