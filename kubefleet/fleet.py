@@ -141,6 +141,8 @@ class ProviderPrice:
     error: str | None = None
     #: the per-billing-account credit included in ``monthly`` (negative, control-plane), e.g. GKE's free tier
     account_credit: Decimal = Decimal(0)
+    #: every line is an estimate (kubeadm's on-prem rates): never ranked against list prices
+    estimate_only: bool = False
 
     def without_credit(self) -> ProviderPrice:
         """The same price with its per-account credit taken out (another cluster of the account got it)."""
@@ -182,7 +184,7 @@ def price_one(spec: ClusterSpec, providers: Sequence[str], *, as_of: date, catal
         out[p] = ProviderPrice(
             p, region=b.region, monthly=b.monthly_total, monthly_max=b.monthly_max, by_category=b.by_category(),
             unpriced=len(b.unpriced), unsupported=tuple(n.field for n in r.parity if n.status == "unsupported"),
-            account_credit=credit)
+            account_credit=credit, estimate_only=b.estimate_only)
     return out
 
 
@@ -427,8 +429,9 @@ def _small_findings(row: ClusterRow) -> list[Finding]:
 
 
 def cheapest_equivalent(row: ClusterRow) -> ProviderPrice | None:
-    """The cheapest provider that prices the cluster completely and supports every field it uses."""
-    pool = [p for p in row.alternatives.values() if p.complete and not p.unsupported]
+    """The cheapest provider that prices the cluster completely from list prices (not estimate-only rates)
+    and supports every field it uses."""
+    pool = [p for p in row.alternatives.values() if p.complete and not p.unsupported and not p.estimate_only]
     return min(pool, key=lambda p: (p.monthly, p.provider)) if pool else None
 
 
