@@ -679,10 +679,10 @@ def onprem_gpu_components(ctx: PriceContext) -> Result:
         if not isinstance(rate, Price):
             out.append(_missing(anchor, f"{label} (on-prem rate gpu_hour)", rate))
             continue
-        lo = Decimal(pool.min_nodes * gpu.count) * ctx.hours
-        hi = Decimal(pool.max_nodes * gpu.count) * ctx.hours
-        out.append(component(ctx, anchor, f"{label} (on-prem GPU)", "nodes", rate, lo, unit="gpu-hour",
-                             quantity_max=hi if hi != lo else None, note=rate.note, estimate=True))
+        # kubeadm creates each pool's minimum of VMs and nothing adds more (no autoscaler): no range
+        qty = Decimal(pool.min_nodes * gpu.count) * ctx.hours
+        out.append(component(ctx, anchor, f"{label} (on-prem GPU)", "nodes", rate, qty, unit="gpu-hour",
+                             note=rate.note, estimate=True))
     return out
 
 
