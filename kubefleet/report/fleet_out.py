@@ -99,6 +99,13 @@ def to_csv(report: FleetReport) -> str:
     return buf.getvalue()
 
 
+def credit_lines(report: FleetReport) -> list[str]:
+    """Which cluster got each per-billing-account credit (GKE's free tier is given once per account)."""
+    return [f"{key.split(':', 1)[0].upper()} free-tier credit for billing account {key.split(':', 1)[1]}: given to "
+            f"{cluster} (once per account; the account's other eligible clusters pay the full fee)"
+            for key, cluster in sorted(report.account_credits.items())]
+
+
 def _group_note(g: GroupTotal) -> str:
     notes = []
     if g.not_priced:
@@ -126,6 +133,7 @@ def to_markdown(report: FleetReport) -> str:
                    f"{_group_note(g)} |")
     out.append(f"| **total** | **{t.clusters}** | **{fmt_money(t.monthly)}** | {fmt_money(t.monthly_max)} | "
                f"{_group_note(t)} |\n")
+    out.extend(f"{line}\n" for line in credit_lines(report))
     out.append(f"### Findings ({len(report.findings)})\n")
     if report.findings:
         out.append("| | finding | cluster | where | detail |")
@@ -226,6 +234,7 @@ def to_html(report: FleetReport) -> str:
                     f"<td>{e(region_text(r))}</td><td>{e(r.version)}</td><td class=num>{nodes_text(r)}</td>"
                     f"<td class=num>{nodes_max_text(r)}</td><td class=num>{e(_cost(r))}</td></tr>")
     body.append("</table>")
+    body.extend(f'<p class="muted">{e(line)}</p>' for line in credit_lines(report))
     body.append(f"<h2>Findings ({len(report.findings)})</h2>")
     if report.findings:
         body.append("<table><tr><th>severity</th><th>finding</th><th>cluster</th><th>detail</th></tr>")
