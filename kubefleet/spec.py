@@ -388,6 +388,14 @@ class GkeOptions(_Model):
     zones: list[str] = Field(default_factory=list, description="Node zones (default: the provider's choice).")
     network: str | None = Field(None, description="Existing VPC network; none = kubefleet creates one.")
     subnetwork: str | None = Field(None, description="Existing subnetwork in that network.")
+    node_count: Literal["total", "perZone"] = Field(
+        "total",
+        description="How GKE reads a pool's `count` and autoscaling bounds: `total` (default, the neutral "
+        "meaning every provider shares: nodes in the whole pool; GKE counts per zone, so kubefleet divides "
+        "by the zones and rounds up, and a regional pool may run a few more) or `perZone` (GKE's own "
+        "meaning: that many nodes in each zone, so the pool runs count × zones). `kubefleet compare` shows "
+        "the nodes each provider runs next to the spec's.",
+    )
 
     @model_validator(mode="after")
     def _net(self) -> GkeOptions:

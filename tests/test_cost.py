@@ -362,3 +362,24 @@ def test_single_h100_on_aks_is_a_one_gpu_vm(load_spec) -> None:
     b = breakdown(spec, "aks")
     [nodes] = [c for c in b.components if c.category == "nodes" and "general" in c.name]
     assert "Standard_NC40ads_H100_v5" in nodes.name and nodes.unit_price == Decimal("6.98")
+
+
+def test_compare_shows_the_nodes_each_provider_runs_and_gke_per_zone_is_selectable(load_spec) -> None:
+    """GKE's node_count is per zone (a regional pool spans 3 zones by default): a spec total of 7 becomes
+    ceil(7/3) = 3 per zone = 9 nodes, shown in the compare table as differing from the spec. With
+    providers.gke.nodeCount: perZone the count is GKE's own per-zone number: 2 → 2 × 3 = 6 nodes."""
+    from kubefleet.compare import compare
+
+    seven = load_spec(MINIMAL.replace("count: 3", "count: 7"))
+    cmp = compare(seven, ["gke", "eks"], as_of=AS_OF, catalog=CAT)
+    assert cmp.spec_nodes == (7, 7)
+    assert cmp.nodes_cell("gke") == "9 ≠ spec" and cmp.nodes_cell("eks") == "7"
+    assert any("gke: runs 9 worker node(s) where the spec asks for 7" in w for w in cmp.warnings)
+    per_zone = load_spec(MINIMAL.replace("count: 3", "count: 2").replace(
+        'version: "1.33"}', 'version: "1.33"}\n  providers: {gke: {nodeCount: perZone}}'))
+    b = breakdown(per_zone, "gke")
+    assert (b.nodes_min, b.nodes_max) == (6, 6)
+    auto = load_spec(MINIMAL.replace("      count: 3", "      autoscaling: {min: 1, max: 2}").replace(
+        'version: "1.33"}', 'version: "1.33"}\n  providers: {gke: {nodeCount: perZone}}'))
+    b = breakdown(auto, "gke")
+    assert (b.nodes_min, b.nodes_max) == (3, 6)
