@@ -383,3 +383,21 @@ def test_compare_shows_the_nodes_each_provider_runs_and_gke_per_zone_is_selectab
         'version: "1.33"}', 'version: "1.33"}\n  providers: {gke: {nodeCount: perZone}}'))
     b = breakdown(auto, "gke")
     assert (b.nodes_min, b.nodes_max) == (3, 6)
+
+
+def test_compare_csv_sums_per_provider_to_the_total(load_spec) -> None:
+    """A SUM over monthly_usd of one provider's rows equals its total row (no amount counted twice)."""
+    import csv
+    import io
+
+    from kubefleet.compare import compare
+    from kubefleet.report.compare_out import to_csv
+
+    cmp = compare(load_spec(MINIMAL), ["gke", "eks", "aks", "kubeadm"], as_of=AS_OF, catalog=CAT)
+    rows = list(csv.DictReader(io.StringIO(to_csv([cmp]))))
+    for provider, b in cmp.priced.items():
+        mine = [r for r in rows if r["provider"] == provider]
+        assert sum((Decimal(r["monthly_usd"]) for r in mine if r["monthly_usd"]), Decimal(0)) == b.monthly_total
+        [total] = [r for r in mine if r["row_kind"] == "total"]
+        assert Decimal(total["total_monthly_usd"]) == b.monthly_total and total["monthly_usd"] == ""
+        assert all(r["monthly_usd"] == "" for r in mine if r["row_kind"] == "unpriced")
