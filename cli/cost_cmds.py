@@ -49,6 +49,7 @@ def active_catalog() -> Catalog:
 def _print_breakdown(out: Console, b: CostBreakdown) -> None:
     from rich.table import Table
 
+    from kubefleet.compare import freshness_warnings, undated_warning
     from kubefleet.costmodel import fmt_money, fmt_qty, money
 
     t = Table(title=f"{b.cluster} on {b.provider} ({b.region}) — as of {b.as_of}", title_justify="left")
@@ -67,7 +68,10 @@ def _print_breakdown(out: Console, b: CostBreakdown) -> None:
     out.print(t)
     for u in b.unpriced:
         out.print(f"[yellow]unpriced:[/] {u.resource} — {u.reason}", markup=True, highlight=False)
-    out.print(f"prices read {b.catalog_as_of}; {len(b.sources())} source(s); free: {len(b.free)} resource(s)")
+    for w in freshness_warnings(b.provider, b, b.as_of) + undated_warning({b.provider: b}):
+        out.print(f"[yellow]warning:[/] {w}", markup=True, highlight=False)
+    out.print(f"prices read {b.catalog_as_of}; data published/generated {b.data_as_of or 'date unknown'} (oldest "
+              f"dated source); {len(b.sources())} source(s); free: {len(b.free)} resource(s)")
 
 
 def cost(
@@ -156,6 +160,7 @@ def _emit(items: list[Comparison], output: Format, *, single: bool) -> None:
 def _print_comparison(out: Console, cmp: Comparison) -> None:
     from rich.table import Table
 
+    from kubefleet.compare import node_range
     from kubefleet.costmodel import CATEGORIES, fmt_money
     from kubefleet.report.compare_out import label
 
@@ -175,13 +180,15 @@ def _print_comparison(out: Console, cmp: Comparison) -> None:
     maxes: list[str] = ["at autoscaling max"]
     years: list[str] = ["yearly"]
     gaps: list[str] = ["unpriced items"]
+    nodes: list[str] = [f"worker nodes (spec {node_range(*cmp.spec_nodes)})"]
     for p in providers:
         b = cmp.results[p].breakdown
         totals.append(f"[bold]{fmt_money(b.monthly_total)}[/]" if b else "[red]not priced[/]")
         maxes.append(fmt_money(b.monthly_max) if b else "—")
         years.append(fmt_money(b.yearly_total) if b else "—")
         gaps.append(str(len(b.unpriced)) if b else "—")
-    for row in (totals, maxes, years, gaps):
+        nodes.append(cmp.nodes_cell(p))
+    for row in (totals, maxes, years, gaps, nodes):
         t.add_row(*row)
     out.print(t)
     pools = Table(title="node pools: what each provider runs", title_justify="left")
@@ -213,7 +220,9 @@ def _print_comparison(out: Console, cmp: Comparison) -> None:
             out.print(f"[red]{label(p)} not priced:[/] {r.error}")
     for w in cmp.warnings:
         out.print(f"[yellow]warning:[/] {w}")
-    out.print(f"prices read {cmp.catalog_as_of}; every line's source: --output markdown|html|csv|json")
+    out.print(f"cheapest rests on: {cmp.ranking_basis}")
+    out.print(f"prices read {cmp.catalog_as_of}; data published/generated {cmp.data_as_of or 'date unknown'} "
+              f"(oldest dated source); every line's source: --output markdown|html|csv|json")
 
 
 def register(app: typer.Typer) -> None:

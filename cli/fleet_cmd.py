@@ -89,6 +89,7 @@ def _print_report(report: FleetReport) -> None:
     from kubefleet.report.fleet_out import (
         _cost,
         _group_note,
+        credit_lines,
         nodes_max_text,
         nodes_text,
         provider_text,
@@ -116,6 +117,8 @@ def _print_report(report: FleetReport) -> None:
     groups.add_section()
     groups.add_row("total", str(t.clusters), fmt_money(t.monthly), fmt_money(t.monthly_max), _group_note(t))
     out.print(groups)
+    for line in credit_lines(report):
+        out.print(line, highlight=False, markup=False)
     _print_findings(out, report)
 
 

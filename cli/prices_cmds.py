@@ -121,16 +121,23 @@ def _print(infos: Sequence[ProviderInfo]) -> None:
     console = stdout()
     for info in infos:
         where = "user cache" if info.origin == "cache" else "shipped catalog"
-        console.print(f"{info.provider}: {where} ({info.path}); prices as of {info.as_of.isoformat()} "
-                      f"({info.age_days} days old)", markup=False)
+        data = (f"data published/generated {info.data_as_of.isoformat()} ({info.data_age_days} days old)"
+                if info.data_as_of else "data date unknown")
+        console.print(f"{info.provider}: {where} ({info.path}); {data}; read {info.as_of.isoformat()} "
+                      f"({info.age_days} days ago)", markup=False)
         table = Table("region", "instances", "storage", "network", show_edge=False)
         for r in info.regions:
             table.add_row(r.region, str(r.instances), ", ".join(r.storage) or "-", ", ".join(r.network) or "-")
         console.print(table)
         console.print(f"  fees: {', '.join(info.fees) or '-'}; known gaps: {info.gaps}", markup=False)
         for s in info.sources:
-            console.print(f"  source {s.key}: read {s.read.isoformat()} ({s.age_days} days ago) {s.url}",
+            published = (f"published {s.published.isoformat()} ({s.data_age_days} days old)" if s.published
+                         else "publication date not stated")
+            console.print(f"  source {s.key}: {published}; read {s.read.isoformat()} ({s.age_days} days ago) {s.url}",
                           markup=False, soft_wrap=True)
+        if info.undated:
+            console.print(f"  data age unknown for {len(info.undated)} source(s) that state no publication date: "
+                          f"{', '.join(info.undated)}", markup=False)
         for warning in info.warnings:
             console.print(f"  warning: {warning}", markup=False)
         console.print("")

@@ -44,14 +44,62 @@ class Comparison:
     def priced(self) -> dict[str, CostBreakdown]:
         return {p: r.breakdown for p, r in self.results.items() if r.breakdown is not None}
 
+    def _ranked_pool(self) -> tuple[dict[str, CostBreakdown], str]:
+        """The providers a ranking may compare, and what the ranking rests on.
+
+        Providers whose figures are all estimates (kubeadm's on-prem placeholder rates) are not ranked
+        against list prices; among list-priced providers, those priced completely are preferred."""
+        listed = {p: b for p, b in self.priced.items() if not b.estimate_only}
+        estimates = sorted(p for p, b in self.priced.items() if b.estimate_only)
+        basis: list[str] = []
+        if listed:
+            pool = listed
+            if estimates:
+                basis.append(f"{', '.join(estimates)} not ranked: estimate-only rates, not list prices")
+        else:
+            pool = dict(self.priced)
+            if estimates:
+                basis.append("every provider is priced from estimates only")
+        complete = {p: b for p, b in pool.items() if not b.unpriced}
+        if complete:
+            incomplete = sorted(set(pool) - set(complete))
+            if incomplete:
+                basis.append(f"{', '.join(incomplete)} not ranked: unpriced items (lower-bound totals)")
+            pool = complete
+        elif pool:
+            basis.append("every ranked total is a lower bound (each has unpriced items)")
+        bounded = sorted(p for p, b in pool.items() if b.upper_bound_items)
+        if bounded:
+            basis.append(f"{', '.join(bounded)}: spot lines priced at an upper bound")
+        return pool, "; ".join(basis) or "list prices, every declared item priced"
+
     @property
     def cheapest(self) -> str | None:
-        """The provider with the lowest monthly total, among those priced with nothing unpriced."""
-        complete = {p: b for p, b in self.priced.items() if not b.unpriced}
-        pool = complete or self.priced
+        """The provider with the lowest monthly total among the ranked ones (see :attr:`ranking_basis`)."""
+        pool, _ = self._ranked_pool()
         if not pool:
             return None
         return min(pool, key=lambda p: (pool[p].monthly_total, p))
+
+    @property
+    def ranking_basis(self) -> str:
+        """What the "cheapest" mark rests on: which providers were ranked and why others were not."""
+        return self._ranked_pool()[1]
+
+    spec_nodes: tuple[int, int] = (0, 0)  # worker nodes the spec asks for (min, max)
+
+    def nodes_cell(self, provider: str) -> str:
+        """Worker nodes the provider runs, flagged when its count semantics differ from the spec's."""
+        b = self.results[provider].breakdown
+        if b is None or b.nodes_min is None or b.nodes_max is None:
+            return "—"
+        text = node_range(b.nodes_min, b.nodes_max)
+        return text if (b.nodes_min, b.nodes_max) == self.spec_nodes else text + " ≠ spec"
+
+    @property
+    def data_as_of(self) -> date | None:
+        dates = [b.data_as_of for b in self.priced.values() if b.data_as_of is not None]
+        return min(dates) if dates else None
 
     @property
     def catalog_as_of(self) -> date | None:
@@ -77,6 +125,11 @@ class Comparison:
                     "unpriced": [u.as_dict() for u in b.unpriced],
                     "free": sorted(b.free),
                     "catalog_as_of": b.catalog_as_of.isoformat(),
+                    "data_as_of": b.data_as_of.isoformat() if b.data_as_of else None,
+                    "undated_sources": list(b.undated_sources),
+                    "estimate_only": b.estimate_only,
+                    "upper_bound_items": len(b.upper_bound_items),
+                    "nodes": {"min": b.nodes_min, "max": b.nodes_max},
                 }
             entry["instances"] = {pool: {"type": c.name, "reason": c.reason} for pool, c in r.instances.items()}
             entry["parity"] = [n.as_dict() for n in r.parity if n.status != "native"]
@@ -87,13 +140,36 @@ class Comparison:
             "currency": "USD",
             "assumptions": self.assumptions.as_dict(),
             "cheapest": self.cheapest,
+            "ranking_basis": self.ranking_basis,
             "providers": providers,
             "features": {
                 row.key: {"label": row.label, "values": {p: {"value": v, "source": s} for p, (v, s) in row.values.items()}}
                 for row in self.features
             },
             "warnings": self.warnings,
+            "spec_nodes": {"min": self.spec_nodes[0], "max": self.spec_nodes[1]},
         }
+
+
+def freshness_warnings(provider: str, b: CostBreakdown, as_of: date) -> list[str]:
+    """Staleness measured from the data date (when the prices were published or generated), not from
+    when they were read; sources that state no data date are named as of unknown age."""
+    out: list[str] = []
+    if b.data_as_of is not None:
+        age = (as_of - b.data_as_of).days
+        if age > STALE_AFTER_DAYS:
+            out.append(f"{provider}: the oldest prices used were published/generated on {b.data_as_of} ({age} days "
+                       f"before {as_of}); run `kubefleet prices refresh`")
+    return out
+
+
+def undated_warning(breakdowns: dict[str, CostBreakdown]) -> list[str]:
+    """One line naming how many sources per provider state no data date (their age is unknown)."""
+    counts = [f"{p} {len(b.undated_sources)}" for p, b in breakdowns.items() if b.undated_sources]
+    if not counts:
+        return []
+    return [f"data age unknown for sources that state no publication/generation date ({', '.join(counts)}); "
+            "they are listed as undated_sources in --output json and in `kubefleet prices show`"]
 
 
 def feature_rows(catalog: Catalog, providers: list[str]) -> list[FeatureRow]:
@@ -113,13 +189,19 @@ def compare(
     assumptions: Assumptions | None = None,
 ) -> Comparison:
     """Render and price ``spec`` on each provider. A provider that cannot be priced is reported, not fatal."""
-    from kubefleet.cost import price_graph
+    from kubefleet.cost import price_graph, version_gone
     from kubefleet.render_cache import cached_render
 
     assume = assumptions or Assumptions()
+    pools = spec.spec.node_pools
+    spec_nodes = (sum(p.min_nodes for p in pools), sum(p.max_nodes for p in pools))
     results: dict[str, ProviderResult] = {}
     warnings: list[str] = []
     for p in providers:
+        gone = version_gone(catalog, p, spec.spec.kubernetes.version, as_of)
+        if gone is not None:
+            results[p] = ProviderResult(p, None, error=gone)
+            continue
         try:
             graph = cached_render(spec, p, catalog=catalog)
         except (CatalogError, RenderError) as err:
@@ -127,15 +209,25 @@ def compare(
             continue
         breakdown = price_graph(graph, catalog, as_of=as_of, assumptions=assume)
         results[p] = ProviderResult(p, breakdown, parity=graph.parity, instances=graph.instances)
-        age = (as_of - breakdown.catalog_as_of).days
-        if age > STALE_AFTER_DAYS:
-            warnings.append(
-                f"{p}: the prices used were read on {breakdown.catalog_as_of} ({age} days before {as_of}); "
-                "run `kubefleet prices refresh`"
-            )
+        warnings.extend(freshness_warnings(p, breakdown, as_of))
         if breakdown.unpriced:
             warnings.append(f"{p}: {len(breakdown.unpriced)} item(s) unpriced — the total is a lower bound")
-    return Comparison(spec.name, as_of, assume, results, feature_rows(catalog, providers), warnings)
+        if breakdown.upper_bound_items:
+            warnings.append(f"{p}: {len(breakdown.upper_bound_items)} spot line(s) priced at an upper bound "
+                            "(on-demand or the least published discount) — spot may cost less")
+    for p, r in results.items():
+        b = r.breakdown
+        if b is not None and b.nodes_min is not None and (b.nodes_min, b.nodes_max) != spec_nodes:
+            warnings.append(f"{p}: runs {node_range(b.nodes_min, b.nodes_max or 0)} worker node(s) where the spec asks "
+                            f"for {node_range(*spec_nodes)} (a pool the provider adds, or its node-count semantics; "
+                            "see parity): the totals are not for identical capacity")
+    warnings.extend(undated_warning({p: r.breakdown for p, r in results.items() if r.breakdown is not None}))
+    return Comparison(spec.name, as_of, assume, results, feature_rows(catalog, providers), warnings,
+                      spec_nodes=spec_nodes)
+
+
+def node_range(lo: int, hi: int) -> str:
+    return str(lo) if lo == hi else f"{lo}–{hi}"
 
 
 __all__ = ["CATEGORIES", "Comparison", "FeatureRow", "ProviderResult", "compare", "feature_rows"]

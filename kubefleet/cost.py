@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from kubefleet.catalog import Catalog
-from kubefleet.catalog.models import NotPublished, Price
-from kubefleet.costmodel import Assumptions, Category, CostBreakdown, CostComponent, Unpriced
+from kubefleet.catalog.models import NotPublished, Price, Source
+from kubefleet.costmodel import Assumptions, Category, CostBreakdown, CostComponent, Unpriced, fmt_qty, money
 from kubefleet.render import RenderedResource, ResourceGraph
 from kubefleet.spec import ClusterSpec
 
@@ -31,7 +31,9 @@ class PriceContext:
     catalog: Catalog
     as_of: date
     assumptions: Assumptions
-    used_sources: set[date] = field(default_factory=set)
+    used_sources: set[Source] = field(default_factory=set)
+    #: worker nodes the provider actually runs (min, max), summed over pools: "identical" capacity check
+    nodes: list[tuple[Decimal, Decimal]] = field(default_factory=list)
 
     @property
     def provider(self) -> str:
@@ -98,8 +100,10 @@ def component(
     quantity_max: Decimal | None = None,
     note: str | None = None,
     estimate: bool = False,
+    bound: Literal["upper"] | None = None,
+    unit_price_max: Decimal | None = None,
 ) -> CostComponent:
-    ctx.used_sources.add(price.source.read)
+    ctx.used_sources.add(price.source)
     return CostComponent(
         name=name,
         category=category,
@@ -112,6 +116,8 @@ def component(
         note=note if note is not None else price.note,
         estimate=estimate,
         quantity_max=quantity_max,
+        bound=bound,
+        unit_price_max=unit_price_max,
     )
 
 
@@ -148,6 +154,8 @@ def node_components(
     """VMs (× hours × count, spot-adjusted) plus their boot disks."""
     out: Result = []
     hours = ctx.hours
+    if category == "nodes":
+        ctx.nodes.append((count.min, count.max))
     if instance_type is None:
         out.append(Unpriced(_rid(r), f"{label}: no instance type declared"))
         return out
@@ -164,22 +172,29 @@ def node_components(
             if acc is None:
                 out.append(Unpriced(_rid(r), f"{label}: attached GPU {accelerator[0]} has no price in the catalog"))
             else:
-                ctx.used_sources.add(acc.price.source.read)
+                ctx.used_sources.add(acc.price.source)
                 unit_price += acc.price.amount * accelerator[1]
                 note += f" + {accelerator[1]}× {accelerator[0]} at ${acc.price.amount}/h"
+        bound: Literal["upper"] | None = None
         if spot:
+            # Both treatments are upper bounds on what spot capacity costs: on-demand (no published
+            # least discount for the provider) or the least discount the provider publishes.
+            bound = "upper"
+            estimate = True
             factor = ctx.catalog.spot_factor(ctx.provider)
             if factor is None:
-                out.append(Unpriced(_rid(r), f"{label}: spot discount unknown for {ctx.provider}; priced at on-demand"))
+                note += ("; spot priced at on-demand: an upper bound (the provider publishes no least "
+                         "discount, spot prices vary)")
             else:
-                ctx.used_sources.add(factor.source.read)
+                ctx.used_sources.add(factor.source)
                 unit_price = unit_price * factor.amount
-                note += f"; spot at {factor.amount}× on-demand (an estimate: spot prices vary)"
-                estimate = True
+                note += (f"; spot at {factor.amount}× on-demand, the least published discount: an upper bound "
+                         "(spot prices vary)")
         out.append(component(
             ctx, r, f"{label} ({instance_type})", category, price,
             count.min * hours, unit="node-hour", unit_price=unit_price,
             quantity_max=count.max * hours if count.max != count.min else None, note=note, estimate=estimate,
+            bound=bound,
         ))
     if disk_gb:
         storage = ctx.catalog.storage(ctx.provider, ctx.region, disk_product)
@@ -226,27 +241,84 @@ def _gke_zones(ctx: PriceContext, pool: RenderedResource) -> int:
 
 
 
+def fee_lines(ctx: PriceContext, r: RenderedResource, provider: str, *, base_key: str, total_key: str | None,
+              label: str, why: str | None = None) -> Result:
+    """A management fee booked the way the providers' bills book it, the same on every provider: the
+    base fee under control-plane and, while a paid support tier applies, the uplift (total − base) under
+    support. ``total_key`` None: the base fee alone."""
+    base = ctx.catalog.fee(provider, base_key)
+    if not isinstance(base, Price):
+        return [_missing(r, label, base)]
+    out: Result = [component(ctx, r, label, "control-plane", base, ctx.hours, unit="cluster-hour", note=why or base.note)]
+    if total_key is None:
+        return out
+    total = ctx.catalog.fee(provider, total_key)
+    if not isinstance(total, Price):
+        return [*out, _missing(r, f"{label}: support uplift ({total_key})", total)]
+    uplift = total.amount - base.amount
+    out.append(component(
+        ctx, r, f"{label}: support uplift", "support", total, ctx.hours, unit="cluster-hour", unit_price=uplift,
+        note=f"${total.amount}/h in total while the support tier applies = ${base.amount} base (control-plane) "
+        f"+ ${uplift} uplift (support)" + (f"; {why}" if why else ""),
+    ))
+    return out
+
+
+def _support_phase(ctx: PriceContext, provider: str, version: str) -> tuple[str, str]:
+    """('standard'|'extended'|'ended', why) for a Kubernetes minor on ``provider`` as of the estimate's date."""
+    minor = ".".join(version.split(".")[:2])
+    support = ctx.catalog.versions(provider).get(minor)
+    if support is None or support.standard_end is None:
+        return "standard", f"Kubernetes {minor}: support dates not in the catalog; standard support assumed"
+    ctx.used_sources.add(support.source)
+    if support.extended_end is not None and ctx.as_of > support.extended_end:
+        return "ended", f"Kubernetes {minor} reached the end of extended support on {support.extended_end}"
+    if ctx.as_of > support.standard_end:
+        return "extended", f"Kubernetes {minor} left standard support on {support.standard_end}"
+    return "standard", f"Kubernetes {minor} is in standard support until {support.standard_end}"
+
+
 @pricer("gcp:container/cluster:Cluster")
 def _gke_fee(r: RenderedResource, ctx: PriceContext) -> Result:
-    fee = ctx.catalog.fee("gke", "control_plane.standard")
-    if not isinstance(fee, Price):
-        return [_missing(r, "GKE cluster management fee", fee)]
-    out: Result = [component(ctx, r, "GKE cluster management fee", "control-plane", fee, ctx.hours, unit="cluster-hour")]
+    channel = str(r.get("releaseChannel.channel") or "").upper()
+    phase, why = _support_phase(ctx, "gke", str(r.get("minMasterVersion") or ctx.spec.spec.kubernetes.version))
+    # GKE bills the extended-support fee only on the Extended channel, while the minor is in its extended
+    # support period (cloud.google.com/kubernetes-engine/pricing: "For clusters in the Extended release
+    # channel, an additional cluster management fee applies if the minor version of the cluster is in the
+    # extended support period"); other channels are upgraded at the end of standard support.
+    if phase == "ended":
+        return [Unpriced(_rid(r), f"GKE cluster management fee: {why}; GKE no longer runs it, so it is not priced")]
+    extended = channel == "EXTENDED" and phase == "extended"
+    if channel != "EXTENDED" and phase == "extended":
+        why += f"; release channel {channel or 'unset'}: GKE upgrades it at the end of standard support"
+    out = fee_lines(ctx, r, "gke", base_key="control_plane.standard",
+                    total_key="control_plane.extended" if extended else None,
+                    label="GKE cluster management fee", why=why if extended else None)
     credit = ctx.catalog.fee("gke", "control_plane.free_tier_credit")
+    base = ctx.catalog.fee("gke", "control_plane.standard")
     location = str(r.get("location", ""))
     zonal = location.count("-") >= 2
-    if ctx.spec.spec.control_plane.tier == "free" and zonal and isinstance(credit, Price):
+    if ctx.spec.spec.control_plane.tier == "free" and zonal and isinstance(credit, Price) and isinstance(base, Price):
+        # The credit offsets the management fee of one zonal/Autopilot cluster and never exceeds it.
+        fee_month = money(base.amount * ctx.hours)
+        applied = min(credit.amount, fee_month)
         out.append(component(
-            ctx, r, "GKE free-tier credit (one per billing account)", "control-plane", credit, Decimal(-1),
-            unit="billing-account-month",
-            note="applies to one zonal or Autopilot cluster per billing account per month; assumes this is the one",
+            ctx, r, FREE_TIER_CREDIT, "control-plane", credit, Decimal(-1),
+            unit="billing-account-month", unit_price=applied,
+            note=f"${credit.amount} monthly credit per billing account, capped at this cluster's ${fee_month} base "
+            "fee; applies to one zonal or Autopilot cluster per billing account (compare assumes this is the "
+            "one; fleet gives it to one cluster per billing-account label)",
             estimate=True,
         ))
     return out
 
 
-@pricer("gcp:container/nodePool:NodePool")
-def _gke_pool(r: RenderedResource, ctx: PriceContext) -> Result:
+#: the name of the GKE free-tier credit line (fleet re-allocates it per billing account)
+FREE_TIER_CREDIT: Final = "GKE free-tier credit (one per billing account)"
+
+
+def gke_pool_count(ctx: PriceContext, r: RenderedResource) -> NodeCount:
+    """The nodes a GKE pool runs: autoscaling totals, or GKE's per-zone count × zones."""
     zones = _gke_zones(ctx, r)
     auto = r.get("autoscaling") or {}
     if auto.get("totalMinNodeCount") is not None or auto.get("totalMaxNodeCount") is not None:
@@ -258,6 +330,17 @@ def _gke_pool(r: RenderedResource, ctx: PriceContext) -> Result:
     else:
         count = _fixed_or_range(None, None, r.get("nodeCount", r.get("initialNodeCount", 0)), per=Decimal(zones),
                                 how=f"{r.get('nodeCount', 0)} per zone × {zones} zones")
+    return count
+
+
+def _gke_private_nodes(ctx: PriceContext) -> bool:
+    cluster = _gke_cluster(ctx)
+    return bool(cluster is not None and cluster.get("privateClusterConfig.enablePrivateNodes"))
+
+
+@pricer("gcp:container/nodePool:NodePool")
+def _gke_pool(r: RenderedResource, ctx: PriceContext) -> Result:
+    count = gke_pool_count(ctx, r)
     accels = r.get("nodeConfig.guestAccelerators") or []
     accel = (str(accels[0].get("type")), int(accels[0].get("count", 1))) if accels else None
     return node_components(
@@ -266,7 +349,19 @@ def _gke_pool(r: RenderedResource, ctx: PriceContext) -> Result:
         disk_gb=_dec(r.get("nodeConfig.diskSizeGb"), Decimal(100)),
         disk_product=str(r.get("nodeConfig.diskType", "pd-standard")),
         accelerator=_gce_accelerator(accel),
-    )
+    ) + (_node_public_ips(ctx, r, f"node pool {r.name}", count,
+                          "GKE nodes of a cluster without private nodes get an ephemeral external IPv4 each")
+         if not _gke_private_nodes(ctx) else [])
+
+
+def _node_public_ips(ctx: PriceContext, r: RenderedResource, label: str, count: NodeCount, why: str) -> Result:
+    """One public IPv4 per node, billed per address-hour while the node runs."""
+    price = ctx.catalog.network(ctx.provider, ctx.region, "public_ipv4_hour")
+    if price is None:
+        return [_missing(r, f"{label}: public IPv4 per node ({why})")]
+    return [component(ctx, r, f"{label}: public IPv4 per node", "network", price, count.min * ctx.hours,
+                      unit="address-hour", quantity_max=count.max * ctx.hours if count.max != count.min else None,
+                      note=why)]
 
 
 def _gce_accelerator(accel: tuple[str, int] | None) -> tuple[str, int] | None:
@@ -280,7 +375,51 @@ def _gce_accelerator(accel: tuple[str, int] | None) -> tuple[str, int] | None:
 
 @pricer("gcp:compute/routerNat:RouterNat")
 def _gcp_nat(r: RenderedResource, ctx: PriceContext) -> Result:
-    return _nat(r, ctx, "Cloud NAT")
+    """Cloud NAT: an hourly gateway price of $0.0014 per VM using it up to 32 VMs, a flat $0.044/h above
+    32, plus $0.005/h per NAT IP and $0.045 per GiB processed (cloud.google.com/nat/pricing)."""
+    out: Result = []
+    per_vm = ctx.catalog.network("gke", ctx.region, "nat_vm_hour")
+    cap = ctx.catalog.network("gke", ctx.region, "nat_gateway_cap_hour")
+    cap_vms = ctx.catalog.network("gke", ctx.region, "nat_cap_vms")
+    label = f"Cloud NAT ({r.name})"
+    if per_vm is None or cap is None or cap_vms is None:
+        out.append(_missing(r, f"{label}: per-VM gateway price"))
+    else:
+        lo = hi = Decimal(0)
+        for pool in ctx.graph.of_type("gcp:container/nodePool:NodePool"):
+            c = gke_pool_count(ctx, pool)
+            lo, hi = lo + c.min, hi + c.max
+
+        def hourly(vms: Decimal) -> Decimal:
+            return per_vm.amount * vms if vms <= cap_vms.amount else cap.amount
+
+        price = per_vm if lo <= cap_vms.amount else cap
+        out.append(component(
+            ctx, r, label, "network", price, ctx.hours, unit="gateway-hour", unit_price=hourly(lo),
+            unit_price_max=hourly(hi) if hi != lo else None,
+            note=f"{fmt_qty(lo)} node VM(s) use the gateway"
+            + (f" ({fmt_qty(hi)} at the autoscaling maximum)" if hi != lo else "")
+            + f": ${per_vm.amount} per VM-hour up to {cap_vms.amount} VMs, ${cap.amount}/h above",
+        ))
+    ips = r.get("natIps") or []
+    ip_price = ctx.catalog.network("gke", ctx.region, "nat_ip_hour")
+    if ips and ip_price is not None:
+        out.append(component(ctx, r, f"{label} NAT IPs", "network", ip_price, Decimal(len(ips)) * ctx.hours,
+                             unit="address-hour", note=f"{len(ips)} static NAT IP(s) declared"))
+    elif ip_price is None:
+        out.append(_missing(r, f"{label}: NAT IP price"))
+    else:
+        option = r.get("natIpAllocateOption") or "AUTO_ONLY"
+        out.append(Unpriced(_rid(r), f"{label}: NAT IPs at ${ip_price.amount}/h each are not priced: "
+                            f"natIpAllocateOption {option} lets Google allocate as many as the gateway needs, "
+                            "and the program declares no count"))
+    data = ctx.catalog.network("gke", ctx.region, "nat_data_gb")
+    if data is not None and ctx.assumptions.egress_gb_month > 0:
+        out.append(component(
+            ctx, r, f"{label} data processing", "network", data, ctx.assumptions.egress_gb_month, unit="GB",
+            note=f"assumes {ctx.assumptions.egress_gb_month} GB/month of NAT egress per cluster", estimate=True,
+        ))
+    return out
 
 
 @pricer("gcp:gkehub/feature:Feature")
@@ -296,29 +435,22 @@ def _gke_mesh_feature(r: RenderedResource, ctx: PriceContext) -> Result:
 # --------------------------------------------------------------------------- EKS
 
 
-def _eks_support_phase(ctx: PriceContext, version: str) -> tuple[str, str]:
-    """('standard'|'extended', why) for an EKS minor as of the estimate's date."""
-    minor = ".".join(version.split(".")[:2])
-    support = ctx.catalog.versions("eks").get(minor)
-    if support is None or support.standard_end is None:
-        return "standard", f"Kubernetes {minor}: support dates not in the catalog; standard support assumed"
-    ctx.used_sources.add(support.source.read)
-    if ctx.as_of > support.standard_end:
-        return "extended", f"Kubernetes {minor} left standard support on {support.standard_end}"
-    return "standard", f"Kubernetes {minor} is in standard support until {support.standard_end}"
-
-
 @pricer("aws:eks/cluster:Cluster")
 def _eks_fee(r: RenderedResource, ctx: PriceContext) -> Result:
-    phase, why = _eks_support_phase(ctx, str(r.get("version", ctx.spec.spec.kubernetes.version)))
+    phase, why = _support_phase(ctx, "eks", str(r.get("version", ctx.spec.spec.kubernetes.version)))
+    if phase == "ended":
+        return [Unpriced(_rid(r), f"EKS control plane: {why}; EKS no longer runs it, so it is not priced")]
     support_type = str(r.get("upgradePolicy.supportType", "EXTENDED"))
     if phase == "extended" and support_type == "STANDARD":
         phase, why = "standard", why + "; upgradePolicy STANDARD: EKS upgrades it automatically instead"
-    fee = ctx.catalog.fee("eks", f"control_plane.{phase}")
-    if not isinstance(fee, Price):
-        return [_missing(r, f"EKS control plane ({phase} support)", fee)]
-    return [component(ctx, r, f"EKS control plane ({phase} support)", "control-plane" if phase == "standard" else "support",
-                      fee, ctx.hours, unit="cluster-hour", note=why)]
+    label = "EKS control plane" + (" (extended support)" if phase == "extended" else "")
+    out = fee_lines(ctx, r, "eks", base_key="control_plane.standard",
+                    total_key="control_plane.extended" if phase == "extended" else None, label=label, why=why)
+    logs = r.get("enabledClusterLogTypes") or []
+    if logs:
+        out.append(Unpriced(_rid(r), f"control-plane logs ({', '.join(map(str, logs))}) go to CloudWatch Logs, "
+                            "billed per GB ingested and stored; usage-based, no volume to price"))
+    return out
 
 
 @pricer("aws:eks/nodeGroup:NodeGroup")
@@ -332,10 +464,21 @@ def _eks_nodes(r: RenderedResource, ctx: PriceContext) -> Result:
     disk, product = _dec(r.get("diskSize")), "gp2"  # EKS's default volume without a launch template
     if disk is None:
         disk, product = _launch_template_disk(ctx, r)
-    return node_components(
+    out = node_components(
         ctx, r, label=f"node group {r.name}", instance_type=types[0] if types else None, count=count,
         spot=str(r.get("capacityType", "ON_DEMAND")) == "SPOT", disk_gb=disk or Decimal(20), disk_product=product,
     )
+    if any(s.get("mapPublicIpOnLaunch") for s in ctx.graph.of_type("aws:ec2/subnet:Subnet")):
+        out += _node_public_ips(ctx, r, f"node group {r.name}", count,
+                                "nodes in public subnets (mapPublicIpOnLaunch) get a public IPv4 each, billed "
+                                "per address-hour since 2024-02-01")
+    return out
+
+
+@pricer("aws:eks/fargateProfile:FargateProfile")
+def _eks_fargate(r: RenderedResource, ctx: PriceContext) -> Result:
+    return [Unpriced(_rid(r), "Fargate pods (sandboxed tenancy) are billed per vCPU-hour and GB-hour while they "
+                     "run; the spec declares no pod usage to price, and no Fargate rate is in the catalog")]
 
 
 def _launch_template_disk(ctx: PriceContext, r: RenderedResource) -> tuple[Decimal | None, str]:
@@ -390,12 +533,14 @@ def _nat(r: RenderedResource, ctx: PriceContext, label: str) -> Result:
 def _aks_cluster(r: RenderedResource, ctx: PriceContext) -> Result:
     out: Result = []
     tier = str((r.get("sku") or {}).get("tier", "Free")).lower()
-    fee = ctx.catalog.fee("aks", f"control_plane.{tier}")
     label = f"AKS {tier.capitalize()} tier"
-    if isinstance(fee, Price):
-        out.append(component(ctx, r, label, "control-plane", fee, ctx.hours, unit="cluster-hour"))
+    if tier == "premium":
+        # Premium (Long Term Support) is billed on the "Standard Long Term Support" meter in place of the
+        # Standard fee: booked as the Standard base under control-plane and the uplift under support.
+        out.extend(fee_lines(ctx, r, "aks", base_key="control_plane.standard", total_key="control_plane.premium",
+                             label=label))
     else:
-        out.append(_missing(r, label, fee))
+        out.extend(fee_lines(ctx, r, "aks", base_key=f"control_plane.{tier}", total_key=None, label=label))
     for profile in r.get("agentPoolProfiles") or []:
         name = str(profile.get("name", "system"))
         count = _fixed_or_range(profile.get("minCount") if profile.get("enableAutoScaling") else None,
@@ -453,7 +598,7 @@ def _azure_os_disks(ctx: PriceContext, r: RenderedResource, label: str, count: N
     price = ctx.catalog.storage(ctx.provider, ctx.region, f"{AKS_OS_DISK_FAMILY}/{tier.name}")
     if price is None:
         return [Unpriced(_rid(r), f"{what}: tier {tier.name} has no price in the {ctx.provider} catalog for {ctx.region}")]
-    ctx.used_sources.add(tier.source.read)
+    ctx.used_sources.add(tier.source)
     return [component(
         ctx, r, f"{label} OS disks ({tier.name})", "storage", price, count.min, unit="disk-month",
         quantity_max=count.max if count.max != count.min else None,
@@ -474,9 +619,8 @@ def onprem_rates(ctx: PriceContext) -> dict[str, Price | NotPublished]:
     rates = dict(ctx.catalog.onprem())
     opts = ctx.spec.spec.providers.kubeadm
     if opts is not None:
-        from kubefleet.catalog.models import Source
-
-        spec_source = Source("spec", "spec.providers.kubeadm.costs", ctx.as_of, "rate given in the spec")
+        spec_source = Source("spec", "spec.providers.kubeadm.costs", ctx.as_of, "rate given in the spec",
+                             published=ctx.as_of)
         for key in ("vcpu_hour", "gib_hour", "disk_gb_month", "vm_license_month"):
             value = getattr(opts.costs, key)
             if value is not None:
@@ -496,6 +640,8 @@ def _vm_role(r: RenderedResource) -> Category:
 def _vsphere_vm(r: RenderedResource, ctx: PriceContext) -> Result:
     rates = onprem_rates(ctx)
     role = _vm_role(r)
+    if role == "nodes":
+        ctx.nodes.append((Decimal(1), Decimal(1)))
     what = "control-plane VM" if role == "control-plane" else "worker VM"
     cpus = _dec(r.get("numCpus"), Decimal(1)) or Decimal(1)
     mem_gib = (_dec(r.get("memory"), Decimal(1024)) or Decimal(1024)) * GIB_PER_MIB
@@ -514,6 +660,41 @@ def _vsphere_vm(r: RenderedResource, ctx: PriceContext) -> Result:
         else:
             out.append(_missing(r, f"{label} (on-prem rate {key}; set spec.providers.kubeadm.costs)", rate))
     return out
+
+
+def onprem_gpu_components(ctx: PriceContext) -> Result:
+    """GPUs the spec asks for on kubeadm: priced at the on-prem GPU rate (an estimate), never free.
+
+    The vSphere VMs are created without GPUs (the spec carries no PCI device ids; see the parity notes),
+    so the GPUs are the hardware you would have to supply: priced per GPU-hour on their own line."""
+    anchor = RenderedResource(urn="", type="kubefleet:onprem:Gpus", name=f"{ctx.graph.cluster}-gpus", parent=None,
+                              inputs={}, custom=False, protect=False)
+    out: Result = []
+    rate = ctx.catalog.onprem_gpu()
+    for pool in ctx.spec.spec.node_pools:
+        gpu = pool.machine.gpu
+        if gpu is None:
+            continue
+        label = f"pool {pool.name}: {gpu.count}× {gpu.kind} per node"
+        if not isinstance(rate, Price):
+            out.append(_missing(anchor, f"{label} (on-prem rate gpu_hour)", rate))
+            continue
+        # kubeadm creates each pool's minimum of VMs and nothing adds more (no autoscaler): no range
+        qty = Decimal(pool.min_nodes * gpu.count) * ctx.hours
+        out.append(component(ctx, anchor, f"{label} (on-prem GPU)", "nodes", rate, qty, unit="gpu-hour",
+                             note=rate.note, estimate=True))
+    return out
+
+
+def version_gone(catalog: Catalog, provider: str, version: str, as_of: date) -> str | None:
+    """Why ``version`` no longer exists on ``provider`` on ``as_of`` (past the end of extended support),
+    or None. Such a cluster is not priced: the provider no longer runs that version."""
+    minor = ".".join(version.split(".")[:2])
+    support = catalog.versions(provider).get(minor)
+    if support is None or support.extended_end is None or as_of <= support.extended_end:
+        return None
+    return (f"Kubernetes {minor} reached the end of extended support on {provider} on {support.extended_end} "
+            f"({support.source.url}); the provider no longer runs it, so it is not priced — pick a supported version")
 
 
 # --------------------------------------------------------------------------- free types
@@ -538,8 +719,6 @@ free("a grouping or configuration object; no charge",
      "gcp:gkehub/membership:Membership", "gcp:gkehub/featureMembership:FeatureMembership",
      "aws:cloudwatch/logGroup:LogGroup")
 free("EKS add-on; no charge beyond the nodes it runs on", "aws:eks/addon:Addon")
-free("Fargate profile: no charge by itself; sandboxed pods are billed per vCPU-hour and GB-hour while they run",
-     "aws:eks/fargateProfile:FargateProfile")
 free("software installed on the cluster; its capacity is priced on the mesh line",
      "kubernetes:helm.sh/v3:Release", "kubernetes:core/v1:Namespace", "kubernetes:yaml/v2:ConfigGroup",
      "kubernetes:node.k8s.io/v1:RuntimeClass", "kubernetes:apiextensions.k8s.io:CustomResource")
@@ -580,20 +759,20 @@ def mesh_components(ctx: PriceContext) -> Result:
             pods = Decimal(istio.expected_pods)
             parts.append((f"{istio.expected_pods} sidecars × {side.cpu_cores} CPU / {side.memory_mib} MiB",
                           side.cpu_cores * pods, side.memory_mib * pods, side.source.url))
-            ctx.used_sources.add(side.source.read)
+            ctx.used_sources.add(side.source)
     else:
         zt = figures.get("ztunnel")
         if zt is not None:
             n = Decimal(nodes_at_min)
             parts.append((f"{nodes_at_min} ztunnels (one per node) × {zt.cpu_cores} CPU / {zt.memory_mib} MiB",
                           zt.cpu_cores * n, zt.memory_mib * n, zt.source.url))
-            ctx.used_sources.add(zt.source.read)
+            ctx.used_sources.add(zt.source)
     control_plane_in_cluster = not (istio.mode == "managed" and ctx.provider == "gke")
     istiod = figures.get("istiod")
     if istiod is not None and control_plane_in_cluster:
         parts.append((f"istiod × {istiod.cpu_cores} CPU / {istiod.memory_mib} MiB", istiod.cpu_cores,
                       istiod.memory_mib, istiod.source.url))
-        ctx.used_sources.add(istiod.source.read)
+        ctx.used_sources.add(istiod.source)
     if not parts:
         return []
     cpu = sum((p[1] for p in parts), Decimal(0))
@@ -660,13 +839,20 @@ def price_graph(
                 breakdown.unpriced.append(item)
             elif item.unit != "info":
                 breakdown.components.append(item)
-    for item in mesh_components(ctx):
+    extra = mesh_components(ctx) + (onprem_gpu_components(ctx) if graph.provider == "kubeadm" else [])
+    for item in extra:
         if isinstance(item, Unpriced):
             breakdown.unpriced.append(item)
         elif item.unit != "info":
             breakdown.components.append(item)
+    if ctx.nodes:
+        breakdown.nodes_min = int(sum((n[0] for n in ctx.nodes), Decimal(0)))
+        breakdown.nodes_max = int(sum((n[1] for n in ctx.nodes), Decimal(0)))
     if ctx.used_sources:
-        breakdown.catalog_as_of = min(ctx.used_sources)
+        breakdown.catalog_as_of = min(src.read for src in ctx.used_sources)
+        dated = [src.published for src in ctx.used_sources if src.published is not None]
+        breakdown.data_as_of = min(dated) if dated else None
+        breakdown.undated_sources = sorted({src.url for src in ctx.used_sources if src.published is None})
     return breakdown
 
 

@@ -1,6 +1,10 @@
 """Typed cost records: what the pricer produces and every report consumes.
 
 Money is ``Decimal``; every component carries its source URL and the date the figure was read.
+
+Rounding happens once, per line: a line's monthly amount is quantity × unit price rounded to the cent
+(half up, as invoices round), and every total — per category, per provider, per fleet group — is the sum
+of those rounded lines, so the lines, the categories and the totals always reconcile to the cent.
 """
 
 from __future__ import annotations
@@ -71,14 +75,22 @@ class CostComponent:
     note: str | None = None
     estimate: bool = False  # spot prices, on-prem rates: an estimate, not a list price
     quantity_max: Decimal | None = None  # autoscaling: units per month at the pool's max
+    #: "upper": the real charge is at most this figure (spot priced at on-demand or at the least published
+    #: discount); None: a list price (or an estimate without a direction)
+    bound: Literal["upper"] | None = None
+    #: when the unit price itself depends on the pool size (Cloud NAT bills per VM up to a cap)
+    unit_price_max: Decimal | None = None
 
     @property
     def monthly(self) -> Decimal:
-        return self.quantity * self.unit_price
+        """Quantity × unit price, rounded to the cent: the one place a line is rounded."""
+        return money(self.quantity * self.unit_price)
 
     @property
     def monthly_max(self) -> Decimal:
-        return (self.quantity_max if self.quantity_max is not None else self.quantity) * self.unit_price
+        qty = self.quantity_max if self.quantity_max is not None else self.quantity
+        price = self.unit_price_max if self.unit_price_max is not None else self.unit_price
+        return money(qty * price)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -87,17 +99,19 @@ class CostComponent:
             "unit": self.unit,
             "quantity": str(self.quantity),
             "unit_price": str(self.unit_price),
-            "monthly": str(money(self.monthly)),
+            "monthly": str(self.monthly),
             "source": self.source_url,
             "as_of": self.as_of.isoformat(),
             "resource": self.resource,
         }
-        if self.quantity_max is not None:
-            out["monthly_max"] = str(money(self.monthly_max))
+        if self.quantity_max is not None or self.unit_price_max is not None:
+            out["monthly_max"] = str(self.monthly_max)
         if self.note:
             out["note"] = self.note
         if self.estimate:
             out["estimate"] = True
+        if self.bound is not None:
+            out["bound"] = self.bound
         return out
 
 
@@ -125,24 +139,42 @@ class CostBreakdown:
     components: list[CostComponent] = field(default_factory=list)
     unpriced: list[Unpriced] = field(default_factory=list)
     free: list[str] = field(default_factory=list)  # declared resources that cost nothing by themselves
+    #: the oldest published/generated date among the sources used (None: no source used states one)
+    data_as_of: date | None = None
+    #: sources used that state no data date (their age is unknown)
+    undated_sources: list[str] = field(default_factory=list)
+    #: worker nodes the provider runs for the spec's pools (after its own count semantics, e.g. GKE's
+    #: per-zone counts rounded up), at the autoscaling minimum and maximum; None: not known
+    nodes_min: int | None = None
+    nodes_max: int | None = None
 
     @property
     def monthly_total(self) -> Decimal:
-        return money(sum((c.monthly for c in self.components), Decimal(0)))
+        return sum((c.monthly for c in self.components), Decimal("0.00"))
 
     @property
     def monthly_max(self) -> Decimal:
-        return money(sum((c.monthly_max for c in self.components), Decimal(0)))
+        return sum((c.monthly_max for c in self.components), Decimal("0.00"))
+
+    @property
+    def upper_bound_items(self) -> list[CostComponent]:
+        """Lines priced at an upper bound (spot): the real total may be lower by their share."""
+        return [c for c in self.components if c.bound == "upper"]
+
+    @property
+    def estimate_only(self) -> bool:
+        """Every priced line is an estimate (on-prem rates), none a provider's list price."""
+        return bool(self.components) and all(c.estimate for c in self.components)
 
     @property
     def yearly_total(self) -> Decimal:
         return money(self.monthly_total * MONTHS_PER_YEAR)
 
     def by_category(self) -> dict[str, Decimal]:
-        out = {c: Decimal(0) for c in CATEGORIES}
+        out: dict[str, Decimal] = {c: Decimal("0.00") for c in CATEGORIES}
         for comp in self.components:
             out[comp.category] += comp.monthly
-        return {k: money(v) for k, v in out.items()}
+        return out
 
     def sources(self) -> list[str]:
         return sorted({c.source_url for c in self.components})
@@ -160,4 +192,9 @@ class CostBreakdown:
             "unpriced": [u.as_dict() for u in self.unpriced],
             "free": sorted(self.free),
             "catalog_as_of": self.catalog_as_of.isoformat(),
+            "data_as_of": self.data_as_of.isoformat() if self.data_as_of else None,
+            "undated_sources": list(self.undated_sources),
+            "upper_bound_items": len(self.upper_bound_items),
+            "estimate_only": self.estimate_only,
+            "nodes": {"min": self.nodes_min, "max": self.nodes_max},
         }

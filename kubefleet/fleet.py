@@ -23,7 +23,7 @@ import multiprocessing
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -139,6 +139,20 @@ class ProviderPrice:
     unpriced: int = 0
     unsupported: tuple[str, ...] = ()  # spec fields the provider cannot honour (parity)
     error: str | None = None
+    #: the per-billing-account credit included in ``monthly`` (negative, control-plane), e.g. GKE's free tier
+    account_credit: Decimal = Decimal(0)
+    #: every line is an estimate (kubeadm's on-prem rates): never ranked against list prices
+    estimate_only: bool = False
+
+    def without_credit(self) -> ProviderPrice:
+        """The same price with its per-account credit taken out (another cluster of the account got it)."""
+        if not self.account_credit:
+            return self
+        cats = dict(self.by_category)
+        cats["control-plane"] = cats.get("control-plane", Decimal(0)) - self.account_credit
+        return replace(self, monthly=None if self.monthly is None else self.monthly - self.account_credit,
+                       monthly_max=None if self.monthly_max is None else self.monthly_max - self.account_credit,
+                       by_category=cats, account_credit=Decimal(0))
 
     @property
     def priced(self) -> bool:
@@ -157,6 +171,7 @@ def price_one(spec: ClusterSpec, providers: Sequence[str], *, as_of: date, catal
               assumptions: Assumptions) -> dict[str, ProviderPrice]:
     """Price one twin on each provider through :func:`kubefleet.compare.compare`."""
     from kubefleet.compare import compare
+    from kubefleet.cost import FREE_TIER_CREDIT
 
     cmp = compare(spec, list(providers), as_of=as_of, catalog=catalog, assumptions=assumptions)
     out: dict[str, ProviderPrice] = {}
@@ -165,9 +180,11 @@ def price_one(spec: ClusterSpec, providers: Sequence[str], *, as_of: date, catal
         if b is None:
             out[p] = ProviderPrice(p, error=(r.error or "not priced").split("\n")[0])
             continue
+        credit = sum((c.monthly for c in b.components if c.name == FREE_TIER_CREDIT), Decimal(0))
         out[p] = ProviderPrice(
             p, region=b.region, monthly=b.monthly_total, monthly_max=b.monthly_max, by_category=b.by_category(),
-            unpriced=len(b.unpriced), unsupported=tuple(n.field for n in r.parity if n.status == "unsupported"))
+            unpriced=len(b.unpriced), unsupported=tuple(n.field for n in r.parity if n.status == "unsupported"),
+            account_credit=credit, estimate_only=b.estimate_only)
     return out
 
 
@@ -252,6 +269,7 @@ class ClusterRow:
     price: ProviderPrice | None  # on the chosen provider
     alternatives: Mapping[str, ProviderPrice] = field(default_factory=dict)  # every provider compared
     provider_problem: str | None = None
+    billing_account: str | None = None
 
     @property
     def where(self) -> str:
@@ -286,6 +304,8 @@ class ClusterRow:
             "monthly_max": str(p.monthly_max) if p is not None and p.monthly_max is not None else None,
             "by_category": {k: str(v) for k, v in p.by_category.items()} if p is not None else {},
             "unpriced_items": p.unpriced if p is not None else 0,
+            "billing_account": self.billing_account,
+            "account_credit": str(p.account_credit) if p is not None and p.account_credit else None,
             "error": p.error if p is not None else None,
             "alternatives": {k: str(v.monthly) if v.monthly is not None else None
                              for k, v in sorted(self.alternatives.items())},
@@ -308,7 +328,43 @@ def make_row(loaded: LoadedSpec, provider: str | None, source: str, problem: str
         control_plane_nodes=spec.spec.control_plane.replicas if provider == "kubeadm" else 0,
         workers_min=sum(p.min_nodes for p in pools), workers_max=sum(p.max_nodes for p in pools),
         price=price, alternatives=dict(prices), provider_problem=problem,
+        billing_account=spec.metadata.billing_account,
     )
+
+
+NO_ACCOUNT: Final = "(no billing-account label)"
+
+
+def allocate_account_credits(rows: Sequence[ClusterRow]) -> tuple[list[ClusterRow], dict[str, str]]:
+    """Give each per-billing-account credit (GKE's free tier) to ONE cluster per account.
+
+    Each cluster is priced alone, as if it were its account's only cluster, so every eligible cluster
+    carries the credit. Here the first eligible cluster per account (by name, file, line) on that provider
+    keeps it and the others lose it. For a cluster's alternatives on another provider (the
+    cheaper-provider finding), the credit is kept only while no cluster of the account uses it there.
+    Clusters without a ``billing-account`` label are taken to share one account (the conservative
+    reading). Returns the rows and ``{"<provider>:<account>": cluster that got the credit}``."""
+    ordered = sorted(rows, key=lambda r: (r.name, r.file, r.line))
+    holders: dict[str, str] = {}
+    for row in ordered:
+        own = row.alternatives.get(row.provider) if row.provider else None
+        key = f"{row.provider}:{row.billing_account or NO_ACCOUNT}"
+        if own is not None and own.account_credit and key not in holders:
+            holders[key] = row.name
+    out: list[ClusterRow] = []
+    for row in ordered:
+        account = row.billing_account or NO_ACCOUNT
+        alts = dict(row.alternatives)
+        price = row.price
+        for provider, alt in row.alternatives.items():
+            key = f"{provider}:{account}"
+            if not alt.account_credit or holders.get(key, row.name) == row.name:
+                continue  # this cluster holds the credit, or nobody of its account uses it there
+            alts[provider] = alt.without_credit()
+            if row.provider == provider:
+                price = alts[provider]
+        out.append(replace(row, price=price, alternatives=alts))
+    return out, {k: v for k, v in holders.items()}
 
 
 # ----------------------------------------------------------------------------- findings
@@ -373,8 +429,9 @@ def _small_findings(row: ClusterRow) -> list[Finding]:
 
 
 def cheapest_equivalent(row: ClusterRow) -> ProviderPrice | None:
-    """The cheapest provider that prices the cluster completely and supports every field it uses."""
-    pool = [p for p in row.alternatives.values() if p.complete and not p.unsupported]
+    """The cheapest provider that prices the cluster completely from list prices (not estimate-only rates)
+    and supports every field it uses."""
+    pool = [p for p in row.alternatives.values() if p.complete and not p.unsupported and not p.estimate_only]
     return min(pool, key=lambda p: (p.monthly, p.provider)) if pool else None
 
 
@@ -487,6 +544,8 @@ class FleetReport:
     findings: list[Finding]
     compared: bool  # every provider priced (cheaper-provider findings)
     price_twins: int
+    #: "<provider>:<billing account>" -> the one cluster that got the account's credit
+    account_credits: Mapping[str, str] = field(default_factory=dict)
 
     def groups(self, by: GroupBy | None = None) -> list[GroupTotal]:
         return group_totals(self.rows, by or self.group_by)
@@ -501,6 +560,7 @@ class FleetReport:
             "as_of": self.as_of.isoformat(), "currency": "USD", "group_by": self.group_by,
             "assumptions": self.assumptions.as_dict(), "compared_providers": self.compared,
             "price_twins": self.price_twins,
+            "account_credits": dict(sorted(self.account_credits.items())),
             "clusters": [r.as_dict() for r in self.rows],
             "groups": [g.as_dict() for g in self.groups()],
             "total": self.total.as_dict(),
@@ -536,10 +596,10 @@ def build_report(
     prices = price_twins(work, as_of=as_of, catalog=catalog, assumptions=assume, jobs=jobs)
     rows = [make_row(item, provider, source, problem, prices.get(key, {}))
             for (item, provider, source, problem), key in zip(chosen, keys, strict=True)]
-    rows.sort(key=lambda r: (r.name, r.file, r.line))
+    rows, credits = allocate_account_credits(rows)
     return FleetReport(as_of=as_of, group_by=group_by, assumptions=assume, rows=rows,
                        failures=sorted(failures, key=lambda f: f.file), findings=findings(rows, catalog, as_of),
-                       compared=compare_providers, price_twins=len(work))
+                       compared=compare_providers, price_twins=len(work), account_credits=credits)
 
 
 # ----------------------------------------------------------------------------- deployed stacks

@@ -33,6 +33,9 @@ CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 # Labels the fleet and finance views group by. They are ordinary labels with first-class accessors.
 OWNERSHIP_LABELS: Final = ("team", "owner", "cost-center", "env")
+#: The label naming the cloud billing account a cluster is charged to (lowercase, as labels must be):
+#: per-account allowances such as GKE's free-tier credit are given once per account in the fleet view.
+BILLING_ACCOUNT_LABEL: Final = "billing-account"
 
 MIN_MAINTENANCE_HOURS: Final = 4
 
@@ -86,7 +89,8 @@ class Metadata(_Model):
     labels: dict[str, str] = Field(
         default_factory=dict,
         description="Labels copied onto every cloud resource. `team`, `owner`, `cost-center` and `env` "
-        "are first-class: fleet and finance views group by them.",
+        "are first-class: fleet and finance views group by them. `billing-account` names the cloud billing "
+        "account (lowercase): per-account allowances such as GKE's free-tier credit are given once per account.",
     )
 
     @field_validator("labels")
@@ -109,6 +113,10 @@ class Metadata(_Model):
     @property
     def env(self) -> str | None:
         return self.labels.get("env")
+
+    @property
+    def billing_account(self) -> str | None:
+        return self.labels.get(BILLING_ACCOUNT_LABEL)
 
 
 class Kubernetes(_Model):
@@ -380,6 +388,14 @@ class GkeOptions(_Model):
     zones: list[str] = Field(default_factory=list, description="Node zones (default: the provider's choice).")
     network: str | None = Field(None, description="Existing VPC network; none = kubefleet creates one.")
     subnetwork: str | None = Field(None, description="Existing subnetwork in that network.")
+    node_count: Literal["total", "perZone"] = Field(
+        "total",
+        description="How GKE reads a pool's `count` and autoscaling bounds: `total` (default, the neutral "
+        "meaning every provider shares: nodes in the whole pool; GKE counts per zone, so kubefleet divides "
+        "by the zones and rounds up, and a regional pool may run a few more) or `perZone` (GKE's own "
+        "meaning: that many nodes in each zone, so the pool runs count × zones). `kubefleet compare` shows "
+        "the nodes each provider runs next to the spec's.",
+    )
 
     @model_validator(mode="after")
     def _net(self) -> GkeOptions:
@@ -523,6 +539,7 @@ class ClusterSpec(_Model):
 
 __all__ = [
     "API_VERSION",
+    "BILLING_ACCOUNT_LABEL",
     "KIND",
     "OWNERSHIP_LABELS",
     "PROVIDERS",

@@ -59,7 +59,8 @@ def test_every_source_has_url_and_read_date(catalog: Catalog) -> None:
     assert sources
     for src in sources:
         assert src.url.startswith(("https://", "repo:")), src
-        assert src.read == READ, src
+        assert src.read >= READ, src
+        assert src.published is None or src.published <= src.read, src
         assert src.title
 
 
@@ -150,9 +151,14 @@ def test_gke_storage_and_network_per_region(catalog: Catalog, neutral: str) -> N
     for disk in ("pd-standard", "pd-balanced", "pd-ssd"):
         price = catalog.storage("gke", region, disk)
         assert price is not None and price.unit == "gb-month" and price.amount > 0, (region, disk)
-    for item, unit in (("nat_gateway_hour", "hour"), ("nat_data_gb", "gb"), ("public_ipv4_hour", "hour")):
+    # cloud.google.com/nat/pricing, as published: $0.0014 per VM-hour up to 32 VMs, $0.044/h above,
+    # $0.005/h per NAT IP, $0.045 per GiB
+    for item, unit, amount in (("nat_vm_hour", "vm-hour", "0.0014"), ("nat_cap_vms", "vms", "32"),
+                               ("nat_gateway_cap_hour", "hour", "0.044"), ("nat_ip_hour", "hour", "0.005"),
+                               ("nat_data_gb", "gb", "0.045"), ("public_ipv4_hour", "hour", "0.005")):
         price = catalog.network("gke", region, item)
-        assert price is not None and price.unit == unit, (region, item)
+        assert price is not None and price.unit == unit and price.amount == Decimal(amount), (region, item)
+    assert catalog.network("gke", region, "nat_gateway_hour") is None  # the flat gateway-hour model is gone
     assert catalog.network("gke", region, "load_balancer_hour") is None  # declared gap, never zero
     assert any("load_balancer_hour" in g.item for g in catalog.gaps("gke"))
 
@@ -365,3 +371,53 @@ def test_missing_istio_component(tmp_path: Path) -> None:
 def test_shipped_data_dir_is_complete() -> None:
     for name in PROVIDER_FILES + OTHER_FILES:
         assert (DATA / name).is_file()
+
+
+def test_repository_sources_are_pinned_to_a_commit(catalog: Catalog) -> None:
+    """A moving branch (blob/main) lets a figure change under its citation; every repository URL names a commit."""
+    import re
+
+    for src in catalog.sources():
+        if src.url.startswith("https://github.com/") and "/blob/" in src.url:
+            assert re.search(r"/blob/[0-9a-f]{40}/", src.url), src.url
+
+
+def test_mirrored_generations_carry_their_generated_dates(catalog: Catalog) -> None:
+    """The data date is the generation stamp inside each pinned file, apart from the date it was read:
+    Azure/karpenter-provider-azure@2b431da "generated at 2026-06-18T03:43:41Z";
+    aws/karpenter-provider-aws@6fc13b5 "generated at 2026-07-20T13:44:30Z for us-east-1";
+    Cyclenerd/google-cloud-pricing-cost-calculator@0166a59 pricing.yml "generated: Thu Mar  6 03:53:56 2025"."""
+    by_key = {s.key: s for s in catalog.sources()}
+    expected = {"azure-vm-karpenter": ("2b431da153a6a92b705c18046512c60b1631b682", date(2026, 6, 18)),
+                "ec2-ondemand-karpenter": ("6fc13b5236fd04fd16ff3f9dc7490d0813994099", date(2026, 7, 20)),
+                "gce-pricing-cyclenerd": ("0166a59ebba7c36f2cc8c931d9f258dcebc44776", date(2025, 3, 6))}
+    for key, (commit, generated) in expected.items():
+        assert commit in by_key[key].url and by_key[key].published == generated, key
+        assert by_key[key].read > generated
+    assert catalog.data_as_of("aks") == date(2026, 6, 18)
+
+
+def test_azure_single_h100_family_from_the_newer_generation(catalog: Catalog) -> None:
+    """Karpenter Azure @2b431da: "Standard_NC40ads_H100_v5": 6.980000 (eastus), 9.080000 (westeurope),
+    9.074000 (southeastasia); microsoft/aspire AksNodeVmSizes.cs: 40 vCPUs, 320 GB RAM, 1 GPU."""
+    for region, price in (("eastus", "6.98"), ("westus2", "6.98"), ("westeurope", "9.08"), ("southeastasia", "9.074")):
+        inst = catalog.instance("aks", region, "Standard_NC40ads_H100_v5")
+        assert inst is not None, region
+        assert (inst.vcpus, inst.memory_gib, inst.gpu_kind, inst.gpu_count) == (40, Decimal(320), "nvidia-h100", 1)
+        assert inst.price.amount == Decimal(price)
+
+
+def test_ambient_ztunnel_requests_from_the_current_chart(catalog: Catalog) -> None:
+    """istio/istio@9befed2 manifests/charts/ztunnel/values.yaml: resources.requests cpu 200m, memory 512Mi."""
+    zt = catalog.istio()["ztunnel"]
+    assert (zt.cpu_cores, zt.memory_mib) == (Decimal("0.2"), Decimal("512"))
+    assert "9befed2f1439d883120f8de70fd70d84ca0ebc3d" in zt.source.url
+
+
+def test_published_after_read_is_rejected() -> None:
+    from kubefleet.catalog.loader import parse_kubeadm
+
+    data = {"sources": {"s": {"url": "https://example.org", "read": date(2026, 1, 1), "published": date(2026, 2, 1),
+                              "title": "t"}}, "costs": {}}
+    with pytest.raises(CatalogError, match="after the date it was read"):
+        parse_kubeadm(data, "kubeadm.yaml")

@@ -292,6 +292,8 @@ def test_every_finding_appears_in_the_end_to_end_report(report: FleetReport) -> 
         ("missing-cost-center", "search-dev"),
         ("small-cluster", "search-dev"),
         ("unpriced-items", "analytics"),
+        ("unpriced-items", "payments-prod"),  # GKE: Cloud NAT IPs are auto-allocated, count not declared
+        ("unpriced-items", "payments-prod-b"),  # EKS: control-plane logs to CloudWatch, usage-based
         ("likely-duplicate", "payments-prod"),
         ("likely-duplicate", "payments-prod-b"),
         ("cheaper-provider", "analytics"),
@@ -492,3 +494,49 @@ def _png_pixels(data: bytes) -> tuple[int, int, list[tuple[int, ...]]]:
         pixels.extend(tuple(line[x:x + 3]) for x in range(0, stride, channels))
         prev = line
     return width, height, pixels
+
+
+# ----------------------------------------------------------------------------- per-account credits
+
+
+def _zonal_free(name: str, account: str | None) -> str:
+    label = f", billing-account: {account}" if account else ""
+    return (MINIMAL.replace("name: mini", f"name: {name}")
+            .replace("env: dev}", f"env: dev{label}}}")
+            .replace('version: "1.33"}', 'version: "1.33"}\n  provider: gke\n  controlPlane: {tier: free, availability: zonal, replicas: 1}'))
+
+
+def test_gke_free_tier_credit_goes_to_one_cluster_per_billing_account() -> None:
+    """gke-pricing: "$74.40 in monthly credits per billing account, which is equivalent to one free
+    Autopilot or zonal Standard cluster per month"; capped at the $73.00 fee (730 h × $0.10)."""
+    text = "\n---\n".join([_zonal_free("a-one", "acct-a"), _zonal_free("a-two", "acct-a"),
+                            _zonal_free("b-one", "acct-b"), _zonal_free("u-one", None), _zonal_free("u-two", None)])
+    loaded = load_text(text, "credits.yaml")
+    rep = build_report(loaded, [], as_of=AS_OF, catalog=load_catalog(), compare_providers=False, jobs=1)
+    rows = {r.name: r for r in rep.rows}
+    got = {n: rows[n].price.account_credit for n in rows}  # type: ignore[union-attr]
+    assert got == {"a-one": Decimal("-73.00"), "a-two": Decimal(0), "b-one": Decimal("-73.00"),
+                   "u-one": Decimal("-73.00"), "u-two": Decimal(0)}
+    assert rep.account_credits == {"gke:acct-a": "a-one", "gke:acct-b": "b-one",
+                                   "gke:(no billing-account label)": "u-one"}
+    # the cluster without the credit pays the whole fee; nothing is negative
+    assert rows["a-two"].price.by_category["control-plane"] == Decimal("73.00")  # type: ignore[union-attr]
+    assert rows["a-one"].price.by_category["control-plane"] == Decimal("0.00")  # type: ignore[union-attr]
+    assert rows["a-two"].monthly == rows["a-one"].monthly + Decimal("73.00")  # type: ignore[operator]
+    # the fleet total adds up the clusters as billed
+    assert rep.total.monthly == sum((r.monthly for r in rep.rows), Decimal(0))  # type: ignore[misc]
+    data = json.loads(fleet_out.to_json(rep))
+    assert data["account_credits"]["gke:acct-a"] == "a-one"
+
+
+def test_fleet_csv_sum_of_cluster_rows_is_the_total(report: FleetReport) -> None:
+    """A naive SUM over monthly_usd counts every cluster once: totals live in subtotal_* columns."""
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(fleet_out.to_csv(report))))
+    assert {r["row_kind"] for r in rows} >= {"cluster", "total", f"group:{report.group_by}"}
+    total = sum((Decimal(r["monthly_usd"]) for r in rows if r["monthly_usd"]), Decimal(0))
+    assert total == report.total.monthly
+    [t] = [r for r in rows if r["row_kind"] == "total"]
+    assert Decimal(t["subtotal_monthly_usd"]) == total and t["monthly_usd"] == ""

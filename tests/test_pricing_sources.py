@@ -85,6 +85,9 @@ def aws_routes() -> dict[str, Path | bytes]:
         f"{host}/offers/v1.0/aws/AmazonEC2/20261120180241/eu-west-1/index.json": DATA / "aws" / "ec2-eu-west-1.json",
         aws.EKS_INDEX: DATA / "aws" / "eks-region-index.json",
         f"{host}/offers/v1.0/aws/AmazonEKS/20261105221030/us-east-1/index.json": DATA / "aws" / "eks-us-east-1.json",
+        aws.VPC_INDEX: DATA / "aws" / "vpc-region-index.json",
+        f"{host}/offers/v1.0/aws/AmazonVPC/20261118220512/us-east-1/index.json": DATA / "aws" / "vpc-us-east-1.json",
+        f"{host}/offers/v1.0/aws/AmazonVPC/20261118220512/eu-west-1/index.json": DATA / "aws" / "vpc-eu-west-1.json",
     }
 
 
@@ -109,6 +112,7 @@ sources:
   old-api:
     url: "https://prices.azure.com/api/retail/prices"
     read: 2026-06-01
+    published: 2026-06-01
     title: "an earlier refresh"
   aks-sku-tier-api:
     url: "https://learn.microsoft.com/en-nz/dotnet/api/azure.resourcemanager.containerservice.models.managedclusterskutier"
@@ -269,9 +273,14 @@ def test_azure_vm_query_url_is_the_documented_filter() -> None:
 
 
 def test_azure_aks_tier_fees() -> None:
+    """Premium is the "Standard Long Term Support" meter under skuName Standard ($0.60/h, aks-retail-meters);
+    the Automatic product's control-plane meter is not a tier fee."""
     items = json.loads((DATA / "azure" / "aks-eastus.json").read_text())["Items"]
     assert azure.aks_fees(items) == {"control_plane.standard": Decimal("0.1"),
                                      "control_plane.premium": Decimal("0.6")}
+    # a "Premium" skuName meter (none exists in the API) is not read as the Premium fee
+    fake = [{**items[0], "skuName": "Premium", "meterName": "Premium Uptime SLA", "retailPrice": 9}]
+    assert azure.aks_fees(fake) == {}
 
 
 def test_azure_page_without_items_is_rejected() -> None:
@@ -286,15 +295,36 @@ def test_azure_page_without_items_is_rejected() -> None:
 
 def test_aws_offer_scan_keeps_only_linux_shared_on_demand() -> None:
     with (DATA / "aws" / "ec2-us-east-1.json").open("rb") as f:
-        scan = aws.scan_offer(f, {"m7i.large", "m7i.xlarge", "g4dn.xlarge", "c7i.large"}, what="offer", chunk_size=4096)
+        scan = aws.scan_offer(f, {"m7i.large", "m7i.xlarge", "g4dn.xlarge", "c7i.large"}, what="offer", chunk_size=4096,
+                              region="us-east-1")
     instances = {key: scan.prices[sku] for sku, (section, key) in scan.wanted.items() if section == "instance"}
     assert instances == {"m7i.large": Decimal("0.1008"), "m7i.xlarge": Decimal("0.2016"),
                          "g4dn.xlarge": Decimal("0.526"), "c7i.large": Decimal("0.08925")}
     assert sum(1 for _s, k in scan.wanted.values() if k == "m7i.large") == 1  # Windows/RHEL/Dedicated/... dropped
     others = {key: scan.prices[sku] for sku, (section, key) in scan.wanted.items() if section != "instance"}
     assert others == {"gp3": Decimal("0.08"), "st1": Decimal("0.045"), "nat_gateway_hour": Decimal("0.045"),
-                      "nat_data_gb": Decimal("0.045"), "public_ipv4_hour": Decimal("0.005")}
+                      "nat_data_gb": Decimal("0.045")}  # public IPv4 is in the AmazonVPC offer, not here
     assert scan.publication == "2026-11-20T18:02:41Z"
+
+
+def test_aws_scan_keeps_only_the_exact_region_not_its_local_zones() -> None:
+    """The us-east-1 file also lists the Boston Local Zone (regionCode us-east-1-bos-1) at another price."""
+    with (DATA / "aws" / "ec2-us-east-1.json").open("rb") as f:
+        unfiltered = aws.scan_offer(f, {"m7i.large"}, what="offer")
+    assert sorted({unfiltered.prices[s] for s, (_x, k) in unfiltered.wanted.items() if k == "m7i.large"}) == [
+        Decimal("0.1008"), Decimal("0.121")]
+    with (DATA / "aws" / "ec2-us-east-1.json").open("rb") as f:
+        scan = aws.scan_offer(f, {"m7i.large"}, what="offer", region="us-east-1")
+    assert {scan.prices[s] for s, (_x, k) in scan.wanted.items() if k == "m7i.large"} == {Decimal("0.1008")}
+
+
+def test_aws_public_ipv4_comes_from_the_vpc_offer() -> None:
+    """$0.005 per in-use public IPv4 address-hour (aws-public-ipv4), usage type PublicIPv4:InUseAddress in
+    the AmazonVPC offer; the IdleAddress product is not the in-use price."""
+    with (DATA / "aws" / "vpc-us-east-1.json").open("rb") as f:
+        scan = aws.scan_offer(f, (), what="vpc", region="us-east-1", usage_items=aws.VPC_USAGE_ITEMS)
+    assert {k: scan.prices[s] for s, (_x, k) in scan.wanted.items() if s in scan.prices} == {
+        "public_ipv4_hour": Decimal("0.005")}
 
 
 def test_aws_region_index_urls_are_absolute() -> None:
@@ -316,7 +346,8 @@ def test_aws_fetch_reads_regions_storage_network_and_the_eks_fee() -> None:
     assert got.network["eu-west-1"]["nat_gateway_hour"].amount == Decimal("0.048")
     assert got.storage["us-east-1"]["gp3"].unit == "gb-month"
     assert got.fees["control_plane.standard"].amount == Decimal("0.1")
-    assert set(got.sources) == {aws.EC2_SOURCE, aws.EKS_SOURCE}
+    assert set(got.sources) == {aws.EC2_SOURCE, aws.EKS_SOURCE, aws.VPC_SOURCE}
+    assert got.network["us-east-1"]["public_ipv4_hour"].source == aws.VPC_SOURCE
     assert "eks: ap-southeast-1: not in the AmazonEC2 region index, skipped" in seen
 
 
@@ -329,8 +360,9 @@ def gcp_skus() -> list[dict[str, object]]:
 
 def test_gcp_machine_price_is_vcpus_times_core_plus_memory_times_ram() -> None:
     rates = gcp.region_rates(gcp_skus(), "us-west1")
-    assert rates.core == {"n2": Decimal("0.031611"), "n2d": Decimal("0.027502")}  # Custom/Spot/commit skipped
-    assert rates.ram == {"n2": Decimal("0.004237")}
+    assert rates.core == {"n2": Decimal("0.031611"), "n2d": Decimal("0.027502"),  # Custom/Spot/commit skipped
+                          "a3": Decimal("0.06")}
+    assert rates.ram == {"n2": Decimal("0.004237"), "a3": Decimal("0.004")}
     assert rates.disk == {"pd-standard": Decimal("0.04"), "pd-balanced": Decimal("0.1"), "pd-ssd": Decimal("0.17")}
     price, how = gcp.machine_price("n2-standard-2", {"vcpus": 2, "memory_gib": 8}, rates) or (None, "")
     assert price == Decimal("0.097118")
@@ -349,8 +381,8 @@ def test_gcp_paging_uses_next_page_token() -> None:
     transport = FakeTransport(gcp_routes())
     seen, progress = lines()
     pages = list(gcp.pages(transport, "test-key", progress))
-    assert [len(p) for p in pages] == [8, 11]
-    assert seen == ["gke: Compute Engine SKUs: page 1 (8 SKUs)", "gke: Compute Engine SKUs: page 2 (11 SKUs)"]
+    assert [len(p) for p in pages] == [8, 16]
+    assert seen == ["gke: Compute Engine SKUs: page 1 (8 SKUs)", "gke: Compute Engine SKUs: page 2 (16 SKUs)"]
     assert transport.calls == [gcp.page_url("test-key"), gcp.page_url("test-key", GCP_TOKEN)]
 
 
@@ -574,7 +606,7 @@ def test_show_warns_when_older_than_90_days() -> None:
 
 def test_show_region_filter_and_unknown_region() -> None:
     (info,) = summarize(load_catalog(), as_of=TODAY, cache=None, providers=["aks"], region="nowhere")
-    assert info.regions == [] and "no price data for region 'nowhere'" in info.warnings[0]
+    assert info.regions == [] and any("no price data for region 'nowhere'" in w for w in info.warnings)
     with pytest.raises(UsageError):
         summarize(load_catalog(), as_of=TODAY, cache=None, providers=["kubeadm"])
 
@@ -609,3 +641,30 @@ disk_tiers:
     cat = active_catalog()
     tier = cat.disk_tier("aks", "premium-ssd", Decimal(100))
     assert tier is not None and tier.name == "P10" and tier.source.key == "tiers-src"
+
+
+def test_show_measures_age_from_the_data_date_not_the_read_date() -> None:
+    """Karpenter Azure @2b431da says "generated at 2026-06-18T03:43:41Z"; it was read on 2026-11-29. On
+    2026-12-01 the data is 166 days old (stale), though it was read 2 days before."""
+    (info,) = summarize(load_catalog(), as_of=date(2026, 12, 1), cache=None, providers=["aks"])
+    assert info.data_as_of == date(2026, 6, 18) and info.data_age_days == 166
+    assert any("166 days old" in w for w in info.warnings)
+    src = next(s for s in info.sources if s.key == "azure-vm-karpenter")
+    assert src.published == date(2026, 6, 18) and src.age_days == 2
+    assert "aks-tier-summary" in info.undated  # a page stating no date: its age is unknown, said so
+
+
+def test_gcp_a3_rebuild_keeps_its_bundled_local_ssd() -> None:
+    """Cyclenerd@08440e7 build/gcp.yml: a3-highgpu-1g = 26 vCPU, 234 GiB, 1 H100, local-ssd 750 (bundled);
+    build/pricing.pl adds GiB × Local SSD GiB-month / 730. The shipped us-west1 figure (Cyclenerd@0166a59
+    pricing.yml) is 11.0612499878219 with Local SSD at $0.08/GiB-month; the fixture's A3/H100 rates were
+    solved from it, so only a rebuild that keeps the 750 GiB reproduces it."""
+    spec = {"vcpus": 26, "memory_gib": 234, "gpu_kind": "nvidia-h100", "gpu_count": 1}
+    rates = gcp.region_rates(gcp_skus(), "us-west1")
+    assert rates.local_ssd == Decimal("0.08")  # the spot Local SSD SKU is not the on-demand price
+    priced = gcp.machine_price("a3-highgpu-1g", spec, rates)
+    assert priced is not None
+    assert priced[0].quantize(Decimal("1e-10")) == Decimal("11.0612499878219").quantize(Decimal("1e-10"))
+    assert "750 GiB bundled Local SSD" in priced[1]
+    without = gcp.RegionRates(rates.core, rates.ram, rates.disk, rates.gpu, None)
+    assert gcp.machine_price("a3-highgpu-1g", spec, without) is None  # never priced without its SSD

@@ -65,6 +65,7 @@ class Catalog:
             name = f"{provider}.yaml"
             self._providers[provider] = parse_provider(files[name], origin[name], provider)
         self._kubeadm_sources, self._onprem = parse_kubeadm(files["kubeadm.yaml"], origin["kubeadm.yaml"])
+        self._onprem_gpu = self._onprem.pop("gpu_hour", None)
         self._istio_sources, self._istio = parse_istio(files["istio.yaml"], origin["istio.yaml"])
         self._feature_sources, self._features, self._versions = parse_features(
             files["features.yaml"], origin["features.yaml"]
@@ -89,6 +90,12 @@ class Catalog:
         if not srcs:
             raise CatalogError(f"no catalog sources for provider {provider!r}")
         return min(s.read for s in srcs)
+
+    def data_as_of(self, provider: str | None = None) -> date | None:
+        """The oldest published/generated date among the (provider's) dated sources, or ``None`` if none
+        states one. Staleness is measured from this date, not from when the figures were read."""
+        dated = [s.published for s in self.sources(provider) if s.published is not None]
+        return min(dated) if dated else None
 
     # -- prices --------------------------------------------------------------------------------------
     def _provider(self, provider: str) -> ProviderData:
@@ -150,6 +157,10 @@ class Catalog:
     def onprem(self) -> dict[str, Price | NotPublished]:
         """kubeadm cost-model defaults: vcpu_hour, gib_hour, disk_gb_month, vm_license_month."""
         return dict(self._onprem)
+
+    def onprem_gpu(self) -> Price | NotPublished | None:
+        """The on-prem GPU rate per GPU-hour (kubeadm.yaml costs.gpu_hour), or None if the catalog lacks it."""
+        return self._onprem_gpu
 
     # -- facts ---------------------------------------------------------------------------------------
     def istio(self) -> dict[str, ResourceRequest]:

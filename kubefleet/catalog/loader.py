@@ -104,11 +104,18 @@ def _sources(data: Mapping[str, Any], ctx: _Ctx) -> dict[str, Source]:
         url = _str(entry.get("url"), c.at("url"))
         if not (url.startswith("https://") or url.startswith("repo:")):
             raise c.at("url").error(f"{url!r} must be an https:// URL (or repo:<path> for this repository)")
+        read = _date(entry.get("read"), c.at("read"))
+        published = entry.get("published")
+        if published is not None:
+            published = _date(published, c.at("published"))
+            if published > read:
+                raise c.at("published").error(f"published {published} is after the date it was read ({read})")
         out[str(key)] = Source(
             key=str(key),
             url=url,
-            read=_date(entry.get("read"), c.at("read")),
+            read=read,
             title=_str(entry.get("title"), c.at("title")),
+            published=published,
         )
     if not out:
         raise ctx.at("sources").error("at least one source is required")
@@ -294,6 +301,8 @@ def parse_kubeadm(data: Any, file: str) -> tuple[dict[str, Source], dict[str, Pr
         if key not in raw:
             raise ctx.at("costs", key).error("missing; write a price or not_published: true with a source")
         costs[key] = _price_or_np(raw[key], sources, ctx.at("costs", key), unit=unit)
+    if "gpu_hour" in raw:  # optional: GPUs the spec asks for, per GPU-hour
+        costs["gpu_hour"] = _price_or_np(raw["gpu_hour"], sources, ctx.at("costs", "gpu_hour"), unit="gpu-hour")
     return sources, costs
 
 

@@ -9,12 +9,19 @@ from decimal import Decimal
 
 @dataclass(frozen=True)
 class Source:
-    """Where a figure came from: a URL (or ``repo:<path>`` for this repository) and the date it was read."""
+    """Where a figure came from: a URL (or ``repo:<path>`` for this repository), the date it was read, and
+    the date its data was published or generated (``None`` when the source does not state one)."""
 
     key: str
     url: str
     read: date
     title: str
+    published: date | None = None
+
+    @property
+    def data_date(self) -> date | None:
+        """The date the figures were published or generated: what a price's age is measured from."""
+        return self.published
 
 
 @dataclass(frozen=True)

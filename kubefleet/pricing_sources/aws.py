@@ -28,8 +28,10 @@ from kubefleet.pricing_sources.transport import Fetch, Progress, get_json, opene
 HOST = "https://pricing.us-east-1.amazonaws.com"
 EC2_INDEX = f"{HOST}/offers/v1.0/aws/AmazonEC2/current/region_index.json"
 EKS_INDEX = f"{HOST}/offers/v1.0/aws/AmazonEKS/current/region_index.json"
+VPC_INDEX = f"{HOST}/offers/v1.0/aws/AmazonVPC/current/region_index.json"
 EC2_SOURCE = "aws-price-list-ec2"
 EKS_SOURCE = "aws-price-list-eks"
+VPC_SOURCE = "aws-price-list-vpc"
 
 # usagetype suffix (after the region prefix such as "USW2-") -> (section, catalog item, unit, note)
 USAGE_ITEMS: dict[str, tuple[str, str, str, str]] = {
@@ -38,6 +40,9 @@ USAGE_ITEMS: dict[str, tuple[str, str, str, str]] = {
     "EBS:VolumeUsage.st1": ("storage", "st1", "gb-month", "EBS st1 (throughput HDD) storage, per GB-month"),
     "NatGateway-Hours": ("network", "nat_gateway_hour", "hour", "NAT gateway, per gateway-hour"),
     "NatGateway-Bytes": ("network", "nat_data_gb", "gb", "NAT gateway data processed, per GB"),
+}
+# Public IPv4 is published in the AmazonVPC offer (service code AmazonVPC), not in AmazonEC2.
+VPC_USAGE_ITEMS: dict[str, tuple[str, str, str, str]] = {
     "PublicIPv4:InUseAddress": ("network", "public_ipv4_hour", "hour", "in-use public IPv4 address, per hour"),
 }
 EKS_USAGE = {"AmazonEKS-Hours:perCluster": "control_plane.standard"}
@@ -72,15 +77,28 @@ class OfferScan:
     publication: str | None = None
 
 
-def classify_product(product: Mapping[str, Any], names: set[str]) -> tuple[str, str] | None:
+def in_region(product: Mapping[str, Any], region: str | None) -> bool:
+    """The product belongs to exactly ``region``: a regional offer file also lists the Local Zones and
+    Wavelength Zones of its parent region (``regionCode`` us-east-1-bos-1 and the like), priced apart."""
+    if region is None:
+        return True
+    attrs = product.get("attributes")
+    code = attrs.get("regionCode") if isinstance(attrs, Mapping) else None
+    return code is None or code == region
+
+
+def classify_product(product: Mapping[str, Any], names: set[str], region: str | None = None,
+                     usage_items: Mapping[str, tuple[str, str, str, str]] | None = None) -> tuple[str, str] | None:
     """(section, key) for a product kubefleet prices, else None. Sections: instance, storage, network, fee."""
+    if not in_region(product, region):
+        return None
     if is_linux_on_demand_instance(product, names):
         return ("instance", str(product["attributes"]["instanceType"]))
     attrs = product.get("attributes")
     if not isinstance(attrs, Mapping):
         return None
     usage = str(attrs.get("usagetype", ""))
-    for suffix, (section, key, _unit, _note) in USAGE_ITEMS.items():
+    for suffix, (section, key, _unit, _note) in (USAGE_ITEMS if usage_items is None else usage_items).items():
         if _usage_match(usage, suffix):
             return (section, key)
     for suffix, key in EKS_USAGE.items():
@@ -109,7 +127,8 @@ def on_demand_price(sku_terms: Mapping[str, Any]) -> Decimal | None:
 
 
 def scan_offer(stream: IO[bytes], names: Iterable[str], *, what: str, progress: Progress | None = None,
-               chunk_size: int = 1 << 20) -> OfferScan:
+               chunk_size: int = 1 << 20, region: str | None = None,
+               usage_items: Mapping[str, tuple[str, str, str, str]] | None = None) -> OfferScan:
     """Stream an offer file: keep the products kubefleet prices, then their OnDemand prices; skip
     Reserved and every other section member by member."""
     wanted_names = set(names)
@@ -122,7 +141,8 @@ def scan_offer(stream: IO[bytes], names: Iterable[str], *, what: str, progress: 
             saw_products = True
             for sku in js.members():
                 product = js.value()
-                if isinstance(product, Mapping) and (kind := classify_product(product, wanted_names)):
+                if isinstance(product, Mapping) and (
+                        kind := classify_product(product, wanted_names, region, usage_items)):
                     out.wanted[str(sku)] = kind
                 if progress and js.bytes_read - reported >= 256 << 20:
                     reported = js.bytes_read
@@ -164,23 +184,23 @@ def region_urls(index: Any, what: str) -> dict[str, str]:
     return out
 
 
-def _apply(scan: OfferScan, region: str, out: Fetched) -> None:
+def _apply(scan: OfferScan, region: str, out: Fetched, source: str = EC2_SOURCE) -> None:
     by_key: dict[tuple[str, str], list[Decimal]] = {}
     for sku, kind in scan.wanted.items():
         if sku in scan.prices:
             by_key.setdefault(kind, []).append(scan.prices[sku])
-    units = {key: (unit, note) for (_s, key, unit, note) in USAGE_ITEMS.values()}
+    units = {key: (unit, note) for (_s, key, unit, note) in [*USAGE_ITEMS.values(), *VPC_USAGE_ITEMS.values()]}
     for (section, key), prices in sorted(by_key.items()):
         if len(set(prices)) > 1 and section == "instance":
             raise CatalogError(f"AWS price list for {region}: {key} has {len(set(prices))} different Linux "
                                f"on-demand prices ({', '.join(map(str, sorted(set(prices))))}); refusing to guess")
         price = max(prices)
         if section == "instance":
-            out.put(out.instances, region, key, Item(price, "hour", EC2_SOURCE))
+            out.put(out.instances, region, key, Item(price, "hour", source))
         elif section in ("storage", "network"):
             unit, note = units[key]
             out.put(out.storage if section == "storage" else out.network, region, key,
-                    Item(price, unit, EC2_SOURCE, note=note))
+                    Item(price, unit, source, note=note))
 
 
 def fetch_eks(plan: RefreshPlan, fetch: Fetch, progress: Progress, today: date) -> Fetched:
@@ -190,7 +210,8 @@ def fetch_eks(plan: RefreshPlan, fetch: Fetch, progress: Progress, today: date) 
     out.sources[EC2_SOURCE] = SourceRef(
         url=EC2_INDEX,
         title=f"AWS Price List Bulk API, AmazonEC2 regional offer files: Linux, shared tenancy, on-demand; "
-              f"EBS, NAT gateway and public IPv4 usage types; fetched {today.isoformat()}",
+              f"EBS and NAT gateway usage types, rows of exactly that region (not its Local Zones); "
+              f"fetched {today.isoformat()}",
     )
     names = set(plan.names)
     for region in plan.regions:
@@ -200,13 +221,29 @@ def fetch_eks(plan: RefreshPlan, fetch: Fetch, progress: Progress, today: date) 
         url = index[region]
         progress(f"eks: {region}: streaming {url}")
         with opened(fetch, url) as stream:
-            scan = scan_offer(stream, names, what=f"AmazonEC2 offer file for {region}", progress=progress)
+            scan = scan_offer(stream, names, what=f"AmazonEC2 offer file for {region}", progress=progress,
+                              region=region)
         _apply(scan, region, out)
+    vpc_index = region_urls(get_json(fetch, VPC_INDEX), "the AmazonVPC region index")
+    for region in plan.regions:
+        if region not in vpc_index:
+            progress(f"eks: {region}: not in the AmazonVPC region index, skipped")
+            continue
+        with opened(fetch, vpc_index[region]) as stream:
+            scan = scan_offer(stream, (), what=f"AmazonVPC offer file for {region}", progress=progress,
+                              region=region, usage_items=VPC_USAGE_ITEMS)
+        _apply(scan, region, out, VPC_SOURCE)
+        out.sources[VPC_SOURCE] = SourceRef(
+            url=VPC_INDEX,
+            title=f"AWS Price List Bulk API, AmazonVPC regional offer files: public IPv4 (usage type "
+                  f"PublicIPv4:InUseAddress); fetched {today.isoformat()}",
+        )
     fee_region = "us-east-1" if "us-east-1" in plan.regions or not plan.regions else plan.regions[0]
     eks_index = region_urls(get_json(fetch, EKS_INDEX), "the AmazonEKS region index")
     if fee_region in eks_index:
         with opened(fetch, eks_index[fee_region]) as stream:
-            scan = scan_offer(stream, (), what=f"AmazonEKS offer file for {fee_region}", progress=progress)
+            scan = scan_offer(stream, (), what=f"AmazonEKS offer file for {fee_region}", progress=progress,
+                              region=fee_region)
         for sku, (section, key) in scan.wanted.items():
             if section == "fee" and sku in scan.prices and scan.prices[sku] > 0:
                 out.fees[key] = Item(scan.prices[sku], "cluster-hour", EKS_SOURCE,

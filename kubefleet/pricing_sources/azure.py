@@ -107,20 +107,31 @@ def vm_prices(items: Iterable[Mapping[str, Any]], region: str, names: Iterable[s
     return {size: p for size, item in best.items() if (p := _price(item)) is not None}
 
 
+#: AKS tier meters as the Retail Prices API names them (ahmadabdalla/azure-cost-calculator@63ee6bd
+#: references/services/compute/kubernetes-service.md, "Meter Names"): both tiers are billed under
+#: ``skuName`` Standard of productName "Azure Kubernetes Service"; the Premium tier is the "Standard Long
+#: Term Support" meter, which replaces (not adds to) the "Standard Uptime SLA" fee. ``skuName`` Premium
+#: returns no meters.
+AKS_PRODUCT = "Azure Kubernetes Service"
+AKS_TIER_METERS = {"Standard Uptime SLA": "control_plane.standard", "Standard Long Term Support": "control_plane.premium"}
+
+
 def aks_fees(items: Iterable[Mapping[str, Any]]) -> dict[str, Decimal]:
-    """Cluster-management tier fees (``control_plane.standard``/``premium``) from the AKS meters whose
-    name carries "Uptime SLA" (the Standard tier's billed meter), per cluster-hour."""
+    """Cluster-management tier fees per cluster-hour: ``control_plane.standard`` from the "Standard Uptime
+    SLA" meter, ``control_plane.premium`` from the "Standard Long Term Support" meter (both skuName
+    Standard); AKS Automatic and other products' meters are skipped."""
     out: dict[str, Decimal] = {}
     for item in items:
-        meter = str(item.get("meterName", ""))
-        tier = str(item.get("skuName", "")).strip().lower()
-        if "Uptime SLA" not in meter or tier not in ("standard", "premium"):
+        key = AKS_TIER_METERS.get(str(item.get("meterName", "")))
+        if key is None or str(item.get("productName", "")) != AKS_PRODUCT:
+            continue
+        if str(item.get("skuName", "")).strip() != "Standard":
             continue
         if item.get("unitOfMeasure") != "1 Hour" or item.get("currencyCode", "USD") != "USD":
             continue
         price = _price(item)
         if price is not None and price > 0:
-            out[f"control_plane.{tier}"] = price
+            out[key] = price
     return out
 
 
@@ -143,7 +154,8 @@ def fetch_aks(plan: RefreshPlan, fetch: Fetch, progress: Progress, today: date) 
         if fees:
             out.sources[AKS_SOURCE] = SourceRef(
                 url=aks_url(region),
-                title=f"Azure Retail Prices API, Azure Kubernetes Service 'Uptime SLA' meters ({region}); "
+                title=f"Azure Retail Prices API, Azure Kubernetes Service 'Standard Uptime SLA' and 'Standard Long Term "
+                      f"Support' meters ({region}); "
                       f"fetched {today.isoformat()}",
             )
             for key, price in fees.items():

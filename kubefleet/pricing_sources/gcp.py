@@ -54,6 +54,16 @@ GPU_PREFIX: dict[str, str] = {
     "nvidia-t4": "Nvidia Tesla T4 GPU",
     "nvidia-h100": "Nvidia H100 80GB GPU",
 }
+# Machine types that come with Local SSD the price includes ("750 GB of Local SSD is automatically added
+# to VMs created by using the A3 machine type"): GiB per type, as Cyclenerd/google-cloud-pricing-cost-
+# calculator@08440e74c5f5f7dc4ba9a10d0d02f195df568173 build/gcp.yml lists them (local-ssd), priced there
+# (build/pricing.pl "Add price for bundled local SSD") as GiB × the "SSD backed Local Storage" GiB-month
+# price / 730 hours. A rebuild without it would under-price a3 by that amount.
+BUNDLED_LOCAL_SSD_GIB: dict[str, int] = {
+    "a3-highgpu-1g": 750, "a3-highgpu-2g": 1500, "a3-highgpu-4g": 3000, "a3-highgpu-8g": 6000,
+}
+LOCAL_SSD_PREFIX = "SSD backed Local Storage"
+HOURS_PER_MONTH = Decimal(730)
 # persistent disk SKU description prefix -> disk type, as the pricer asks for it (nodeConfig.diskType)
 DISK_PREFIX: dict[str, str] = {
     "Storage PD Capacity": "pd-standard",
@@ -126,6 +136,7 @@ class RegionRates:
     ram: dict[str, Decimal]    # series -> USD per GiB-hour
     disk: dict[str, Decimal]   # disk type -> USD per GiB-month
     gpu: dict[str, Decimal]    # gpu_kind -> USD per GPU-hour
+    local_ssd: Decimal | None = None  # USD per GiB-month of (on-demand) Local SSD
 
 
 def region_rates(skus: Iterable[Mapping[str, Any]], region: str) -> RegionRates:
@@ -133,6 +144,7 @@ def region_rates(skus: Iterable[Mapping[str, Any]], region: str) -> RegionRates:
     ram: dict[str, Decimal] = {}
     disk: dict[str, Decimal] = {}
     gpu: dict[str, Decimal] = {}
+    local_ssd: Decimal | None = None
     for sku in skus:
         cat = sku.get("category")
         regions = sku.get("serviceRegions")
@@ -153,11 +165,13 @@ def region_rates(skus: Iterable[Mapping[str, Any]], region: str) -> RegionRates:
         for kind, prefix in GPU_PREFIX.items():
             if desc.startswith(f"{prefix} running in ") and unit == "h":
                 gpu[kind] = amount
+        if desc.startswith(LOCAL_SSD_PREFIX) and unit == "GiBy.mo" and "Spot" not in desc and "Preemptible" not in desc:
+            local_ssd = amount
         if cat.get("resourceFamily") == "Storage" and unit == "GiBy.mo" and "Regional" not in desc:
             for prefix, cls in DISK_PREFIX.items():
                 if desc.startswith(prefix):
                     disk[cls] = amount
-    return RegionRates(core, ram, disk, gpu)
+    return RegionRates(core, ram, disk, gpu, local_ssd)
 
 
 def machine_price(name: str, spec: Mapping[str, Any], rates: RegionRates) -> tuple[Decimal, str] | None:
@@ -176,6 +190,12 @@ def machine_price(name: str, spec: Mapping[str, Any], rates: RegionRates) -> tup
             return None
         price += count * rates.gpu[kind]
         how += f" + {count} × {rates.gpu[kind]} per {kind} GPU-hour"
+    bundled = BUNDLED_LOCAL_SSD_GIB.get(name)
+    if bundled:
+        if rates.local_ssd is None:
+            return None  # never price it without the Local SSD it comes with
+        price += bundled * rates.local_ssd / HOURS_PER_MONTH
+        how += f" + {bundled} GiB bundled Local SSD × {rates.local_ssd} per GiB-month / {HOURS_PER_MONTH} h"
     return price, how
 
 

@@ -189,12 +189,16 @@ def build_provider_data(plan: RefreshPlan, current: Mapping[str, Any], fetched: 
     _referenced({k: v for k, v in current.items() if k != "sources"}, referenced_before)
     sources = CommentedMap()
     for key, src in fetched.sources.items():
-        sources[key] = CommentedMap(url=_scalar(src.url), read=today, title=_scalar(src.title))
+        # a live price API answers with the prices in effect that day: its data date is the fetch date
+        sources[key] = CommentedMap(url=_scalar(src.url), read=today, published=today, title=_scalar(src.title))
     for key, src in (current.get("sources") or {}).items():
         if key in sources:
             continue
         if key in used or key not in referenced_before:
-            sources[key] = CommentedMap(url=_scalar(src["url"]), read=src["read"], title=_scalar(src["title"]))
+            kept = CommentedMap(url=_scalar(src["url"]), read=src["read"], title=_scalar(src["title"]))
+            if src.get("published") is not None:
+                kept["published"] = src["published"]
+            sources[key] = kept
     data["sources"] = sources
     for key, value in body.items():
         data[key] = value

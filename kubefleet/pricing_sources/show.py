@@ -25,6 +25,8 @@ class SourceInfo:
     read: date
     age_days: int
     title: str
+    published: date | None = None  # when the data was published/generated (None: not stated)
+    data_age_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -47,16 +49,22 @@ class ProviderInfo:
     regions: list[RegionInfo]
     gaps: int
     warnings: list[str] = field(default_factory=list)
+    data_as_of: date | None = None  # the oldest published/generated date among the provider's sources
+    data_age_days: int | None = None
+    undated: list[str] = field(default_factory=list)  # sources stating no publication date (age unknown)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "provider": self.provider, "origin": self.origin, "path": self.path,
-            "as_of": self.as_of.isoformat(), "age_days": self.age_days, "fees": self.fees,
+            "as_of": self.as_of.isoformat(), "age_days": self.age_days,
+            "data_as_of": self.data_as_of.isoformat() if self.data_as_of else None,
+            "data_age_days": self.data_age_days, "fees": self.fees,
             "sources": [{"key": s.key, "url": s.url, "read": s.read.isoformat(), "age_days": s.age_days,
-                         "title": s.title} for s in self.sources],
+                         "published": s.published.isoformat() if s.published else None,
+                         "data_age_days": s.data_age_days, "title": s.title} for s in self.sources],
             "regions": [{"region": r.region, "instances": r.instances, "storage": r.storage,
                          "network": r.network} for r in self.regions],
-            "gaps": self.gaps, "warnings": self.warnings,
+            "gaps": self.gaps, "warnings": self.warnings, "undated_sources": self.undated,
         }
 
 
@@ -71,8 +79,10 @@ def summarize(catalog: Catalog, *, as_of: date, cache: Path | None, providers: I
     for provider in chosen:
         cached = cache / f"{provider}.yaml" if cache is not None else None
         from_cache = cached is not None and cached.is_file()
-        sources = [SourceInfo(s.key, s.url, s.read, (as_of - s.read).days, s.title) for s in catalog.sources(provider)]
+        sources = [SourceInfo(s.key, s.url, s.read, (as_of - s.read).days, s.title, s.published,
+                              (as_of - s.published).days if s.published else None) for s in catalog.sources(provider)]
         oldest = catalog.as_of(provider)
+        data_as_of = catalog.data_as_of(provider)
         regions = sorted(set(catalog.regions(provider)) | _priced_regions(catalog, provider))
         if region is not None:
             regions = [r for r in regions if r == region]
@@ -95,12 +105,17 @@ def summarize(catalog: Catalog, *, as_of: date, cache: Path | None, providers: I
             sources=sources,
             regions=infos,
             gaps=len(catalog.gaps(provider)),
+            data_as_of=data_as_of,
+            data_age_days=(as_of - data_as_of).days if data_as_of else None,
         )
-        if info.age_days > STALE_AFTER_DAYS:
+        # staleness is measured from when the prices were published/generated, not when they were read
+        if info.data_age_days is not None and info.data_age_days > STALE_AFTER_DAYS:
             info.warnings.append(
-                f"{provider} prices are {info.age_days} days old (oldest source read {oldest.isoformat()}, more than "
-                f"{STALE_AFTER_DAYS} days before {as_of.isoformat()}); run `kubefleet prices refresh --provider {provider}`"
+                f"{provider} prices are {info.data_age_days} days old (oldest dated source published/generated "
+                f"{data_as_of}, more than {STALE_AFTER_DAYS} days before {as_of.isoformat()}; read "
+                f"{oldest.isoformat()}); run `kubefleet prices refresh --provider {provider}`"
             )
+        info.undated = [s.key for s in sources if s.published is None]
         if region is not None and not infos:
             info.warnings.append(f"{provider} has no price data for region {region!r}")
         out.append(info)

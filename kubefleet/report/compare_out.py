@@ -8,8 +8,8 @@ import io
 import json
 from decimal import Decimal
 
-from kubefleet.compare import Comparison
-from kubefleet.costmodel import CATEGORIES, MONTHS_PER_YEAR, fmt_money, fmt_qty, money
+from kubefleet.compare import Comparison, node_range
+from kubefleet.costmodel import CATEGORIES, MONTHS_PER_YEAR, fmt_money, fmt_qty
 
 PROVIDER_LABELS = {"gke": "GKE", "eks": "EKS", "aks": "AKS", "kubeadm": "kubeadm (vSphere)"}
 CATEGORY_COLORS = {
@@ -31,25 +31,45 @@ def to_json(items: list[Comparison]) -> str:
     return json.dumps(docs[0] if len(docs) == 1 else docs, indent=2, sort_keys=True) + "\n"
 
 
+#: ``compare``/``cost --output csv`` columns (docs/fleet.md, "CSV columns"). Each provider is an
+#: alternative, so filter on ``provider`` before adding up; within a provider SUM(monthly_usd) over the
+#: ``component`` rows equals its total, because ``total`` rows carry their amounts in ``total_*`` columns.
+COMPARE_CSV_COLUMNS = ["row_kind", "cluster", "provider", "category", "item", "unit", "quantity", "unit_price_usd",
+                       "monthly_usd", "monthly_max_usd", "total_monthly_usd", "total_monthly_max_usd", "estimate",
+                       "bound", "source", "as_of", "data_as_of", "note"]
+
+
 def to_csv(items: list[Comparison]) -> str:
-    """One row per provider × component, plus an unpriced row per gap and a total row per provider."""
+    """row_kind ``component`` (one priced line), ``unpriced`` (a declared item with no price: no amount),
+    ``total`` (per provider; amounts only in total_*), ``error`` (a provider that could not be priced)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["cluster", "provider", "row", "category", "item", "unit", "quantity", "unit_price_usd",
-                "monthly_usd", "monthly_max_usd", "source", "as_of", "note"])
+    w.writerow(COMPARE_CSV_COLUMNS)
+    blank = dict.fromkeys(COMPARE_CSV_COLUMNS, "")
     for cmp in items:
         for p, r in cmp.results.items():
             b = r.breakdown
+            base = {**blank, "cluster": cmp.cluster, "provider": p}
             if b is None:
-                w.writerow([cmp.cluster, p, "error", "", r.error or "", "", "", "", "", "", "", "", ""])
+                w.writerow(list({**base, "row_kind": "error", "item": r.error or ""}.values()))
                 continue
             for c in b.components:
-                w.writerow([cmp.cluster, p, "component", c.category, c.name, c.unit, c.quantity, c.unit_price,
-                            money(c.monthly), money(c.monthly_max), c.source_url, c.as_of.isoformat(), c.note or ""])
+                w.writerow(list({**base, "row_kind": "component", "category": c.category, "item": c.name,
+                                 "unit": c.unit, "quantity": c.quantity, "unit_price_usd": c.unit_price,
+                                 "monthly_usd": c.monthly, "monthly_max_usd": c.monthly_max,
+                                 "estimate": "yes" if c.estimate else "", "bound": c.bound or "",
+                                 "source": c.source_url, "as_of": c.as_of.isoformat(),
+                                 "note": c.note or ""}.values()))
             for u in b.unpriced:
-                w.writerow([cmp.cluster, p, "unpriced", "", u.resource, "", "", "", "", "", "", "", u.reason])
-            w.writerow([cmp.cluster, p, "total", "", "monthly total", "USD/month", "", "", b.monthly_total,
-                        b.monthly_max, "", cmp.as_of.isoformat(), "cheapest" if cmp.cheapest == p else ""])
+                w.writerow(list({**base, "row_kind": "unpriced", "item": u.resource, "note": u.reason}.values()))
+            note = "; ".join(x for x in ("cheapest" if cmp.cheapest == p else "",
+                                         f"lower bound: {len(b.unpriced)} unpriced" if b.unpriced else "",
+                                         "estimate-only rates" if b.estimate_only else "") if x)
+            w.writerow(list({**base, "row_kind": "total", "item": "monthly total", "unit": "USD/month",
+                             "total_monthly_usd": b.monthly_total, "total_monthly_max_usd": b.monthly_max,
+                             "as_of": cmp.as_of.isoformat(),
+                             "data_as_of": b.data_as_of.isoformat() if b.data_as_of else "unknown",
+                             "note": note}.values()))
     return buf.getvalue()
 
 
@@ -62,6 +82,8 @@ def to_markdown(items: list[Comparison]) -> str:
     for cmp in items:
         providers = list(cmp.results)
         out.append(f"## {cmp.cluster}: monthly cost by provider (USD, as of {cmp.as_of})\n")
+        out.append(f"Prices read on or after {cmp.catalog_as_of or '—'}; published/generated on or after "
+                   f"{cmp.data_as_of or 'an unknown date'} (oldest dated source).\n")
         out.append("| category | " + " | ".join(label(p) for p in providers) + " |")
         out.append("|---|" + "---:|" * len(providers))
         for cat in CATEGORIES:
@@ -85,6 +107,8 @@ def to_markdown(items: list[Comparison]) -> str:
                 cell += " ✅ cheapest"
             totals.append(cell)
         out.append("| **monthly total** | " + " | ".join(totals) + " |")
+        out.append(f"| worker nodes (spec {node_range(*cmp.spec_nodes)}) | "
+                   + " | ".join(cmp.nodes_cell(p) for p in providers) + " |")
         out.append("| yearly | " + " | ".join(
             fmt_money(cmp.results[p].breakdown.monthly_total * MONTHS_PER_YEAR) if cmp.results[p].breakdown else "—"  # type: ignore[union-attr]
             for p in providers) + " |\n")
@@ -120,6 +144,7 @@ def to_markdown(items: list[Comparison]) -> str:
             for p, u in unpriced:
                 out.append(f"- {label(p)}: `{u.resource}` — {md_cell(u.reason)}")
             out.append("")
+        out.append(f"Cheapest rests on: {md_cell(cmp.ranking_basis)}.\n")
         for w in cmp.warnings:
             out.append(f"> ⚠️ {md_cell(w)}")
         sources = sorted({c.source_url for b in cmp.priced.values() for c in b.components})
@@ -197,8 +222,10 @@ def to_html(items: list[Comparison]) -> str:
         providers = list(cmp.results)
         body.append(f"<h1>kubefleet: {e(cmp.cluster)} — monthly cost by provider</h1>")
         body.append(f'<p class="muted">USD list prices; estimate for {cmp.as_of}; prices read on or after '
-                    f"{cmp.catalog_as_of or '—'}; {cmp.assumptions.hours_per_month} hours per month; "
-                    "autoscaling pools priced at their minimum.</p>")
+                    f"{cmp.catalog_as_of or '—'}, published/generated on or after {cmp.data_as_of or 'an unknown date'} "
+                    f"(oldest dated source); {cmp.assumptions.hours_per_month} hours per month; "
+                    "autoscaling pools priced at their minimum, the maximum shown as a range.</p>")
+        body.append(f'<p class="muted">Cheapest rests on: {e(cmp.ranking_basis)}.</p>')
         body.extend(f'<p class="warn">{e(w)}</p>' for w in cmp.warnings)
         body.append(f'<figure id="chart-{e(cmp.cluster)}">{_bar_chart(cmp)}</figure>')
         body.append("<h2>By category</h2><table><tr><th>category</th>" +
@@ -213,6 +240,14 @@ def to_html(items: list[Comparison]) -> str:
             cls = ' class="num cheapest"' if cmp.cheapest == p else ' class="num"'
             row.append(f"<td{cls}>{e(fmt_money(b.monthly_total))}</td>" if b else "<td>not priced</td>")
         body.append("<tr><th>monthly total</th>" + "".join(row) + "</tr>")
+        body.append("<tr><th>at autoscaling max</th>" + "".join(
+            f'<td class="num">{e(fmt_money(cmp.results[p].breakdown.monthly_max))}</td>'  # type: ignore[union-attr]
+            if cmp.results[p].breakdown else "<td>—</td>" for p in providers) + "</tr>")
+        body.append("<tr><th>unpriced items</th>" + "".join(
+            f'<td class="num">{len(cmp.results[p].breakdown.unpriced)}</td>'  # type: ignore[union-attr]
+            if cmp.results[p].breakdown else "<td>—</td>" for p in providers) + "</tr>")
+        body.append(f"<tr><th>worker nodes (spec {node_range(*cmp.spec_nodes)})</th>" + "".join(
+            f'<td class="num">{e(cmp.nodes_cell(p))}</td>' for p in providers) + "</tr>")
         body.append("<tr><th>yearly</th>" + "".join(
             f'<td class="num">{e(fmt_money(cmp.results[p].breakdown.yearly_total))}</td>'  # type: ignore[union-attr]
             if cmp.results[p].breakdown else "<td>—</td>" for p in providers) + "</tr></table>")
@@ -227,7 +262,9 @@ def to_html(items: list[Comparison]) -> str:
                     f"<tr><td>{e(label(p))}</td><td>{c.category}</td><td>{e(c.name)}"
                     f"{'<br><span class=muted>' + e(c.note) + '</span>' if c.note else ''}</td>"
                     f'<td class="num">{e(fmt_qty(c.quantity))} {e(c.unit)}</td>'
-                    f'<td class="num">${e(str(c.unit_price))}</td><td class="num">{e(fmt_money(c.monthly))}</td>'
+                    f'<td class="num">${e(str(c.unit_price))}</td><td class="num">{e(fmt_money(c.monthly))}'
+                    f"{' (up to ' + e(fmt_money(c.monthly_max)) + ')' if c.monthly_max != c.monthly else ''}"
+                    f"{' <span class=muted>upper bound</span>' if c.bound == 'upper' else ''}</td>"
                     f'<td><a href="{e(c.source_url)}">source</a> ({c.as_of})</td></tr>'
                 )
             for u in b.unpriced:

@@ -51,36 +51,59 @@ def to_json(report: FleetReport) -> str:
     return json.dumps(report.as_json(), indent=2, sort_keys=True) + "\n"
 
 
+#: ``fleet --output csv`` columns (docs/fleet.md describes each). Money sits in a column of its own per row
+#: kind, so a naive SUM over ``monthly_usd`` adds up the clusters once: group and grand totals carry their
+#: amounts in ``subtotal_*`` columns instead.
+FLEET_CSV_COLUMNS = ["row_kind", "cluster", "file", "team", "owner", "cost_center", "env", "billing_account",
+                     "provider", "region", "provider_region", "version", "control_plane_nodes", "workers_min",
+                     "workers_max", "monthly_usd", "monthly_max_usd", "account_credit_usd", "subtotal_monthly_usd",
+                     "subtotal_monthly_max_usd", "unpriced_items", "findings", "note"]
+
+
 def to_csv(report: FleetReport) -> str:
-    """One row per cluster, one per group total, the grand total, and one per load error."""
+    """row_kind ``cluster`` (one per cluster: SUM(monthly_usd) over these is the fleet total), ``group:<by>``
+    and ``total`` (amounts in subtotal_* only), ``error`` (a spec that failed to load)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["row", "cluster", "file", "team", "owner", "cost_center", "env", "provider", "region",
-                "provider_region", "version", "control_plane_nodes", "workers_min", "workers_max", "monthly_usd",
-                "monthly_max_usd", "unpriced_items", "findings", "note"])
+    w.writerow(FLEET_CSV_COLUMNS)
+    blank = dict.fromkeys(FLEET_CSV_COLUMNS, "")
     codes: dict[tuple[str, str], list[str]] = {}
     for f in report.findings:
         codes.setdefault((f.cluster, f.where), []).append(f.code)
     for r in report.rows:
         p = r.price
-        w.writerow(["cluster", r.name, r.where, r.team or "", r.owner or "", r.cost_center or "", r.env or "",
-                    r.provider or "", r.region, r.provider_region or "", r.version, r.control_plane_nodes,
-                    r.workers_min, r.workers_max,
-                    p.monthly if p is not None and p.monthly is not None else "",
-                    p.monthly_max if p is not None and p.monthly_max is not None else "",
-                    p.unpriced if p is not None else "", " ".join(codes.get((r.name, r.where), [])),
-                    (p.error or "") if p is not None else "no provider"])
+        w.writerow(list({**blank, "row_kind": "cluster", "cluster": r.name, "file": r.where, "team": r.team or "",
+                         "owner": r.owner or "", "cost_center": r.cost_center or "", "env": r.env or "",
+                         "billing_account": r.billing_account or "", "provider": r.provider or "",
+                         "region": r.region, "provider_region": r.provider_region or "", "version": r.version,
+                         "control_plane_nodes": r.control_plane_nodes, "workers_min": r.workers_min,
+                         "workers_max": r.workers_max,
+                         "monthly_usd": p.monthly if p is not None and p.monthly is not None else "",
+                         "monthly_max_usd": p.monthly_max if p is not None and p.monthly_max is not None else "",
+                         "account_credit_usd": p.account_credit if p is not None and p.account_credit else "",
+                         "unpriced_items": p.unpriced if p is not None else "",
+                         "findings": " ".join(codes.get((r.name, r.where), [])),
+                         "note": (p.error or "") if p is not None else "no provider"}.values()))
     for g in report.groups():
-        w.writerow([f"group:{report.group_by}", g.key, "", "", "", "", "", "", "", "", "", "", "", "",
-                    g.monthly, g.monthly_max, "", "", f"{g.clusters} cluster(s), {g.not_priced} not priced"])
+        w.writerow(list({**blank, "row_kind": f"group:{report.group_by}", "cluster": g.key,
+                         "subtotal_monthly_usd": g.monthly, "subtotal_monthly_max_usd": g.monthly_max,
+                         "note": f"{g.clusters} cluster(s), {g.not_priced} not priced"}.values()))
     t = report.total
-    w.writerow(["total", "", "", "", "", "", "", "", "", "", "", "", "", "", t.monthly, t.monthly_max, "", "",
-                f"{t.clusters} cluster(s), {t.not_priced} not priced; as of {report.as_of}"])
+    w.writerow(list({**blank, "row_kind": "total", "subtotal_monthly_usd": t.monthly,
+                     "subtotal_monthly_max_usd": t.monthly_max,
+                     "note": f"{t.clusters} cluster(s), {t.not_priced} not priced; as of {report.as_of}"}.values()))
     for fail in report.failures:
         for i in fail.issues:
-            w.writerow(["error", "", f"{fail.file}:{i.line}:{i.column}", "", "", "", "", "", "", "", "", "", "", "",
-                        "", "", "", "", i.message])
+            w.writerow(list({**blank, "row_kind": "error", "file": f"{fail.file}:{i.line}:{i.column}",
+                             "note": i.message}.values()))
     return buf.getvalue()
+
+
+def credit_lines(report: FleetReport) -> list[str]:
+    """Which cluster got each per-billing-account credit (GKE's free tier is given once per account)."""
+    return [f"{key.split(':', 1)[0].upper()} free-tier credit for billing account {key.split(':', 1)[1]}: given to "
+            f"{cluster} (once per account; the account's other eligible clusters pay the full fee)"
+            for key, cluster in sorted(report.account_credits.items())]
 
 
 def _group_note(g: GroupTotal) -> str:
@@ -110,6 +133,7 @@ def to_markdown(report: FleetReport) -> str:
                    f"{_group_note(g)} |")
     out.append(f"| **total** | **{t.clusters}** | **{fmt_money(t.monthly)}** | {fmt_money(t.monthly_max)} | "
                f"{_group_note(t)} |\n")
+    out.extend(f"{line}\n" for line in credit_lines(report))
     out.append(f"### Findings ({len(report.findings)})\n")
     if report.findings:
         out.append("| | finding | cluster | where | detail |")
@@ -210,6 +234,7 @@ def to_html(report: FleetReport) -> str:
                     f"<td>{e(region_text(r))}</td><td>{e(r.version)}</td><td class=num>{nodes_text(r)}</td>"
                     f"<td class=num>{nodes_max_text(r)}</td><td class=num>{e(_cost(r))}</td></tr>")
     body.append("</table>")
+    body.extend(f'<p class="muted">{e(line)}</p>' for line in credit_lines(report))
     body.append(f"<h2>Findings ({len(report.findings)})</h2>")
     if report.findings:
         body.append("<table><tr><th>severity</th><th>finding</th><th>cluster</th><th>detail</th></tr>")

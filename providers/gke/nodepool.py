@@ -116,7 +116,15 @@ def build_pool(
     autoscaling = None
     initial_node_count = None
     node_count = None
-    if pool.autoscaling is not None:
+    per_zone = settings.counts_per_zone(spec)
+    if pool.autoscaling is not None and per_zone:
+        autoscaling = gcp.container.NodePoolAutoscalingArgs(
+            min_node_count=pool.autoscaling.min,
+            max_node_count=pool.autoscaling.max,
+            location_policy="BALANCED",
+        )
+        initial_node_count = settings.initial_per_zone(pool, zones, per_zone=True)
+    elif pool.autoscaling is not None:
         autoscaling = gcp.container.NodePoolAutoscalingArgs(
             total_min_node_count=pool.autoscaling.min,
             total_max_node_count=pool.autoscaling.max,
@@ -124,7 +132,7 @@ def build_pool(
         )
         initial_node_count = settings.initial_per_zone(pool, zones)
     else:
-        node_count = settings.fixed_size(pool, zones).per_zone
+        node_count = settings.fixed_size(pool, zones, per_zone=per_zone).per_zone
     return gcp.container.NodePool(
         f"{spec.name}-{pool.name}",
         gcp.container.NodePoolArgs(

@@ -79,7 +79,16 @@ def _pools(spec: ClusterSpec) -> dict[str, Support]:
     out["spec.nodePools[].instanceTypes.eks"] = native("not used on GKE (an EKS pin)")
     out["spec.nodePools[].instanceTypes.aks"] = native("not used on GKE (an AKS pin)")
     uneven = [p for p in pools if p.count is not None and p.count % zones]
-    if uneven:
+    if settings.counts_per_zone(spec):
+        out["spec.nodePools[].count"] = emulated(
+            f"providers.gke.nodeCount perZone: node_count = count in each of {zones} zone(s), so the pool runs "
+            f"count × {zones} nodes (other providers run count)"
+        )
+        out["spec.nodePools[].autoscaling.min"] = emulated("providers.gke.nodeCount perZone: "
+                                                           "autoscaling.min_node_count per zone")
+        out["spec.nodePools[].autoscaling.max"] = emulated("providers.gke.nodeCount perZone: "
+                                                           "autoscaling.max_node_count per zone")
+    elif uneven:
         detail = ", ".join(
             f"{p.name}: {p.count} -> {settings.fixed_size(p, zones).per_zone}/zone = "
             f"{settings.fixed_size(p, zones).total}"
@@ -90,8 +99,9 @@ def _pools(spec: ClusterSpec) -> dict[str, Support]:
         )
     else:
         out["spec.nodePools[].count"] = native(f"node_count per zone = count / {zones} zone(s)")
-    out["spec.nodePools[].autoscaling.min"] = native("autoscaling.total_min_node_count (total over all zones)")
-    out["spec.nodePools[].autoscaling.max"] = native("autoscaling.total_max_node_count (total over all zones)")
+    if not settings.counts_per_zone(spec):
+        out["spec.nodePools[].autoscaling.min"] = native("autoscaling.total_min_node_count (total over all zones)")
+        out["spec.nodePools[].autoscaling.max"] = native("autoscaling.total_max_node_count (total over all zones)")
     out["spec.nodePools[].spot"] = native("node_config.spot (Spot VMs)")
     out["spec.nodePools[].disk.sizeGiB"] = native("node_config.disk_size_gb")
     out["spec.nodePools[].disk.type"] = native("node_config.disk_type: pd-standard / pd-balanced / pd-ssd")
@@ -250,4 +260,7 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
     )
     out["spec.providers.gke.network"] = native("Cluster.network (no VPC, router or NAT created)")
     out["spec.providers.gke.subnetwork"] = native("Cluster.subnetwork")
+    out["spec.providers.gke.nodeCount"] = native(
+        "total: node_count = ceil(count / zones) per zone; perZone: node_count = count per zone"
+    )
     return out

@@ -105,16 +105,23 @@ class FixedSize:
     total: int
 
 
-def fixed_size(pool: NodePool, zones: int) -> FixedSize:
-    """``count`` is a total in the spec; GKE's ``node_count`` is per zone, so round up honestly."""
+def counts_per_zone(spec: ClusterSpec) -> bool:
+    """``spec.providers.gke.nodeCount: perZone``: counts are GKE's own per-zone numbers (default: totals)."""
+    opts = spec.spec.providers.gke
+    return opts is not None and opts.node_count == "perZone"
+
+
+def fixed_size(pool: NodePool, zones: int, per_zone: bool = False) -> FixedSize:
+    """``count`` is a total in the spec; GKE's ``node_count`` is per zone, so round up honestly. With
+    ``per_zone`` (nodeCount: perZone) the count already is GKE's per-zone number."""
     assert pool.count is not None
-    per_zone = math.ceil(pool.count / zones)
-    return FixedSize(per_zone, per_zone * zones)
+    each = pool.count if per_zone else math.ceil(pool.count / zones)
+    return FixedSize(each, each * zones)
 
 
-def initial_per_zone(pool: NodePool, zones: int) -> int:
+def initial_per_zone(pool: NodePool, zones: int, per_zone: bool = False) -> int:
     """Nodes per zone an autoscaled pool starts with: enough for its minimum, at least one."""
-    return max(1, math.ceil(pool.min_nodes / zones))
+    return max(1, pool.min_nodes if per_zone else math.ceil(pool.min_nodes / zones))
 
 
 @dataclass(frozen=True)
