@@ -121,13 +121,21 @@ def load_models() -> _Models:
 
 def pulumi_api_version() -> str | None:
     """The ARM API version of pulumi-azure-native's default containerservice module, from its docstring."""
-    import inspect
+    from importlib.util import find_spec
+    from pathlib import Path
 
+    # Read the source without importing it: importing a submodule of pulumi-azure-native's lazily
+    # loaded packages directly breaks their attribute access (``containerservice.ManagedCluster``).
     try:
-        module = import_module("pulumi_azure_native.containerservice.managed_cluster")
-        text = inspect.getsource(module)
-    except (ImportError, OSError):  # pragma: no cover - pulumi-azure-native is a core dependency
+        found_spec = find_spec("pulumi_azure_native")
+    except ImportError:  # pragma: no cover - pulumi-azure-native is a core dependency
         return None
+    if found_spec is None or not found_spec.submodule_search_locations:
+        return None
+    source = Path(next(iter(found_spec.submodule_search_locations))) / "containerservice" / "managed_cluster.py"
+    if not source.is_file():
+        return None
+    text = source.read_text(encoding="utf-8")
     found = _API_VERSION.search(text)
     return found.group(1) if found else None
 
