@@ -23,10 +23,16 @@ def _gpu_kind(spec: ClusterSpec) -> Support:
     return native("matched to an N-series VM size; gpuProfile driver Install" + _device_plugin(spec))
 
 
+#: Kubernetes objects declared in the program (Helm releases, the device plugin) need the API server.
+#: API Server VNet Integration projects it into a delegated subnet of the cluster's own VNet
+#: (MicrosoftDocs/azure-aks-docs@fb060ab:articles/aks/api-server-vnet-integration.md:18,37), still inside
+#: the network; `az aks command invoke` runs one kubectl/helm command through ARM
+#: (access-private-cluster.md:21), which no Pulumi Kubernetes provider can use. So no AKS route lets a
+#: runner outside the network reach a private API server, and parity says so.
 PRIVATE_RUNNER: Final = (
-    "the API server is private, so `up` must run from its VNet or a peered network: AKS offers no path for "
-    "a Pulumi Kubernetes provider from outside (API Server VNet Integration keeps a private endpoint private; "
-    "`az aks command invoke` runs kubectl/helm one-shot, not a provider)"
+    "the API server is private, so `up` must run from its VNet or a peered network: API Server VNet "
+    "Integration still places the endpoint inside the VNet, and `az aks command invoke` runs one "
+    "kubectl/helm command, not a Pulumi provider"
 )
 
 
