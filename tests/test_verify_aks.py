@@ -226,3 +226,42 @@ def test_compat_rows_match_the_cited_calendars() -> None:
     on = date(2026, 9, 1)
     offered = [r.revision for r in compat.mesh_revisions("aks", "1.35", on)]
     assert "asm-1-26" not in offered and offered[0] == "asm-1-30"  # line 39: asm-1-30, AKS release July 2026
+
+
+# ---- day-2: fields AKS changes behind the program's back ---------------------------------------------
+
+
+def _ignore_changes(spec: ClusterSpec, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """Each resource's ``ignore_changes`` option, recorded by a Pulumi stack transformation."""
+    import pulumi
+
+    import kubefleet.program as program
+
+    seen: dict[str, list[str]] = {}
+    original = program.cluster_program
+
+    def record(args: pulumi.ResourceTransformationArgs) -> None:
+        seen[args.name] = list(args.opts.ignore_changes or [])
+
+    def wrapped(*a: Any, **kw: Any) -> None:
+        pulumi.runtime.register_stack_transformation(record)
+        original(*a, **kw)
+
+    monkeypatch.setattr(program, "cluster_program", wrapped)
+    aks(spec)
+    return seen
+
+
+def test_auto_upgraded_version_and_autoscaled_count_are_not_fought(
+    load_spec: Callable[[str], ClusterSpec], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """auto-upgrade-cluster.md@fb060ab:86: stable moves a cluster to minor N-1 itself; the cluster
+    autoscaler owns an autoscaled pool's count."""
+    text = PUBLIC_AUTHORIZED_PRIVATE_NODES.replace(
+        "count: 2, disk", "autoscaling: {min: 1, max: 5}, disk")
+    seen = _ignore_changes(load_spec(text), monkeypatch)
+    assert seen["natauth-aks"] == ["kubernetesVersion"]
+    assert seen["natauth-general"] == ["count"]
+    pinned = _ignore_changes(load_spec(PUBLIC_AUTHORIZED_PRIVATE_NODES.replace("channel: stable", "channel: none")),
+                             monkeypatch)
+    assert pinned["natauth-aks"] == [] and pinned["natauth-general"] == []
