@@ -424,6 +424,10 @@ class AksOptions(_Model):
     subscription_id: str | None = Field(None, description="Azure subscription (default: environment).")
     location: str | None = Field(None, description="Overrides the neutral region, e.g. northeurope.")
     resource_group: str | None = Field(None, description="Existing resource group; none = kubefleet creates one.")
+    admin_group_object_ids: list[Annotated[str, Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]] = Field(
+        default_factory=list, max_length=50,
+        description="Entra ID group object IDs made cluster admins (aadProfile.adminGroupObjectIDs).",
+    )
 
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=6)]

@@ -181,7 +181,9 @@ def test_extended_channel_needs_premium_and_lts(load_spec: Callable[[str], Clust
         ("rapid", "rapid", "NodeImage"),
         ("regular", "stable", "NodeImage"),
         ("stable", "stable", "NodeImage"),
-        ("none", "none", "None"),
+        # channel none stops Kubernetes upgrades, not security patches: node OS patching stays on
+        # (auto-upgrade-node-os-image.md@fb060ab:59: `None` = "your nodes don't have security updates applied").
+        ("none", "none", "SecurityPatch"),
     ],
 )
 def test_channel_maps_to_auto_upgrade_channel(
@@ -412,7 +414,9 @@ def test_istio_managed_uses_the_addon_with_a_revision(example_graphs: dict[str, 
     graph = example_graphs["shop-mesh"]
     assert graph.one(MC).get("serviceMeshProfile") == {
         "mode": "Istio",
-        "istio": {"revisions": [t.DEFAULT_MESH_REVISION]},
+        # shop-mesh runs 1.35: the newest add-on revision compatible with 1.35 in the AKS Istio add-on
+        # release calendar (MicrosoftDocs/azure-aks-docs@fb060ab:articles/aks/istio-support-policy.md:39)
+        "istio": {"revisions": ["asm-1-30"]},
     }
     assert graph.of_type(RELEASE) == []
 

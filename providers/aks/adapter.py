@@ -7,12 +7,16 @@ self-managed mesh) load on the first ``build``, so listing providers or the pari
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from kubefleet.providers.aks import mocks
 from kubefleet.providers.aks.support import field_support
 from kubefleet.providers.base import BuildContext, ClusterAdapter, ClusterOutputs, Support
 from kubefleet.spec import ClusterSpec
+
+if TYPE_CHECKING:
+    from kubefleet.render import ResourceGraph
+    from kubefleet.verify import VerifyReport
 
 
 class AksAdapter(ClusterAdapter):
@@ -33,3 +37,9 @@ class AksAdapter(ClusterAdapter):
 
     def mock_call(self, token: str, args: Mapping[str, Any]) -> dict[str, Any] | None:
         return mocks.mock_call(token, args)
+
+    def verify(self, graph: ResourceGraph) -> VerifyReport:
+        """The rendered containerservice inputs against azure-mgmt-containerservice's ARM model."""
+        from kubefleet.providers.aks.verify import verify_graph
+
+        return verify_graph(graph)

@@ -12,9 +12,10 @@ import pulumi
 from pulumi_azure_native import authorization, containerservice, resources
 
 from kubefleet.providers.aks import translate as t
+from kubefleet.providers.aks.gpu import install_device_plugin
 from kubefleet.providers.aks.kubeconfig import kubeconfig_output
 from kubefleet.providers.aks.mesh import install_self_managed, service_mesh_profile
-from kubefleet.providers.aks.network import build_network
+from kubefleet.providers.aks.network import NodeNetwork, build_network
 from kubefleet.providers.aks.nodepool import build_pool, system_pool_profile
 from kubefleet.providers.aks.resource_args import as_kwargs
 from kubefleet.providers.aks.upgrades import build_maintenance
@@ -48,6 +49,14 @@ def _role_definition(subscription_id: pulumi.Input[str], role: str) -> pulumi.Ou
     return pulumi.Output.concat(
         "/subscriptions/", subscription_id, "/providers/Microsoft.Authorization/roleDefinitions/", role
     )
+
+
+def _authorized_ranges(spec: ClusterSpec, net: NodeNetwork) -> pulumi.Input[list[str]] | None:
+    """The spec's ranges, plus the NAT gateway's egress IP when private nodes egress through it."""
+    ranges = t.authorized_ip_ranges(spec)
+    if ranges is None or not t.needs_nat_egress_range(spec) or net.nat_ip is None:
+        return ranges
+    return net.nat_ip.ip_address.apply(lambda ip: [*ranges, t.egress_range(str(ip))])
 
 
 def build(spec: ClusterSpec, ctx: BuildContext) -> ClusterOutputs:
@@ -109,7 +118,7 @@ def build(spec: ClusterSpec, ctx: BuildContext) -> ClusterOutputs:
                 ),
                 api_server_access_profile=containerservice.ManagedClusterAPIServerAccessProfileArgs(
                     enable_private_cluster=t.private_endpoint(spec),
-                    authorized_ip_ranges=t.authorized_ip_ranges(spec),
+                    authorized_ip_ranges=_authorized_ranges(spec, net),
                 ),
                 network_profile=containerservice.ContainerServiceNetworkProfileArgs(
                     network_plugin="azure",
@@ -117,6 +126,8 @@ def build(spec: ClusterSpec, ctx: BuildContext) -> ClusterOutputs:
                     pod_cidr=spec.spec.network.pod_cidr,
                     service_cidr=spec.spec.network.service_cidr,
                     dns_service_ip=t.dns_service_ip(spec),
+                    network_dataplane=t.NETWORK_DATAPLANE,
+                    network_policy=t.NETWORK_POLICY,
                     load_balancer_sku="standard",
                     outbound_type=t.outbound_type(spec),
                 ),
@@ -128,7 +139,8 @@ def build(spec: ClusterSpec, ctx: BuildContext) -> ClusterOutputs:
                     ),
                 ),
                 aad_profile=containerservice.ManagedClusterAADProfileArgs(
-                    managed=True, enable_azure_rbac=True
+                    managed=True, enable_azure_rbac=True,
+                    admin_group_object_ids=t.admin_group_object_ids(spec),
                 ),
                 disable_local_accounts=True,
                 enable_rbac=True,
@@ -137,7 +149,13 @@ def build(spec: ClusterSpec, ctx: BuildContext) -> ClusterOutputs:
                 tags=tags,
             )
         ),
-        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=net.resources)),
+        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
+            depends_on=net.resources,
+            # Auto-upgrade channels move the version behind the program's back (stable can move a cluster
+            # to a newer minor than the spec names); sending the spec's version again would be a
+            # downgrade ARM refuses. The spec's version is the version the cluster is created with.
+            ignore_changes=["kubernetesVersion"] if t.auto_upgrades(spec) else None,
+        )),
     )
 
     # The cluster identity manages load balancers / NAT in the node subnet: Network Contributor on it.
@@ -190,6 +208,7 @@ def build(spec: ClusterSpec, ctx: BuildContext) -> ClusterOutputs:
     kubeconfig = kubeconfig_output(cluster.name, endpoint, credentials.kubeconfigs[0].value)
 
     install_self_managed(spec, kubeconfig, component, [cluster, deployer_admin, *pools])
+    install_device_plugin(spec, kubeconfig, component, [cluster, deployer_admin, *pools])
 
     version = cluster.current_kubernetes_version
     component.register_outputs({"name": cluster.name, "endpoint": endpoint, "kubeconfig": kubeconfig})

@@ -22,6 +22,7 @@ class NodeNetwork:
     vnet: Any
     subnet: Any
     nat_gateway: Any | None
+    nat_ip: Any | None = None  # the NAT gateway's static public IP (the nodes' egress address)
 
     @property
     def resources(self) -> list[pulumi.Resource]:
@@ -41,6 +42,7 @@ def build_network(
 ) -> NodeNetwork:
     prefix = spec.name
     nat = None
+    ip = None
     nat_ref = None
     if spec.spec.network.private_nodes:
         ip = network.PublicIPAddress(
@@ -95,4 +97,4 @@ def build_network(
         ),
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=vnet)),
     )
-    return NodeNetwork(vnet=vnet, subnet=subnet, nat_gateway=nat)
+    return NodeNetwork(vnet=vnet, subnet=subnet, nat_gateway=nat, nat_ip=ip)

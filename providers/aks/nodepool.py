@@ -99,5 +99,9 @@ def build_pool(
                 **gpu,
             )
         ),
-        opts=opts,
+        # The cluster autoscaler owns the node count of an autoscaled pool; sending the initial count
+        # again on every update would fight it.
+        opts=pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(ignore_changes=["count"] if pool.autoscaling is not None else None)
+        ),
     )

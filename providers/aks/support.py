@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from kubefleet.providers.aks import translate as t
+from kubefleet.providers.aks.gpu import DEVICE_PLUGIN_IMAGE
 from kubefleet.providers.base import Support, emulated, native, unsupported
 from kubefleet.spec import ClusterSpec
 
@@ -15,9 +18,30 @@ def _gpu_kind(spec: ClusterSpec) -> Support:
     if missing:
         return emulated(
             f"Azure sells no VM size with {', '.join(missing)}; the nearest GPU size is matched "
-            "(see the instance note); gpuProfile driver Install"
+            "(see the instance note); gpuProfile driver Install" + _device_plugin(spec)
         )
-    return native("matched to an N-series VM size; gpuProfile driver Install")
+    return native("matched to an N-series VM size; gpuProfile driver Install" + _device_plugin(spec))
+
+
+#: Kubernetes objects declared in the program (Helm releases, the device plugin) need the API server.
+#: API Server VNet Integration projects it into a delegated subnet of the cluster's own VNet
+#: (MicrosoftDocs/azure-aks-docs@fb060ab:articles/aks/api-server-vnet-integration.md:18,37), still inside
+#: the network; `az aks command invoke` runs one kubectl/helm command through ARM
+#: (access-private-cluster.md:21), which no Pulumi Kubernetes provider can use. So no AKS route lets a
+#: runner outside the network reach a private API server, and parity says so.
+PRIVATE_RUNNER: Final = (
+    "the API server is private, so `up` must run from its VNet or a peered network: API Server VNet "
+    "Integration still places the endpoint inside the VNet, and `az aks command invoke` runs one "
+    "kubectl/helm command, not a Pulumi provider"
+)
+
+
+def _device_plugin(spec: ClusterSpec) -> str:
+    text = (f"; NVIDIA device plugin DaemonSet ({DEVICE_PLUGIN_IMAGE}) on the GPU pools so nvidia.com/gpu is "
+            "advertised (AKS installs the driver only)")
+    if t.private_endpoint(spec):
+        text += "; " + PRIVATE_RUNNER
+    return text
 
 
 def _tier(spec: ClusterSpec) -> Support:
@@ -47,7 +71,8 @@ def _channel(spec: ClusterSpec) -> Support:
         return native("autoUpgradeProfile.upgradeChannel stable (latest patch of the N-1 minor)")
     if channel == "none":
         return native(
-            "autoUpgradeProfile.upgradeChannel none and nodeOSUpgradeChannel None: no automatic upgrades"
+            "autoUpgradeProfile.upgradeChannel none: no automatic Kubernetes upgrades; node OS security "
+            "patching stays on (nodeOSUpgradeChannel SecurityPatch, not None)"
         )
     return native(f"autoUpgradeProfile.upgradeChannel {aks} (latest patch of the newest minor)")
 
@@ -59,7 +84,11 @@ def _authorized(spec: ClusterSpec) -> Support:
             "AKS accepts authorizedIPRanges only on a public API server; this private cluster's endpoint is "
             "reachable only from its VNet (and peered networks), so the ranges are not applied"
         )
-    return native("apiServerAccessProfile.authorizedIPRanges on the public API server")
+    if t.needs_nat_egress_range(spec):
+        return native("apiServerAccessProfile.authorizedIPRanges on the public API server, plus the NAT "
+                      "gateway's egress IP (/32) so the private nodes can reach it")
+    return native("apiServerAccessProfile.authorizedIPRanges on the public API server (AKS adds the load "
+                  "balancer's outbound IP itself)")
 
 
 def _mode(spec: ClusterSpec) -> Support:
@@ -69,7 +98,7 @@ def _mode(spec: ClusterSpec) -> Support:
     if mode == "self-managed":
         detail = "upstream Istio charts (base, istiod; cni + ztunnel for ambient) as Helm Releases"
         if t.private_endpoint(spec):
-            detail += "; the API server is private, so `pulumi up` must run from its VNet or a peered network"
+            detail += "; " + PRIVATE_RUNNER
         return emulated(detail)
     return native("no mesh installed")
 
@@ -91,7 +120,10 @@ def _data_plane(spec: ClusterSpec) -> Support:
 def _revision(spec: ClusterSpec) -> Support:
     istio = spec.spec.addons.istio
     if istio.mode == "managed":
-        given = "from the spec" if istio.revision else f"default {t.DEFAULT_MESH_REVISION}"
+        given = ("from the spec" if istio.revision else
+                 f"default: the newest add-on revision compatible with Kubernetes "
+                 f"{'.'.join(spec.spec.kubernetes.version.split('.')[:2])} as of {t.compat_as_of().isoformat()} "
+                 "(AKS Istio add-on release calendar, kubefleet/catalog/data/compat-aks.yaml)")
         return native(f"serviceMeshProfile.istio.revisions [{t.mesh_revision(spec)}] ({given})")
     if istio.mode == "self-managed":
         if istio.revision and istio.revision.startswith("asm-"):
@@ -149,7 +181,8 @@ def _window(spec: ClusterSpec, part: str) -> Support:
     if spec.spec.upgrades.maintenance_window is None:
         return native("no window set: AKS applies channel upgrades at any time")
     if spec.spec.kubernetes.channel == "none":
-        return unsupported("channel none turns automatic upgrades off, so no maintenance schedule is created")
+        return native(f"MaintenanceConfiguration {t.NODE_OS_SCHEDULE} only (channel none: no Kubernetes "
+                      f"upgrades to schedule, node OS patching stays on): weekly schedule, {part}")
     return native(
         f"MaintenanceConfiguration {t.AUTO_UPGRADE_SCHEDULE} and {t.NODE_OS_SCHEDULE}: weekly schedule, {part}"
     )
@@ -220,7 +253,10 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
         "spec.nodePools[].taints[].value": native("AgentPool nodeTaints as key=value:Effect"),
         "spec.nodePools[].taints[].effect": native("AgentPool nodeTaints as key=value:Effect"),
         "spec.network.nodeCidr": native("VirtualNetwork address space and node Subnet"),
-        "spec.network.podCidr": native("networkProfile podCidr (Azure CNI Overlay)"),
+        "spec.network.podCidr": native(
+            "networkProfile podCidr (Azure CNI Overlay, Cilium dataplane; networkPolicy cilium enforces "
+            "Kubernetes NetworkPolicy, as GKE Dataplane V2 does)"
+        ),
         "spec.network.serviceCidr": native("networkProfile serviceCidr, dnsServiceIP at its .10"),
         "spec.network.privateNodes": _private_nodes(spec),
         "spec.addons.istio.mode": _mode(spec),
@@ -238,6 +274,9 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
         "spec.upgrades.maintenanceWindow.hours": _window(spec, "durationHours"),
         "spec.providers.aks.subscriptionId": native("subscriptionId of an explicit azure-native provider"),
         "spec.providers.aks.location": native("location of every Azure resource"),
+        "spec.providers.aks.adminGroupObjectIds": native(
+            "aadProfile.adminGroupObjectIDs (Entra ID groups with cluster-admin; Azure RBAC stays on)"
+        ),
         "spec.providers.aks.resourceGroup": native(
             "existing resource group used as is; otherwise kubefleet creates one"
         ),

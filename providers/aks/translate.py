@@ -10,6 +10,7 @@ import ipaddress
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Final, Literal
 
 from kubefleet.naming import AKS_CLUSTER, AKS_POOL, AZURE_RG, NameRule, cloud_name
@@ -124,8 +125,20 @@ def upgrade_channel(spec: ClusterSpec) -> str:
 
 
 def node_os_upgrade_channel(spec: ClusterSpec) -> str:
-    """Node images follow AKS's weekly NodeImage releases unless the spec turns auto-upgrades off."""
-    return "None" if spec.spec.kubernetes.channel == "none" else "NodeImage"
+    """Node OS security patching stays on on every channel.
+
+    ``NodeImage`` (weekly node image with security and bug fixes) follows the auto-upgrade channels;
+    ``channel: none`` means "no Kubernetes upgrades", not "no security patches", so it gets
+    ``SecurityPatch`` (security fixes only, reimaging only when needed) rather than ``None`` ("your nodes
+    don't have security updates applied automatically"), per
+    MicrosoftDocs/azure-aks-docs@fb060ab:articles/aks/auto-upgrade-node-os-image.md:55-62.
+    """
+    return "SecurityPatch" if spec.spec.kubernetes.channel == "none" else "NodeImage"
+
+
+def auto_upgrades(spec: ClusterSpec) -> bool:
+    """AKS changes the cluster's Kubernetes version itself (every channel but ``none``)."""
+    return upgrade_channel(spec) != "none"
 
 
 def dns_service_ip(spec: ClusterSpec) -> str:
@@ -139,10 +152,33 @@ def private_endpoint(spec: ClusterSpec) -> bool:
 
 
 def authorized_ip_ranges(spec: ClusterSpec) -> list[str] | None:
-    """Authorised ranges guard the public API server only; AKS rejects them on a private cluster."""
+    """Authorised ranges guard the public API server only; AKS rejects them on a private cluster.
+
+    The cluster's own egress IP must be in the list or the nodes cannot reach the API server
+    (api-server-authorized-ip-ranges.md@fb060ab:45). AKS adds the Standard load balancer's outbound IP
+    by itself (same file, line 51) but not a NAT gateway's: :func:`needs_nat_egress_range` says when the
+    adapter appends the NAT gateway's public IP.
+    """
     if private_endpoint(spec) or not spec.spec.control_plane.authorized_networks:
         return None
     return list(spec.spec.control_plane.authorized_networks)
+
+
+def needs_nat_egress_range(spec: ClusterSpec) -> bool:
+    return authorized_ip_ranges(spec) is not None and outbound_type(spec) == "userAssignedNATGateway"
+
+
+def egress_range(ip: str) -> str:
+    return f"{ip}/32"
+
+
+#: Kubernetes NetworkPolicy engine. Azure CNI Overlay with the Cilium dataplane enforces NetworkPolicy,
+#: as GKE Dataplane V2 does; Microsoft recommends it for new clusters and retires Azure NPM for Linux on
+#: 2028-09-30 (MicrosoftDocs/azure-aks-docs@fb060ab:articles/aks/use-network-policies.md:48,125;
+#: azure-cni-powered-by-cilium.md:158-170: networkPlugin azure, networkPluginMode overlay, networkDataplane
+#: cilium). With networkDataplane cilium, networkPolicy must be cilium.
+NETWORK_DATAPLANE: Final = "cilium"
+NETWORK_POLICY: Final = "cilium"
 
 
 def outbound_type(spec: ClusterSpec) -> str:
@@ -157,14 +193,45 @@ def zones(spec: ClusterSpec) -> list[str]:
 
 # ---- mesh ----------------------------------------------------------------------------------------
 
-#: Istio add-on revision when the spec names none (check ``az aks mesh get-revisions -l <region>``).
-DEFAULT_MESH_REVISION: Final = "asm-1-26"
+#: Last resort when the compatibility data lists no revision for the spec's minor at all (the compat
+#: check in validate/plan reports that case as an error before anything is applied).
+FALLBACK_MESH_REVISION: Final = "asm-1-30"
+
+
+def compat_as_of() -> date:
+    """The date the AKS compatibility data vouches for: the newest ``read`` date of its sources.
+
+    The render never reads the clock; it judges revisions as of the data it ships, and the data file is
+    part of the render cache key (kubefleet/render_cache.py), so new data means a new render.
+    """
+    from kubefleet.catalog.compat import load_compat
+
+    sources = load_compat().table("aks").sources.values()
+    return max((s.read for s in sources), default=date(1970, 1, 1))
+
+
+def default_mesh_revision(spec: ClusterSpec) -> str:
+    """The newest AKS Istio add-on revision compatible with the spec's minor (``Compat.mesh_revisions``).
+
+    AKS's own default is the n-1 revision (istio-support-policy.md@fb060ab:54-55); kubefleet takes the
+    newest compatible one so a new cluster starts with the longest support ahead of it.
+    """
+    from kubefleet.catalog.compat import load_compat
+    from kubefleet.compat import minor_of
+
+    compat = load_compat()
+    minor = minor_of(spec.spec.kubernetes.version)
+    offered = compat.mesh_revisions("aks", minor, compat_as_of())
+    if offered:
+        return offered[0].revision
+    listed = sorted((r for r in compat.table("aks").mesh if minor in r.minors), key=lambda r: r.sort_key)
+    return listed[-1].revision if listed else FALLBACK_MESH_REVISION
 
 
 def mesh_revision(spec: ClusterSpec) -> str:
     revision = spec.spec.addons.istio.revision
     if revision is None:
-        return DEFAULT_MESH_REVISION
+        return default_mesh_revision(spec)
     if revision.startswith("asm-"):
         return revision
     return f"asm-{revision}"  # "1-26" names the same Istio minor as asm-1-26
@@ -247,7 +314,26 @@ NODE_OS_SCHEDULE: Final = "aksManagedNodeOSUpgradeSchedule"
 
 
 def maintenance_configs(spec: ClusterSpec) -> list[str]:
-    """Which AKS-managed schedules the window drives (none when upgrades are off or no window is set)."""
-    if spec.spec.upgrades.maintenance_window is None or spec.spec.kubernetes.channel == "none":
+    """Which AKS-managed schedules the window drives: none without a window; with ``channel: none`` only
+    the node OS schedule (security patching stays on, see :func:`node_os_upgrade_channel`)."""
+    if spec.spec.upgrades.maintenance_window is None:
         return []
+    if not auto_upgrades(spec):
+        return [NODE_OS_SCHEDULE]
     return [AUTO_UPGRADE_SCHEDULE, NODE_OS_SCHEDULE]
+
+
+# ---- access --------------------------------------------------------------------------------------
+
+
+def admin_group_object_ids(spec: ClusterSpec) -> list[str] | None:
+    """Entra ID groups whose members are cluster admins (aadProfile.adminGroupObjectIDs)."""
+    opts = spec.spec.providers.aks
+    return list(opts.admin_group_object_ids) if opts is not None and opts.admin_group_object_ids else None
+
+
+# ---- GPUs ----------------------------------------------------------------------------------------
+
+
+def gpu_pools(spec: ClusterSpec) -> list[NodePool]:
+    return [p for p in spec.spec.node_pools if p.machine.gpu is not None]
