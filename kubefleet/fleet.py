@@ -31,9 +31,10 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from kubefleet.costmodel import CATEGORIES, Assumptions, money
 from kubefleet.errors import CatalogError, RenderError, SpecError, SpecIssue
-from kubefleet.loader import LoadedSpec, iter_spec_files, load_file
+from kubefleet.loader import LoadedSpec, load_file
 from kubefleet.regions import PROVIDERS
 from kubefleet.spec import ClusterSpec
+from kubefleet.specfiles import cluster_files
 
 if TYPE_CHECKING:
     from kubefleet.catalog import Catalog
@@ -81,8 +82,9 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[LoadedSpec], list[LoadFa
     failures: list[LoadFailure] = []
     for raw in paths:
         path = Path(raw)
-        files = list(iter_spec_files([path]))
-        if path.is_dir() and not files:
+        found = cluster_files([path])  # manifests beside the specs are skipped (counted by the CLI)
+        files = found.files
+        if path.is_dir() and not files and not found.skipped:
             failures.append(LoadFailure(str(path), (SpecIssue(str(path), 1, 1, "no *.yaml or *.yml files in this directory"),)))
         for file in files:
             try:
