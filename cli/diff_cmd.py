@@ -228,6 +228,7 @@ def diff(
     as_of: str | None = typer.Option(None, "--as-of", help="Price as of this date (YYYY-MM-DD; default today)."),
     title: str | None = typer.Option(None, "--title", help="Heading of the markdown comment."),
     fail_on: list[str] = typer.Option([], "--fail-on", help=FAIL_ON_HELP),
+    note: str | None = typer.Option(None, "--note", help="Markdown: a line under the headline (CI: the spec files)."),
     commit: str | None = typer.Option(None, "--commit", help="Commit named in the markdown footer (CI: the PR head SHA)."),
     max_chars: int | None = typer.Option(
         None, "--max-chars", min=1000,
@@ -259,7 +260,7 @@ def diff(
         heading = title or f"kubefleet diff: {file} (prices as of {when})"
         notes = {(d.changes.cluster, d.changes.provider): d.notes() for d in items}
         write(render_pr_markdown([d.changes for d in items], heading, notes=notes, policy=split, commit=commit,
-                                 max_chars=max_chars))
+                                 max_chars=max_chars, note=note))
     else:
         out = stdout()
         if not items:

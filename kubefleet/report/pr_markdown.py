@@ -243,6 +243,7 @@ def render_pr_markdown(
     policy: PolicySplit | None = None,
     commit: str | None = None,
     max_chars: int | None = None,
+    note: str | None = None,
 ) -> str:
     """The PR comment for ``items`` (one per cluster × provider). Same input, same bytes.
 
@@ -254,6 +255,8 @@ def render_pr_markdown(
     none = ClusterNotes()
     out = [MARKER, f"## {title}", ""]
     out += headline(ordered, notes)
+    if note:
+        out += [" ".join(note.split()), ""]
     if not ordered:
         out += ["No clusters in this change.", ""]
     elif not any(i.has_changes or i.drifted for i in ordered):
