@@ -151,19 +151,20 @@ REPLACE_BY_PACKAGE: Final[dict[str, tuple[str, ...]]] = {
 
 # Inputs whose in-place update still replaces every node of the pool (a rolling migration, at the pool's
 # surge settings) — the reviewer must know, even though Pulumi reports an "update":
-# GKE  googleapis container/v1 UpdateNodePoolRequest (google-cloud-container's
-#      google/cloud/container_v1/types/cluster_service.py, the installed SDK): machine_type, disk_type and
-#      disk_size_gb "Initiate[s] an upgrade operation that migrates the nodes in the node pool to the
-#      specified ..." (tests/test_diff.py reads those docstrings from the installed SDK); node_version and
-#      image_type are upgrades of every node (same message, "The Kubernetes version ... of the nodes").
-# EKS  botocore eks/2017-11-01 UpdateNodegroupVersion ("Updates the Kubernetes version or AMI version of
-#      an Amazon EKS managed node group ... nodes are replaced", the installed botocore's service model);
-#      a launch template version change goes through the same API.
-# AKS  azure-mgmt-containerservice AgentPool.orchestrator_version / node_image_version: upgrading either
-#      reimages the nodes (Microsoft learn aks/upgrade-aks-cluster, node surge).
+# GKE  googleapis container/v1 UpdateNodePoolRequest, as shipped in google-cloud-container
+#      (google/cloud/container_v1/types/cluster_service.py): machine_type, disk_type and disk_size_gb each
+#      "Initiates an upgrade operation that migrates the nodes in the node pool to the specified ...";
+#      node_version is "The Kubernetes version to change the nodes to". tests/test_diff.py reads those
+#      docstrings from the installed SDK.
+# EKS  botocore's eks service model, UpdateNodegroupVersion ("Updates the Kubernetes version or AMI version
+#      of an Amazon EKS managed node group ... When a node in a managed node group is terminated due to a
+#      scaling action or update, every Pod on that node is drained first"); a launch template version
+#      change goes through the same operation. Tested against the installed botocore.
+# AKS  orchestratorVersion / nodeImageVersion: an upgrade cordons, drains and replaces each node with a
+#      surge node (learn.microsoft.com aks/upgrade-aks-cluster, "How the upgrade works").
 ROLLS_NODES: Final[dict[str, tuple[str, ...]]] = {
     "gcp:container/nodePool:NodePool": (
-        "nodeConfig.machineType", "nodeConfig.diskSizeGb", "nodeConfig.diskType", "nodeConfig.imageType", "version",
+        "nodeConfig.machineType", "nodeConfig.diskSizeGb", "nodeConfig.diskType", "version",
     ),
     "aws:eks/nodeGroup:NodeGroup": ("version", "releaseVersion", "launchTemplate.version"),
     "azure-native:containerservice:AgentPool": ("orchestratorVersion", "nodeImageVersion"),
