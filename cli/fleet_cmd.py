@@ -62,6 +62,13 @@ def fleet(
     when = parse_date(as_of) or today()
     assume = _assumptions(hours, egress_gb)
     loaded, failures = discover(paths)
+    from kubefleet.specfiles import cluster_files
+
+    skipped = cluster_files(paths).skipped_note()
+    if skipped:
+        from kubefleet.cli.console import stderr
+
+        stderr().print(skipped, highlight=False, markup=False)
     if not loaded and not failures:
         raise UsageError("no cluster specs found", hint="name *.yaml spec files or directories that hold them")
     report = build_report(loaded, failures, as_of=when, catalog=active_catalog(), group_by=by.value,
