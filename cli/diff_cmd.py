@@ -207,7 +207,9 @@ def print_table(items: list[ClusterDiff], out: Console) -> None:
                 lines.append(f"deletion protection on ({protected.replace('`', '')}): the delete will fail")
             table.add_row(change.op, Text(change.type), Text(change.name), Text("\n".join(lines)),
                           style="red" if change.destructive else None)
-        out.print(table)
+        from kubefleet.cli.console import print_table as print_fitted
+
+        print_fitted(out, table, drop=("type",))
         unchanged = c.counts["same"]
         before = fmt_money(c.monthly_before) if c.monthly_before is not None else "unknown"
         after = fmt_money(c.monthly_after) if c.monthly_after is not None else "unknown"

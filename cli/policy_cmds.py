@@ -91,7 +91,9 @@ def _print_table(findings: Sequence[Finding], checked: Sequence[tuple[str, str]]
     for level, rule, cluster, provider, message, hint in rows(findings):
         style = "bold red" if level == "mandatory" else "yellow"
         table.add_row(f"[{style}]{level}[/]", rule, cluster, provider, message, hint)
-    out.print(table)
+    from kubefleet.cli.console import print_table
+
+    print_table(out, table, drop=("hint",))
     out.print(f"{summary(findings)} ({where})")
 
 
