@@ -79,3 +79,26 @@ def test_wide_terminals_keep_every_column() -> None:
     header = next(line for line in table.stdout.splitlines() if "cluster" in line and "monthly" in line)
     for col in ("team", "owner", "version", "max"):
         assert col in header
+
+
+def test_fleet_reports_progress_from_zero_to_all() -> None:
+    from datetime import date
+
+    from kubefleet.catalog import load_catalog
+    from kubefleet.fleet import build_report, discover
+
+    loaded, failures = discover([ROOT / "examples" / "dev-small.yaml", ROOT / "examples" / "sweet-spot.yaml"])
+    calls: list[tuple[int, int, int]] = []
+    build_report(loaded, failures, as_of=date(2026, 11, 27), catalog=load_catalog(), compare_providers=False,
+                 jobs=1, progress=lambda done, total, workers: calls.append((done, total, workers)))
+    assert calls == [(0, 2, 1), (1, 2, 1), (2, 2, 1)]
+
+
+def test_the_bar_is_off_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kubefleet.cli import fleet_cmd
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    monkeypatch.setenv("CI", "true")
+    assert not fleet_cmd.show_progress_bar()
+    monkeypatch.delenv("CI")
+    assert fleet_cmd.show_progress_bar()
