@@ -260,8 +260,12 @@ def run_workflow(repo: Path, tmp_path: Path, *, comments: list[dict[str, Any]] |
         step_ctx.update({f"env.{k}": v for k, v in job_env.items()})
         for sid, outs in run.outputs.items():
             step_ctx.update({f"steps.{sid}.outputs.{k}": v for k, v in outs.items()})
-        condition = step.get("if", "success()")
-        if not evaluate(str(condition), step_ctx, failed):
+        condition = str(step.get("if", "success()"))
+        if not re.search(r"\b(always|success|failure|cancelled)\(\)", condition):
+            # GitHub: "a default status check of success() is applied unless you include one of these
+            # functions" (docs: workflow syntax, jobs.<job_id>.steps[*].if)
+            condition = f"success() && ({condition})"
+        if not evaluate(condition, step_ctx, failed):
             run.steps.append((name, "skipped"))
             continue
         if "uses" in step:
@@ -403,7 +407,9 @@ def test_a_pr_that_reverts_every_spec_change_updates_the_comment_to_no_changes(t
 
 
 def test_no_comment_is_created_for_a_pr_that_never_touched_a_spec(tmp_path: Path) -> None:
-    repo = scratch_repo(tmp_path, {"c.yaml": spec()}, {"README.md": "docs\n"})
+    capi = "apiVersion: cluster.x-k8s.io/v1beta1\nkind: Cluster\nmetadata: {name: capi}\n"
+    repo = scratch_repo(tmp_path, {"c.yaml": spec(), "capi.yaml": capi},
+                        {"README.md": "docs\n", "capi.yaml": capi + "spec: {}\n"})
     run = run_workflow(repo, tmp_path)
     assert run.green, run.logs
     assert run.writes() == [] and run.comments == []
