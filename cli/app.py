@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import typer
 
 from kubefleet import __version__
@@ -16,7 +18,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+COMPLETE_VAR = "_KUBEFLEET_COMPLETE"
 
 
 def _version(value: bool) -> None:
@@ -32,6 +37,29 @@ def root(
     ),
 ) -> None:
     """kubefleet: identical clusters on four targets, with costs and features side by side."""
+
+
+class Shell(StrEnum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+
+
+@app.command()
+def version() -> None:
+    """Show kubefleet's version (and the Python running it)."""
+    import platform
+
+    typer.echo(f"kubefleet {__version__} (Python {platform.python_version()})")
+
+
+@app.command()
+def completion(shell: Shell = typer.Argument(..., help="bash, zsh or fish.")) -> None:
+    """Print the shell completion script: eval "$(kubefleet completion bash)" in ~/.bashrc,
+    `kubefleet completion zsh > "${fpath[1]}/_kubefleet"`, `kubefleet completion fish > ~/.config/fish/completions/kubefleet.fish`."""
+    from typer._completion_shared import get_completion_script
+
+    typer.echo(get_completion_script(prog_name="kubefleet", complete_var=COMPLETE_VAR, shell=shell.value))
 
 
 def _register() -> None:

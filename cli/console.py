@@ -3,22 +3,110 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
+from collections.abc import Sequence
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.table import Column, Table
 
 
 def _no_color() -> bool:
     return "NO_COLOR" in os.environ and os.environ["NO_COLOR"] != ""
 
 
+def _width(tty: bool) -> int | None:
+    """COLUMNS wins (also when piped: `COLUMNS=80 kubefleet compare ... | less`); a terminal is measured
+    by rich; a plain pipe gets 160 columns."""
+    raw = os.environ.get("COLUMNS", "")
+    if raw.isdigit() and 20 <= int(raw) <= 1000:
+        return int(raw)
+    return None if tty else 160
+
+
 def stdout() -> Console:
-    return Console(no_color=_no_color(), highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+    return Console(no_color=_no_color(), highlight=False, soft_wrap=False, width=_width(sys.stdout.isatty()))
 
 
 def stderr() -> Console:
+    # errors keep their file:line:col on one line when piped, whatever COLUMNS says (greppable, clickable)
     return Console(stderr=True, no_color=_no_color(), highlight=False, width=None if sys.stderr.isatty() else 160)
+
+
+_MONEY = re.compile(r"^[≥~]? ?[-+]?\$[\d,]+(?:\.\d+)?(?: ?[+*])?(?: ?[-–] ?\$[\d,]+(?:\.\d+)?[+*]?)?(?:/\w+)?$")
+
+
+def _cell_text(cell: object) -> str:
+    from rich.text import Text
+
+    if isinstance(cell, Text):
+        return cell.plain
+    if isinstance(cell, str):
+        from rich.markup import render
+
+        return render(cell).plain
+    return str(cell) if cell is not None else ""
+
+
+def _rigid(texts: list[str]) -> bool:
+    """Money and identifiers (one token: an instance type, a resource name, a date) must not wrap."""
+    cells = [t for t in texts if t.strip()]
+    return bool(cells) and all(_MONEY.match(t.strip()) or (" " not in t.strip() and len(t) <= 48) for t in cells)
+
+
+def print_table(out: Console, table: Table, *, drop: Sequence[str] = ()) -> None:
+    """Print ``table`` so money and identifiers never wrap across lines, whatever the width.
+
+    Columns whose cells are all money or single tokens get ``no_wrap`` and their full width. If the table
+    is still wider than the console, the ``drop`` columns (low-value first, by header) are left out with
+    a note; if even that does not fit, every row is stacked as ``header: value`` lines."""
+    from rich.text import Text
+
+    def texts(col: Column) -> list[str]:
+        return [_cell_text(c) for c in col._cells]
+
+    for col in table.columns:
+        cells = texts(col)
+        if _rigid(cells):
+            col.no_wrap = True
+            col.min_width = max((len(t) for t in cells), default=0)
+        else:  # prose wraps between words, never inside one (a region, an instance type)
+            words = [w for t in cells for w in t.split()]
+            col.min_width = min(30, max((len(w) for w in words), default=1))
+    width = out.width
+
+    def needed(t: Table) -> int:
+        return sum((c.min_width or 1) + 3 for c in t.columns) + 1
+
+    dropped: list[str] = []
+    for header in drop:
+        if needed(table) <= width:
+            break
+        index = next((i for i, c in enumerate(table.columns) if _cell_text(c.header) == header), None)
+        if index is not None:
+            dropped.append(header)
+            table.columns.pop(index)
+    if needed(table) <= width:
+        out.print(table)
+        if dropped:
+            out.print(f"(narrow terminal: left out {', '.join(dropped)}; widen it or use --output json)",
+                      highlight=False, markup=False)
+        return
+    # stacked: one block per row
+    if table.title:
+        out.print(table.title if isinstance(table.title, Text) else Text(str(table.title)))
+    headers = [_cell_text(c.header) for c in table.columns]
+    rows = list(zip(*(texts(c) for c in table.columns), strict=False))
+    for row in rows:
+        first, rest = row[0], row[1:]
+        out.print(Text(first or "·", style="bold"))
+        for header, value in zip(headers[1:], rest, strict=False):
+            if value.strip():
+                out.print(Text(f"  {header}: {value}"), soft_wrap=True)
 
 
 def write(text: str) -> None:

@@ -190,7 +190,9 @@ def _print_comparison(out: Console, cmp: Comparison) -> None:
         nodes.append(cmp.nodes_cell(p))
     for row in (totals, maxes, years, gaps, nodes):
         t.add_row(*row)
-    out.print(t)
+    from kubefleet.cli.console import print_table
+
+    print_table(out, t)
     pools = Table(title="node pools: what each provider runs", title_justify="left")
     for col in ("pool", *[label(p) for p in providers]):
         pools.add_column(col, overflow="fold")
@@ -198,7 +200,7 @@ def _print_comparison(out: Console, cmp: Comparison) -> None:
     for pool in pool_names:
         pools.add_row(pool, *[cmp.results[p].instances[pool].name if pool in cmp.results[p].instances else "—"
                               for p in providers])
-    out.print(pools)
+    print_table(out, pools)
     if cmp.features:
         f = Table(title="features", title_justify="left")
         f.add_column("")

@@ -11,7 +11,7 @@ import subprocess
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from kubefleet.catalog import Catalog
-    from kubefleet.diff import ClusterDiff
+    from kubefleet.diff import ClusterDiff, Priced
     from kubefleet.render import ResourceGraph
+    from kubefleet.report.pr_markdown import PolicySplit
     from kubefleet.spec import ClusterSpec
 
 
@@ -78,32 +79,98 @@ def run_diff(
     def render(spec: ClusterSpec, provider: str) -> ResourceGraph:
         return cached_render(spec, provider, catalog=catalog)
 
-    def price(graph: ResourceGraph) -> tuple[Decimal, int]:
+    def price(graph: ResourceGraph) -> Priced:
+        from kubefleet.diff import Priced
+
         breakdown = price_graph(graph, catalog, as_of=as_of)
-        return breakdown.monthly_total, len(breakdown.unpriced)
+        return Priced(breakdown.monthly_total, len(breakdown.unpriced), breakdown.by_category())
 
     return diff_specs(old, new, render=render, price=price, providers=providers)
 
 
-def policy_markdown(
-    new: list[ClusterSpec], *, catalog: Catalog, as_of: date, providers: list[str] | None
-) -> str | None:
-    """The policy findings for NEW as Markdown, or None when the policy package is not installed."""
+def policy_split(
+    old: list[ClusterSpec], new: list[ClusterSpec], *, catalog: Catalog, as_of: date, providers: list[str] | None
+) -> tuple[PolicySplit | None, int]:
+    """Policy findings of NEW split into new in this change / already on OLD (matched by rule, cluster,
+    provider and resource: a finding whose wording changed with a figure is still the same finding), and
+    the count of NEW mandatory findings. (None, 0) when the policy package is not installed."""
     try:
         from kubefleet.policies import check, findings_markdown
     except ImportError:
-        return None
+        return None, 0
     from kubefleet.render_cache import cached_render
+    from kubefleet.report.pr_markdown import PolicySplit
 
     def render(spec: ClusterSpec, provider: str) -> ResourceGraph:
         return cached_render(spec, provider, catalog=catalog)
 
-    if not new:
-        return None
-    result = check(new, as_of=as_of, providers=providers, catalog=catalog, renderer=render)
-    text = findings_markdown(result.findings)
-    first, _, rest = text.partition("\n")
-    return rest.strip() if first.startswith("### ") else text  # the comment has its own "### Policy" heading
+    def run(specs: list[ClusterSpec]) -> list[Any]:
+        if not specs:
+            return []
+        return list(check(specs, as_of=as_of, providers=providers, catalog=catalog, renderer=render).findings)
+
+    def key(f: Any) -> tuple[str, str, str | None, str | None]:
+        return (f.rule, f.cluster, f.provider, f.resource)
+
+    head, base = run(new), run(old)
+    on_base = {key(f) for f in base}
+    fresh = [f for f in head if key(f) not in on_base]
+    kept = [f for f in head if key(f) in on_base]
+
+    def table(findings: list[Any]) -> str:
+        text = findings_markdown(findings) if findings else ""
+        # the table only: the heading and the summary line are the comment's own
+        return "\n".join(line for line in text.splitlines() if line.startswith("|"))
+
+    mandatory = sum(1 for f in fresh if f.mandatory)
+    return PolicySplit(table(fresh), table(kept), len(fresh), len(kept), mandatory), mandatory
+
+
+FAIL_ON_HELP = ("Exit 1 when the change has one of: mandatory (a new mandatory policy finding), replace, delete, "
+                "delta>AMOUNT (monthly increase above AMOUNT dollars). Comma-separated or repeated.")
+
+
+def parse_fail_on(values: list[str]) -> list[tuple[str, Decimal | None]]:
+    """``mandatory``, ``replace``, ``delete``, ``delta>250`` -> [(kind, amount)]; anything else is exit 2."""
+    from decimal import InvalidOperation
+
+    out: list[tuple[str, Decimal | None]] = []
+    for raw in (v.strip() for value in values for v in value.split(",")):
+        if not raw:
+            continue
+        if raw in ("mandatory", "replace", "delete"):
+            out.append((raw, None))
+            continue
+        kind, sep, amount = raw.partition(">")
+        try:
+            limit = Decimal(amount.strip().lstrip("$").replace(",", "")) if sep else None
+        except InvalidOperation:
+            limit = None
+        if kind.strip() != "delta" or limit is None or not limit.is_finite():
+            raise UsageError(f"--fail-on {raw!r}: not a condition",
+                             hint="use mandatory, replace, delete or delta>AMOUNT (e.g. delta>500)")
+        out.append(("delta", limit))
+    return out
+
+
+def failed_conditions(items: list[ClusterDiff], rules: list[tuple[str, Decimal | None]], new_mandatory: int) -> list[str]:
+    """The --fail-on conditions this change meets, as sentences."""
+    from kubefleet.changes import cents
+
+    hits = []
+    replaced = sum(c.changes.counts["replace"] for c in items)
+    deleted = sum(c.changes.counts["delete"] for c in items)
+    delta = sum((cents(c.changes.delta or Decimal(0)) for c in items), Decimal(0))
+    for kind, limit in rules:
+        if kind == "mandatory" and new_mandatory:
+            hits.append(f"{new_mandatory} new mandatory policy finding(s)")
+        elif kind == "replace" and replaced:
+            hits.append(f"{replaced} resource(s) replaced")
+        elif kind == "delete" and deleted:
+            hits.append(f"{deleted} resource(s) deleted")
+        elif kind == "delta" and limit is not None and delta > limit:
+            hits.append(f"monthly cost +${delta:,.2f} is above the limit of ${limit:,.2f}")
+    return hits
 
 
 def print_table(items: list[ClusterDiff], out: Console) -> None:
@@ -132,9 +199,17 @@ def print_table(items: list[ClusterDiff], out: Console) -> None:
             forced = item.forced_by.get(f"{change.type}::{change.name}")
             if forced:
                 lines.append("replaced because: " + ", ".join(forced))
+            rolls = item.rolls_nodes(change)
+            if rolls:
+                lines.append("rolls every node" + ("" if rolls == ("replace",) else ": " + ", ".join(rolls)))
+            protected = item.protected.get(f"{change.type}::{change.name}")
+            if protected:
+                lines.append(f"deletion protection on ({protected.replace('`', '')}): the delete will fail")
             table.add_row(change.op, Text(change.type), Text(change.name), Text("\n".join(lines)),
                           style="red" if change.destructive else None)
-        out.print(table)
+        from kubefleet.cli.console import print_table as print_fitted
+
+        print_fitted(out, table, drop=("type",))
         unchanged = c.counts["same"]
         before = fmt_money(c.monthly_before) if c.monthly_before is not None else "unknown"
         after = fmt_money(c.monthly_after) if c.monthly_after is not None else "unknown"
@@ -154,6 +229,12 @@ def diff(
     output: DiffFormat = typer.Option(DiffFormat.table, "--output", "-o", help="table, markdown (PR comment) or json."),
     as_of: str | None = typer.Option(None, "--as-of", help="Price as of this date (YYYY-MM-DD; default today)."),
     title: str | None = typer.Option(None, "--title", help="Heading of the markdown comment."),
+    fail_on: list[str] = typer.Option([], "--fail-on", help=FAIL_ON_HELP),
+    note: str | None = typer.Option(None, "--note", help="Markdown: a line under the headline (CI: the spec files)."),
+    commit: str | None = typer.Option(None, "--commit", help="Commit named in the markdown footer (CI: the PR head SHA)."),
+    max_chars: int | None = typer.Option(
+        None, "--max-chars", min=1000,
+        help="Markdown: leave out per-cluster details until the comment fits (GitHub's limit is 65536)."),
 ) -> None:
     """Offline preview of a spec change: resources added, changed, replaced, removed, and the cost delta."""
     from kubefleet.cli.common import parse_date, today
@@ -164,25 +245,37 @@ def diff(
     from kubefleet.providers import parse_providers
 
     chosen = parse_providers(providers) if providers else None
+    rules = parse_fail_on(fail_on)
     when = parse_date(as_of) or today()
     old_text, base_label = read_base(base)
     old = load_side(old_text, base_label)
     new = load_side(read_spec_file(file), str(file))
     catalog = active_catalog()
     items = run_diff(old, new, catalog=catalog, as_of=when, providers=chosen)
+    new_mandatory = 0
     if output is DiffFormat.json:
         write(diff_json(items, base=base_label, head=str(file), as_of=when))
     elif output is DiffFormat.markdown:
         from kubefleet.report.pr_markdown import render_pr_markdown
 
-        policy = policy_markdown(new, catalog=catalog, as_of=when, providers=chosen)
+        split, new_mandatory = policy_split(old, new, catalog=catalog, as_of=when, providers=chosen)
         heading = title or f"kubefleet diff: {file} (prices as of {when})"
-        write(render_pr_markdown([d.changes for d in items], heading, policy))
+        notes = {(d.changes.cluster, d.changes.provider): d.notes() for d in items}
+        write(render_pr_markdown([d.changes for d in items], heading, notes=notes, policy=split, commit=commit,
+                                 max_chars=max_chars, note=note))
     else:
         out = stdout()
         if not items:
             out.print("no clusters on either side")
         print_table(items, out)
+    if rules:
+        if any(kind == "mandatory" for kind, _ in rules) and output is not DiffFormat.markdown:
+            _, new_mandatory = policy_split(old, new, catalog=catalog, as_of=when, providers=chosen)
+        hits = failed_conditions(items, rules, new_mandatory)
+        if hits:
+            from kubefleet.errors import ProblemFound
+
+            raise ProblemFound("--fail-on: " + "; ".join(hits))
 
 
 def register(app: typer.Typer) -> None:

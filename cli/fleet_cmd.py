@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -62,10 +62,18 @@ def fleet(
     when = parse_date(as_of) or today()
     assume = _assumptions(hours, egress_gb)
     loaded, failures = discover(paths)
+    from kubefleet.specfiles import cluster_files
+
+    skipped = cluster_files(paths).skipped_note()
+    if skipped:
+        from kubefleet.cli.console import stderr
+
+        stderr().print(skipped, highlight=False, markup=False)
     if not loaded and not failures:
         raise UsageError("no cluster specs found", hint="name *.yaml spec files or directories that hold them")
-    report = build_report(loaded, failures, as_of=when, catalog=active_catalog(), group_by=by.value,
-                          assumptions=assume, compare_providers=compare_providers, jobs=jobs)
+    with _FleetProgress(len(loaded), len(failures), compare_providers) as progress:
+        report = build_report(loaded, failures, as_of=when, catalog=active_catalog(), group_by=by.value,
+                              assumptions=assume, compare_providers=compare_providers, jobs=jobs, progress=progress)
     if output is Format.json:
         write(fleet_out.to_json(report))
     elif output is Format.csv:
@@ -79,6 +87,56 @@ def fleet(
     if report.failures:
         raise ProblemFound(f"{len(report.failures)} spec file(s) failed to load; the report lists them "
                            "with file:line:col and covers every other cluster")
+
+
+def show_progress_bar() -> bool:
+    """A live bar only on a terminal and never under CI (as `kubefleet up` does); else the plan line only."""
+    import os
+    import sys
+
+    ci = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+    return sys.stderr.isatty() and not ci
+
+
+class _FleetProgress:
+    """A one-line plan of the work on stderr, then a progress bar while specs are rendered and priced."""
+
+    def __init__(self, clusters: int, failed: int, compare: bool) -> None:
+        self.clusters, self.failed, self.compare = clusters, failed, compare
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> _FleetProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def __call__(self, done: int, total: int, workers: int) -> None:
+        if done == 0:
+            from kubefleet.cli.console import stderr
+
+            where = "on all providers" if self.compare else "on their own provider"
+            failed = f"; {self.failed} file(s) failed to load" if self.failed else ""
+            stderr().print(f"fleet: {self.clusters} clusters, {total} distinct to price {where}, "
+                           f"{workers} worker(s){failed}", highlight=False, markup=False)
+            if show_progress_bar() and total > 1:
+                from rich.progress import (
+                    BarColumn,
+                    MofNCompleteColumn,
+                    Progress,
+                    TextColumn,
+                    TimeElapsedColumn,
+                )
+
+                self.bar = Progress(TextColumn("pricing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                    console=stderr(), transient=True)
+                self.bar.start()
+                self.task = self.bar.add_task("pricing", total=total)
+            return
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done)
 
 
 def _print_report(report: FleetReport) -> None:
@@ -107,7 +165,9 @@ def _print_report(report: FleetReport) -> None:
     for r in report.rows:
         inv.add_row(r.name, r.team or "—", r.owner or "—", r.env or "—", provider_text(r), region_text(r), r.version,
                     nodes_text(r), nodes_max_text(r), _cost(r))
-    out.print(inv)
+    from kubefleet.cli.console import print_table
+
+    print_table(out, inv, drop=("max", "owner", "version", "team", "region"))
     groups = Table(title=f"by {report.group_by}", title_justify="left")
     for col, just in ((report.group_by, "left"), ("clusters", "right"), ("monthly", "right"),
                       ("at autoscaling max", "right"), ("note", "left")):
@@ -116,7 +176,7 @@ def _print_report(report: FleetReport) -> None:
         groups.add_row(g.key, str(g.clusters), fmt_money(g.monthly), fmt_money(g.monthly_max), _group_note(g))
     groups.add_section()
     groups.add_row("total", str(t.clusters), fmt_money(t.monthly), fmt_money(t.monthly_max), _group_note(t))
-    out.print(groups)
+    print_table(out, groups, drop=("at autoscaling max",))
     for line in credit_lines(report):
         out.print(line, highlight=False, markup=False)
     _print_findings(out, report)
@@ -125,13 +185,21 @@ def _print_report(report: FleetReport) -> None:
 def _print_findings(out: Console, report: FleetReport) -> None:
     colours = {"high": "red", "medium": "yellow", "low": "cyan", "info": "blue"}
     out.print(f"findings: {len(report.findings)}", highlight=False)
+    if report.findings:  # rolled up by kind first: 300 specs give long lists
+        from collections import Counter
+
+        kinds = Counter(f.code for f in report.findings)
+        rollup = " · ".join(f"{n} {code}" for code, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
+        out.print(f"by kind: {rollup}", highlight=False, markup=False)
+    from rich.text import Text
+
+    code_width = 32 if out.width >= 120 else 0  # aligned columns only where they fit; else one flowing line
     for f in report.findings:
-        out.print(f"[{colours[f.severity]}]{f.severity:<6}[/] {f.code:<32} {f.cluster}: ", end="", highlight=False)
-        out.print(f.message, markup=False, highlight=False)
+        out.print(Text.assemble((f"{f.severity:<6}", colours[f.severity]), f" {f.code:<{code_width}} {f.cluster}: ",
+                                f.message))
     for fail in report.failures:
         for i in fail.issues:
-            out.print(f"[red]error[/]  {fail.file}:{i.line}:{i.column}: ", end="", highlight=False)
-            out.print(i.message, markup=False, highlight=False)
+            out.print(Text.assemble(("error ", "red"), f" {fail.file}:{i.line}:{i.column}: ", i.message))
 
 
 def _stacks(paths: list[Path], backend: str | None, output: Format) -> None:

@@ -77,6 +77,10 @@ class KubefleetGroup(TyperGroup):
 
 
 def main() -> None:
+    if "_KUBEFLEET_COMPLETE" in os.environ:  # a shell asks for completions (`kubefleet completion SHELL`)
+        from typer._completion_classes import completion_init
+
+        completion_init()
     from kubefleet.cli.app import app
 
     app(prog_name="kubefleet")

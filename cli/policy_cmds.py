@@ -50,7 +50,7 @@ def check(
 
     from kubefleet.cli.console import write
     from kubefleet.errors import ProblemFound
-    from kubefleet.loader import expand_paths, load_file
+    from kubefleet.loader import load_file
     from kubefleet.policies.config import load_policy_config
     from kubefleet.policies.engine import check as run_check
     from kubefleet.policies.report import findings_markdown, summary
@@ -59,7 +59,9 @@ def check(
     when = _as_of(as_of)
     cfg = load_policy_config(config)
     chosen = None if provider is None else parse_providers(provider)
-    specs = [loaded.spec for path in expand_paths(files) for loaded in load_file(path)]
+    from kubefleet.cli.spec_cmds import spec_paths
+
+    specs = [loaded.spec for path in spec_paths(files) for loaded in load_file(path)]
     result = run_check(specs, as_of=when, providers=chosen, config=cfg)
     if output is DiffFormat.json:
         write(json.dumps(result.as_dict(), indent=2))
@@ -89,7 +91,9 @@ def _print_table(findings: Sequence[Finding], checked: Sequence[tuple[str, str]]
     for level, rule, cluster, provider, message, hint in rows(findings):
         style = "bold red" if level == "mandatory" else "yellow"
         table.add_row(f"[{style}]{level}[/]", rule, cluster, provider, message, hint)
-    out.print(table)
+    from kubefleet.cli.console import print_table
+
+    print_table(out, table, drop=("hint",))
     out.print(f"{summary(findings)} ({where})")
 
 

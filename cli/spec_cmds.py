@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import typer
@@ -22,13 +23,13 @@ def validate(
     from kubefleet.cli.common import parse_date, today
     from kubefleet.cli.console import stdout
     from kubefleet.compat import problems
-    from kubefleet.loader import expand_paths, load_file
+    from kubefleet.loader import load_file
 
     on = parse_date(as_of) or today()
 
     out = stdout()
     issues: list[SpecIssue] = []
-    for path in expand_paths(files):
+    for path in spec_paths(files):
         try:
             specs = load_file(path)
         except SpecError as err:
@@ -44,6 +45,23 @@ def validate(
         raise SpecError(issues)
 
 
+def spec_paths(paths: list[Path]) -> list[Path]:
+    """Spec files under ``paths``; YAML files in directories whose kind is not Cluster are skipped, and
+    counted on stderr; a directory with no YAML at all is a usage error."""
+    from kubefleet.cli.console import stderr
+    from kubefleet.specfiles import cluster_files
+
+    found = cluster_files(paths)
+    for p in paths:
+        inside = [f for f in [*found.files, *(s for s, _ in found.skipped)] if p.is_dir() and p in f.parents]
+        if p.is_dir() and not inside:
+            raise UsageError(f"{p}: no *.yaml or *.yml files in this directory")
+    note = found.skipped_note()
+    if note:
+        stderr().print(note, highlight=False, markup=False)
+    return found.files
+
+
 def schema(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
 ) -> None:
@@ -55,7 +73,46 @@ def schema(
     if output is None:
         write(text)
     else:
-        output.write_text(text)
+        _write_file(output, text)
+
+
+def _write_file(target: Path, text: str) -> None:
+    """Write ``text``, creating missing parent directories; an unwritable place is bad input (exit 2)."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"cannot write {target}: {err.strerror or err}",
+                         hint="choose a writable path (parent directories are created)") from None
+
+
+def supported_version(provider: str, as_of: date) -> str:
+    """The newest Kubernetes minor the catalog lists in standard support on ``provider`` as of ``as_of``
+    (and on every other provider with a row for it, so `compare` passes the version policy too)."""
+    from kubefleet.catalog import load_catalog
+    from kubefleet.regions import PROVIDERS
+
+    catalog = load_catalog()
+
+    def in_support(p: str, minor: str) -> bool | None:
+        row = catalog.versions(p).get(minor)
+        if row is None:
+            return None
+        return row.standard_end is None or as_of <= row.standard_end
+
+    def key(minor: str) -> tuple[int, ...]:
+        return tuple(int(x) for x in minor.split(".") if x.isdigit())
+
+    own = sorted((m for m in catalog.versions(provider) if in_support(provider, m)), key=key, reverse=True)
+    if not own:  # e.g. kubeadm without rows: the newest minor any provider supports
+        own = sorted({m for p in PROVIDERS for m in catalog.versions(p) if in_support(p, m)}, key=key, reverse=True)
+    for minor in own:
+        if all(in_support(p, minor) is not False for p in PROVIDERS):
+            return minor
+    if own:
+        return own[0]
+    raise UsageError("the catalog lists no Kubernetes version in support today",
+                     hint="run `kubefleet prices show` to see how old the catalog is")
 
 
 def init(
@@ -83,12 +140,25 @@ def init(
         target = target / f"{name}.yaml"
     if target.exists() and not force:
         raise UsageError(f"{target} already exists", hint="pass --force to overwrite it")
+    from kubefleet.cli.common import today
+    from kubefleet.schema import schema_text
+
+    chosen = check_provider(provider)
+    # The modeline names a schema file beside the spec (yaml-language-server resolves a relative
+    # `$schema=` path against the YAML file — redhat-developer/yaml-language-server README, "Using
+    # inlined schema"), so editors check the spec offline; the file is written if it is not there.
+    schema_file = target.parent / "cluster.schema.json"
     template = resources.files("kubefleet.templates").joinpath("starter.yaml").read_text()
     text = (template.replace("__NAME__", name).replace("__FILE__", str(target))
-            .replace("__PROVIDER__", check_provider(provider)))
+            .replace("__PROVIDER__", chosen).replace("__VERSION__", supported_version(chosen, today()))
+            .replace("__SCHEMA__", "./" + schema_file.name))
     load_text(text, str(target))  # the starter must itself be valid
-    target.write_text(text)
-    stdout().print(f"[green]✓[/] wrote {target}; next: kubefleet validate {target}")
+    _write_file(target, text)
+    out = stdout()
+    if not schema_file.exists():
+        _write_file(schema_file, schema_text())
+        out.print(f"[green]✓[/] wrote {schema_file} (the JSON Schema the spec's modeline points at)")
+    out.print(f"[green]✓[/] wrote {target}; next: kubefleet validate {target}")
 
 
 def register(app: typer.Typer) -> None:

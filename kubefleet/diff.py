@@ -44,6 +44,7 @@ from kubefleet.engine.secrets import SECRET
 
 if TYPE_CHECKING:
     from kubefleet.render import RenderedResource, ResourceGraph
+    from kubefleet.report.pr_markdown import ClusterNotes
     from kubefleet.spec import ClusterSpec
 
 Status = Literal["added", "removed", "changed", "unchanged"]
@@ -148,6 +149,58 @@ REPLACE_BY_PACKAGE: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
+# Inputs whose in-place update still replaces every node of the pool (a rolling migration, at the pool's
+# surge settings) — the reviewer must know, even though Pulumi reports an "update":
+# GKE  googleapis container/v1 UpdateNodePoolRequest, as shipped in google-cloud-container
+#      (google/cloud/container_v1/types/cluster_service.py): machine_type, disk_type and disk_size_gb each
+#      "Initiates an upgrade operation that migrates the nodes in the node pool to the specified ...";
+#      node_version is "The Kubernetes version to change the nodes to". tests/test_diff.py reads those
+#      docstrings from the installed SDK.
+# EKS  botocore's eks service model, UpdateNodegroupVersion ("Updates the Kubernetes version or AMI version
+#      of an Amazon EKS managed node group ... When a node in a managed node group is terminated due to a
+#      scaling action or update, every Pod on that node is drained first"); a launch template version
+#      change goes through the same operation. Tested against the installed botocore.
+# AKS  orchestratorVersion / nodeImageVersion: an upgrade cordons, drains and replaces each node with a
+#      surge node (learn.microsoft.com aks/upgrade-aks-cluster, "How the upgrade works").
+ROLLS_NODES: Final[dict[str, tuple[str, ...]]] = {
+    "gcp:container/nodePool:NodePool": (
+        "nodeConfig.machineType", "nodeConfig.diskSizeGb", "nodeConfig.diskType", "version",
+    ),
+    "aws:eks/nodeGroup:NodeGroup": ("version", "releaseVersion", "launchTemplate.version"),
+    "azure-native:containerservice:AgentPool": ("orchestratorVersion", "nodeImageVersion"),
+}
+
+#: node-pool types: a replace of one of these rolls every node too (a new pool, then the old one drained)
+NODE_POOL_TYPES: Final = frozenset({
+    "gcp:container/nodePool:NodePool", "aws:eks/nodeGroup:NodeGroup", "azure-native:containerservice:AgentPool",
+})
+
+#: inputs that turn on a provider's own deletion protection (the delete half of a replace then fails):
+#: pulumi-gcp container.Cluster ``deletionProtection`` (terraform-provider-google: "Whether Terraform will
+#: be prevented from destroying the cluster"), pulumi-aws eks.Cluster ``deletionProtection`` (botocore
+#: eks CreateCluster ``deletionProtection``: "the cluster can't be deleted").
+DELETION_PROTECTION_INPUTS: Final[dict[str, str]] = {
+    "gcp:container/cluster:Cluster": "deletionProtection",
+    "aws:eks/cluster:Cluster": "deletionProtection",
+}
+
+
+def rolling_paths(type_: str, changed: Iterable[str]) -> tuple[str, ...]:
+    """The changed input paths of ``type_`` that roll every node of a pool (in an in-place update)."""
+    rolls = ROLLS_NODES.get(type_, ())
+    return tuple(sorted({p for p in changed for r in rolls if p == r or p.startswith((r + ".", r + "["))}))
+
+
+def protection(r: RenderedResource) -> str | None:
+    """Why deleting ``r`` would be refused: Pulumi's ``protect`` option or the provider's own flag."""
+    if r.protect:
+        return "Pulumi `protect`"
+    key = DELETION_PROTECTION_INPUTS.get(r.type)
+    if key and r.inputs.get(key) is True:
+        return f"`{key}: true`"
+    return None
+
+
 def replace_paths(type_: str) -> tuple[str, ...]:
     """The replace-on-change input paths of a resource type (its own entries plus its package's)."""
     own = REPLACE_ON_CHANGE.get(type_, ())
@@ -228,6 +281,7 @@ class ResourceDiff:
     change: ResourceChange
     forced_by: tuple[str, ...] = ()
     urn: str = ""
+    protected: str | None = None  # why the delete half would be refused (see :func:`protection`)
 
 
 def _relevant(graph: ResourceGraph | None) -> dict[str, RenderedResource]:
@@ -334,6 +388,9 @@ def diff_graphs(old: ResourceGraph | None, new: ResourceGraph | None) -> list[Re
         op: Op = "replace" if forced else "update"
         diffs[urn] = ResourceDiff(ResourceChange(op, r.type, r.name, _with_uncertain_secrets(changes, r)), forced, urn)
     _cascade(diffs, after)
+    for urn, d in list(diffs.items()):
+        if d.change.destructive and urn in before and (why := protection(before[urn])):
+            diffs[urn] = ResourceDiff(d.change, d.forced_by, d.urn, why)
     return sorted(diffs.values(), key=lambda d: (d.change.sort_key(), d.urn))
 
 
@@ -349,6 +406,25 @@ class ClusterDiff:
     forced_by: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "type::name" -> forcing paths
     unpriced_before: int = 0
     unpriced_after: int = 0
+    protected: dict[str, str] = field(default_factory=dict)  # "type::name" -> why deletion is refused
+    categories_before: dict[str, Decimal] = field(default_factory=dict)
+    categories_after: dict[str, Decimal] = field(default_factory=dict)
+
+    def rolls_nodes(self, change: ResourceChange) -> tuple[str, ...]:
+        """Why ``change`` replaces every node of a pool: the rolling inputs, or ``("replace",)``."""
+        if change.op == "replace" and change.type in NODE_POOL_TYPES:
+            return ("replace",)
+        if change.op == "update":
+            return rolling_paths(change.type, [i.path for i in change.inputs])
+        return ()
+
+    def notes(self) -> ClusterNotes:
+        """The PR comment's view of what this diff knows beyond the change model."""
+        from kubefleet.report.pr_markdown import ClusterNotes
+
+        rolls = {f"{c.type}::{c.name}": r for c in self.changes.changes if (r := self.rolls_nodes(c))}
+        return ClusterNotes(self.forced_by, rolls, self.protected, self.unpriced_before, self.unpriced_after,
+                            self.categories_before, self.categories_after)
 
     def as_json(self) -> dict[str, Any]:
         data = self.changes.as_json()
@@ -357,12 +433,30 @@ class ClusterDiff:
             key = f"{change['type']}::{change['name']}"
             if key in self.forced_by:
                 change["replaced_because"] = list(self.forced_by[key])
+            if key in self.protected:
+                change["deletion_protected"] = self.protected[key]
+            rolls = self.rolls_nodes(ResourceChange(change["op"], change["type"], change["name"],
+                                                    tuple(InputChange(i["path"], None, None) for i in change["inputs"])))
+            if rolls:
+                change["rolls_every_node"] = list(rolls)
         data["unpriced"] = {"before": self.unpriced_before, "after": self.unpriced_after}
         return data
 
 
 Renderer = Callable[["ClusterSpec", str], "ResourceGraph"]
-Pricer = Callable[["ResourceGraph"], tuple[Decimal, int]]  # monthly total, unpriced item count
+Pricer = Callable[["ResourceGraph"], "Priced"]
+
+
+@dataclass(frozen=True)
+class Priced:
+    """What the diff needs from a price: the monthly total, the unpriced item count, per-category totals."""
+
+    total: Decimal
+    unpriced: int = 0
+    categories: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+_NOTHING: Final = Priced(Decimal(0))
 
 
 def cluster_status(old: ResourceGraph | None, new: ResourceGraph | None, changes: Sequence[ResourceDiff]) -> Status:
@@ -403,12 +497,14 @@ def diff_specs(
             old_graph = render(old_spec, provider) if old_spec is not None and provider in old_p else None
             new_graph = render(new_spec, provider) if new_spec is not None and provider in new_p else None
             diffs = diff_graphs(old_graph, new_graph)
-            before, unpriced_before = price(old_graph) if old_graph is not None else (Decimal(0), 0)
-            after, unpriced_after = price(new_graph) if new_graph is not None else (Decimal(0), 0)
-            changes = ClusterChanges(name, provider, tuple(d.change for d in diffs), before, after)
+            before = price(old_graph) if old_graph is not None else _NOTHING
+            after = price(new_graph) if new_graph is not None else _NOTHING
+            changes = ClusterChanges(name, provider, tuple(d.change for d in diffs), before.total, after.total)
             forced = {f"{d.change.type}::{d.change.name}": d.forced_by for d in diffs if d.forced_by}
+            protected = {f"{d.change.type}::{d.change.name}": d.protected for d in diffs if d.protected}
             out.append(ClusterDiff(changes, cluster_status(old_graph, new_graph, diffs), forced,
-                                   unpriced_before, unpriced_after))
+                                   before.unpriced, after.unpriced, protected,
+                                   dict(before.categories), dict(after.categories)))
     return out
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -31,9 +31,10 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from kubefleet.costmodel import CATEGORIES, Assumptions, money
 from kubefleet.errors import CatalogError, RenderError, SpecError, SpecIssue
-from kubefleet.loader import LoadedSpec, iter_spec_files, load_file
+from kubefleet.loader import LoadedSpec, load_file
 from kubefleet.regions import PROVIDERS
 from kubefleet.spec import ClusterSpec
+from kubefleet.specfiles import cluster_files
 
 if TYPE_CHECKING:
     from kubefleet.catalog import Catalog
@@ -81,8 +82,9 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[LoadedSpec], list[LoadFa
     failures: list[LoadFailure] = []
     for raw in paths:
         path = Path(raw)
-        files = list(iter_spec_files([path]))
-        if path.is_dir() and not files:
+        found = cluster_files([path])  # manifests beside the specs are skipped (counted by the CLI)
+        files = found.files
+        if path.is_dir() and not files and not found.skipped:
             failures.append(LoadFailure(str(path), (SpecIssue(str(path), 1, 1, "no *.yaml or *.yml files in this directory"),)))
         for file in files:
             try:
@@ -232,16 +234,33 @@ def price_twins(
     catalog: Catalog,
     assumptions: Assumptions,
     jobs: int | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, dict[str, ProviderPrice]]:
-    """Price every twin (key -> (spec, providers)); in worker processes when ``jobs`` > 1."""
+    """Price every twin (key -> (spec, providers)); in worker processes when ``jobs`` > 1. ``progress``
+    is called with (twins done, twins, workers) before the first and after each twin."""
     workers = auto_jobs(len(twins)) if jobs is None else max(1, jobs)
+    tick = progress or (lambda done, total, workers: None)
+    total = len(twins)
+    out: dict[str, dict[str, ProviderPrice]] = {}
     if workers <= 1 or len(twins) < 2:
-        return {key: _price_guarded(spec, provs, catalog, as_of, assumptions) for key, (spec, provs) in twins.items()}
+        tick(0, total, 1)
+        for key, (spec, provs) in twins.items():
+            out[key] = _price_guarded(spec, provs, catalog, as_of, assumptions)
+            tick(len(out), total, 1)
+        return out
     tasks = [(key, spec, provs) for key, (spec, provs) in twins.items()]
     chunk = max(1, min(16, len(tasks) // (workers * 6)))
+    tick(0, total, workers)
     with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(), initializer=_init_worker,
                              initargs=(catalog, as_of, assumptions, os.environ.get("KUBEFLEET_HOME"))) as pool:
-        return dict(pool.map(_price_task, tasks, chunksize=chunk))
+        for key, priced in pool.map(_price_task, tasks, chunksize=chunk):
+            out[key] = priced
+            tick(len(out), total, workers)
+    return out
+
+
+#: (twins priced so far, twins in all, worker processes)
+Progress = Callable[[int, int, int], None]
 
 
 # ----------------------------------------------------------------------------- inventory
@@ -579,6 +598,7 @@ def build_report(
     assumptions: Assumptions | None = None,
     compare_providers: bool = True,
     jobs: int | None = None,
+    progress: Progress | None = None,
 ) -> FleetReport:
     """Price every cluster on its provider (and, with ``compare_providers``, on every provider for the
     cheaper-provider finding) and collect the findings."""
@@ -593,7 +613,7 @@ def build_report(
         _twin, provs = twins.setdefault(key, (price_twin(item.spec), set()))
         provs.update(wanted)
     work = {k: (spec, tuple(p for p in PROVIDERS if p in provs)) for k, (spec, provs) in twins.items() if provs}
-    prices = price_twins(work, as_of=as_of, catalog=catalog, assumptions=assume, jobs=jobs)
+    prices = price_twins(work, as_of=as_of, catalog=catalog, assumptions=assume, jobs=jobs, progress=progress)
     rows = [make_row(item, provider, source, problem, prices.get(key, {}))
             for (item, provider, source, problem), key in zip(chosen, keys, strict=True)]
     rows, credits = allocate_account_credits(rows)

@@ -243,7 +243,10 @@ def _translate(
     if kind == "literal_error":
         expected = ctx.get("expected", "")
         choices = [c.strip().strip("'") for c in str(expected).replace(" or ", ", ").split(",")]
-        close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.5)
+        from kubefleet.regions import provider_alias
+
+        alias = provider_alias(str(value))  # gcp -> gke, aws -> eks, azure -> aks
+        close = [alias] if alias in choices else difflib.get_close_matches(str(value), choices, n=1, cutoff=0.5)
         if loc and loc[-1] == "apiVersion":
             hint = f"kubefleet reads `apiVersion: {API_VERSION}`"
         elif loc and loc[-1] == "kind":

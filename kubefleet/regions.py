@@ -32,3 +32,31 @@ REGIONS: Final[dict[str, dict[str, str]]] = {
 def provider_region(neutral: str, provider: str) -> str:
     """The provider's own region name for a neutral region (KeyError if unknown)."""
     return REGIONS[neutral][provider]
+
+#: what people type for a provider -> the Kubernetes service kubefleet names (did-you-mean hints)
+PROVIDER_ALIASES: Final[dict[str, str]] = {
+    "gcp": "gke", "google": "gke", "gce": "gke", "google-cloud": "gke",
+    "aws": "eks", "amazon": "eks", "ec2": "eks",
+    "azure": "aks", "microsoft": "aks",
+    "vsphere": "kubeadm", "vmware": "kubeadm", "onprem": "kubeadm", "on-prem": "kubeadm",
+}
+
+
+def provider_alias(name: str) -> str | None:
+    """``gcp`` -> ``gke``, ``aws`` -> ``eks``, ``azure`` -> ``aks``; None if ``name`` is no known alias."""
+    return PROVIDER_ALIASES.get(name.strip().lower())
+
+
+def region_hint(value: str) -> str | None:
+    """A did-you-mean for a provider-native region written where a neutral one belongs:
+    ``us-east-1`` -> "did you mean 'us-east'? ('us-east-1' is EKS's name for it ...)"."""
+    key = value.strip().lower()
+    for neutral, names in REGIONS.items():
+        for provider, native in names.items():
+            if provider != "kubeadm" and native.lower() == key:
+                return (f"did you mean {neutral!r}? ({value!r} is {provider.upper()}'s name for it; a provider's "
+                        f"own region goes under `providers: {{{provider}: {{{_REGION_KEY[provider]}: {native}}}}}`)")
+    return None
+
+
+_REGION_KEY: Final[dict[str, str]] = {"gke": "region", "eks": "region", "aks": "location"}

@@ -495,9 +495,12 @@ class ClusterBody(_Model):
         if v not in REGIONS:
             import difflib
 
+            from kubefleet.regions import region_hint
+
             close = difflib.get_close_matches(v, list(REGIONS), n=1)
             hint = f"did you mean {close[0]!r}?" if close else "known regions: " + ", ".join(REGIONS)
-            raise FieldRuleError((), f"unknown neutral region {v!r}", hint + " (override per provider under `providers:`)")
+            hint = region_hint(v) or hint + " (override per provider under `providers:`)"
+            raise FieldRuleError((), f"unknown neutral region {v!r}", hint)
         return v
 
     @model_validator(mode="after")

@@ -38,7 +38,10 @@ def check_provider(name: str) -> str:
     if key not in REGISTRY:
         import difflib
 
-        close = difflib.get_close_matches(key, list(REGISTRY), n=1)
+        from kubefleet.regions import provider_alias
+
+        alias = provider_alias(key)  # gcp -> gke, aws -> eks, azure -> aks
+        close = [alias] if alias in REGISTRY else difflib.get_close_matches(key, list(REGISTRY), n=1)
         hint = f"did you mean {close[0]!r}?" if close else "choose one of: " + ", ".join(REGISTRY)
         raise UsageError(f"unknown provider {name!r}", hint=hint)
     return key

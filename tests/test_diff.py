@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -284,3 +285,130 @@ def test_empty_sides_mean_added_or_deleted_spec_files(tmp_path: Path, monkeypatc
     assert [c["status"] for c in added["clusters"]] == ["added"]
     removed = json.loads(_run("--base", "pool-resize.old.yaml", str(empty), "--as-of", AS_OF, "-o", "json").stdout)
     assert [c["status"] for c in removed["clusters"]] == ["removed"]
+
+
+# ------------------------------------------------------------------ rolls every node, deletion protection, --fail-on
+
+
+def _spec(name: str = "ledger", *, env: str = "dev", vcpus: int = 4, project: str = "acme-dev",
+          provider: str = "gke", version: str = "1.35") -> str:
+    block = f"  providers: {{gke: {{project: {project}}}}}\n" if provider == "gke" else ""
+    return (f"apiVersion: kubefleet.dev/v1alpha1\nkind: Cluster\nmetadata:\n  name: {name}\n"
+            f"  labels: {{team: payments, owner: jane-doe, cost-center: cc-1234, env: {env}}}\n"
+            f"spec:\n  provider: {provider}\n  kubernetes: {{version: \"{version}\"}}\n  region: us-east\n"
+            f"  nodePools:\n    - name: general\n      machine: {{vcpus: {vcpus}, memoryGiB: 16}}\n"
+            f"      autoscaling: {{min: 3, max: 6}}\n{block}")
+
+
+def _pair(tmp_path: Path, old: str, new: str) -> tuple[str, str]:
+    (tmp_path / "old.yaml").write_text(old)
+    (tmp_path / "new.yaml").write_text(new)
+    return str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml")
+
+
+def test_rolling_inputs_are_the_ones_the_cloud_apis_say_migrate_nodes() -> None:
+    """Oracle: the clouds' own API models. GKE UpdateNodePoolRequest (google-cloud-container) says which
+    node-pool fields 'initiate an upgrade operation that migrates the nodes'; botocore's EKS model says
+    a node-group version update drains (replaces) every node."""
+    import warnings
+
+    from kubefleet.diff import ROLLS_NODES
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cs = pytest.importorskip("google.cloud.container_v1.types.cluster_service")
+    doc = " ".join(str(cs.UpdateNodePoolRequest.__doc__).split())
+
+    def field_doc(name: str) -> str:
+        start = doc.index(f"{name} (")
+        nxt = re.search(r" [a-z_]+ \((?:str|int|bool|google\.)", doc[start + len(name) + 2:])
+        return doc[start: start + len(name) + 2 + (nxt.start() if nxt else 400)]
+
+    sdk_field = {"nodeConfig.machineType": "machine_type", "nodeConfig.diskSizeGb": "disk_size_gb",
+                 "nodeConfig.diskType": "disk_type", "version": "node_version"}
+    gke = ROLLS_NODES["gcp:container/nodePool:NodePool"]
+    assert set(gke) == set(sdk_field)  # a new entry needs its oracle here
+    for path in gke:
+        text = field_doc(sdk_field[path])
+        assert "migrates the nodes" in text or "change the nodes to" in text, (path, text)
+
+    botocore = pytest.importorskip("botocore.session")
+    eks = botocore.get_session().get_service_model("eks")
+    op = eks.operation_model("UpdateNodegroupVersion")
+    assert "drained" in op.documentation
+    members = set(op.input_shape.members)
+    for path in ROLLS_NODES["aws:eks/nodeGroup:NodeGroup"]:
+        assert path.split(".")[0] in members, path  # version, releaseVersion, launchTemplate
+
+
+def test_deletion_protection_is_the_flag_eks_documents() -> None:
+    botocore = pytest.importorskip("botocore.session")
+    shape = botocore.get_session().get_service_model("eks").shape_for("CreateClusterRequest")
+    assert "deletionProtection" in shape.members
+    assert "cannot be deleted" in shape.members["deletionProtection"].documentation
+
+
+def test_a_machine_change_on_gke_rolls_every_node(tmp_path: Path) -> None:
+    old, new = _pair(tmp_path, _spec(vcpus=4), _spec(vcpus=8))
+    result = _run("--base", old, new, "--as-of", AS_OF, "--output", "json")
+    assert result.exit_code == 0, result.output
+    (gke,) = json.loads(result.stdout)["clusters"]
+    pool = _by_name(gke)["ledger-general"]
+    assert pool["op"] == "update"
+    assert pool["rolls_every_node"] == ["nodeConfig.machineType"]
+    md = _run("--base", old, new, "--as-of", AS_OF, "--output", "markdown").stdout
+    assert "🔄 **rolls every node** (`nodeConfig.machineType`)" in md
+    table = _run("--base", old, new, "--as-of", AS_OF).stdout
+    assert "rolls every node: nodeConfig.machineType" in table
+
+
+def test_replacing_a_deletion_protected_cluster_is_warned(tmp_path: Path) -> None:
+    """A prod cluster: Pulumi `protect` and GKE's deletionProtection are on; moving it to another project
+    replaces it, and the delete half of that replace will be refused."""
+    old, new = _pair(tmp_path, _spec(env="prod"), _spec(env="prod", project="acme-prod"))
+    md = _run("--base", old, new, "--as-of", AS_OF, "--output", "markdown").stdout
+    warning = md.split("> [!WARNING]", 1)[1].split("\n\n", 1)[0]
+    assert "`ledger-cluster` (`gcp:container/cluster:Cluster`) is replaced" in warning
+    assert "🔒 deletion protection on" in warning
+    doc = json.loads(_run("--base", old, new, "--as-of", AS_OF, "--output", "json").stdout)
+    cluster = _by_name(doc["clusters"][0])["ledger-cluster"]
+    assert cluster["deletion_protected"]
+
+
+def test_fail_on_gates(tmp_path: Path) -> None:
+    old, new = _pair(tmp_path, _spec(vcpus=4), _spec(vcpus=8))
+    assert _run("--base", old, new, "--as-of", AS_OF, "--fail-on", "delta>10").exit_code == 1
+    assert _run("--base", old, new, "--as-of", AS_OF, "--fail-on", "delta>100000").exit_code == 0
+    assert _run("--base", old, new, "--as-of", AS_OF, "--fail-on", "replace,delete").exit_code == 0
+    moved_old, moved_new = _pair(tmp_path, _spec(), _spec(project="acme-prod"))
+    replaced = _run("--base", moved_old, moved_new, "--as-of", AS_OF, "--fail-on", "replace")
+    assert replaced.exit_code == 1 and "replaced" in replaced.stderr
+    bad = _run("--base", old, new, "--fail-on", "cost>5")
+    assert bad.exit_code == 2 and "not a condition" in bad.stderr
+
+
+def test_fail_on_mandatory_counts_only_findings_new_in_the_change(tmp_path: Path) -> None:
+    # the base already runs an unsupported version: not new, no failure; a change INTO it fails
+    old_v, new_v = _pair(tmp_path, _spec(version="1.33"), _spec(version="1.33", vcpus=8))
+    assert _run("--base", old_v, new_v, "--as-of", AS_OF, "--fail-on", "mandatory").exit_code == 0
+    old_v, new_v = _pair(tmp_path, _spec(), _spec(version="1.33"))
+    assert _run("--base", old_v, new_v, "--as-of", AS_OF, "--fail-on", "mandatory").exit_code == 1
+
+
+def test_headline_adds_up_the_json_totals(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The markdown headline and the JSON totals are computed in different places: they must agree."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    for case in ("multi", "pool-resize", "mesh-on"):
+        doc = _json(case, monkeypatch)
+        before, after = Decimal(doc["monthly_before"]), Decimal(doc["monthly_after"])
+        md = _diff(case, "markdown", monkeypatch)
+        head = md.split("\n")[3]
+        delta = after - before
+        if delta:
+            pct = (delta * 100 / before).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+            word = "increase" if delta > 0 else "decrease"
+            assert f"Monthly cost will {word} by ${abs(delta):,.2f} ({'+' if pct > 0 else ''}{pct} %)" in head, head
+        else:
+            assert "Monthly cost will not change" in head
+        assert f"${after:,.2f}**" in head

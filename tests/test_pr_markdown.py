@@ -101,3 +101,56 @@ def test_money() -> None:
     assert fmt_money(Decimal("-19.445"), sign=True) == "-$19.45"
     assert fmt_money(Decimal("0"), sign=True) == "+$0.00"
     assert fmt_money(Decimal("1234.5")) == "$1,234.50"
+
+
+# ------------------------------------------------------------------ size limit, policy split, footer
+
+from kubefleet.report.pr_markdown import GITHUB_COMMENT_LIMIT, ClusterNotes, PolicySplit  # noqa: E402
+
+
+def _huge(n: int) -> list[ClusterChanges]:
+    long = "x" * 70
+    return [ClusterChanges(f"c{i:03d}", "gke", tuple(
+        ResourceChange("update", POOL, f"pool-{j}", tuple(InputChange(f"labels.k{k}", long, long + "y") for k in range(12)))
+        for j in range(10)), Decimal("100"), Decimal("110")) for i in range(n)]
+
+
+def test_details_are_cut_at_githubs_limit_never_the_headline_policy_or_footer() -> None:
+    items = _huge(40)
+    policy = PolicySplit("| Level | Rule |\n|---|---|\n| ❌ mandatory | `x` |", "", 1, 0, 1)
+    full = render_pr_markdown(items, "t", policy=policy, commit="0123456789abcdef")
+    assert len(full) > GITHUB_COMMENT_LIMIT  # the case is real
+    cut = render_pr_markdown(items, "t", policy=policy, commit="0123456789abcdef", max_chars=GITHUB_COMMENT_LIMIT)
+    assert len(cut) <= GITHUB_COMMENT_LIMIT
+    assert cut.startswith(MARKER)
+    assert "Monthly cost will increase by $400.00 (+10.0 %)" in cut
+    assert "### Policy" in cut and "❌ 1 new in this PR (1 mandatory)" in cut
+    assert "left out to stay under GitHub's 65,536-character comment limit" in cut
+    assert cut.rstrip().endswith("secrets are shown as `[secret]`</sub>")
+    assert "for commit `0123456789ab` · updated on each push" in cut
+    assert all(f"**c{i:03d}**" in cut for i in range(40))  # every cluster keeps its summary line
+
+
+def test_policy_findings_are_split_and_collapsed() -> None:
+    policy = PolicySplit("| a |\n|---|\n| new |", "| a |\n|---|\n| old |", 1, 1, 0)
+    text = render_pr_markdown([_eks()], "t", policy=policy)
+    section = text.split("### Policy", 1)[1]
+    assert "⚠️ 1 new in this PR · 1 already on base" in section
+    assert "<summary>New in this PR (1)</summary>" in section and "<summary>Already on base (1)</summary>" in section
+    assert section.index("| new |") < section.index("Already on base (1)") < section.index("| old |")
+
+
+def test_unpriced_items_mark_totals_as_lower_bounds_and_categories_move() -> None:
+    notes = {("payments", "eks"): ClusterNotes(unpriced_after=2, categories_before={"nodes": Decimal("1000")},
+                                                categories_after={"nodes": Decimal("1100"), "mesh": Decimal("312.80")})}
+    text = render_pr_markdown([_eks()], "t", notes=notes)
+    assert "new monthly total **≥ $1,612.80**" in text
+    assert "By category: nodes +$100.00 · mesh +$312.80" in text
+    assert "2 item(s) unpriced after the change" in text
+    assert "Monthly estimate: $1,200.00 → ≥ $1,612.80" in text
+
+
+def test_a_change_with_no_resource_changes_says_so() -> None:
+    same = ClusterChanges("payments", "gke", (ResourceChange("same", POOL, "general"),), Decimal(5), Decimal(5))
+    text = render_pr_markdown([same], "t")
+    assert "✅ **No changes**" in text and "Monthly cost will not change" in text

@@ -8,15 +8,51 @@ secrets are ``[secret]`` (masked again here, whatever the caller passed).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
-from kubefleet.changes import ClusterChanges, InputChange, ResourceChange
-from kubefleet.costmodel import fmt_money
+from kubefleet.changes import ClusterChanges, InputChange, ResourceChange, cents
+from kubefleet.costmodel import CATEGORIES, fmt_money
 from kubefleet.engine.secrets import SECRET, is_secret_name, mask
 
 MARKER: Final = "<!-- kubefleet:pr-comment -->"
 MAX_VALUE_CHARS: Final = 80
 MAX_INPUTS_SHOWN: Final = 12
+#: GitHub refuses an issue comment longer than 65,536 characters ("Body is too long (maximum is 65536
+#: characters)", the REST API's 422 quoted in peter-evans/create-or-update-comment PR #182 and
+#: googleapis/release-please issue #1034). The per-cluster details are what gets cut, never the headline,
+#: the warnings, the policy findings or the footer.
+GITHUB_COMMENT_LIMIT: Final = 65536
+
+
+@dataclass(frozen=True)
+class ClusterNotes:
+    """What the offline diff knows about one cluster × provider beyond the change model."""
+
+    forced_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # "type::name" -> input paths
+    rolls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # "type::name" -> rolling inputs
+    protected: Mapping[str, str] = field(default_factory=dict)  # "type::name" -> why deletion is refused
+    unpriced_before: int = 0
+    unpriced_after: int = 0
+    categories_before: Mapping[str, Decimal] = field(default_factory=dict)
+    categories_after: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PolicySplit:
+    """Policy findings of the head split by whether the base already had them (Markdown tables)."""
+
+    new_md: str
+    base_md: str
+    new_count: int
+    base_count: int
+    new_mandatory: int
+
+
+def _key(change: ResourceChange) -> str:
+    return f"{change.type}::{change.name}"
 
 _DISPLAY: Final[dict[str, str]] = {"gke": "GKE", "eks": "EKS", "aks": "AKS", "kubeadm": "kubeadm (vSphere)"}
 _PROVIDER_ORDER: Final[dict[str, int]] = {"gke": 0, "eks": 1, "aks": 2, "kubeadm": 3}
@@ -88,21 +124,47 @@ def _ordered(items: list[ClusterChanges]) -> list[ClusterChanges]:
     return sorted(items, key=lambda c: (c.cluster, _PROVIDER_ORDER.get(c.provider, 99), c.provider))
 
 
-def _details(item: ClusterChanges) -> list[str]:
+def _why(change: ResourceChange, notes: ClusterNotes) -> list[str]:
+    """Replacement cause, node roll and deletion protection of one resource (Markdown fragments)."""
+    out = []
+    forced = notes.forced_by.get(_key(change))
+    if change.op == "replace" and forced:
+        out.append("replaced because " + ", ".join(_code(p) for p in forced) + " cannot change in place")
+    rolls = notes.rolls.get(_key(change))
+    if rolls:
+        how = "" if rolls == ("replace",) else " (" + ", ".join(_code(p) for p in rolls) + ")"
+        out.append(f"🔄 **rolls every node**{how}")
+    protected = notes.protected.get(_key(change))
+    if protected:
+        out.append(f"🔒 deletion protection on ({protected}): the delete step will fail")
+    return out
+
+
+def _money_mark(value: Decimal | None, unpriced: int) -> str:
+    if value is None:
+        return "unknown"
+    return ("≥ " if unpriced else "") + fmt_money(value)
+
+
+def _details(item: ClusterChanges, notes: ClusterNotes) -> list[str]:
     changed = [c for c in item.sorted() if c.op != "same" or c.drift]
     unchanged = sum(1 for c in item.changes if c.op == "same" and not c.drift)
     title = f"{item.cluster} · {summary_line(item)}"
     out = ["<details>", f"<summary>{_html(title)}</summary>", ""]
     if item.monthly_before is not None or item.monthly_after is not None:
-        before = fmt_money(item.monthly_before) if item.monthly_before is not None else "unknown"
-        after = fmt_money(item.monthly_after) if item.monthly_after is not None else "unknown"
+        before = _money_mark(item.monthly_before, notes.unpriced_before)
+        after = _money_mark(item.monthly_after, notes.unpriced_after)
         delta = f" ({fmt_money(item.delta, sign=True)})" if item.delta is not None else ""
         out += [f"Monthly estimate: {before} → {after}{delta}", ""]
+        if notes.unpriced_before or notes.unpriced_after:
+            out += [f"Unpriced items: {notes.unpriced_before} before, {notes.unpriced_after} after "
+                    "(`kubefleet cost` lists them); ≥ marks a lower bound.", ""]
     if changed:
         out += ["| | Resource | Changes |", "|---|---|---|"]
         for change in changed:
             symbol = _SYMBOL[change.op] + (" 🌀" if change.drift else "")
-            out.append(f"| {symbol} {change.op} | {_resource(change)} | {_inputs_cell(change)} |")
+            cell = "<br>".join(x for x in [*_why(change, notes), _inputs_cell(change)] if x)
+            out.append(f"| {symbol} {change.op} | {_resource(change)} | {cell} |")
         out.append("")
     else:
         out += ["No resource changes.", ""]
@@ -116,12 +178,89 @@ def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def render_pr_markdown(items: list[ClusterChanges], title: str, policy_findings_md: str | None = None) -> str:
-    """The PR comment for ``items`` (one per cluster × provider). Same input, same bytes."""
+def _pct(before: Decimal, after: Decimal) -> str:
+    if before == 0:
+        return "new spend" if after else "0 %"
+    pct = ((after - before) * 100 / before).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{'+' if pct >= 0 else ''}{pct} %"
+
+
+def headline(items: Sequence[ClusterChanges], notes: Mapping[tuple[str, str], ClusterNotes]) -> list[str]:
+    """One line across every cluster and file: the monthly delta with its percentage, the new total,
+    the per-category deltas, and a lower-bound mark where items are unpriced."""
+    known = [i for i in items if i.monthly_before is not None and i.monthly_after is not None]
+    if not known:
+        return []
+    before = sum((cents(i.monthly_before or Decimal(0)) for i in known), Decimal(0))
+    after = sum((cents(i.monthly_after or Decimal(0)) for i in known), Decimal(0))
+    unpriced_before = sum(notes[(i.cluster, i.provider)].unpriced_before for i in known if (i.cluster, i.provider) in notes)
+    unpriced_after = sum(notes[(i.cluster, i.provider)].unpriced_after for i in known if (i.cluster, i.provider) in notes)
+    delta = after - before
+    bound = "≥ " if unpriced_after else ""
+    if delta > 0:
+        head = f"Monthly cost will increase by {fmt_money(delta)} ({_pct(before, after)})"
+    elif delta < 0:
+        head = f"Monthly cost will decrease by {fmt_money(-delta)} ({_pct(before, after)})"
+    else:
+        head = "Monthly cost will not change"
+    out = [f"**{head}** · new monthly total **{bound}{fmt_money(after)}** (was {_money_mark(before, unpriced_before)})"]
+    by_cat: dict[str, Decimal] = dict.fromkeys(CATEGORIES, Decimal(0))
+    for i in known:
+        n = notes.get((i.cluster, i.provider))
+        if n is None:
+            continue
+        for cat in CATEGORIES:
+            by_cat[cat] += cents(n.categories_after.get(cat, Decimal(0))) - cents(n.categories_before.get(cat, Decimal(0)))
+    moved = [f"{cat} {fmt_money(v, sign=True)}" for cat, v in by_cat.items() if v]
+    if moved:
+        out.append("By category: " + " · ".join(moved))
+    if unpriced_after or unpriced_before:
+        out.append(f"≥ lower bound: {unpriced_after} item(s) unpriced after the change, {unpriced_before} before — "
+                   "not counted in these totals (`kubefleet cost` lists them)")
+    return ["  \n".join(out), ""]
+
+
+def _policy_section(policy: PolicySplit) -> list[str]:
+    out = ["### Policy", ""]
+    if not policy.new_count and not policy.base_count:
+        return [*out, "✅ No policy findings.", ""]
+    flag = "❌ " if policy.new_mandatory else ("⚠️ " if policy.new_count else "✅ ")
+    mandatory = f" ({policy.new_mandatory} mandatory)" if policy.new_mandatory else ""
+    out += [f"{flag}{policy.new_count} new in this PR{mandatory} · {policy.base_count} already on base", ""]
+    for label, count, md in (("New in this PR", policy.new_count, policy.new_md),
+                             ("Already on base", policy.base_count, policy.base_md)):
+        if count:
+            out += ["<details>", f"<summary>{label} ({count})</summary>", "", md.strip(), "", "</details>", ""]
+    return out
+
+
+def render_pr_markdown(
+    items: list[ClusterChanges],
+    title: str,
+    policy_findings_md: str | None = None,
+    *,
+    notes: Mapping[tuple[str, str], ClusterNotes] | None = None,
+    policy: PolicySplit | None = None,
+    commit: str | None = None,
+    max_chars: int | None = None,
+    note: str | None = None,
+) -> str:
+    """The PR comment for ``items`` (one per cluster × provider). Same input, same bytes.
+
+    ``notes`` (keyed by (cluster, provider)) add replacement causes, node rolls, deletion protection,
+    unpriced marks and category deltas; ``policy`` splits findings into new / already on base;
+    ``max_chars`` drops per-cluster details (last first) until the comment fits."""
+    notes = notes or {}
     ordered = _ordered(items)
+    none = ClusterNotes()
     out = [MARKER, f"## {title}", ""]
+    out += headline(ordered, notes)
+    if note:
+        out += [" ".join(note.split()), ""]
     if not ordered:
         out += ["No clusters in this change.", ""]
+    elif not any(i.has_changes or i.drifted for i in ordered):
+        out += ["✅ **No changes**: the cluster specs in this pull request render to the same resources.", ""]
     for item in ordered:
         flag = "⚠️ " if item.destructive else ""
         drift = " 🌀" if item.drifted else ""
@@ -133,7 +272,9 @@ def render_pr_markdown(items: list[ClusterChanges], title: str, policy_findings_
         out += ["> [!WARNING]", "> **Replacements and deletions** destroy cloud resources (and their data):"]
         for item, change in destructive:
             verb = "replaced" if change.op == "replace" else "deleted"
-            out.append(f"> - **{item.cluster}** · {provider_display(item.provider)}: {_resource(change)} is {verb}")
+            why = _why(change, notes.get((item.cluster, item.provider), none))
+            extra = (" — " + "; ".join(why)) if why else ""
+            out.append(f"> - **{item.cluster}** · {provider_display(item.provider)}: {_resource(change)} is {verb}{extra}")
         out.append("")
 
     drifted = [(i, c) for i in ordered for c in i.drifted]
@@ -144,11 +285,33 @@ def render_pr_markdown(items: list[ClusterChanges], title: str, policy_findings_
             out.append(f"> - **{item.cluster}** · {provider_display(item.provider)}: {_resource(change)}: {paths}")
         out.append("")
 
-    for item in ordered:
-        out += _details(item)
+    details = [_details(item, notes.get((item.cluster, item.provider), none)) for item in ordered]
 
-    if policy_findings_md and policy_findings_md.strip():
-        out += ["### Policy", "", policy_findings_md.strip(), ""]
+    tail: list[str] = []
+    if policy is not None:
+        tail += _policy_section(policy)
+    elif policy_findings_md and policy_findings_md.strip():
+        tail += ["### Policy", "", policy_findings_md.strip(), ""]
+    footer = "<sub>generated by kubefleet"
+    if commit:
+        footer += f" for commit {_code(commit[:12])} · updated on each push"
+    footer += " · secrets are shown as `[secret]`</sub>"
+    tail.append(footer)
 
-    out.append("<sub>generated by kubefleet · secrets are shown as `[secret]`</sub>")
-    return "\n".join(out) + "\n"
+    def assemble(kept: int) -> str:
+        body = list(out)
+        for block in details[:kept]:
+            body += block
+        if kept < len(details):
+            left = len(details) - kept
+            body += [f"_…details of {left} cluster/provider pair(s) left out to stay under GitHub's "
+                     f"{GITHUB_COMMENT_LIMIT:,}-character comment limit: run `kubefleet diff` locally "
+                     "for all of them._", ""]
+        return "\n".join(body + tail) + "\n"
+
+    kept = len(details)
+    text = assemble(kept)
+    while max_chars is not None and len(text) > max_chars and kept > 0:
+        kept -= 1
+        text = assemble(kept)
+    return text
