@@ -194,7 +194,9 @@ def run_refresh(stack: Stack, on_event: OnEvent) -> RefreshResult:
 
 
 def run_destroy(stack: Stack, on_event: OnEvent) -> DestroyResult:
-    return stack.destroy(on_event=on_event, show_secrets=False, **_QUIET)
+    # remove=True: like `pulumi destroy --remove`, the emptied stack and its config go too, so `kubefleet
+    # stacks` no longer lists a cluster that is gone (the generated config is rebuilt by the next `up`).
+    return stack.destroy(on_event=on_event, show_secrets=False, remove=True, **_QUIET)
 
 
 def stack_outputs(stack: Stack) -> OutputMap:
