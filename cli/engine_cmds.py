@@ -321,7 +321,7 @@ def up(
     cost_line = f"estimated cost: {fmt_money(monthly)}/month" + (f" ({caveat})" if caveat else "")
 
     if not yes:
-        _, changes = _engine_preview(target, err, packs=packs, extra_config=policy_stack_config,
+        _, changes = _engine_preview(target, err, refresh=True, packs=packs, extra_config=policy_stack_config,
                                      monthly_after=monthly)
         print_changes_table(changes, out)
         out.print(cost_line, markup=False, highlight=False)

@@ -285,6 +285,10 @@ def step_inputs(meta: StepEventMetadata) -> tuple[InputChange, ...]:
     return tuple(changes[p] for p in sorted(changes))
 
 
+def _op_name(meta: StepEventMetadata) -> str:
+    return meta.op.value if hasattr(meta.op, "value") else str(meta.op)
+
+
 def _urn_name(urn: str) -> str:
     return urn.rsplit("::", 1)[-1] if "::" in urn else urn
 
@@ -312,6 +316,12 @@ class ChangeCollector:
         pre = event.resource_pre_event
         if pre is not None:
             self.add_step(pre.metadata)
+        # A refresh step's pre event is sent before the provider's Read, so its old and new states are
+        # the same; what the cloud reported (and the engine's diff of it) arrives with the step's outputs
+        # event. Seen with the real CLI (pulumi v3.274.0, `preview --refresh`; tests/test_e2e_engine.py).
+        done = event.res_outputs_event
+        if done is not None and _op_name(done.metadata) == "refresh":
+            self.add_step(done.metadata)
 
     def add_step(self, meta: StepEventMetadata) -> None:
         if meta.type.startswith(INTERNAL_TYPE_PREFIXES):

@@ -31,33 +31,9 @@ from typer.testing import CliRunner
 from kubefleet.cli.app import app
 from tests.conftest import ROOT
 from tests.localcloud import cloud
-from tests.localcloud.install import install_plugins
+from tests.localcloud.install import find_pulumi_cli, install_plugins
 
-PULUMI_VERSION = "v3.274.0"  # keep in step with scripts/build-pulumi-cli.sh
-
-
-def _find_cli() -> tuple[str | None, str]:
-    """The directory holding the built `pulumi`, or None and why not."""
-    candidates = []
-    if os.environ.get("KUBEFLEET_TEST_PULUMI_DIR"):
-        candidates.append(Path(os.environ["KUBEFLEET_TEST_PULUMI_DIR"]))
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kubefleet"
-    candidates.append(cache / f"pulumi-{PULUMI_VERSION}" / "bin")
-    for directory in candidates:
-        if (directory / "pulumi").is_file() and os.access(directory / "pulumi", os.X_OK):
-            return str(directory), ""
-    found = shutil.which("pulumi")
-    if found:
-        return str(Path(found).parent), ""
-    go = shutil.which("go") or (Path("/usr/local/go/bin/go") if Path("/usr/local/go/bin/go").exists() else None)
-    if go is None:
-        return None, ("no Pulumi CLI: Go is not installed, so scripts/build-pulumi-cli.sh cannot build one "
-                      "(and no `pulumi` on PATH)")
-    return None, ("no Pulumi CLI built yet: run scripts/build-pulumi-cli.sh (or set KUBEFLEET_TEST_PULUMI_DIR); "
-                  ".ci/run does this")
-
-
-CLI_DIR, WHY_NOT = _find_cli()
+CLI_DIR, WHY_NOT = find_pulumi_cli()
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(CLI_DIR is None, reason=WHY_NOT)]
 
 SPEC = """\
@@ -97,7 +73,7 @@ class Drift:
 
 DRIFT: dict[str, Drift] = {
     "gke": Drift("gcp:container/nodePool:NodePool", "nodeCount", 5, 2, "nodeCount"),
-    "eks": Drift("aws:eks/nodeGroup:NodeGroup", "scalingConfig.desiredSize", 5, 2, "scalingConfig"),
+    "eks": Drift("aws:eks/nodeGroup:NodeGroup", "scalingConfig.desiredSize", 1, 2, "scalingConfig"),
     "aks": Drift("azure-native:containerservice:AgentPool", "count", 5, 2, "count"),
     "kubeadm": Drift("vsphere:index/virtualMachine:VirtualMachine", "numCpus", 8, 2, "numCpus"),
 }
@@ -127,7 +103,9 @@ def engine_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]
     bin_dir = tmp_path / "bin"
     for d in (home, cloud_dir):
         d.mkdir()
-    install_plugins(bin_dir, pulumi_home)
+    install_plugins(bin_dir / "plugins", pulumi_home)  # provider plugins: from PULUMI_HOME's plugin cache
+    host = bin_dir / "plugins" / "pulumi-language-python"
+    bin_dir.joinpath("pulumi-language-python").symlink_to(host)  # the language host: from PATH
     monkeypatch.setenv("PATH", os.pathsep.join([str(bin_dir), CLI_DIR, os.environ.get("PATH", "")]))
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("KUBEFLEET_HOME", str(kf_home))

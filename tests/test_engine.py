@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -52,10 +51,11 @@ from kubefleet.engine.workspace import (
 from kubefleet.errors import EngineError, EngineMissingError, UsageError
 from kubefleet.report.pr_markdown import render_pr_markdown
 from tests.conftest import EXAMPLES, ROOT
+from tests.localcloud.install import find_pulumi_cli
 from tests.test_changes import CLUSTER, SEKRET, pre
 
-HAS_PULUMI = shutil.which("pulumi") is not None
-needs_pulumi = pytest.mark.skipif(not HAS_PULUMI, reason="needs the Pulumi CLI on PATH (not installed here)")
+PULUMI_DIR, NO_PULUMI = find_pulumi_cli()
+needs_pulumi = pytest.mark.skipif(PULUMI_DIR is None, reason=NO_PULUMI)
 
 
 def _mode(path: Path) -> int:
@@ -470,6 +470,8 @@ def file_backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test-only-passphrase")
     monkeypatch.setenv("PULUMI_HOME", str(tmp_path / "pulumi-home"))
     monkeypatch.delenv("PULUMI_ACCESS_TOKEN", raising=False)
+    if PULUMI_DIR is not None:
+        monkeypatch.setenv("PATH", os.pathsep.join([PULUMI_DIR, os.environ.get("PATH", "")]))
     return url
 
 

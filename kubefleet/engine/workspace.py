@@ -179,7 +179,10 @@ def open_stack(target: StackTarget, *, create: bool = True, install_plugins: boo
 
 def run_up(stack: Stack, on_event: OnEvent, *, policy_packs: Sequence[str] = (),
            policy_pack_configs: Sequence[str] = ()) -> UpResult:
-    return stack.up(on_event=on_event, show_secrets=False, policy_packs=list(policy_packs) or None,
+    # refresh=True (`pulumi up --refresh`): read the cloud first, so drift (a pool resized in a console)
+    # is put back. Without it the engine diffs the program against its last recorded state only, and
+    # `up` after a drift report changed nothing (found with the real CLI, tests/test_e2e_engine.py).
+    return stack.up(on_event=on_event, show_secrets=False, refresh=True, policy_packs=list(policy_packs) or None,
                     policy_pack_configs=list(policy_pack_configs) or None, **_QUIET)
 
 

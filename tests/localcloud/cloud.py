@@ -84,6 +84,7 @@ def package_of(type_: str) -> str:
 @contextlib.contextmanager
 def locked(root: Path) -> Iterator[None]:
     """One writer at a time (several plugin processes share the directory)."""
+    root.mkdir(parents=True, exist_ok=True)
     with open(root / ".lock", "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:

@@ -123,9 +123,9 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
         news = to_dict(request.news)
         failures = []
         type_ = _type(request)
-        if type_.startswith("random:") and "length" in news and not _has_unknown(news["length"]):
-            if int(news["length"]) < 1:
-                failures.append(provider_pb2.CheckFailure(property="length", reason="length must be at least 1"))
+        length = news.get("length")
+        if type_.startswith("random:") and length is not None and not _has_unknown(length) and int(length) < 1:
+            failures.append(provider_pb2.CheckFailure(property="length", reason="length must be at least 1"))
         return provider_pb2.CheckResponse(inputs=request.news, failures=failures)
 
     def Diff(self, request: Any, context: Any) -> Any:
