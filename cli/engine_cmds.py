@@ -237,6 +237,19 @@ POLICY_CONFIG_OPT = typer.Option(
     None, "--policy-config", help="kubefleet policy config (levels, parameters) for the pack and the offline check.")
 
 
+def _policy_env(policy_stack_config: dict[str, str] | None) -> dict[str, str]:
+    """The policy pack's settings again as environment variables (KUBEFLEET_POLICY_SPEC, ...).
+
+    The engine sends a pack the stack config only in its ConfigureStack call (pulumi/pulumi@v3.274.0
+    pkg/resource/plugin/analyzer_plugin.go:164-183) and pulumi_policy 1.21's Python server ignores
+    that config (pulumi_policy/policy.py ``ConfigureStack`` keeps only the tags), so ``pulumi.Config``
+    in the pack is empty under the real engine. The environment does reach it: the CLI's environment
+    is the plugin's (pkg/resource/plugin/plugin.go:503)."""
+    names = {"kubefleet:spec": "KUBEFLEET_POLICY_SPEC", "kubefleet:provider": "KUBEFLEET_POLICY_PROVIDER",
+             "kubefleet:cluster": "KUBEFLEET_POLICY_CLUSTER", "kubefleet:policyConfig": "KUBEFLEET_POLICY_CONFIG"}
+    return {names[k]: v for k, v in (policy_stack_config or {}).items() if k in names}
+
+
 def _policy_setup(file: Path, target: Any, pack: Path | None, config: Path | None,
                   *, offline_check: bool) -> tuple[list[str], dict[str, str]]:
     """Policy packs for the engine, the stack config the pack reads (the same spec and provider), and,
@@ -277,7 +290,7 @@ def _engine_preview(target: StackTarget, err: Console, *, refresh: bool = False,
     collector = ChangeCollector()
     with engine_errors(_context("preview", target)), _progress(err, total=None, live=live) as (on_step, on_diag):
         router = _router(on_step, on_diag, target, [collector])
-        the_stack = open_stack(target, extra_config=extra_config)
+        the_stack = open_stack(target, extra_config=extra_config, extra_env=_policy_env(extra_config))
         run_preview(the_stack, router, refresh=refresh, policy_packs=packs or ())
     return the_stack, collector.result(target.spec.name, target.provider, monthly_before=None,
                                        monthly_after=monthly_after)
@@ -342,7 +355,7 @@ def up(
     ctx = _context("up", target)
     with engine_errors(ctx), _progress(err, total=len(graph.resources) + 1, live=True) as (on_step, on_diag):
         router = _router(on_step, on_diag, target)
-        the_stack = open_stack(target, extra_config=policy_stack_config)
+        the_stack = open_stack(target, extra_config=policy_stack_config, extra_env=_policy_env(policy_stack_config))
         result = run_up(the_stack, router, policy_packs=packs)
     ctx.add_secrets(secret_output_values(result.outputs))
     _print_outputs(display_outputs(result.outputs), out)

@@ -144,26 +144,28 @@ def work_dir(backend: Backend) -> Path:
     return path
 
 
-def workspace_options(backend: Backend) -> LocalWorkspaceOptions:
+def workspace_options(backend: Backend, extra_env: Mapping[str, str] | None = None) -> LocalWorkspaceOptions:
     from pulumi.automation import LocalWorkspaceOptions, ProjectBackend, ProjectSettings
 
     directory = work_dir(backend)
     settings = ProjectSettings(name=PROJECT, runtime="python", main=str(directory),
                                backend=ProjectBackend(url=backend.url),
                                description="kubefleet clusters (Automation API inline program)")
-    return LocalWorkspaceOptions(work_dir=str(directory), env_vars=dict(backend.env), project_settings=settings)
+    env = {**dict(extra_env or {}), **dict(backend.env)}
+    return LocalWorkspaceOptions(work_dir=str(directory), env_vars=env, project_settings=settings)
 
 
 def open_stack(target: StackTarget, *, create: bool = True, install_plugins: bool = True,
-               extra_config: Mapping[str, str] | None = None) -> Stack:
+               extra_config: Mapping[str, str] | None = None, extra_env: Mapping[str, str] | None = None) -> Stack:
     """Create or select the stack (``create=False``: it must exist), set its provider config (plus
-    ``extra_config``, e.g. the keys a policy pack reads) and install the provider plugins."""
+    ``extra_config``, e.g. the keys a policy pack reads) and install the provider plugins. ``extra_env``
+    goes to the CLI's environment, which the engine hands on to plugins and policy packs."""
     from pulumi import automation as auto
 
     from kubefleet.program import inline_program
 
     program = inline_program(target.spec, target.provider)
-    opts = workspace_options(target.backend)
+    opts = workspace_options(target.backend, extra_env)
     if create:
         stack = auto.create_or_select_stack(stack_name=target.stack_name, project_name=PROJECT, program=program,
                                             opts=opts)
