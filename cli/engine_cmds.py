@@ -279,6 +279,23 @@ def _policy_setup(file: Path, target: Any, pack: Path | None, config: Path | Non
     return [str(pack.resolve())], extra
 
 
+@contextmanager
+def _policy_verdict(router_box: list[EventRouter], action: str, stack_name: str) -> Iterator[None]:
+    """An engine failure caused by mandatory policy violations is a problem found (exit 1), listed by
+    policy, not an opaque "preview failed"."""
+    from kubefleet.errors import EngineError
+
+    try:
+        yield
+    except EngineError:
+        mandatory = [v for r in router_box for v in r.violations if v.mandatory]
+        if not mandatory:
+            raise
+        lines = "\n".join(f"  {v.line()}" for v in mandatory)
+        raise ProblemFound(f"{len(mandatory)} mandatory policy violation(s) stopped {action} of {stack_name}:\n{lines}",
+                           hint="fix the spec (or the policy config), then rerun") from None
+
+
 def _engine_preview(target: StackTarget, err: Console, *, refresh: bool = False, live: bool = True,
                     packs: list[str] | None = None, extra_config: dict[str, str] | None = None,
                     monthly_after: Decimal | None = None) -> tuple[Any, ClusterChanges]:
@@ -288,8 +305,11 @@ def _engine_preview(target: StackTarget, err: Console, *, refresh: bool = False,
     from kubefleet.engine.workspace import open_stack, run_preview
 
     collector = ChangeCollector()
-    with engine_errors(_context("preview", target)), _progress(err, total=None, live=live) as (on_step, on_diag):
+    routers: list[EventRouter] = []
+    with _policy_verdict(routers, "the preview", target.stack_name), engine_errors(_context("preview", target)), \
+            _progress(err, total=None, live=live) as (on_step, on_diag):
         router = _router(on_step, on_diag, target, [collector])
+        routers.append(router)
         the_stack = open_stack(target, extra_config=extra_config, extra_env=_policy_env(extra_config))
         run_preview(the_stack, router, refresh=refresh, policy_packs=packs or ())
     return the_stack, collector.result(target.spec.name, target.provider, monthly_before=None,
@@ -353,8 +373,11 @@ def up(
     from kubefleet.engine.workspace import open_stack, run_up
 
     ctx = _context("up", target)
-    with engine_errors(ctx), _progress(err, total=len(graph.resources) + 1, live=True) as (on_step, on_diag):
+    routers: list[EventRouter] = []
+    with _policy_verdict(routers, "the update", target.stack_name), engine_errors(ctx), \
+            _progress(err, total=len(graph.resources) + 1, live=True) as (on_step, on_diag):
         router = _router(on_step, on_diag, target)
+        routers.append(router)
         the_stack = open_stack(target, extra_config=policy_stack_config, extra_env=_policy_env(policy_stack_config))
         result = run_up(the_stack, router, policy_packs=packs)
     ctx.add_secrets(secret_output_values(result.outputs))

@@ -348,9 +348,15 @@ def test_policy_pack_through_the_real_engine(engine_env: Env, tmp_path: Path) ->
     spec = str(engine_env.spec)
     result = kf("preview", spec, "-p", "gke", "--policy-pack", str(pack), "-o", "json")
     assert result.exit_code == 0, result.output
+    assert json.loads(result.output[result.output.index("{"):])["clusters"][0]["counts"]["create"] == 5
     # a violation only the engine sees: the pack reads the spec from stack config; give it a prod spec
     # whose control plane is public (the offline check is skipped by preview)
     engine_env.spec.write_text(SPEC.format(name="e2e", env="prod"), encoding="utf-8")
     result = kf("preview", spec, "-p", "gke", "--policy-pack", str(pack), "-o", "json")
-    assert result.exit_code != 0, result.output
-    assert "mandatory" in result.output.lower() or "policy" in result.output.lower()
+    assert result.exit_code == 1, result.output
+    flat = " ".join(result.output.split())
+    assert "mandatory policy violation(s) stopped the preview of e2e-gke" in flat
+    # the pack's own rules, reported by the engine (policies/rules.py ids)
+    assert "mandatory policy prod-private-endpoint of kubefleet" in flat
+    assert "mandatory policy prod-ha-control-plane of kubefleet" in flat
+    assert "Traceback" not in result.output
