@@ -360,3 +360,18 @@ def test_policy_pack_through_the_real_engine(engine_env: Env, tmp_path: Path) ->
     assert "mandatory policy prod-private-endpoint of kubefleet" in flat
     assert "mandatory policy prod-ha-control-plane of kubefleet" in flat
     assert "Traceback" not in result.output
+
+
+def test_refresh_accepts_the_clouds_state(engine_env: Env) -> None:
+    """`refresh` reports the drift and records it; afterwards a plain preview shows the update that
+    would put the program's value back (the state now says 5 nodes)."""
+    spec = str(engine_env.spec)
+    ok("up", spec, "-p", "gke", "-y")
+    cloud.edit(engine_env.cloud, "gcp:container/nodePool:NodePool", "e2e-default", {"nodeCount": 5})
+    out = ok("refresh", spec, "-p", "gke")
+    flat = " ".join(out.split())
+    assert "1 resource(s) drifted" in flat and "nodeCount" in flat
+    preview = json.loads(ok("preview", spec, "-p", "gke", "-o", "json"))
+    (change,) = [c for c in preview["clusters"][0]["changes"] if c["op"] != "same"]
+    assert change["name"] == "e2e-default" and change["inputs"] == [{"path": "nodeCount", "old": 5, "new": 2}]
+    assert not change["drift"]  # no refresh in this preview: the state already holds the cloud's value
