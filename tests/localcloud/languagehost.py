@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
-from concurrent import futures
 from pathlib import Path
 from typing import Any
 
@@ -88,13 +86,10 @@ class PolicyOnlyLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
 
 
 def serve() -> None:
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(PolicyOnlyLanguageHost(), server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    sys.stdout.write(f"{port}\n")
-    sys.stdout.flush()
-    server.wait_for_termination()
+    from tests.localcloud.plugin import serve_plugin
+
+    serve_plugin(lambda server: language_pb2_grpc.add_LanguageRuntimeServicer_to_server(
+        PolicyOnlyLanguageHost(), server))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import importlib.metadata
 import json
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent import futures
 from typing import Any
 
@@ -236,15 +236,22 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
         return provider_pb2.InvokeResponse(**{"return": to_struct(result)})
 
 
-def serve(package: str) -> None:
+def serve_plugin(register: Callable[[grpc.Server], None]) -> None:
+    """Serve a plugin's gRPC service on a free local port and announce the port on stdout, as the
+    engine expects of every plugin (the first line of its stdout)."""
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4),
                          options=[("grpc.max_receive_message_length", 64 * 1024 * 1024)])
-    provider_pb2_grpc.add_ResourceProviderServicer_to_server(LocalCloudProvider(package), server)
+    register(server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     sys.stdout.write(f"{port}\n")
     sys.stdout.flush()
     server.wait_for_termination()
+
+
+def serve(package: str) -> None:
+    serve_plugin(lambda server: provider_pb2_grpc.add_ResourceProviderServicer_to_server(
+        LocalCloudProvider(package), server))
 
 
 if __name__ == "__main__":
