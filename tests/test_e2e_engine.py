@@ -185,7 +185,9 @@ def test_lifecycle_through_the_real_engine(engine_env: Env, target: str) -> None
     secret_out = ok("outputs", spec, "-p", target, "-o", "json", "--show-secrets")
     kubeconfig_text = json.loads(secret_out)["kubeconfig"]
     kubeconfig_text = kubeconfig_text if isinstance(kubeconfig_text, str) else json.dumps(kubeconfig_text)
-    secrets = [kubeconfig_text, json.dumps(kubeconfig_text)]
+    passphrase = (env.home / "passphrase").read_text(encoding="utf-8").strip()
+    assert stat.S_IMODE((env.home / "passphrase").stat().st_mode) == 0o600
+    secrets = [kubeconfig_text, json.dumps(kubeconfig_text), passphrase]
     for user in kubeconfig.get("users", []):
         for key in ("client-key-data", "token", "password"):
             if user.get("user", {}).get(key):
@@ -194,7 +196,10 @@ def test_lifecycle_through_the_real_engine(engine_env: Env, target: str) -> None
         if record["type"].startswith("random:"):
             secrets.extend(str(record["outputs"][k]) for k in ("result", "hex", "b64Std") if record["outputs"].get(k))
     state = env.state_text()
-    assert '"secretsProviders"' in state or '"encryptionsalt"' in state or "ciphertext" in state
+    deployment = json.loads(env.state_files()[0].read_text(encoding="utf-8"))["checkpoint"]["latest"]
+    (stack_resource,) = [r for r in deployment["resources"] if r["type"] == "pulumi:pulumi:Stack"]
+    stored = stack_resource["outputs"]["kubeconfig"]  # the engine's secret envelope, encrypted
+    assert stored["4dabf18193072939515e22adb298388d"] == "1b47061264138c4ac30d75fd1eb44270" and stored["ciphertext"]
     for secret in secrets:
         assert secret not in state, f"a secret ({secret[:12]}…) is in the state file in plaintext"
         for text in transcript:
