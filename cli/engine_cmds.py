@@ -237,6 +237,19 @@ POLICY_CONFIG_OPT = typer.Option(
     None, "--policy-config", help="kubefleet policy config (levels, parameters) for the pack and the offline check.")
 
 
+def _policy_env(policy_stack_config: dict[str, str] | None) -> dict[str, str]:
+    """The policy pack's settings again as environment variables (KUBEFLEET_POLICY_SPEC, ...).
+
+    The engine sends a pack the stack config only in its ConfigureStack call (pulumi/pulumi@v3.274.0
+    pkg/resource/plugin/analyzer_plugin.go:164-183) and pulumi_policy 1.21's Python server ignores
+    that config (pulumi_policy/policy.py ``ConfigureStack`` keeps only the tags), so ``pulumi.Config``
+    in the pack is empty under the real engine. The environment does reach it: the CLI's environment
+    is the plugin's (pkg/resource/plugin/plugin.go:503)."""
+    names = {"kubefleet:spec": "KUBEFLEET_POLICY_SPEC", "kubefleet:provider": "KUBEFLEET_POLICY_PROVIDER",
+             "kubefleet:cluster": "KUBEFLEET_POLICY_CLUSTER", "kubefleet:policyConfig": "KUBEFLEET_POLICY_CONFIG"}
+    return {names[k]: v for k, v in (policy_stack_config or {}).items() if k in names}
+
+
 def _policy_setup(file: Path, target: Any, pack: Path | None, config: Path | None,
                   *, offline_check: bool) -> tuple[list[str], dict[str, str]]:
     """Policy packs for the engine, the stack config the pack reads (the same spec and provider), and,
@@ -266,6 +279,54 @@ def _policy_setup(file: Path, target: Any, pack: Path | None, config: Path | Non
     return [str(pack.resolve())], extra
 
 
+@contextmanager
+def _policy_verdict(router_box: list[EventRouter], action: str, stack_name: str) -> Iterator[None]:
+    """An engine failure caused by mandatory policy violations is a problem found (exit 1), listed by
+    policy, not an opaque "preview failed"."""
+    from kubefleet.errors import EngineError
+
+    try:
+        yield
+    except EngineError:
+        mandatory = [v for r in router_box for v in r.violations if v.mandatory]
+        if not mandatory:
+            raise
+        lines = "\n".join(f"  {v.line()}" for v in mandatory)
+        raise ProblemFound(f"{len(mandatory)} mandatory policy violation(s) stopped {action} of {stack_name}:\n{lines}",
+                           hint="fix the spec (or the policy config), then rerun") from None
+
+
+def _engine_preview(target: StackTarget, err: Console, *, refresh: bool = False, live: bool = True,
+                    packs: list[str] | None = None, extra_config: dict[str, str] | None = None,
+                    monthly_after: Decimal | None = None) -> tuple[Any, ClusterChanges]:
+    """An engine preview against the stack (created if new): the stack and its change set."""
+    from kubefleet.changes import ChangeCollector
+    from kubefleet.engine.errors import engine_errors
+    from kubefleet.engine.workspace import open_stack, run_preview
+
+    collector = ChangeCollector()
+    routers: list[EventRouter] = []
+    with _policy_verdict(routers, "the preview", target.stack_name), engine_errors(_context("preview", target)), \
+            _progress(err, total=None, live=live) as (on_step, on_diag):
+        router = _router(on_step, on_diag, target, [collector])
+        routers.append(router)
+        the_stack = open_stack(target, extra_config=extra_config, extra_env=_policy_env(extra_config))
+        run_preview(the_stack, router, refresh=refresh, policy_packs=packs or ())
+    return the_stack, collector.result(target.spec.name, target.provider, monthly_before=None,
+                                       monthly_after=monthly_after)
+
+
+def _print_destructive(changes: ClusterChanges, console: Console) -> None:
+    """Replacements and deletions named one by one, in red, before the question (as `pulumi up` does)."""
+    from rich.text import Text
+
+    for change in changes.destructive:
+        verb = "REPLACE" if change.op == "replace" else "DELETE"
+        forced = [i.path for i in change.inputs]
+        why = f" (because of {', '.join(forced)})" if change.op == "replace" and forced else ""
+        console.print(Text(f"  {verb} {change.type} {change.name}{why}", style="bold red"))
+
+
 def up(
     file: Path = FILE_ARG,
     provider: str | None = PROVIDER_OPT,
@@ -276,43 +337,48 @@ def up(
     policy_pack: Path | None = POLICY_PACK_OPT,
     policy_config: Path | None = POLICY_CONFIG_OPT,
 ) -> None:
-    """Create or update the cluster for real (Pulumi engine): plan summary, cost, confirmation, live progress."""
-    from collections import Counter
-
-    from rich.table import Table
-
+    """Create or update the cluster for real (Pulumi engine): the engine's preview of what changes
+    (replacements and deletions highlighted) and the cost, a confirmation, then live progress.
+    With --yes there is no preview and no question (as `pulumi up --yes --skip-preview`)."""
     from kubefleet.cli.console import stderr, stdout
     from kubefleet.report.pr_markdown import fmt_money
 
     target = _target(file, provider, cluster, stack, backend)
     packs, policy_stack_config = _policy_setup(file, target, policy_pack, policy_config, offline_check=True)
+    if not yes and not _interactive():  # before any engine work: the question could not be asked
+        _require_confirmation(yes, "")
     out = stdout()
+    err = stderr()
     _header(target, out)
-
     graph, monthly, caveat = _plan_and_cost(target)
-    by_type = Counter(r.type for r in graph.resources)
-    table = Table(title=f"plan: {len(graph.resources)} resources", title_justify="left")
-    table.add_column("type")
-    table.add_column("count", justify="right")
-    for type_, count in sorted(by_type.items()):
-        table.add_row(type_, str(count))
-    out.print(table)
-    out.print(f"estimated cost: {fmt_money(monthly)}/month" + (f" ({caveat})" if caveat else ""),
-              markup=False, highlight=False)
+    cost_line = f"estimated cost: {fmt_money(monthly)}/month" + (f" ({caveat})" if caveat else "")
 
-    if not _require_confirmation(yes, f"Apply these changes to stack {target.stack_name}?"):
-        out.print("nothing applied")
-        return
+    if not yes:
+        _, changes = _engine_preview(target, err, refresh=True, packs=packs, extra_config=policy_stack_config,
+                                     monthly_after=monthly)
+        print_changes_table(changes, out)
+        out.print(cost_line, markup=False, highlight=False)
+        if not changes.has_changes:
+            out.print(f"[green]✓[/] {target.stack_name} is up to date: nothing to apply", highlight=False)
+            return
+        _print_destructive(changes, out)
+        if not _require_confirmation(yes, f"Apply these changes to stack {target.stack_name}?"):
+            out.print("nothing applied")
+            return
+    else:
+        out.print(cost_line, markup=False, highlight=False)
 
     from kubefleet.engine.errors import engine_errors
     from kubefleet.engine.outputs import display_outputs, secret_output_values
     from kubefleet.engine.workspace import open_stack, run_up
 
-    err = stderr()
     ctx = _context("up", target)
-    with engine_errors(ctx), _progress(err, total=len(graph.resources) + 1, live=True) as (on_step, on_diag):
+    routers: list[EventRouter] = []
+    with _policy_verdict(routers, "the update", target.stack_name), engine_errors(ctx), \
+            _progress(err, total=len(graph.resources) + 1, live=True) as (on_step, on_diag):
         router = _router(on_step, on_diag, target)
-        the_stack = open_stack(target, extra_config=policy_stack_config)
+        routers.append(router)
+        the_stack = open_stack(target, extra_config=policy_stack_config, extra_env=_policy_env(policy_stack_config))
         result = run_up(the_stack, router, policy_packs=packs)
     ctx.add_secrets(secret_output_values(result.outputs))
     _print_outputs(display_outputs(result.outputs), out)
@@ -335,27 +401,19 @@ def preview(
     policy_config: Path | None = POLICY_CONFIG_OPT,
 ) -> None:
     """Show what `up` would change (Pulumi engine preview); with --refresh, drift too."""
-    from kubefleet.changes import ChangeCollector, changes_json
+    from kubefleet.changes import changes_json
     from kubefleet.cli.console import stderr, stdout, write
-    from kubefleet.engine.errors import engine_errors
-    from kubefleet.engine.workspace import open_stack, run_preview
     from kubefleet.report.pr_markdown import render_pr_markdown
 
     target = _target(file, provider, cluster, stack, backend)
     packs, policy_stack_config = _policy_setup(file, target, policy_pack, policy_config, offline_check=False)
-    err = stderr()
-    collector = ChangeCollector()
-    with engine_errors(_context("preview", target)), _progress(err, total=None, live=output is DiffFormat.table) as (
-            on_step, on_diag):
-        router = _router(on_step, on_diag, target, [collector])
-        the_stack = open_stack(target, extra_config=policy_stack_config)
-        run_preview(the_stack, router, refresh=refresh, policy_packs=packs)
     try:
         _, monthly_after, _ = _plan_and_cost(target)
         monthly: Decimal | None = monthly_after
     except KubefleetError:
         monthly = None  # e.g. no price data for this region: the preview stands without a cost line
-    changes = collector.result(target.spec.name, target.provider, monthly_before=None, monthly_after=monthly)
+    _, changes = _engine_preview(target, stderr(), refresh=refresh, live=output is DiffFormat.table, packs=packs,
+                                 extra_config=policy_stack_config, monthly_after=monthly)
     if output is DiffFormat.json:
         write(changes_json([changes]))
     elif output is DiffFormat.markdown:

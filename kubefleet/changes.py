@@ -251,13 +251,13 @@ def _lookup(path: str, *sources: Mapping[str, Any]) -> Any:
     return ABSENT
 
 
-def step_inputs(meta: StepEventMetadata) -> tuple[InputChange, ...]:
+def step_inputs(meta: StepEventMetadata, *, refresh: bool = False) -> tuple[InputChange, ...]:
     """The property changes of one step, from its ``detailed_diff`` (else ``diffs``, else a state compare).
 
     For a refresh step (drift) the compare is between the recorded state and what the cloud reports,
     limited to properties the program sets (its inputs), so computed status fields are not drift.
     """
-    op = meta.op.value if hasattr(meta.op, "value") else str(meta.op)
+    op = "refresh" if refresh else (meta.op.value if hasattr(meta.op, "value") else str(meta.op))
     if op in ("delete", "discard", "delete-replaced", "discard-replaced", "same", "read", "remove-pending-replace"):
         return ()
     if op in ("create", "import", "create-replacement") and not meta.detailed_diff and not meta.diffs:
@@ -285,6 +285,10 @@ def step_inputs(meta: StepEventMetadata) -> tuple[InputChange, ...]:
     return tuple(changes[p] for p in sorted(changes))
 
 
+def _op_name(meta: StepEventMetadata) -> str:
+    return meta.op.value if hasattr(meta.op, "value") else str(meta.op)
+
+
 def _urn_name(urn: str) -> str:
     return urn.rsplit("::", 1)[-1] if "::" in urn else urn
 
@@ -307,19 +311,36 @@ class ChangeCollector:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_urn: dict[str, _Pending] = {}
+        self._refreshing: set[str] = set()
 
     def __call__(self, event: EngineEvent) -> None:
         pre = event.resource_pre_event
         if pre is not None:
             self.add_step(pre.metadata)
+            if _op_name(pre.metadata) == "refresh":
+                with self._lock:
+                    self._refreshing.add(pre.metadata.urn)
+        # A refresh step's pre event is sent before the provider's Read, so its old and new states are
+        # the same; what the cloud reported (and the engine's diff of it) arrives with the step's outputs
+        # event, whose op is "refresh" in `preview --refresh` but "update" (the display op of a refresh
+        # that found a difference) in `refresh`. Seen with the real CLI (pulumi v3.274.0;
+        # tests/test_e2e_engine.py).
+        done = event.res_outputs_event
+        if done is not None:
+            with self._lock:
+                refreshed = done.metadata.urn in self._refreshing
+                self._refreshing.discard(done.metadata.urn)
+            if refreshed or _op_name(done.metadata) == "refresh":
+                self.add_step(done.metadata, refresh=True)
 
-    def add_step(self, meta: StepEventMetadata) -> None:
+    def add_step(self, meta: StepEventMetadata, *, refresh: bool = False) -> None:
+        """Record one step; ``refresh``: it is the result of a refresh whatever its op says."""
         if meta.type.startswith(INTERNAL_TYPE_PREFIXES):
             return
-        op_name = meta.op.value if hasattr(meta.op, "value") else str(meta.op)
+        op_name = "refresh" if refresh else _op_name(meta)
         with self._lock:
             pending = self._by_urn.setdefault(meta.urn, _Pending(type=meta.type, name=_urn_name(meta.urn)))
-            inputs = step_inputs(meta)
+            inputs = step_inputs(meta, refresh=refresh)
             if op_name == "refresh":
                 for change in inputs:
                     pending.drift_inputs[change.path] = change

@@ -60,6 +60,9 @@ from kubefleet.spec import ClusterSpec
 PACK_NAME = "kubefleet"
 CONFIG_NS = "kubefleet"
 ENV_POLICY_CONFIG = "KUBEFLEET_POLICY_CONFIG"
+ENV_SPEC = "KUBEFLEET_POLICY_SPEC"
+ENV_PROVIDER = "KUBEFLEET_POLICY_PROVIDER"
+ENV_CLUSTER = "KUBEFLEET_POLICY_CLUSTER"
 ROOT = Path(__file__).resolve().parent.parent
 
 _LEVELS: dict[Level, EnforcementLevel] = {
@@ -129,8 +132,12 @@ def context_from_stack_config() -> PackContext:
     import pulumi
 
     cfg = pulumi.Config(CONFIG_NS)
+    # Under the real engine the stack config does not reach a Python pack (pulumi_policy's
+    # ConfigureStack drops it); kubefleet also passes the settings in the environment (see
+    # cli/engine_cmds.py _policy_env).
+    spec = cfg.get("spec") or os.environ.get(ENV_SPEC) or cfg.require("spec")
     return _load_context(
-        cfg.require("spec"), cfg.get("provider"), cfg.get("cluster"),
+        spec, cfg.get("provider") or os.environ.get(ENV_PROVIDER), cfg.get("cluster") or os.environ.get(ENV_CLUSTER),
         cfg.get("policyConfig") or os.environ.get(ENV_POLICY_CONFIG), cfg.get("asOf"),
     )
 

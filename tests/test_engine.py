@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -52,10 +51,11 @@ from kubefleet.engine.workspace import (
 from kubefleet.errors import EngineError, EngineMissingError, UsageError
 from kubefleet.report.pr_markdown import render_pr_markdown
 from tests.conftest import EXAMPLES, ROOT
+from tests.localcloud.install import find_pulumi_cli
 from tests.test_changes import CLUSTER, SEKRET, pre
 
-HAS_PULUMI = shutil.which("pulumi") is not None
-needs_pulumi = pytest.mark.skipif(not HAS_PULUMI, reason="needs the Pulumi CLI on PATH (not installed here)")
+PULUMI_DIR, NO_PULUMI = find_pulumi_cli()
+needs_pulumi = pytest.mark.skipif(PULUMI_DIR is None, reason=NO_PULUMI)
 
 
 def _mode(path: Path) -> int:
@@ -470,6 +470,8 @@ def file_backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test-only-passphrase")
     monkeypatch.setenv("PULUMI_HOME", str(tmp_path / "pulumi-home"))
     monkeypatch.delenv("PULUMI_ACCESS_TOKEN", raising=False)
+    if PULUMI_DIR is not None:
+        monkeypatch.setenv("PATH", os.pathsep.join([PULUMI_DIR, os.environ.get("PATH", "")]))
     return url
 
 
@@ -500,3 +502,78 @@ def test_workspace_options_carry_the_backend_and_a_private_work_dir() -> None:
     assert work.is_dir() and _mode(work) == 0o700
     assert work.is_relative_to(Path(os.environ["KUBEFLEET_HOME"]))
     assert workspace_options(resolve_backend("s3://other")).work_dir != opts.work_dir
+
+
+# ------------------------------------------------------------------ event shapes the real CLI sends
+# Shapes observed from pulumi v3.274.0 (scripts/build-pulumi-cli.sh) in tests/test_e2e_engine.py; these
+# run without the CLI so the parsing stays covered everywhere.
+
+_POOL = "gcp:container/nodePool:NodePool"
+_POOL_URN = f"urn:pulumi:e2e-gke::kubefleet::kubefleet:gke:Cluster${_POOL}::e2e-default"
+
+
+def _step(kind: str, op: str, old: int, new: int, *, detailed: bool) -> EngineEvent:
+    def state(count: int) -> dict[str, object]:
+        return {"type": _POOL, "urn": _POOL_URN, "id": "default-1", "parent": "", "provider": "",
+                "inputs": {"nodeCount": count}, "outputs": {"nodeCount": count}}
+
+    metadata: dict[str, object] = {"op": op, "urn": _POOL_URN, "type": _POOL, "provider": "",
+                                   "old": state(old), "new": state(new)}
+    if detailed:
+        metadata["diffs"] = ["nodeCount"]
+        metadata["detailedDiff"] = {"nodeCount": {"diffKind": "update", "inputDiff": True}}
+    return EngineEvent.from_json({"sequence": 1, "timestamp": 0, kind: {"metadata": metadata, "planning": True}})
+
+
+def test_refresh_drift_arrives_with_the_refresh_steps_outputs_event() -> None:
+    """`preview --refresh`: the engine's refresh pre event carries the recorded state twice (the Read
+    has not happened); the difference the cloud reported comes with the step's outputs event."""
+    events = [
+        _step("resourcePreEvent", "refresh", 2, 2, detailed=False),
+        _step("resOutputsEvent", "refresh", 2, 5, detailed=True),
+        _step("resourcePreEvent", "update", 5, 2, detailed=True),
+        _step("resOutputsEvent", "update", 5, 2, detailed=True),
+    ]
+    result = changes_from_events(events, "e2e", "gke")
+    (change,) = result.changes
+    assert change.op == "update" and change.drift
+    assert [(i.path, i.old, i.new) for i in change.inputs] == [("nodeCount", 5, 2)]
+    only_pre = changes_from_events(events[:1], "e2e", "gke")
+    assert not only_pre.drifted
+
+
+def test_refresh_operation_reports_drift_with_an_update_outputs_event() -> None:
+    """`refresh`: the outputs event of a refresh that found a difference says op "update"."""
+    events = [
+        _step("resourcePreEvent", "refresh", 2, 2, detailed=False),
+        _step("resOutputsEvent", "update", 2, 5, detailed=True),
+    ]
+    (change,) = changes_from_events(events, "e2e", "gke").changes
+    assert change.op == "same" and change.drift
+    assert [(i.path, i.old, i.new) for i in change.inputs] == [("nodeCount", 2, 5)]
+
+
+def test_router_lists_policy_violations_from_engine_policy_events() -> None:
+    seen: list[object] = []
+    router = EventRouter(on_diagnostic=seen.append, secrets=["s3cr3t-value"])
+    router(EngineEvent.from_json({"sequence": 1, "timestamp": 0, "policyEvent": {
+        "message": "a prod cluster's API server\nendpoint is public s3cr3t-value", "color": "never",
+        "policyName": "prod-private-endpoint", "policyPackName": "kubefleet", "policyPackVersion": "0.1.0",
+        "policyPackVersionTag": "0.1.0", "enforcementLevel": "mandatory",
+        "resourceUrn": "urn:pulumi:e2e-gke::kubefleet::pulumi:pulumi:Stack::kubefleet-e2e-gke"}}))
+    (violation,) = router.violations
+    assert violation.mandatory and violation.policy == "prod-private-endpoint"
+    assert violation.line() == ("mandatory policy prod-private-endpoint of kubefleet (kubefleet-e2e-gke): "
+                                "a prod cluster's API server endpoint is public [secret]")
+    assert len(seen) == 1
+
+
+def test_a_resource_failure_is_not_a_backend_problem() -> None:
+    raw = ("code: 255\n stdout: Updating (e2e-eks):\n +  aws:eks:Cluster e2e **creating failed** error: operation "
+           "error EKS: CreateCluster, https response error StatusCode: 403, AccessDeniedException: User: "
+           "arn:aws:iam::123456789012:user/ci is not authorized to perform: eks:CreateCluster\nDiagnostics:\n"
+           "  aws:eks:Cluster (e2e):\n    error: operation error EKS: CreateCluster, AccessDeniedException\n")
+    err = translate(CommandError(CommandResult(stdout=raw, stderr="", code=255)), CTX)
+    assert "the cloud refused a resource operation" in str(err) and "state backend" not in str(err)
+    backend = translate(CommandError(CommandResult(stdout="", stderr="error: AccessDenied: s3 bucket", code=255)), CTX)
+    assert "cannot reach the state backend" in str(backend)

@@ -40,6 +40,14 @@ _LOGIN_TEXT = re.compile(r"(PULUMI_ACCESS_TOKEN|pulumi login|getting user info|4
                          r"invalid access token|NoSuchBucket|AccessDenied|storage: bucket doesn't exist|"
                          r"ContainerNotFound|unable to open bucket)", re.IGNORECASE)
 _PROTECTED_TEXT = re.compile(r"(resource .* cannot be deleted because it is protected|is protected)", re.IGNORECASE)
+# A resource step failed (the engine got past the backend and was talking to the cloud): the engine's
+# progress marks it "**creating failed**" and its Diagnostics section names the resource, e.g.
+# "  aws:eks:Cluster (e2e):" (seen from pulumi v3.274.0, tests/test_e2e_engine.py).
+_RESOURCE_FAILED = re.compile(
+    r"(\*\*(creating|updating|deleting|replacing|reading|refreshing|importing) failed\*\*"
+    r"|^\s+(?!pulumi:pulumi:Stack)[A-Za-z0-9-]+:[A-Za-z0-9/._-]+:[A-Za-z0-9]+ \(.+\):$)",
+    re.MULTILINE,
+)
 _STREAM_PREFIX = re.compile(r"^(stdout|stderr):\s*")
 _ERROR_LINE = re.compile(r"^\s*(error|panic)[:\s]", re.IGNORECASE)
 
@@ -136,6 +144,15 @@ def _command_error(raw: str, detail: str, ctx: EngineContext) -> EngineError:
         hint = CREDENTIAL_HINTS.get(ctx.provider or "", "configure the cloud credentials in the environment")
         return EngineError(f"{ctx.action} for {where} failed: the cloud credentials are missing or expired:\n{detail}",
                            hint=hint)
+    if _RESOURCE_FAILED.search(raw):
+        # checked before the backend patterns: a cloud's "AccessDenied"/"NoSuchBucket" for a resource
+        # is not a state backend problem (found with the real CLI: an EKS AccessDeniedException was
+        # reported as "cannot reach the state backend")
+        return EngineError(
+            f"{ctx.action} for {where} failed: the cloud refused a resource operation:\n{detail}",
+            hint="fix the cause above (a permission, a quota) and rerun; what was created is kept in the stack "
+            "and the rerun continues from there",
+        )
     if _LOGIN_TEXT.search(raw):
         return EngineError(
             f"cannot reach the state backend {ctx.backend or ''}".rstrip() + f":\n{detail}",

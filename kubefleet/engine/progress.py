@@ -63,6 +63,25 @@ class Diagnostic:
     urn: str | None = None
 
 
+@dataclass(frozen=True)
+class PolicyViolation:
+    """A policy pack's finding, as the engine reports it (``pulumi.automation.events.PolicyEvent``)."""
+
+    pack: str
+    policy: str
+    level: str  # "advisory" | "mandatory" | "remediate" | "disabled"
+    message: str
+    urn: str | None = None
+
+    @property
+    def mandatory(self) -> bool:
+        return self.level == "mandatory"
+
+    def line(self) -> str:
+        where = f" ({self.urn.rsplit('::', 1)[-1]})" if self.urn else ""
+        return f"{self.level} policy {self.policy} of {self.pack}{where}: {self.message}"
+
+
 def _step(meta: StepEventMetadata, phase: Phase, planning: bool) -> StepProgress | None:
     if meta.type.startswith(INTERNAL_TYPE_PREFIXES):
         return None
@@ -100,6 +119,7 @@ class EventRouter:
         self._lock = threading.Lock()
         self.summary: dict[str, int] | None = None
         self.failed = 0
+        self.violations: list[PolicyViolation] = []
 
     def __call__(self, event: EngineEvent) -> None:
         with self._lock:
@@ -118,6 +138,16 @@ class EventRouter:
                     message = scrub(diag.message.strip(), self._secrets)
                     if message:
                         self.on_diagnostic(Diagnostic(severity=severity, message=message, urn=diag.urn))
+            policy = event.policy_event
+            if policy is not None:
+                found = PolicyViolation(pack=policy.policy_pack_name, policy=policy.policy_name,
+                                        level=policy.enforcement_level,
+                                        message=scrub(" ".join(policy.message.split()), self._secrets),
+                                        urn=policy.resource_urn)
+                self.violations.append(found)
+                if self.on_diagnostic is not None:
+                    self.on_diagnostic(Diagnostic(severity="error" if found.mandatory else "warning",
+                                                  message=found.line(), urn=found.urn))
             if event.summary_event is not None:
                 self.summary = {str(getattr(k, "value", k)): int(v)
                                 for k, v in event.summary_event.resource_changes.items()}

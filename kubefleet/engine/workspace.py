@@ -144,26 +144,28 @@ def work_dir(backend: Backend) -> Path:
     return path
 
 
-def workspace_options(backend: Backend) -> LocalWorkspaceOptions:
+def workspace_options(backend: Backend, extra_env: Mapping[str, str] | None = None) -> LocalWorkspaceOptions:
     from pulumi.automation import LocalWorkspaceOptions, ProjectBackend, ProjectSettings
 
     directory = work_dir(backend)
     settings = ProjectSettings(name=PROJECT, runtime="python", main=str(directory),
                                backend=ProjectBackend(url=backend.url),
                                description="kubefleet clusters (Automation API inline program)")
-    return LocalWorkspaceOptions(work_dir=str(directory), env_vars=dict(backend.env), project_settings=settings)
+    env = {**dict(extra_env or {}), **dict(backend.env)}
+    return LocalWorkspaceOptions(work_dir=str(directory), env_vars=env, project_settings=settings)
 
 
 def open_stack(target: StackTarget, *, create: bool = True, install_plugins: bool = True,
-               extra_config: Mapping[str, str] | None = None) -> Stack:
+               extra_config: Mapping[str, str] | None = None, extra_env: Mapping[str, str] | None = None) -> Stack:
     """Create or select the stack (``create=False``: it must exist), set its provider config (plus
-    ``extra_config``, e.g. the keys a policy pack reads) and install the provider plugins."""
+    ``extra_config``, e.g. the keys a policy pack reads) and install the provider plugins. ``extra_env``
+    goes to the CLI's environment, which the engine hands on to plugins and policy packs."""
     from pulumi import automation as auto
 
     from kubefleet.program import inline_program
 
     program = inline_program(target.spec, target.provider)
-    opts = workspace_options(target.backend)
+    opts = workspace_options(target.backend, extra_env)
     if create:
         stack = auto.create_or_select_stack(stack_name=target.stack_name, project_name=PROJECT, program=program,
                                             opts=opts)
@@ -179,7 +181,10 @@ def open_stack(target: StackTarget, *, create: bool = True, install_plugins: boo
 
 def run_up(stack: Stack, on_event: OnEvent, *, policy_packs: Sequence[str] = (),
            policy_pack_configs: Sequence[str] = ()) -> UpResult:
-    return stack.up(on_event=on_event, show_secrets=False, policy_packs=list(policy_packs) or None,
+    # refresh=True (`pulumi up --refresh`): read the cloud first, so drift (a pool resized in a console)
+    # is put back. Without it the engine diffs the program against its last recorded state only, and
+    # `up` after a drift report changed nothing (found with the real CLI, tests/test_e2e_engine.py).
+    return stack.up(on_event=on_event, show_secrets=False, refresh=True, policy_packs=list(policy_packs) or None,
                     policy_pack_configs=list(policy_pack_configs) or None, **_QUIET)
 
 
@@ -194,7 +199,9 @@ def run_refresh(stack: Stack, on_event: OnEvent) -> RefreshResult:
 
 
 def run_destroy(stack: Stack, on_event: OnEvent) -> DestroyResult:
-    return stack.destroy(on_event=on_event, show_secrets=False, **_QUIET)
+    # remove=True: like `pulumi destroy --remove`, the emptied stack and its config go too, so `kubefleet
+    # stacks` no longer lists a cluster that is gone (the generated config is rebuilt by the next `up`).
+    return stack.destroy(on_event=on_event, show_secrets=False, remove=True, **_QUIET)
 
 
 def stack_outputs(stack: Stack) -> OutputMap:

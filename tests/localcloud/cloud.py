@@ -1,0 +1,315 @@
+"""The local cloud's data plane: resources in a state directory, one JSON file each.
+
+Layout under ``$KUBEFLEET_LOCALCLOUD_DIR``::
+
+    resources/<package>/<id-digest>.json   {"type", "urn", "id", "inputs", "outputs"}
+    control.json                            failures and delays the next operations should see
+    log.jsonl                               every operation, in order (tests read it)
+
+Outputs are what the "cloud" reports: the inputs, plus the values the provider computes (ids,
+endpoints, CA data, status), taken from the adapters' offline answers (``mock_outputs`` /
+``mock_call``) so the local cloud and ``kubefleet plan`` agree on shapes.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import secrets
+import string
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, Final
+
+STATE_ENV: Final = "KUBEFLEET_LOCALCLOUD_DIR"
+
+#: Pulumi package -> kubefleet adapter whose offline answers describe that cloud
+ADAPTERS: Final[dict[str, str]] = {"gcp": "gke", "aws": "eks", "azure-native": "aks", "vsphere": "kubeadm"}
+
+PACKAGES: Final = ("gcp", "aws", "azure-native", "vsphere", "kubernetes", "random")
+
+#: The engine's "unknown during preview" sentinel (pulumi.runtime.rpc.UNKNOWN).
+UNKNOWN: Final = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+# What a failing create says, per package and kind. Modelled on the clouds' own error texts:
+# GCE quota errors ("Quota 'CPUS' exceeded"), GCP IAM ("Required '<perm>' permission"), AWS
+# ("AccessDeniedException ... is not authorized to perform"), ARM ("QuotaExceeded",
+# "AuthorizationFailed"), vSphere ("NoPermission").
+FAILURES: Final[dict[str, dict[str, str]]] = {
+    "gcp": {
+        "quota": "googleapi: Error 403: Quota 'CPUS' exceeded.  Limit: 24.0 in region {region}., quotaExceeded",
+        "permission": "googleapi: Error 403: Required 'container.clusters.create' permission for "
+                      "'projects/{project}'., forbidden",
+    },
+    "aws": {
+        "quota": "operation error EKS: CreateNodegroup, https response error StatusCode: 400, "
+                 "ResourceLimitExceededException: Nodegroup limit exceeded for cluster",
+        "permission": "operation error EKS: CreateCluster, https response error StatusCode: 403, "
+                      "AccessDeniedException: User: arn:aws:iam::123456789012:user/ci is not authorized to "
+                      "perform: eks:CreateCluster",
+    },
+    "azure-native": {
+        "quota": "Code=\"QuotaExceeded\" Message=\"Operation could not be completed as it results in exceeding "
+                 "approved standardDSv5Family Cores quota.\"",
+        "permission": "Code=\"AuthorizationFailed\" Message=\"The client does not have authorization to perform "
+                      "action 'Microsoft.ContainerService/managedClusters/write'.\"",
+    },
+    "vsphere": {
+        "quota": "ServerFaultCode: Insufficient resources to satisfy configured failover level for vSphere HA.",
+        "permission": "ServerFaultCode: Permission to perform this operation was denied. (NoPermission)",
+    },
+    "kubernetes": {"quota": "exceeded quota: compute-resources", "permission": "forbidden: User cannot create"},
+    "random": {"quota": "quota exceeded", "permission": "permission denied"},
+}
+
+
+def state_dir(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    value = env.get(STATE_ENV)
+    if not value:
+        raise RuntimeError(f"{STATE_ENV} is not set: the local cloud has nowhere to keep its resources")
+    path = Path(value)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def package_of(type_: str) -> str:
+    return type_.split(":", 1)[0]
+
+
+@contextlib.contextmanager
+def locked(root: Path) -> Iterator[None]:
+    """One writer at a time (several plugin processes share the directory)."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _file(root: Path, package: str, id_: str) -> Path:
+    return root / "resources" / package / (hashlib.sha256(id_.encode()).hexdigest()[:24] + ".json")
+
+
+def put(root: Path, record: Mapping[str, Any]) -> None:
+    path = _file(root, package_of(str(record["type"])), str(record["id"]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=2, sort_keys=True), encoding="utf-8")
+    tmp.replace(path)
+
+
+def get(root: Path, type_: str, id_: str) -> dict[str, Any] | None:
+    path = _file(root, package_of(type_), id_)
+    if not path.is_file():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def delete(root: Path, type_: str, id_: str) -> bool:
+    path = _file(root, package_of(type_), id_)
+    if path.is_file():
+        path.unlink()
+        return True
+    return False
+
+
+def all_resources(root: Path) -> list[dict[str, Any]]:
+    out = []
+    for path in sorted((root / "resources").glob("*/*.json")):
+        out.append(json.loads(path.read_text(encoding="utf-8")))
+    return sorted(out, key=lambda r: (r["type"], r["urn"]))
+
+
+def find(root: Path, type_: str, name: str) -> dict[str, Any]:
+    """The one resource of ``type_`` whose URN ends in ``::name``."""
+    hits = [r for r in all_resources(root) if r["type"] == type_ and str(r["urn"]).endswith("::" + name)]
+    if len(hits) != 1:
+        raise LookupError(f"{len(hits)} resources of type {type_} named {name!r} in {root}")
+    return hits[0]
+
+
+def log(root: Path, **entry: Any) -> None:
+    with open(root / "log.jsonl", "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(entry, sort_keys=True) + "\n")
+
+
+def read_log(root: Path) -> list[dict[str, Any]]:
+    path = root / "log.jsonl"
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+# ------------------------------------------------------------------ control (failures, delays)
+
+
+def _control(root: Path) -> dict[str, Any]:
+    path = root / "control.json"
+    if not path.is_file():
+        return {}
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _save_control(root: Path, data: Mapping[str, Any]) -> None:
+    (root / "control.json").write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
+
+
+def fail_next(root: Path, type_: str, kind: str, op: str = "create", times: int = 1) -> None:
+    """Make the next ``times`` ``op``s of ``type_`` fail with a ``kind`` (quota, permission) error."""
+    if kind not in ("quota", "permission"):
+        raise ValueError(f"unknown failure kind {kind!r}")
+    with locked(root):
+        data = _control(root)
+        data.setdefault("fail", []).append({"type": type_, "op": op, "kind": kind, "times": times})
+        _save_control(root, data)
+
+
+def slow_down(root: Path, type_: str, seconds: float) -> None:
+    """Make every create/update of ``type_`` take ``seconds`` (to hold a stack lock in a test)."""
+    with locked(root):
+        data = _control(root)
+        data.setdefault("delay", {})[type_] = seconds
+        _save_control(root, data)
+
+
+def take_failure(root: Path, type_: str, op: str) -> str | None:
+    """The failure kind the next ``op`` on ``type_`` must report (consumed), or None."""
+    with locked(root):
+        data = _control(root)
+        for item in data.get("fail", []):
+            if item["type"] == type_ and item["op"] == op and item["times"] > 0:
+                item["times"] -= 1
+                _save_control(root, data)
+                return str(item["kind"])
+    return None
+
+
+def delay_for(root: Path, type_: str) -> float:
+    return float(_control(root).get("delay", {}).get(type_, 0))
+
+
+def failure_message(type_: str, kind: str, inputs: Mapping[str, Any]) -> str:
+    template = FAILURES.get(package_of(type_), FAILURES["random"])[kind]
+    return template.format(region=inputs.get("location") or inputs.get("region") or "us-central1",
+                           project=inputs.get("project") or "local-project")
+
+
+# ------------------------------------------------------------------ out-of-band edits (the "console")
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    node: Any = data
+    parts = path.split(".")
+    for part in parts[:-1]:
+        if isinstance(node, list):
+            node = node[int(part)]
+        else:
+            node = node.setdefault(part, {})
+    if isinstance(node, list):
+        node[int(parts[-1])] = value
+    else:
+        node[parts[-1]] = value
+
+
+def edit(root: Path, type_: str, name: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Change a live resource outside Pulumi (as someone in a cloud console would): its outputs."""
+    with locked(root):
+        record = find(root, type_, name)
+        for path, value in changes.items():
+            set_path(record["outputs"], path, value)
+        put(root, record)
+        log(root, op="console-edit", type=type_, urn=record["urn"], changes=dict(changes))
+    return record
+
+
+def remove(root: Path, type_: str, name: str) -> None:
+    """Delete a live resource outside Pulumi."""
+    with locked(root):
+        record = find(root, type_, name)
+        delete(root, type_, record["id"])
+        log(root, op="console-delete", type=type_, urn=record["urn"])
+
+
+# ------------------------------------------------------------------ what the cloud computes
+
+
+def _digest(*parts: str, length: int = 12) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:length]
+
+
+def new_id(type_: str, name: str, inputs: Mapping[str, Any]) -> str:
+    """An id shaped like the cloud's (name-based where the cloud uses names), unique per create."""
+    package = package_of(type_)
+    suffix = secrets.token_hex(4)
+    if package == "azure-native":
+        group = inputs.get("resourceGroupName") or f"rg-{suffix}"
+        leaf = type_.rsplit(":", 1)[-1]
+        return f"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/{group}/providers/local/{leaf}/{name}-{suffix}"
+    if package == "vsphere":
+        return f"{_digest(name, suffix, length=8)}-{_digest(suffix, length=4)}-4{_digest(name, length=3)}-a{_digest(suffix, name, length=3)}-{_digest(type_, suffix)}"
+    return f"{inputs.get('name') or name}-{suffix}"
+
+
+def random_outputs(type_: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """pulumi-random's computed values, generated for real (secrets the state must encrypt)."""
+    if type_ in ("random:index/randomString:RandomString", "random:index/randomPassword:RandomPassword"):
+        length = int(inputs.get("length") or 16)
+        alphabet = ""
+        if inputs.get("lower", True):
+            alphabet += string.ascii_lowercase
+        if inputs.get("upper", True):
+            alphabet += string.ascii_uppercase
+        if inputs.get("numeric", inputs.get("number", True)):
+            alphabet += string.digits
+        if inputs.get("special", True):
+            alphabet += str(inputs.get("overrideSpecial") or "!@#$%&*()-_=+[]{}<>:?")
+        result = "".join(secrets.choice(alphabet or string.ascii_lowercase) for _ in range(length))
+        return {"result": result}
+    if type_ == "random:index/randomId:RandomId":
+        raw = secrets.token_bytes(int(inputs.get("byteLength") or 8))
+        prefix = str(inputs.get("prefix") or "")
+        b64_url = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return {"hex": prefix + raw.hex(), "b64Std": prefix + base64.b64encode(raw).decode(),
+                "b64Url": prefix + b64_url, "dec": prefix + str(int.from_bytes(raw, "big"))}
+    if type_ == "random:index/randomInteger:RandomInteger":
+        low, high = int(inputs.get("min", 0)), int(inputs.get("max", 100))
+        return {"result": low + secrets.randbelow(high - low + 1)}
+    return {}
+
+
+def computed_outputs(type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The outputs of a created/updated resource: inputs plus what the cloud computes."""
+    package = package_of(type_)
+    outputs = dict(inputs)
+    if package == "random":
+        outputs.update(random_outputs(type_, inputs))
+        return outputs
+    adapter = ADAPTERS.get(package)
+    if adapter is not None:
+        from kubefleet.providers import get_adapter
+
+        outputs.update(get_adapter(adapter).mock_outputs(type_, name, inputs))
+    if package == "kubernetes":
+        outputs.setdefault("status", {"status": "deployed", "name": inputs.get("name") or name})
+    return outputs
+
+
+def invoke(token: str, args: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The data sources the programs call, answered as the adapters' offline render answers them."""
+    package = package_of(token)
+    adapter = ADAPTERS.get(package)
+    if adapter is None:
+        return None
+    from kubefleet.providers import get_adapter
+
+    result: dict[str, Any] | None = get_adapter(adapter).mock_call(token, args)
+    return result
