@@ -89,14 +89,42 @@ def _ip_allocation(spec: ClusterSpec, net: ClusterNetwork) -> gcp.container.Clus
 
 def _maintenance(spec: ClusterSpec) -> gcp.container.ClusterMaintenancePolicyArgs | None:
     window = spec.spec.upgrades.maintenance_window
-    if window is None:
+    exclusions = _no_channel_exclusion() if settings.no_channel(spec) else None
+    if window is None and exclusions is None:
         return None
-    w = settings.maintenance_window(window)
-    return gcp.container.ClusterMaintenancePolicyArgs(
-        recurring_window=gcp.container.ClusterMaintenancePolicyRecurringWindowArgs(
+    recurring = None
+    if window is not None:
+        w = settings.maintenance_window(window)
+        recurring = gcp.container.ClusterMaintenancePolicyRecurringWindowArgs(
             start_time=w.start, end_time=w.end, recurrence=w.recurrence
         )
+    return gcp.container.ClusterMaintenancePolicyArgs(recurring_window=recurring, maintenance_exclusions=exclusions)
+
+
+def _endpoints(spec: ClusterSpec) -> gcp.container.ClusterControlPlaneEndpointsConfigArgs | None:
+    """A private endpoint also turns on the DNS-based endpoint: container_v1 documents
+    ControlPlaneEndpointsConfig.DNSEndpointConfig.endpoint as "accessible from the public internet", gated by
+    IAM (container.clusters.connect) and allow_external_traffic. kubectl / Helm from outside the VPC then work
+    without a bastion; the IP endpoint stays private."""
+    if not settings.dns_endpoint(spec):
+        return None
+    return gcp.container.ClusterControlPlaneEndpointsConfigArgs(
+        dns_endpoint_config=gcp.container.ClusterControlPlaneEndpointsConfigDnsEndpointConfigArgs(
+            allow_external_traffic=True
+        )
     )
+
+
+def _no_channel_exclusion() -> list[gcp.container.ClusterMaintenancePolicyMaintenanceExclusionArgs]:
+    return [
+        gcp.container.ClusterMaintenancePolicyMaintenanceExclusionArgs(
+            exclusion_name=settings.NO_CHANNEL_EXCLUSION,
+            start_time=settings.NO_CHANNEL_START,
+            exclusion_options=gcp.container.ClusterMaintenancePolicyMaintenanceExclusionExclusionOptionsArgs(
+                scope=settings.NO_CHANNEL_SCOPE, end_time_behavior=settings.NO_CHANNEL_END
+            ),
+        )
+    ]
 
 
 def build_cluster(
@@ -124,6 +152,7 @@ def build_cluster(
             networking_mode="VPC_NATIVE",
             ip_allocation_policy=_ip_allocation(spec, net),
             private_cluster_config=_private_config(spec),
+            control_plane_endpoints_config=_endpoints(spec),
             master_authorized_networks_config=_authorized_networks(spec),
             workload_identity_config=gcp.container.ClusterWorkloadIdentityConfigArgs(
                 workload_pool=pulumi.Output.concat(project, ".svc.id.goog")
@@ -133,5 +162,7 @@ def build_cluster(
             maintenance_policy=_maintenance(spec),
             resource_labels=gcp_labels(ctx.labels),
         ),
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=net.resources),
+        # the release channel upgrades the control plane behind the program's back: a later diff on
+        # min_master_version would try to downgrade it (the API refuses), so it is set on create only
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=net.resources, ignore_changes=["minMasterVersion"]),
     )
