@@ -110,6 +110,8 @@ CLUSTER_ROWS: Final[tuple[Row, ...]] = (
         f"MaintenanceWindow.maintenance_exclusions[name].end_time ({RC}:6004); checked as a Timestamp below"),
     Row("maintenancePolicy.maintenanceExclusions[].exclusionOptions.scope", None,
         "MaintenanceExclusionOptions.scope; checked against that enum below"),
+    Row("maintenancePolicy.maintenanceExclusions[].exclusionOptions.endTimeBehavior", None,
+        "MaintenanceExclusionOptions.end_time_behavior; checked against that enum below"),
     Row("resourceLabels.*", "resource_labels"),
 )
 
@@ -222,11 +224,12 @@ class _Model:
 
 
 def _load() -> _Model:
-    try:
-        from importlib.metadata import version
+    import importlib
+    from importlib.metadata import version
 
-        from google.cloud import container_v1
-    except ImportError as exc:  # pragma: no cover - exercised by the VerifyUnavailable test via monkeypatch
+    try:
+        container_v1 = importlib.import_module("google.cloud.container_v1")
+    except ImportError as exc:
         raise VerifyUnavailable("the GKE API model (google-cloud-container) is not installed",
                                 hint=INSTALL_HINT) from exc
     return _Model(container_v1, f"google-cloud-container {version('google-cloud-container')} container_v1")
@@ -422,12 +425,13 @@ def _cross_field(check: _Check, type_: str, inputs: Mapping[str, Any], model: _M
                     fd = _field(model.module, "TimeWindow", key.replace("Time", "_time"))
                     check.value(f"maintenancePolicy.maintenanceExclusions[{i}].{key}",
                                 f"maintenance_policy.window.maintenance_exclusions[].{fd.name}", fd, excl[key])
-            scope = (excl.get("exclusionOptions") or {}).get("scope")
-            if scope is not None:
-                fd = _field(model.module, "MaintenanceExclusionOptions", "scope")
-                check.value(f"maintenancePolicy.maintenanceExclusions[{i}].exclusionOptions.scope",
-                            "maintenance_policy.window.maintenance_exclusions[].maintenance_exclusion_options.scope",
-                            fd, scope)
+            options = excl.get("exclusionOptions") or {}
+            for key, api_name in (("scope", "scope"), ("endTimeBehavior", "end_time_behavior")):
+                if options.get(key) is not None:
+                    fd = _field(model.module, "MaintenanceExclusionOptions", api_name)
+                    check.value(f"maintenancePolicy.maintenanceExclusions[{i}].exclusionOptions.{key}",
+                                "maintenance_policy.window.maintenance_exclusions[]"
+                                f".maintenance_exclusion_options.{api_name}", fd, options[key])
 
 
 def check_resource(model: _Model, resource: RenderedResource) -> tuple[_Check, list[str]]:
