@@ -542,6 +542,7 @@ free("Fargate profile: no charge by itself; sandboxed pods are billed per vCPU-h
      "aws:eks/fargateProfile:FargateProfile")
 free("software installed on the cluster; its capacity is priced on the mesh line",
      "kubernetes:helm.sh/v3:Release", "kubernetes:core/v1:Namespace", "kubernetes:yaml/v2:ConfigGroup",
+     "kubernetes:core/v1:ResourceQuota",
      "kubernetes:node.k8s.io/v1:RuntimeClass", "kubernetes:apiextensions.k8s.io:CustomResource")
 free("Pulumi bookkeeping (no cloud resource)",
      "pulumi:providers:kubernetes", "random:index/randomString:RandomString", "random:index/randomId:RandomId",

@@ -35,7 +35,7 @@ class GkeAdapter(ClusterAdapter):
         )
         project = cluster_mod.resolve_project(spec)
         net = network.build_network(spec, ctx, project, component)
-        where = cluster_mod.placement(spec, ctx)
+        where = cluster_mod.placement(spec, ctx, project)
         cluster = cluster_mod.build_cluster(spec, ctx, project, net, where, component)
         identity = iam.node_identity(spec, project, component)
         pools: list[pulumi.Resource] = [

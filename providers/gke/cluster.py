@@ -32,15 +32,22 @@ def resolve_project(spec: ClusterSpec) -> str:
     return settings.project_of(spec) or gcp.config.project or settings.PROJECT_PLACEHOLDER
 
 
-def placement(spec: ClusterSpec, ctx: BuildContext) -> Placement:
-    """Regional: location = region, nodes in the given zones or the region's zones a, b, c.
-    Zonal: location = the first given zone (the rest become extra node zones) or ``<region>-a``."""
+def placement(spec: ClusterSpec, ctx: BuildContext, project: pulumi.Input[str]) -> Placement:
+    """Regional: location = region, nodes in the given zones or the region's first zones that are UP.
+    Zonal: location = the first given zone (the rest become extra node zones) or the region's first UP zone.
+
+    Zone names are looked up at apply time (``compute.getZones``) rather than guessed: regions do not all
+    use the letters a, b, c (us-east1 has b, c, d)."""
     regional = settings.is_regional(spec)
     zones = settings.zone_count(spec)
-    given = settings.given_zones(spec) or settings.default_zones(spec, ctx.region)
+    given = settings.given_zones(spec)
+    if given:
+        return Placement(ctx.region, given, zones) if regional else Placement(given[0], given[1:] or None, zones)
+    found = gcp.compute.get_zones_output(project=project, region=ctx.region, status="UP").names
+    first = found.apply(lambda names: sorted(names)[:zones])
     if regional:
-        return Placement(ctx.region, given, zones)
-    return Placement(given[0], given[1:] or None, zones)
+        return Placement(ctx.region, first, zones)
+    return Placement(first.apply(lambda names: names[0]), None, zones)
 
 
 def _private_config(spec: ClusterSpec) -> gcp.container.ClusterPrivateClusterConfigArgs | None:
@@ -163,6 +170,9 @@ def build_cluster(
             resource_labels=gcp_labels(ctx.labels),
         ),
         # the release channel upgrades the control plane behind the program's back: a later diff on
-        # min_master_version would try to downgrade it (the API refuses), so it is set on create only
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=net.resources, ignore_changes=["minMasterVersion"]),
+        # min_master_version would try to downgrade it (the API refuses), so it is set on create only;
+        # initial_node_count only sizes the default pool that is removed, and is ForceNew
+        # (terraform-provider-google@e03b762:google/services/container/resource_container_cluster.go:1159;
+        # the module ignores it too: terraform-google-kubernetes-engine@bb176b2:.../cluster.tf:538)
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=net.resources, ignore_changes=["minMasterVersion", "initialNodeCount"]),
     )

@@ -114,7 +114,9 @@ def managed_mesh(
     feature = gcp.gkehub.Feature(
         f"{spec.name}-servicemesh",
         gcp.gkehub.FeatureArgs(name=MESH_FEATURE, project=project, location=FLEET_LOCATION, labels=labels),
-        opts=opts,
+        # the fleet feature exists once per project: destroying this cluster must not switch the mesh off
+        # for other clusters of the project (creating it from a second stack still collides - see parity)
+        opts=pulumi.ResourceOptions(parent=parent, retain_on_delete=True),
     )
     feature_membership = gcp.gkehub.FeatureMembership(
         f"{spec.name}-mesh",

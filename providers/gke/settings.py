@@ -133,12 +133,6 @@ def zone_count(spec: ClusterSpec) -> int:
     return DEFAULT_REGIONAL_ZONES if is_regional(spec) else 1
 
 
-def default_zones(spec: ClusterSpec, region: str) -> list[str]:
-    """Zones when the spec names none: ``<region>-a``, ``-b``, ``-c`` (regional) or ``<region>-a``
-    (zonal). Regions whose zone letters differ (us-east1: b, c, d) need ``providers.gke.zones``."""
-    return [f"{region}-{letter}" for letter in "abc"[: zone_count(spec)]]
-
-
 def private_nodes(spec: ClusterSpec) -> bool:
     """Private nodes as asked, and always with a private endpoint (GKE requires them together)."""
     return spec.spec.network.private_nodes or spec.spec.control_plane.endpoint == "private"
