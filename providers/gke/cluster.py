@@ -169,10 +169,11 @@ def build_cluster(
             maintenance_policy=_maintenance(spec),
             resource_labels=gcp_labels(ctx.labels),
         ),
-        # the release channel upgrades the control plane behind the program's back: a later diff on
-        # min_master_version would try to downgrade it (the API refuses), so it is set on create only;
         # initial_node_count only sizes the default pool that is removed, and is ForceNew
         # (terraform-provider-google@e03b762:google/services/container/resource_container_cluster.go:1159;
-        # the module ignores it too: terraform-google-kubernetes-engine@bb176b2:.../cluster.tf:538)
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=net.resources, ignore_changes=["minMasterVersion", "initialNodeCount"]),
+        # the module ignores it too: terraform-google-kubernetes-engine@bb176b2:.../cluster.tf:538).
+        # min_master_version needs no ignoreChanges: when the channel has already upgraded the control plane
+        # past it, the provider skips the update (resource_container_cluster.go:4690-4691), and a spec bump
+        # still upgrades.
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=net.resources, ignore_changes=["initialNodeCount"]),
     )

@@ -147,11 +147,11 @@ def build_pool(
             initial_node_count=initial_node_count,
             node_count=node_count,
         ),
-        # auto-upgrade moves the pool's version behind the program's back: never diff it. initial_node_count
+        # The pool's version is not set (auto-upgrade owns it; unset means no diff when it moves). initial_node_count
         # is ForceNew in the provider (terraform-provider-google@e03b762:google/services/container/
         # resource_container_node_pool.go:466): a later change of autoscaling.min would replace the whole pool,
         # so like terraform-google-kubernetes-engine (@bb176b2:modules/beta-private-cluster/cluster.tf:1187)
         # it is set on create only.
         opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on,
-                                    ignore_changes=["version", "initialNodeCount"]),
+                                    ignore_changes=["initialNodeCount"]),
     )

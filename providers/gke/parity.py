@@ -227,9 +227,8 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
     k8s = spec.spec.kubernetes
     out: dict[str, Support] = {}
     out["spec.kubernetes.version"] = native(
-        "Cluster.min_master_version on create; node pools start at the control plane's version. The release "
-        "channel upgrades both afterwards, so later changes of min_master_version and pool versions are "
-        "ignored (ignoreChanges) instead of fighting auto-upgrade"
+        "Cluster.min_master_version (a minimum: the channel may upgrade past it, and a later bump upgrades "
+        "only if the control plane is older); node pools follow the control plane (no pool version is set)"
     )
     out["spec.kubernetes.channel"] = (
         emulated(
