@@ -172,7 +172,7 @@ ROWS: Final[dict[str, tuple[Row, ...]]] = {CLUSTER: CLUSTER_ROWS, NODE_POOL: NOD
 #: Members the provider schema marks ``Required: true`` inside an object that is present.
 #: (resource type, object path, member, citation)
 REQUIRED: Final[tuple[tuple[str, str, str, str], ...]] = (
-    (CLUSTER, "", "name", f"{RC} (name Required)"),
+    (CLUSTER, "", "name", f"{RC}:295"),
     (CLUSTER, "masterAuthorizedNetworksConfig.cidrBlocks[]", "cidrBlock", f"{RC}:94"),
     (CLUSTER, "maintenancePolicy.recurringWindow", "startTime", f"{RC}:1266"),
     (CLUSTER, "maintenancePolicy.recurringWindow", "endTime", f"{RC}:1271"),
