@@ -721,6 +721,7 @@ free("a grouping or configuration object; no charge",
 free("EKS add-on; no charge beyond the nodes it runs on", "aws:eks/addon:Addon")
 free("software installed on the cluster; its capacity is priced on the mesh line",
      "kubernetes:helm.sh/v3:Release", "kubernetes:core/v1:Namespace", "kubernetes:yaml/v2:ConfigGroup",
+     "kubernetes:core/v1:ResourceQuota",
      "kubernetes:node.k8s.io/v1:RuntimeClass", "kubernetes:apiextensions.k8s.io:CustomResource")
 free("a DaemonSet on the cluster's own nodes (e.g. the NVIDIA device plugin); no charge beyond those nodes",
      "kubernetes:apps/v1:DaemonSet")

@@ -393,6 +393,48 @@ def no_public_node_ips(ctx: RuleContext, params: Mapping[str, Any]) -> Iterator[
                                  f"set {key} to false; nodes reach the internet through NAT")
 
 
+# In-program Kubernetes resources (Helm releases, manifests) are applied by the machine running `up`, so they
+# need an API endpoint that machine can reach. Per cluster type: (input path, value) pairs any of which makes
+# the API reachable from outside the cluster's network. A table: a provider with a new way adds a row.
+REACHABLE_ENDPOINT: Final[dict[str, tuple[tuple[str, Any], ...]]] = {
+    GKE_CLUSTER: (
+        ("privateClusterConfig.enablePrivateEndpoint", False),
+        # GKE's DNS-based endpoint: IAM-gated and reachable from the internet
+        ("controlPlaneEndpointsConfig.dnsEndpointConfig.allowExternalTraffic", True),
+    ),
+    "aws:eks/cluster:Cluster": (("vpcConfig.endpointPublicAccess", True),),
+    AKS_CLUSTER: (("apiServerAccessProfile.enablePrivateCluster", False),),
+}
+IN_CLUSTER_TYPE_PREFIX: Final = "kubernetes:"
+
+
+def in_program_install_reachable(ctx: RuleContext, params: Mapping[str, Any]) -> Iterator[Violation]:
+    """A private API endpoint with in-program Helm/Kubernetes resources and no endpoint `up` can reach."""
+    if ctx.graph is None or ctx.spec.spec.control_plane.endpoint != "private":
+        return
+    in_cluster = [r for r in ctx.graph.resources if r.type.startswith(IN_CLUSTER_TYPE_PREFIX) and r.custom]
+    if not in_cluster:
+        return
+    for cluster in ctx.graph.of_type(*REACHABLE_ENDPOINT):
+        ways = REACHABLE_ENDPOINT[cluster.type]
+        if any(_same(cluster.get(path), want) for path, want in ways):
+            continue
+        kinds = sorted({r.type.split(":")[-1] for r in in_cluster})
+        yield _violation(
+            cluster,
+            f"{cluster.name} has a private API endpoint only, and the program installs {len(in_cluster)} "
+            f"in-cluster resource(s) ({', '.join(kinds)}): `up` fails unless it runs inside the cluster's network",
+            "run `kubefleet up` from a machine in the VPC/VNet (bastion, CI runner, VPN), or install the in-cluster "
+            "parts separately after the cluster exists; the parity notes say which endpoint the provider offers",
+        )
+
+
+def _same(value: Any, want: Any) -> bool:
+    if isinstance(want, bool):
+        return _truthy(value) if want else value is False or (isinstance(value, str) and value.lower() == "false")
+    return bool(value == want)
+
+
 def disk_encryption(resource: RenderedResource, ctx: RuleContext, params: Mapping[str, Any]) -> Iterator[Violation]:
     """Where the provider exposes a disk-encryption switch, it is on. GKE and vSphere expose none that
     kubefleet sets (GKE encrypts every disk at rest); Azure managed disks are encrypted at rest, and
@@ -503,6 +545,9 @@ def _rules() -> dict[str, Rule]:
              )),
         Rule("no-public-node-ips", "prod nodes get no public IP addresses",
              "mandatory", "provider", no_public_node_ips),
+        Rule("in-program-install-reachable",
+             "in-program Helm/Kubernetes installs have an API endpoint `up` can reach (not private-only)",
+             "advisory", "provider", in_program_install_reachable),
         Rule("disk-encryption", "node disks are encrypted where the provider exposes the switch",
              "advisory", "resource", disk_encryption),
         Rule("deprecated-instance-family", "node pools do not use a deprecated instance family",

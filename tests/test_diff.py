@@ -101,7 +101,7 @@ def test_markdown_calls_out_deletions_and_includes_policy(monkeypatch: pytest.Mo
     text = _diff("multi", "markdown", monkeypatch)
     assert text.startswith("<!-- kubefleet:pr-comment -->\n")
     assert "> [!WARNING]" in text and "is deleted" in text
-    assert "- ⚠️ **legacy** · GKE: 4 deleted" in text
+    assert "- ⚠️ **legacy** · GKE: 9 deleted" in text  # 4 + node service account and its 4 role bindings
     assert "### Policy" in text and "| Level | Rule |" in text
 
 

@@ -345,6 +345,13 @@ def test_disabled_rule_reports_nothing(load_spec: Callable[[str], ClusterSpec]) 
     assert [f.level for f in run_spec_rules(spec, advisory)] == ["advisory"]
 
 
+def test_in_program_install_needs_a_reachable_endpoint(load_spec: Callable[[str], ClusterSpec]) -> None:
+    """More cases in tests/test_policy_reachable.py; here the rule id and that GKE's DNS endpoint counts."""
+    spec = make(load_spec, endpoint="private", istio="self-managed")
+    found = [f for f in offline([spec], providers=["gke"]) if f.rule == "in-program-install-reachable"]
+    assert found == []
+
+
 def test_every_rule_is_tested_here() -> None:
     text = Path(__file__).read_text()
     assert [r for r in RULES if f'"{r}"' not in text] == []

@@ -7,11 +7,15 @@ inside :meth:`GkeAdapter.build` so asking for the parity table costs no SDK impo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from kubefleet.providers.base import BuildContext, ClusterAdapter, ClusterOutputs, Support
-from kubefleet.providers.gke import offline, parity
+from kubefleet.providers.gke import offline, parity, settings
 from kubefleet.spec import ClusterSpec
+
+if TYPE_CHECKING:
+    from kubefleet.render import ResourceGraph
+    from kubefleet.verify import VerifyReport
 
 
 class GkeAdapter(ClusterAdapter):
@@ -23,21 +27,25 @@ class GkeAdapter(ClusterAdapter):
         import pulumi
 
         from kubefleet.providers.gke import cluster as cluster_mod
+        from kubefleet.providers.gke import iam, mesh, network, nodepool
         from kubefleet.providers.gke import kubeconfig as kubeconfig_mod
-        from kubefleet.providers.gke import mesh, network, nodepool
 
         component = pulumi.ComponentResource(
             self.component_type, spec.name, None, opts=pulumi.ResourceOptions(protect=ctx.protect)
         )
         project = cluster_mod.resolve_project(spec)
         net = network.build_network(spec, ctx, project, component)
-        where = cluster_mod.placement(spec, ctx)
+        where = cluster_mod.placement(spec, ctx, project)
         cluster = cluster_mod.build_cluster(spec, ctx, project, net, where, component)
+        identity = iam.node_identity(spec, project, component)
         pools: list[pulumi.Resource] = [
-            nodepool.build_pool(spec, ctx, cluster, project, where.zones, pool, sandboxed, component)
+            nodepool.build_pool(spec, ctx, cluster, project, where.zones, pool, sandboxed, component,
+                                identity.email, identity.resources)
             for pool, sandboxed in nodepool.pools_to_build(spec)
         ]
-        kubeconfig = kubeconfig_mod.kubeconfig(cluster)
+        kubeconfig = kubeconfig_mod.kubeconfig(cluster, dns=settings.dns_endpoint(spec))
+        if settings.private_nodes(spec) and spec.spec.addons.istio.mode == "self-managed":
+            pools.append(network.webhook_firewall(spec, project, net.network, cluster, component))
         mesh.install(spec, ctx, project, cluster, kubeconfig, pools, component)
         component.register_outputs(
             {"name": cluster.name, "endpoint": cluster.endpoint, "kubeconfig": kubeconfig,
@@ -55,3 +63,9 @@ class GkeAdapter(ClusterAdapter):
 
     def mock_call(self, token: str, args: Mapping[str, Any]) -> dict[str, Any] | None:
         return offline.mock_call(token, args)
+
+    def verify(self, graph: ResourceGraph) -> VerifyReport:
+        """Check the rendered Cluster / NodePool inputs against the GKE API model (providers/gke/verify.py)."""
+        from kubefleet.providers.gke import verify as verify_mod
+
+        return verify_mod.verify(graph)

@@ -32,15 +32,22 @@ def resolve_project(spec: ClusterSpec) -> str:
     return settings.project_of(spec) or gcp.config.project or settings.PROJECT_PLACEHOLDER
 
 
-def placement(spec: ClusterSpec, ctx: BuildContext) -> Placement:
-    """Regional: location = region, nodes in the given zones or the region's zones a, b, c.
-    Zonal: location = the first given zone (the rest become extra node zones) or ``<region>-a``."""
+def placement(spec: ClusterSpec, ctx: BuildContext, project: pulumi.Input[str]) -> Placement:
+    """Regional: location = region, nodes in the given zones or the region's first zones that are UP.
+    Zonal: location = the first given zone (the rest become extra node zones) or the region's first UP zone.
+
+    Zone names are looked up at apply time (``compute.getZones``) rather than guessed: regions do not all
+    use the letters a, b, c (us-east1 has b, c, d)."""
     regional = settings.is_regional(spec)
     zones = settings.zone_count(spec)
-    given = settings.given_zones(spec) or settings.default_zones(spec, ctx.region)
+    given = settings.given_zones(spec)
+    if given:
+        return Placement(ctx.region, given, zones) if regional else Placement(given[0], given[1:] or None, zones)
+    found = gcp.compute.get_zones_output(project=project, region=ctx.region, status="UP").names
+    first = found.apply(lambda names: sorted(names)[:zones])
     if regional:
-        return Placement(ctx.region, given, zones)
-    return Placement(given[0], given[1:] or None, zones)
+        return Placement(ctx.region, first, zones)
+    return Placement(first.apply(lambda names: names[0]), None, zones)
 
 
 def _private_config(spec: ClusterSpec) -> gcp.container.ClusterPrivateClusterConfigArgs | None:
@@ -89,14 +96,42 @@ def _ip_allocation(spec: ClusterSpec, net: ClusterNetwork) -> gcp.container.Clus
 
 def _maintenance(spec: ClusterSpec) -> gcp.container.ClusterMaintenancePolicyArgs | None:
     window = spec.spec.upgrades.maintenance_window
-    if window is None:
+    exclusions = _no_channel_exclusion() if settings.no_channel(spec) else None
+    if window is None and exclusions is None:
         return None
-    w = settings.maintenance_window(window)
-    return gcp.container.ClusterMaintenancePolicyArgs(
-        recurring_window=gcp.container.ClusterMaintenancePolicyRecurringWindowArgs(
+    recurring = None
+    if window is not None:
+        w = settings.maintenance_window(window)
+        recurring = gcp.container.ClusterMaintenancePolicyRecurringWindowArgs(
             start_time=w.start, end_time=w.end, recurrence=w.recurrence
         )
+    return gcp.container.ClusterMaintenancePolicyArgs(recurring_window=recurring, maintenance_exclusions=exclusions)
+
+
+def _endpoints(spec: ClusterSpec) -> gcp.container.ClusterControlPlaneEndpointsConfigArgs | None:
+    """A private endpoint also turns on the DNS-based endpoint: container_v1 documents
+    ControlPlaneEndpointsConfig.DNSEndpointConfig.endpoint as "accessible from the public internet", gated by
+    IAM (container.clusters.connect) and allow_external_traffic. kubectl / Helm from outside the VPC then work
+    without a bastion; the IP endpoint stays private."""
+    if not settings.dns_endpoint(spec):
+        return None
+    return gcp.container.ClusterControlPlaneEndpointsConfigArgs(
+        dns_endpoint_config=gcp.container.ClusterControlPlaneEndpointsConfigDnsEndpointConfigArgs(
+            allow_external_traffic=True
+        )
     )
+
+
+def _no_channel_exclusion() -> list[gcp.container.ClusterMaintenancePolicyMaintenanceExclusionArgs]:
+    return [
+        gcp.container.ClusterMaintenancePolicyMaintenanceExclusionArgs(
+            exclusion_name=settings.NO_CHANNEL_EXCLUSION,
+            start_time=settings.NO_CHANNEL_START,
+            exclusion_options=gcp.container.ClusterMaintenancePolicyMaintenanceExclusionExclusionOptionsArgs(
+                scope=settings.NO_CHANNEL_SCOPE, end_time_behavior=settings.NO_CHANNEL_END
+            ),
+        )
+    ]
 
 
 def build_cluster(
@@ -124,6 +159,7 @@ def build_cluster(
             networking_mode="VPC_NATIVE",
             ip_allocation_policy=_ip_allocation(spec, net),
             private_cluster_config=_private_config(spec),
+            control_plane_endpoints_config=_endpoints(spec),
             master_authorized_networks_config=_authorized_networks(spec),
             workload_identity_config=gcp.container.ClusterWorkloadIdentityConfigArgs(
                 workload_pool=pulumi.Output.concat(project, ".svc.id.goog")
@@ -133,5 +169,11 @@ def build_cluster(
             maintenance_policy=_maintenance(spec),
             resource_labels=gcp_labels(ctx.labels),
         ),
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=net.resources),
+        # initial_node_count only sizes the default pool that is removed, and is ForceNew
+        # (terraform-provider-google@e03b762:google/services/container/resource_container_cluster.go:1159;
+        # the module ignores it too: terraform-google-kubernetes-engine@bb176b2:.../cluster.tf:538).
+        # min_master_version needs no ignoreChanges: when the channel has already upgraded the control plane
+        # past it, the provider skips the update (resource_container_cluster.go:4690-4691), and a spec bump
+        # still upgrades.
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=net.resources, ignore_changes=["initialNodeCount"]),
     )

@@ -33,8 +33,50 @@ def install(
     if mode == "managed":
         return managed_mesh(spec, ctx, project, cluster, pools, parent)
     if mode == "self-managed":
-        return shared_mesh.install_istio(spec, kubeconfig, parent, pools, platform="gke")
+        extra = critical_pods_quota(spec, kubeconfig, pools, parent) if spec.spec.addons.istio.data_plane == "ambient" else []
+        return extra + shared_mesh.install_istio(spec, kubeconfig, parent, [*pools, *extra], platform="gke")
     return []
+
+
+#: GKE admits pods of priority class system-node-critical only in namespaces with a ResourceQuota for it
+#: (only kube-system has one); istio-cni and ztunnel use that class, so ambient needs this quota in
+#: istio-system - the object Istio's platform prerequisites give (https://istio.io/latest/docs/ambient/
+#: install/platform-prerequisites/#google-kubernetes-engine-gke, read 2026-11-29).
+CRITICAL_QUOTA_NAME: Final = "gcp-critical-pods"
+CRITICAL_QUOTA_PODS: Final = "1000"
+CRITICAL_PRIORITY_CLASS: Final = "system-node-critical"
+
+
+def critical_pods_quota(
+    spec: ClusterSpec, kubeconfig: pulumi.Input[str], pools: list[pulumi.Resource], parent: pulumi.Resource
+) -> list[pulumi.Resource]:
+    import pulumi_kubernetes as k8s
+
+    provider = k8s.Provider(
+        f"{spec.name}-k8s-quota",
+        k8s.ProviderArgs(kubeconfig=pulumi.Output.secret(kubeconfig)),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=pools),
+    )
+    opts = pulumi.ResourceOptions(parent=parent, provider=provider)
+    namespace = k8s.core.v1.Namespace(
+        f"{spec.name}-istio-system",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=shared_mesh.ISTIO_NAMESPACE),
+        opts=opts,
+    )
+    quota = k8s.core.v1.ResourceQuota(
+        f"{spec.name}-{CRITICAL_QUOTA_NAME}",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=CRITICAL_QUOTA_NAME, namespace=shared_mesh.ISTIO_NAMESPACE),
+        spec=k8s.core.v1.ResourceQuotaSpecArgs(
+            hard={"pods": CRITICAL_QUOTA_PODS},
+            scope_selector=k8s.core.v1.ScopeSelectorArgs(
+                match_expressions=[k8s.core.v1.ScopedResourceSelectorRequirementArgs(
+                    operator="In", scope_name="PriorityClass", values=[CRITICAL_PRIORITY_CLASS]
+                )]
+            ),
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=[namespace]),
+    )
+    return [provider, namespace, quota]
 
 
 def managed_mesh(
@@ -72,7 +114,9 @@ def managed_mesh(
     feature = gcp.gkehub.Feature(
         f"{spec.name}-servicemesh",
         gcp.gkehub.FeatureArgs(name=MESH_FEATURE, project=project, location=FLEET_LOCATION, labels=labels),
-        opts=opts,
+        # the fleet feature exists once per project: destroying this cluster must not switch the mesh off
+        # for other clusters of the project (creating it from a second stack still collides - see parity)
+        opts=pulumi.ResourceOptions(parent=parent, retain_on_delete=True),
     )
     feature_membership = gcp.gkehub.FeatureMembership(
         f"{spec.name}-mesh",

@@ -94,3 +94,40 @@ def build_network(
         )
         created += [router, nat]
     return ClusterNetwork(vpc.self_link, subnet.self_link, PODS_RANGE, SERVICES_RANGE, created)
+
+
+def webhook_firewall(
+    spec: ClusterSpec,
+    project: pulumi.Input[str],
+    network: pulumi.Input[str],
+    cluster: gcp.container.Cluster,
+    parent: pulumi.Resource,
+) -> gcp.compute.Firewall:
+    """Private nodes: GKE opens only 443/10250 from the control plane, so istiod's webhooks (tcp/15017) time
+    out unless a rule admits them (Istio's GKE platform setup; terraform-google-kubernetes-engine's
+    ``master_webhooks`` rule, @bb176b2:modules/beta-private-cluster/firewall.tf:93). Source: the control
+    plane's range (VPC-peering clusters) or its private endpoint address (Private Service Connect clusters),
+    both read from the cluster at apply time."""
+    source = cluster.private_cluster_config.apply(_control_plane_source)
+    return gcp.compute.Firewall(
+        f"{spec.name}-istio-webhooks",
+        gcp.compute.FirewallArgs(
+            name=names.resource(spec, "istio-webhooks"),
+            project=project,
+            network=network,
+            direction="INGRESS",
+            description="kubefleet: GKE control plane to istiod webhooks on private nodes",
+            source_ranges=source.apply(lambda s: [s]),
+            target_tags=[names.node_tag(spec)],
+            allows=[gcp.compute.FirewallAllowArgs(protocol="tcp", ports=[settings.ISTIO_WEBHOOK_PORT])],
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def _control_plane_source(config: object) -> str:
+    cidr = getattr(config, "master_ipv4_cidr_block", None)
+    if cidr:
+        return str(cidr)
+    endpoint = getattr(config, "private_endpoint", None)
+    return f"{endpoint}/32" if endpoint else "0.0.0.0/32"

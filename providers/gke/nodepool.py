@@ -55,7 +55,8 @@ def _accelerators(choice: InstanceChoice) -> list[gcp.container.NodePoolNodeConf
 
 
 def _node_config(
-    spec: ClusterSpec, ctx: BuildContext, pool: NodePool, choice: InstanceChoice, sandboxed: bool
+    spec: ClusterSpec, ctx: BuildContext, pool: NodePool, choice: InstanceChoice, sandboxed: bool,
+    service_account: pulumi.Input[str],
 ) -> gcp.container.NodePoolNodeConfigArgs:
     # gVisor runs on Container-Optimized OS only
     image = settings.IMAGE_TYPES["default" if sandboxed else pool.os]
@@ -76,12 +77,15 @@ def _node_config(
         guest_accelerators=_accelerators(choice),
         workload_metadata_config=gcp.container.NodePoolNodeConfigWorkloadMetadataConfigArgs(mode="GKE_METADATA"),
         sandbox_config=(
-            gcp.container.NodePoolNodeConfigSandboxConfigArgs(type="gvisor") if sandboxed else None
+            gcp.container.NodePoolNodeConfigSandboxConfigArgs(type=settings.SANDBOX_TYPE) if sandboxed else None
         ),
         shielded_instance_config=gcp.container.NodePoolNodeConfigShieldedInstanceConfigArgs(
             enable_secure_boot=True, enable_integrity_monitoring=True
         ),
+        # cloud-platform scope with a least-privilege service account: IAM, not scopes, limits the nodes
+        service_account=service_account,
         oauth_scopes=[CLOUD_PLATFORM_SCOPE],
+        tags=[names.node_tag(spec)],
     )
 
 
@@ -111,6 +115,8 @@ def build_pool(
     pool: NodePool,
     sandboxed: bool,
     parent: pulumi.Resource,
+    service_account: pulumi.Input[str],
+    depends_on: list[pulumi.Resource] | None = None,
 ) -> gcp.container.NodePool:
     choice = ctx.instance(pool)
     autoscaling = None
@@ -140,7 +146,7 @@ def build_pool(
             project=project,
             cluster=cluster.name,
             location=cluster.location,
-            node_config=_node_config(spec, ctx, pool, choice, sandboxed),
+            node_config=_node_config(spec, ctx, pool, choice, sandboxed, service_account),
             management=gcp.container.NodePoolManagementArgs(
                 auto_repair=True, auto_upgrade=settings.auto_upgrade(spec)
             ),
@@ -149,5 +155,11 @@ def build_pool(
             initial_node_count=initial_node_count,
             node_count=node_count,
         ),
-        opts=pulumi.ResourceOptions(parent=parent),
+        # The pool's version is not set (auto-upgrade owns it; unset means no diff when it moves). initial_node_count
+        # is ForceNew in the provider (terraform-provider-google@e03b762:google/services/container/
+        # resource_container_node_pool.go:466): a later change of autoscaling.min would replace the whole pool,
+        # so like terraform-google-kubernetes-engine (@bb176b2:modules/beta-private-cluster/cluster.tf:1187)
+        # it is set on create only.
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on,
+                                    ignore_changes=["initialNodeCount"]),
     )

@@ -22,6 +22,7 @@ SUBNETWORK: Final = "gcp:compute/subnetwork:Subnetwork"
 ROUTER: Final = "gcp:compute/router:Router"
 MEMBERSHIP: Final = "gcp:gkehub/membership:Membership"
 FEATURE: Final = "gcp:gkehub/feature:Feature"
+SERVICE_ACCOUNT: Final = "gcp:serviceaccount/account:Account"
 
 GET_CLIENT_CONFIG: Final = "gcp:organizations/getClientConfig:getClientConfig"
 GET_ZONES: Final = "gcp:compute/getZones:getZones"
@@ -55,8 +56,16 @@ def mock_outputs(type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, 
         private = bool((inputs.get("privateClusterConfig") or {}).get("enablePrivateEndpoint"))
         endpoint = "172.16.0.2" if private else _public_ip(f"{project}/{location}/{res_name}")
         version = _gke_version(str(inputs.get("minMasterVersion") or "1.33"))
+        dns = f"gke-{short_hash(project, location, res_name, length=32)}.{location}.gke.goog"
         return {
             "project": project,
+            "controlPlaneEndpointsConfig": {**(inputs.get("controlPlaneEndpointsConfig") or {}),
+                                            "dnsEndpointConfig": {
+                                                **((inputs.get("controlPlaneEndpointsConfig") or {})
+                                                   .get("dnsEndpointConfig") or {}),
+                                                "endpoint": dns}},
+            "privateClusterConfig": {**(inputs.get("privateClusterConfig") or {}),
+                                     "privateEndpoint": "172.16.0.2" if inputs.get("privateClusterConfig") else ""},
             "endpoint": endpoint,
             "masterVersion": version,
             "masterAuth": {"clusterCaCertificate": _fake_ca(f"{project}/{location}/{res_name}")},
@@ -94,6 +103,11 @@ def mock_outputs(type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, 
             "name": f"projects/{project}/locations/{location}/memberships/{membership_id}",
             "uid": short_hash(project, membership_id, length=32),
         }
+    if type_ == SERVICE_ACCOUNT:
+        account = str(inputs.get("accountId") or res_name)
+        email = f"{account}@{project}.iam.gserviceaccount.com"
+        return {"project": project, "email": email, "member": f"serviceAccount:{email}",
+                "uniqueId": str(int(short_hash(email, length=12), 16))}
     if type_ == FEATURE:
         return {"project": project, "state": [{"state": [{"code": "OK"}]}]}
     return {}

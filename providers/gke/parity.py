@@ -33,7 +33,9 @@ def _control_plane(spec: ClusterSpec) -> dict[str, Support]:
             f"created in Standard edition ({settings.CLUSTER_FEE_NOTE}, 99.95% SLA when regional)"
         )
     out["spec.controlPlane.endpoint"] = native(
-        "private_cluster_config.enable_private_endpoint (+ master global access)"
+        "private_cluster_config.enable_private_endpoint (+ master global access); the DNS-based endpoint "
+        "(control_plane_endpoints_config.dns_endpoint_config, IAM-gated) is on and the kubeconfig uses it, so "
+        "`up` installs in-cluster charts (Istio) from outside the VPC"
         if cp.endpoint == "private"
         else "public endpoint (private_cluster_config.enable_private_endpoint = false)"
     )
@@ -177,6 +179,10 @@ def _addons(spec: ClusterSpec) -> dict[str, Support]:
             f"upstream Istio {shared_chart_version()} installed by Helm (base, istiod"
             + (", cni, ztunnel" if istio.data_plane == "ambient" else "")
             + ") with global.platform=gke"
+            + ("; a ResourceQuota for priority class system-node-critical in istio-system (GKE admits "
+               "istio-cni/ztunnel pods only with it)" if istio.data_plane == "ambient" else "")
+            + ("; a firewall rule admits the control plane to istiod's webhooks (tcp/15017) on the private nodes"
+               if settings.private_nodes(spec) else "")
         )
         out["spec.addons.istio.dataPlane"] = emulated(
             "sidecar injection by istiod" if istio.data_plane == "sidecar"
@@ -231,19 +237,31 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
     k8s = spec.spec.kubernetes
     out: dict[str, Support] = {}
     out["spec.kubernetes.version"] = native(
-        "Cluster.min_master_version; node pools start at the control plane's version"
+        "Cluster.min_master_version (a minimum: the channel may upgrade past it, and a later bump upgrades "
+        "only if the control plane is older); node pools follow the control plane (no pool version is set)"
     )
-    out["spec.kubernetes.channel"] = native(
-        f"release_channel {settings.release_channel(spec)}"
-        + ("; node auto-upgrade off" if k8s.channel == "none" else "; node auto-upgrade on (required)")
+    out["spec.kubernetes.channel"] = (
+        emulated(
+            "GKE no longer lets new customers create \"No channel\" clusters (deprecated, removed 2027-06-14): "
+            "enrolled in STABLE with a maintenance exclusion of scope NO_MINOR_OR_NODE_UPGRADES until the "
+            "minor's end of support, so neither minor nor node upgrades happen automatically; patch upgrades "
+            "of the control plane and the security patches still do"
+        )
+        if k8s.channel == "none"
+        else native(f"release_channel {settings.release_channel(spec)}; node auto-upgrade on (required)")
     )
     out.update(_control_plane(spec))
     out.update(_pools(spec))
+    out["spec.nodePools[].name"] = native(
+        "NodePool.name = readable pool name + short hash; nodes run as a dedicated least-privilege service "
+        "account (container.defaultNodeServiceAccount, monitoring.metricWriter, "
+        "stackdriver.resourceMetadata.writer, artifactregistry.reader), not the Compute Engine default one"
+    )
     out.update(_network(spec))
     out.update(_addons(spec))
     out["spec.tenancy.isolation"] = (
         native(
-            "GKE Sandbox: node_config.sandbox_config.type = gvisor on every spec pool, plus a small "
+            "GKE Sandbox: node_config.sandbox_config.type = GVISOR on every spec pool, plus a small "
             f"non-sandboxed '{settings.SANDBOX_SYSTEM_POOL}' pool for system pods (GKE requires one)"
         )
         if spec.spec.tenancy.isolation == "sandboxed"

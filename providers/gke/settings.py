@@ -13,14 +13,49 @@ from typing import Final
 
 from kubefleet.spec import ClusterSpec, MaintenanceWindow, NodePool
 
-#: spec channel -> GKE release channel (``none`` = UNSPECIFIED: no channel, no automatic node upgrades)
+#: spec channel -> GKE release channel. ``none`` is NOT sent as UNSPECIFIED ("No channel"): Google deprecated
+#: it, new customers cannot create or update a cluster to use it, and after 2027-06-14 GKE enrols remaining
+#: clusters in Stable (https://docs.cloud.google.com/kubernetes-engine/docs/release-notes-nochannel, read
+#: 2026-11-29). kubefleet emulates it: the Stable channel plus a maintenance exclusion of scope
+#: NO_MINOR_OR_NODE_UPGRADES until the minor's end of support (see NO_CHANNEL_EXCLUSION).
 RELEASE_CHANNELS: Final[dict[str, str]] = {
     "rapid": "RAPID",
     "regular": "REGULAR",
     "stable": "STABLE",
     "extended": "EXTENDED",
-    "none": "UNSPECIFIED",
+    "none": "STABLE",
 }
+
+#: The maintenance exclusion that emulates "No channel": no automatic minor or node upgrades, until the
+#: minor's end of support (scope and end-time behaviour: container_v1.MaintenanceExclusionOptions; the
+#: provider accepts them at hashicorp/terraform-provider-google@e03b762:google/services/container/
+#: resource_container_cluster.go:1381,1387). The start is a fixed instant so the render never reads the clock.
+NO_CHANNEL_EXCLUSION: Final = "kubefleet-no-channel"
+NO_CHANNEL_SCOPE: Final = "NO_MINOR_OR_NODE_UPGRADES"
+NO_CHANNEL_END: Final = "UNTIL_END_OF_SUPPORT"
+NO_CHANNEL_START: Final = "2024-01-01T00:00:00Z"
+
+#: GKE Sandbox runtime, spelled as the API enum (container_v1.SandboxConfig.Type.GVISOR); the provider
+#: validates StringInSlice([GVISOR], false), case-sensitive (terraform-provider-google@e03b762:
+#: google/services/container/node_config.go:755). The old lower-case "gvisor" was the deprecated sandboxType.
+SANDBOX_TYPE: Final = "GVISOR"
+
+#: Roles of the least-privilege node service account, as terraform-google-kubernetes-engine grants its own
+#: (terraform-google-modules/terraform-google-kubernetes-engine@bb176b2:modules/beta-private-cluster/sa.tf:53
+#: container.defaultNodeServiceAccount, :60 + variables.tf:1115 monitoring.metricWriter, :67
+#: stackdriver.resourceMetadata.writer, :81 artifactregistry.reader - the module grants the last only with
+#: grant_registry_access; kubefleet grants it on the cluster's project so nodes can pull its images).
+NODE_SA_ROLES: Final = (
+    "roles/container.defaultNodeServiceAccount",
+    "roles/monitoring.metricWriter",
+    "roles/stackdriver.resourceMetadata.writer",
+    "roles/artifactregistry.reader",
+)
+
+#: Istio's webhook port the control plane must reach on private nodes (istiod's sidecar injector and
+#: validation). The module opens 8443, 9443, 15017 by default
+#: (terraform-google-kubernetes-engine@bb176b2:modules/beta-private-cluster/variables.tf:623, firewall.tf:93).
+ISTIO_WEBHOOK_PORT: Final = "15017"
 
 DISK_TYPES: Final[dict[str, str]] = {"standard": "pd-standard", "balanced": "pd-balanced", "ssd": "pd-ssd"}
 IMAGE_TYPES: Final[dict[str, str]] = {"default": "COS_CONTAINERD", "ubuntu": "UBUNTU_CONTAINERD"}
@@ -67,8 +102,18 @@ def release_channel(spec: ClusterSpec) -> str:
 
 
 def auto_upgrade(spec: ClusterSpec) -> bool:
-    """Pools enrolled in a release channel must auto-upgrade; channel ``none`` turns it off."""
-    return spec.spec.kubernetes.channel != "none"
+    """Pools enrolled in a release channel must auto-upgrade (``none`` is emulated inside Stable, so it too)."""
+    return True
+
+
+def no_channel(spec: ClusterSpec) -> bool:
+    return spec.spec.kubernetes.channel == "none"
+
+
+def dns_endpoint(spec: ClusterSpec) -> bool:
+    """A private endpoint also gets GKE's DNS-based endpoint (IAM-authenticated, reachable from outside the
+    VPC), so ``up`` can install in-cluster charts without running inside the network."""
+    return spec.spec.control_plane.endpoint == "private"
 
 
 def is_regional(spec: ClusterSpec) -> bool:
@@ -86,12 +131,6 @@ def zone_count(spec: ClusterSpec) -> int:
     if zones:
         return len(zones)
     return DEFAULT_REGIONAL_ZONES if is_regional(spec) else 1
-
-
-def default_zones(spec: ClusterSpec, region: str) -> list[str]:
-    """Zones when the spec names none: ``<region>-a``, ``-b``, ``-c`` (regional) or ``<region>-a``
-    (zonal). Regions whose zone letters differ (us-east1: b, c, d) need ``providers.gke.zones``."""
-    return [f"{region}-{letter}" for letter in "abc"[: zone_count(spec)]]
 
 
 def private_nodes(spec: ClusterSpec) -> bool:
