@@ -4,7 +4,7 @@ node groups, Fargate profile, managed add-ons and (if asked) Istio."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pulumi
 import pulumi_aws as aws
@@ -15,6 +15,10 @@ from kubefleet.providers.eks import cluster as cluster_mod
 from kubefleet.providers.eks import iam, mocks, network, nodepool, support, tenancy
 from kubefleet.providers.eks.common import Scope
 from kubefleet.spec import ClusterSpec
+
+if TYPE_CHECKING:
+    from kubefleet.render import ResourceGraph
+    from kubefleet.verify import VerifyReport
 
 
 class EksAdapter(ClusterAdapter):
@@ -68,3 +72,9 @@ class EksAdapter(ClusterAdapter):
 
     def mock_outputs(self, type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
         return mocks.mock_outputs(type_, name, inputs)
+
+    def verify(self, graph: ResourceGraph) -> VerifyReport:
+        """Rendered inputs against botocore's EKS/EC2/IAM models (providers/eks/verify.py)."""
+        from kubefleet.providers.eks.verify import verify_graph
+
+        return verify_graph(graph)
