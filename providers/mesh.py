@@ -199,6 +199,17 @@ def _is_ha(spec: ClusterSpec) -> bool:
     return spec.spec.control_plane.availability == "regional"
 
 
+def kubernetes_provider(
+    spec: ClusterSpec, kubeconfig: pulumi.Input[str], parent: pulumi.Resource, depends_on: list[pulumi.Resource]
+) -> k8s.Provider:
+    """The Kubernetes provider for the cluster's in-program Helm releases (kubeconfig kept secret)."""
+    return k8s.Provider(
+        f"{spec.name}-k8s",
+        k8s.ProviderArgs(kubeconfig=pulumi.Output.secret(kubeconfig)),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on),
+    )
+
+
 def install_istio(
     spec: ClusterSpec,
     kubeconfig: pulumi.Input[str],
@@ -207,6 +218,7 @@ def install_istio(
     *,
     platform: str | None = None,
     version: str | None = None,
+    k8s_provider: k8s.Provider | None = None,
 ) -> list[pulumi.Resource]:
     """Declare Istio for ``spec`` on the cluster reached through ``kubeconfig``.
 
@@ -214,15 +226,13 @@ def install_istio(
     should hold the node pools: istiod needs somewhere to run before Helm can wait for it. ``platform``
     is Istio's ``global.platform`` (``gke`` needs it for the ambient CNI's binary directory); leave it
     ``None`` elsewhere. ``version`` is the chart version; ``None`` = :func:`release_for` on the data's date
-    (adapters with a BuildContext should pass ``release_for(spec, ctx).version``).
+    (adapters with a BuildContext should pass ``release_for(spec, ctx).version``). ``k8s_provider``: an
+    existing provider for the cluster (from :func:`kubernetes_provider`) when the adapter installs other
+    charts too; ``None`` = one is declared here.
     """
     chart_version = version or release_for(spec).version
     prefix = spec.name
-    provider = k8s.Provider(
-        f"{prefix}-k8s",
-        k8s.ProviderArgs(kubeconfig=pulumi.Output.secret(kubeconfig)),
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on),
-    )
+    provider = k8s_provider or kubernetes_provider(spec, kubeconfig, parent, depends_on)
     values = chart_values(spec, platform)
     charts = [("base", "istio-base"), ("istiod", "istiod")]
     if "cni" in values:
@@ -265,5 +275,6 @@ __all__ = [
     "install_istio",
     "istio_release",
     "istio_revision",
+    "kubernetes_provider",
     "release_for",
 ]

@@ -76,7 +76,8 @@ def build_network(spec: ClusterSpec, region: str, scope: Scope) -> ClusterNetwor
             vpc_id=opts.vpc_id,
             control_plane_subnets=subnets,
             node_subnets=subnets[:1] if spec.spec.control_plane.availability == "zonal" else subnets,
-            fargate_subnets=subnets,
+            # Fargate takes private subnets only (CreateFargateProfileRequest.subnets in AWS's API model)
+            fargate_subnets=list(opts.private_subnet_ids) or subnets,
             created=False,
         )
     return _create_network(spec, region, scope)

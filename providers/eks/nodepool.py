@@ -25,6 +25,7 @@ import pulumi_aws as aws
 from kubefleet.naming import short_hash
 from kubefleet.providers.base import BuildContext, InstanceChoice
 from kubefleet.providers.eks.common import EC2_LAUNCH_TEMPLATE, EKS_NODEGROUP, Scope, name_for
+from kubefleet.providers.eks.gpu import GPU_PRESENT_LABEL, is_nvidia
 from kubefleet.spec import ClusterSpec, Disk, NodePool
 
 TAINT_EFFECTS: Final = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
@@ -131,7 +132,7 @@ def build_node_groups(
                 launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
                     id=template.id, version=template.latest_version.apply(str),
                 ),
-                labels=dict(pool.labels),
+                labels={**pool.labels, **(GPU_PRESENT_LABEL if is_nvidia(ami_type(choice)) else {})},
                 taints=[
                     aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value or None, effect=TAINT_EFFECTS[t.effect])
                     for t in pool.taints
