@@ -612,3 +612,52 @@ def test_misspelt_argument_to_sdk_args_fails_the_render(monkeypatch: pytest.Monk
 def test_load_spec_fixture_spec_renders(load_spec: Callable[[str], ClusterSpec]) -> None:
     graph = render(load_spec(MINIMAL), "eks", resolver=shape_resolver("eks"))
     assert graph.one(CLUSTER).get("tags")["kubefleet.dev/cluster"] == "mini"
+
+
+# ---- dated compatibility data (kubefleet/catalog/data/compat-eks.yaml), pinned to its sources ----
+
+# Transcribed from the release calendar of awsdocs/amazon-eks-user-guide@013856044148d6eeed4723027a45aa2180536bcb
+# latest/ug/versioning/kubernetes-versions.adoc (1.29-1.34) and @8596db85c9ea47d3c692d8c7c0498f616187d44d (1.27,
+# 1.28): (minor, Amazon EKS release, end of standard support, end of extended support).
+EKS_CALENDAR = [
+    ("1.27", "2023-05-24", "2024-07-24", "2025-07-24"),
+    ("1.28", "2023-09-26", "2024-11-26", "2025-11-26"),
+    ("1.29", "2024-01-23", "2025-03-23", "2026-03-23"),
+    ("1.30", "2024-05-23", "2025-07-23", "2026-07-23"),
+    ("1.31", "2024-09-26", "2025-11-26", "2026-11-26"),
+    ("1.32", "2025-01-23", "2026-03-23", "2027-03-23"),
+    ("1.33", "2025-05-29", "2026-07-29", "2027-07-29"),
+    ("1.34", "2025-10-02", "2026-12-02", "2027-12-02"),
+    # endoflife.date/amazon-eks (mirrors AWS's calendar; the AWS user guide says 1.35 is available)
+    ("1.35", "2026-01-28", "2027-03-27", "2028-03-27"),
+]
+
+
+@pytest.mark.parametrize(("minor", "released", "std_end", "ext_end"), EKS_CALENDAR, ids=[r[0] for r in EKS_CALENDAR])
+def test_eks_versions_match_the_aws_calendar(minor: str, released: str, std_end: str, ext_end: str) -> None:
+    from datetime import date
+
+    from kubefleet.catalog.compat import load_compat
+
+    compat = load_compat()
+    for channel, end in (("stable", std_end), ("rapid", std_end), ("regular", std_end), ("none", std_end),
+                         ("extended", ext_end)):
+        found = compat.channel("eks", channel)
+        assert found is not None
+        row = next(r for r in found.minors if r.minor == minor)
+        assert (row.start, row.end) == (date.fromisoformat(released), date.fromisoformat(end)), (channel, minor)
+        assert row.source.url.startswith("https://")
+
+
+def test_eks_standard_policy_rejects_a_minor_past_standard_support() -> None:
+    """Upgrade policy STANDARD (spec channels other than `extended`) offers a minor only until its end of
+    standard support; EXTENDED until the end of extended support (AWS: 14 + 12 months)."""
+    from datetime import date
+
+    from kubefleet.catalog.compat import load_compat
+
+    compat = load_compat()
+    on = date(2026, 11, 29)
+    assert "1.33" not in (compat.offered_minors("eks", "stable", on) or [])
+    assert "1.33" in (compat.offered_minors("eks", "extended", on) or [])
+    assert "1.31" not in (compat.offered_minors("eks", "extended", on) or [])  # extended support ended 2026-11-26
