@@ -59,7 +59,7 @@ def test_every_source_has_url_and_read_date(catalog: Catalog) -> None:
     assert sources
     for src in sources:
         assert src.url.startswith(("https://", "repo:")), src
-        assert src.read == READ, src
+        assert src.read >= READ, src  # the catalog snapshot date, or a later re-read of one source
         assert src.title
 
 

@@ -413,8 +413,8 @@ def test_addon_versions_follow_the_cluster_and_vpc_cni_enforces_network_policy()
     assert addons["coredns"].get("configurationValues") is None
 
 
-def test_addon_version_lookup_asks_for_the_clusters_version() -> None:
-    from kubefleet.providers.eks.mocks import GET_ADDON_VERSION
+def test_addon_versions_and_zones_are_looked_up_not_guessed() -> None:
+    from kubefleet.providers.eks.mocks import GET_ADDON_VERSION, GET_AVAILABILITY_ZONES
 
     seen: list[dict[str, object]] = []
     adapter = get_adapter("eks")
@@ -429,9 +429,13 @@ def test_addon_version_lookup_asks_for_the_clusters_version() -> None:
         render(_spec(MINIMAL), "eks", resolver=shape_resolver("eks"))
     finally:
         del adapter.mock_call
-    assert {s["addonName"] for s in seen} == {"vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent"}
-    assert all(s["token"] == GET_ADDON_VERSION and s["kubernetesVersion"] == "1.33" and s["mostRecent"] is True
-               for s in seen)
+    addons = [s for s in seen if s["token"] == GET_ADDON_VERSION]
+    assert {s["addonName"] for s in addons} == {"vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent"}
+    assert all(s["kubernetesVersion"] == "1.33" and s["mostRecent"] is True for s in addons)
+    # zones are looked up too, with the ids EKS rejects excluded (EKS user guide, "Subnet requirements")
+    zones = [s for s in seen if s["token"] == GET_AVAILABILITY_ZONES]
+    assert len(zones) == 1 and set(zones[0]["excludeZoneIds"]) >= {"use1-az3"}  # type: ignore[arg-type]
+    assert zones[0]["state"] == "available" and zones[0]["region"] == "us-east-1"
 
 
 def test_stack_aws_config_reaches_the_provider_and_the_kubeconfig() -> None:
@@ -661,3 +665,11 @@ def test_eks_standard_policy_rejects_a_minor_past_standard_support() -> None:
     assert "1.33" not in (compat.offered_minors("eks", "stable", on) or [])
     assert "1.33" in (compat.offered_minors("eks", "extended", on) or [])
     assert "1.31" not in (compat.offered_minors("eks", "extended", on) or [])  # extended support ended 2026-11-26
+
+
+def test_too_few_zones_fail_with_a_clear_message() -> None:
+    from kubefleet.providers.eks.network import _nth_zone
+
+    with pytest.raises(ValueError, match="us-west-1 offers 2 availability zone"):
+        _nth_zone(["usw1-az1", "usw1-az3"], 2, 3, "us-west-1")
+    assert _nth_zone(["usw1-az3", "usw1-az1"], 0, 2, "us-west-1") == "usw1-az1"

@@ -1,8 +1,9 @@
 """Deterministic answers for the offline render: what AWS would compute for the resources declared.
 
-The one data source the adapter calls is ``aws.eks.get_addon_version`` (add-on versions follow the cluster's
-Kubernetes version and are looked up at apply time); offline it answers with a placeholder that says so and
-still has the semantic-version shape the provider requires.
+The adapter calls two data sources. ``aws.eks.get_addon_version`` (add-on versions follow the cluster's
+Kubernetes version and are looked up at apply time): offline it answers with a placeholder that says so and
+still has the semantic-version shape the provider requires. ``aws.get_availability_zones``: offline it answers
+with the zone ids the region's name suggests (network.zone_ids).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ MOCK_ACCOUNT: Final = "123456789012"
 #: What an add-on version looked up at apply time renders as offline.
 ADDON_VERSION_OFFLINE: Final = "v0.0.0-resolved-at-apply"
 GET_ADDON_VERSION: Final = "aws:eks/getAddonVersion:getAddonVersion"
+GET_AVAILABILITY_ZONES: Final = "aws:index/getAvailabilityZones:getAvailabilityZones"
 
 
 def mock_ca(cluster: str) -> str:
@@ -60,6 +62,13 @@ def mock_outputs(type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, 
 
 
 def mock_call(token: str, args: Mapping[str, Any]) -> dict[str, Any] | None:
+    if token == GET_AVAILABILITY_ZONES:
+        from kubefleet.providers.eks.network import zone_ids
+
+        region = str(args.get("region") or "us-east-1")
+        ids = zone_ids(region, 6)
+        return {"id": region, "zoneIds": ids, "names": [f"{region}{chr(ord('a') + i)}" for i in range(len(ids))],
+                "groupNames": [region] * len(ids), "region": region}
     if token == GET_ADDON_VERSION:
         addon, version = str(args.get("addonName")), str(args.get("kubernetesVersion"))
         return {"id": f"{addon}-{version}", "addonName": addon, "kubernetesVersion": version,

@@ -141,7 +141,10 @@ def build_node_groups(
             ),
             opts=pulumi.ResourceOptions.merge(
                 scope.opts(parent=cluster, depends_on=depends_on),
-                # an autoscaler moves desired_size within the bounds; do not reset it on every up
+                # an autoscaler moves desired_size within the bounds; do not reset it on every up (the API
+                # model's own warning on NodegroupScalingConfig.desiredSize; terraform-aws-eks does the same:
+                # terraform-aws-modules/terraform-aws-eks@bef29c4d9523523e57fe898643fde2895106b339:
+                # modules/eks-managed-node-group/main.tf:552-556)
                 pulumi.ResourceOptions(ignore_changes=["scalingConfig.desiredSize"] if pool.autoscaling else None),
             ),
         )

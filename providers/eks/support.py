@@ -18,6 +18,11 @@ def _kubernetes(spec: ClusterSpec) -> dict[str, Support]:
         )
     else:
         version = native(f"aws.eks.Cluster.version and every NodeGroup.version = {k.minor}")
+    version = type(version)(version.status, version.detail + (
+        "; at the end of support AWS upgrades the control plane itself (STANDARD: end of standard support, "
+        "EXTENDED: end of extended support) - the stack then asks for an older version than the cluster runs, "
+        "which EKS refuses (no downgrade): raise kubernetes.version to the running minor before the next up; "
+        "validate/plan check the minor against the dated EKS calendar"))
     if k.channel == "extended":
         channel = native("upgrade_policy.support_type = EXTENDED: 26 months of support per minor, at the extended hourly fee")
     elif k.channel == "none":
@@ -99,6 +104,8 @@ def _node_pools(spec: ClusterSpec) -> dict[str, Support]:
             "matched to a GPU instance type (g/p family); ami_type AL2023_*_NVIDIA (driver + toolkit) and NVIDIA's "
             f"device plugin chart {NVIDIA_PLUGIN_VERSION} (Helm, kube-system) so nodes advertise nvidia.com/gpu; "
             "GPU node groups carry nvidia.com/gpu.present=true for the chart's affinity"
+            + (" (the Helm install needs `up` to reach the private API endpoint: run it inside the VPC)"
+               if spec.spec.control_plane.endpoint == "private" else "")
         ),
         "spec.nodePools[].machine.gpu.count": native("matched to an instance type with that many GPUs"),
         "spec.nodePools[].instanceTypes.gke": native("not used on EKS (another provider's pin)"),
