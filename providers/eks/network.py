@@ -130,11 +130,18 @@ def _nth_zone(ids: list[str], i: int, count: int, region: str) -> str:
     return sorted(ids, key=lambda z: (len(z), z))[i]
 
 
+def _zone_output(lookup: pulumi.Output[list[str]], i: int, count: int, region: str) -> pulumi.Output[str]:
+    def pick(ids: list[str]) -> str:
+        return _nth_zone(list(ids), i, count, region)
+
+    return lookup.apply(pick)
+
+
 def _create_network(spec: ClusterSpec, region: str, scope: Scope) -> ClusterNetwork:
     prefix = spec.name
     count = zone_count(spec)
     lookup = available_zone_ids(region, scope)
-    zones = [lookup.apply(lambda ids, i=i: _nth_zone(list(ids), i, count, region)) for i in range(count)]
+    zones = [_zone_output(lookup, i, count, region) for i in range(count)]
     private_cidrs, public_cidrs = subnet_plan(spec.spec.network.node_cidr, count)
     discovery = {f"kubernetes.io/cluster/{cluster_name(spec)}": "shared"}
 
