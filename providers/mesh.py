@@ -210,6 +210,30 @@ def kubernetes_provider(
     )
 
 
+def helm_release(
+    resource_name: str, release: str, chart: str, version: str, repo: str, namespace: str,
+    values: Mapping[str, Any], *, provider: k8s.Provider, parent: pulumi.Resource,
+    depends_on: list[pulumi.Resource], create_namespace: bool = False,
+) -> k8s.helm.v3.Release:
+    """One pinned chart from a Helm repository, installed atomically (rolled back if it does not come up)."""
+    return k8s.helm.v3.Release(
+        resource_name,
+        k8s.helm.v3.ReleaseArgs(
+            name=release,
+            chart=chart,
+            version=version,
+            namespace=namespace,
+            create_namespace=create_namespace,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=repo),
+            values=dict(values),
+            atomic=True,
+            cleanup_on_fail=True,
+            timeout=RELEASE_TIMEOUT_S,
+        ),
+        opts=pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=depends_on),
+    )
+
+
 def install_istio(
     spec: ClusterSpec,
     kubeconfig: pulumi.Input[str],
@@ -241,21 +265,9 @@ def install_istio(
     created: list[pulumi.Resource] = [provider]
     previous: list[pulumi.Resource] = list(depends_on)
     for chart, release_name in charts:
-        release = k8s.helm.v3.Release(
-            f"{prefix}-{release_name}",
-            k8s.helm.v3.ReleaseArgs(
-                name=release_name,
-                chart=chart,
-                version=chart_version,
-                namespace=ISTIO_NAMESPACE,
-                create_namespace=chart == "base",
-                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=ISTIO_CHART_REPO),
-                values=values[chart],
-                atomic=True,
-                cleanup_on_fail=True,
-                timeout=RELEASE_TIMEOUT_S,
-            ),
-            opts=pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=previous),
+        release = helm_release(
+            f"{prefix}-{release_name}", release_name, chart, chart_version, ISTIO_CHART_REPO, ISTIO_NAMESPACE,
+            values[chart], provider=provider, parent=parent, depends_on=previous, create_namespace=chart == "base",
         )
         created.append(release)
         previous = [release]
@@ -272,6 +284,7 @@ __all__ = [
     "as_of",
     "chart_values",
     "data_as_of",
+    "helm_release",
     "install_istio",
     "istio_release",
     "istio_revision",

@@ -23,6 +23,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from kubefleet.providers.base import BuildContext
+from kubefleet.providers.mesh import helm_release
 from kubefleet.spec import ClusterSpec, NodePool
 
 CHART: Final = "nvidia-device-plugin"
@@ -65,18 +66,7 @@ def install_device_plugin(
     spec: ClusterSpec, pools: Sequence[NodePool], provider: k8s.Provider, parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource],
 ) -> k8s.helm.v3.Release:
-    return k8s.helm.v3.Release(
-        f"{spec.name}-nvidia-device-plugin",
-        k8s.helm.v3.ReleaseArgs(
-            name=CHART,
-            chart=CHART,
-            version=CHART_VERSION,
-            namespace=NAMESPACE,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=CHART_REPO),
-            values=values(pools),
-            atomic=True,
-            cleanup_on_fail=True,
-            timeout=600,
-        ),
-        opts=pulumi.ResourceOptions(parent=parent, provider=provider, depends_on=list(depends_on)),
+    return helm_release(
+        f"{spec.name}-nvidia-device-plugin", CHART, CHART, CHART_VERSION, CHART_REPO, NAMESPACE, values(pools),
+        provider=provider, parent=parent, depends_on=list(depends_on),
     )
