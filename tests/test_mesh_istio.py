@@ -112,3 +112,21 @@ def test_render_cache_key_changes_with_the_compat_data(tmp_path, monkeypatch) ->
     finally:
         monkeypatch.undo()
         render_cache.code_fingerprint.cache_clear()
+
+
+def test_validate_rejects_a_minor_no_supported_istio_release_covers() -> None:
+    from kubefleet.compat import problems
+
+    text = MINIMAL.replace("spec:\n", "spec:\n  addons: {istio: {mode: self-managed}}\n")
+    # Kubernetes 1.31 is listed only by Istio 1.27-1.29 (istio.io announcements); all are end of life after
+    # 2026-10-12 (1.29's end-of-life notice), while 1.33 is covered by 1.30 and 1.31.
+    old = load_text(text.replace('version: "1.33"', 'version: "1.31"').replace(
+        "  kubernetes:", "  kubernetes:"), "t.yaml")[0]
+    found = problems(old, "kubeadm", date(2026, 11, 29))
+    assert [i.message for i in found if "Istio" in i.message], found
+    assert not [i for i in problems(old, "kubeadm", date(2026, 9, 1)) if "Istio" in i.message]
+    ok = load_text(text, "t.yaml")[0]
+    assert not [i for i in problems(ok, "eks", date(2026, 11, 29)) if "Istio" in i.message]
+    managed = load_text(text.replace("self-managed", "managed").replace('version: "1.33"', 'version: "1.31"'),
+                        "t.yaml")[0]
+    assert [i for i in problems(managed, "eks", date(2026, 11, 29)) if "Istio" in i.message]  # EKS: Helm too
