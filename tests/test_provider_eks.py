@@ -36,6 +36,7 @@ TAGGABLE = (
     *[t for t in VPC_TYPES if t != "aws:ec2/routeTableAssociation:RouteTableAssociation"],
     CLUSTER, NODEGROUP, FARGATE, "aws:eks/addon:Addon", "aws:iam/role:Role",
     "aws:ec2/launchTemplate:LaunchTemplate", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    "aws:cloudwatch/logGroup:LogGroup",
 )
 
 

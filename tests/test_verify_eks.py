@@ -206,3 +206,17 @@ def test_rendered_resource_is_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         _render(MINIMAL).resources[0].name = "x"  # type: ignore[misc]
     json.dumps(_render(MINIMAL).as_json())
+
+
+def test_log_retention_must_be_a_documented_value_and_addon_version_semver() -> None:
+    logs = botocore.session.get_session().get_service_model("logs")
+    doc = re.sub(r"<[^>]+>", "", logs.shape_for("Days").documentation)
+    graph = _render(MINIMAL)
+    group = graph.one("aws:cloudwatch/logGroup:LogGroup")
+    assert str(group.get("retentionInDays")) in re.findall(r"\d+", doc.split("Possible values are:")[1].split(".")[0])
+    assert group.get("name") == f"/aws/eks/{graph.one('aws:eks/cluster:Cluster').get('name')}/cluster"
+    wrong = _with(graph, "aws:cloudwatch/logGroup:LogGroup", lambda i: i.update(retentionInDays=91))
+    wrong = _with(wrong, "aws:eks/addon:Addon", lambda i: i.update(addonVersion="1.19.0"))
+    found = {v.field: v for v in verify_graph(wrong).violations}
+    assert found["retentionInDays"].value == "91" and "90" in found["retentionInDays"].allowed
+    assert "addon.go:67" in found["addonVersion"].oracle

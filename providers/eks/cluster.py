@@ -7,7 +7,11 @@
   the API server inside the VPC), public access limited to ``authorizedNetworks``; with a private
   endpoint the authorised networks become HTTPS ingress rules on the cluster security group;
 - ``access_config.authentication_mode = "API"`` (access entries, no aws-auth ConfigMap);
-- control-plane logs api, audit, authenticator to CloudWatch;
+- control-plane logs api, audit, authenticator to CloudWatch, into a log group the program declares
+  (``/aws/eks/<name>/cluster``, 90 days' retention) before the cluster: left to EKS, the group is created
+  with no expiry and outlives ``destroy`` (an orphan that keeps billing for storage), as terraform-aws-eks
+  avoids the same way (terraform-aws-modules/terraform-aws-eks@bef29c4d9523523e57fe898643fde2895106b339:
+  main.tf:199-204,230-236; variables.tf:338-342 for the 90-day default);
 - managed add-ons vpc-cni, kube-proxy, eks-pod-identity-agent (before nodes) and coredns (after). Their
   versions must follow the cluster's Kubernetes version, so none is frozen here: each is looked up at apply
   time with ``aws.eks.get_addon_version(kubernetes_version=<the cluster's version output>, most_recent=True)``,
@@ -35,6 +39,8 @@ from kubefleet.spec import ClusterSpec
 ADDONS_BEFORE_NODES: Final = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
 #: Add-ons that need schedulable capacity to become ACTIVE.
 ADDONS_AFTER_NODES: Final = ("coredns",)
+#: Control-plane log retention (terraform-aws-eks's default; one of CloudWatch Logs' allowed values).
+LOG_RETENTION_DAYS: Final = 90
 #: Add-on configuration (the add-on's own JSON schema; values are strings there).
 ADDON_CONFIGURATION: Final = {"vpc-cni": {"enableNetworkPolicy": "true"}}
 
@@ -62,6 +68,15 @@ def build_cluster(
 ) -> aws.eks.Cluster:
     cp = spec.spec.control_plane
     private = cp.endpoint == "private"
+    logs = aws.cloudwatch.LogGroup(
+        f"{spec.name}-control-plane-logs",
+        aws.cloudwatch.LogGroupArgs(
+            name=f"/aws/eks/{cluster_name(spec)}/cluster",
+            retention_in_days=LOG_RETENTION_DAYS,
+            tags=scope.tagged(),
+        ),
+        opts=scope.opts(),
+    )
     vpc_config = aws.eks.ClusterVpcConfigArgs(
         subnet_ids=network.control_plane_subnets,
         endpoint_private_access=True,
@@ -92,7 +107,7 @@ def build_cluster(
             deletion_protection=spec.metadata.env == "prod",
             tags=scope.tagged(),
         ),
-        opts=scope.opts(depends_on=[*network.ready, *depends_on]),
+        opts=scope.opts(depends_on=[*network.ready, *depends_on, logs]),
     )
     if private:
         for i, cidr in enumerate(cp.authorized_networks):

@@ -4,7 +4,7 @@ Each resource type kubefleet renders on EKS is mapped onto the API request(s) th
 provider (pulumi-aws is hashicorp/terraform-provider-aws under the Pulumi bridge) sends for it - ``CreateCluster``,
 ``CreateNodegroup``, ``CreateFargateProfile``, ``CreateAddon``/``UpdateAddon``, ``CreateAccessEntry``,
 ``AssociateAccessPolicy`` (EKS), ``CreateRole``/``AttachRolePolicy`` (IAM), ``CreateVpc``, ``CreateSubnet``,
-``CreateLaunchTemplate``, ... (EC2). The request is then walked against the operation's input shape in
+``CreateLaunchTemplate``, ... (EC2), ``CreateLogGroup``/``PutRetentionPolicy`` (CloudWatch Logs). The request is then walked against the operation's input shape in
 ``botocore.session.get_session().get_service_model(...)``: members the shape does not have, required members
 that are missing, enum membership (case-sensitive), string length, list/map sizes, integer ranges, patterns
 and value types. Nothing in the expected values comes from kubefleet: the allowed sets, ranges and patterns
@@ -46,16 +46,24 @@ DIFFERENCES: Final = (
     f"accepts only NONE | OVERWRITE there although the API enum also has PRESERVE "
     f"({TF_AWS}:internal/service/eks/addon.go:114-121); resolveConflictsOnUpdate goes to UpdateAddon.resolveConflicts",
     f"aws:eks/addon:Addon.addonVersion: the API's addonVersion is a plain String, the provider requires a "
-    f"semantic version 'vX.Y.Z[-pre]' ({TF_AWS}:internal/service/eks/addon.go:61-69); checked here too",
+    f"semantic version 'vX.Y.Z[-pre]' ({TF_AWS}:internal/service/eks/addon.go:61-69); that pattern is checked "
+    "here too (ADDON_VERSION)",
     "aws:ec2/launchTemplate ebs.encrypted / ebs.deleteOnTermination are strings (\"true\"/\"false\"/\"\") in the "
-    "provider so that unset differs from false; the API takes booleans, so \"true\"/\"false\" are compared as "
-    "booleans and \"\" as absent",
+    "provider (pulumi_aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs types them str) so that unset differs "
+    "from false; the API takes booleans, so \"true\"/\"false\" are compared as booleans and \"\" as absent",
     "empty maps and lists (tags, labels) are not sent: the provider builds tags with getTagsIn() "
     f"({TF_AWS}:internal/service/eks/addon.go:149), whose generated body (tags_gen.go) says 'nil is returned if "
     "there are no input tags', so an empty tag map is not checked against TagMap's min 1",
-    "aws:eks/cluster:Cluster.enabledClusterLogTypes is sent as CreateCluster.logging.clusterLogging[0].types with "
-    "enabled = true (the provider's expandLogging)",
+    "aws:eks/cluster:Cluster.enabledClusterLogTypes is checked as CreateCluster.logging.clusterLogging[0].types "
+    "with enabled = true (the API's Logging shape: a list of LogSetup{types, enabled})",
     "IAM and EC2 tags are maps in the provider and Key/Value lists (IAM Tags, EC2 TagSpecifications) in the API",
+)
+
+#: The provider's own addon_version check (terraform-provider-aws at TF_AWS, internal/service/eks/addon.go:67;
+#: the expression is semver.org's).
+ADDON_VERSION: Final = re.compile(
+    r"^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)"
+    r"(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$"
 )
 
 #: Unicode property classes in AWS patterns that Python's ``re`` lacks, spelled out (exact for ASCII,
@@ -360,6 +368,16 @@ def _sg_ingress(res: RenderedResource) -> list[Request]:
     return [Request("ec2", "AuthorizeSecurityGroupIngress", _with_tags(res, body, "security-group-rule"))]
 
 
+def _log_group(res: RenderedResource) -> list[Request]:
+    out = [Request("logs", "CreateLogGroup", _members(res, {
+        "logGroupName": "name", "kmsKeyId": "kmsKeyId", "logGroupClass": "logGroupClass", "tags": "tags"}))]
+    days = _get(res, "retentionInDays")
+    if days is not None:
+        out.append(Request("logs", "PutRetentionPolicy", {
+            "logGroupName": _get(res, "name") or _placeholder(res, "name"), "retentionInDays": days}))
+    return out
+
+
 #: Pulumi resource type -> the API request(s) the provider sends for it.
 MAPPERS: Final[Mapping[str, Mapper]] = {
     "aws:eks/cluster:Cluster": _cluster,
@@ -379,6 +397,7 @@ MAPPERS: Final[Mapping[str, Mapper]] = {
     "aws:ec2/natGateway:NatGateway": _nat,
     "aws:ec2/launchTemplate:LaunchTemplate": _launch_template,
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _sg_ingress,
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
 }
 
 #: Types that are not AWS API objects (Pulumi providers, components, Kubernetes/Helm resources).
@@ -395,7 +414,7 @@ def _models() -> tuple[str, dict[str, Any]]:
     except ImportError as err:  # pragma: no cover - the test extra installs botocore
         raise VerifyUnavailable("the EKS oracle needs botocore (AWS's API models)", hint=INSTALL_HINT) from err
     session = botocore.session.get_session()
-    models = {name: session.get_service_model(name) for name in ("eks", "ec2", "iam")}
+    models = {name: session.get_service_model(name) for name in ("eks", "ec2", "iam", "logs")}
     oracle = f"botocore {botocore.__version__} " + ", ".join(
         f"{name} {m.api_version}" for name, m in models.items())
     return oracle, models
@@ -525,6 +544,24 @@ def _doc_rules(graph: ResourceGraph, oracle: str) -> Iterator[Violation]:
                                 "internet gateway, or it maps public IPs)",
                                 "private subnets only (no direct route to an Internet Gateway)",
                                 f"{oracle}: CreateFargateProfileRequest.subnets documentation")
+
+    for addon in graph.of_type("aws:eks/addon:Addon"):
+        version = addon.get("addonVersion")
+        if isinstance(version, str) and not ADDON_VERSION.match(version):
+            yield Violation(f"{addon.type}::{addon.name}", "addonVersion", "eks.CreateAddon.addonVersion", version,
+                            "not a semantic version (the provider rejects it before calling the API)",
+                            f"pattern {ADDON_VERSION.pattern}", f"{TF_AWS}:internal/service/eks/addon.go:67")
+
+    # CloudWatch Logs Days is a plain integer in the model; its documentation lists the accepted values.
+    days_doc = _models()[1]["logs"].shape_for("Days").documentation or ""
+    listed = re.search(r"Possible values are:([^.]*)", re.sub(r"<[^>]+>", "", days_doc))
+    allowed_days = [int(n) for n in re.findall(r"\d+", listed.group(1))] if listed else []
+    for lg in graph.of_type("aws:cloudwatch/logGroup:LogGroup"):
+        days = lg.get("retentionInDays")
+        if allowed_days and days is not None and days not in allowed_days:
+            yield Violation(f"{lg.type}::{lg.name}", "retentionInDays", "logs.PutRetentionPolicy.retentionInDays",
+                            str(days), "not one of the documented values", ", ".join(map(str, allowed_days)),
+                            f"{oracle}: logs Days documentation")
 
     for ng in graph.of_type("aws:eks/nodeGroup:NodeGroup"):
         rid = f"{ng.type}::{ng.name}"
