@@ -54,7 +54,28 @@ def problems(loaded: LoadedSpec, provider: str, on: date, compat: Compat | None 
             f"revisions offered then cover {', '.join(supported) or 'no minor'}; "
             f"source: {', '.join(sorted({r.source.url for r in rows}))}",
         ))
+    if _helm_istio(provider, istio.mode) and compat.has_mesh_data("istio") and not compat.mesh_revisions(
+            "istio", minor, on):
+        rows = compat.table("istio").mesh
+        supported = sorted({m for r in rows if r.offered_on(on) for m in r.minors},
+                           key=lambda m: tuple(int(p) for p in m.split(".")))
+        found.append(loaded.issue(
+            ("spec", "addons", "istio", "mode"),
+            f"no supported Istio release (installed with Helm on {label}) supports Kubernetes {minor} as of "
+            f"{on.isoformat()}",
+            f"Istio releases supported then cover {', '.join(supported) or 'no minor'}; "
+            f"source: {', '.join(sorted({r.source.url for r in rows if minor in r.minors}) or ['compat-istio.yaml'])}",
+        ))
     return found
+
+
+#: Providers without a managed Istio: there ``mode: managed`` is the upstream Helm install too.
+_NO_MANAGED_ISTIO = ("eks", "kubeadm")
+
+
+def _helm_istio(provider: str, mode: str) -> bool:
+    """Whether the cluster's Istio is the self-managed Helm install (providers/mesh.py, data compat-istio.yaml)."""
+    return mode == "self-managed" or (mode == "managed" and provider in _NO_MANAGED_ISTIO)
 
 
 def enforce(specs: list[LoadedSpec], provider_of: dict[str, str], on: date) -> None:

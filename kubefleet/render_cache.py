@@ -53,7 +53,7 @@ def code_fingerprint() -> str:
         base = root / sub
         files.extend(p for p in base.rglob("*") if p.is_file() and p.suffix in (".py", ".yaml", ".sh", ".j2", ".tmpl", ".json"))
     files.extend(root / name for name in ("program.py", "render.py", "spec.py", "naming.py", "regions.py", "matching.py"))
-    # Adapters pick defaults from the dated compatibility data (e.g. the AKS Istio add-on revision).
+    # Dated compatibility data decides rendered inputs too (e.g. the Istio chart version, providers/mesh.py).
     files.extend((root / "catalog" / "data").glob("compat-*.yaml"))
     for path in sorted(set(files)):
         if path.exists() and "__pycache__" not in path.parts:

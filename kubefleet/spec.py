@@ -404,15 +404,31 @@ class GkeOptions(_Model):
         return self
 
 
+#: An IAM role or user ARN (EKS access entries take IAM principals: users and roles, any partition).
+IAM_PRINCIPAL_ARN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9_+=,.@/-]+$"
+
+
 class EksOptions(_Model):
     region: str | None = Field(None, description="Overrides the neutral region, e.g. eu-central-1.")
     vpc_id: str | None = Field(None, description="Existing VPC; none = kubefleet creates one.")
     subnet_ids: list[str] = Field(default_factory=list, description="Existing subnets (two AZs at least).")
+    private_subnet_ids: list[str] = Field(
+        default_factory=list,
+        description="Private subnets of the existing VPC (no route to an internet gateway) for Fargate pods; "
+        "none = subnetIds, which must then all be private.",
+    )
+    admins: list[Annotated[str, StringConstraints(pattern=IAM_PRINCIPAL_ARN, max_length=2048)]] = Field(
+        default_factory=list,
+        description="IAM role/user ARNs given cluster-admin through EKS access entries "
+        "(AmazonEKSClusterAdminPolicy, cluster scope).",
+    )
 
     @model_validator(mode="after")
     def _net(self) -> EksOptions:
         if self.subnet_ids and not self.vpc_id:
             raise FieldRuleError(("subnetIds",), "subnetIds are given without vpcId", "add `vpcId:`")
+        if self.private_subnet_ids and not self.vpc_id:
+            raise FieldRuleError(("privateSubnetIds",), "privateSubnetIds are given without vpcId", "add `vpcId:`")
         if self.vpc_id and len(self.subnet_ids) < 2:
             raise FieldRuleError(
                 ("subnetIds",), "an existing VPC needs at least two subnetIds in different availability zones"

@@ -16,7 +16,7 @@ from kubefleet.loader import load_text
 from kubefleet.providers import get_adapter
 from kubefleet.providers.base import spec_field_paths
 from kubefleet.providers.eks.mocks import mock_ca
-from kubefleet.providers.mesh import ISTIO_CHART_REPO, ISTIO_CHART_VERSION
+from kubefleet.providers.mesh import ISTIO_CHART_REPO
 from kubefleet.render import SECRET, ResourceGraph, render
 from kubefleet.spec import ClusterSpec
 from tests.conftest import MINIMAL, example_specs, shape_resolver
@@ -36,6 +36,7 @@ TAGGABLE = (
     *[t for t in VPC_TYPES if t != "aws:ec2/routeTableAssociation:RouteTableAssociation"],
     CLUSTER, NODEGROUP, FARGATE, "aws:eks/addon:Addon", "aws:iam/role:Role",
     "aws:ec2/launchTemplate:LaunchTemplate", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    "aws:cloudwatch/logGroup:LogGroup",
 )
 
 
@@ -210,7 +211,11 @@ def test_gpu_spot_autoscaled_pool_with_taints() -> None:
     assert gpu.get("capacityType") == "SPOT" and system.get("capacityType") == "ON_DEMAND"
     assert gpu.get("scalingConfig") == {"minSize": 1, "maxSize": 8, "desiredSize": 1}
     assert system.get("scalingConfig") == {"minSize": 2, "maxSize": 2, "desiredSize": 2}
-    assert gpu.get("labels") == {"accelerator": "nvidia-l4"}
+    # The label NVIDIA's chart accepts in place of NFD's PCI-vendor label ("We allow a GPU deployment to be
+    # forced by setting the following label to true"): NVIDIA/k8s-device-plugin@v0.20.0
+    # (1b826acc6af3079d8923bac395c3124b8861a9a6) deployments/helm/nvidia-device-plugin/values.yaml:81-85.
+    assert gpu.get("labels") == {"accelerator": "nvidia-l4", "nvidia.com/gpu.present": "true"}
+    assert system.get("labels") in ({}, None)
     assert gpu.get("taints") == [
         {"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"},
         {"key": "dedicated", "value": "ml", "effect": "PREFER_NO_SCHEDULE"},
@@ -222,6 +227,24 @@ def test_gpu_spot_autoscaled_pool_with_taints() -> None:
     assert ebs["volumeType"] == "io2" and ebs["volumeSize"] == 200 and ebs["iops"] == 6000
     assert templates["mini-system-lt"].get("blockDeviceMappings.0.ebs.volumeType") == "gp3"
     assert gpu.get("launchTemplate.id") == "mini-gpu-lt-id"
+
+
+def test_gpu_pools_get_the_nvidia_device_plugin() -> None:
+    # AWS: "When using the EKS-optimized AL2023 AMIs with NVIDIA GPUs, you must install the NVIDIA Kubernetes
+    # device plugin" (awsdocs/amazon-eks-user-guide@4cd40a7530c003d18599e4ab19ecdf1078841793:
+    # latest/ug/ml/ml-eks-k8s-device-plugin.adoc). Chart name/version/repo: NVIDIA/k8s-device-plugin tag v0.20.0,
+    # deployments/helm/nvidia-device-plugin/Chart.yaml (name nvidia-device-plugin, version "0.20.0").
+    graph = rendered(with_spec("", pools=GPU_POOLS))
+    plugin = by_name(graph, RELEASE, "mini-nvidia-device-plugin")
+    assert (plugin.get("chart"), plugin.get("version")) == ("nvidia-device-plugin", "0.20.0")
+    assert plugin.get("repositoryOpts.repo") == "https://nvidia.github.io/k8s-device-plugin"
+    tolerations = plugin.get("values.tolerations")
+    # the chart's own defaults (values.yaml:86-93) stay; the pool's other taints are tolerated too
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in tolerations
+    assert {"key": "dedicated", "operator": "Equal", "value": "ml", "effect": "PreferNoSchedule"} in tolerations
+    assert {"key": "evict", "operator": "Exists", "effect": "NoExecute"} in tolerations
+    assert plugin.get("namespace") == "kube-system"
+    assert not rendered(MINIMAL).of_type(RELEASE)  # no GPU pool, no plugin
 
 
 def test_arm_and_neuron_ami_types() -> None:
@@ -333,6 +356,115 @@ def test_iam_policy_attachments() -> None:
     assert graph.one(NODEGROUP).get("nodeRoleArn").endswith("/" + roles["mini-node-role"].get("name"))
 
 
+EXISTING_VPC = """\
+  tenancy: {isolation: sandboxed}
+  providers:
+    eks: {vpcId: vpc-0abc, subnetIds: [subnet-pub1, subnet-pub2], privateSubnetIds: [subnet-prv1, subnet-prv2]}
+"""
+
+
+def test_fargate_in_an_existing_vpc_uses_the_private_subnets() -> None:
+    # botocore eks CreateFargateProfileRequest.subnets: "only private subnets (with no direct route to an
+    # Internet Gateway) are accepted for this parameter".
+    graph = rendered(with_spec(EXISTING_VPC))
+    assert graph.one(FARGATE).get("subnetIds") == ["subnet-prv1", "subnet-prv2"]
+    assert graph.one(NODEGROUP).get("subnetIds") == ["subnet-pub1", "subnet-pub2"]
+    parity = {n.field: n for n in graph.parity}
+    assert parity["spec.providers.eks.privateSubnetIds"].status == "native"
+    without = {n.field: n for n in rendered(with_spec(EXISTING_VPC.replace(
+        ", privateSubnetIds: [subnet-prv1, subnet-prv2]", ""))).parity}
+    assert without["spec.providers.eks.privateSubnetIds"].status == "emulated"
+    assert "private" in without["spec.providers.eks.privateSubnetIds"].detail
+
+
+def test_admins_get_access_entries_with_the_cluster_admin_policy() -> None:
+    arns = ["arn:aws:iam::111122223333:role/platform-admins", "arn:aws:iam::111122223333:user/jane"]
+    graph = rendered(with_spec(f"  providers:\n    eks: {{admins: [{arns[0]}, {arns[1]}]}}\n"))
+    entries = graph.of_type("aws:eks/accessEntry:AccessEntry")
+    assert sorted(e.get("principalArn") for e in entries) == sorted(arns)
+    assert {e.get("type") for e in entries} == {"STANDARD"}
+    policies = graph.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    # the AWS-managed policy terraform-aws-eks associates for cluster admins (terraform-aws-modules/
+    # terraform-aws-eks@bef29c4d9523523e57fe898643fde2895106b339:main.tf:261-264), cluster scope
+    assert {p.get("policyArn") for p in policies} == {
+        "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"}
+    assert {p.get("accessScope.type") for p in policies} == {"cluster"}
+    assert graph.one(CLUSTER).get("accessConfig.authenticationMode") in ("API", "API_AND_CONFIG_MAP")
+    assert not rendered(MINIMAL).of_type("aws:eks/accessEntry:AccessEntry")
+
+
+def test_admins_must_be_iam_principal_arns() -> None:
+    from kubefleet.errors import SpecError
+
+    with pytest.raises(SpecError, match="admins"):
+        _spec(with_spec("  providers:\n    eks: {admins: [jane@example.com]}\n"))
+
+
+def test_addon_versions_follow_the_cluster_and_vpc_cni_enforces_network_policy() -> None:
+    from kubefleet.providers.eks.mocks import ADDON_VERSION_OFFLINE
+
+    graph = rendered(MINIMAL)
+    addons = {a.get("addonName"): a for a in graph.of_type("aws:eks/addon:Addon")}
+    # looked up at apply time (aws.eks.get_addon_version, most recent for the cluster's version): offline the
+    # lookup answers with a placeholder, never a frozen version
+    assert {a.get("addonVersion") for a in addons.values()} == {ADDON_VERSION_OFFLINE}
+    # awsdocs/amazon-eks-user-guide@d9a9cba5f72775824492cfad11b145ebc1367ceb:
+    # latest/ug/networking/cni-network-policy-configure.adoc: configuration value {"enableNetworkPolicy": "true"}
+    assert json.loads(addons["vpc-cni"].get("configurationValues")) == {"enableNetworkPolicy": "true"}
+    assert addons["coredns"].get("configurationValues") is None
+
+
+def test_addon_versions_and_zones_are_looked_up_not_guessed() -> None:
+    from kubefleet.providers.eks.mocks import GET_ADDON_VERSION, GET_AVAILABILITY_ZONES
+
+    seen: list[dict[str, object]] = []
+    adapter = get_adapter("eks")
+    original = adapter.mock_call
+
+    def spy(token: str, args: dict[str, object]) -> dict[str, object] | None:
+        seen.append({"token": token, **args})
+        return original(token, args)
+
+    adapter.mock_call = spy  # type: ignore[method-assign]
+    try:
+        render(_spec(MINIMAL), "eks", resolver=shape_resolver("eks"))
+    finally:
+        del adapter.mock_call
+    addons = [s for s in seen if s["token"] == GET_ADDON_VERSION]
+    assert {s["addonName"] for s in addons} == {"vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent"}
+    assert all(s["kubernetesVersion"] == "1.33" and s["mostRecent"] is True for s in addons)
+    # zones are looked up too, with the ids EKS rejects excluded (EKS user guide, "Subnet requirements")
+    zones = [s for s in seen if s["token"] == GET_AVAILABILITY_ZONES]
+    assert len(zones) == 1 and set(zones[0]["excludeZoneIds"]) >= {"use1-az3"}  # type: ignore[arg-type]
+    assert zones[0]["state"] == "available" and zones[0]["region"] == "us-east-1"
+
+
+def test_stack_aws_config_reaches_the_provider_and_the_kubeconfig() -> None:
+    import pulumi
+
+    role = "arn:aws:iam::111122223333:role/deployer"
+    pulumi.runtime.set_config("aws:profile", "platform-dev")
+    pulumi.runtime.set_config("aws:assumeRoles", json.dumps([{"roleArn": role, "sessionName": "kubefleet"}]))
+    try:
+        graph = render(_spec(MINIMAL), "eks", resolver=shape_resolver("eks"))
+        doc = _kubeconfig_document(_spec(MINIMAL))
+    finally:
+        from pulumi.runtime import config as runtime_config
+
+        runtime_config.CONFIG.get().pop("aws:profile", None)
+        runtime_config.CONFIG.get().pop("aws:assumeRoles", None)
+    provider = graph.one("pulumi:providers:aws")
+    assert provider.get("profile") == "platform-dev"
+    assert "deployer" in json.dumps(provider.inputs)
+    args = doc["users"][0]["user"]["exec"]["args"]
+    # pulumi-eks passes the profile and the role to `aws eks get-token` the same way (pulumi/pulumi-eks@
+    # 7bf0c1b179932ce51cb02dfc4f9bd0d7550cb0cd:nodejs/eks/cluster/cluster.ts:228-237)
+    assert args[args.index("--profile") + 1] == "platform-dev"
+    assert args[args.index("--role-arn") + 1] == role
+    plain = _kubeconfig_document(_spec(MINIMAL))["users"][0]["user"]["exec"]["args"]
+    assert "--profile" not in plain and "--role-arn" not in plain
+
+
 def test_sandboxed_tenancy_adds_fargate_profile_on_private_subnets() -> None:
     graph = rendered(with_spec("  tenancy: {isolation: sandboxed}\n"))
     profile = graph.one(FARGATE)
@@ -351,7 +483,10 @@ def test_istio_managed_is_helm_installed_and_emulated() -> None:
     graph = rendered(text)
     releases = graph.of_type(RELEASE)
     assert sorted(r.get("chart") for r in releases) == ["base", "istiod"]
-    assert all(r.get("version") == ISTIO_CHART_VERSION and r.get("repositoryOpts.repo") == ISTIO_CHART_REPO
+    # Kubernetes 1.33 on the compatibility data's date (2026-11-29): Istio 1.31 (supported on Kubernetes 1.32 to
+    # 1.36, istio/istio.io@b65812cb3cc7969b7b84be381d8b109b8aff544f:content/en/news/releases/1.31.x/
+    # announcing-1.31/_index.md), newest patch 1.31.1 (news/releases/1.31.x/announcing-1.31.1).
+    assert all(r.get("version") == "1.31.1" and r.get("repositoryOpts.repo") == ISTIO_CHART_REPO
                for r in releases)
     assert releases[1].get("values.global.proxy.resources.requests") == {"cpu": "100m", "memory": "128Mi"}
     provider = graph.one(K8S_PROVIDER)
@@ -482,3 +617,60 @@ def test_misspelt_argument_to_sdk_args_fails_the_render(monkeypatch: pytest.Monk
 def test_load_spec_fixture_spec_renders(load_spec: Callable[[str], ClusterSpec]) -> None:
     graph = render(load_spec(MINIMAL), "eks", resolver=shape_resolver("eks"))
     assert graph.one(CLUSTER).get("tags")["kubefleet.dev/cluster"] == "mini"
+
+
+# ---- dated compatibility data (kubefleet/catalog/data/compat-eks.yaml), pinned to its sources ----
+
+# Transcribed from the release calendar of awsdocs/amazon-eks-user-guide@013856044148d6eeed4723027a45aa2180536bcb
+# latest/ug/versioning/kubernetes-versions.adoc (1.29-1.34) and @8596db85c9ea47d3c692d8c7c0498f616187d44d (1.27,
+# 1.28): (minor, Amazon EKS release, end of standard support, end of extended support).
+EKS_CALENDAR = [
+    ("1.27", "2023-05-24", "2024-07-24", "2025-07-24"),
+    ("1.28", "2023-09-26", "2024-11-26", "2025-11-26"),
+    ("1.29", "2024-01-23", "2025-03-23", "2026-03-23"),
+    ("1.30", "2024-05-23", "2025-07-23", "2026-07-23"),
+    ("1.31", "2024-09-26", "2025-11-26", "2026-11-26"),
+    ("1.32", "2025-01-23", "2026-03-23", "2027-03-23"),
+    ("1.33", "2025-05-29", "2026-07-29", "2027-07-29"),
+    ("1.34", "2025-10-02", "2026-12-02", "2027-12-02"),
+    # endoflife.date/amazon-eks (mirrors AWS's calendar; the AWS user guide says 1.35 is available)
+    ("1.35", "2026-01-28", "2027-03-27", "2028-03-27"),
+]
+
+
+@pytest.mark.parametrize(("minor", "released", "std_end", "ext_end"), EKS_CALENDAR, ids=[r[0] for r in EKS_CALENDAR])
+def test_eks_versions_match_the_aws_calendar(minor: str, released: str, std_end: str, ext_end: str) -> None:
+    from datetime import date
+
+    from kubefleet.catalog.compat import load_compat
+
+    compat = load_compat()
+    for channel, end in (("stable", std_end), ("rapid", std_end), ("regular", std_end), ("none", std_end),
+                         ("extended", ext_end)):
+        found = compat.channel("eks", channel)
+        assert found is not None
+        row = next(r for r in found.minors if r.minor == minor)
+        assert (row.start, row.end) == (date.fromisoformat(released), date.fromisoformat(end)), (channel, minor)
+        assert row.source.url.startswith("https://")
+
+
+def test_eks_standard_policy_rejects_a_minor_past_standard_support() -> None:
+    """Upgrade policy STANDARD (spec channels other than `extended`) offers a minor only until its end of
+    standard support; EXTENDED until the end of extended support (AWS: 14 + 12 months)."""
+    from datetime import date
+
+    from kubefleet.catalog.compat import load_compat
+
+    compat = load_compat()
+    on = date(2026, 11, 29)
+    assert "1.33" not in (compat.offered_minors("eks", "stable", on) or [])
+    assert "1.33" in (compat.offered_minors("eks", "extended", on) or [])
+    assert "1.31" not in (compat.offered_minors("eks", "extended", on) or [])  # extended support ended 2026-11-26
+
+
+def test_too_few_zones_fail_with_a_clear_message() -> None:
+    from kubefleet.providers.eks.network import _nth_zone
+
+    with pytest.raises(ValueError, match="us-west-1 offers 2 availability zone"):
+        _nth_zone(["usw1-az1", "usw1-az3"], 2, 3, "us-west-1")
+    assert _nth_zone(["usw1-az3", "usw1-az1"], 0, 2, "us-west-1") == "usw1-az1"

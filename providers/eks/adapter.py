@@ -4,17 +4,21 @@ node groups, Fargate profile, managed add-ons and (if asked) Istio."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pulumi
 import pulumi_aws as aws
 
 from kubefleet.providers import mesh
 from kubefleet.providers.base import BuildContext, ClusterAdapter, ClusterOutputs, Support
+from kubefleet.providers.eks import access, auth, gpu, iam, mocks, network, nodepool, support, tenancy
 from kubefleet.providers.eks import cluster as cluster_mod
-from kubefleet.providers.eks import iam, mocks, network, nodepool, support, tenancy
 from kubefleet.providers.eks.common import Scope
 from kubefleet.spec import ClusterSpec
+
+if TYPE_CHECKING:
+    from kubefleet.render import ResourceGraph
+    from kubefleet.verify import VerifyReport
 
 
 class EksAdapter(ClusterAdapter):
@@ -26,8 +30,9 @@ class EksAdapter(ClusterAdapter):
         component = pulumi.ComponentResource(
             self.component_type, spec.name, None, opts=pulumi.ResourceOptions(protect=ctx.protect)
         )
+        stack = auth.stack_auth()
         provider = aws.Provider(
-            f"{spec.name}-aws", aws.ProviderArgs(region=ctx.region), opts=pulumi.ResourceOptions(parent=component)
+            f"{spec.name}-aws", auth.provider_args(ctx.region, stack), opts=pulumi.ResourceOptions(parent=component)
         )
         scope = Scope(parent=component, provider=provider, tags=dict(ctx.labels))
 
@@ -37,6 +42,7 @@ class EksAdapter(ClusterAdapter):
         cluster = cluster_mod.build_cluster(
             spec, ctx.region, scope, cluster_role.role.arn, net, depends_on=iam.depends(cluster_role)
         )
+        access.build_access_entries(spec, scope, cluster)
         early = cluster_mod.build_addons(spec, scope, cluster, cluster_mod.ADDONS_BEFORE_NODES)
         groups = nodepool.build_node_groups(
             spec, ctx, scope, cluster, node_role.role.arn, net.node_subnets,
@@ -52,9 +58,16 @@ class EksAdapter(ClusterAdapter):
             )
         late = cluster_mod.build_addons(spec, scope, cluster, cluster_mod.ADDONS_AFTER_NODES, depends_on=compute)
 
-        kubeconfig = cluster_mod.kubeconfig(cluster, ctx.region)
-        if spec.spec.addons.istio.mode != "none":
-            mesh.install_istio(spec, kubeconfig, component, [*compute, *late])
+        kubeconfig = cluster_mod.kubeconfig(cluster, ctx.region, auth.get_token_args(stack))
+        gpus = gpu.gpu_pools(spec, ctx, nodepool.ami_type)
+        istio = spec.spec.addons.istio.mode != "none"
+        if gpus or istio:
+            k8s_provider = mesh.kubernetes_provider(spec, kubeconfig, component, [*compute, *late])
+            if gpus:
+                gpu.install_device_plugin(spec, gpus, k8s_provider, component, [*compute, *late])
+            if istio:
+                mesh.install_istio(spec, kubeconfig, component, [*compute, *late],
+                                   version=mesh.release_for(spec, ctx).version, k8s_provider=k8s_provider)
 
         component.register_outputs(
             {"name": cluster.name, "endpoint": cluster.endpoint, "version": cluster.version, "kubeconfig": kubeconfig}
@@ -68,3 +81,12 @@ class EksAdapter(ClusterAdapter):
 
     def mock_outputs(self, type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
         return mocks.mock_outputs(type_, name, inputs)
+
+    def mock_call(self, token: str, args: Mapping[str, Any]) -> dict[str, Any] | None:
+        return mocks.mock_call(token, args)
+
+    def verify(self, graph: ResourceGraph) -> VerifyReport:
+        """Rendered inputs against botocore's EKS/EC2/IAM models (providers/eks/verify.py)."""
+        from kubefleet.providers.eks.verify import verify_graph
+
+        return verify_graph(graph)

@@ -7,8 +7,19 @@
   the API server inside the VPC), public access limited to ``authorizedNetworks``; with a private
   endpoint the authorised networks become HTTPS ingress rules on the cluster security group;
 - ``access_config.authentication_mode = "API"`` (access entries, no aws-auth ConfigMap);
-- control-plane logs api, audit, authenticator to CloudWatch;
-- managed add-ons vpc-cni, kube-proxy, eks-pod-identity-agent (before nodes) and coredns (after).
+- control-plane logs api, audit, authenticator to CloudWatch, into a log group the program declares
+  (``/aws/eks/<name>/cluster``, 90 days' retention) before the cluster: left to EKS, the group is created
+  with no expiry and outlives ``destroy`` (an orphan that keeps billing for storage), as terraform-aws-eks
+  avoids the same way (terraform-aws-modules/terraform-aws-eks@bef29c4d9523523e57fe898643fde2895106b339:
+  main.tf:199-204,230-236; variables.tf:338-342 for the 90-day default);
+- managed add-ons vpc-cni, kube-proxy, eks-pod-identity-agent (before nodes) and coredns (after). Their
+  versions must follow the cluster's Kubernetes version, so none is frozen here: each is looked up at apply
+  time with ``aws.eks.get_addon_version(kubernetes_version=<the cluster's version output>, most_recent=True)``,
+  as terraform-aws-eks does with its ``aws_eks_addon_version`` data source
+  (terraform-aws-modules/terraform-aws-eks@bef29c4d9523523e57fe898643fde2895106b339:main.tf:758-766,777);
+- vpc-cni runs with its network policy agent on (``configurationValues {"enableNetworkPolicy": "true"}``,
+  awsdocs/amazon-eks-user-guide@d9a9cba5f72775824492cfad11b145ebc1367ceb:latest/ug/networking/cni-network-policy-configure.adoc),
+  so Kubernetes NetworkPolicy is enforced on EC2 nodes as it is on GKE (Fargate pods are not covered).
 """
 
 from __future__ import annotations
@@ -28,6 +39,19 @@ from kubefleet.spec import ClusterSpec
 ADDONS_BEFORE_NODES: Final = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
 #: Add-ons that need schedulable capacity to become ACTIVE.
 ADDONS_AFTER_NODES: Final = ("coredns",)
+#: Control-plane log retention (terraform-aws-eks's default; one of CloudWatch Logs' allowed values).
+LOG_RETENTION_DAYS: Final = 90
+#: Add-on configuration (the add-on's own JSON schema; values are strings there).
+ADDON_CONFIGURATION: Final = {"vpc-cni": {"enableNetworkPolicy": "true"}}
+
+
+def addon_version(addon: str, cluster: aws.eks.Cluster, scope: Scope) -> pulumi.Output[str]:
+    """The newest version of ``addon`` for the cluster's Kubernetes version, looked up at apply time."""
+    found = aws.eks.get_addon_version_output(
+        addon_name=addon, kubernetes_version=cluster.version, most_recent=True,
+        opts=pulumi.InvokeOutputOptions(provider=scope.provider, parent=scope.parent),
+    )
+    return found.version
 
 
 def support_type(spec: ClusterSpec) -> str:
@@ -44,6 +68,15 @@ def build_cluster(
 ) -> aws.eks.Cluster:
     cp = spec.spec.control_plane
     private = cp.endpoint == "private"
+    logs = aws.cloudwatch.LogGroup(
+        f"{spec.name}-control-plane-logs",
+        aws.cloudwatch.LogGroupArgs(
+            name=f"/aws/eks/{cluster_name(spec)}/cluster",
+            retention_in_days=LOG_RETENTION_DAYS,
+            tags=scope.tagged(),
+        ),
+        opts=scope.opts(),
+    )
     vpc_config = aws.eks.ClusterVpcConfigArgs(
         subnet_ids=network.control_plane_subnets,
         endpoint_private_access=True,
@@ -74,7 +107,7 @@ def build_cluster(
             deletion_protection=spec.metadata.env == "prod",
             tags=scope.tagged(),
         ),
-        opts=scope.opts(depends_on=[*network.ready, *depends_on]),
+        opts=scope.opts(depends_on=[*network.ready, *depends_on, logs]),
     )
     if private:
         for i, cidr in enumerate(cp.authorized_networks):
@@ -107,6 +140,9 @@ def build_addons(
             aws.eks.AddonArgs(
                 cluster_name=cluster.name,
                 addon_name=addon,
+                addon_version=addon_version(addon, cluster, scope),
+                configuration_values=json.dumps(ADDON_CONFIGURATION[addon], sort_keys=True)
+                if addon in ADDON_CONFIGURATION else None,
                 resolve_conflicts_on_create="OVERWRITE",
                 resolve_conflicts_on_update="OVERWRITE",
                 tags=scope.tagged(),
@@ -117,11 +153,13 @@ def build_addons(
     ]
 
 
-def kubeconfig(cluster: aws.eks.Cluster, region: str) -> pulumi.Output[str]:
+def kubeconfig(cluster: aws.eks.Cluster, region: str, token_args: Sequence[str] = ()) -> pulumi.Output[str]:
     """A kubeconfig from the cluster's endpoint and CA, authenticating with ``aws eks get-token``.
 
-    No token is embedded: kubectl runs the AWS CLI for a short-lived token on every call. The whole
-    document is still a Pulumi secret (it names the endpoint and carries the CA).
+    No token is embedded: kubectl runs the AWS CLI for a short-lived token on every call. ``token_args``
+    carry the stack's profile and assumed role (auth.get_token_args), so kubectl and the in-program Helm
+    releases act as the program does. The whole document is still a Pulumi secret (it names the endpoint
+    and carries the CA).
     """
 
     def render(args: list[str]) -> str:
@@ -140,7 +178,7 @@ def kubeconfig(cluster: aws.eks.Cluster, region: str) -> pulumi.Output[str]:
                             "apiVersion": "client.authentication.k8s.io/v1beta1",
                             "command": "aws",
                             "args": ["eks", "get-token", "--cluster-name", name, "--region", region,
-                                     "--output", "json"],
+                                     "--output", "json", *token_args],
                             "interactiveMode": "Never",
                         }
                     },

@@ -1,7 +1,9 @@
 """Deterministic answers for the offline render: what AWS would compute for the resources declared.
 
-The adapter calls no data sources (zones are picked by zone id, see network.py), so there is no
-``mock_call`` answer to give.
+The adapter calls two data sources. ``aws.eks.get_addon_version`` (add-on versions follow the cluster's
+Kubernetes version and are looked up at apply time): offline it answers with a placeholder that says so and
+still has the semantic-version shape the provider requires. ``aws.get_availability_zones``: offline it answers
+with the zone ids the region's name suggests (network.zone_ids).
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ from kubefleet.naming import short_hash
 
 #: A documentation-style account id (never a real one).
 MOCK_ACCOUNT: Final = "123456789012"
+#: What an add-on version looked up at apply time renders as offline.
+ADDON_VERSION_OFFLINE: Final = "v0.0.0-resolved-at-apply"
+GET_ADDON_VERSION: Final = "aws:eks/getAddonVersion:getAddonVersion"
+GET_AVAILABILITY_ZONES: Final = "aws:index/getAvailabilityZones:getAvailabilityZones"
 
 
 def mock_ca(cluster: str) -> str:
@@ -53,3 +59,18 @@ def mock_outputs(type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, 
     if type_ in ("aws:eks/nodeGroup:NodeGroup", "aws:eks/addon:Addon", "aws:eks/fargateProfile:FargateProfile"):
         return {"status": "ACTIVE"}
     return {}
+
+
+def mock_call(token: str, args: Mapping[str, Any]) -> dict[str, Any] | None:
+    if token == GET_AVAILABILITY_ZONES:
+        from kubefleet.providers.eks.network import zone_ids
+
+        region = str(args.get("region") or "us-east-1")
+        ids = zone_ids(region, 6)
+        return {"id": region, "zoneIds": ids, "names": [f"{region}{chr(ord('a') + i)}" for i in range(len(ids))],
+                "groupNames": [region] * len(ids), "region": region}
+    if token == GET_ADDON_VERSION:
+        addon, version = str(args.get("addonName")), str(args.get("kubernetesVersion"))
+        return {"id": f"{addon}-{version}", "addonName": addon, "kubernetesVersion": version,
+                "mostRecent": bool(args.get("mostRecent")), "version": ADDON_VERSION_OFFLINE}
+    return None

@@ -9,7 +9,13 @@ one — and a private route table per zone pointing at its NAT.
 
 Zones are chosen by zone id (stable across accounts), skipping the ids where EKS cannot place a
 control plane. Regional clusters span three zones, zonal ones two (EKS needs subnets in two
-zones for the control plane's network interfaces even when nodes stay in one).
+zones for the control plane's network interfaces even when nodes stay in one). Which zone ids a region
+has is looked up at apply time (``aws.get_availability_zones``: available, not opt-in, the EKS-unsupported
+ids excluded), as terraform-aws-eks's examples do with ``data "aws_availability_zones"``
+(terraform-aws-modules/terraform-aws-eks@bef29c4d9523523e57fe898643fde2895106b339:examples/eks-auto-mode/main.tf:5-19),
+instead of being guessed from the region's name: regions differ (us-west-1 offers new accounts two zones,
+some regions number their zones with gaps). The offline render answers the lookup with the guess
+(:func:`zone_ids`, mocks.py).
 """
 
 from __future__ import annotations
@@ -76,7 +82,8 @@ def build_network(spec: ClusterSpec, region: str, scope: Scope) -> ClusterNetwor
             vpc_id=opts.vpc_id,
             control_plane_subnets=subnets,
             node_subnets=subnets[:1] if spec.spec.control_plane.availability == "zonal" else subnets,
-            fargate_subnets=subnets,
+            # Fargate takes private subnets only (CreateFargateProfileRequest.subnets in AWS's API model)
+            fargate_subnets=list(opts.private_subnet_ids) or subnets,
             created=False,
         )
     return _create_network(spec, region, scope)
@@ -91,21 +98,50 @@ def zone_id_prefix(region: str) -> str:
 
 
 def zone_ids(region: str, count: int) -> list[str]:
-    """The first ``count`` availability-zone ids of ``region`` that EKS accepts.
+    """The offline stand-in for the zone lookup: the first ``count`` zone ids ``region`` would have if its
+    zones were numbered az1..az6, minus those EKS rejects.
 
     Zone *ids* (use1-az1) name the same physical zone in every account, unlike zone names (us-east-1a),
-    which AWS maps per account; that is what lets us skip the ids EKS rejects without a lookup. Every
-    region kubefleet maps to has at least three zones.
+    which AWS maps per account. A real ``up`` asks AWS (:func:`available_zone_ids`).
     """
     prefix = zone_id_prefix(region)
     ids = [f"{prefix}-az{n}" for n in range(1, 7)]
     return [z for z in ids if z not in EKS_UNSUPPORTED_ZONE_IDS][:count]
 
 
+def available_zone_ids(region: str, scope: Scope) -> pulumi.Output[list[str]]:
+    """The zone ids EKS can use in ``region``, from AWS at apply time."""
+    found = aws.get_availability_zones_output(
+        region=region,
+        state="available",
+        exclude_zone_ids=list(EKS_UNSUPPORTED_ZONE_IDS),
+        filters=[aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"])],
+        opts=pulumi.InvokeOutputOptions(provider=scope.provider, parent=scope.parent),
+    )
+    return found.zone_ids
+
+
+def _nth_zone(ids: list[str], i: int, count: int, region: str) -> str:
+    if len(ids) < count:
+        raise ValueError(
+            f"{region} offers {len(ids)} availability zone(s) EKS can use ({', '.join(ids) or 'none'}); this "
+            f"cluster needs {count} - use availability: zonal or another region"
+        )
+    return sorted(ids, key=lambda z: (len(z), z))[i]
+
+
+def _zone_output(lookup: pulumi.Output[list[str]], i: int, count: int, region: str) -> pulumi.Output[str]:
+    def pick(ids: list[str]) -> str:
+        return _nth_zone(list(ids), i, count, region)
+
+    return lookup.apply(pick)
+
+
 def _create_network(spec: ClusterSpec, region: str, scope: Scope) -> ClusterNetwork:
     prefix = spec.name
     count = zone_count(spec)
-    zones = zone_ids(region, count)
+    lookup = available_zone_ids(region, scope)
+    zones = [_zone_output(lookup, i, count, region) for i in range(count)]
     private_cidrs, public_cidrs = subnet_plan(spec.spec.network.node_cidr, count)
     discovery = {f"kubernetes.io/cluster/{cluster_name(spec)}": "shared"}
 

@@ -25,6 +25,7 @@ import pulumi_aws as aws
 from kubefleet.naming import short_hash
 from kubefleet.providers.base import BuildContext, InstanceChoice
 from kubefleet.providers.eks.common import EC2_LAUNCH_TEMPLATE, EKS_NODEGROUP, Scope, name_for
+from kubefleet.providers.eks.gpu import GPU_PRESENT_LABEL, is_nvidia
 from kubefleet.spec import ClusterSpec, Disk, NodePool
 
 TAINT_EFFECTS: Final = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
@@ -131,7 +132,7 @@ def build_node_groups(
                 launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
                     id=template.id, version=template.latest_version.apply(str),
                 ),
-                labels=dict(pool.labels),
+                labels={**pool.labels, **(GPU_PRESENT_LABEL if is_nvidia(ami_type(choice)) else {})},
                 taints=[
                     aws.eks.NodeGroupTaintArgs(key=t.key, value=t.value or None, effect=TAINT_EFFECTS[t.effect])
                     for t in pool.taints
@@ -140,7 +141,10 @@ def build_node_groups(
             ),
             opts=pulumi.ResourceOptions.merge(
                 scope.opts(parent=cluster, depends_on=depends_on),
-                # an autoscaler moves desired_size within the bounds; do not reset it on every up
+                # an autoscaler moves desired_size within the bounds; do not reset it on every up (the API
+                # model's own warning on NodegroupScalingConfig.desiredSize; terraform-aws-eks does the same:
+                # terraform-aws-modules/terraform-aws-eks@bef29c4d9523523e57fe898643fde2895106b339:
+                # modules/eks-managed-node-group/main.tf:552-556)
                 pulumi.ResourceOptions(ignore_changes=["scalingConfig.desiredSize"] if pool.autoscaling else None),
             ),
         )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from kubefleet.providers.base import Support, emulated, native, unsupported
-from kubefleet.providers.mesh import ISTIO_CHART_VERSION, istio_revision
+from kubefleet.providers.eks.access import CLUSTER_ADMIN_POLICY, admins
+from kubefleet.providers.eks.gpu import CHART_VERSION as NVIDIA_PLUGIN_VERSION
+from kubefleet.providers.mesh import istio_revision, release_for
 from kubefleet.spec import ClusterSpec
 
 
@@ -16,6 +18,11 @@ def _kubernetes(spec: ClusterSpec) -> dict[str, Support]:
         )
     else:
         version = native(f"aws.eks.Cluster.version and every NodeGroup.version = {k.minor}")
+    version = type(version)(version.status, version.detail + (
+        "; at the end of support AWS upgrades the control plane itself (STANDARD: end of standard support, "
+        "EXTENDED: end of extended support) - the stack then asks for an older version than the cluster runs, "
+        "which EKS refuses (no downgrade): raise kubernetes.version to the running minor before the next up; "
+        "validate/plan check the minor against the dated EKS calendar"))
     if k.channel == "extended":
         channel = native("upgrade_policy.support_type = EXTENDED: 26 months of support per minor, at the extended hourly fee")
     elif k.channel == "none":
@@ -93,7 +100,13 @@ def _node_pools(spec: ClusterSpec) -> dict[str, Support]:
         "spec.nodePools[].name": native("aws.eks.NodeGroup node_group_name (prefix + hash) and its launch template name"),
         "spec.nodePools[].machine.vcpus": native("matched to an EC2 instance type in NodeGroup.instance_types"),
         "spec.nodePools[].machine.memoryGiB": native("matched to an EC2 instance type in NodeGroup.instance_types"),
-        "spec.nodePools[].machine.gpu.kind": native("matched to a GPU instance type (g/p family); ami_type AL2023_x86_64_NVIDIA"),
+        "spec.nodePools[].machine.gpu.kind": native(
+            "matched to a GPU instance type (g/p family); ami_type AL2023_*_NVIDIA (driver + toolkit) and NVIDIA's "
+            f"device plugin chart {NVIDIA_PLUGIN_VERSION} (Helm, kube-system) so nodes advertise nvidia.com/gpu; "
+            "GPU node groups carry nvidia.com/gpu.present=true for the chart's affinity"
+            + (" (the Helm install needs `up` to reach the private API endpoint: run it inside the VPC)"
+               if spec.spec.control_plane.endpoint == "private" else "")
+        ),
         "spec.nodePools[].machine.gpu.count": native("matched to an instance type with that many GPUs"),
         "spec.nodePools[].instanceTypes.gke": native("not used on EKS (another provider's pin)"),
         "spec.nodePools[].instanceTypes.eks": native("pinned into NodeGroup.instance_types"),
@@ -145,7 +158,9 @@ def _network(spec: ClusterSpec) -> dict[str, Support]:
 
 def _istio(spec: ClusterSpec) -> dict[str, Support]:
     istio = spec.spec.addons.istio
-    helm = f"Helm releases of Istio {ISTIO_CHART_VERSION} (base, istiod{', cni, ztunnel' if istio.data_plane == 'ambient' else ''})"
+    release = release_for(spec)
+    helm = (f"Helm releases of Istio {release.version} (base, istiod{', cni, ztunnel' if istio.data_plane == 'ambient' else ''}); "
+            f"{release.reason}")
     if istio.mode == "none":
         off = native("no mesh requested")
         return {
@@ -154,10 +169,15 @@ def _istio(spec: ClusterSpec) -> dict[str, Support]:
             "spec.addons.istio.expectedPods": off,
             "spec.addons.istio.revision": off,
         }
-    if istio.mode == "managed":
-        mode = emulated(f"EKS has no managed Istio add-on; installed as {helm}, upgraded by you")
+    private = (" The Helm install runs inside `up` against the cluster's API endpoint: with a private endpoint "
+               "EKS offers no public DNS or proxy for it, so `up` must run from inside the VPC (or a peered "
+               "network / VPN)." if spec.spec.control_plane.endpoint == "private" else "")
+    if not release.supported:
+        mode = unsupported(f"{helm}.{private}")
+    elif istio.mode == "managed":
+        mode = emulated(f"EKS has no managed Istio add-on; installed as {helm}, upgraded by you.{private}")
     else:
-        mode = native(f"self-managed: {helm}")
+        mode = native(f"self-managed: {helm}.{private}")
     if istio.revision is None:
         revision = native("default revision")
     elif istio_revision(spec):
@@ -217,10 +237,14 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
     table.update(_node_pools(spec))
     table.update(_network(spec))
     table.update(_istio(spec))
+    policy = ("; Kubernetes NetworkPolicy is enforced on EC2 nodes by the VPC CNI network policy agent "
+              "(vpc-cni configurationValues enableNetworkPolicy=true), as GKE enforces it")
     table["spec.tenancy.isolation"] = (
-        native("aws.eks.FargateProfile: pods labelled kubefleet.dev/sandboxed=true each run in their own Fargate micro-VM")
+        native("aws.eks.FargateProfile: pods labelled kubefleet.dev/sandboxed=true each run in their own Fargate micro-VM"
+               + policy + "; NetworkPolicy is NOT enforced for Fargate pods (the VPC CNI agent runs on EC2 nodes only) "
+               "- isolate them with security groups for pods")
         if spec.spec.tenancy.isolation == "sandboxed"
-        else native("pods share node kernels (the default)")
+        else native("pods share node kernels (the default)" + policy)
     )
     table.update(_upgrades(spec))
     table["spec.providers.eks.region"] = native("the AWS provider's region for every resource")
@@ -229,6 +253,27 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
         else "not given: kubefleet creates the VPC"
     )
     table["spec.providers.eks.subnetIds"] = native(
-        "control plane, node groups and Fargate use these subnets" if existing else "not given: subnets are created"
+        "control plane and node groups use these subnets (and Fargate, unless privateSubnetIds are given)"
+        if existing else "not given: subnets are created"
+    )
+    private_ids = opts.private_subnet_ids if opts is not None else []
+    if private_ids:
+        fargate = native("the Fargate profile uses these subnets (Fargate accepts private subnets only)")
+    elif existing and spec.spec.tenancy.isolation == "sandboxed":
+        fargate = emulated(
+            "not given: the Fargate profile uses subnetIds, which must then all be private (no route to an internet "
+            "gateway) or CreateFargateProfile fails; `plan --verify` cannot see routes of existing subnets"
+        )
+    else:
+        fargate = native("not given: Fargate uses the private subnets kubefleet creates" if not existing
+                         else "not given: no Fargate profile (tenancy is shared)")
+    table["spec.providers.eks.privateSubnetIds"] = fargate
+    names = admins(spec)
+    table["spec.providers.eks.admins"] = native(
+        f"{len(names)} EKS access entr{'y' if len(names) == 1 else 'ies'} (STANDARD) with {CLUSTER_ADMIN_POLICY} at "
+        "cluster scope; authentication mode API (no aws-auth ConfigMap); the identity running `up` is admin too "
+        "(bootstrapClusterCreatorAdminPermissions)" if names else
+        "none given: only the identity that runs `up` is cluster admin (bootstrapClusterCreatorAdminPermissions); "
+        "add IAM role/user ARNs to grant others access entries"
     )
     return table
