@@ -11,6 +11,7 @@ from kubefleet.spec import ClusterSpec
 
 def field_support(spec: ClusterSpec) -> dict[str, Support]:
     body = spec.spec
+    opts = body.providers.kubeadm
     cp = body.control_plane
     istio = body.addons.istio
     vip = control_plane_vip(spec)
@@ -19,8 +20,11 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
 
     # ---- kubernetes ----
     t["spec.kubernetes.version"] = native(
-        "ClusterConfiguration.kubernetesVersion, and kubelet/kubeadm/kubectl installed from the pkgs.k8s.io "
-        f"v{body.kubernetes.minor} repository (apt-mark hold)"
+        "ClusterConfiguration.kubernetesVersion (kubeadm.k8s.io/v1beta4, so 1.31 .. 1.35 only), and "
+        f"kubelet/kubeadm/kubectl installed from the pkgs.k8s.io v{body.kubernetes.minor} repository (apt-mark hold)"
+        + ("" if body.kubernetes.version.count(".") == 2 else
+           "; a minor-only version resolves to that minor's newest patch at boot (`stable-1.x`), not at plan "
+           "time - pin a patch (e.g. 1.33.4) for identical nodes")
     )
     t["spec.kubernetes.channel"] = (
         native("channel none: no automatic upgrades, which is kubeadm's only mode")
@@ -34,8 +38,9 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
     # ---- control plane ----
     t["spec.controlPlane.availability"] = (
         emulated(
-            f"{cp.replicas} stacked-etcd masters kept on different ESXi hosts by a mandatory DRS anti-affinity "
-            "rule; one vSphere cluster is one site, not several zones"
+            f"{cp.replicas} stacked-etcd masters spread over ESXi hosts by a soft (should) DRS anti-affinity "
+            f"rule, as CAPV does: with fewer than {cp.replicas} hosts, or while one is in maintenance, masters "
+            "share a host rather than fail to start; one vSphere cluster is one site, not several zones"
         )
         if cp.availability == "regional"
         else native("zonal: masters are placed by DRS with no spreading rule")
@@ -60,8 +65,10 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
     )
     t["spec.controlPlane.replicas"] = native(
         f"{cp.replicas} control-plane VMs ({shape.vcpus} vCPU / {shape.memory_gib} GiB / {shape.disk_gib} GiB "
-        "by the cluster-size rule): the first runs `kubeadm init --upload-certs`, the others "
-        "`kubeadm join --control-plane` with the certificate key"
+        "by the cluster-size rule), each bootstrapped with the shared CA material as Cluster API's kubeadm "
+        "bootstrap does: the first runs `kubeadm init` on the run that creates the cluster, every other "
+        "master - and a replacement of the first - `kubeadm join --control-plane`. Lowering replicas is "
+        "refused (etcd members are not removed by deleting a VM)"
     )
 
     # ---- node pools ----
@@ -81,7 +88,10 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
         t[f"spec.nodePools[].instanceTypes.{cloud}"] = unsupported(
             f"a {cloud} instance-type pin has no meaning on vSphere; VMs are sized from the machine shape"
         )
-    t["spec.nodePools[].count"] = native("one VirtualMachine per node")
+    t["spec.nodePools[].count"] = native(
+        "one VirtualMachine per node; a lower count is refused until the nodes are drained (see kubefleet "
+        "plan's parity for providers.kubeadm)"
+    )
     t["spec.nodePools[].autoscaling.min"] = (
         emulated("VMs are created at the minimum; nothing adds more (no cloud autoscaler on vSphere)")
         if autoscaled
@@ -114,9 +124,11 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
         t[f"spec.nodePools[].taints[].{key}"] = native("JoinConfiguration.nodeRegistration.taints")
 
     # ---- network ----
+    static = opts is not None and bool(opts.control_plane_addresses)
     t["spec.network.nodeCidr"] = emulated(
-        "kubefleet does not create networks: the port group must serve this range by DHCP; the VIP "
-        f"({vip}) is taken from it and must lie outside the DHCP pool"
+        "kubefleet does not create networks: the port group must serve this range by DHCP for workers"
+        + ("" if static else " and masters (reserve the masters' leases: etcd breaks when a master's address changes)")
+        + f"; the VIP ({vip}) is taken from it and must lie outside the DHCP pool"
     )
     t["spec.network.podCidr"] = native(
         f"ClusterConfiguration.networking.podSubnet and the Calico {CALICO_VERSION} IP pool"
@@ -192,6 +204,17 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
         if vip_is_derived(spec)
         else native(f"kube-vip static pod on every master announces {vip} (ARP, leader election)")
     )
+    if static:
+        t["spec.providers.kubeadm.controlPlaneAddresses"] = native(
+            "static netplan addresses on the masters (guestinfo.metadata network), so etcd peers never move"
+        )
+    else:
+        t["spec.providers.kubeadm.controlPlaneAddresses"] = emulated(
+            "not given: masters take DHCP leases, which must be reserved (a changed address breaks etcd); "
+            "give one address per master to make them static"
+        )
+    t["spec.providers.kubeadm.gateway"] = native("default route of masters with static addresses")
+    t["spec.providers.kubeadm.nameservers"] = native("DNS servers of masters with static addresses")
     for key in ("vcpuHour", "gibHour", "diskGbMonth", "vmLicenseMonth"):
         t[f"spec.providers.kubeadm.costs.{key}"] = native("on-premises rate used by the cost model; creates nothing")
     return t
