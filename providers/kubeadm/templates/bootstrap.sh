@@ -84,7 +84,7 @@ SYSCTL
 # config carries `SystemdCgroup = false` under runc's options; the kubelet uses the systemd cgroup driver
 # (kubeadm's default since 1.22), so every runtime - runc and runsc - must say SystemdCgroup = true.
 cri_runtimes_table() {
-  if grep -q '"io.containerd.cri.v1.runtime"' /etc/containerd/config.toml; then
+  if grep -q '"io.containerd.cri.v1.runtime"' "${CONTAINERD_CONFIG:-/etc/containerd/config.toml}"; then
     echo 'plugins."io.containerd.cri.v1.runtime".containerd.runtimes'
   else
     echo 'plugins."io.containerd.grpc.v1.cri".containerd.runtimes'
