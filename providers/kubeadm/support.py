@@ -68,7 +68,8 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
         "by the cluster-size rule), each bootstrapped with the shared CA material as Cluster API's kubeadm "
         "bootstrap does: the first runs `kubeadm init` on the run that creates the cluster, every other "
         "master - and a replacement of the first - `kubeadm join --control-plane`. Lowering replicas is "
-        "refused (etcd members are not removed by deleting a VM)"
+        "refused until the removed masters are reset (`kubeadm reset` removes the etcd member) and named in "
+        "kubefleet:kubeadmDrainedNodes"
     )
 
     # ---- node pools ----
@@ -89,8 +90,8 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
             f"a {cloud} instance-type pin has no meaning on vSphere; VMs are sized from the machine shape"
         )
     t["spec.nodePools[].count"] = native(
-        "one VirtualMachine per node; a lower count is refused until the nodes are drained (see kubefleet "
-        "plan's parity for providers.kubeadm)"
+        "one VirtualMachine per node; a lower count is refused until the removed nodes are drained and named "
+        "in the stack config kubefleet:kubeadmDrainedNodes"
     )
     t["spec.nodePools[].autoscaling.min"] = (
         emulated("VMs are created at the minimum; nothing adds more (no cloud autoscaler on vSphere)")
