@@ -267,6 +267,24 @@ def test_a_later_run_renews_the_admin_certificate_before_expiry(tmp_path: Path) 
     assert again.admin_cert_pem == renewed.admin_cert_pem
 
 
+def test_the_daily_identity_is_short_lived_and_revocable(
+    tmp_path: Path, day2: ClusterSpec, requests: dict[str, Any]
+) -> None:
+    material = pki.cluster_pki("5a" * 32, "a5" * 32, created_at=CREATED, now=CREATED)
+    ok = _verify(tmp_path, material.ca_cert_pem, material.operator.cert_pem, CREATED + dt.timedelta(days=29), "sslclient")
+    assert ok.returncode == 0, ok.stderr
+    late = _verify(tmp_path, material.ca_cert_pem, material.operator.cert_pem, CREATED + dt.timedelta(days=31), "sslclient")
+    assert late.returncode != 0  # 30 days, renewed every 10 by `pulumi up`
+    subject = x509.load_pem_x509_certificate(material.operator.cert_pem.encode()).subject.rfc4514_string()
+    assert "O=kubefleet:operators" in subject and "kubeadm:cluster-admins" not in subject
+    # its rights come from a binding kubefleet manages: deleting the binding revokes it
+    graph = _render(day2)
+    binding = graph.one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")
+    assert binding.inputs["subjects"] == [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "kubefleet:operators"}]
+    assert binding.inputs["roleRef"]["name"] == "cluster-admin"
+    assert graph.outputs["breakGlassKubeconfig"] == "[secret]" and graph.outputs["kubeconfig"] == "[secret]"
+
+
 def test_certificates_are_dated_from_the_creation_time_not_from_code() -> None:
     for created in (CREATED, CREATED + dt.timedelta(days=4000)):
         material = pki.cluster_pki("11" * 32, "22" * 32, created_at=created, now=created)

@@ -337,8 +337,13 @@ def test_kubeconfig_uses_the_vip_and_the_cluster_ca() -> None:
     assert cluster["server"] == "https://172.20.0.5:6443"
     assert base64.b64decode(cluster["certificate-authority-data"]).decode() == material.ca_cert_pem
     user = config["users"][0]["user"]
-    assert base64.b64decode(user["client-certificate-data"]).decode() == material.admin_cert_pem
+    # the exported kubeconfig is the daily, revocable identity; the break-glass one is separate
+    assert base64.b64decode(user["client-certificate-data"]).decode() == material.operator.cert_pem
     assert "token" not in user
+    glass = YAML(typ="safe", pure=True).load(
+        render_kubeconfig("onprem", "https://172.20.0.5:6443", material, break_glass=True)
+    )
+    assert base64.b64decode(glass["users"][0]["user"]["client-certificate-data"]).decode() == material.admin_cert_pem
 
 
 # ---- tree, labels, names ----

@@ -14,7 +14,7 @@ import pulumi_kubernetes as k8s
 
 from kubefleet.providers.base import BuildContext, ClusterAdapter, ClusterOutputs, Support
 from kubefleet.providers.kubeadm import infra, nodes, support
-from kubefleet.providers.kubeadm.bootstrap_token import bootstrap_token_secret
+from kubefleet.providers.kubeadm.bootstrap_token import bootstrap_token_secret, operators_binding
 from kubefleet.providers.kubeadm.kubeadm_config import check_version, control_plane_endpoint
 from kubefleet.providers.kubeadm.kubeconfig import kubeconfig
 from kubefleet.providers.kubeadm.readiness import ApiReady, readyz_url
@@ -63,7 +63,9 @@ class KubeadmAdapter(ClusterAdapter):
             )
 
         endpoint = f"https://{control_plane_endpoint(spec)}"
-        config = kubeconfig(spec.name, endpoint, secrets.pki)
+        config = kubeconfig(spec.name, endpoint, secrets.pki)  # daily, revocable (kubeconfig.py)
+        break_glass = kubeconfig(spec.name, endpoint, secrets.pki, break_glass=True)
+        pulumi.export("breakGlassKubeconfig", break_glass)
         # Everything that talks to the cluster waits for /readyz through the VIP, not just for the VMs.
         ready = ApiReady(
             f"{spec.name}-api-ready",
@@ -73,14 +75,15 @@ class KubeadmAdapter(ClusterAdapter):
         )
         k8s_provider = k8s.Provider(
             f"{spec.name}-kubeadm-k8s",
-            kubeconfig=config,
+            kubeconfig=break_glass,
             opts=pulumi.ResourceOptions(parent=component, depends_on=[ready]),
         )
         bootstrap_token_secret(spec.name, secrets.token, secrets.now, k8s_provider, component, [ready])
+        operators_binding(spec.name, k8s_provider, component)
         if spec.spec.addons.istio.mode != "none":
             from kubefleet.providers.mesh import install_istio
 
-            install_istio(spec, config, component, [ready])
+            install_istio(spec, break_glass, component, [ready])
 
         version = spec.spec.kubernetes.version
         # previousNodes is awaited here, so a refused removal fails the program before anything is deleted

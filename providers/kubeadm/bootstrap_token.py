@@ -63,3 +63,16 @@ def bootstrap_token_secret(
             parent=parent, provider=provider, depends_on=depends_on, additional_secret_outputs=["stringData", "data"]
         ),
     )
+
+
+def operators_binding(cluster: str, provider: k8s.Provider, parent: pulumi.Resource) -> k8s.rbac.v1.ClusterRoleBinding:
+    """Grants the daily identity's group cluster-admin; deleting it revokes every operator certificate."""
+    from kubefleet.providers.kubeadm.pki import OPERATOR_GROUP
+
+    return k8s.rbac.v1.ClusterRoleBinding(
+        f"{cluster}-operators",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name="kubefleet-operators"),
+        role_ref=k8s.rbac.v1.RoleRefArgs(api_group="rbac.authorization.k8s.io", kind="ClusterRole", name="cluster-admin"),
+        subjects=[k8s.rbac.v1.SubjectArgs(api_group="rbac.authorization.k8s.io", kind="Group", name=OPERATOR_GROUP)],
+        opts=pulumi.ResourceOptions(parent=parent, provider=provider),
+    )

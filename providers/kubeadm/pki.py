@@ -41,13 +41,21 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 CA_VALIDITY: Final = dt.timedelta(days=3650)
 ADMIN_VALIDITY: Final = dt.timedelta(days=365)
 #: a fresh break-glass certificate every 120 days: with one ``pulumi up`` per window it never has less
-#: than 245 days left, and it is never older than kubeadm's own renewal advice (renew well before 365 d).
+#: than 245 days left.
 ADMIN_RENEW_EVERY: Final = dt.timedelta(days=120)
 #: Certificates start a little before their issue time: clocks of freshly booted VMs lag.
 CLOCK_SKEW: Final = dt.timedelta(minutes=5)
 
 #: kubeadm (>= 1.29) binds this group to cluster-admin; it is what admin.conf's certificate carries.
 ADMIN_GROUP: Final = "kubeadm:cluster-admins"
+
+#: The daily identity: a short-lived client certificate in a group whose rights come from a
+#: ClusterRoleBinding kubefleet manages (adapter.py), so deleting that binding revokes every operator
+#: certificate at once - a client certificate itself cannot be revoked (the API server checks no CRL).
+OPERATOR_GROUP: Final = "kubefleet:operators"
+OPERATOR_USER: Final = "kubefleet-operator"
+OPERATOR_VALIDITY: Final = dt.timedelta(days=30)
+OPERATOR_RENEW_EVERY: Final = dt.timedelta(days=10)
 
 _P256_N: Final = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551  # SEC 2 v2, 2.4.2
 
@@ -142,10 +150,10 @@ def ca_certificate(key: ec.EllipticCurvePrivateKey, common_name: str, issued_at:
     return _pem(cert)
 
 
-def admin_window(created_at: dt.datetime, now: dt.datetime) -> dt.datetime:
-    """Start of the renewal window ``now`` falls in: ``created_at + k * ADMIN_RENEW_EVERY``, k >= 0."""
+def admin_window(created_at: dt.datetime, now: dt.datetime, every: dt.timedelta = ADMIN_RENEW_EVERY) -> dt.datetime:
+    """Start of the renewal window ``now`` falls in: ``created_at + k * every``, k >= 0."""
     elapsed = max(now - created_at, dt.timedelta(0))
-    return created_at + ADMIN_RENEW_EVERY * (elapsed // ADMIN_RENEW_EVERY)
+    return created_at + every * (elapsed // every)
 
 
 def client_certificate(
@@ -154,6 +162,7 @@ def client_certificate(
     common_name: str,
     issued_at: dt.datetime,
     group: str = ADMIN_GROUP,
+    validity: dt.timedelta = ADMIN_VALIDITY,
 ) -> str:
     """A client certificate (``O=<group>, CN=<user>``) signed by ``ca``, like kubeadm's admin.conf one."""
     not_before = issued_at - CLOCK_SKEW
@@ -165,7 +174,7 @@ def client_certificate(
         .public_key(public)
         .serial_number(_serial(f"client:{common_name}", public, not_before))
         .not_valid_before(not_before)
-        .not_valid_after(issued_at + ADMIN_VALIDITY)
+        .not_valid_after(issued_at + validity)
         .add_extension(_usage(digital_signature=True), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
@@ -185,7 +194,9 @@ class KeyMaterial:
 
 @dataclass(frozen=True)
 class ClusterPki:
-    """Everything derived from the seeds: the CABPK shared set, the CA pin and the break-glass admin."""
+    """Everything derived from the seeds: the CABPK shared set, the CA pin, the break-glass admin
+    (``kubeadm:cluster-admins``, a year, cannot be revoked: keep it offline) and the daily operator identity
+    (30 days, revocable through its ClusterRoleBinding)."""
 
     ca: KeyMaterial
     etcd_ca: KeyMaterial
@@ -194,6 +205,8 @@ class ClusterPki:
     ca_cert_hash: str
     admin: KeyMaterial
     admin_not_after: dt.datetime
+    operator: KeyMaterial
+    operator_not_after: dt.datetime
 
     @property
     def ca_cert_pem(self) -> str:
@@ -225,7 +238,9 @@ def cluster_pki(
     front = private_key(ca_seed_hex, "front-proxy-ca")
     sa = private_key(ca_seed_hex, "service-account")
     admin = private_key(admin_seed_hex)
+    operator = private_key(admin_seed_hex, "operator")
     admin_issued = admin_window(created_at, now)
+    operator_issued = admin_window(created_at, now, OPERATOR_RENEW_EVERY)
     return ClusterPki(
         ca=KeyMaterial(ca_certificate(ca, "kubernetes", created_at), _key_pem(ca)),
         etcd_ca=KeyMaterial(ca_certificate(etcd, "etcd-ca", created_at), _key_pem(etcd)),
@@ -234,4 +249,9 @@ def cluster_pki(
         ca_cert_hash=ca_cert_hash(ca.public_key()),
         admin=KeyMaterial(client_certificate(ca, admin, admin_name, admin_issued), _key_pem(admin)),
         admin_not_after=admin_issued + ADMIN_VALIDITY,
+        operator=KeyMaterial(
+            client_certificate(ca, operator, OPERATOR_USER, operator_issued, OPERATOR_GROUP, OPERATOR_VALIDITY),
+            _key_pem(operator),
+        ),
+        operator_not_after=operator_issued + OPERATOR_VALIDITY,
     )

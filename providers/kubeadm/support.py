@@ -1,4 +1,15 @@
-"""How kubeadm on vSphere realises each spec field (the parity report's rows)."""
+"""How kubeadm on vSphere realises each spec field (the parity report's rows).
+
+What peers (Cluster API with CAPV, Kubespray) do and kubefleet does not, stated in the rows below:
+- vSphere CPI/CSI with ``cloud-provider: external``: not installed (``spec.providers.kubeadm.vsphere.datastore``);
+  it needs vCenter credentials inside the cluster, which kubefleet keeps out of the guests on purpose;
+- control-plane certificate renewal before day 365: kubeadm renews them on ``kubeadm upgrade``; without an
+  upgrade within a year an operator runs ``kubeadm certs renew all`` (``spec.upgrades.strategy``);
+- containerd pinned per Kubernetes minor: the Ubuntu archive's containerd is installed (``nodePools[].os``);
+- exact patch resolved at plan time: only when the spec pins one (``spec.kubernetes.version``);
+- masters joining one at a time: VM creation is ordered, the joins are not awaited (``controlPlane.replicas``);
+- an upgrade path: manual, node by node (``spec.upgrades.*``).
+"""
 
 from __future__ import annotations
 
@@ -67,7 +78,8 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
         f"{cp.replicas} control-plane VMs ({shape.vcpus} vCPU / {shape.memory_gib} GiB / {shape.disk_gib} GiB "
         "by the cluster-size rule), each bootstrapped with the shared CA material as Cluster API's kubeadm "
         "bootstrap does: the first runs `kubeadm init` on the run that creates the cluster, every other "
-        "master - and a replacement of the first - `kubeadm join --control-plane`. Lowering replicas is "
+        "master - and a replacement of the first - `kubeadm join --control-plane` (VMs are created one after "
+        "another; the joins themselves are not awaited one by one). Lowering replicas is "
         "refused until the removed masters are reset (`kubeadm reset` removes the etcd member) and named in "
         "kubefleet:kubeadmDrainedNodes"
     )
@@ -118,7 +130,8 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
     )
     t["spec.nodePools[].os"] = native(
         "every VM is cloned from the vSphere template (an Ubuntu cloud image with cloud-init), which is both "
-        "the default and Ubuntu"
+        "the default and Ubuntu; containerd comes from the Ubuntu archive, not pinned per Kubernetes minor as "
+        "Cluster API images pin it - check the template's containerd against the minor's requirements"
     )
     t["spec.nodePools[].labels"] = native("kubelet --node-labels via JoinConfiguration.nodeRegistration.kubeletExtraArgs")
     for key in ("key", "value", "effect"):
@@ -180,7 +193,11 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
         "kubeadm has no managed upgrades: `kubeadm upgrade apply/node` is run by an operator node by node "
         "(drain, upgrade, uncordon)"
     )
-    t["spec.upgrades.strategy"] = unsupported(f"{manual}; neither surge nor blue-green is automated")
+    t["spec.upgrades.strategy"] = unsupported(
+        f"{manual}; neither surge nor blue-green is automated. Control-plane certificates live 365 days and "
+        "are renewed by `kubeadm upgrade`; a cluster not upgraded within a year needs `kubeadm certs renew all` "
+        "on every master (kubefleet renews only its own exported credentials)"
+    )
     t["spec.upgrades.maxSurge"] = unsupported(manual)
     t["spec.upgrades.maxUnavailable"] = unsupported(manual)
     for key in ("day", "start", "hours"):
@@ -196,7 +213,10 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
     )
     t["spec.providers.kubeadm.vsphere.datacenter"] = native("vsphere.get_datacenter")
     t["spec.providers.kubeadm.vsphere.cluster"] = native("vsphere.get_compute_cluster: its resource pool hosts the VMs")
-    t["spec.providers.kubeadm.vsphere.datastore"] = native("vsphere.get_datastore: VM disks")
+    t["spec.providers.kubeadm.vsphere.datastore"] = native(
+        "vsphere.get_datastore: VM disks. No vSphere CPI/CSI is installed (it needs vCenter credentials inside "
+        "the cluster): PersistentVolumes need a CSI driver you add"
+    )
     t["spec.providers.kubeadm.vsphere.network"] = native("vsphere.get_network: the VMs' port group")
     t["spec.providers.kubeadm.vsphere.template"] = native("vsphere.get_virtual_machine: every VM is cloned from it")
     t["spec.providers.kubeadm.vsphere.folder"] = native("VirtualMachine folder")
