@@ -19,8 +19,9 @@ API_PORT: Final = 6443
 CRI_SOCKET: Final = "unix:///var/run/containerd/containerd.sock"
 CONTROL_PLANE_TAINT: Final = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
 POOL_LABEL: Final = "kubefleet.dev/pool"
-#: Bootstrap tokens are short-lived: kubeadm's default lifetime (kubernetes/kubernetes@017b1e4b60ca54b08b5f18a10f109ff969c697e5:
-#: cmd/kubeadm/app/constants/constants.go ``DefaultTokenDuration = 24 * time.Hour``), long enough for the
+#: Bootstrap tokens are short-lived: kubeadm's default lifetime, 24 h (``DefaultTokenDuration = 24 * time.Hour``
+#: in cmd/kubeadm/app/constants/constants.go of earlier kubeadm releases; the default of
+#: ``kubeadm token create --ttl``), long enough for the
 #: bounded bootstrap (templates/bootstrap.sh gives up well within it). CABPK uses 15 minutes but refreshes
 #: the token from a controller while machines join (kubernetes-sigs/cluster-api@ae7ff047db499ac3858ade268ba38db8c9f128bb:
 #: bootstrap/kubeadm/reconcilers/kubeadmconfig/kubeadmconfig_controller.go:70); kubefleet has no controller,

@@ -18,9 +18,10 @@ cryptography 45.0.0 - checked in the 44.0.0 and 45.0.0 wheels). The same seeds a
 give byte-identical certificates run after run, so ``pulumi up`` shows no diff and replaces no VM.
 
 Validity is relative to ``issued_at``, a creation time kept in the Pulumi state (secrets.py), never to a
-date in the code. CAs live ten years and leaf certificates one year, kubeadm's own defaults
-(kubernetes/kubernetes@017b1e4b60ca54b08b5f18a10f109ff969c697e5: cmd/kubeadm/app/constants/constants.go
-``CACertificateValidityPeriod`` / ``CertificateValidityPeriod``). The break-glass admin certificate is
+date in the code. CAs live ten years and leaf certificates one year, and both start five minutes early:
+kubeadm's own defaults (kubernetes/kubernetes@00886ac01fec1c8432967e8bb597828f46a9ba8b:
+cmd/kubeadm/app/constants/constants.go ``CertificateBackdate``, ``CertificateValidityPeriod``,
+``CACertificateValidityPeriod``). The break-glass admin certificate is
 re-issued for every renewal window (``ADMIN_RENEW_EVERY``) that has started, so a ``pulumi up`` at least
 every ``ADMIN_RENEW_EVERY`` keeps more than ``ADMIN_VALIDITY - ADMIN_RENEW_EVERY`` of life on it.
 """
@@ -43,7 +44,7 @@ ADMIN_VALIDITY: Final = dt.timedelta(days=365)
 #: a fresh break-glass certificate every 120 days: with one ``pulumi up`` per window it never has less
 #: than 245 days left.
 ADMIN_RENEW_EVERY: Final = dt.timedelta(days=120)
-#: Certificates start a little before their issue time: clocks of freshly booted VMs lag.
+#: Certificates start a little before their issue time (kubeadm's CertificateBackdate): VM clocks lag.
 CLOCK_SKEW: Final = dt.timedelta(minutes=5)
 
 #: kubeadm (>= 1.29) binds this group to cluster-admin; it is what admin.conf's certificate carries.
