@@ -241,13 +241,18 @@ def _scripts(text: str) -> list[str]:
     return scripts
 
 
-def _shellcheck() -> str:
-    found = shutil.which("shellcheck")
+def require_tool(name: str, package: str) -> str:
+    """The tool's path; skip with the reason when it is absent, fail when CI is set (.ci/run installs it)."""
+    found = shutil.which(name)
     if found is None:
         if os.environ.get("CI"):
-            pytest.fail("shellcheck is required in CI (apt-get install shellcheck)")
-        pytest.skip("shellcheck is not installed")
+            pytest.fail(f"{name} is required in CI (apt-get install {package})")
+        pytest.skip(f"{name} is not installed (apt-get install {package})")
     return found
+
+
+def _shellcheck() -> str:
+    return require_tool("shellcheck", "shellcheck")
 
 
 @pytest.mark.parametrize("role", ["init", "control-plane", "worker"])

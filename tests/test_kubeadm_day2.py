@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import http.server
-import os
 import shutil
 import ssl
 import subprocess
@@ -36,7 +35,13 @@ from kubefleet.providers.kubeadm import bootstrap_token, cloudinit, pki, readine
 from kubefleet.providers.kubeadm.kubeadm_config import MAX_MINOR, MIN_MINOR
 from kubefleet.render import ResourceGraph, render
 from kubefleet.spec import ClusterSpec
+from tests import test_provider_kubeadm as _shared
 from tests.conftest import example_specs, shape_resolver
+from tests.test_kubeadm_config import require_tool
+
+# fixtures shared with tests/test_provider_kubeadm.py (the mock-monitor shim and the plain-input recorder)
+_invoke_failures_as_list = _shared._invoke_failures_as_list
+plain_inputs = _shared.plain_inputs
 
 VM = "vsphere:index/virtualMachine:VirtualMachine"
 CREATED = dt.datetime(2031, 3, 1, 12, 0, tzinfo=dt.UTC)
@@ -67,25 +72,6 @@ spec:
 # ---- render helpers: plain inputs and the registration options the engine would get ----
 
 
-@pytest.fixture(autouse=True)
-def _invoke_failures_as_list(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Same shim as tests/test_provider_kubeadm.py (the SDK's MockMonitor iterates invoke failures)."""
-    original = render_module._make_mocks_and_monitor
-
-    def patched(adapter: Any) -> Any:
-        the_mocks, monitor, recorded = original(adapter)
-        call = the_mocks.call
-
-        def fixed(args: Any) -> Any:
-            result, failures = call(args)
-            return result, failures or []
-
-        the_mocks.call = fixed
-        return the_mocks, monitor, recorded
-
-    monkeypatch.setattr(render_module, "_make_mocks_and_monitor", patched)
-
-
 @pytest.fixture
 def requests(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """Resource name -> its RegisterResource request (ignoreChanges, dependencies, ...)."""
@@ -104,20 +90,6 @@ def requests(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         return the_mocks, monitor, recorded
 
     monkeypatch.setattr(render_module, "_make_mocks_and_monitor", patched)
-    yield seen
-
-
-@pytest.fixture
-def plain_inputs(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, dict[str, Any]]]:
-    adapter = get_adapter("kubeadm")
-    seen: dict[str, dict[str, Any]] = {}
-    original = adapter.mock_outputs
-
-    def record(type_: str, name: str, inputs: Any) -> dict[str, Any]:
-        seen[name] = dict(inputs)
-        return original(type_, name, inputs)
-
-    monkeypatch.setattr(adapter, "mock_outputs", record)
     yield seen
 
 
@@ -143,12 +115,7 @@ def day2(load_spec: Callable[[str], ClusterSpec]) -> ClusterSpec:
 
 
 def _cloud_init() -> str:
-    found = shutil.which("cloud-init")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("cloud-init is required in CI (apt-get install cloud-init)")
-        pytest.skip("cloud-init is not installed (apt-get install cloud-init gives `cloud-init schema`)")
-    return found
+    return require_tool("cloud-init", "cloud-init")  # gives `cloud-init schema`
 
 
 def _schema(tool: str, path: Path) -> subprocess.CompletedProcess[str]:
