@@ -365,13 +365,25 @@ def test_the_first_master_joins_once_the_cluster_exists(
 
     def older_state(type_: str, name: str, inputs: Any) -> dict[str, Any]:
         out = original(type_, name, inputs)
-        if name == "day2-created":
-            out["keepers"] = {"createdAt": "1969-06-01T00:00:00+00:00"}
+        if name == "day2-created":  # state says: created two days before this run's clock
+            out["keepers"] = {"createdAt": "1969-12-30T00:00:00+00:00"}
         return out
 
     _render(day2)
     first_run = _files(_user_data_text(plain_inputs["day2-cp-0"]))
     assert 'ROLE="init"' in first_run[cloudinit.ENV_PATH] and cloudinit.INIT_CONFIG_PATH in first_run
+    # a retry within the init window (the first run failed before cp0 existed) may still init...
+    def retry_state(type_: str, name: str, inputs: Any) -> dict[str, Any]:
+        out = original(type_, name, inputs)
+        if name == "day2-created":
+            out["keepers"] = {"createdAt": "1969-12-31T20:00:00+00:00"}
+        return out
+
+    monkeypatch.setattr(adapter, "mock_outputs", retry_state)
+    plain_inputs.clear()
+    _render(day2)
+    assert 'ROLE="init"' in _files(_user_data_text(plain_inputs["day2-cp-0"]))[cloudinit.ENV_PATH]
+    # ...a later run never does
     monkeypatch.setattr(adapter, "mock_outputs", older_state)
     plain_inputs.clear()
     _render(day2)

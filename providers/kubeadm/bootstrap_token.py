@@ -56,7 +56,11 @@ def bootstrap_token_secret(
     data: pulumi.Output[Any] = token.apply(lambda t: token_data(t, now, cluster))
     return k8s.core.v1.Secret(
         f"{cluster}-bootstrap-token",
-        metadata=k8s.meta.v1.ObjectMetaArgs(name=name, namespace="kube-system"),
+        # kubeadm init creates the first token's Secret with its own field manager; force lets server-side
+        # apply take over the fields it set (pulumi-kubernetes' documented `pulumi.com/patchForce` annotation)
+        metadata=k8s.meta.v1.ObjectMetaArgs(
+            name=name, namespace="kube-system", annotations={"pulumi.com/patchForce": "true"}
+        ),
         type="bootstrap.kubernetes.io/token",
         string_data=pulumi.Output.secret(data),
         opts=pulumi.ResourceOptions(

@@ -8,7 +8,7 @@
   ``pulumi up`` and, because of ``ignore_changes=["keepers"]``, the value kept in state ever after (Pulumi
   uses the program value only when there is no prior state, then the serialized state value: pulumi/docs
   pull request #16161, content/docs/iac/concepts/options/ignorechanges.md). Certificates are dated from it,
-  and a run whose clock equals it is the run that creates the cluster (only that run may ``kubeadm init``).
+  and only runs within ``INIT_WINDOW`` of it may give the first master ``kubeadm init`` documents.
 
 Every output is marked secret (``additional_secret_outputs``), and so is anything derived from them.
 """
@@ -27,6 +27,10 @@ from kubefleet.providers.kubeadm.pki import ClusterPki, cluster_pki
 
 _ID_OUTPUTS = ["hex", "b64_std", "b64_url", "dec"]
 CREATED_AT_KEY = "createdAt"
+#: Runs within this long of the creation time may still give the first master its init documents (a first
+#: ``pulumi up`` that failed before the VM was made is retried); the VM's own /readyz probe of the VIP then
+#: decides between init and join. Later runs only ever join. Equal to the join token's lifetime.
+INIT_WINDOW = dt.timedelta(hours=24)
 
 
 def wall_clock() -> dt.datetime:
@@ -99,5 +103,5 @@ def cluster_secrets(
             lambda v: cluster_pki(v[0], v[1], created_at=parse_time(v[2]), now=when)
         )
     )
-    first_run = created_at.apply(lambda c: parse_time(c) == when)
+    first_run = created_at.apply(lambda c: when - parse_time(c) < INIT_WINDOW)
     return ClusterSecrets(token=token, pki=pki, created_at=created_at, first_run=first_run, now=when)
