@@ -17,7 +17,7 @@ import urllib.request
 from typing import Any, Final
 
 import pulumi
-from pulumi.dynamic import CreateResult, Resource, ResourceProvider
+from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider
 
 #: Upper bound for the first API server to come up (package installs, kubeadm init, Calico).
 READY_TIMEOUT_S: Final = 45 * 60
@@ -49,6 +49,11 @@ class _ReadyProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         wait_ready(str(props["url"]), str(props["caPem"]))
         return CreateResult(id_=str(props["url"]), outs=dict(props))
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        # a new endpoint or a new CA is a new cluster: wait for it again (replace); nothing else matters
+        changed = [key for key in ("url", "caPem") if olds.get(key) != news.get(key)]
+        return DiffResult(changes=bool(changed), replaces=changed, delete_before_replace=True)
 
 
 class ApiReady(Resource):
