@@ -198,7 +198,9 @@ kubeadm_init() {
   log "kubeadm init (control-plane endpoint ${CONTROL_PLANE_VIP}:6443)"
   # The token and the CA keys stay out of the console and cloud-init's output log: kubeadm prints the
   # join command with the token unless told not to (kubeadm init --skip-token-print; there is no
-  # certificate key to print, as kubefleet does not use --upload-certs).
+  # certificate key to print, as kubefleet does not use --upload-certs). `--skip-*` flags may be mixed
+  # with --config (kubernetes/kubernetes@76179d26cd1f015764305b61d05937143afea55c:
+  # cmd/kubeadm/app/apis/kubeadm/validation/validation.go isAllowedFlag).
   kubeadm init --config /etc/kubefleet/kubeadm.yaml --skip-token-print
   sed -i 's#path: /etc/kubernetes/super-admin.conf#path: /etc/kubernetes/admin.conf#' /etc/kubernetes/manifests/kube-vip.yaml
 }
