@@ -731,6 +731,9 @@ free("Pulumi bookkeeping (no cloud resource)",
 free("vSphere inventory object (folder, tag, DRS rule); no charge", "vsphere:index/folder:Folder",
      "vsphere:index/tag:Tag", "vsphere:index/tagCategory:TagCategory",
      "vsphere:index/computeClusterVmAntiAffinityRule:ComputeClusterVmAntiAffinityRule")
+free("a Kubernetes object or a readiness check (kubeadm join token, /readyz gate); no charge",
+     "kubernetes:core/v1:Secret", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+     "pulumi-python:dynamic:Resource")
 
 
 def _is_free(type_: str) -> str | None:

@@ -472,8 +472,18 @@ class KubeadmOptions(_Model):
         None, description="Virtual IP that kube-vip announces for the API server."
     )
     costs: OnPremCosts = Field(default_factory=OnPremCosts)
+    control_plane_addresses: list[str] | None = Field(
+        None,
+        description="Static IPv4 addresses of the masters, one per controlPlane.replicas, inside network.nodeCidr "
+        "and outside its DHCP pool (etcd breaks when a master's address changes). Without them masters take "
+        "DHCP leases, which must then be reserved.",
+    )
+    gateway: str | None = Field(None, description="Default gateway of masters with static addresses.")
+    nameservers: list[str] = Field(
+        default_factory=list, description="DNS servers of masters with static addresses (default: the gateway)."
+    )
 
-    @field_validator("control_plane_vip")
+    @field_validator("control_plane_vip", "gateway")
     @classmethod
     def _ip(cls, v: str | None) -> str | None:
         if v is not None:
@@ -481,6 +491,18 @@ class KubeadmOptions(_Model):
                 ipaddress.IPv4Address(v)
             except ValueError:
                 raise FieldRuleError((), f"{v!r} is not an IPv4 address") from None
+        return v
+
+    @field_validator("control_plane_addresses", "nameservers")
+    @classmethod
+    def _ips(cls, v: list[str] | None) -> list[str] | None:
+        for i, item in enumerate(v or []):
+            try:
+                ipaddress.IPv4Address(item)
+            except ValueError:
+                raise FieldRuleError((i,), f"{item!r} is not an IPv4 address") from None
+        if v is not None and len(set(v)) != len(v):
+            raise FieldRuleError((), "an address is listed twice")
         return v
 
 
@@ -526,6 +548,34 @@ class ClusterBody(_Model):
             if pool.name in seen:
                 raise FieldRuleError(("nodePools", i, "name"), f"node pool name {pool.name!r} is used twice")
             seen[pool.name] = i
+        return self
+
+    @model_validator(mode="after")
+    def _static_masters(self) -> ClusterBody:
+        opts = self.providers.kubeadm
+        if opts is None or opts.control_plane_addresses is None:
+            return self
+        where = ("providers", "kubeadm", "controlPlaneAddresses")
+        addresses = opts.control_plane_addresses
+        if len(addresses) != self.control_plane.replicas:
+            raise FieldRuleError(
+                where,
+                f"{len(addresses)} master address(es) for {self.control_plane.replicas} controlPlane.replicas",
+                "give exactly one address per master",
+            )
+        net = ipaddress.IPv4Network(self.network.node_cidr)
+        vip = opts.control_plane_vip or str(net.network_address + 10)  # the adapter's derived VIP
+        for i, text in enumerate(addresses):
+            if ipaddress.IPv4Address(text) not in net:
+                raise FieldRuleError((*where, i), f"{text} is outside network.nodeCidr {net}")
+            if text == vip:
+                raise FieldRuleError((*where, i), f"{text} is the control-plane VIP", "masters need their own addresses")
+        if opts.gateway is None:
+            raise FieldRuleError(
+                ("providers", "kubeadm"), "controlPlaneAddresses need a `gateway`", "e.g. `gateway: 192.168.0.1`"
+            )
+        if ipaddress.IPv4Address(opts.gateway) not in net:
+            raise FieldRuleError(("providers", "kubeadm", "gateway"), f"{opts.gateway} is outside network.nodeCidr {net}")
         return self
 
     def provider_options(self, provider: str) -> Any:

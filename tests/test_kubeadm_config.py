@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 import os
@@ -36,8 +37,9 @@ DATA = Path(__file__).resolve().parent / "data" / "kubeadm"
 SCHEMA = json.loads((DATA / "v1beta4_fields.json").read_text())
 
 TOKEN = "abcdef.0123456789abcdef"
-CERT_KEY = "ab" * 32
-SECRETS = JoinSecrets(token=TOKEN, certificate_key=CERT_KEY, ca_cert_hash="sha256:" + "cd" * 32)
+SECRETS = JoinSecrets(token=TOKEN, ca_cert_hash="sha256:" + "cd" * 32)
+WHEN = dt.datetime(2031, 3, 1, 12, 0, tzinfo=dt.UTC)
+PKI = pki.cluster_pki("5a" * 32, "a5" * 32, created_at=WHEN, now=WHEN)
 
 SPEC = """\
 apiVersion: kubefleet.dev/v1alpha1
@@ -136,7 +138,7 @@ def test_init_documents_match_v1beta4(spec: ClusterSpec) -> None:
     assert validate_document(init) == []
     assert validate_document(cluster) == []
     assert init["bootstrapTokens"][0]["token"] == TOKEN
-    assert init["certificateKey"] == CERT_KEY
+    assert "certificateKey" not in init  # no --upload-certs: masters bring the CA material themselves
     assert init["nodeRegistration"]["taints"] == [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]
     assert cluster["kubernetesVersion"] == "v1.33.4"
     assert cluster["controlPlaneEndpoint"] == "192.168.0.10:6443"
@@ -154,7 +156,7 @@ def test_join_documents_match_v1beta4(spec: ClusterSpec) -> None:
         assert discovery["apiServerEndpoint"] == "192.168.0.10:6443"
         assert discovery["caCertHashes"] == [SECRETS.ca_cert_hash]
         assert "unsafeSkipCAVerification" not in discovery
-    assert master["controlPlane"] == {"certificateKey": CERT_KEY}
+    assert master["controlPlane"] == {}
     assert "controlPlane" not in worker
     reg = worker["nodeRegistration"]
     assert reg["taints"] == [
@@ -185,13 +187,15 @@ def test_vip_is_derived_inside_the_node_network_or_taken_from_the_spec(
 
 def _user_data(spec: ClusterSpec, role: cloudinit.Role) -> str:
     pool = spec.spec.node_pools[0]
-    if role == "init":
-        docs = init_documents(spec, "cfg-cp0", SECRETS)
-        ca = cloudinit.CaFiles(cert_pem="CERT", key_pem="KEY")
-    else:
-        docs = [join_document(spec, "node", SECRETS, None if role == "control-plane" else pool)]
-        ca = None
-    return cloudinit.user_data(spec, hostname="node", role=role, vip=control_plane_vip(spec), kubeadm_documents=docs, ca=ca)
+    return cloudinit.user_data(
+        spec,
+        hostname="node",
+        role=role,
+        vip=control_plane_vip(spec),
+        join_document=join_document(spec, "node", SECRETS, pool if role == "worker" else None),
+        init_documents=init_documents(spec, "cfg-cp0", SECRETS) if role == "init" else (),
+        pki=None if role == "worker" else PKI,
+    )
 
 
 @pytest.mark.parametrize("role", ["init", "control-plane", "worker"])
@@ -200,26 +204,33 @@ def test_cloud_config_parses_and_carries_its_files(spec: ClusterSpec, role: clou
     assert text.startswith("#cloud-config\n")
     doc = YAML(typ="safe", pure=True).load(text)
     files = {f["path"]: f for f in doc["write_files"]}
-    assert doc["runcmd"] == [["bash", cloudinit.BOOTSTRAP_PATH]]
+    # cloud-init only starts the resumable unit; the unit runs the script until it succeeds
+    assert doc["runcmd"][-1] == ["systemctl", "start", "--no-block", "kubefleet-bootstrap.service"]
+    unit = files[cloudinit.UNIT_PATH]["content"]
+    assert f"ExecStart=/bin/bash {cloudinit.BOOTSTRAP_PATH}" in unit and "Restart=on-failure" in unit
+    assert f"TimeoutStartSec={cloudinit.BOOTSTRAP_TIMEOUT_MIN}min" in unit
     env = files[cloudinit.ENV_PATH]["content"]
     assert f'ROLE="{role}"' in env
     assert 'K8S_MINOR="1.33"' in env and 'K8S_PACKAGE_VERSION="1.33.4-1.1"' in env
     assert 'CONTROL_PLANE_VIP="192.168.0.10"' in env
     assert 'SANDBOX="true"' in env
-    config_path = cloudinit.INIT_CONFIG_PATH if role == "init" else cloudinit.JOIN_CONFIG_PATH
-    for kubeadm_doc in _load_yaml_all(files[config_path]["content"]):
-        assert validate_document(kubeadm_doc) == []
-    # files holding secrets are root-only
-    assert files[config_path]["permissions"] == "0600"
+    paths = [cloudinit.JOIN_CONFIG_PATH] + ([cloudinit.INIT_CONFIG_PATH] if role == "init" else [])
+    for config_path in paths:
+        for kubeadm_doc in _load_yaml_all(files[config_path]["content"]):
+            assert validate_document(kubeadm_doc) == []
+        # files holding secrets are root-only
+        assert files[config_path]["permissions"] == "0600"
     assert files[cloudinit.ENV_PATH]["permissions"] == "0600"
     if role == "init":
-        assert files[cloudinit.CA_KEY_PATH]["permissions"] == "0600"
         calico = _load_yaml_all(files[cloudinit.CALICO_PATH]["content"])
         assert calico[0]["spec"]["calicoNetwork"]["ipPools"][0]["cidr"] == "10.244.0.0/16"
         runtime = YAML(typ="safe", pure=True).load(files[cloudinit.RUNTIMECLASS_PATH]["content"])
         assert runtime["handler"] == "runsc"
+    if role == "worker":
+        assert cloudinit.CA_KEY_PATH not in files  # workers hold no CA key
     else:
-        assert cloudinit.CA_KEY_PATH not in files  # only the first master holds the CA key
+        assert files[cloudinit.CA_KEY_PATH]["permissions"] == "0600"
+        assert files[cloudinit.CA_KEY_PATH]["content"] == PKI.ca.key_pem
 
 
 def _scripts(text: str) -> list[str]:
@@ -230,13 +241,18 @@ def _scripts(text: str) -> list[str]:
     return scripts
 
 
-def _shellcheck() -> str:
-    found = shutil.which("shellcheck")
+def require_tool(name: str, package: str) -> str:
+    """The tool's path; skip with the reason when it is absent, fail when CI is set (.ci/run installs it)."""
+    found = shutil.which(name)
     if found is None:
         if os.environ.get("CI"):
-            pytest.fail("shellcheck is required in CI (apt-get install shellcheck)")
-        pytest.skip("shellcheck is not installed")
+            pytest.fail(f"{name} is required in CI (apt-get install {package})")
+        pytest.skip(f"{name} is not installed (apt-get install {package})")
     return found
+
+
+def _shellcheck() -> str:
+    return require_tool("shellcheck", "shellcheck")
 
 
 @pytest.mark.parametrize("role", ["init", "control-plane", "worker"])
@@ -256,7 +272,10 @@ def test_bootstrap_installs_the_pinned_kubernetes_packages() -> None:
     assert "https://pkgs.k8s.io/core:/stable:/v${K8S_MINOR}/deb/" in script
     assert '"kubeadm=${K8S_PACKAGE_VERSION}"' in script and '"kubelet=${K8S_PACKAGE_VERSION}"' in script
     assert "apt-mark hold kubelet kubeadm kubectl" in script
-    assert "kubeadm init --config /etc/kubefleet/kubeadm.yaml --upload-certs" in script
+    # no --upload-certs (CABPK-style masters) and the token stays out of cloud-init's output log
+    assert "kubeadm init --config /etc/kubefleet/kubeadm.yaml --skip-token-print" in script
+    code = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("#"))
+    assert "--upload-certs" not in code and "certificate-key" not in code
     assert "kubeadm join --config /etc/kubefleet/kubeadm-join.yaml" in script
 
 
@@ -277,19 +296,28 @@ def _openssl() -> str:
 
 
 def test_pki_is_deterministic_and_distinct_per_seed() -> None:
-    a = pki.cluster_pki("01" * 32, "02" * 32)
-    assert a == pki.cluster_pki("01" * 32, "02" * 32)
-    b = pki.cluster_pki("03" * 32, "02" * 32)
+    a = pki.cluster_pki("01" * 32, "02" * 32, created_at=WHEN, now=WHEN)
+    assert a == pki.cluster_pki("01" * 32, "02" * 32, created_at=WHEN, now=WHEN)
+    b = pki.cluster_pki("03" * 32, "02" * 32, created_at=WHEN, now=WHEN)
     assert a.ca_cert_hash != b.ca_cert_hash
     assert re.fullmatch(r"sha256:[0-9a-f]{64}", a.ca_cert_hash)
+    # four distinct keys from one seed
+    assert len({a.ca.key_pem, a.etcd_ca.key_pem, a.front_proxy_ca.key_pem, a.service_account.key_pem}) == 4
+
+
+def test_private_material_stays_out_of_repr() -> None:
+    text = repr(PKI)
+    for material in (PKI.ca, PKI.etcd_ca, PKI.front_proxy_ca, PKI.service_account, PKI.admin):
+        assert material.key_pem not in text
+    assert "PRIVATE KEY" not in text
 
 
 def test_pki_verifies_with_openssl(tmp_path: Path) -> None:
     openssl = _openssl()
-    material = pki.cluster_pki("5a" * 32, "a5" * 32)
+    material = PKI
     files = {
         "ca.crt": material.ca_cert_pem,
-        "ca.key": material.ca_key_pem,
+        "ca.key": material.ca.key_pem,
         "admin.crt": material.admin_cert_pem,
         "admin.key": material.admin_key_pem,
     }
@@ -301,8 +329,9 @@ def test_pki_verifies_with_openssl(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr.decode()
         return result.stdout
 
-    assert b"OK" in run("verify", "-CAfile", "ca.crt", "ca.crt")
-    assert b"OK" in run("verify", "-CAfile", "ca.crt", "-purpose", "sslclient", "admin.crt")
+    at = str(int(WHEN.timestamp()) + 60)
+    assert b"OK" in run("verify", "-x509_strict", "-attime", at, "-CAfile", "ca.crt", "ca.crt")
+    assert b"OK" in run("verify", "-x509_strict", "-attime", at, "-CAfile", "ca.crt", "-purpose", "sslclient", "admin.crt")
     # the private keys belong to the certificates
     for cert, key in (("ca.crt", "ca.key"), ("admin.crt", "admin.key")):
         assert run("pkey", "-in", key, "-pubout") == run("x509", "-in", cert, "-pubkey", "-noout")
@@ -316,7 +345,7 @@ def test_pki_verifies_with_openssl(tmp_path: Path) -> None:
 
 
 def test_ca_material_is_pem() -> None:
-    material = pki.cluster_pki("11" * 32, "22" * 32)
-    body = "".join(material.ca_cert_pem.strip().splitlines()[1:-1])
+    body = "".join(PKI.ca_cert_pem.strip().splitlines()[1:-1])
     assert base64.b64decode(body)[:1] == b"\x30"
-    assert material.ca_key_pem.startswith("-----BEGIN EC PRIVATE KEY-----")
+    assert PKI.ca.key_pem.startswith("-----BEGIN EC PRIVATE KEY-----")
+    assert PKI.service_account.cert_pem.startswith("-----BEGIN PUBLIC KEY-----")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import functools
 import json
 import re
@@ -190,7 +191,9 @@ def test_regional_masters_get_a_drs_anti_affinity_rule(
     graph = _render(onprem)
     rule = graph.one("vsphere:index/computeClusterVmAntiAffinityRule:ComputeClusterVmAntiAffinityRule")
     assert rule.inputs["virtualMachineIds"] == ["onprem-cp-0-id", "onprem-cp-1-id", "onprem-cp-2-id"]
-    assert rule.inputs["mandatory"] is True
+    # soft, as CAPV's cluster modules are: a mandatory rule blocks power-on with fewer hosts than masters
+    # (terraform-provider-vsphere@b45b5b4: resource_vsphere_compute_cluster_vm_anti_affinity_rule.go:61-64)
+    assert rule.inputs["mandatory"] is False
     zonal = load_spec(SPEC.replace("availability: regional, replicas: 3", "availability: zonal, replicas: 1"))
     graph = _render(zonal)
     assert not graph.of_type("vsphere:index/computeClusterVmAntiAffinityRule:ComputeClusterVmAntiAffinityRule")
@@ -209,36 +212,52 @@ def test_bootstrap_roles_and_kubeadm_documents(onprem: ClusterSpec, plain_inputs
     init, cluster = _kubeadm_docs(first)
     assert (init["kind"], cluster["kind"]) == ("InitConfiguration", "ClusterConfiguration")
     token = init["bootstrapTokens"][0]["token"]
-    cert_key = init["certificateKey"]
     assert re.fullmatch(r"[a-z0-9]{6}\.[a-z0-9]{16}", token)
-    assert re.fullmatch(r"[0-9a-f]{64}", cert_key)
+    # no --upload-certs, so no certificate key anywhere (CABPK gives masters the CA material instead)
+    assert "certificateKey" not in init
+    assert init["bootstrapTokens"][0]["ttl"] == "24h"
     assert cluster["controlPlaneEndpoint"] == "172.20.0.5:6443"
     assert cluster["kubernetesVersion"] == "v1.33.4"
     assert cluster["networking"]["podSubnet"] == "10.128.0.0/14"
     assert cluster["networking"]["serviceSubnet"] == "10.96.0.0/16"
     ca_pem = _files(first)[cloudinit.CA_CERT_PATH]
-    assert _files(first)[cloudinit.CA_KEY_PATH].startswith("-----BEGIN EC PRIVATE KEY-----")
     calico = list(YAML(typ="safe", pure=True).load_all(_files(first)[cloudinit.CALICO_PATH]))
     assert calico[0]["spec"]["calicoNetwork"]["ipPools"][0]["cidr"] == "10.128.0.0/14"
+    # the first master also carries a join document: it joins when the VIP already answers
+    (first_join,) = YAML(typ="safe", pure=True).load_all(_files(first)[cloudinit.JOIN_CONFIG_PATH])
+    assert first_join["controlPlane"] == {}
 
-    for i in (1, 2):
+    # every master gets CABPK's shared set (cluster-api@ae7ff04: util/secret/certificates.go:139-164)
+    cabpk = ["ca.crt", "ca.key", "sa.pub", "sa.key", "front-proxy-ca.crt", "front-proxy-ca.key", "etcd/ca.crt", "etcd/ca.key"]
+    for i in (0, 1, 2):
         doc = _cloud_config(plain_inputs[f"onprem-cp-{i}"])
+        modes = {f["path"]: f["permissions"] for f in doc["write_files"]}
+        for name in cabpk:
+            path = f"/etc/kubernetes/pki/{name}"
+            assert path in modes, path
+            # AsFiles (certificates.go:395-415): certificates 0640, keys 0600
+            assert modes[path] == ("0600" if name.endswith(".key") else "0640")
+        assert _files(doc)[cloudinit.CA_CERT_PATH] == ca_pem
+        assert _files(doc)[cloudinit.CA_KEY_PATH].startswith("-----BEGIN EC PRIVATE KEY-----")
+        if i == 0:
+            continue
         assert 'ROLE="control-plane"' in _files(doc)[cloudinit.ENV_PATH]
-        assert cloudinit.CA_KEY_PATH not in _files(doc)
+        assert cloudinit.INIT_CONFIG_PATH not in _files(doc)
         (join,) = _kubeadm_docs(doc)
         assert join["kind"] == "JoinConfiguration"
-        assert join["controlPlane"]["certificateKey"] == cert_key
+        assert join["controlPlane"] == {}
         assert join["discovery"]["bootstrapToken"]["token"] == token
         assert join["discovery"]["bootstrapToken"]["apiServerEndpoint"] == "172.20.0.5:6443"
 
     for name in ("onprem-general-0", "onprem-general-1", "onprem-edge-0"):
         doc = _cloud_config(plain_inputs[name])
         assert 'ROLE="worker"' in _files(doc)[cloudinit.ENV_PATH]
+        assert not [f for f in _files(doc) if f.startswith("/etc/kubernetes/pki/")]
         (join,) = _kubeadm_docs(doc)
         assert "controlPlane" not in join
         discovery = join["discovery"]["bootstrapToken"]
         assert discovery["token"] == token
-        # the pin is the hash of the very CA the first master is given
+        # the pin is the hash of the very CA the masters are given
         assert discovery["caCertHashes"] == [_spki_hash(ca_pem)]
         assert "unsafeSkipCAVerification" not in discovery
 
@@ -264,7 +283,7 @@ def test_kube_vip_announces_the_vip_on_every_master(onprem: ClusterSpec) -> None
     assert '{name: address, value: "${CONTROL_PLANE_VIP}"}' in script
     assert "write_kube_vip /etc/kubernetes/super-admin.conf" in script  # init node, before kubeadm init
     # further masters add kube-vip once joined (join's preflight wants an empty manifests directory)
-    assert "      kubeadm_join\n      write_kube_vip /etc/kubernetes/admin.conf" in script
+    assert "  kubeadm_join\n  write_kube_vip /etc/kubernetes/admin.conf" in script
 
 
 def test_vip_is_derived_when_absent(load_spec: Callable[[str], ClusterSpec], plain_inputs: dict[str, Any]) -> None:
@@ -288,36 +307,43 @@ def test_secrets_are_masked_and_never_leak(onprem: ClusterSpec, plain_inputs: di
     token_secret = adapter.mock_outputs(
         "random:index/randomString:RandomString", "onprem-token-secret", {"length": 16}
     )["result"]
-    cert_key = adapter.mock_outputs("random:index/randomId:RandomId", "onprem-certificate-key", {"byteLength": 32})["hex"]
     ca_seed = adapter.mock_outputs("random:index/randomId:RandomId", "onprem-ca-seed", {"byteLength": 32})["hex"]
     admin_seed = adapter.mock_outputs("random:index/randomId:RandomId", "onprem-admin-seed", {"byteLength": 32})["hex"]
-    material = pki.cluster_pki(ca_seed, admin_seed)
+    epoch = dt.datetime.fromtimestamp(0, dt.UTC)  # the offline render's clock
+    material = pki.cluster_pki(ca_seed, admin_seed, created_at=epoch, now=epoch)
     # the seeded values really are what the nodes get...
     init = _kubeadm_docs(_cloud_config(plain_inputs["onprem-cp-0"]))[0]
     assert init["bootstrapTokens"][0]["token"] == f"{token_id}.{token_secret}"
-    assert init["certificateKey"] == cert_key
-    # ...and none of them, nor the CA key, appears anywhere in the plan
-    ca_key_body = "".join(material.ca_key_pem.strip().splitlines()[1:-1])
-    for secret in (token_secret, f"{token_id}.{token_secret}", cert_key, ca_seed, admin_seed, ca_key_body):
+    assert _files(_cloud_config(plain_inputs["onprem-cp-1"]))[cloudinit.CA_KEY_PATH] == material.ca.key_pem
+    # ...and none of them, nor any CA or service-account key, appears anywhere in the plan
+    keys = [m.key_pem for m in (material.ca, material.etcd_ca, material.front_proxy_ca, material.service_account)]
+    bodies = ["".join(k.strip().splitlines()[1:-1]) for k in keys]
+    for secret in (token_secret, f"{token_id}.{token_secret}", ca_seed, admin_seed, *bodies):
         assert secret not in dumped
     for vm in graph.of_type(VM):
         assert "extraConfig" in vm.secret_paths and vm.inputs["extraConfig"] == SECRET
     assert graph.outputs["kubeconfig"] == SECRET
-    for name in ("onprem-token-id", "onprem-token-secret", "onprem-certificate-key", "onprem-ca-seed"):
+    for name in ("onprem-token-id", "onprem-token-secret", "onprem-ca-seed", "onprem-created"):
         assert name in {r.name for r in graph.resources}
 
 
 def test_kubeconfig_uses_the_vip_and_the_cluster_ca() -> None:
     from kubefleet.providers.kubeadm.kubeconfig import render_kubeconfig
 
-    material = pki.cluster_pki("31" * 32, "32" * 32)
+    when = dt.datetime(2030, 5, 1, tzinfo=dt.UTC)
+    material = pki.cluster_pki("31" * 32, "32" * 32, created_at=when, now=when)
     config = YAML(typ="safe", pure=True).load(render_kubeconfig("onprem", "https://172.20.0.5:6443", material))
     cluster = config["clusters"][0]["cluster"]
     assert cluster["server"] == "https://172.20.0.5:6443"
     assert base64.b64decode(cluster["certificate-authority-data"]).decode() == material.ca_cert_pem
     user = config["users"][0]["user"]
-    assert base64.b64decode(user["client-certificate-data"]).decode() == material.admin_cert_pem
+    # the exported kubeconfig is the daily, revocable identity; the break-glass one is separate
+    assert base64.b64decode(user["client-certificate-data"]).decode() == material.operator.cert_pem
     assert "token" not in user
+    glass = YAML(typ="safe", pure=True).load(
+        render_kubeconfig("onprem", "https://172.20.0.5:6443", material, break_glass=True)
+    )
+    assert base64.b64decode(glass["users"][0]["user"]["client-certificate-data"]).decode() == material.admin_cert_pem
 
 
 # ---- tree, labels, names ----
@@ -382,8 +408,8 @@ def test_istio_is_installed_with_helm(load_spec: Callable[[str], ClusterSpec], m
     graph = _render(spec)
     releases = {r.inputs["chart"] for r in graph.of_type(RELEASE)}
     assert releases == {"base", "istiod", "cni", "ztunnel"}
-    provider = graph.one("pulumi:providers:kubernetes")
-    assert provider.inputs["kubeconfig"] == SECRET
+    providers = graph.of_type("pulumi:providers:kubernetes")
+    assert providers and all(p.inputs["kubeconfig"] == SECRET for p in providers)
     status = {n.field: n.status for n in graph.parity}["spec.addons.istio.mode"]
     assert status == ("emulated" if mode == "managed" else "native")
 

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import ipaddress
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import pulumi
+import pulumi_kubernetes as k8s
 
 from kubefleet.providers.base import BuildContext, ClusterAdapter, ClusterOutputs, Support
 from kubefleet.providers.kubeadm import infra, nodes, support
-from kubefleet.providers.kubeadm.kubeadm_config import control_plane_endpoint
+from kubefleet.providers.kubeadm.bootstrap_token import bootstrap_token_secret, operators_binding
+from kubefleet.providers.kubeadm.kubeadm_config import check_version, control_plane_endpoint
 from kubefleet.providers.kubeadm.kubeconfig import kubeconfig
+from kubefleet.providers.kubeadm.readiness import ApiReady, readyz_url
 from kubefleet.providers.kubeadm.secrets import cluster_secrets
+from kubefleet.providers.kubeadm.topology import DRAINED_CONFIG, guard_removals
 from kubefleet.spec import ClusterSpec
 
 _ALPHANUM = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -35,12 +40,18 @@ class KubeadmAdapter(ClusterAdapter):
     component_type: ClassVar[str] = "kubefleet:kubeadm:Cluster"
 
     def build(self, spec: ClusterSpec, ctx: BuildContext) -> ClusterOutputs:
+        check_version(spec)
         component = pulumi.ComponentResource(
             self.component_type, spec.name, None, opts=pulumi.ResourceOptions(protect=ctx.protect)
         )
         inv = infra.lookup(spec, component)
         tags = infra.label_tags(spec, ctx.labels, component, inv.provider)
-        secrets = cluster_secrets(spec.name, component)
+        now = ctx.extra.get("now")
+        names = nodes.node_names(spec)
+        secrets = cluster_secrets(spec.name, names, component, now if isinstance(now, dt.datetime) else None)
+        drained = [n.strip() for n in (pulumi.Config().get(DRAINED_CONFIG) or "").split(",") if n.strip()]
+        stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+        previous_nodes = guard_removals(stack, names, drained)
 
         masters = nodes.control_plane(spec, inv, secrets, tags, ctx.labels, component)
         all_vms: list[pulumi.Resource] = list(masters)
@@ -52,14 +63,33 @@ class KubeadmAdapter(ClusterAdapter):
             )
 
         endpoint = f"https://{control_plane_endpoint(spec)}"
-        config = kubeconfig(spec.name, endpoint, secrets.pki)
+        config = kubeconfig(spec.name, endpoint, secrets.pki)  # daily, revocable (kubeconfig.py)
+        break_glass = kubeconfig(spec.name, endpoint, secrets.pki, break_glass=True)
+        pulumi.export("breakGlassKubeconfig", break_glass)
+        # Everything that talks to the cluster waits for /readyz through the VIP, not just for the VMs.
+        ready = ApiReady(
+            f"{spec.name}-api-ready",
+            readyz_url(endpoint),
+            secrets.pki.apply(lambda p: p.ca_cert_pem),
+            opts=pulumi.ResourceOptions(parent=component, depends_on=all_vms),
+        )
+        k8s_provider = k8s.Provider(
+            f"{spec.name}-kubeadm-k8s",
+            kubeconfig=break_glass,
+            opts=pulumi.ResourceOptions(parent=component, depends_on=[ready]),
+        )
+        bootstrap_token_secret(spec.name, secrets.token, secrets.now, k8s_provider, component, [ready])
+        operators_binding(spec.name, k8s_provider, component)
         if spec.spec.addons.istio.mode != "none":
             from kubefleet.providers.mesh import install_istio
 
-            install_istio(spec, config, component, all_vms)
+            install_istio(spec, break_glass, component, [ready])
 
         version = spec.spec.kubernetes.version
-        component.register_outputs({"endpoint": endpoint, "kubeconfig": config, "version": version})
+        # previousNodes is awaited here, so a refused removal fails the program before anything is deleted
+        component.register_outputs(
+            {"endpoint": endpoint, "kubeconfig": config, "version": version, "previousNodes": previous_nodes}
+        )
         return ClusterOutputs(name=spec.name, endpoint=endpoint, kubeconfig=config, version=version)
 
     def field_support(self, spec: ClusterSpec) -> Mapping[str, Support]:
@@ -68,6 +98,8 @@ class KubeadmAdapter(ClusterAdapter):
     # ---- offline render ----
 
     def mock_outputs(self, type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        if type_ == "pulumi:pulumi:StackReference":
+            return {"outputs": {}, "secretOutputNames": []}  # offline: no previous deployment
         if type_ == "random:index/randomString:RandomString":
             length = int(inputs.get("length", 16))
             raw = _digest(type_, name, size=length)

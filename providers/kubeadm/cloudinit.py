@@ -1,9 +1,14 @@
 """cloud-init documents for kubeadm nodes, delivered through vSphere guestinfo.
 
-Every node gets the same static bootstrap script (templates/bootstrap.sh) plus per-node files: an env
-file (role, versions, VIP), its kubeadm document(s) and, on the first control-plane node, the cluster CA
-and the add-on manifests (Calico with the spec's pod CIDR, and the gVisor RuntimeClass for sandboxed
-tenancy). Secrets live only in files written with mode 0600; the whole user data is a Pulumi secret.
+Every node gets the same static bootstrap script (templates/bootstrap.sh), run by a systemd unit so that
+it resumes after a reboot, plus per-node files: an env file (role, versions, VIP), its kubeadm document(s)
+and, on every master, the shared CA material CABPK gives a joining control-plane node (pki.py). The first
+master also gets the add-on manifests (Calico with the spec's pod CIDR, the gVisor RuntimeClass for
+sandboxed tenancy). Secrets live only in files written with mode 0600 (certificates 0640, as CABPK writes
+them); the whole user data is a Pulumi secret, and the meta-data asks cloud-init's VMware datasource to
+redact ``guestinfo.userdata`` as soon as it has read it (canonical/cloud-init@04eacd06ee60de9dbb9e7be784be20dab7342c1a:
+doc/rtd/reference/datasources/vmware.rst:238-262, cloudinit/sources/DataSourceVMware.py:439 ``redact_keys``),
+so neither vCenter read-only users nor guest processes can read the CA key or the token from guestinfo later.
 """
 
 from __future__ import annotations
@@ -18,12 +23,16 @@ from typing import Any, Final, Literal
 
 from ruamel.yaml import YAML
 
+from kubefleet.providers.kubeadm.pki import ClusterPki
 from kubefleet.spec import ClusterSpec
 
+#: init = the first master on the run that creates the cluster (it still joins if the VIP already answers);
+#: control-plane = every other master, and the first one once the cluster exists; worker = pool nodes.
 Role = Literal["init", "control-plane", "worker"]
 
-#: Pinned add-on versions (bump deliberately; they are part of what a plan means).
-CALICO_VERSION: Final = "v3.30.2"
+#: Pinned add-on versions (bump deliberately; they are part of what a plan means). Calico v3.31.3 is the
+#: newest 3.31 patch in docs.tigera.io/calico/latest/reference/component-versions (read 2026-11-29).
+CALICO_VERSION: Final = "v3.31.3"
 KUBE_VIP_VERSION: Final = "v0.8.9"
 #: RuntimeClass a sandboxed pod names (``runtimeClassName: gvisor``); handler = containerd runtime ``runsc``.
 SANDBOX_RUNTIME_CLASS: Final = "gvisor"
@@ -34,8 +43,12 @@ INIT_CONFIG_PATH: Final = "/etc/kubefleet/kubeadm.yaml"
 JOIN_CONFIG_PATH: Final = "/etc/kubefleet/kubeadm-join.yaml"
 CALICO_PATH: Final = "/etc/kubefleet/calico-installation.yaml"
 RUNTIMECLASS_PATH: Final = "/etc/kubefleet/runtimeclass.yaml"
-CA_CERT_PATH: Final = "/etc/kubernetes/pki/ca.crt"
-CA_KEY_PATH: Final = "/etc/kubernetes/pki/ca.key"
+UNIT_PATH: Final = "/etc/systemd/system/kubefleet-bootstrap.service"
+PKI_DIR: Final = "/etc/kubernetes/pki"
+CA_CERT_PATH: Final = f"{PKI_DIR}/ca.crt"
+CA_KEY_PATH: Final = f"{PKI_DIR}/ca.key"
+#: Upper bound of one bootstrap run (systemd kills and restarts it after this long).
+BOOTSTRAP_TIMEOUT_MIN: Final = 90
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -106,14 +119,48 @@ def runtimeclass_manifest() -> str:
     )
 
 
-@dataclass(frozen=True)
-class CaFiles:
-    cert_pem: str
-    key_pem: str
-
-
 def _file(path: str, content: str, permissions: str) -> dict[str, str]:
     return {"path": path, "owner": "root:root", "permissions": permissions, "content": content}
+
+
+def control_plane_pki_files(pki: ClusterPki) -> list[dict[str, str]]:
+    """The files CABPK writes on a joining control-plane node (cluster-api@ae7ff047db499ac3858ade268ba38db8c9f128bb:
+    util/secret/certificates.go:139-164 for the paths, :395-415 for 0640 certificates / 0600 keys)."""
+    pairs = [
+        ("ca.crt", "ca.key", pki.ca),
+        ("sa.pub", "sa.key", pki.service_account),
+        ("front-proxy-ca.crt", "front-proxy-ca.key", pki.front_proxy_ca),
+        ("etcd/ca.crt", "etcd/ca.key", pki.etcd_ca),
+    ]
+    files = []
+    for cert, key, material in pairs:
+        files.append(_file(f"{PKI_DIR}/{cert}", material.cert_pem, "0640"))
+        files.append(_file(f"{PKI_DIR}/{key}", material.key_pem, "0600"))
+    return files
+
+
+def bootstrap_unit() -> str:
+    """A oneshot unit that runs the bootstrap until it succeeds, also after a reboot half-way (cloud-init's
+    runcmd runs once per instance, so it only enables and starts this unit)."""
+    return (
+        "[Unit]\n"
+        "Description=kubefleet kubeadm bootstrap\n"
+        "Wants=network-online.target\n"
+        "After=network-online.target\n"
+        "ConditionPathExists=!/var/lib/kubefleet/bootstrap.done\n"
+        "StartLimitIntervalSec=0\n"
+        "\n"
+        "[Service]\n"
+        "Type=oneshot\n"
+        f"ExecStart=/bin/bash {BOOTSTRAP_PATH}\n"
+        "Restart=on-failure\n"
+        "RestartSec=30\n"
+        f"TimeoutStartSec={BOOTSTRAP_TIMEOUT_MIN}min\n"
+        "RemainAfterExit=yes\n"
+        "\n"
+        "[Install]\n"
+        "WantedBy=multi-user.target\n"
+    )
 
 
 def user_data(
@@ -122,42 +169,72 @@ def user_data(
     hostname: str,
     role: Role,
     vip: str,
-    kubeadm_documents: Sequence[dict[str, Any]],
-    ca: CaFiles | None = None,
+    join_document: dict[str, Any],
+    init_documents: Sequence[dict[str, Any]] = (),
+    pki: ClusterPki | None = None,
 ) -> str:
-    """The ``#cloud-config`` document for one node."""
+    """The ``#cloud-config`` document for one node. ``init`` carries both its init documents and a join
+    document (used when the VIP already answers: the cluster exists, so this master must join)."""
     files = [
         _file(ENV_PATH, _env(spec, role, vip), "0600"),
-        _file(INIT_CONFIG_PATH if role == "init" else JOIN_CONFIG_PATH, dump_yaml(*kubeadm_documents), "0600"),
+        _file(JOIN_CONFIG_PATH, dump_yaml(join_document), "0600"),
         _file(BOOTSTRAP_PATH, bootstrap_script(), "0755"),
+        _file(UNIT_PATH, bootstrap_unit(), "0644"),
     ]
     if role == "init":
-        if ca is None:
-            raise ValueError("the first control-plane node needs the cluster CA")
-        files.append(_file(CA_CERT_PATH, ca.cert_pem, "0644"))
-        files.append(_file(CA_KEY_PATH, ca.key_pem, "0600"))
+        if not init_documents:
+            raise ValueError("the init role needs its InitConfiguration and ClusterConfiguration")
+        files.append(_file(INIT_CONFIG_PATH, dump_yaml(*init_documents), "0600"))
         files.append(_file(CALICO_PATH, calico_manifest(spec), "0644"))
         if spec.spec.tenancy.isolation == "sandboxed":
             files.append(_file(RUNTIMECLASS_PATH, runtimeclass_manifest(), "0644"))
+    if role in ("init", "control-plane"):
+        if pki is None:
+            raise ValueError("a control-plane node needs the cluster's shared CA material")
+        files += control_plane_pki_files(pki)
     doc = {
         "hostname": hostname,
         "manage_etc_hosts": True,
         "write_files": files,
-        "runcmd": [["bash", BOOTSTRAP_PATH]],
+        "runcmd": [
+            ["systemctl", "daemon-reload"],
+            ["systemctl", "enable", "kubefleet-bootstrap.service"],
+            ["systemctl", "start", "--no-block", "kubefleet-bootstrap.service"],
+        ],
     }
     return "#cloud-config\n" + dump_yaml(doc)
 
 
-def metadata(hostname: str) -> str:
-    """guestinfo.metadata: instance id, hostname and a DHCP netplan on the VM's first NIC."""
+@dataclass(frozen=True)
+class StaticAddress:
+    """A static IPv4 configuration for one node (masters, when the spec gives their addresses)."""
+
+    address: str  # a.b.c.d/prefix
+    gateway: str
+    nameservers: tuple[str, ...]
+
+
+def metadata(hostname: str, static: StaticAddress | None = None) -> str:
+    """guestinfo.metadata: instance id, hostname, a netplan on the VM's first NIC (DHCP, or a static address)
+    and ``redact: [userdata]`` so the datasource clears the user data (CA keys, token) once read."""
+    nic: dict[str, Any] = {"match": {"name": "e*"}, "set-name": "nic0"}
+    if static is None:
+        nic["dhcp4"] = True
+    else:
+        nic.update(
+            {
+                "dhcp4": False,
+                "addresses": [static.address],
+                "routes": [{"to": "default", "via": static.gateway}],
+                "nameservers": {"addresses": list(static.nameservers)},
+            }
+        )
     return json.dumps(
         {
             "instance-id": hostname,
             "local-hostname": hostname,
-            "network": {
-                "version": 2,
-                "ethernets": {"nic0": {"match": {"name": "e*"}, "dhcp4": True, "set-name": "nic0"}},
-            },
+            "network": {"version": 2, "ethernets": {"nic0": nic}},
+            "redact": ["userdata"],
         },
         sort_keys=True,
     )

@@ -1,7 +1,7 @@
 """kubeadm configuration documents (``kubeadm.k8s.io/v1beta4``) for each node role.
 
 Plain functions over plain values: the Pulumi layer (``nodes.py``) calls them inside ``Output.apply``
-once the secret token, certificate key and CA pin are known. Field names are kubeadm's own; the tests
+once the secret token and CA pin are known. Field names are kubeadm's own; the tests
 check every generated document against the upstream Go types (tests/data/kubeadm/v1beta4_fields.json).
 """
 
@@ -11,6 +11,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any, Final
 
+from kubefleet.errors import RenderError
 from kubefleet.spec import ClusterSpec, NodePool
 
 API_VERSION: Final = "kubeadm.k8s.io/v1beta4"
@@ -18,9 +19,42 @@ API_PORT: Final = 6443
 CRI_SOCKET: Final = "unix:///var/run/containerd/containerd.sock"
 CONTROL_PLANE_TAINT: Final = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
 POOL_LABEL: Final = "kubefleet.dev/pool"
-#: Bootstrap tokens never expire, so Pulumi can add workers later with the same user data; rotate the
-#: token by replacing its ``random.RandomString`` resources (``pulumi up --replace``).
-TOKEN_TTL: Final = "0s"
+#: Bootstrap tokens are short-lived: kubeadm's default lifetime, 24 h (``DefaultTokenDuration = 24 * time.Hour``
+#: in cmd/kubeadm/app/constants/constants.go of earlier kubeadm releases; the default of
+#: ``kubeadm token create --ttl``), long enough for the
+#: bounded bootstrap (templates/bootstrap.sh gives up well within it). CABPK uses 15 minutes but refreshes
+#: the token from a controller while machines join (kubernetes-sigs/cluster-api@ae7ff047db499ac3858ade268ba38db8c9f128bb:
+#: bootstrap/kubeadm/reconcilers/kubeadmconfig/kubeadmconfig_controller.go:70); kubefleet has no controller,
+#: so it mints a fresh token (new value, this lifetime) on every ``pulumi up`` that adds nodes
+#: (secrets.py keys the token on the node set; bootstrap_token.py writes it into the cluster).
+TOKEN_TTL: Final = "24h"
+TOKEN_TTL_HOURS: Final = 24
+
+#: ``kubeadm.k8s.io/v1beta4`` is read by kubeadm 1.31 and newer only: Cluster API picks v1beta4 from
+#: exactly this version (kubernetes-sigs/cluster-api@ae7ff047db499ac3858ade268ba38db8c9f128bb:
+#: bootstrap/kubeadm/pkg/types/utils.go:39 ``v1beta4KubeadmVersion = semver.MustParse("1.31.0")``).
+MIN_MINOR: Final = 31
+#: The newest minor the pinned add-ons were checked with: Calico v3.31 lists Kubernetes 1.35 as supported
+#: (docs.tigera.io/calico/latest/getting-started/kubernetes/requirements, confirmed by the maintainers in
+#: https://github.com/orgs/projectcalico/discussions/11717, read 2026-11-29). Raise it with the add-on pins.
+MAX_MINOR: Final = 35
+
+
+def check_version(spec: ClusterSpec) -> None:
+    """Refuse Kubernetes minors kubeadm's v1beta4 documents (or the pinned add-ons) do not support."""
+    minor = spec.spec.kubernetes.minor_number
+    if minor < MIN_MINOR:
+        raise RenderError(
+            f"spec.kubernetes.version: {spec.spec.kubernetes.version!r} is too old for kubeadm on vSphere: the "
+            f"kubeadm.k8s.io/v1beta4 configuration kubefleet writes needs kubeadm 1.{MIN_MINOR} or newer",
+            hint=f"set spec.kubernetes.version to 1.{MIN_MINOR} .. 1.{MAX_MINOR} (v1beta3 for older minors is not generated)",
+        )
+    if minor > MAX_MINOR:
+        raise RenderError(
+            f"spec.kubernetes.version: {spec.spec.kubernetes.version!r} is newer than the add-ons kubefleet pins "
+            f"for kubeadm (Calico, kube-vip) were checked with (up to 1.{MAX_MINOR})",
+            hint=f"set spec.kubernetes.version to 1.{MIN_MINOR} .. 1.{MAX_MINOR}",
+        )
 
 
 @dataclass(frozen=True)
@@ -28,7 +62,6 @@ class JoinSecrets:
     """The secret values a node's kubeadm document carries (plain strings inside an ``apply``)."""
 
     token: str  # [a-z0-9]{6}.[a-z0-9]{16}
-    certificate_key: str  # 64 hex characters (AES-256 key for the kubeadm-certs Secret)
     ca_cert_hash: str  # sha256:<hex of the CA's SubjectPublicKeyInfo>
 
 
@@ -111,7 +144,8 @@ def init_documents(spec: ClusterSpec, node_name: str, secrets: JoinSecrets) -> l
             }
         ],
         "nodeRegistration": node_registration(node_name, None),
-        "certificateKey": secrets.certificate_key,
+        # no certificateKey and no `--upload-certs`: every master brings the shared CA material in its own
+        # bootstrap (pki.py), so no kubeadm-certs Secret (which expires with its 2 h token) is needed
     }
     cluster = {
         "apiVersion": API_VERSION,
@@ -148,5 +182,6 @@ def join_document(
         },
     }
     if pool is None:
-        doc["controlPlane"] = {"certificateKey": secrets.certificate_key}
+        # the CA material is already on disk (written by cloud-init), as CABPK's joining masters have it
+        doc["controlPlane"] = {}
     return doc

@@ -31,7 +31,7 @@ import pulumi_vsphere as vsphere
 from kubefleet.naming import VSPHERE_VM, cloud_name
 from kubefleet.providers.base import InstanceChoice
 from kubefleet.providers.kubeadm import cloudinit
-from kubefleet.providers.kubeadm.cloudinit import CaFiles, Role
+from kubefleet.providers.kubeadm.cloudinit import Role
 from kubefleet.providers.kubeadm.infra import Inventory
 from kubefleet.providers.kubeadm.kubeadm_config import (
     JoinSecrets,
@@ -74,6 +74,14 @@ def worker_name(spec: ClusterSpec, pool: NodePool, index: int) -> str:
     return cloud_name(VSPHERE_VM, f"{spec.name}-{pool.name}-{index}", spec.name, "pool", pool.name, str(index))
 
 
+def node_names(spec: ClusterSpec) -> list[str]:
+    """Every VM name the spec asks for (masters, then each pool's workers)."""
+    names = [control_plane_name(spec, i) for i in range(spec.spec.control_plane.replicas)]
+    for pool in spec.spec.node_pools:
+        names += [worker_name(spec, pool, i) for i in range(pool.min_nodes)]
+    return names
+
+
 def _thin(pool: NodePool | None) -> tuple[bool, bool]:
     """(thin_provisioned, eagerly_scrub) for a disk class: ``ssd`` = eager-zeroed thick (no first-write
     penalty), ``balanced`` = lazy-zeroed thick, ``standard`` = thin. The medium itself is the datastore's."""
@@ -88,24 +96,50 @@ def _thin(pool: NodePool | None) -> tuple[bool, bool]:
 def _user_data(
     spec: ClusterSpec, hostname: str, role: Role, pool: NodePool | None, secrets: ClusterSecrets
 ) -> pulumi.Output[str]:
+    """``role`` is the node's role once the cluster exists; the first master is ``init`` only on the run
+    that creates the cluster (``secrets.first_run``, from state). A replacement of the first master later
+    joins like every other master instead of running a second ``kubeadm init`` on the same VIP, which is
+    what Cluster API does: only a control plane that is not yet initialised gets an init configuration
+    (kubernetes-sigs/cluster-api@ae7ff047db499ac3858ade268ba38db8c9f128bb:
+    bootstrap/kubeadm/reconcilers/kubeadmconfig/kubeadmconfig_controller.go:352-364)."""
     vip = control_plane_vip(spec)
 
     def build(values: list[Any]) -> str:
         token: str = values[0]
-        cert_key: str = values[1]
-        pki: ClusterPki = values[2]
-        join = JoinSecrets(token=token, certificate_key=cert_key, ca_cert_hash=pki.ca_cert_hash)
-        if role == "init":
-            docs = init_documents(spec, hostname, join)
-            ca: CaFiles | None = CaFiles(cert_pem=pki.ca_cert_pem, key_pem=pki.ca_key_pem)
-        else:
-            docs = [join_document(spec, hostname, join, pool)]
-            ca = None
-        text = cloudinit.user_data(spec, hostname=hostname, role=role, vip=vip, kubeadm_documents=docs, ca=ca)
+        pki: ClusterPki = values[1]
+        first_run: bool = values[2]
+        join = JoinSecrets(token=token, ca_cert_hash=pki.ca_cert_hash)
+        actual: Role = "control-plane" if role == "init" and not first_run else role
+        text = cloudinit.user_data(
+            spec,
+            hostname=hostname,
+            role=actual,
+            vip=vip,
+            join_document=join_document(spec, hostname, join, pool),
+            init_documents=init_documents(spec, hostname, join) if actual == "init" else (),
+            pki=pki if pool is None else None,
+        )
         return cloudinit.b64(text)
 
-    return pulumi.Output.secret(
-        pulumi.Output.all(secrets.token, secrets.certificate_key, secrets.pki).apply(build)
+    return pulumi.Output.secret(pulumi.Output.all(secrets.token, secrets.pki, secrets.first_run).apply(build))
+
+
+#: The user data is read once, at first boot, and then redacted by cloud-init (cloudinit.py), so a change
+#: to it can never reach a running VM: ignore it after creation instead of showing a diff forever.
+#: Real changes go through a replacement, one node at a time (``pulumi up --replace <vm urn>``).
+USER_DATA_IGNORED: Final = ('extraConfig["guestinfo.userdata"]', 'extraConfig["guestinfo.userdata.encoding"]')
+
+
+def static_address(spec: ClusterSpec, index: int) -> cloudinit.StaticAddress | None:
+    """The static address of master ``index`` from ``providers.kubeadm.controlPlaneAddresses``, if given."""
+    opts = spec.spec.providers.kubeadm
+    if opts is None or not opts.control_plane_addresses or opts.gateway is None:
+        return None
+    prefix = ipaddress.IPv4Network(spec.spec.network.node_cidr).prefixlen
+    return cloudinit.StaticAddress(
+        address=f"{opts.control_plane_addresses[index]}/{prefix}",
+        gateway=opts.gateway,
+        nameservers=tuple(opts.nameservers or [opts.gateway]),
     )
 
 
@@ -130,6 +164,7 @@ def _vm(
     labels: dict[str, str],
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource],
+    static: cloudinit.StaticAddress | None = None,
 ) -> vsphere.VirtualMachine:
     thin, eager = _thin(pool)
     node_cidr = str(ipaddress.IPv4Network(spec.spec.network.node_cidr))
@@ -159,17 +194,24 @@ def _vm(
             ],
             clone=vsphere.VirtualMachineCloneArgs(template_uuid=inv.template.id),
             extra_config={
-                "guestinfo.metadata": cloudinit.b64(cloudinit.metadata(hostname)),
+                "guestinfo.metadata": cloudinit.b64(cloudinit.metadata(hostname, static)),
                 "guestinfo.metadata.encoding": "base64",
                 "guestinfo.userdata": _user_data(spec, hostname, role, pool, secrets),
                 "guestinfo.userdata.encoding": "base64",
                 NODE_CIDR_KEY: node_cidr,
                 ROLE_KEY: role,
             },
+            # The provider power-cycles a VM on any extra_config change by default
+            # (vmware/terraform-provider-vsphere@b45b5b4101a197e4272ae590aaa0c863dbad175a:
+            # vsphere/virtual_machine_config_structure.go:357-361 default true, applied at :690); cloud-init
+            # would not re-run anyway, so never reboot for it.
+            extra_config_reboot_required=False,
             tags=[t.id for t in tags],
             annotation=_annotation(spec, role if pool is None else f"pool {pool.name}", labels),
         ),
-        opts=pulumi.ResourceOptions(parent=parent, provider=inv.provider, depends_on=list(depends_on)),
+        opts=pulumi.ResourceOptions(
+            parent=parent, provider=inv.provider, depends_on=list(depends_on), ignore_changes=list(USER_DATA_IGNORED)
+        ),
     )
 
 
@@ -181,7 +223,10 @@ def control_plane(
     labels: dict[str, str],
     parent: pulumi.Resource,
 ) -> list[vsphere.VirtualMachine]:
-    """``replicas`` masters: the first runs ``kubeadm init``, the others ``kubeadm join --control-plane``."""
+    """``replicas`` masters: the first runs ``kubeadm init`` on the run that creates the cluster, every other
+    master (and the first one once the cluster exists) ``kubeadm join --control-plane`` with the shared CA
+    material on disk. Each master's VM is created after the previous one's (``depends_on``); the joins
+    themselves are only serialised by kubeadm's own retries, not awaited one by one."""
     shape = control_plane_shape(spec)
     vms: list[vsphere.VirtualMachine] = []
     for i in range(spec.spec.control_plane.replicas):
@@ -201,7 +246,8 @@ def control_plane(
                 tags=tags,
                 labels=labels,
                 parent=parent,
-                depends_on=vms[:1],
+                depends_on=vms[-1:],
+                static=static_address(spec, i),
             )
         )
     return vms
@@ -243,7 +289,13 @@ def workers(
 def anti_affinity(
     spec: ClusterSpec, masters: Sequence[vsphere.VirtualMachine], inv: Inventory, parent: pulumi.Resource
 ) -> vsphere.ComputeClusterVmAntiAffinityRule:
-    """DRS keeps the masters on different ESXi hosts: the on-prem reading of a regional control plane."""
+    """DRS keeps the masters on different ESXi hosts when it can: the on-prem reading of a regional control
+    plane. The rule is soft (``mandatory=False``): a mandatory rule "prevents any virtual machine operations
+    that may violate this rule" (vmware/terraform-provider-vsphere@b45b5b4101a197e4272ae590aaa0c863dbad175a:
+    vsphere/resource_vsphere_compute_cluster_vm_anti_affinity_rule.go:61-64), so it would block power-on on
+    fewer hosts than masters and host maintenance on exactly as many. CAPV places masters with soft
+    anti-affinity for the same reason (kubernetes-sigs/cluster-api-provider-vsphere@111a1ba9bc520513125324c90aa3a8b80321fc13:
+    docs/proposal/20220907-node-affinity-and-anti-affinity.md:136-140)."""
     return vsphere.ComputeClusterVmAntiAffinityRule(
         f"{spec.name}-control-plane-anti-affinity",
         vsphere.ComputeClusterVmAntiAffinityRuleArgs(
@@ -251,7 +303,7 @@ def anti_affinity(
             compute_cluster_id=inv.compute_cluster_id,
             virtual_machine_ids=[vm.id for vm in masters],
             enabled=True,
-            mandatory=True,
+            mandatory=False,
         ),
         opts=pulumi.ResourceOptions(parent=parent, provider=inv.provider),
     )

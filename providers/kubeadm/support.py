@@ -1,4 +1,15 @@
-"""How kubeadm on vSphere realises each spec field (the parity report's rows)."""
+"""How kubeadm on vSphere realises each spec field (the parity report's rows).
+
+What peers (Cluster API with CAPV, Kubespray) do and kubefleet does not, stated in the rows below:
+- vSphere CPI/CSI with ``cloud-provider: external``: not installed (``spec.providers.kubeadm.vsphere.datastore``);
+  it needs vCenter credentials inside the cluster, which kubefleet keeps out of the guests on purpose;
+- control-plane certificate renewal before day 365: kubeadm renews them on ``kubeadm upgrade``; without an
+  upgrade within a year an operator runs ``kubeadm certs renew all`` (``spec.upgrades.strategy``);
+- containerd pinned per Kubernetes minor: the Ubuntu archive's containerd is installed (``nodePools[].os``);
+- exact patch resolved at plan time: only when the spec pins one (``spec.kubernetes.version``);
+- masters joining one at a time: VM creation is ordered, the joins are not awaited (``controlPlane.replicas``);
+- an upgrade path: manual, node by node (``spec.upgrades.*``).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +22,7 @@ from kubefleet.spec import ClusterSpec
 
 def field_support(spec: ClusterSpec) -> dict[str, Support]:
     body = spec.spec
+    opts = body.providers.kubeadm
     cp = body.control_plane
     istio = body.addons.istio
     vip = control_plane_vip(spec)
@@ -19,8 +31,11 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
 
     # ---- kubernetes ----
     t["spec.kubernetes.version"] = native(
-        "ClusterConfiguration.kubernetesVersion, and kubelet/kubeadm/kubectl installed from the pkgs.k8s.io "
-        f"v{body.kubernetes.minor} repository (apt-mark hold)"
+        "ClusterConfiguration.kubernetesVersion (kubeadm.k8s.io/v1beta4, so 1.31 .. 1.35 only), and "
+        f"kubelet/kubeadm/kubectl installed from the pkgs.k8s.io v{body.kubernetes.minor} repository (apt-mark hold)"
+        + ("" if body.kubernetes.version.count(".") == 2 else
+           "; a minor-only version resolves to that minor's newest patch at boot (`stable-1.x`), not at plan "
+           "time - pin a patch (e.g. 1.33.4) for identical nodes")
     )
     t["spec.kubernetes.channel"] = (
         native("channel none: no automatic upgrades, which is kubeadm's only mode")
@@ -34,8 +49,9 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
     # ---- control plane ----
     t["spec.controlPlane.availability"] = (
         emulated(
-            f"{cp.replicas} stacked-etcd masters kept on different ESXi hosts by a mandatory DRS anti-affinity "
-            "rule; one vSphere cluster is one site, not several zones"
+            f"{cp.replicas} stacked-etcd masters spread over ESXi hosts by a soft (should) DRS anti-affinity "
+            f"rule, as CAPV does: with fewer than {cp.replicas} hosts, or while one is in maintenance, masters "
+            "share a host rather than fail to start; one vSphere cluster is one site, not several zones"
         )
         if cp.availability == "regional"
         else native("zonal: masters are placed by DRS with no spreading rule")
@@ -60,8 +76,12 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
     )
     t["spec.controlPlane.replicas"] = native(
         f"{cp.replicas} control-plane VMs ({shape.vcpus} vCPU / {shape.memory_gib} GiB / {shape.disk_gib} GiB "
-        "by the cluster-size rule): the first runs `kubeadm init --upload-certs`, the others "
-        "`kubeadm join --control-plane` with the certificate key"
+        "by the cluster-size rule), each bootstrapped with the shared CA material as Cluster API's kubeadm "
+        "bootstrap does: the first runs `kubeadm init` on the run that creates the cluster, every other "
+        "master - and a replacement of the first - `kubeadm join --control-plane` (VMs are created one after "
+        "another; the joins themselves are not awaited one by one). Lowering replicas is "
+        "refused until the removed masters are reset (`kubeadm reset` removes the etcd member) and named in "
+        "kubefleet:kubeadmDrainedNodes"
     )
 
     # ---- node pools ----
@@ -81,7 +101,10 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
         t[f"spec.nodePools[].instanceTypes.{cloud}"] = unsupported(
             f"a {cloud} instance-type pin has no meaning on vSphere; VMs are sized from the machine shape"
         )
-    t["spec.nodePools[].count"] = native("one VirtualMachine per node")
+    t["spec.nodePools[].count"] = native(
+        "one VirtualMachine per node; a lower count is refused until the removed nodes are drained and named "
+        "in the stack config kubefleet:kubeadmDrainedNodes"
+    )
     t["spec.nodePools[].autoscaling.min"] = (
         emulated("VMs are created at the minimum; nothing adds more (no cloud autoscaler on vSphere)")
         if autoscaled
@@ -107,16 +130,19 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
     )
     t["spec.nodePools[].os"] = native(
         "every VM is cloned from the vSphere template (an Ubuntu cloud image with cloud-init), which is both "
-        "the default and Ubuntu"
+        "the default and Ubuntu; containerd comes from the Ubuntu archive, not pinned per Kubernetes minor as "
+        "Cluster API images pin it - check the template's containerd against the minor's requirements"
     )
     t["spec.nodePools[].labels"] = native("kubelet --node-labels via JoinConfiguration.nodeRegistration.kubeletExtraArgs")
     for key in ("key", "value", "effect"):
         t[f"spec.nodePools[].taints[].{key}"] = native("JoinConfiguration.nodeRegistration.taints")
 
     # ---- network ----
+    static = opts is not None and bool(opts.control_plane_addresses)
     t["spec.network.nodeCidr"] = emulated(
-        "kubefleet does not create networks: the port group must serve this range by DHCP; the VIP "
-        f"({vip}) is taken from it and must lie outside the DHCP pool"
+        "kubefleet does not create networks: the port group must serve this range by DHCP for workers"
+        + ("" if static else " and masters (reserve the masters' leases: etcd breaks when a master's address changes)")
+        + f"; the VIP ({vip}) is taken from it and must lie outside the DHCP pool"
     )
     t["spec.network.podCidr"] = native(
         f"ClusterConfiguration.networking.podSubnet and the Calico {CALICO_VERSION} IP pool"
@@ -167,7 +193,11 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
         "kubeadm has no managed upgrades: `kubeadm upgrade apply/node` is run by an operator node by node "
         "(drain, upgrade, uncordon)"
     )
-    t["spec.upgrades.strategy"] = unsupported(f"{manual}; neither surge nor blue-green is automated")
+    t["spec.upgrades.strategy"] = unsupported(
+        f"{manual}; neither surge nor blue-green is automated. Control-plane certificates live 365 days and "
+        "are renewed by `kubeadm upgrade`; a cluster not upgraded within a year needs `kubeadm certs renew all` "
+        "on every master (kubefleet renews only its own exported credentials)"
+    )
     t["spec.upgrades.maxSurge"] = unsupported(manual)
     t["spec.upgrades.maxUnavailable"] = unsupported(manual)
     for key in ("day", "start", "hours"):
@@ -183,7 +213,10 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
     )
     t["spec.providers.kubeadm.vsphere.datacenter"] = native("vsphere.get_datacenter")
     t["spec.providers.kubeadm.vsphere.cluster"] = native("vsphere.get_compute_cluster: its resource pool hosts the VMs")
-    t["spec.providers.kubeadm.vsphere.datastore"] = native("vsphere.get_datastore: VM disks")
+    t["spec.providers.kubeadm.vsphere.datastore"] = native(
+        "vsphere.get_datastore: VM disks. No vSphere CPI/CSI is installed (it needs vCenter credentials inside "
+        "the cluster): PersistentVolumes need a CSI driver you add"
+    )
     t["spec.providers.kubeadm.vsphere.network"] = native("vsphere.get_network: the VMs' port group")
     t["spec.providers.kubeadm.vsphere.template"] = native("vsphere.get_virtual_machine: every VM is cloned from it")
     t["spec.providers.kubeadm.vsphere.folder"] = native("VirtualMachine folder")
@@ -192,6 +225,17 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
         if vip_is_derived(spec)
         else native(f"kube-vip static pod on every master announces {vip} (ARP, leader election)")
     )
+    if static:
+        t["spec.providers.kubeadm.controlPlaneAddresses"] = native(
+            "static netplan addresses on the masters (guestinfo.metadata network), so etcd peers never move"
+        )
+    else:
+        t["spec.providers.kubeadm.controlPlaneAddresses"] = emulated(
+            "not given: masters take DHCP leases, which must be reserved (a changed address breaks etcd); "
+            "give one address per master to make them static"
+        )
+    t["spec.providers.kubeadm.gateway"] = native("default route of masters with static addresses")
+    t["spec.providers.kubeadm.nameservers"] = native("DNS servers of masters with static addresses")
     for key in ("vcpuHour", "gibHour", "diskGbMonth", "vmLicenseMonth"):
         t[f"spec.providers.kubeadm.costs.{key}"] = native("on-premises rate used by the cost model; creates nothing")
     return t
