@@ -13,12 +13,20 @@ def _no_color() -> bool:
     return "NO_COLOR" in os.environ and os.environ["NO_COLOR"] != ""
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """rich exits 1 when the reader goes away; kubefleet's entry point (cli/main.py) exits 0 quietly,
+        like other Unix tools under `| head -1`."""
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def stdout() -> Console:
-    return Console(no_color=_no_color(), highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+    return _Console(no_color=_no_color(), highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
 
 
 def stderr() -> Console:
-    return Console(stderr=True, no_color=_no_color(), highlight=False, width=None if sys.stderr.isatty() else 160)
+    return _Console(stderr=True, no_color=_no_color(), highlight=False, width=None if sys.stderr.isatty() else 160)
 
 
 def write(text: str) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
+from kubefleet.cli.common import parse_number
 from kubefleet.cli.console import Format
 from kubefleet.errors import UsageError
 
@@ -26,10 +27,7 @@ def _assumptions(hours: str | None, egress: str | None) -> Assumptions:
     for flag, raw, key in (("--hours", hours, "hours_per_month"), ("--egress-gb", egress, "egress_gb_month")):
         if raw is None:
             continue
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            raise UsageError(f"{flag} {raw!r} is not a number") from None
+        value = parse_number(flag, raw)
         if value < 0 or (key == "hours_per_month" and not 0 < value <= 744):
             raise UsageError(f"{flag} {raw} is out of range", hint="hours per month: 1..744 (730 is the average month)")
         kwargs[key] = value
