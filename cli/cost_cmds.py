@@ -39,9 +39,15 @@ def _assumptions(hours: str | None, egress: str | None) -> Assumptions:
 
 def active_catalog() -> Catalog:
     """The shipped catalog, overlaid by the user's refreshed prices (`kubefleet prices refresh`) if any."""
+    from kubefleet.cli.console import stderr
     from kubefleet.pricing_sources.cache import active_catalog as user_catalog
 
-    return user_catalog()
+    catalog = user_catalog()
+    if catalog.warnings:
+        err = stderr()
+        for line in catalog.warnings:
+            err.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
+    return catalog
 
 
 def _print_breakdown(out: Console, b: CostBreakdown) -> None:
