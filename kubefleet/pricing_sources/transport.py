@@ -60,6 +60,8 @@ class Guarded:
                                hint="try again later, or raise KUBEFLEET_REFRESH_DEADLINE_S (seconds)")
         if isinstance(self._stream, http.client.HTTPResponse):
             data: bytes = self._stream.read1(size)
+            if not data and size and self._stream.length:  # EOF before Content-Length bytes (read1 does not raise)
+                raise http.client.IncompleteRead(b"", self._stream.length)
         else:  # a test's recorded stream, or any other file-like object
             data = self._stream.read(size)
         self.count += len(data)
