@@ -308,3 +308,16 @@ def test_a_fifo_render_cache_entry_does_not_hang(tmp_path: Path) -> None:
     os.mkfifo(path)
     graph = render_cache.cached_render(spec, "kubeadm", catalog=catalog)  # a miss; the write replaces it
     assert graph.resources
+
+
+def test_free_text_in_the_pr_comment_is_inert_markdown() -> None:
+    """A --title is free text: it must not open HTML, links, images, emphasis or new lines/sections."""
+    from kubefleet.report.pr_markdown import render_pr_markdown
+
+    title = "costs <img src=x onerror=alert(1)> ![i](http://e/x.png) [l](http://e) *b* `c` | @alice\n\n# injected"
+    text = render_pr_markdown([], title)
+    heading = text.splitlines()[1]
+    assert heading.startswith("## costs &lt;img")
+    assert "<img" not in text and "](http" not in text and "\n# injected" not in text
+    assert "\\*b\\*" in heading and "\\`c\\`" in heading and "\\|" in heading and "@alice" not in heading
+    assert render_pr_markdown([], "kubefleet: 2 clusters change").splitlines()[1] == "## kubefleet: 2 clusters change"

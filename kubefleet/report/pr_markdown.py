@@ -116,10 +116,24 @@ def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_MD_SPECIAL: Final = "\\\\`*_[]|~"  # what can start a link, emphasis, code or a table cell mid-line
+MAX_TITLE_CHARS: Final = 200
+
+
+def md_text(text: str, limit: int = MAX_TITLE_CHARS) -> str:
+    """Free text (a --title) as inert Markdown: one line, HTML escaped, Markdown punctuation
+    backslash-escaped (CommonMark: any ASCII punctuation may be), ``@`` kept from mentioning anyone."""
+    flat = " ".join(text.split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1] + "…"
+    out = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in _html(flat))
+    return out.replace("@", "@\u200b")
+
+
 def render_pr_markdown(items: list[ClusterChanges], title: str, policy_findings_md: str | None = None) -> str:
     """The PR comment for ``items`` (one per cluster × provider). Same input, same bytes."""
     ordered = _ordered(items)
-    out = [MARKER, f"## {title}", ""]
+    out = [MARKER, f"## {md_text(title)}", ""]
     if not ordered:
         out += ["No clusters in this change.", ""]
     for item in ordered:
