@@ -9,6 +9,7 @@ CatalogError within the deadline, leave the cached file as it was, and leave `co
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -46,10 +47,8 @@ class Handler(BaseHTTPRequestHandler):
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
         scenario, url = query["s"][0], query["u"][0]
         body = _body_for(url)
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client stopped reading
             self._answer(scenario, body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client stopped reading, as it should
 
     def _answer(self, scenario: str, body: bytes) -> None:
         if scenario in ("inf", "digits", "tenfold") and b'"retailPrice": 0.096' in body:
