@@ -1,0 +1,88 @@
+"""Scale targets of issue 14 (measurements, not timed tests):
+
+* a kubeadm ``compare`` of 100 → 1,000 → 10,000 nodes (target: 1,000 under 30 s, growth linear);
+* 300 clusters in one file (``validate`` and ``compare --providers kubeadm``);
+* ``policy check`` over 2,000 specs (one file each, in one directory).
+
+    .venv/bin/python benchmarks/scale_bench.py [--nodes 100,1000,10000] [--clusters 300] [--specs 2000]
+                                               [--only nodes,clusters,policy]
+
+Each run is a real ``kubefleet`` subprocess with the render cache off (``KUBEFLEET_NO_CACHE=1``, so it is
+cold every time) and a fresh ``KUBEFLEET_HOME``; peak memory is the process tree's (benchmarks/procs.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.procs import PeakSampler  # noqa: E402
+from tests.hostile_cases import GOOD  # noqa: E402
+
+KUBEFLEET = [sys.executable, "-c", "import sys; sys.argv[0] = 'kubefleet'; from kubefleet.cli.main import main; main()"]
+
+
+def nodes_spec(nodes: int, name: str = "big") -> str:
+    """One kubeadm cluster with ``nodes`` workers (pools of at most 1,000, the spec's per-pool limit)."""
+    pools, left, index = [], nodes, 0
+    while left > 0:
+        count = min(1000, left)
+        left -= count
+        pools.append(f"    - name: p{index}\n      machine: {{vcpus: 4, memoryGiB: 16}}\n      count: {count}\n")
+        index += 1
+    return GOOD.split("  nodePools:")[0].format(name=name) + "  nodePools:\n" + "".join(pools)
+
+
+def run(args: list[str], cwd: Path) -> tuple[float, float, int, str]:
+    env = dict(os.environ, KUBEFLEET_HOME=str(cwd / "home"), KUBEFLEET_NO_CACHE="1", NO_COLOR="1")
+    start = time.monotonic()
+    proc = subprocess.Popen([*KUBEFLEET, *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with PeakSampler(proc.pid) as sampler:
+        _out, err = proc.communicate()
+    return time.monotonic() - start, sampler.peak_tree_mib, proc.returncode, err.decode()[-300:]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--nodes", default="100,1000,10000")
+    parser.add_argument("--clusters", type=int, default=300)
+    parser.add_argument("--specs", type=int, default=2000)
+    parser.add_argument("--only", default="nodes,clusters,policy")
+    opts = parser.parse_args()
+    only = set(opts.only.split(","))
+    print("| what | seconds | peak MiB (tree) | exit |")
+    print("|---|---|---|---|")
+    with tempfile.TemporaryDirectory(prefix="kf-scale-") as tmp:
+        work = Path(tmp)
+        if "nodes" in only:
+            for n in (int(x) for x in opts.nodes.split(",") if x):
+                path = work / f"n{n}.yaml"
+                path.write_text(nodes_spec(n), encoding="utf-8")
+                secs, peak, code, err = run(["compare", str(path), "--providers", "kubeadm"], work)
+                print(f"| compare kubeadm, {n:,} nodes | {secs:.1f} | {peak:.0f} | {code} |", flush=True)
+        if "clusters" in only:
+            path = work / "many.yaml"
+            path.write_text("---\n".join(nodes_spec(3, f"c{i}") for i in range(opts.clusters)), encoding="utf-8")
+            for label, args in (("validate", ["validate", str(path)]),
+                                ("compare --providers kubeadm", ["compare", str(path), "--providers", "kubeadm"])):
+                secs, peak, code, err = run(args, work)
+                print(f"| {label}, {opts.clusters} clusters in one file | {secs:.1f} | {peak:.0f} | {code} |", flush=True)
+        if "policy" in only:
+            directory = work / "specs"
+            directory.mkdir()
+            for i in range(opts.specs):
+                (directory / f"c{i:04d}.yaml").write_text(nodes_spec(3, f"c{i}"), encoding="utf-8")
+            secs, peak, code, err = run(["policy", "check", str(directory), "--provider", "kubeadm"], work)
+            print(f"| policy check, {opts.specs:,} specs | {secs:.1f} | {peak:.0f} | {code} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
