@@ -67,6 +67,15 @@ def _git_failed(base: str, done: subprocess.CompletedProcess[bytes]) -> UsageErr
                            "relative to the repository root")
 
 
+def _object_id(base: str, revision: str, missing: str, hint: str) -> str:
+    """``git rev-parse --verify --end-of-options REVISION`` as a full object id, or a UsageError."""
+    done = _git(base, ["rev-parse", "--verify", "--quiet", "--end-of-options", revision])
+    object_id = done.stdout.decode("ascii", "replace").strip()
+    if done.returncode != 0 or not re.fullmatch(r"[0-9a-f]{40,64}", object_id):
+        raise UsageError(f"--base {base!r}: {missing}", hint=hint)
+    return object_id
+
+
 def _git_blob(base: str, ref: str, path: str) -> str:
     """The text of ``path`` at ``ref``: the ref is validated, resolved to an object id, and the blob is
     read by id with ``cat-file`` (size checked first), so nothing from --base can become a git option."""
@@ -77,20 +86,10 @@ def _git_blob(base: str, ref: str, path: str) -> str:
                          hint="write GIT_REF:path with a branch, tag or commit, e.g. origin/main:clusters/x.yaml")
     if path.startswith("-") or "\0" in path or len(path) > 4096:
         raise UsageError(f"--base {base[:200]!r}: {path[:100]!r} is not a path in the repository")
-    done = _git(base, ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"])
-    if done.returncode != 0:
-        raise UsageError(f"--base {base!r}: {ref!r} is not a commit in this repository",
-                         hint="the ref must exist here (in CI: checkout with fetch-depth: 0)")
-    commit = done.stdout.decode("ascii", "replace").strip()
-    if not re.fullmatch(r"[0-9a-f]{40,64}", commit):
-        raise UsageError(f"--base {base!r}: git resolved {ref!r} to something that is not a commit id")
-    done = _git(base, ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{commit}:{path}"])
-    if done.returncode != 0:
-        raise UsageError(f"--base {base!r}: {path!r} does not exist in {ref}",
-                         hint="the path is relative to the repository root")
-    blob = done.stdout.decode("ascii", "replace").strip()
-    if not re.fullmatch(r"[0-9a-f]{40,64}", blob):
-        raise UsageError(f"--base {base!r}: {path!r} is not a file in {ref}")
+    commit = _object_id(base, f"{ref}^{{commit}}", f"{ref!r} is not a commit in this repository",
+                        "the ref must exist here (in CI: checkout with fetch-depth: 0)")
+    blob = _object_id(base, f"{commit}:{path}", f"{path!r} is not a file in {ref}",
+                      "the path is relative to the repository root")
     size = _git(base, ["cat-file", "-s", blob])
     if size.returncode != 0:
         raise _git_failed(base, size)
