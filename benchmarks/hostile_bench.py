@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shlex
 import signal
 import subprocess
 import sys
@@ -42,7 +43,7 @@ def run(src: str, args: list[str], *, timeout: float, mem_mib: int, cwd: str, sh
     env.pop("KUBEFLEET_DEBUG", None)
     start = time.monotonic()
     if shell_tail:
-        proc = subprocess.Popen(" ".join(f"'{c}'" for c in cmd) + shell_tail, shell=True, executable="/bin/bash", cwd=cwd, env=env,
+        proc = subprocess.Popen(shlex.join(cmd) + shell_tail, shell=True, executable="/bin/bash", cwd=cwd, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=limit)
     else:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -92,11 +93,14 @@ def option_cases(work: Path) -> list[tuple[str, str, list[str], str]]:
     good = work / "good.yaml"
     good.write_text(good_spec(), encoding="utf-8")
     g = str(good)
+    git = dict(os.environ, GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@b", GIT_COMMITTER_NAME="b", GIT_COMMITTER_EMAIL="b@b")
+    for args in (["init", "-q"], ["add", "good.yaml"], ["commit", "-q", "-m", "x"]):  # the injection needs a repo
+        subprocess.run(["git", *args], cwd=work, env=git, check=True, capture_output=True)
     return [
         ("hours-NaN", "compare", ["compare", g, "--providers", "kubeadm", "--hours", "NaN"], ""),
         ("egress-Infinity", "compare", ["compare", g, "--providers", "kubeadm", "--egress-gb", "Infinity"], ""),
         ("hours-sNaN", "cost", ["cost", g, "--provider", "kubeadm", "--hours", "sNaN"], ""),
-        ("base-option-injection", "diff", ["diff", "--base=--output=injected:y", g], ""),
+        ("base-option-injection", "diff", ["diff", "--base=--output=injected:good.yaml", g], ""),
         ("pipe-closed", "compare | head -1", ["compare", g, "--providers", "kubeadm"], " | head -1; exit ${PIPESTATUS[0]}"),
     ]
 
@@ -134,7 +138,8 @@ def main() -> None:
                 continue
             code, seconds, peak, tail = measure(args.src, argv, timeout=args.timeout, mem_mib=args.mem_mib,
                                                 cwd=str(work), shell_tail=tail_cmd)
-            injected = " (wrote ./y!)" if (work / "y").exists() or (work / "injected").exists() else ""
+            wrote = sorted(p.name for p in work.iterdir() if p.name.startswith("injected"))
+            injected = f" (wrote ./{wrote[0]}!)" if wrote else ""
             print(f"| {name} | {command} | {code}{injected} | {seconds:.2f} | {peak:.0f} | {tail.replace('|', '/')} |",
                   flush=True)
 
