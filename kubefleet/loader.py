@@ -24,6 +24,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ruamel.yaml.scalarbool import ScalarBoolean
 
 from kubefleet.errors import SpecError, SpecIssue, UsageError
 from kubefleet.safeio import FileProblem, read_regular
@@ -160,7 +161,13 @@ class _Builder:
                             "drop the tag, or write a value of that type") from None
         if isinstance(value, str):
             return str(value)
-        if isinstance(value, bool) or value is None or isinstance(value, (int, float, datetime.date)):
+        if isinstance(value, (bool, ScalarBoolean)):  # ruamel's round-trip bool is an int subclass
+            return bool(value)
+        if isinstance(value, int):
+            return int(value)
+        if isinstance(value, float):
+            return float(value)
+        if value is None or isinstance(value, datetime.date):
             return value
         raise self._tag_error(node)
 
@@ -276,12 +283,18 @@ def _check_depth(text: str, file: str) -> None:
 def parse_documents(text: str, file: str) -> list[Any]:
     """Every YAML document in ``text`` as position-carrying data (``None`` for an empty document).
     Raises :class:`SpecError` with a position for anything that is not plain, bounded YAML."""
-    y = _yaml()
-    docs: list[Any] = []
     try:
         _check_depth(text, file)
-        for node in y.compose_all(io.StringIO(text)):
-            docs.append(None if node is None else _Builder(file, y.constructor).build(node))
+        try:
+            return _build_all(_yaml(), text, file)
+        except MarkedYAMLError:
+            # libyaml implements YAML 1.1 syntax: a few YAML 1.2 spellings it rejects (`{start: 03:00}`, a
+            # ':' inside a plain scalar in flow context) parse with ruamel's own (pure-Python) parser, the
+            # one kubefleet used before; its errors are the messages shown. Not for text nested deep enough
+            # to need the depth check: that stays on the C path's error.
+            if _depth_bound(text) > _SAFE_DEPTH:
+                raise
+            return _build_all(YAML(typ="rt"), text, file)
     except MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -301,7 +314,12 @@ def parse_documents(text: str, file: str) -> list[Any]:
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:  # odd inputs inside ruamel
         raise SpecError([SpecIssue(file, 1, 1, f"invalid YAML: {type(err).__name__}: {_short(str(err))}",
                                    None)]) from None
-    return docs
+
+
+def _build_all(y: YAML, text: str, file: str) -> list[Any]:
+    y.allow_duplicate_keys = False
+    return [None if node is None else _Builder(file, y.constructor).build(node)
+            for node in y.compose_all(io.StringIO(text))]
 
 
 # ---------------------------------------------------------------- positions

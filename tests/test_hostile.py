@@ -362,3 +362,17 @@ def test_kubeadm_joining_node_text_is_identical_to_a_direct_render() -> None:
             assert nodes._joining_text(spec, name, "control-plane", None, join, vip) == direct, name
     assert checked > 20
     assert any(v is not None for v in nodes._TEXTS.values())  # the template path was really taken
+
+
+def test_yaml_1_2_spellings_libyaml_rejects_still_load() -> None:
+    """libyaml (the fast C parser) is YAML 1.1: `03:00` inside a flow mapping is a syntax error there;
+    the loader then parses with ruamel's own YAML 1.2 parser, as before, and resolves scalars the same."""
+    from kubefleet.loader import load_text, parse_documents
+
+    text = good_spec().replace("  region: us-east\n", "  region: us-east\n  upgrades: {maintenanceWindow: "
+                               "{day: sun, start: 03:00, hours: 4}}\n")
+    [loaded] = load_text(text, "c.yaml")
+    assert loaded.spec.spec.upgrades.maintenance_window is not None
+    assert loaded.spec.spec.upgrades.maintenance_window.start == "03:00"
+    assert parse_documents("a: [yes, 0o17, 0x1f, 1_000, &b true, 1:20]\n", "x")[0]["a"] == \
+        ["yes", 15, 31, 1000, True, "1:20"]
