@@ -38,6 +38,32 @@ def provider_for(loaded: LoadedSpec, provider: str | None) -> str:
     )
 
 
+class Progress:
+    """`what: i/N` on stderr at most every ``every`` seconds, only for jobs of more than ``threshold``
+    items (so small runs and their goldens stay silent); stdout is untouched."""
+
+    def __init__(self, what: str, total: int, *, threshold: int = 16, every: float = 2.0) -> None:
+        import time
+
+        self.what, self.total, self.every = what, total, every
+        self.enabled = total > threshold
+        self._clock = time.monotonic
+        self._last = self._clock()
+        if self.enabled:
+            self._say(f"{what}: {total} to do")
+
+    def _say(self, text: str) -> None:
+        import sys
+
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+    def step(self, done: int) -> None:
+        if self.enabled and (done == self.total or self._clock() - self._last >= self.every):
+            self._last = self._clock()
+            self._say(f"{self.what}: {done}/{self.total}")
+
+
 def parse_number(flag: str, raw: str) -> Decimal:
     """A finite decimal number from an option (``NaN``, ``Infinity``, ``sNaN`` and ``1e999999`` are not)."""
     shown = raw if len(raw) <= 40 else raw[:40] + "…"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from kubefleet.cli.common import parse_number
+from kubefleet.cli.common import Progress, parse_number
 from kubefleet.cli.console import Format
 from kubefleet.errors import UsageError
 
@@ -128,8 +128,17 @@ def compare_cmd(
             specs = load_specs(builtin, cluster)
     else:
         specs = load_specs(file, cluster)
-    warm([(loaded.spec, p) for loaded in specs for p in chosen], catalog=catalog)
-    items = [compare(loaded.spec, chosen, as_of=when, catalog=catalog, assumptions=assume) for loaded in specs]
+    pairs = [(loaded.spec, p) for loaded in specs for p in chosen]
+    if len(pairs) > 16:
+        stderr_line = f"rendering {len(pairs)} cluster × provider pairs offline (cached for later runs)"
+        from kubefleet.cli.console import stderr as _stderr
+        _stderr().print(stderr_line, markup=False, highlight=False, soft_wrap=True)
+    warm(pairs, catalog=catalog)
+    progress = Progress("comparing clusters", len(specs))
+    items = []
+    for index, loaded in enumerate(specs, 1):
+        items.append(compare(loaded.spec, chosen, as_of=when, catalog=catalog, assumptions=assume))
+        progress.step(index)
     _emit(items, output, single=False)
 
 
