@@ -243,6 +243,7 @@ def _plain(node: Any) -> Any:
 # libyaml's composer (C) recurses once per nesting level and overflows the C stack (a segfault, not an
 # exception) somewhere past ~10,000 levels: 50,000 '[' are 100 KB. Nesting is therefore bounded first.
 _SAFE_DEPTH = 1_000
+_PURE_PARSER_BYTES = 512 * 1024
 
 
 def _depth_bound(text: str) -> int:
@@ -291,8 +292,9 @@ def parse_documents(text: str, file: str) -> list[Any]:
             # libyaml implements YAML 1.1 syntax: a few YAML 1.2 spellings it rejects (`{start: 03:00}`, a
             # ':' inside a plain scalar in flow context) parse with ruamel's own (pure-Python) parser, the
             # one kubefleet used before; its errors are the messages shown. Not for text nested deep enough
-            # to need the depth check: that stays on the C path's error.
-            if _depth_bound(text) > _SAFE_DEPTH:
+            # to need the depth check, nor past 512 KB (the pure parser reads ~1 MB/s): those keep the C
+            # path's error, so a hostile file is still answered in bounded time.
+            if len(text) > _PURE_PARSER_BYTES or _depth_bound(text) > _SAFE_DEPTH:
                 raise
             return _build_all(YAML(typ="rt"), text, file)
     except MarkedYAMLError as err:
