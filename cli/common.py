@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from kubefleet.errors import UsageError
@@ -35,6 +36,45 @@ def provider_for(loaded: LoadedSpec, provider: str | None) -> str:
         f"{loaded.where}: cluster {loaded.spec.name!r} names no provider",
         hint="pass --provider " + "|".join(provider_names()) + " or set `spec.provider` in the spec",
     )
+
+
+class Progress:
+    """`what: i/N` on stderr at most every ``every`` seconds, only for jobs of more than ``threshold``
+    items (so small runs and their goldens stay silent); stdout is untouched."""
+
+    def __init__(self, what: str, total: int, *, threshold: int = 16, every: float = 2.0) -> None:
+        import time
+
+        self.what, self.total, self.every = what, total, every
+        self.enabled = total > threshold
+        self._clock = time.monotonic
+        self._last = self._clock()
+        if self.enabled:
+            self._say(f"{what}: {total} to do")
+
+    def _say(self, text: str) -> None:
+        import sys
+
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+    def step(self, done: int) -> None:
+        if self.enabled and (done == self.total or self._clock() - self._last >= self.every):
+            self._last = self._clock()
+            self._say(f"{self.what}: {done}/{self.total}")
+
+
+def parse_number(flag: str, raw: str) -> Decimal:
+    """A finite decimal number from an option (``NaN``, ``Infinity``, ``sNaN`` and ``1e999999`` are not)."""
+    shown = raw if len(raw) <= 40 else raw[:40] + "…"
+    try:
+        value = Decimal(raw.strip())
+    except (InvalidOperation, ValueError):
+        raise UsageError(f"{flag} {shown!r} is not a number", hint="write a plain number, e.g. 730 or 100.5") from None
+    if not value.is_finite() or abs(value.adjusted()) > 12:
+        raise UsageError(f"{flag} {shown!r} is not a finite number in range",
+                         hint="write a plain number, e.g. 730 or 100.5") from None
+    return value
 
 
 def parse_date(text: str | None, *, what: str = "--as-of") -> date | None:

@@ -19,6 +19,14 @@ def _no_color() -> bool:
     return "NO_COLOR" in os.environ and os.environ["NO_COLOR"] != ""
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """rich exits 1 when the reader goes away; kubefleet's entry point (cli/main.py) exits 0 quietly,
+        like other Unix tools under `| head -1`."""
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def _width(tty: bool) -> int | None:
     """COLUMNS wins (also when piped: `COLUMNS=80 kubefleet compare ... | less`); a terminal is measured
     by rich; a plain pipe gets 160 columns."""
@@ -29,12 +37,12 @@ def _width(tty: bool) -> int | None:
 
 
 def stdout() -> Console:
-    return Console(no_color=_no_color(), highlight=False, soft_wrap=False, width=_width(sys.stdout.isatty()))
+    return _Console(no_color=_no_color(), highlight=False, soft_wrap=False, width=_width(sys.stdout.isatty()))
 
 
 def stderr() -> Console:
     # errors keep their file:line:col on one line when piped, whatever COLUMNS says (greppable, clickable)
-    return Console(stderr=True, no_color=_no_color(), highlight=False, width=None if sys.stderr.isatty() else 160)
+    return _Console(stderr=True, no_color=_no_color(), highlight=False, width=None if sys.stderr.isatty() else 160)
 
 
 _MONEY = re.compile(r"^[≥~]? ?[-+]?\$[\d,]+(?:\.\d+)?(?: ?[+*])?(?: ?[-–] ?\$[\d,]+(?:\.\d+)?[+*]?)?(?:/\w+)?$")

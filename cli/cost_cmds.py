@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
+from kubefleet.cli.common import Progress, parse_number
 from kubefleet.cli.console import Format
 from kubefleet.errors import UsageError
 
@@ -26,10 +27,7 @@ def _assumptions(hours: str | None, egress: str | None) -> Assumptions:
     for flag, raw, key in (("--hours", hours, "hours_per_month"), ("--egress-gb", egress, "egress_gb_month")):
         if raw is None:
             continue
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            raise UsageError(f"{flag} {raw!r} is not a number") from None
+        value = parse_number(flag, raw)
         if value < 0 or (key == "hours_per_month" and not 0 < value <= 744):
             raise UsageError(f"{flag} {raw} is out of range", hint="hours per month: 1..744 (730 is the average month)")
         kwargs[key] = value
@@ -41,9 +39,15 @@ def _assumptions(hours: str | None, egress: str | None) -> Assumptions:
 
 def active_catalog() -> Catalog:
     """The shipped catalog, overlaid by the user's refreshed prices (`kubefleet prices refresh`) if any."""
+    from kubefleet.cli.console import stderr
     from kubefleet.pricing_sources.cache import active_catalog as user_catalog
 
-    return user_catalog()
+    catalog = user_catalog()
+    if catalog.warnings:
+        err = stderr()
+        for line in catalog.warnings:
+            err.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
+    return catalog
 
 
 def _print_breakdown(out: Console, b: CostBreakdown) -> None:
@@ -128,8 +132,17 @@ def compare_cmd(
             specs = load_specs(builtin, cluster)
     else:
         specs = load_specs(file, cluster)
-    warm([(loaded.spec, p) for loaded in specs for p in chosen], catalog=catalog)
-    items = [compare(loaded.spec, chosen, as_of=when, catalog=catalog, assumptions=assume) for loaded in specs]
+    pairs = [(loaded.spec, p) for loaded in specs for p in chosen]
+    if len(pairs) > 16:
+        stderr_line = f"rendering {len(pairs)} cluster × provider pairs offline (cached for later runs)"
+        from kubefleet.cli.console import stderr as _stderr
+        _stderr().print(stderr_line, markup=False, highlight=False, soft_wrap=True)
+    warm(pairs, catalog=catalog)
+    progress = Progress("comparing clusters", len(specs))
+    items = []
+    for index, loaded in enumerate(specs, 1):
+        items.append(compare(loaded.spec, chosen, as_of=when, catalog=catalog, assumptions=assume))
+        progress.step(index)
     _emit(items, output, single=False)
 
 

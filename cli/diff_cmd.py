@@ -7,6 +7,7 @@ the monthly bill. No credentials, no Pulumi CLI, no network.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from datetime import date
 from decimal import Decimal
@@ -33,26 +34,76 @@ def read_base(base: str) -> tuple[str, str]:
     from kubefleet.loader import read_spec_file
 
     as_path = Path(base)
-    if as_path.is_file():
+    if as_path.exists() or as_path.is_symlink():  # any file system object, read (or refused) as a spec file
         return read_spec_file(as_path), base
     ref, sep, path = base.partition(":")
     if not sep or not ref or not path:
         raise UsageError(f"--base {base!r}: no such file",
                          hint="give a spec file, or GIT_REF:path (e.g. origin/main:clusters/payments.yaml)")
+    return _git_blob(base, ref, path), base
+
+
+# A ref as `git check-ref-format` allows it (plus HEAD~2 / sha^ forms), never starting with '-': git would
+# read `--output=x` as an option (`git show --output=injected:y` writes a file). Checked here, then
+# resolved with `rev-parse --verify --end-of-options`, and only the resulting object id reaches `git show`.
+_REF = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./@{}~^+-]{0,254}")
+_GIT_TIMEOUT_S = 60
+
+
+def _git(base: str, args: list[str]) -> subprocess.CompletedProcess[bytes]:
     try:
-        done = subprocess.run(["git", "show", f"{ref}:{path}"], capture_output=True, text=True, check=False,
-                              timeout=60)
+        return subprocess.run(["git", *args], capture_output=True, check=False, timeout=_GIT_TIMEOUT_S,
+                              stdin=subprocess.DEVNULL)
     except FileNotFoundError:
-        raise UsageError(f"--base {base!r}: git is not installed (needed to read {ref}:{path})",
+        raise UsageError(f"--base {base!r}: git is not installed",
                          hint="install git, or pass the old spec as a file") from None
     except subprocess.TimeoutExpired:
-        raise UsageError(f"--base {base!r}: `git show` did not answer within 60 s") from None
+        raise UsageError(f"--base {base!r}: `git {args[0]}` did not answer within {_GIT_TIMEOUT_S} s") from None
+
+
+def _git_failed(base: str, done: subprocess.CompletedProcess[bytes]) -> UsageError:
+    why = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["git failed"])[-1]
+    return UsageError(f"--base {base!r}: {why.removeprefix('fatal: ')[:300]}",
+                      hint="the ref must exist here (in CI: checkout with fetch-depth: 0) and the path is "
+                           "relative to the repository root")
+
+
+def _object_id(base: str, revision: str, missing: str, hint: str) -> str:
+    """``git rev-parse --verify --end-of-options REVISION`` as a full object id, or a UsageError."""
+    done = _git(base, ["rev-parse", "--verify", "--quiet", "--end-of-options", revision])
+    object_id = done.stdout.decode("ascii", "replace").strip()
+    if done.returncode != 0 or not re.fullmatch(r"[0-9a-f]{40,64}", object_id):
+        raise UsageError(f"--base {base!r}: {missing}", hint=hint)
+    return object_id
+
+
+def _git_blob(base: str, ref: str, path: str) -> str:
+    """The text of ``path`` at ``ref``: the ref is validated, resolved to an object id, and the blob is
+    read by id with ``cat-file`` (size checked first), so nothing from --base can become a git option."""
+    from kubefleet.loader import MAX_FILE_BYTES
+
+    if not _REF.fullmatch(ref) or ".." in ref or ("@{" in ref and not ref.endswith("}")):
+        raise UsageError(f"--base {base[:200]!r}: {ref[:100]!r} is not a git ref",
+                         hint="write GIT_REF:path with a branch, tag or commit, e.g. origin/main:clusters/x.yaml")
+    if path.startswith("-") or "\0" in path or len(path) > 4096:
+        raise UsageError(f"--base {base[:200]!r}: {path[:100]!r} is not a path in the repository")
+    commit = _object_id(base, f"{ref}^{{commit}}", f"{ref!r} is not a commit in this repository",
+                        "the ref must exist here (in CI: checkout with fetch-depth: 0)")
+    blob = _object_id(base, f"{commit}:{path}", f"{path!r} is not a file in {ref}",
+                      "the path is relative to the repository root")
+    size = _git(base, ["cat-file", "-s", blob])
+    if size.returncode != 0:
+        raise _git_failed(base, size)
+    if int(size.stdout.strip() or 0) > MAX_FILE_BYTES:
+        raise UsageError(f"--base {base!r}: the file is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB; "
+                         "is it really a spec?")
+    done = _git(base, ["cat-file", "blob", blob])
     if done.returncode != 0:
-        why = (done.stderr.strip().splitlines() or ["git show failed"])[-1]
-        raise UsageError(f"--base {base!r}: {why.removeprefix('fatal: ')}",
-                         hint="the ref must exist here (in CI: checkout with fetch-depth: 0) and the path is "
-                              "relative to the repository root")
-    return done.stdout, base
+        raise _git_failed(base, done)
+    try:
+        return done.stdout.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise UsageError(f"--base {base!r}: not UTF-8 text (byte {err.start})") from None
 
 
 def load_side(text: str, label: str) -> list[ClusterSpec]:

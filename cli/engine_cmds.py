@@ -172,10 +172,11 @@ def _router(on_step: Callable[[StepProgress], None] | None, on_diag: Callable[[D
 
 
 def _context(action: str, target: StackTarget) -> Any:
+    from kubefleet.engine.backend import mask_url
     from kubefleet.engine.errors import EngineContext
 
     return EngineContext(action=action, stack=target.stack_name, provider=target.provider,
-                         backend=target.backend.url, secrets=list(target.secrets))
+                         backend=mask_url(target.backend.url), secrets=list(target.secrets))
 
 
 def _header(target: StackTarget, console: Console) -> None:
@@ -461,7 +462,7 @@ def destroy(
     cluster: str | None = CLUSTER_OPT,
     stack: str | None = STACK_OPT,
     backend: str | None = BACKEND_OPT,
-    force: bool = typer.Option(False, "--force", help="Also destroy production (env: prod) / protected clusters."),
+    force: bool = typer.Option(False, "--force", help="Also destroy production (env: prod/production/prd) / protected clusters."),
     yes: bool = YES_OPT,
 ) -> None:
     """Delete every resource of the cluster's stack. Production and protected clusters need --force."""
@@ -474,7 +475,10 @@ def destroy(
     prod = should_protect(loaded.spec)
     if prod and not force:
         raise UsageError(
-            f"refusing to destroy {loaded.spec.name!r}: it is labelled env: prod and its resources are protected",
+            f"refusing to destroy {loaded.spec.name!r}: "
+            + ("it is marked `protected: true`" if loaded.spec.metadata.protected else
+               f"it is labelled env: {loaded.spec.metadata.env} (production)")
+            + " and its resources are protected",
             hint="pass --force to unprotect and destroy it (you will be asked to type the stack name)",
         )
     target = _with_backend(loaded, chosen, stack, backend)

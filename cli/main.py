@@ -6,6 +6,7 @@ usage · 70 an internal error (a kubefleet bug; KUBEFLEET_DEBUG=1 shows the trac
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from typing import Any
@@ -21,16 +22,39 @@ EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
 
+MAX_LINE = 2000  # characters of one error line; a 4 MB value is never echoed whole
+
+
+def _bounded(text: str) -> str:
+    return "\n".join(line if len(line) <= MAX_LINE else f"{line[:MAX_LINE]}… ({len(line)} characters)"
+                     for line in text.splitlines())
+
+
 def report(err: KubefleetError) -> None:
+    """The error on stderr. Never wrapped (soft_wrap): CI logs are 160 columns wide and a wrapped
+    ``file:line:col`` is neither greppable nor clickable."""
+    from rich.markup import escape
+
     from kubefleet.cli.console import stderr
 
     console = stderr()
     prefix = "error" if err.exit_code == EXIT_USAGE else "problem"
-    text = err.render()
+    text = _bounded(err.render())
     first, _, rest = text.partition("\n")
-    console.print(f"[bold red]{prefix}:[/] {first}" if not _is_positioned(first) else first, markup=not _is_positioned(first))
+    if _is_positioned(first):
+        console.print(first, markup=False, soft_wrap=True)
+    else:
+        console.print(f"[bold red]{prefix}:[/] {escape(first)}", soft_wrap=True)
     if rest:
-        console.print(rest, markup=False)
+        console.print(rest, markup=False, soft_wrap=True)
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader went away (`kubefleet compare | head -1`): what it wanted was printed. Point stdout at
+    /dev/null so the interpreter's final flush cannot fail again, and exit 0 like other Unix tools."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _is_positioned(line: str) -> bool:
@@ -62,6 +86,9 @@ class KubefleetGroup(TyperGroup):
         except KeyboardInterrupt:
             sys.stderr.write("interrupted\n")
             raise typer.Exit(EXIT_INTERRUPTED) from None
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+            raise typer.Exit(EXIT_OK) from None
         except (typer.Exit, typer.Abort):
             raise
         except Exception as err:
@@ -83,4 +110,8 @@ def main() -> None:
         completion_init()
     from kubefleet.cli.app import app
 
-    app(prog_name="kubefleet")
+    try:
+        app(prog_name="kubefleet")
+    except BrokenPipeError:  # raised outside a command (e.g. while click prints help)
+        _quiet_broken_pipe()
+        sys.exit(EXIT_OK)

@@ -49,6 +49,9 @@ def refresh(
     provider: str | None = typer.Option(
         None, "--provider", "-p", help="gke, eks, aks, a comma list, or all (default: all)."
     ),
+    accept_large_changes: bool = typer.Option(
+        False, "--accept-large-changes", help="Accept prices more than 10× away from the catalog's current ones."
+    ),
 ) -> None:
     """Fetch current list prices into $KUBEFLEET_HOME/prices; an old file is replaced only by a complete one."""
     from kubefleet.cli.common import today
@@ -62,7 +65,7 @@ def refresh(
     failures: list[tuple[str, KubefleetError]] = []
     for name in chosen:
         try:
-            result = refresh_provider(name, today=when, progress=_progress)
+            result = refresh_provider(name, today=when, progress=_progress, accept_large_changes=accept_large_changes)
         except UsageError as err:
             if name == "gke" and not explicit:
                 _progress(f"gke: skipped: {err.message} (set {KEY_VARIABLES[0]} to include it)")

@@ -6,8 +6,10 @@ what is wrong and a hint. Nothing here ever lets a Python traceback reach a user
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import io
+import itertools
 import re
 import types
 import typing
@@ -20,8 +22,12 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ruamel.yaml.scalarbool import ScalarBoolean
 
 from kubefleet.errors import SpecError, SpecIssue, UsageError
+from kubefleet.safeio import FileProblem, read_regular
 from kubefleet.spec import API_VERSION, KIND, ClusterSpec, FieldRuleError
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -48,27 +54,280 @@ class LoadedSpec:
         return SpecIssue(self.file, line, col, message, hint)
 
 
+# Budgets for turning a parsed document into data. A real spec has a few hundred values and is at most
+# ~8 levels deep; the budget is far above that and far below what an alias bomb expands to (9 aliases
+# × 9 levels = 387 million strings from 1 KB of YAML).
+MAX_VALUES = 50_000
+MAX_DEPTH = 64
+MAX_SHOWN = 120
+
+_TAG = "tag:yaml.org,2002:"
+_MAP, _SEQ, _MERGE = _TAG + "map", _TAG + "seq", _TAG + "merge"
+# Scalar tags a spec may hold (explicitly or as resolved from plain scalars); anything else
+# (!!binary, !!python/..., !custom, !!set, !!omap) is refused with its position.
+_SCALAR_TAGS = frozenset(_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp"))
+
+
+def _short(text: str, limit: int = MAX_SHOWN) -> str:
+    """``text`` cut to ``limit`` characters, saying how long it was (a 4 MB value is never echoed whole)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters)"
+
+
+def _shown(value: Any, limit: int = MAX_SHOWN) -> str:
+    """``repr(value)`` for messages, cut to ``limit`` characters."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}… ({len(value)} characters)"
+    return _short(repr(value), limit)
+
+
 def _yaml() -> YAML:
-    y = YAML(typ="rt")
+    """The parser: ruamel's ``safe`` loader, whose scanner, parser and composer are libyaml in C
+    (ruamel.yaml.clib; the pure-Python round-trip loader is ~10× slower: 300 clusters in one file took
+    minutes). Only the composer is used; :class:`_Builder` makes the data and keeps every position."""
+    y = YAML(typ="safe")
     y.allow_duplicate_keys = False
     return y
 
 
+class _Builder:
+    """Composed YAML nodes -> ``CommentedMap``/``CommentedSeq`` carrying the line/column of every key,
+    value and item (what :func:`_locate` reads), with plain scalars inside.
+
+    Aliases are shared nodes; each use is built again and counted, so an alias bomb stops at
+    ``max_values`` with the position where it was reached; a node that contains itself (an alias or a
+    merge key pointing at its own mapping), nesting beyond ``max_depth``, duplicate keys, non-scalar keys
+    and tags that are not plain text/number/boolean/null/timestamp are refused with their position."""
+
+    def __init__(self, file: str, constructor: Any, max_values: int = MAX_VALUES, max_depth: int = MAX_DEPTH
+                 ) -> None:
+        self.file = file
+        self.constructor = constructor
+        self.max_values = max_values
+        self.max_depth = max_depth
+        self.values = 0
+        self.expansions = 0
+        self.active: set[int] = set()
+        self.seen: set[int] = set()
+
+    def fail(self, node: Any, message: str, hint: str | None = None) -> SpecError:
+        mark = getattr(node, "start_mark", None)
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        return SpecError([SpecIssue(self.file, line, col, message, hint)])
+
+    def build(self, node: Any, depth: int = 0) -> Any:
+        self.values += 1
+        if self.values > self.max_values:
+            if self.expansions:
+                raise self.fail(node, f"the document expands to more than {self.max_values:,} values through "
+                                f"{self.expansions:,} alias expansions (an alias bomb?)",
+                                "use fewer anchors/aliases (&name / *name); a spec has a few hundred values")
+            raise self.fail(node, f"the document holds more than {self.max_values:,} values; is it really a spec?")
+        if isinstance(node, ScalarNode):
+            return self._scalar(node)
+        ident = id(node)
+        if ident in self.active:
+            raise self.fail(node, "this value contains itself (an alias or merge key refers to the node it is in)",
+                            "an alias (*name) must refer to an anchor (&name) defined outside of it")
+        if depth >= self.max_depth:
+            raise self.fail(node, f"values are nested more than {self.max_depth} levels deep; is it really a spec?")
+        if ident in self.seen:
+            self.expansions += 1
+        self.seen.add(ident)
+        self.active.add(ident)
+        try:
+            if isinstance(node, MappingNode) and node.tag == _MAP:
+                return self._mapping(node, depth)
+            if isinstance(node, SequenceNode) and node.tag == _SEQ:
+                return self._sequence(node, depth)
+        finally:
+            self.active.discard(ident)
+        raise self._tag_error(node)
+
+    def _tag_error(self, node: Any) -> SpecError:
+        tag = str(node.tag).replace(_TAG, "!!")
+        if tag == "!!binary":
+            return self.fail(node, "a !!binary value is not text",
+                             "write the value as plain text, without the !!binary tag")
+        return self.fail(node, f"invalid YAML: the tag {_short(tag, 60)} is not supported in a spec",
+                         "remove the tag: a spec holds plain mappings, lists, text, numbers and true/false")
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        if node.tag not in _SCALAR_TAGS:
+            raise self._tag_error(node)
+        try:
+            value = self.constructor.construct_object(node)
+        except (RecursionError, SpecError):
+            raise
+        except Exception as err:  # ruamel: KeyError for `!!bool maybe`, ValueError for `!!int three`, ...
+            tag = str(node.tag).replace(_TAG, "!!")
+            what = str(err.problem) if isinstance(err, MarkedYAMLError) and err.problem else f"{type(err).__name__}: {err}"
+            raise self.fail(node, f"invalid YAML: {_shown(node.value, 60)} cannot be read as {tag} ({_short(what, 80)})",
+                            "drop the tag, or write a value of that type") from None
+        if isinstance(value, str):
+            return str(value)
+        if isinstance(value, (bool, ScalarBoolean)):  # ruamel's round-trip bool is an int subclass
+            return bool(value)
+        if isinstance(value, int):
+            return int(value)
+        if isinstance(value, float):
+            return float(value)
+        if value is None or isinstance(value, datetime.date):
+            return value
+        raise self._tag_error(node)
+
+    def _key(self, node: Any) -> Any:
+        if not isinstance(node, ScalarNode):
+            raise self.fail(node, "invalid YAML: a key must be plain text, not a list or mapping", "write the key as text")
+        self.values += 1
+        return self._scalar(node)
+
+    def _pairs(self, node: MappingNode, depth: int) -> list[tuple[Any, Any]]:
+        """(key node, value node) pairs with merge keys (<<) resolved: explicit keys win, then the merged
+        mappings in order (https://yaml.org/type/merge.html)."""
+        own: list[tuple[Any, Any]] = []
+        merged: list[tuple[Any, Any]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag != _MERGE:
+                own.append((key_node, value_node))
+                continue
+            sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+            for source in sources:
+                if not isinstance(source, MappingNode) or source.tag != _MAP:
+                    raise self.fail(source, "invalid YAML: a merge key (<<) needs a mapping or a list of mappings")
+                if id(source) in self.active or source is node:
+                    raise self.fail(key_node, "invalid YAML: a merge key (<<) refers to the mapping it is in")
+                if depth + 1 >= self.max_depth:
+                    raise self.fail(source, f"values are nested more than {self.max_depth} levels deep")
+                self.active.add(id(source))
+                try:
+                    merged.extend(self._pairs(source, depth + 1))
+                finally:
+                    self.active.discard(id(source))
+        return own + merged
+
+    def _mapping(self, node: MappingNode, depth: int) -> CommentedMap:
+        out = CommentedMap()
+        out._yaml_set_line_col(node.start_mark.line, node.start_mark.column)
+        own = {id(k) for k, _v in node.value}
+        for key_node, value_node in self._pairs(node, depth):
+            key = self._key(key_node)
+            try:
+                present = key in out
+            except TypeError:
+                raise self.fail(key_node, "invalid YAML: this key cannot be used as a key") from None
+            if present:
+                if id(key_node) not in own:
+                    continue  # a merged key the mapping (or an earlier merge) already has
+                first = out.lc.key(key)[0] + 1
+                raise self.fail(key_node, f"invalid YAML: duplicate key {_shown(key, 60)} (first at line {first})",
+                                "each key may appear once per mapping")
+            out[key] = self.build(value_node, depth + 1)
+            out.lc.add_kv_line_col(key, [key_node.start_mark.line, key_node.start_mark.column,
+                                         value_node.start_mark.line, value_node.start_mark.column])
+        return out
+
+    def _sequence(self, node: SequenceNode, depth: int) -> CommentedSeq:
+        out = CommentedSeq()
+        out._yaml_set_line_col(node.start_mark.line, node.start_mark.column)
+        for index, item in enumerate(node.value):
+            out.append(self.build(item, depth + 1))
+            out.lc.add_kv_line_col(index, [item.start_mark.line, item.start_mark.column])
+        return out
+
+
 def _plain(node: Any) -> Any:
-    """ruamel's round-trip types -> plain Python (dict, list, str, int, float, bool, None)."""
+    """Built data -> plain Python (dict, list, str, int, float, bool, None, dates) for validation."""
     if isinstance(node, dict):
-        return {(_plain(k) if not isinstance(k, str) else str(k)): _plain(v) for k, v in node.items()}
+        return {k: _plain(v) for k, v in node.items()}
     if isinstance(node, list):
         return [_plain(v) for v in node]
-    if isinstance(node, bool):
-        return bool(node)
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, str):
-        return str(node)
     return node
+
+
+# libyaml's composer (C) recurses once per nesting level and overflows the C stack (a segfault, not an
+# exception) somewhere past ~10,000 levels: 50,000 '[' are 100 KB. Nesting is therefore bounded first.
+_SAFE_DEPTH = 1_000
+_PURE_PARSER_BYTES = 512 * 1024
+
+
+def _depth_bound(text: str) -> int:
+    """A cheap upper bound of the nesting depth: flow brackets plus, per line, its indentation and its
+    compact `- `/`? `/`: ` indicators (every block level adds one of those)."""
+    flow = text.count("[") + text.count("{")
+    if flow > _SAFE_DEPTH:
+        depth = top = 0
+        for match in re.finditer(r"[\[\]{}]", text):
+            depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
+            top = max(top, depth)
+        flow = top
+    block = 0
+    for line in text.splitlines():
+        stripped = line.lstrip(" ")
+        if stripped and not stripped.startswith("#"):
+            block = max(block, len(line) - len(stripped) + line.count("- ") + line.count("? ") + line.count(": "))
+    return flow + block
+
+
+def _check_depth(text: str, file: str) -> None:
+    """When the bound is high, walk the parser's events (libyaml's parser is not recursive) and stop at
+    ``MAX_DEPTH`` with the position of the collection that goes too deep."""
+    if _depth_bound(text) <= _SAFE_DEPTH:
+        return
+    depth = 0
+    for event in _yaml().parse(io.StringIO(text)):
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise SpecError([SpecIssue(file, mark.line + 1, mark.column + 1,
+                                           f"values are nested more than {MAX_DEPTH} levels deep; is it really a spec?")])
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+
+
+def parse_documents(text: str, file: str) -> list[Any]:
+    """Every YAML document in ``text`` as position-carrying data (``None`` for an empty document).
+    Raises :class:`SpecError` with a position for anything that is not plain, bounded YAML."""
+    try:
+        _check_depth(text, file)
+        try:
+            return _build_all(_yaml(), text, file)
+        except MarkedYAMLError:
+            # libyaml implements YAML 1.1 syntax: a few YAML 1.2 spellings it rejects (`{start: 03:00}`, a
+            # ':' inside a plain scalar in flow context) parse with ruamel's own (pure-Python) parser, the
+            # one kubefleet used before; its errors are the messages shown. Not for text nested deep enough
+            # to need the depth check, nor past 512 KB (the pure parser reads ~1 MB/s): those keep the C
+            # path's error, so a hostile file is still answered in bounded time.
+            if len(text) > _PURE_PARSER_BYTES or _depth_bound(text) > _SAFE_DEPTH:
+                raise
+            return _build_all(YAML(typ="rt"), text, file)
+    except MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        what = _short((err.problem or "invalid YAML").strip())
+        context = f" ({_short(err.context.strip())})" if err.context else ""
+        hint = None
+        if "\t" in what or "tab" in what.lower() or "\t" in text:
+            hint = "YAML indents with spaces, never tabs"
+        elif "duplicate" in what.lower() or "duplicate" in str(err.context or "").lower():
+            hint = "each key may appear once per mapping"
+        raise SpecError([SpecIssue(file, line, col, f"invalid YAML: {what}{context}", hint)]) from None
+    except YAMLError as err:
+        raise SpecError([SpecIssue(file, 1, 1, f"invalid YAML: {_short(str(err))}", None)]) from None
+    except RecursionError:
+        raise SpecError([SpecIssue(file, 1, 1, "invalid YAML: values are nested too deeply to read; "
+                                   "is it really a spec?", None)]) from None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:  # odd inputs inside ruamel
+        raise SpecError([SpecIssue(file, 1, 1, f"invalid YAML: {type(err).__name__}: {_short(str(err))}",
+                                   None)]) from None
+
+
+def _build_all(y: YAML, text: str, file: str) -> list[Any]:
+    y.allow_duplicate_keys = False
+    return [None if node is None else _Builder(file, y.constructor).build(node)
+            for node in y.compose_all(io.StringIO(text))]
 
 
 # ---------------------------------------------------------------- positions
@@ -212,7 +471,7 @@ def _translate(
     if isinstance(cause, FieldRuleError):
         loc = loc + tuple(cause.path)
         line, col = _locate(root, loc, want_key=bool(cause.path) and isinstance(cause.path[-1], str))
-        return SpecIssue(file, line, col, f"{dotted(loc)}: {cause.message}", cause.hint)
+        return SpecIssue(file, line, col, f"{dotted(loc)}: {_short(cause.message, 2 * MAX_SHOWN)}", cause.hint)
 
     if kind == "extra_forbidden":
         parent = loc[:-1]
@@ -246,17 +505,17 @@ def _translate(
         from kubefleet.regions import provider_alias
 
         alias = provider_alias(str(value))  # gcp -> gke, aws -> eks, azure -> aks
-        close = [alias] if alias in choices else difflib.get_close_matches(str(value), choices, n=1, cutoff=0.5)
+        close = [alias] if alias in choices else difflib.get_close_matches(str(value)[:MAX_SHOWN], choices, n=1, cutoff=0.5)
         if loc and loc[-1] == "apiVersion":
             hint = f"kubefleet reads `apiVersion: {API_VERSION}`"
         elif loc and loc[-1] == "kind":
             hint = f"kubefleet reads `kind: {KIND}`"
         elif close:
             hint = f"did you mean {close[0]!r}?"
-        return SpecIssue(file, line, col, f"{dotted(loc)}: {value!r} is not allowed; expected {expected}", hint)
+        return SpecIssue(file, line, col, f"{dotted(loc)}: {_shown(value)} is not allowed; expected {expected}", hint)
 
     if kind == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        token = _source_token(text, line, col) or str(value)
+        token = _short(_source_token(text, line, col) or str(value))
         return SpecIssue(
             file,
             line,
@@ -268,7 +527,7 @@ def _translate(
     if kind == "string_pattern_mismatch":
         field = str(loc[-1]) if loc else ""
         what, how = _PATTERN_MESSAGES.get(field, ("does not have the expected format", None))
-        return SpecIssue(file, line, col, f"{dotted(loc)}: {value!r} {what}", how or _field_description(loc))
+        return SpecIssue(file, line, col, f"{dotted(loc)}: {_shown(value)} {what}", how or _field_description(loc))
 
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         shown = "nothing" if value is None else type(value).__name__
@@ -279,10 +538,10 @@ def _translate(
         return SpecIssue(file, line, col, f"{dotted(loc)}: expected a list", _field_description(loc))
 
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return SpecIssue(file, line, col, f"{dotted(loc)}: expected a whole number, got {value!r}", None)
+        return SpecIssue(file, line, col, f"{dotted(loc)}: expected a whole number, got {_shown(value)}", None)
 
     if kind in ("bool_parsing", "bool_type"):
-        return SpecIssue(file, line, col, f"{dotted(loc)}: expected true or false, got {value!r}", None)
+        return SpecIssue(file, line, col, f"{dotted(loc)}: expected true or false, got {_shown(value)}", None)
 
     return SpecIssue(file, line, col, f"{dotted(loc)}: {msg}", _field_description(loc) if kind != "value_error" else None)
 
@@ -335,23 +594,7 @@ def load_text(text: str, file: str = "<string>") -> list[LoadedSpec]:
     if not text.strip():
         raise SpecError([SpecIssue(file, 1, 1, "the file is empty: no Cluster spec found",
                                    "run `kubefleet init NAME` for a starter spec")])
-    try:
-        docs = list(_yaml().load_all(io.StringIO(text)))
-    except MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        what = (err.problem or "invalid YAML").strip()
-        context = f" ({err.context.strip()})" if err.context else ""
-        hint = None
-        if "tab" in what.lower() or "\t" in text:
-            hint = "YAML indents with spaces, never tabs"
-        elif "duplicate" in what.lower() or "duplicate" in str(err.context or "").lower():
-            hint = "each key may appear once per mapping"
-        return _raise([SpecIssue(file, line, col, f"invalid YAML: {what}{context}", hint)])
-    except YAMLError as err:
-        return _raise([SpecIssue(file, 1, 1, f"invalid YAML: {err}", None)])
-    except (ValueError, TypeError, RecursionError) as err:  # ruamel raises these on odd inputs
-        return _raise([SpecIssue(file, 1, 1, f"invalid YAML: {err}", None)])
+    docs = parse_documents(text, file)
 
     loaded: list[LoadedSpec] = []
     issues: list[SpecIssue] = []
@@ -376,38 +619,38 @@ def load_text(text: str, file: str = "<string>") -> list[LoadedSpec]:
     return loaded
 
 
-def _raise(issues: list[SpecIssue]) -> list[LoadedSpec]:
-    raise SpecError(issues)
-
-
-def read_spec_file(path: Path) -> str:
-    """Read a spec file with clear errors for every way that can go wrong."""
-    shown = str(path)
-    if not path.exists():
-        raise SpecError([SpecIssue(shown, 1, 1, "no such file", _nearby(path))])
-    if path.is_dir():
-        raise SpecError([SpecIssue(shown, 1, 1, "is a directory, not a spec file",
-                                   f"name a file inside it, e.g. {next(iter_spec_files([path]), path / 'cluster.yaml')}")])
+def read_spec_file(path: Path, max_bytes: int | None = None) -> str:
+    """Read a spec file with clear errors for every way that can go wrong: only regular files, at most
+    ``max_bytes`` (:func:`kubefleet.safeio.read_regular`), UTF-8."""
+    shown_path = str(path)
+    cap = MAX_FILE_BYTES if max_bytes is None else max_bytes
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise SpecError([SpecIssue(shown, 1, 1, f"file is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB; "
-                                       "is it really a spec?")])
-        raw = path.read_bytes()
-    except PermissionError:
-        raise SpecError([SpecIssue(shown, 1, 1, "permission denied")]) from None
-    except OSError as err:
-        raise SpecError([SpecIssue(shown, 1, 1, f"cannot read: {err.strerror or err}")]) from None
+        raw = read_regular(path, cap)
+    except FileProblem as problem:
+        hint = problem.hint
+        message = problem.message
+        if message == "no such file":
+            hint = _nearby(path)
+        elif message.startswith("is a directory"):
+            message = "is a directory, not a spec file"
+            hint = f"name a file inside it, e.g. {next(iter_spec_files([path]), path / 'cluster.yaml')}"
+        elif message.startswith("file is larger"):
+            message += "; is it really a spec?"
+        elif hint == "give a file saved on disk":
+            hint = "give a spec file saved on disk"
+        raise SpecError([SpecIssue(shown_path, 1, 1, message, hint)]) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise SpecError([SpecIssue(shown, 1, 1, f"not UTF-8 text (byte {err.start})", "is this a binary file?")]) from None
+        raise SpecError([SpecIssue(shown_path, 1, 1, f"not UTF-8 text (byte {err.start})",
+                                   "is this a binary file?")]) from None
 
 
 def _nearby(path: Path) -> str | None:
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         return None
-    names = [p.name for p in parent.iterdir()]
+    names = [p.name for p in itertools.islice(parent.iterdir(), 10_000)]
     close = difflib.get_close_matches(path.name, names, n=1)
     return f"did you mean {parent / close[0]}?" if close else None
 

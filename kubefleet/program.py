@@ -14,9 +14,20 @@ if TYPE_CHECKING:
     from kubefleet.catalog import Catalog
 
 
+# `env` label values that mean production, compared case-insensitively after trimming: the policy
+# rules and people write all of these (issue 14: `production`, `prd`, `PROD` were not protected).
+PRODUCTION_ENVS = frozenset({"prod", "production", "prd"})
+
+
+def is_production(spec: ClusterSpec) -> bool:
+    env = spec.metadata.env
+    return env is not None and env.strip().lower() in PRODUCTION_ENVS
+
+
 def should_protect(spec: ClusterSpec) -> bool:
-    """Production clusters are created with Pulumi's ``protect`` so a stray destroy cannot delete them."""
-    return spec.metadata.env == "prod"
+    """Production clusters (a normalised ``env`` label) and clusters with ``metadata.protected: true`` are
+    created with Pulumi's ``protect`` so a stray destroy cannot delete them."""
+    return spec.metadata.protected or is_production(spec)
 
 
 # GCE accelerator types for the neutral GPU kinds (attached to N1 VMs; G2/A2/A3 carry theirs built in).

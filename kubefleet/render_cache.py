@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 from kubefleet.errors import KubefleetError
 from kubefleet.providers.base import InstanceChoice, ParityNote
 from kubefleet.render import RenderedResource, ResourceGraph
+from kubefleet.safeio import FileProblem, read_regular
 from kubefleet.spec import ClusterSpec
 
 if TYPE_CHECKING:
@@ -35,8 +36,15 @@ SDKS: Final = ("pulumi", "pulumi-gcp", "pulumi-aws", "pulumi-azure-native", "pul
                "pulumi-vsphere", "pulumi-random")
 
 
+# A cache entry larger than this is not one we wrote (a 10,000-node graph is ~20 MB): a miss.
+MAX_ENTRY_BYTES: Final = 256 * 1024 * 1024
+
+
 def kubefleet_home() -> Path:
-    return Path(os.environ.get("KUBEFLEET_HOME") or Path.home() / ".kubefleet")
+    """``$KUBEFLEET_HOME`` (``~`` expanded) or ``~/.kubefleet``: one definition, in engine.backend."""
+    from kubefleet.engine.backend import kubefleet_home as home
+
+    return home()
 
 
 def cache_dir() -> Path:
@@ -92,7 +100,31 @@ def _dump(graph: ResourceGraph) -> dict[str, Any]:
     }
 
 
-def _load(data: dict[str, Any], spec: ClusterSpec) -> ResourceGraph:
+def _expect(value: Any, kind: type | tuple[type, ...], what: str) -> Any:
+    if not isinstance(value, kind):
+        raise ValueError(f"cache entry: {what} is {type(value).__name__}")
+    return value
+
+
+def _load(data: Any, spec: ClusterSpec) -> ResourceGraph:
+    """A graph from a cache entry; ValueError for anything that is not exactly what :func:`_dump` writes
+    (a corrupt or hand-edited entry, ``inputs: null``, ...) so the caller renders again."""
+    _expect(data, dict, "the entry")
+    top: tuple[tuple[str, type], ...] = (("cluster", str), ("provider", str), ("region", str), ("resources", list),
+                                         ("outputs", dict), ("parity", list), ("instances", dict))
+    for key, kind in top:
+        _expect(data.get(key), kind, key)
+    for r in data["resources"]:
+        _expect(r, dict, "a resource")
+        fields: tuple[tuple[str, type], ...] = (("urn", str), ("type", str), ("name", str), ("inputs", dict),
+                                                ("custom", bool), ("protect", bool), ("secret_paths", list))
+        for key, kind in fields:
+            _expect(r.get(key), kind, f"resource {key}")
+        _expect(r.get("parent"), (str, type(None)), "resource parent")
+    for n in data["parity"]:
+        _expect(n, dict, "a parity note")
+    for v in data["instances"].values():
+        _expect(v, dict, "an instance choice")
     return ResourceGraph(
         cluster=data["cluster"],
         provider=data["provider"],
@@ -130,9 +162,9 @@ def cached_render(spec: ClusterSpec, provider: str, *, catalog: Catalog) -> Reso
         return render(spec, provider, catalog=catalog, resolver=resolver)
     path = _entry(spec, provider, resolver)
     try:
-        return _load(json.loads(path.read_text()), spec)
-    except (OSError, ValueError, KeyError, TypeError):
-        pass  # a miss, or an unreadable entry: render again and rewrite it
+        return _load(json.loads(read_regular(path, MAX_ENTRY_BYTES)), spec)
+    except (FileProblem, ValueError, KeyError, TypeError, RecursionError, MemoryError):
+        pass  # a miss, or an unreadable/corrupt entry (very deep JSON too): render again and rewrite it
     graph = render(spec, provider, catalog=catalog, resolver=resolver)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

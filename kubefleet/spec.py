@@ -12,8 +12,17 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 from kubefleet.regions import PROVIDERS, REGIONS
 
@@ -50,6 +59,14 @@ class FieldRuleError(ValueError):
         self.hint = hint
 
 
+def _numeric(annotation: Any) -> bool:
+    """Whether a field's type is a number (int, float, Decimal, possibly Optional/Annotated), not bool."""
+    if annotation in (int, float, Decimal):
+        return True
+    return any(_numeric(arg) for arg in getattr(annotation, "__args__", ()) or ()) or (
+        _numeric(annotation.__origin__) if hasattr(annotation, "__metadata__") else False)
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel,
@@ -58,6 +75,16 @@ class _Model(BaseModel):
         frozen=True,
         validate_default=False,
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """A boolean is never a number: pydantic's lax mode reads `count: true` as 1 node."""
+        if isinstance(value, bool) and info.field_name is not None:
+            field = cls.model_fields.get(info.field_name)
+            if field is not None and _numeric(field.annotation):
+                raise PydanticCustomError("int_type", "Input should be a valid integer, not true/false")
+        return value
 
 
 Name = Annotated[str, StringConstraints(pattern=DNS_LABEL, min_length=1, max_length=40)]
@@ -91,6 +118,11 @@ class Metadata(_Model):
         description="Labels copied onto every cloud resource. `team`, `owner`, `cost-center` and `env` "
         "are first-class: fleet and finance views group by them. `billing-account` names the cloud billing "
         "account (lowercase): per-account allowances such as GKE's free-tier credit are given once per account.",
+    )
+    protected: bool = Field(
+        False,
+        description="Protect the cluster's resources from deletion (Pulumi `protect`); `kubefleet destroy` "
+        "then needs --force. Clusters labelled env: prod, production or prd (any case) are protected anyway.",
     )
 
     @field_validator("labels")

@@ -166,7 +166,8 @@ class ContractError(Exception):
     """An adapter broke the contract (a programming error, caught by tests, never a user error)."""
 
 
-GENERIC_PATHS = ("apiVersion", "kind", "metadata.name", "metadata.labels", "spec.provider", "spec.region")
+GENERIC_PATHS = ("apiVersion", "kind", "metadata.name", "metadata.labels", "metadata.protected", "spec.provider",
+                 "spec.region")
 
 
 def _walk(model: type[BaseModel], prefix: str) -> Iterator[str]:

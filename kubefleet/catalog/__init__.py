@@ -8,6 +8,7 @@ returns ``None`` (or is listed in ``gaps``), so the pricer can report it as unpr
 
 from __future__ import annotations
 
+import copy
 import functools
 from datetime import date
 from decimal import Decimal
@@ -58,6 +59,9 @@ __all__ = [
 
 class Catalog:
     """Read-only view over the validated catalog files."""
+
+    #: problems with refreshed (overlay) files that were left out; the CLI prints them as warnings
+    warnings: list[str] = []  # replaced per instance, never mutated
 
     def __init__(self, files: dict[str, Any], origin: dict[str, str]) -> None:
         self._providers: dict[str, ProviderData] = {}
@@ -180,16 +184,71 @@ def _shipped_catalog() -> Catalog:
     return Catalog(files, {name: name for name in files})
 
 
-def load_catalog(overlay_dir: Path | None = None) -> Catalog:
-    """The shipped catalog, or the shipped catalog with files from ``overlay_dir`` replacing theirs."""
+# A refreshed catalog file is a few hundred KB; anything past this is not one `prices refresh` wrote.
+MAX_OVERLAY_BYTES = 64 * 1024 * 1024
+
+
+def _read_overlay(overlay_dir: Path) -> tuple[dict[str, Any], list[str]]:
+    """The overlay files that can be read and parsed, and a warning for each that cannot (not UTF-8,
+    unreadable, a FIFO, too large, not YAML)."""
+    from kubefleet.catalog.loader import OTHER_FILES, PROVIDER_FILES, read_yaml
+    from kubefleet.safeio import FileProblem, read_regular
+
+    out: dict[str, Any] = {}
+    warnings: list[str] = []
+    for name in PROVIDER_FILES + OTHER_FILES:
+        path = overlay_dir / name
+        if not (path.exists() or path.is_symlink()):
+            continue
+        try:
+            out[name] = read_yaml(read_regular(path, MAX_OVERLAY_BYTES).decode("utf-8"), str(path))
+        except FileProblem as problem:
+            warnings.append(f"{path}: {problem.message}")
+        except UnicodeDecodeError as err:
+            warnings.append(f"{path}: not UTF-8 text (byte {err.start})")
+        except CatalogError as err:
+            warnings.append(err.message[:300])
+        except (RecursionError, ValueError, TypeError) as err:
+            warnings.append(f"{path}: cannot be read ({type(err).__name__})")
+    return out, warnings
+
+
+def load_catalog(overlay_dir: Path | None = None, *, strict: bool = True) -> Catalog:
+    """The shipped catalog, or the shipped catalog with files from ``overlay_dir`` replacing theirs.
+
+    ``strict``: a bad overlay file raises CatalogError. Otherwise (the user's refreshed prices) it is
+    left out, the shipped file of that name is used, and ``catalog.warnings`` says so: a bad refresh must
+    never make every later command fail."""
     if overlay_dir is None:
         return _shipped_catalog()
-    overlay = overlay_parsed(Path(overlay_dir))
-    if not overlay:
+    if strict:
+        overlay = overlay_parsed(Path(overlay_dir))
+        if not overlay:
+            return _shipped_catalog()
+        files = dict(shipped_parsed())
+        origin = {name: name for name in files}
+        for name, data in overlay.items():
+            files[name] = data
+            origin[name] = str(Path(overlay_dir) / name)
+        return Catalog(files, origin)
+    overlay, warnings = _read_overlay(Path(overlay_dir))
+    if not overlay and not warnings:
         return _shipped_catalog()
     files = dict(shipped_parsed())
     origin = {name: name for name in files}
     for name, data in overlay.items():
-        files[name] = data
-        origin[name] = str(Path(overlay_dir) / name)
-    return Catalog(files, origin)
+        trial_files, trial_origin = dict(files), dict(origin)
+        trial_files[name], trial_origin[name] = data, str(Path(overlay_dir) / name)
+        try:
+            Catalog(trial_files, trial_origin)
+        except (CatalogError, ValueError, TypeError, KeyError, AttributeError, ArithmeticError) as err:
+            text = err.message if isinstance(err, CatalogError) else f"{type(err).__name__}: {err}"
+            warnings.append(f"{Path(overlay_dir) / name}: {text[:300]}")
+            continue
+        files, origin = trial_files, trial_origin
+    catalog = Catalog(files, origin) if any(o != n for n, o in origin.items()) else _shipped_catalog()
+    if warnings:
+        catalog = copy.copy(catalog)
+        catalog.warnings = [*warnings, "the shipped catalog is used in their place; run `kubefleet prices "
+                            "refresh` again or delete the files"]
+    return catalog

@@ -16,13 +16,14 @@ process environment). Team backends bring their own secrets configuration.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit, urlunsplit
 
 from kubefleet.errors import EngineError, UsageError
 
@@ -43,6 +44,46 @@ SCHEMES: Final[dict[str, BackendKind]] = {
     "azblob": "object-store",
     "file": "file",
 }
+
+
+_SECRET_QUERY = re.compile(r"(key|secret|token|password|passwd|pwd|sig|signature|credential|auth|sas)", re.IGNORECASE)
+
+
+def mask_url(url: str) -> str:
+    """``url`` safe to print: the userinfo (``https://user:TOKEN@host``) and the values of query
+    parameters that look like credentials (``?sig=``, ``access_key=``, ``token=``) become ``***``."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return "***"
+    netloc = parts.netloc
+    if not netloc and "@" in url:  # not a URL at all (`user:pass@host`): keep only what follows the @
+        return "***@" + url.rsplit("@", 1)[1]
+    if "@" in netloc:
+        netloc = "***@" + netloc.rsplit("@", 1)[1]
+    query = parts.query
+    if query:
+        query = "&".join(
+            (name + "=***" if _SECRET_QUERY.search(name) else name + sep + value)
+            for name, sep, value in (item.partition("=") for item in query.split("&"))
+        )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def url_secrets(url: str) -> tuple[str, ...]:
+    """The credential parts of ``url`` (userinfo, secret-looking query values), for scrubbing output."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return (url,)
+    found: list[str] = []
+    if "@" in parts.netloc:
+        userinfo = parts.netloc.rsplit("@", 1)[0]
+        found.extend(p for p in (userinfo, *userinfo.split(":", 1)) if len(p) >= 4)
+    for name, _sep, value in (item.partition("=") for item in parts.query.split("&") if item):
+        if _SECRET_QUERY.search(name) and value:
+            found.append(value)
+    return tuple(found)
 
 
 def kubefleet_home(environ: Mapping[str, str] | None = None) -> Path:
@@ -77,11 +118,11 @@ class Backend:
         where = {"--backend": "from --backend", "PULUMI_BACKEND_URL": "from PULUMI_BACKEND_URL",
                  "PULUMI_ACCESS_TOKEN": "Pulumi Cloud, PULUMI_ACCESS_TOKEN is set",
                  "default": "kubefleet's embedded local backend"}[self.source]
-        return f"{self.url} ({where})"
+        return f"{mask_url(self.url)} ({where})"
 
     def secret_values(self) -> tuple[str, ...]:
         """Values that must never appear in output (for scrubbing engine messages)."""
-        return tuple(v for k, v in self.env.items() if k == PASSPHRASE_ENV and v)
+        return tuple(v for k, v in self.env.items() if k == PASSPHRASE_ENV and v) + url_secrets(self.url)
 
 
 def check_backend_url(url: str, *, source: str = "--backend") -> BackendKind:
@@ -94,9 +135,9 @@ def check_backend_url(url: str, *, source: str = "--backend") -> BackendKind:
                 "s3://bucket, gs://bucket, azblob://container or file://path")
         if scheme == "http":
             hint = "Pulumi services are reached over https://; " + hint
-        raise UsageError(f"{source} {url!r} is not a backend kubefleet can use", hint=hint)
+        raise UsageError(f"{source} {mask_url(url)!r} is not a backend kubefleet can use", hint=hint)
     if not text.startswith(f"{scheme}://"):
-        raise UsageError(f"{source} {url!r} is not a URL", hint="write it as scheme://location, e.g. s3://my-state")
+        raise UsageError(f"{source} {mask_url(url)!r} is not a URL", hint="write it as scheme://location, e.g. s3://my-state")
     return kind
 
 

@@ -23,6 +23,7 @@ def cached_file(provider: str, environ: Mapping[str, str] | None = None) -> Path
 
 
 def active_catalog(environ: Mapping[str, str] | None = None) -> Catalog:
-    """The catalog the pricing commands use: the shipped one with any refreshed files from the cache."""
+    """The catalog the pricing commands use: the shipped one with any refreshed files from the cache (a
+    cached file that does not load is left out, with a warning in ``catalog.warnings``)."""
     directory = cache_dir(environ)
-    return load_catalog(directory if directory.is_dir() else None)
+    return load_catalog(directory if directory.is_dir() else None, strict=False)

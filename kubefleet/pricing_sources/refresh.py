@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import os
 import re
 import tempfile
@@ -27,6 +29,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from kubefleet.catalog import Catalog
 from kubefleet.catalog.loader import (
     CLOUD_PROVIDERS,
     ProviderData,
@@ -35,12 +38,13 @@ from kubefleet.catalog.loader import (
     shipped_parsed,
 )
 from kubefleet.catalog.models import Price
-from kubefleet.errors import CatalogError, UsageError
+from kubefleet.errors import CatalogError, KubefleetError, UsageError
 from kubefleet.pricing_sources import transport
 from kubefleet.pricing_sources.cache import cache_dir
 from kubefleet.pricing_sources.model import Fetched, Item, RefreshPlan
 from kubefleet.pricing_sources.transport import Fetch, Progress
 from kubefleet.regions import REGIONS
+from kubefleet.spec import ClusterSpec
 
 _SPEC_KEYS = ("vcpus", "memory_gib", "family", "arch", "gpu_kind", "gpu_count", "current")
 
@@ -294,6 +298,7 @@ def write_atomically(text: str, target: Path, provider: str, current: ProviderDa
             os.fsync(handle.fileno())
         parsed = parse_provider(read_yaml(tmp.read_text(encoding="utf-8"), str(target)), str(target), provider)
         check_coverage(parsed, current, str(target))
+        check_examples(parsed, current, provider, str(target))
         os.replace(tmp, target)
     except OSError as err:
         raise CatalogError(f"could not write {target}: {err}; the previous file was left as it was",
@@ -302,6 +307,129 @@ def write_atomically(text: str, target: Path, provider: str, current: ProviderDa
         if tmp is not None and tmp.exists():
             tmp.unlink()
     return parsed
+
+
+# Sanity bounds for one fetched figure (issue 14: `1e99999` and a 400-digit integer were written to the
+# catalog and every later `compare` failed). A list price is finite, positive, below a million dollars per
+# unit, and within LARGE_CHANGE_FACTOR of the figure the catalog has now unless the caller accepts larger
+# changes (`kubefleet prices refresh --accept-large-changes`).
+MAX_FIGURE = Decimal(1_000_000)
+MAX_DIGITS = 20
+LARGE_CHANGE_FACTOR = Decimal(10)
+
+
+def _figure_problem(what: str, amount: Any, before: Decimal | None, accept_large_changes: bool) -> str | None:
+    if not isinstance(amount, Decimal):
+        return f"{what}: {str(amount)[:40]!r} is not a decimal number"
+    if not amount.is_finite():
+        return f"{what}: {str(amount)[:40]} is not a finite number"
+    if amount <= 0:
+        return f"{what} has a non-positive price {str(amount)[:40]}"
+    if len(amount.as_tuple().digits) > MAX_DIGITS or amount >= MAX_FIGURE:
+        return f"{what}: {str(amount)[:40]}{'…' if len(str(amount)) > 40 else ''} is not a plausible list price"
+    if before is not None and before > 0 and not accept_large_changes:
+        ratio = amount / before
+        if ratio > LARGE_CHANGE_FACTOR or ratio < 1 / LARGE_CHANGE_FACTOR:
+            return (f"{what}: {decimal_text(amount)} is more than {LARGE_CHANGE_FACTOR}× away from the catalog's "
+                    f"{decimal_text(before)}")
+    return None
+
+
+def _amount(price: Any) -> Decimal | None:
+    return price.amount if isinstance(price, Price) else None
+
+
+def check_figures(fetched: Fetched, current: ProviderData, shipped: ProviderData, *,
+                  accept_large_changes: bool = False) -> None:
+    """Every fetched figure is sane (see ``MAX_FIGURE``) or the refresh fails and nothing is written."""
+    problems: list[str] = []
+
+    def before(table: Mapping[str, Mapping[str, Any]], region: str, key: str, attr: str | None = None) -> Decimal | None:
+        item = (table.get(region) or {}).get(key)
+        if item is None:
+            return None
+        return _amount(getattr(item, attr) if attr else item)
+
+    for region, items in fetched.instances.items():
+        for name, item in items.items():
+            old = before(current.instances, region, name, "price") or before(shipped.instances, region, name, "price")
+            problems.append(_figure_problem(f"instance {region}/{name}", item.amount, old, accept_large_changes) or "")
+    for key, item in fetched.fees.items():
+        old = _amount(current.fees.get(key)) or _amount(shipped.fees.get(key))
+        problems.append(_figure_problem(f"fee {key}", item.amount, old, accept_large_changes) or "")
+    for section, got in (("storage", fetched.storage), ("network", fetched.network)):
+        for region, items in got.items():
+            for key, item in items.items():
+                old = before(getattr(current, section), region, key) or before(getattr(shipped, section), region, key)
+                problems.append(_figure_problem(f"{section} {region}/{key}", item.amount, old, accept_large_changes) or "")
+    problems = [p for p in problems if p]
+    if problems:
+        shown = "; ".join(problems[:6]) + (f"; and {len(problems) - 6} more" if len(problems) > 6 else "")
+        raise CatalogError(
+            f"the {current.provider} price API answered with figures that fail the sanity checks, so nothing "
+            f"was written: {shown}",
+            hint="if the prices really changed that much, run `kubefleet prices refresh --accept-large-changes`",
+        )
+
+
+def example_specs() -> list[ClusterSpec]:
+    """The specs a refreshed catalog must price: the packaged templates, and examples/ in a checkout."""
+    from importlib import resources
+
+    from kubefleet.loader import iter_spec_files, load_text
+
+    texts: list[tuple[str, str]] = []
+    for name in ("sweet-spot.yaml", "starter.yaml"):
+        with contextlib.suppress(OSError):
+            texts.append((name, resources.files("kubefleet.templates").joinpath(name).read_text(encoding="utf-8")))
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    if examples.is_dir():
+        texts.extend((str(p), p.read_text(encoding="utf-8")) for p in iter_spec_files([examples]))
+    specs: list[ClusterSpec] = []
+    for label, text in texts:
+        with contextlib.suppress(KubefleetError):
+            specs.extend(loaded.spec for loaded in load_text(text, label))
+    return specs
+
+
+def _with(provider: str, data: ProviderData) -> Catalog:
+    from kubefleet.catalog import load_catalog
+
+    shipped = load_catalog()
+    catalog = copy.copy(shipped)
+    catalog._providers = {**shipped._providers, provider: data}
+    return catalog
+
+
+def check_examples(new: ProviderData, current: ProviderData, provider: str, file: str) -> None:
+    """The refreshed file must price every example on ``provider`` that the file it replaces prices:
+    each pool's matched instance type in its region still has a price."""
+    from kubefleet.program import choice_for
+
+    catalog, trial = _with(provider, current), _with(provider, new)
+    problems: list[str] = []
+    for spec in example_specs():
+        region = spec.region_for(provider)
+        for pool in spec.spec.node_pools:
+            try:
+                before = choice_for(catalog, provider, region, pool)
+            except KubefleetError:
+                continue
+            if catalog.instance(provider, region, before.name) is None:
+                continue  # the file being replaced cannot price it either
+            try:
+                after = choice_for(trial, provider, region, pool)
+            except KubefleetError as err:
+                problems.append(f"example {spec.name} pool {pool.name} in {region}: {err.message[:120]}")
+                continue
+            if trial.instance(provider, region, after.name) is None:
+                problems.append(f"example {spec.name} pool {pool.name} in {region}: {after.name} has no price")
+    if problems:
+        raise CatalogError(
+            f"the refreshed {provider} prices do not price every example, so {file} was not replaced: "
+            + "; ".join(problems[:6]),
+            hint="the price API may have answered partially; run the refresh again later",
+        )
 
 
 Fetcher = Callable[[RefreshPlan, Fetch, Progress, date], Fetched]
@@ -321,17 +449,35 @@ def fetcher_for(provider: str) -> Fetcher:
                      hint=f"refreshable: {', '.join(CLOUD_PROVIDERS)} (kubeadm is priced from your own rates)")
 
 
+def deadline_seconds(environ: Mapping[str, str] | None = None) -> float:
+    raw = (os.environ if environ is None else environ).get("KUBEFLEET_REFRESH_DEADLINE_S", "")
+    try:
+        value = float(raw) if raw else transport.DEFAULT_DEADLINE_S
+    except ValueError:
+        raise UsageError(f"KUBEFLEET_REFRESH_DEADLINE_S={raw[:40]!r} is not a number of seconds") from None
+    if not 0 < value < 7 * 24 * 3600:
+        raise UsageError(f"KUBEFLEET_REFRESH_DEADLINE_S={raw[:40]!r} is out of range (1 s to a week)")
+    return value
+
+
 def refresh_provider(provider: str, *, today: date, fetch: Fetch | None = None,
-                     progress: Progress = lambda _line: None, directory: Path | None = None) -> RefreshResult:
+                     progress: Progress = lambda _line: None, directory: Path | None = None,
+                     accept_large_changes: bool = False, deadline_s: float | None = None) -> RefreshResult:
     """Fetch ``provider``'s prices and replace its file in the cache dir, or raise and change nothing.
 
-    ``fetch`` defaults to :func:`transport.urllib_fetch`; ``today`` is the read date written to the sources."""
+    ``fetch`` defaults to :func:`transport.urllib_fetch`; ``today`` is the read date written to the sources.
+    The whole fetch must finish within ``deadline_s`` (default: :func:`deadline_seconds`); every figure
+    passes :func:`check_figures`; the new file must cover the current one and price every example."""
     fetcher = fetcher_for(provider)
     directory = cache_dir() if directory is None else directory
     current, origin = current_raw(provider, directory)
     current_data = parse_provider(current, origin, provider)
-    plan = plan_for(provider, current, shipped_parsed()[f"{provider}.yaml"])
-    fetched = fetcher(plan, transport.urllib_fetch if fetch is None else fetch, progress, today)
+    shipped = shipped_parsed()[f"{provider}.yaml"]
+    plan = plan_for(provider, current, shipped)
+    with transport.deadline(deadline_seconds() if deadline_s is None else deadline_s):
+        fetched = fetcher(plan, transport.urllib_fetch if fetch is None else fetch, progress, today)
+    check_figures(fetched, current_data, parse_provider(shipped, f"{provider}.yaml", provider),
+                  accept_large_changes=accept_large_changes)
     data, unpriced = build_provider_data(plan, current, fetched, today)
     header = (f"# {provider} list prices, USD, refreshed by `kubefleet prices refresh` on {today.isoformat()}.\n"
               f"# Same format as the shipped kubefleet/catalog/data/{provider}.yaml; delete this file to fall\n"

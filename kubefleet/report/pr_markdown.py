@@ -178,6 +178,21 @@ def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_MD_SPECIAL: Final = "\\\\`*_[]|~"  # what can start a link, emphasis, code or a table cell mid-line
+MAX_TITLE_CHARS: Final = 200
+
+
+def md_text(text: str, limit: int = MAX_TITLE_CHARS) -> str:
+    """Free text (a --title) as inert Markdown: one line, HTML escaped, Markdown punctuation
+    backslash-escaped (CommonMark: any ASCII punctuation may be), ``@`` kept from mentioning anyone."""
+    flat = " ".join(text.split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1] + "…"
+    out = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in _html(flat))
+    return out.replace("@", "@\u200b")
+
+
+
 def _pct(before: Decimal, after: Decimal) -> str:
     if before == 0:
         return "new spend" if after else "0 %"
@@ -253,7 +268,7 @@ def render_pr_markdown(
     notes = notes or {}
     ordered = _ordered(items)
     none = ClusterNotes()
-    out = [MARKER, f"## {title}", ""]
+    out = [MARKER, f"## {md_text(title)}", ""]
     out += headline(ordered, notes)
     if note:
         out += [" ".join(note.split()), ""]
