@@ -87,5 +87,13 @@ def parse_date(text: str | None, *, what: str = "--as-of") -> date | None:
 
 
 def today() -> date:
-    """The CLI's notion of 'today' (the cost model never reads the clock; the CLI passes dates in)."""
+    """The CLI's notion of 'today' (the cost model never reads the clock; the CLI passes dates in).
+
+    ``KUBEFLEET_AS_OF=YYYY-MM-DD`` pins it, so a CI job (or a test suite) checks version support and
+    prices as of a fixed date and gives the same answer next year."""
+    import os
+
+    pinned = os.environ.get("KUBEFLEET_AS_OF", "").strip()
+    if pinned:
+        return parse_date(pinned, what="KUBEFLEET_AS_OF") or date.today()
     return date.today()

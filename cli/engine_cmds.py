@@ -57,12 +57,19 @@ def _pick(file: Path, cluster: str | None) -> LoadedSpec:
 
 
 def _target(file: Path, provider: str | None, cluster: str | None, stack: str | None,
-            backend: str | None) -> StackTarget:
-    """Spec, provider and stack; then the CLI check; then the backend (which may create the local one)."""
-    from kubefleet.cli.common import provider_for
+            backend: str | None, *, creates: bool = False) -> StackTarget:
+    """Spec, provider and stack; then the CLI check; then the backend (which may create the local one).
+
+    ``creates`` (up, preview): the dated compatibility data must offer the spec's Kubernetes minor (and a
+    mesh revision for it) today, before anything is touched; destroy, refresh and outputs must still work
+    on a cluster whose version has since left its channel."""
+    from kubefleet.cli.common import provider_for, today
+    from kubefleet.compat import enforce
 
     loaded = _pick(file, cluster)
     chosen = provider_for(loaded, provider)
+    if creates:
+        enforce([loaded], {loaded.spec.name: chosen}, today())
     return _with_backend(loaded, chosen, stack, backend)
 
 
@@ -344,7 +351,7 @@ def up(
     from kubefleet.cli.console import stderr, stdout
     from kubefleet.report.pr_markdown import fmt_money
 
-    target = _target(file, provider, cluster, stack, backend)
+    target = _target(file, provider, cluster, stack, backend, creates=True)
     packs, policy_stack_config = _policy_setup(file, target, policy_pack, policy_config, offline_check=True)
     if not yes and not _interactive():  # before any engine work: the question could not be asked
         _require_confirmation(yes, "")
@@ -406,7 +413,7 @@ def preview(
     from kubefleet.cli.console import stderr, stdout, write
     from kubefleet.report.pr_markdown import render_pr_markdown
 
-    target = _target(file, provider, cluster, stack, backend)
+    target = _target(file, provider, cluster, stack, backend, creates=True)
     packs, policy_stack_config = _policy_setup(file, target, policy_pack, policy_config, offline_check=False)
     try:
         _, monthly_after, _ = _plan_and_cost(target)

@@ -30,6 +30,14 @@ def problems(loaded: LoadedSpec, provider: str, on: date, compat: Compat | None 
     label = PROVIDER_LABELS.get(provider, provider)
     minor = minor_of(spec.kubernetes.version)
     found: list[SpecIssue] = []
+    if provider == "kubeadm":
+        from kubefleet.errors import RenderError
+        from kubefleet.providers.kubeadm.kubeadm_config import check_version  # no cloud SDK import
+
+        try:
+            check_version(loaded.spec)
+        except RenderError as err:  # the v1beta4 floor and the add-ons' ceiling, cited there
+            found.append(loaded.issue(("spec", "kubernetes", "version"), err.message, err.hint))
     channel = compat.channel(provider, spec.kubernetes.channel)
     offered = compat.offered_minors(provider, spec.kubernetes.channel, on)
     if channel is not None and offered is not None and minor not in offered:

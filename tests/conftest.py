@@ -19,6 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
+# The suite runs "as of" one fixed day (the CLI's today(), for version support and compatibility data),
+# inherited by every CLI subprocess too, so what was offered or supported on that day stays the answer
+# next year. Set KUBEFLEET_AS_OF yourself to run it as of another day.
+TEST_DAY = "2026-11-29"
+os.environ.setdefault("KUBEFLEET_AS_OF", TEST_DAY)
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(

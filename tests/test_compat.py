@@ -90,3 +90,21 @@ def test_plan_verify_without_an_api_model_says_so() -> None:
     result = CliRunner().invoke(app, ["plan", "examples/dev-small.yaml", "--provider", "kubeadm", "--verify"])
     assert result.exit_code == 0, result.output
     assert "no cloud API model" in result.output
+
+
+def test_kubefleet_as_of_pins_the_clis_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kubefleet.cli.common import today
+    from kubefleet.errors import UsageError
+
+    monkeypatch.setenv("KUBEFLEET_AS_OF", "2027-05-01")
+    assert today() == date(2027, 5, 1)
+    monkeypatch.setenv("KUBEFLEET_AS_OF", "next tuesday")
+    with pytest.raises(UsageError, match="KUBEFLEET_AS_OF"):
+        today()
+
+
+def test_kubeadm_version_range_is_a_positioned_compat_problem() -> None:
+    # kubeadm.k8s.io/v1beta4 needs kubeadm >= 1.31 (the floor and its citation: providers/kubeadm/kubeadm_config.py)
+    loaded = load_text(SPEC.replace('"1.33"', '"1.30"').replace("mode: managed", "mode: none"), "c1.yaml")[0]
+    [issue] = problems(loaded, "kubeadm", date(2026, 11, 29))
+    assert (issue.line, issue.column) == (7, 14) and "1.31" in issue.message
