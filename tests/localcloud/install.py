@@ -9,6 +9,11 @@
   $PATH" on every run, so the e2e tests leave them off PATH.
 * ``pulumi-language-python`` (the policy-pack-only stand-in, :mod:`tests.localcloud.languagehost`) in
   ``bin_dir``, which must be on PATH: language hosts are found on PATH or next to ``pulumi``.
+* ``pulumi-resource-pulumi-python``, the dynamic-provider host (the kubeadm ``/readyz`` wait is a
+  ``pulumi.dynamic`` resource). Pulumi's CLI distribution bundles this plugin as a launcher of the SDK's own
+  ``python -m pulumi.dynamic`` (pulumi/pulumi@332a620 sdk/python/dist/pulumi-resource-pulumi-python); a CLI
+  built from its Go module has no such file, so the tests write a launcher of the same SDK module,
+  run by the interpreter running the tests.
 """
 
 from __future__ import annotations
@@ -83,6 +88,12 @@ def install_plugins(bin_dir: Path, pulumi_home: Path) -> list[Path]:
             exe = cached / f"pulumi-resource-{package}"
             exe.write_text(text, encoding="utf-8")
             os.chmod(exe, 0o755)
+    dynamic = bin_dir / "pulumi-resource-pulumi-python"
+    dynamic.write_text(
+        "#!/bin/sh\n# kubefleet tests: the Python SDK's dynamic-provider host, as the CLI distribution bundles it\n"
+        f"exec '{sys.executable}' -u -m pulumi.dynamic \"$@\"\n", encoding="utf-8")
+    os.chmod(dynamic, 0o755)
+    written.append(dynamic)
     host = bin_dir / "pulumi-language-python"
     host.write_text(
         "#!/bin/sh\n# kubefleet test-only stand-in for pulumi-language-python (tests/localcloud/languagehost.py)\n"
