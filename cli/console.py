@@ -114,7 +114,11 @@ def print_table(out: Console, table: Table, *, drop: Sequence[str] = ()) -> None
         out.print(Text(first or "·", style="bold"))
         for header, value in zip(headers[1:], rest, strict=False):
             if value.strip():
-                out.print(Text(f"  {header}: {value}"), soft_wrap=True)
+                # a long value (a self-link URL) folds at the width; names and money are short single tokens
+                out.print(Text(f"  {header}: {value}", overflow="fold"), soft_wrap=False)
+    if dropped:
+        out.print(f"(narrow terminal: left out {', '.join(dropped)}; widen it or use --output json)",
+                  highlight=False, markup=False)
 
 
 def write(text: str) -> None:

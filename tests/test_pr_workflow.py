@@ -41,7 +41,7 @@ metadata:
   labels: {{team: payments, owner: jane-doe, cost-center: cc-1234, env: dev}}
 spec:
   provider: gke
-  kubernetes: {{version: "1.34"}}
+  kubernetes: {{version: "1.35"}}
   region: us-east
   nodePools:
     - name: general

@@ -314,7 +314,9 @@ def write_atomically(text: str, target: Path, provider: str, current: ProviderDa
 # unit, and within LARGE_CHANGE_FACTOR of the figure the catalog has now unless the caller accepts larger
 # changes (`kubefleet prices refresh --accept-large-changes`).
 MAX_FIGURE = Decimal(1_000_000)
-MAX_DIGITS = 20
+# Significant digits: above the 28 of Decimal's default context, so a figure computed here (an a3 price
+# rebuilt from its per-vCPU, GPU and bundled-SSD parts) passes, while a 400-digit integer does not.
+MAX_DIGITS = 34
 LARGE_CHANGE_FACTOR = Decimal(10)
 
 
