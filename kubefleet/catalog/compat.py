@@ -33,19 +33,16 @@ from importlib import resources
 from typing import Any
 
 from kubefleet.catalog.loader import read_yaml
+from kubefleet.catalog.models import Source
 from kubefleet.errors import CatalogError
 
 COMPAT_FILES = {"gke": "compat-gke.yaml", "eks": "compat-eks.yaml", "aks": "compat-aks.yaml",
                 "istio": "compat-istio.yaml"}
 
 
-@dataclass(frozen=True)
-class CompatSource:
-    key: str
-    url: str
-    read: date
-    title: str
-    published: date | None = None
+def _offered(start: date | None, end: date | None, on: date) -> bool:
+    """Inclusive date window; an open end (``None``) has no bound."""
+    return (start is None or start <= on) and (end is None or on <= end)
 
 
 @dataclass(frozen=True)
@@ -53,11 +50,11 @@ class OfferedMinor:
     minor: str
     start: date | None
     end: date | None
-    source: CompatSource
+    source: Source
     note: str | None = None
 
     def offered_on(self, on: date) -> bool:
-        return (self.start is None or self.start <= on) and (self.end is None or on <= self.end)
+        return _offered(self.start, self.end, on)
 
 
 @dataclass(frozen=True)
@@ -73,11 +70,11 @@ class MeshRevision:
     minors: tuple[str, ...]
     start: date | None
     end: date | None
-    source: CompatSource
+    source: Source
     note: str | None = None
 
     def offered_on(self, on: date) -> bool:
-        return (self.start is None or self.start <= on) and (self.end is None or on <= self.end)
+        return _offered(self.start, self.end, on)
 
     @property
     def sort_key(self) -> tuple[int, ...]:
@@ -87,7 +84,7 @@ class MeshRevision:
 @dataclass
 class ProviderCompat:
     provider: str
-    sources: dict[str, CompatSource] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
     channels: dict[str, Channel] = field(default_factory=dict)
     mesh: list[MeshRevision] = field(default_factory=list)
 
@@ -131,10 +128,10 @@ def parse_compat(data: Any, file: str, provider: str) -> ProviderCompat:
         read = _opt_date(entry.get("read"), file, f"sources.{key}.read")
         if read is None:
             raise _err(file, f"sources.{key}.read", "the date the source was read is required")
-        out.sources[str(key)] = CompatSource(str(key), url, read, _text(entry.get("title"), file, f"sources.{key}.title"),
+        out.sources[str(key)] = Source(str(key), url, read, _text(entry.get("title"), file, f"sources.{key}.title"),
                                              _opt_date(entry.get("published"), file, f"sources.{key}.published"))
 
-    def source(row: Mapping[str, Any], where: str) -> CompatSource:
+    def source(row: Mapping[str, Any], where: str) -> Source:
         key = row.get("source")
         if key not in out.sources:
             raise _err(file, f"{where}.source", f"unknown source {key!r}; known: {', '.join(sorted(out.sources))}")
