@@ -240,12 +240,13 @@ def print_changes_table(changes: ClusterChanges, console: Console) -> None:
 
 
 POLICY_PACK_OPT = typer.Option(
-    None, "--policy-pack", help="A CrossGuard policy pack directory (e.g. policies) enforced by the engine.")
+    None, "--policy-pack", help="A CrossGuard policy pack enforced by the engine: `kubefleet` (kubefleet's own rules) "
+    "or a pack directory.")
 POLICY_CONFIG_OPT = typer.Option(
     None, "--policy-config", help="kubefleet policy config (levels, parameters) for the pack and the offline check.")
 
 
-def _policy_env(policy_stack_config: dict[str, str] | None) -> dict[str, str]:
+def _policy_env(policy_stack_config: dict[str, str] | None, pack_env: dict[str, str] | None = None) -> dict[str, str]:
     """The policy pack's settings again as environment variables (KUBEFLEET_POLICY_SPEC, ...).
 
     The engine sends a pack the stack config only in its ConfigureStack call (pulumi/pulumi@v3.274.0
@@ -255,19 +256,23 @@ def _policy_env(policy_stack_config: dict[str, str] | None) -> dict[str, str]:
     is the plugin's (pkg/resource/plugin/plugin.go:503)."""
     names = {"kubefleet:spec": "KUBEFLEET_POLICY_SPEC", "kubefleet:provider": "KUBEFLEET_POLICY_PROVIDER",
              "kubefleet:cluster": "KUBEFLEET_POLICY_CLUSTER", "kubefleet:policyConfig": "KUBEFLEET_POLICY_CONFIG"}
-    return {names[k]: v for k, v in (policy_stack_config or {}).items() if k in names}
+    return {**{names[k]: v for k, v in (policy_stack_config or {}).items() if k in names}, **(pack_env or {})}
 
 
 def _policy_setup(file: Path, target: Any, pack: Path | None, config: Path | None,
-                  *, offline_check: bool) -> tuple[list[str], dict[str, str]]:
-    """Policy packs for the engine, the stack config the pack reads (the same spec and provider), and,
-    before `up`, the same rules offline: a mandatory violation stops before anything is touched."""
+                  *, offline_check: bool) -> tuple[list[str], dict[str, str], dict[str, str]]:
+    """Policy packs for the engine, the stack config the pack reads (the same spec and provider), the
+    environment the pack needs, and, before `up`, the same rules offline: a mandatory violation stops before
+    anything is touched."""
+    from kubefleet.engine import policy_pack
+
     if pack is None:
         if config is not None:
-            raise UsageError("--policy-config needs --policy-pack", hint="e.g. --policy-pack policies")
-        return [], {}
-    if not (pack / "PulumiPolicy.yaml").is_file():
-        raise UsageError(f"{pack} is not a policy pack (no PulumiPolicy.yaml)", hint="kubefleet ships one in policies/")
+            raise UsageError("--policy-config needs --policy-pack", hint="e.g. --policy-pack kubefleet")
+        return [], {}, {}
+    if not policy_pack.is_own(pack) and not (pack / "PulumiPolicy.yaml").is_file():
+        raise UsageError(f"{pack} is not a policy pack (no PulumiPolicy.yaml)",
+                         hint="`--policy-pack kubefleet` runs kubefleet's own rules")
     if config is not None and not config.is_file():
         raise UsageError(f"policy config {config} does not exist")
     extra = {"kubefleet:spec": str(file.resolve()), "kubefleet:provider": target.provider,
@@ -284,7 +289,8 @@ def _policy_setup(file: Path, target: Any, pack: Path | None, config: Path | Non
             lines = "\n".join(f"  {f.rule}: {f.message}" for f in result.mandatory)
             raise ProblemFound(f"{len(result.mandatory)} mandatory policy violation(s); nothing was applied:\n{lines}",
                                hint=f"kubefleet policy check {file} --provider {target.provider} for details")
-    return [str(pack.resolve())], extra
+    directory, pack_env = policy_pack.prepare(pack)
+    return [str(directory)], extra, pack_env
 
 
 @contextmanager
@@ -306,6 +312,7 @@ def _policy_verdict(router_box: list[EventRouter], action: str, stack_name: str)
 
 def _engine_preview(target: StackTarget, err: Console, *, refresh: bool = False, live: bool = True,
                     packs: list[str] | None = None, extra_config: dict[str, str] | None = None,
+                    pack_env: dict[str, str] | None = None,
                     monthly_after: Decimal | None = None) -> tuple[Any, ClusterChanges]:
     """An engine preview against the stack (created if new): the stack and its change set."""
     from kubefleet.changes import ChangeCollector
@@ -318,7 +325,7 @@ def _engine_preview(target: StackTarget, err: Console, *, refresh: bool = False,
             _progress(err, total=None, live=live) as (on_step, on_diag):
         router = _router(on_step, on_diag, target, [collector])
         routers.append(router)
-        the_stack = open_stack(target, extra_config=extra_config, extra_env=_policy_env(extra_config))
+        the_stack = open_stack(target, extra_config=extra_config, extra_env=_policy_env(extra_config, pack_env))
         run_preview(the_stack, router, refresh=refresh, policy_packs=packs or ())
     return the_stack, collector.result(target.spec.name, target.provider, monthly_before=None,
                                        monthly_after=monthly_after)
@@ -352,7 +359,7 @@ def up(
     from kubefleet.report.pr_markdown import fmt_money
 
     target = _target(file, provider, cluster, stack, backend, creates=True)
-    packs, policy_stack_config = _policy_setup(file, target, policy_pack, policy_config, offline_check=True)
+    packs, policy_stack_config, pack_env = _policy_setup(file, target, policy_pack, policy_config, offline_check=True)
     if not yes and not _interactive():  # before any engine work: the question could not be asked
         _require_confirmation(yes, "")
     out = stdout()
@@ -363,6 +370,7 @@ def up(
 
     if not yes:
         _, changes = _engine_preview(target, err, refresh=True, packs=packs, extra_config=policy_stack_config,
+                                     pack_env=pack_env,
                                      monthly_after=monthly)
         print_changes_table(changes, out)
         out.print(cost_line, markup=False, highlight=False)
@@ -386,7 +394,8 @@ def up(
             _progress(err, total=len(graph.resources) + 1, live=True) as (on_step, on_diag):
         router = _router(on_step, on_diag, target)
         routers.append(router)
-        the_stack = open_stack(target, extra_config=policy_stack_config, extra_env=_policy_env(policy_stack_config))
+        the_stack = open_stack(target, extra_config=policy_stack_config,
+                               extra_env=_policy_env(policy_stack_config, pack_env))
         result = run_up(the_stack, router, policy_packs=packs)
     ctx.add_secrets(secret_output_values(result.outputs))
     _print_outputs(display_outputs(result.outputs), out)
@@ -414,14 +423,14 @@ def preview(
     from kubefleet.report.pr_markdown import render_pr_markdown
 
     target = _target(file, provider, cluster, stack, backend, creates=True)
-    packs, policy_stack_config = _policy_setup(file, target, policy_pack, policy_config, offline_check=False)
+    packs, policy_stack_config, pack_env = _policy_setup(file, target, policy_pack, policy_config, offline_check=False)
     try:
         _, monthly_after, _ = _plan_and_cost(target)
         monthly: Decimal | None = monthly_after
     except KubefleetError:
         monthly = None  # e.g. no price data for this region: the preview stands without a cost line
     _, changes = _engine_preview(target, stderr(), refresh=refresh, live=output is DiffFormat.table, packs=packs,
-                                 extra_config=policy_stack_config, monthly_after=monthly)
+                                 extra_config=policy_stack_config, pack_env=pack_env, monthly_after=monthly)
     if output is DiffFormat.json:
         write(changes_json([changes]))
     elif output is DiffFormat.markdown:

@@ -12,9 +12,12 @@ asked the local cloud to do (the cloud's own log and resource files).
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import json
 import os
-import shutil
+import random
+import socket
 import stat
 import subprocess
 import sys
@@ -30,7 +33,7 @@ from typer.testing import CliRunner
 
 from kubefleet.cli.app import app
 from tests.conftest import ROOT
-from tests.localcloud import cloud
+from tests.localcloud import apiserver, cloud
 from tests.localcloud.install import find_pulumi_cli, install_plugins
 
 CLI_DIR, WHY_NOT = find_pulumi_cli()
@@ -56,7 +59,7 @@ spec:
     gke: {{project: local-project}}
     kubeadm:
       vsphere: {{server: vcenter.local, datacenter: dc1, cluster: c1, datastore: ds1, network: vm-net, template: ubuntu-2404}}
-      controlPlaneVip: 10.0.0.10
+      controlPlaneVip: {vip}
 """
 
 
@@ -79,12 +82,27 @@ DRIFT: dict[str, Drift] = {
 }
 
 
+def loopback_vip() -> str:
+    """A loopback address whose :6443 is free (127.0.0.0/8 all reaches this host on Linux), so parallel runs
+    do not collide and nothing is ever sent off the machine."""
+    for _ in range(50):
+        vip = f"127.{random.randint(1, 254)}.{random.randint(0, 255)}.10"
+        with socket.socket() as probe, contextlib.suppress(OSError):
+            probe.bind((vip, apiserver.PORT))
+            return vip
+    raise RuntimeError("no free loopback address for the API-server stand-in")
+
+
 @dataclass
 class Env:
     root: Path
     home: Path
     cloud: Path
     spec: Path
+    vip: str
+
+    def write_spec(self, name: str = "e2e", env: str = "dev") -> None:
+        self.spec.write_text(SPEC.format(name=name, env=env, vip=self.vip), encoding="utf-8")
 
     def state_files(self) -> list[Path]:
         return sorted((self.home / "state" / ".pulumi" / "stacks").rglob("*.json"))
@@ -118,9 +136,13 @@ def engine_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]
     for var in ("PULUMI_BACKEND_URL", "PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE",
                 "PULUMI_CONFIG_PASSPHRASE_FILE", "CI", "PULUMI_IGNORE_AMBIENT_PLUGINS"):
         monkeypatch.delenv(var, raising=False)
-    spec = tmp_path / "cluster.yaml"
-    spec.write_text(SPEC.format(name="e2e", env="dev"), encoding="utf-8")
-    yield Env(root=tmp_path, home=kf_home, cloud=cloud_dir, spec=spec)
+    # kubeadm's /readyz gate waits at most this long in the engine's provider process (not 45 min)
+    monkeypatch.setenv("KUBEFLEET_READY_TIMEOUT_S", "180")
+    env = Env(root=tmp_path, home=kf_home, cloud=cloud_dir, spec=tmp_path / "cluster.yaml", vip=loopback_vip())
+    env.write_spec()
+    # Safety: the kubeadm program probes https://<vip>:6443 from the test machine. Never anything but loopback.
+    assert ipaddress.ip_address(env.vip).is_loopback
+    yield env
 
 
 def kf(*args: str, input: str | None = None) -> Any:
@@ -149,17 +171,24 @@ def _value(record: dict[str, Any], path: str) -> Any:
 # ------------------------------------------------------------------ the lifecycle, per target
 
 
-# kubeadm's program now gates Istio and the token Secret on the API server answering /readyz through the
-# control-plane VIP (providers/kubeadm/readiness.py, a pulumi.dynamic resource). The local cloud has no API
-# server, and the VIP is a private address this workplace must never send traffic to, so the kubeadm
-# lifecycle waits for a stand-in API server on loopback (a VIP of 127.0.0.1 serving /readyz with the
-# cluster CA) that is not built yet.
-KUBEADM_SKIP = pytest.mark.skip(reason="kubeadm /readyz gate needs a loopback API-server stand-in in the local cloud (not built yet)")
+# kubeadm's program gates Istio and the token Secret on the API server answering /readyz through the
+# control-plane VIP (providers/kubeadm/readiness.py, a pulumi.dynamic resource run by the engine). The local
+# cloud's stand-in (tests/localcloud/apiserver.py) answers on the loopback VIP once a master VM exists, with
+# a serving certificate issued from the CA in that VM's user data, as kubeadm init would.
 
 
-@pytest.mark.parametrize("target", ["gke", "eks", "aks", pytest.param("kubeadm", marks=KUBEADM_SKIP)])
+@pytest.mark.parametrize("target", ["gke", "eks", "aks", "kubeadm"])
 def test_lifecycle_through_the_real_engine(engine_env: Env, target: str) -> None:
-    env, spec = engine_env, str(engine_env.spec)
+    with contextlib.ExitStack() as stack:
+        standin = stack.enter_context(contextlib.contextmanager(apiserver.serve)(engine_env.cloud, engine_env.vip)) \
+            if target == "kubeadm" else None
+        _lifecycle(engine_env, target)
+        if standin is not None:  # the engine's readiness gate really asked the stand-in
+            assert "/readyz" in standin.requests, standin.problems
+
+
+def _lifecycle(env: Env, target: str) -> None:
+    spec = str(env.spec)
     drift = DRIFT[target]
     transcript: list[str] = []
 
@@ -202,7 +231,8 @@ def test_lifecycle_through_the_real_engine(engine_env: Env, target: str) -> None
             if user.get("user", {}).get(key):
                 secrets.append(str(user["user"][key]))
     for record in live(env):  # the cloud knows the generated secrets (random tokens, seeds) in clear
-        if record["type"].startswith("random:"):
+        # kubeadm's 4-byte creation clock (secrets.creation_clock) is a timestamp holder, not a secret
+        if record["type"].startswith("random:") and record["inputs"].get("byteLength", 16) >= 16:
             secrets.extend(str(record["outputs"][k]) for k in ("result", "hex", "b64Std") if record["outputs"].get(k))
     state = env.state_text()
     deployment = json.loads(env.state_files()[0].read_text(encoding="utf-8"))["checkpoint"]["latest"]
@@ -337,7 +367,7 @@ def test_a_wrong_passphrase_is_a_clear_error(engine_env: Env, monkeypatch: pytes
 
 
 def test_production_needs_force_to_destroy(engine_env: Env) -> None:
-    engine_env.spec.write_text(SPEC.format(name="e2e", env="prod"), encoding="utf-8")
+    engine_env.write_spec(env="prod")
     spec = str(engine_env.spec)
     ok("up", spec, "-p", "gke", "-y")
     state = json.loads(engine_env.state_files()[0].read_text(encoding="utf-8"))
@@ -350,17 +380,14 @@ def test_production_needs_force_to_destroy(engine_env: Env) -> None:
     assert "unprotected" in out and live(engine_env) == []
 
 
-def test_policy_pack_through_the_real_engine(engine_env: Env, tmp_path: Path) -> None:
+def test_policy_pack_through_the_real_engine(engine_env: Env) -> None:
     """kubefleet's CrossGuard pack, booted by the engine through the Python language runtime; a
     mandatory violation reported by the engine stops the preview."""
-    pack = tmp_path / "policies"
-    shutil.copytree(ROOT / "policies", pack, ignore=shutil.ignore_patterns("__pycache__"))
-    # The shipped pack names ../.venv (a checkout's venv); point the copy at the venv running the tests.
-    project = yaml.safe_load((pack / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
-    project["runtime"]["options"]["virtualenv"] = sys.prefix
-    (pack / "PulumiPolicy.yaml").write_text(yaml.safe_dump(project), encoding="utf-8")
+    # `kubefleet`: the pack kubefleet ships, prepared for the interpreter running kubefleet
+    # (kubefleet/engine/policy_pack.py); the engine boots it through the Python language host
+    pack = "kubefleet"
     spec = str(engine_env.spec)
-    result = kf("preview", spec, "-p", "gke", "--policy-pack", str(pack), "-o", "json")
+    result = kf("preview", spec, "-p", "gke", "--policy-pack", pack, "-o", "json")
     assert result.exit_code == 0, result.output
     plan_out = kf("plan", spec, "-p", "gke", "-o", "json").output
     planned = json.loads(plan_out[plan_out.index("{"):])["resources"]
@@ -368,8 +395,8 @@ def test_policy_pack_through_the_real_engine(engine_env: Env, tmp_path: Path) ->
     assert json.loads(result.output[result.output.index("{"):])["clusters"][0]["counts"]["create"] == len(planned)
     # a violation only the engine sees: the pack reads the spec from stack config; give it a prod spec
     # whose control plane is public (the offline check is skipped by preview)
-    engine_env.spec.write_text(SPEC.format(name="e2e", env="prod"), encoding="utf-8")
-    result = kf("preview", spec, "-p", "gke", "--policy-pack", str(pack), "-o", "json")
+    engine_env.write_spec(env="prod")
+    result = kf("preview", spec, "-p", "gke", "--policy-pack", pack, "-o", "json")
     assert result.exit_code == 1, result.output
     flat = " ".join(result.output.split())
     assert "mandatory policy violation(s) stopped the preview of e2e-gke" in flat
@@ -392,3 +419,27 @@ def test_refresh_accepts_the_clouds_state(engine_env: Env) -> None:
     (change,) = [c for c in preview["clusters"][0]["changes"] if c["op"] != "same"]
     assert change["name"] == "e2e-default" and change["inputs"] == [{"path": "nodeCount", "old": 5, "new": 2}]
     assert not change["drift"]  # no refresh in this preview: the state already holds the cloud's value
+
+
+def test_kubeadm_waits_for_the_api_server_and_says_so_when_it_never_answers(
+    engine_env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No API server behind the (loopback) VIP: the engine's /readyz gate gives up after its deadline with a
+    message naming the URL, nothing that talks to the cluster is created, and once the control plane answers
+    a second `up` converges."""
+    spec = str(engine_env.spec)
+    monkeypatch.setenv("KUBEFLEET_READY_TIMEOUT_S", "5")
+    result = kf("up", spec, "-p", "kubeadm", "-y")
+    flat = " ".join(result.output.split())
+    assert result.exit_code == 2, result.output
+    assert f"the cluster's API server did not answer https://{engine_env.vip}:6443/readyz within 5 s" in flat, flat
+    assert "journalctl -u kubefleet-bootstrap" in flat
+    # the gate's own error, once, as the exception line of the dynamic provider's traceback
+    assert f"error: TimeoutError: https://{engine_env.vip}:6443/readyz did not answer ok within 5 s" in flat, flat
+    assert "Traceback" not in result.output, result.output
+    assert live(engine_env, "vsphere:index/virtualMachine:VirtualMachine")  # the VMs were made
+    assert not live(engine_env, "kubernetes:core/v1:Secret")  # nothing was sent to a cluster that is not there
+    with contextlib.contextmanager(apiserver.serve)(engine_env.cloud, engine_env.vip) as standin:
+        ok("up", spec, "-p", "kubeadm", "-y")
+    assert standin.requests.count("/readyz") == 1
+    assert live(engine_env, "kubernetes:core/v1:Secret")

@@ -3,9 +3,11 @@ and `up` refuses before touching anything when the offline check finds a mandato
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kubefleet.cli.engine_cmds import _policy_setup
 from kubefleet.engine.backend import resolve_backend
@@ -20,18 +22,42 @@ def target_for(path: Path, provider: str):  # type: ignore[no-untyped-def]
     return stack_target(spec, provider, resolve_backend(None), None)
 
 
-def test_pack_and_stack_config_for_the_engine() -> None:
+@pytest.mark.parametrize("pack", [Path("kubefleet"), ROOT / "policies"])
+def test_own_pack_and_stack_config_for_the_engine(pack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """kubefleet's own pack (by name or by its directory) is handed to the engine as a copy whose runtime is
+    the interpreter running kubefleet: the shipped PulumiPolicy.yaml names ../.venv, which exists only in a
+    checkout (tests/test_e2e_engine.py boots the copy through the real engine)."""
+    monkeypatch.setenv("KUBEFLEET_HOME", str(tmp_path))
     file = EXAMPLES / "sweet-spot.yaml"
-    packs, config = _policy_setup(file, target_for(file, "gke"), ROOT / "policies", None, offline_check=True)
-    assert packs == [str((ROOT / "policies").resolve())]
+    packs, config, env = _policy_setup(file, target_for(file, "gke"), pack, None, offline_check=True)
+    (prepared,) = map(Path, packs)
+    assert prepared.parent == tmp_path / "policy-pack"
+    project = yaml.safe_load((prepared / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
+    assert project["runtime"]["name"] == "python"
+    if sys.prefix != sys.base_prefix:
+        assert project["runtime"]["options"]["virtualenv"] == sys.prefix and env == {}
+    else:
+        assert "virtualenv" not in project["runtime"]["options"] and env == {"PULUMI_PYTHON_CMD": sys.executable}
+    assert (prepared / "__main__.py").read_bytes() == (ROOT / "policies" / "__main__.py").read_bytes()
     assert config == {"kubefleet:spec": str(file.resolve()), "kubefleet:provider": "gke",
                       "kubefleet:cluster": "sweet-spot"}
+    again, _, _ = _policy_setup(file, target_for(file, "gke"), pack, None, offline_check=False)
+    assert again == packs  # reused, not copied per run
+
+
+def test_another_pack_is_handed_over_as_it_is(tmp_path: Path) -> None:
+    pack = tmp_path / "acme-pack"
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text("runtime: nodejs\n", encoding="utf-8")
+    file = EXAMPLES / "sweet-spot.yaml"
+    packs, _, env = _policy_setup(file, target_for(file, "gke"), pack, None, offline_check=False)
+    assert packs == [str(pack.resolve())] and env == {}
 
 
 def test_policy_config_is_passed_to_the_pack() -> None:
     file = EXAMPLES / "sweet-spot.yaml"
     cfg = ROOT / "policies" / "policy.example.yaml"
-    _, config = _policy_setup(file, target_for(file, "eks"), ROOT / "policies", cfg, offline_check=False)
+    _, config, _ = _policy_setup(file, target_for(file, "eks"), ROOT / "policies", cfg, offline_check=False)
     assert config["kubefleet:policyConfig"] == str(cfg.resolve())
 
 

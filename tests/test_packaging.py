@@ -23,7 +23,9 @@ def test_wheel_holds_only_kubefleet(tmp_path: Path) -> None:
     top = {n.split("/")[0] for n in names}
     assert top == {"kubefleet", f"{wheel.name.split('-')[0]}-{wheel.name.split('-')[1]}.dist-info"}, top
     for needed in ("kubefleet/cli/app.py", "kubefleet/providers/base.py", "kubefleet/stacks/__main__.py",
-                   "kubefleet/policies/__init__.py", "kubefleet/templates/starter.yaml"):
+                   "kubefleet/policies/__init__.py", "kubefleet/templates/starter.yaml",
+                   # `--policy-pack kubefleet` copies these two from the installed package
+                   "kubefleet/policies/PulumiPolicy.yaml", "kubefleet/policies/__main__.py"):
         assert needed in names, needed
     assert any(n.startswith("kubefleet/catalog/data/") and n.endswith(".yaml") for n in names)
     entry = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()

@@ -16,6 +16,7 @@ from typing import Final
 
 from kubefleet.engine.preflight import missing_cli_error
 from kubefleet.engine.secrets import scrub
+from kubefleet.engine.tracebacks import condense_tracebacks
 from kubefleet.errors import EngineError, KubefleetError
 
 #: provider -> how to give the engine credentials
@@ -48,6 +49,8 @@ _RESOURCE_FAILED = re.compile(
     r"|^\s+(?!pulumi:pulumi:Stack)[A-Za-z0-9-]+:[A-Za-z0-9/._-]+:[A-Za-z0-9]+ \(.+\):$)",
     re.MULTILINE,
 )
+# kubeadm's readiness gate gave up (providers/kubeadm/readiness.py wait_ready's message; a test ties the two)
+_NOT_READY = re.compile(r"(https://\S+/readyz) did not answer ok within (\d+) s")
 _STREAM_PREFIX = re.compile(r"^(stdout|stderr):\s*")
 _ERROR_LINE = re.compile(r"^\s*(error|panic)[:\s]", re.IGNORECASE)
 
@@ -70,7 +73,7 @@ class EngineContext:
 
 def engine_detail(text: str, secrets: Iterable[str] = ()) -> str:
     """The useful part of an engine failure (its ``error:`` lines, else its tail), secrets scrubbed."""
-    clean = scrub(text, secrets)
+    clean = scrub(condense_tracebacks(text), secrets)
     lines: list[str] = []
     for ln in clean.splitlines():
         text = _STREAM_PREFIX.sub("", ln.strip())
@@ -144,6 +147,16 @@ def _command_error(raw: str, detail: str, ctx: EngineContext) -> EngineError:
         hint = CREDENTIAL_HINTS.get(ctx.provider or "", "configure the cloud credentials in the environment")
         return EngineError(f"{ctx.action} for {where} failed: the cloud credentials are missing or expired:\n{detail}",
                            hint=hint)
+    not_ready = _NOT_READY.search(raw)
+    if not_ready is not None:
+        return EngineError(
+            f"{ctx.action} for {where} failed: the cluster's API server did not answer {not_ready[1]} "
+            f"within {not_ready[2]} s",
+            hint="the VMs exist; the first master's bootstrap (cloud-init, kubeadm init, kube-vip) did not bring "
+            "the API server up at the VIP: read `journalctl -u kubefleet-bootstrap` and "
+            "/var/log/cloud-init-output.log on it and check that the VIP is free on the VMs' network; then rerun "
+            "`kubefleet up` (set KUBEFLEET_READY_TIMEOUT_S to wait longer than 45 min)",
+        )
     if _RESOURCE_FAILED.search(raw):
         # checked before the backend patterns: a cloud's "AccessDenied"/"NoSuchBucket" for a resource
         # is not a state backend problem (found with the real CLI: an EKS AccessDeniedException was

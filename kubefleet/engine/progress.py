@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 from kubefleet.changes import ENGINE_OPS, INTERNAL_TYPE_PREFIXES
 from kubefleet.engine.secrets import scrub
+from kubefleet.engine.tracebacks import condense_tracebacks
 
 if TYPE_CHECKING:
     from pulumi.automation.events import EngineEvent, StepEventMetadata
@@ -135,7 +136,7 @@ class EventRouter:
             if diag is not None and self.on_diagnostic is not None and not diag.ephemeral:
                 severity = diag.severity.split("#", 1)[0]
                 if severity in ("error", "warning"):
-                    message = scrub(diag.message.strip(), self._secrets)
+                    message = scrub(condense_tracebacks(diag.message).strip(), self._secrets)
                     if message:
                         self.on_diagnostic(Diagnostic(severity=severity, message=message, urn=diag.urn))
             policy = event.policy_event
