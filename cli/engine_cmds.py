@@ -7,6 +7,7 @@ Every command checks for the Pulumi CLI before importing anything heavy, raises 
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from kubefleet.changes import ClusterChanges
+    from kubefleet.drift import DriftReport
     from kubefleet.engine.backend import Backend
     from kubefleet.engine.progress import Diagnostic, EventRouter, StepProgress
     from kubefleet.engine.workspace import StackTarget
@@ -420,27 +422,61 @@ def preview(
     """Show what `up` would change (Pulumi engine preview); with --refresh, drift too."""
     from kubefleet.changes import changes_json
     from kubefleet.cli.console import stderr, stdout, write
-    from kubefleet.report.pr_markdown import render_pr_markdown
+    from kubefleet.report.pr_markdown import ClusterNotes, render_pr_markdown
 
     target = _target(file, provider, cluster, stack, backend, creates=True)
     packs, policy_stack_config, pack_env = _policy_setup(file, target, policy_pack, policy_config, offline_check=False)
+    graph: ResourceGraph | None = None
     try:
-        _, monthly_after, _ = _plan_and_cost(target)
+        graph, monthly_after, _ = _plan_and_cost(target)
         monthly: Decimal | None = monthly_after
     except KubefleetError:
         monthly = None  # e.g. no price data for this region: the preview stands without a cost line
     _, changes = _engine_preview(target, stderr(), refresh=refresh, live=output is DiffFormat.table, packs=packs,
                                  extra_config=policy_stack_config, pack_env=pack_env, monthly_after=monthly)
+    drift = _explain_drift(graph, changes)
     if output is DiffFormat.json:
-        write(changes_json([changes]))
+        data = json.loads(changes_json([changes]))
+        if drift is not None:
+            data["clusters"][0]["driftExplained"] = drift.as_json()
+        write(json.dumps(data, indent=2) + "\n")
     elif output is DiffFormat.markdown:
-        write(render_pr_markdown([changes], title or f"kubefleet preview: {target.stack_name}"))
+        notes = {(changes.cluster, changes.provider): ClusterNotes(drift=drift)}
+        write(render_pr_markdown([changes], title or f"kubefleet preview: {target.stack_name}", notes=notes))
     else:
-        print_changes_table(changes, stdout())
+        out = stdout()
+        print_changes_table(changes, out)
+        if drift is not None:
+            _print_drift(drift, out)
     if refresh and changes.drifted:
         raise ProblemFound(f"{len(changes.drifted)} resource(s) of {target.stack_name} drifted: changed in the "
                            "cloud outside the code",
                            hint="`kubefleet up` puts them back; `kubefleet refresh` accepts the cloud's state")
+
+
+def _explain_drift(graph: ResourceGraph | None, changes: ClusterChanges) -> DriftReport | None:
+    """The drift in spec terms and its monthly cost (None without drift or without an offline graph)."""
+    if graph is None or not changes.drifted:
+        return None
+    from kubefleet.cli.common import today
+    from kubefleet.cli.cost_cmds import active_catalog
+    from kubefleet.drift import explain
+
+    return explain(graph, changes, active_catalog(), today())
+
+
+def _print_drift(drift: DriftReport, console: Console) -> None:
+    from kubefleet.report.pr_markdown import fmt_money
+
+    console.print("drift (changed in the cloud outside the code; `kubefleet up` puts it back):", highlight=False)
+    for term in drift.terms:
+        console.print(f"  {term.line()}", markup=False, highlight=False)
+    delta = drift.monthly_delta
+    if delta is not None and drift.monthly_cloud is not None:
+        console.print(f"  monthly cost of the drift: {fmt_money(delta, sign=True)}/month "
+                      f"(the cloud as it runs now {fmt_money(drift.monthly_cloud)}/month)", markup=False, highlight=False)
+    else:
+        console.print("  monthly cost of the drift: not priced", markup=False, highlight=False)
 
 
 def refresh(

@@ -24,6 +24,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -72,13 +73,20 @@ class Drift:
     value: Any
     program: Any  # what the program sets (2 nodes / the spec's size)
     shown: str  # the property path the preview reports
+    term: str  # the drift in the spec's terms, as the preview words it
+    spec_count: int | None  # the pool count a spec would need to match the cloud (for the cost oracle)
 
 
 DRIFT: dict[str, Drift] = {
-    "gke": Drift("gcp:container/nodePool:NodePool", "nodeCount", 5, 2, "nodeCount"),
-    "eks": Drift("aws:eks/nodeGroup:NodeGroup", "scalingConfig.desiredSize", 1, 2, "scalingConfig"),
-    "aks": Drift("azure-native:containerservice:AgentPool", "count", 5, 2, "count"),
-    "kubeadm": Drift("vsphere:index/virtualMachine:VirtualMachine", "numCpus", 8, 2, "numCpus"),
+    "gke": Drift("gcp:container/nodePool:NodePool", "nodeCount", 5, 2, "nodeCount",
+                 "nodePools[default].count (nodeCount): 5 nodes per zone in the cloud, 2 nodes per zone in the spec", 5),
+    "eks": Drift("aws:eks/nodeGroup:NodeGroup", "scalingConfig", {"desiredSize": 5, "maxSize": 5, "minSize": 5},
+                 {"desiredSize": 2, "maxSize": 2, "minSize": 2}, "scalingConfig",
+                 "nodePools[default].count (scalingConfig.desiredSize): 5 nodes in the cloud, 2 nodes in the spec", 5),
+    "aks": Drift("azure-native:containerservice:AgentPool", "count", 5, 2, "count",
+                 "nodePools[default].count (count): 5 nodes in the cloud, 2 nodes in the spec", 5),
+    "kubeadm": Drift("vsphere:index/virtualMachine:VirtualMachine", "numCpus", 8, 2, "numCpus",
+                     "nodePools[default].machine.vcpus (numCpus): 8 vCPUs in the cloud, 2 vCPUs in the spec", None),
 }
 
 
@@ -155,6 +163,13 @@ def ok(*args: str) -> str:
     result = kf(*args)
     assert result.exit_code == 0, f"kubefleet {' '.join(args)} exited {result.exit_code}:\n{result.output}"
     return str(result.output)
+
+
+def md_escaped(text: str) -> str:
+    """``text`` as kubefleet's Markdown writes free text (report.pr_markdown.md_text)."""
+    from kubefleet.report.pr_markdown import md_text
+
+    return md_text(text, limit=10_000)
 
 
 def live(env: Env, type_: str | None = None) -> list[dict[str, Any]]:
@@ -244,8 +259,8 @@ def _lifecycle(env: Env, target: str) -> None:
         for text in transcript:
             assert secret not in text, f"a secret ({secret[:12]}…) was printed"
 
-    # someone resizes a node pool in the console
-    name = pools[0]["urn"].rsplit("::", 1)[-1]
+    # someone resizes a node pool (kubeadm: a worker VM of the pool) in the console
+    name = "e2e-default-0" if target == "kubeadm" else "e2e-default"
     cloud.edit(env.cloud, drift.type, name, {drift.path: drift.value})
 
     # preview --refresh --output markdown: the drift in spec terms, with the monthly cost; exit 1
@@ -253,9 +268,21 @@ def _lifecycle(env: Env, target: str) -> None:
     transcript.append(result.output)
     assert result.exit_code == 1, result.output
     assert "drift" in result.output.lower()
-    assert drift.shown in result.output and str(drift.value) in result.output
-    assert "/month" in result.output
+    flat = " ".join(result.output.split())
+    assert drift.shown in flat and md_escaped(drift.term) in flat, flat
     assert "Traceback" not in result.output
+    # what the drift costs while it lasts: the cloud as it runs now against the spec
+    (cost_line,) = [ln for ln in result.output.splitlines() if "monthly cost of the drift" in ln]
+    delta = Decimal(cost_line.split("**")[1].split("/month")[0].replace("$", "").replace(",", ""))
+    assert delta > 0, cost_line  # more nodes / more vCPUs than the spec
+    if drift.spec_count is not None:
+        # oracle: the spec edited to the cloud's count, priced from scratch (render + cost, no drift code)
+        bigger = env.root / "bigger.yaml"
+        bigger.write_text(env.spec.read_text(encoding="utf-8").replace("count: 2", f"count: {drift.spec_count}"),
+                          encoding="utf-8")
+        now = json.loads(ok("cost", str(bigger), "-p", target, "-o", "json"))["providers"][target]["monthly_total"]
+        declared = json.loads(ok("cost", spec, "-p", target, "-o", "json"))["providers"][target]["monthly_total"]
+        assert delta == Decimal(now) - Decimal(declared), (cost_line, now, declared)
 
     # up -y converges: the cloud is back to what the program says
     out = ok("up", spec, "-p", target, "-y")

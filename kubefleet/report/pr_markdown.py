@@ -11,11 +11,14 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from kubefleet.changes import ClusterChanges, InputChange, ResourceChange, cents
 from kubefleet.costmodel import CATEGORIES, fmt_money
 from kubefleet.engine.secrets import SECRET, is_secret_name, mask
+
+if TYPE_CHECKING:
+    from kubefleet.drift import DriftReport
 
 MARKER: Final = "<!-- kubefleet:pr-comment -->"
 MAX_VALUE_CHARS: Final = 80
@@ -38,6 +41,7 @@ class ClusterNotes:
     unpriced_after: int = 0
     categories_before: Mapping[str, Decimal] = field(default_factory=dict)
     categories_after: Mapping[str, Decimal] = field(default_factory=dict)
+    drift: DriftReport | None = None  # engine preview --refresh: the drift in spec terms and its monthly cost
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,17 @@ def _details(item: ClusterChanges, notes: ClusterNotes) -> list[str]:
     return out
 
 
+def _drift_cost(report: DriftReport) -> list[str]:
+    delta = report.monthly_delta
+    if delta is None or report.monthly_cloud is None or report.monthly_spec is None:
+        return ["> - monthly cost of the drift: not priced (a drifted value is secret or cannot be placed)"]
+    if delta == 0:
+        return [f"> - monthly cost of the drift: none ({fmt_money(report.monthly_spec)}/month either way)"]
+    return [f"> - monthly cost of the drift: **{fmt_money(delta, sign=True)}/month** while it lasts "
+            f"(the cloud as it runs now {fmt_money(report.monthly_cloud)}/month, the spec "
+            f"{fmt_money(report.monthly_spec)}/month)"]
+
+
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -295,7 +310,17 @@ def render_pr_markdown(
     drifted = [(i, c) for i in ordered for c in i.drifted]
     if drifted:
         out += ["> [!NOTE]", "> 🌀 **Drift**: changed in the cloud outside the code (this change will put it back):"]
+        explained: set[tuple[str, str]] = set()
         for item, change in drifted:
+            report = notes.get((item.cluster, item.provider), none).drift
+            if report is not None and report.terms:
+                if (item.cluster, item.provider) in explained:
+                    continue
+                explained.add((item.cluster, item.provider))
+                for term in report.terms:
+                    out.append(f"> - **{item.cluster}** · {provider_display(item.provider)}: {md_text(term.line())}")
+                out += _drift_cost(report)
+                continue
             paths = ", ".join(_code(p) for p in sorted(i.path for i in change.inputs)[:5]) or "properties"
             out.append(f"> - **{item.cluster}** · {provider_display(item.provider)}: {_resource(change)}: {paths}")
         out.append("")

@@ -1,0 +1,115 @@
+"""Drift in spec terms, and its monthly cost.
+
+The cost oracle is independent of the drift code: the spec edited to what the cloud runs, rendered and
+priced from scratch, must cost what :func:`kubefleet.drift.explain` says the drifted graph costs. (The
+real engine reports the drift itself in tests/test_e2e_engine.py.)"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kubefleet.catalog import load_catalog
+from kubefleet.changes import ClusterChanges, InputChange, ResourceChange
+from kubefleet.cost import price_graph
+from kubefleet.drift import FIELDS, explain, owner, spec_terms
+from kubefleet.engine.secrets import SECRET
+from kubefleet.loader import load_text
+from kubefleet.render import render
+from tests.test_e2e_engine import SPEC
+
+AS_OF = dt.date(2026, 11, 29)
+
+POOL_TYPE = {
+    "gke": "gcp:container/nodePool:NodePool",
+    "eks": "aws:eks/nodeGroup:NodeGroup",
+    "aks": "azure-native:containerservice:AgentPool",
+}
+
+
+def spec_text(count: int = 2) -> str:
+    return SPEC.format(name="web", env="dev", vip="127.0.0.10").replace("count: 2", f"count: {count}")
+
+
+def graph_for(provider: str, count: int = 2):  # type: ignore[no-untyped-def]
+    return render(load_text(spec_text(count))[0].spec, provider, catalog=load_catalog())
+
+
+def drifted(provider: str, name: str, *inputs: InputChange) -> ClusterChanges:
+    change = ResourceChange(op="update", type=POOL_TYPE.get(provider, "vsphere:index/virtualMachine:VirtualMachine"),
+                            name=name, inputs=inputs, drift=True)
+    return ClusterChanges(cluster="web", provider=provider, changes=(change,))
+
+
+def _count_change(provider: str, graph, count: int) -> InputChange:  # type: ignore[no-untyped-def]
+    (pool,) = [r for r in graph.of_type(POOL_TYPE[provider]) if r.name == "web-default"]
+    if provider == "eks":
+        old = dict(pool.inputs["scalingConfig"])
+        return InputChange("scalingConfig", {**old, "desiredSize": count, "maxSize": count, "minSize": count}, old)
+    path = {"gke": "nodeCount", "aks": "count"}[provider]
+    return InputChange(path, count, pool.inputs[path])
+
+
+@pytest.mark.parametrize("provider", ["gke", "eks", "aks"])
+def test_a_resized_pool_costs_what_the_resized_spec_costs(provider: str) -> None:
+    graph = graph_for(provider)
+    changes = drifted(provider, "web-default", _count_change(provider, graph, 5))
+    report = explain(graph, changes, load_catalog(), AS_OF)
+    oracle = price_graph(graph_for(provider, 5), load_catalog(), as_of=AS_OF).monthly_total
+    assert report.monthly_spec == price_graph(graph, load_catalog(), as_of=AS_OF).monthly_total
+    assert report.monthly_cloud == oracle
+    assert report.monthly_delta is not None and report.monthly_delta > 0
+    fields = {t.field for t in report.terms}
+    assert "nodePools[default].count" in fields, report.terms
+
+
+def test_terms_name_the_pool_and_fall_back_to_provider_terms() -> None:
+    changes = drifted("aks", "web-default", InputChange("count", 5, 2), InputChange("tags.owner", "x", "ops-bot"))
+    terms = spec_terms(changes, ["default"])
+    assert [t.line() for t in terms] == [
+        "nodePools[default].count (count): 5 nodes in the cloud, 2 nodes in the spec",
+        "web-default tags.owner: x in the cloud, ops-bot in the spec",
+    ]
+
+
+def test_a_kubeadm_master_has_no_spec_field_and_says_why() -> None:
+    changes = drifted("kubeadm", "web-cp-0", InputChange("numCpus", 8, 2))
+    (term,) = spec_terms(changes, ["default"])
+    assert term.line() == ("controlPlane (web-cp-0, sized by kubefleet from the node count) (numCpus): "
+                           "8 vCPUs in the cloud, 2 vCPUs in the spec")
+
+
+def test_a_kubeadm_worker_with_more_vcpus_costs_more() -> None:
+    graph = graph_for("kubeadm")
+    changes = drifted("kubeadm", "web-default-0", InputChange("numCpus", 8, 2))
+    report = explain(graph, changes, load_catalog(), AS_OF)
+    assert [t.field for t in report.terms] == ["nodePools[default].machine.vcpus"]
+    assert report.monthly_delta is not None and report.monthly_delta > 0
+
+
+def test_a_secret_value_is_not_priced() -> None:
+    graph = graph_for("gke")
+    changes = drifted("gke", "web-default", InputChange("nodeCount", SECRET, SECRET))
+    report = explain(graph, changes, load_catalog(), AS_OF)
+    assert report.monthly_cloud is None and report.monthly_delta is None
+    assert report.as_json()["monthlyDelta"] is None
+
+
+def test_pool_owner_prefers_the_longest_pool_name() -> None:
+    assert owner("web", ["gpu", "gpu-a"], "web-gpu-a") == "nodePools[gpu-a]"
+    assert owner("web", ["gpu", "gpu-a"], "web-gpu-a-3") == "nodePools[gpu-a]"
+    assert owner("web", ["gpu"], "web-cp-0") == "controlPlane"
+    assert owner("web", ["gpu"], "web-network") is None
+
+
+def test_every_mapped_property_is_one_the_program_sets() -> None:
+    """The table names properties our programs really declare (checked on the rendered graphs), so a
+    renamed input cannot silently stop being explained."""
+    for provider, type_ in [*POOL_TYPE.items(), ("kubeadm", "vsphere:index/virtualMachine:VirtualMachine")]:
+        graph = graph_for(provider)
+        resource = graph.of_type(type_)[0]
+        declared = {p for p in FIELDS[type_] if resource.get(p) is not None}
+        # the size of the pool / VM is always declared (a fixed count: no autoscaling bounds)
+        assert declared & {"nodeCount", "scalingConfig.desiredSize", "count", "numCpus"}, (provider, declared)
+        assert declared & {"nodeConfig.machineType", "instanceTypes", "vmSize", "memory"}, (provider, declared)
