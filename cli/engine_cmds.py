@@ -502,6 +502,12 @@ def refresh(
     out = stdout()
     if changes.drifted:
         print_changes_table(changes, out)
+        try:
+            drift = _explain_drift(_plan_and_cost(target)[0], changes)
+        except KubefleetError:
+            drift = None  # no price data for the region: the table stands alone
+        if drift is not None:
+            _print_drift(drift, out)
         out.print(f"{len(changes.drifted)} resource(s) drifted; the state of {target.stack_name} now records them",
                   highlight=False)
     else:

@@ -91,6 +91,9 @@ class ResourceChange:
     name: str
     inputs: tuple[InputChange, ...] = ()
     drift: bool = False
+    #: what the refresh found, old = the recorded state, new = the cloud (``inputs`` of an update read old =
+    #: the cloud, new = the program); kept apart so the drift's cloud values are never guessed
+    drift_inputs: tuple[InputChange, ...] = field(default=(), compare=False)
 
     @property
     def destructive(self) -> bool:
@@ -364,6 +367,7 @@ class ChangeCollector:
                     name=pending.name,
                     inputs=tuple(merged[p] for p in sorted(merged)),
                     drift=bool(pending.drift_inputs),
+                    drift_inputs=tuple(pending.drift_inputs[p] for p in sorted(pending.drift_inputs)),
                 ))
         return tuple(sorted(out, key=ResourceChange.sort_key))
 

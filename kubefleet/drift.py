@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from kubefleet.catalog import Catalog
-from kubefleet.changes import ClusterChanges, ResourceChange, parse_path, value_at
+from kubefleet.changes import ClusterChanges, InputChange, ResourceChange, parse_path, value_at
 from kubefleet.render import RenderedResource, ResourceGraph
 
 #: (resource type, property path) -> (spec field under the pool / control plane, how the value reads)
@@ -122,20 +122,32 @@ def owner(cluster: str, pools: list[str], name: str) -> str | None:
     return None
 
 
-def spec_terms(changes: ClusterChanges, pools: list[str]) -> tuple[SpecTerm, ...]:
+def _cloud_changes(change: ResourceChange) -> tuple[InputChange, ...]:
+    """The refresh's findings (new = the cloud); a change built without them (offline, older JSON) has only
+    ``inputs``, where an update reads old = the cloud."""
+    if change.drift_inputs:
+        return change.drift_inputs
+    return tuple(InputChange(i.path, i.new, i.old, i.uncertain) for i in change.inputs)
+
+
+def spec_terms(changes: ClusterChanges, graph: ResourceGraph | None, pools: list[str]) -> tuple[SpecTerm, ...]:
+    """Each drifted property in the spec's terms; the spec's value is what the program declares (``graph``),
+    else the recorded state."""
+    declared = {(r.type, r.name): r for r in graph.resources} if graph is not None else {}
     out: list[SpecTerm] = []
     for change in changes.drifted:
         table = FIELDS.get(change.type, {})
         element = owner(changes.cluster, pools, change.name)
         resource = f"{change.type}::{change.name}"
-        for item in change.inputs:
+        program = declared.get((change.type, change.name))
+        for item in _cloud_changes(change):
             mapped = False
             for prop, (sub, unit) in table.items():
                 if prop != item.path and not prop.startswith(item.path + "."):
                     continue
                 rest = prop[len(item.path) + 1:]
-                cloud = value_at(item.old, rest) if rest else item.old
-                spec = value_at(item.new, rest) if rest else item.new
+                cloud = value_at(item.new, rest) if rest else item.new
+                spec = program.get(prop) if program is not None else (value_at(item.old, rest) if rest else item.old)
                 if cloud == spec:
                     continue
                 field: str | None
@@ -146,7 +158,8 @@ def spec_terms(changes: ClusterChanges, pools: list[str]) -> tuple[SpecTerm, ...
                 out.append(SpecTerm(resource, field, prop, unit, cloud, spec))
                 mapped = True
             if not mapped:
-                out.append(SpecTerm(resource, None, item.path, "", item.old, item.new))
+                spec = program.get(item.path) if program is not None else item.old
+                out.append(SpecTerm(resource, None, item.path, "", item.new, spec))
     return tuple(out)
 
 
@@ -175,11 +188,11 @@ def cloud_graph(graph: ResourceGraph, drifted: tuple[ResourceChange, ...]) -> Re
             resources.append(resource)
             continue
         inputs = copy.deepcopy(dict(resource.inputs))
-        for item in change.inputs:
+        for item in _cloud_changes(change):
             if item.secret or item.uncertain:
                 return None
             try:
-                _set(inputs, item.path, copy.deepcopy(item.old))
+                _set(inputs, item.path, copy.deepcopy(item.new))
             except (KeyError, IndexError, TypeError):
                 return None
         resources.append(dataclasses.replace(resource, inputs=inputs))
@@ -191,7 +204,7 @@ def explain(graph: ResourceGraph, changes: ClusterChanges, catalog: Catalog, as_
     from kubefleet.cost import price_graph
 
     pools = [p.name for p in graph.spec.spec.node_pools]
-    terms = spec_terms(changes, pools)
+    terms = spec_terms(changes, graph, pools)
     spec_total = price_graph(graph, catalog, as_of=as_of).monthly_total
     drifted = cloud_graph(graph, changes.drifted)
     cloud_total = None if drifted is None else price_graph(drifted, catalog, as_of=as_of).monthly_total

@@ -36,9 +36,12 @@ def graph_for(provider: str, count: int = 2):  # type: ignore[no-untyped-def]
     return render(load_text(spec_text(count))[0].spec, provider, catalog=load_catalog())
 
 
-def drifted(provider: str, name: str, *inputs: InputChange) -> ClusterChanges:
+def drifted(provider: str, name: str, *found: InputChange) -> ClusterChanges:
+    """A refresh's finding as the engine events give it (kubefleet.changes): old = the recorded state,
+    new = the cloud; the update that puts it back reads the other way round."""
+    back = tuple(InputChange(i.path, i.new, i.old) for i in found)
     change = ResourceChange(op="update", type=POOL_TYPE.get(provider, "vsphere:index/virtualMachine:VirtualMachine"),
-                            name=name, inputs=inputs, drift=True)
+                            name=name, inputs=back, drift=True, drift_inputs=found)
     return ClusterChanges(cluster="web", provider=provider, changes=(change,))
 
 
@@ -46,9 +49,9 @@ def _count_change(provider: str, graph, count: int) -> InputChange:  # type: ign
     (pool,) = [r for r in graph.of_type(POOL_TYPE[provider]) if r.name == "web-default"]
     if provider == "eks":
         old = dict(pool.inputs["scalingConfig"])
-        return InputChange("scalingConfig", {**old, "desiredSize": count, "maxSize": count, "minSize": count}, old)
+        return InputChange("scalingConfig", old, {**old, "desiredSize": count, "maxSize": count, "minSize": count})
     path = {"gke": "nodeCount", "aks": "count"}[provider]
-    return InputChange(path, count, pool.inputs[path])
+    return InputChange(path, pool.inputs[path], count)
 
 
 @pytest.mark.parametrize("provider", ["gke", "eks", "aks"])
@@ -65,8 +68,8 @@ def test_a_resized_pool_costs_what_the_resized_spec_costs(provider: str) -> None
 
 
 def test_terms_name_the_pool_and_fall_back_to_provider_terms() -> None:
-    changes = drifted("aks", "web-default", InputChange("count", 5, 2), InputChange("tags.owner", "x", "ops-bot"))
-    terms = spec_terms(changes, ["default"])
+    changes = drifted("aks", "web-default", InputChange("count", 2, 5), InputChange("tags.owner", "ops-bot", "x"))
+    terms = spec_terms(changes, None, ["default"])
     assert [t.line() for t in terms] == [
         "nodePools[default].count (count): 5 nodes in the cloud, 2 nodes in the spec",
         "web-default tags.owner: x in the cloud, ops-bot in the spec",
@@ -74,15 +77,15 @@ def test_terms_name_the_pool_and_fall_back_to_provider_terms() -> None:
 
 
 def test_a_kubeadm_master_has_no_spec_field_and_says_why() -> None:
-    changes = drifted("kubeadm", "web-cp-0", InputChange("numCpus", 8, 2))
-    (term,) = spec_terms(changes, ["default"])
+    changes = drifted("kubeadm", "web-cp-0", InputChange("numCpus", 2, 8))
+    (term,) = spec_terms(changes, graph_for("kubeadm"), ["default"])
     assert term.line() == ("controlPlane (web-cp-0, sized by kubefleet from the node count) (numCpus): "
                            "8 vCPUs in the cloud, 2 vCPUs in the spec")
 
 
 def test_a_kubeadm_worker_with_more_vcpus_costs_more() -> None:
     graph = graph_for("kubeadm")
-    changes = drifted("kubeadm", "web-default-0", InputChange("numCpus", 8, 2))
+    changes = drifted("kubeadm", "web-default-0", InputChange("numCpus", 2, 8))
     report = explain(graph, changes, load_catalog(), AS_OF)
     assert [t.field for t in report.terms] == ["nodePools[default].machine.vcpus"]
     assert report.monthly_delta is not None and report.monthly_delta > 0

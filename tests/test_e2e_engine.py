@@ -442,6 +442,8 @@ def test_refresh_accepts_the_clouds_state(engine_env: Env) -> None:
     out = ok("refresh", spec, "-p", "gke")
     flat = " ".join(out.split())
     assert "1 resource(s) drifted" in flat and "nodeCount" in flat
+    assert "nodePools[default].count (nodeCount): 5 nodes per zone in the cloud, 2 nodes per zone in the spec" in flat
+    assert "monthly cost of the drift: +$" in flat
     preview = json.loads(ok("preview", spec, "-p", "gke", "-o", "json"))
     (change,) = [c for c in preview["clusters"][0]["changes"] if c["op"] != "same"]
     assert change["name"] == "e2e-default" and change["inputs"] == [{"path": "nodeCount", "old": 5, "new": 2}]
