@@ -39,6 +39,7 @@ from kubefleet.changes import (
     Op,
     ResourceChange,
     input_change,
+    parse_path,
 )
 from kubefleet.engine.secrets import SECRET
 
@@ -369,6 +370,15 @@ def _cascade(diffs: dict[str, ResourceDiff], new: dict[str, RenderedResource]) -
                 changed = True
 
 
+def ignored(path: str, ignore_changes: tuple[str, ...]) -> bool:
+    """Whether the engine ignores a change at ``path``: it is at or under one of the resource's
+    ``ignore_changes`` paths (pulumi/pulumi pkg/resource/deploy/step_generator.go ``processIgnoreChanges``
+    resets each path, and so everything under it, to the old inputs' value before the provider's Diff;
+    tests/test_e2e_engine.py checks the offline diff against the real engine)."""
+    segments = parse_path(path)
+    return any(segments[: len(prefix)] == prefix for prefix in (parse_path(i) for i in ignore_changes) if prefix)
+
+
 def diff_graphs(old: ResourceGraph | None, new: ResourceGraph | None) -> list[ResourceDiff]:
     """Every resource of one cluster on one provider, OLD → NEW (either may be absent: added/removed)."""
     before, after = _relevant(old), _relevant(new)
@@ -380,11 +390,12 @@ def diff_graphs(old: ResourceGraph | None, new: ResourceGraph | None) -> list[Re
         if urn not in before:
             diffs[urn] = ResourceDiff(ResourceChange("create", r.type, r.name), (), urn)
             continue
-        changes = _changes(before[urn], r)
+        changes = [c for c in _changes(before[urn], r) if not ignored(c.path, r.ignore_changes)]
         if not changes:
             diffs[urn] = ResourceDiff(ResourceChange("same", r.type, r.name), (), urn)
             continue
-        forced = forcing_paths(r.type, before[urn].inputs, r.inputs)
+        forced = tuple(p for p in forcing_paths(r.type, before[urn].inputs, r.inputs)
+                       if not ignored(p, r.ignore_changes))
         op: Op = "replace" if forced else "update"
         diffs[urn] = ResourceDiff(ResourceChange(op, r.type, r.name, _with_uncertain_secrets(changes, r)), forced, urn)
     _cascade(diffs, after)

@@ -40,6 +40,8 @@ class RenderedResource:
     custom: bool
     protect: bool
     secret_paths: tuple[str, ...] = ()
+    #: the program's ``ignore_changes`` (Pulumi property paths): the engine never updates these
+    ignore_changes: tuple[str, ...] = ()
 
     @property
     def parent_name(self) -> str | None:
@@ -187,6 +189,7 @@ def _make_mocks_and_monitor(adapter: Any) -> tuple[Any, Any, list[RenderedResour
                         custom=bool(request.custom),
                         protect=bool(request.protect),
                         secret_paths=tuple(secrets),
+                        ignore_changes=tuple(request.ignoreChanges),
                     )
                 )
             # The engine, not the SDK, applies additionalSecretOutputs; do it here so values a real

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from kubefleet.catalog import Catalog
     from kubefleet.providers.base import InstanceResolver
 
-FORMAT: Final = 1
+FORMAT: Final = 2  # 2: resources carry ignore_changes
 SDKS: Final = ("pulumi", "pulumi-gcp", "pulumi-aws", "pulumi-azure-native", "pulumi-kubernetes",
                "pulumi-vsphere", "pulumi-random")
 
@@ -91,7 +91,8 @@ def _dump(graph: ResourceGraph) -> dict[str, Any]:
         "region": graph.region,
         "resources": [
             {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "inputs": r.inputs,
-             "custom": r.custom, "protect": r.protect, "secret_paths": list(r.secret_paths)}
+             "custom": r.custom, "protect": r.protect, "secret_paths": list(r.secret_paths),
+             "ignore_changes": list(r.ignore_changes)}
             for r in graph.resources
         ],
         "outputs": graph.outputs,
@@ -117,7 +118,8 @@ def _load(data: Any, spec: ClusterSpec) -> ResourceGraph:
     for r in data["resources"]:
         _expect(r, dict, "a resource")
         fields: tuple[tuple[str, type], ...] = (("urn", str), ("type", str), ("name", str), ("inputs", dict),
-                                                ("custom", bool), ("protect", bool), ("secret_paths", list))
+                                                ("custom", bool), ("protect", bool), ("secret_paths", list),
+                                                ("ignore_changes", list))
         for key, kind in fields:
             _expect(r.get(key), kind, f"resource {key}")
         _expect(r.get("parent"), (str, type(None)), "resource parent")
@@ -131,7 +133,8 @@ def _load(data: Any, spec: ClusterSpec) -> ResourceGraph:
         region=data["region"],
         resources=[
             RenderedResource(urn=r["urn"], type=r["type"], name=r["name"], parent=r["parent"], inputs=r["inputs"],
-                             custom=r["custom"], protect=r["protect"], secret_paths=tuple(r["secret_paths"]))
+                             custom=r["custom"], protect=r["protect"], secret_paths=tuple(r["secret_paths"]),
+                             ignore_changes=tuple(str(p) for p in r["ignore_changes"]))
             for r in data["resources"]
         ],
         outputs=data["outputs"],

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from kubefleet.cli.app import app
 from kubefleet.diff import REPLACE_ON_CHANGE, diff_graphs, forcing_paths, replace_paths
 from kubefleet.render import RenderedResource, ResourceGraph
+from tests.conftest import MINIMAL
 
 DATA = Path(__file__).resolve().parent / "data" / "diff"
 AS_OF = "2026-11-27"
@@ -412,3 +413,34 @@ def test_headline_adds_up_the_json_totals(monkeypatch: pytest.MonkeyPatch) -> No
         else:
             assert "Monthly cost will not change" in head
         assert f"${after:,.2f}**" in head
+
+
+@pytest.mark.parametrize("path, ignore, expect", [
+    ("count", ("count",), True),
+    ("scalingConfig.desiredSize", ("scalingConfig.desiredSize",), True),
+    ("scalingConfig.minSize", ("scalingConfig.desiredSize",), False),
+    ("scalingConfig.desiredSize", ("scalingConfig",), True),  # under an ignored object
+    ('extraConfig["guestinfo.userdata"]', ('extraConfig["guestinfo.userdata"]',), True),
+    ('extraConfig["guestinfo.metadata"]', ('extraConfig["guestinfo.userdata"]',), False),
+    ("countx", ("count",), False),  # a prefix of the name is not a parent path
+    ("count", (), False),
+])
+def test_ignored_paths_follow_pulumi_property_paths(path: str, ignore: tuple[str, ...], expect: bool) -> None:
+    from kubefleet.diff import ignored
+
+    assert ignored(path, ignore) is expect
+
+
+def test_the_render_records_the_programs_ignore_changes() -> None:
+    """What the adapters declare reaches the graph (the engine applies it; the diff must too)."""
+    from kubefleet.catalog import load_catalog
+    from kubefleet.loader import load_text
+    from kubefleet.render import render
+
+    text = MINIMAL.replace('version: "1.33"', 'version: "1.35"').replace("count: 3", "autoscaling: {min: 2, max: 5}")
+    spec = load_text(text)[0].spec
+    pools = {p: render(spec, p, catalog=load_catalog()) for p in ("aks", "eks")}
+    (aks_pool,) = [r for r in pools["aks"].resources if r.type == "azure-native:containerservice:AgentPool"]
+    (eks_pool,) = [r for r in pools["eks"].resources if r.type == "aws:eks/nodeGroup:NodeGroup"]
+    assert aks_pool.ignore_changes == ("count",)
+    assert eks_pool.ignore_changes == ("scalingConfig.desiredSize",)

@@ -472,3 +472,29 @@ def test_kubeadm_waits_for_the_api_server_and_says_so_when_it_never_answers(
         ok("up", spec, "-p", "kubeadm", "-y")
     assert standin.requests.count("/readyz") == 1
     assert live(engine_env, "kubernetes:core/v1:Secret")
+
+
+@pytest.mark.parametrize("target", ["aks", "eks"])
+def test_the_offline_diff_ignores_what_the_engine_ignores(engine_env: Env, target: str) -> None:
+    """An autoscaled pool's node count belongs to the autoscaler (ignore_changes in the program). Raising the
+    minimum: the real engine's preview changes only the bounds, and the offline PR diff must say the same."""
+    spec = str(engine_env.spec)
+    autoscaled = engine_env.spec.read_text(encoding="utf-8").replace("count: 2", "autoscaling: {min: 2, max: 5}")
+    engine_env.spec.write_text(autoscaled, encoding="utf-8")
+    ok("up", spec, "-p", target, "-y")
+    base = engine_env.root / "base.yaml"
+    base.write_text(autoscaled, encoding="utf-8")
+    engine_env.spec.write_text(autoscaled.replace("min: 2", "min: 3"), encoding="utf-8")
+
+    pool_type = DRIFT[target].type
+    engine = json.loads(ok("preview", spec, "-p", target, "-o", "json"))["clusters"][0]["changes"]
+    offline_out = ok("diff", "--base", str(base), spec, "--providers", target, "-o", "json")
+    offline = json.loads(offline_out[offline_out.index("{"):])["clusters"][0]["changes"]
+
+    def changed(changes: list[dict[str, Any]]) -> dict[str, list[str]]:
+        return {c["name"]: sorted(i["path"] for i in c["inputs"]) for c in changes
+                if c["op"] != "same" and c["type"] == pool_type}
+
+    assert changed(engine) == changed(offline), (engine, offline)
+    (paths,) = changed(engine).values()
+    assert paths and not any(p in ("count", "scalingConfig.desiredSize") for p in paths), paths
