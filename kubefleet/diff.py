@@ -283,6 +283,25 @@ class ResourceDiff:
     forced_by: tuple[str, ...] = ()
     urn: str = ""
     protected: str | None = None  # why the delete half would be refused (see :func:`protection`)
+    at_apply: str | None = None  # what only `up` can decide, from the live resource (see :func:`apply_time_note`)
+
+
+def apply_time_note(old: RenderedResource, new: RenderedResource) -> str | None:
+    """What the offline diff cannot know because it depends on the live resource. An EKS node group whose
+    desiredSize the autoscaler owns: EKS refuses bounds that exclude the desired size, so at `up` the program
+    moves it to the nearest new bound when what runs then is outside (providers/eks/nodepool.py scaling)."""
+    if new.type != "aws:eks/nodeGroup:NodeGroup" or "scalingConfig.desiredSize" not in new.ignore_changes:
+        return None
+    old_min, new_min = old.get("scalingConfig.minSize"), new.get("scalingConfig.minSize")
+    old_max, new_max = old.get("scalingConfig.maxSize"), new.get("scalingConfig.maxSize")
+    notes = []
+    if isinstance(old_min, int) and isinstance(new_min, int) and new_min > old_min:
+        notes.append(f"if fewer than {new_min} nodes run at the next up, desiredSize is raised to {new_min}")
+    if isinstance(old_max, int) and isinstance(new_max, int) and new_max < old_max:
+        notes.append(f"if more than {new_max} nodes run at the next up, desiredSize is lowered to {new_max}")
+    if not notes:
+        return None
+    return "; ".join(notes) + " (EKS refuses bounds that exclude the desired size)"
 
 
 def _relevant(graph: ResourceGraph | None) -> dict[str, RenderedResource]:
@@ -397,11 +416,12 @@ def diff_graphs(old: ResourceGraph | None, new: ResourceGraph | None) -> list[Re
         forced = tuple(p for p in forcing_paths(r.type, before[urn].inputs, r.inputs)
                        if not ignored(p, r.ignore_changes))
         op: Op = "replace" if forced else "update"
-        diffs[urn] = ResourceDiff(ResourceChange(op, r.type, r.name, _with_uncertain_secrets(changes, r)), forced, urn)
+        diffs[urn] = ResourceDiff(ResourceChange(op, r.type, r.name, _with_uncertain_secrets(changes, r)), forced, urn,
+                                  at_apply=apply_time_note(before[urn], r))
     _cascade(diffs, after)
     for urn, d in list(diffs.items()):
         if d.change.destructive and urn in before and (why := protection(before[urn])):
-            diffs[urn] = ResourceDiff(d.change, d.forced_by, d.urn, why)
+            diffs[urn] = ResourceDiff(d.change, d.forced_by, d.urn, why, d.at_apply)
     return sorted(diffs.values(), key=lambda d: (d.change.sort_key(), d.urn))
 
 
@@ -420,6 +440,7 @@ class ClusterDiff:
     protected: dict[str, str] = field(default_factory=dict)  # "type::name" -> why deletion is refused
     categories_before: dict[str, Decimal] = field(default_factory=dict)
     categories_after: dict[str, Decimal] = field(default_factory=dict)
+    at_apply: dict[str, str] = field(default_factory=dict)  # "type::name" -> what `up` decides from the live resource
 
     def rolls_nodes(self, change: ResourceChange) -> tuple[str, ...]:
         """Why ``change`` replaces every node of a pool: the rolling inputs, or ``("replace",)``."""
@@ -435,7 +456,7 @@ class ClusterDiff:
 
         rolls = {f"{c.type}::{c.name}": r for c in self.changes.changes if (r := self.rolls_nodes(c))}
         return ClusterNotes(self.forced_by, rolls, self.protected, self.unpriced_before, self.unpriced_after,
-                            self.categories_before, self.categories_after)
+                            self.categories_before, self.categories_after, at_apply=self.at_apply)
 
     def as_json(self) -> dict[str, Any]:
         data = self.changes.as_json()
@@ -446,6 +467,8 @@ class ClusterDiff:
                 change["replaced_because"] = list(self.forced_by[key])
             if key in self.protected:
                 change["deletion_protected"] = self.protected[key]
+            if key in self.at_apply:
+                change["at_apply"] = self.at_apply[key]
             rolls = self.rolls_nodes(ResourceChange(change["op"], change["type"], change["name"],
                                                     tuple(InputChange(i["path"], None, None) for i in change["inputs"])))
             if rolls:
@@ -513,9 +536,10 @@ def diff_specs(
             changes = ClusterChanges(name, provider, tuple(d.change for d in diffs), before.total, after.total)
             forced = {f"{d.change.type}::{d.change.name}": d.forced_by for d in diffs if d.forced_by}
             protected = {f"{d.change.type}::{d.change.name}": d.protected for d in diffs if d.protected}
+            at_apply = {f"{d.change.type}::{d.change.name}": d.at_apply for d in diffs if d.at_apply}
             out.append(ClusterDiff(changes, cluster_status(old_graph, new_graph, diffs), forced,
                                    before.unpriced, after.unpriced, protected,
-                                   dict(before.categories), dict(after.categories)))
+                                   dict(before.categories), dict(after.categories), at_apply))
     return out
 
 

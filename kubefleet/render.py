@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from kubefleet.errors import KubefleetError, RenderError
-from kubefleet.providers.base import BuildContext, InstanceChoice, InstanceResolver, ParityNote
+from kubefleet.providers.base import BuildContext, InstanceChoice, InstanceResolver, InvokeFailure, ParityNote
 from kubefleet.spec import ClusterSpec
 
 if TYPE_CHECKING:
@@ -162,7 +162,10 @@ def _make_mocks_and_monitor(adapter: Any) -> tuple[Any, Any, list[RenderedResour
             return f"{args.name}-id", state
 
         def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-            result = adapter.mock_call(args.token, _plain_outputs(dict(args.args)))
+            try:
+                result = adapter.mock_call(args.token, _plain_outputs(dict(args.args)))
+            except InvokeFailure as failure:  # the data source's own error (e.g. not found), not a crash
+                return {}, [("", str(failure))]
             if result is None:
                 raise RenderError(
                     f"offline render: {type(adapter).__name__} has no offline answer for data source {args.token}"

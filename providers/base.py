@@ -162,6 +162,12 @@ class ClusterAdapter(abc.ABC):
         return notes
 
 
+class InvokeFailure(Exception):
+    """An adapter's offline answer that a data source fails the way the cloud's would (e.g. "not found"):
+    the render returns it as the invoke's failure, which the program sees as the error a real provider
+    gives, and can handle."""
+
+
 class ContractError(Exception):
     """An adapter broke the contract (a programming error, caught by tests, never a user error)."""
 

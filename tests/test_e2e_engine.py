@@ -482,6 +482,9 @@ def test_the_offline_diff_ignores_what_the_engine_ignores(engine_env: Env, targe
     autoscaled = engine_env.spec.read_text(encoding="utf-8").replace("count: 2", "autoscaling: {min: 2, max: 5}")
     engine_env.spec.write_text(autoscaled, encoding="utf-8")
     ok("up", spec, "-p", target, "-y")
+    # the autoscaler has added a node since (so the new minimum does not exceed what runs: see the next test)
+    grown = {"aks": {"count": 3}, "eks": {"scalingConfig.desiredSize": 3}}[target]
+    cloud.edit(engine_env.cloud, DRIFT[target].type, "e2e-default", grown)
     base = engine_env.root / "base.yaml"
     base.write_text(autoscaled, encoding="utf-8")
     engine_env.spec.write_text(autoscaled.replace("min: 2", "min: 3"), encoding="utf-8")
@@ -498,3 +501,28 @@ def test_the_offline_diff_ignores_what_the_engine_ignores(engine_env: Env, targe
     assert changed(engine) == changed(offline), (engine, offline)
     (paths,) = changed(engine).values()
     assert paths and not any(p in ("count", "scalingConfig.desiredSize") for p in paths), paths
+
+
+def test_raising_an_autoscaled_eks_minimum_above_what_runs_converges(engine_env: Env) -> None:
+    """EKS refuses a minimum above the node group's desired size, and the program leaves desiredSize to the
+    autoscaler. Raising the minimum past what runs now must still work: the program reads the node group
+    back and declares the new minimum as its desired size (the local cloud enforces EKS's rule)."""
+    spec = str(engine_env.spec)
+    autoscaled = engine_env.spec.read_text(encoding="utf-8").replace("count: 2", "autoscaling: {min: 2, max: 6}")
+    engine_env.spec.write_text(autoscaled, encoding="utf-8")
+    ok("up", spec, "-p", "eks", "-y")
+    pool = cloud.find(engine_env.cloud, "aws:eks/nodeGroup:NodeGroup", "e2e-default")
+    assert pool["outputs"]["scalingConfig"] == {"desiredSize": 2, "maxSize": 6, "minSize": 2}
+
+    # the autoscaler added a node; then the team raises the minimum to 4
+    cloud.edit(engine_env.cloud, "aws:eks/nodeGroup:NodeGroup", "e2e-default", {"scalingConfig.desiredSize": 3})
+    engine_env.spec.write_text(autoscaled.replace("min: 2", "min: 4"), encoding="utf-8")
+    ok("up", spec, "-p", "eks", "-y")
+    pool = cloud.find(engine_env.cloud, "aws:eks/nodeGroup:NodeGroup", "e2e-default")
+    assert pool["outputs"]["scalingConfig"] == {"desiredSize": 4, "maxSize": 6, "minSize": 4}
+
+    # within the bounds the autoscaler's value stands: a later up with the same spec leaves desiredSize alone
+    cloud.edit(engine_env.cloud, "aws:eks/nodeGroup:NodeGroup", "e2e-default", {"scalingConfig.desiredSize": 5})
+    ok("up", spec, "-p", "eks", "-y")
+    pool = cloud.find(engine_env.cloud, "aws:eks/nodeGroup:NodeGroup", "e2e-default")
+    assert pool["outputs"]["scalingConfig"]["desiredSize"] == 5

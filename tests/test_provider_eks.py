@@ -674,3 +674,28 @@ def test_too_few_zones_fail_with_a_clear_message() -> None:
     with pytest.raises(ValueError, match="us-west-1 offers 2 availability zone"):
         _nth_zone(["usw1-az1", "usw1-az3"], 2, 3, "us-west-1")
     assert _nth_zone(["usw1-az3", "usw1-az1"], 0, 2, "us-west-1") == "usw1-az1"
+
+
+@pytest.mark.parametrize("bounds, now, expect", [
+    ((2, 6), None, (2, True)),   # a new node group starts at the minimum; the autoscaler owns it after
+    ((2, 6), 3, (3, True)),      # inside the bounds: the autoscaler's value stands
+    ((4, 6), 3, (4, False)),     # the minimum rose past what runs: EKS needs desired >= min, so declare it
+    ((1, 2), 5, (2, False)),     # the maximum fell below what runs
+])
+def test_autoscaled_desired_size_follows_the_bounds_eks_enforces(
+    bounds: tuple[int, int], now: int | None, expect: tuple[int, bool]
+) -> None:
+    from kubefleet.providers.eks.nodepool import scaling
+    from kubefleet.spec import NodePool
+
+    pool = NodePool.model_validate({"name": "p", "machine": {"vcpus": 2, "memoryGiB": 8},
+                                    "autoscaling": {"min": bounds[0], "max": bounds[1]}})
+    assert scaling(pool, now) == expect
+
+
+def test_a_fixed_pool_declares_its_count_and_is_not_left_to_an_autoscaler() -> None:
+    from kubefleet.providers.eks.nodepool import scaling
+    from kubefleet.spec import NodePool
+
+    pool = NodePool.model_validate({"name": "p", "machine": {"vcpus": 2, "memoryGiB": 8}, "count": 3})
+    assert scaling(pool, 7) == (3, False)

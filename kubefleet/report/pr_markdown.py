@@ -42,6 +42,7 @@ class ClusterNotes:
     categories_before: Mapping[str, Decimal] = field(default_factory=dict)
     categories_after: Mapping[str, Decimal] = field(default_factory=dict)
     drift: DriftReport | None = None  # engine preview --refresh: the drift in spec terms and its monthly cost
+    at_apply: Mapping[str, str] = field(default_factory=dict)  # "type::name" -> what `up` decides from the live resource
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,9 @@ def _why(change: ResourceChange, notes: ClusterNotes) -> list[str]:
     protected = notes.protected.get(_key(change))
     if protected:
         out.append(f"🔒 deletion protection on ({protected}): the delete step will fail")
+    at_apply = notes.at_apply.get(_key(change))
+    if at_apply:
+        out.append(f"ℹ️ {md_text(at_apply, limit=400)}")
     return out
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from kubefleet.naming import short_hash
+from kubefleet.providers.base import InvokeFailure
 
 #: A documentation-style account id (never a real one).
 MOCK_ACCOUNT: Final = "123456789012"
@@ -20,6 +21,7 @@ MOCK_ACCOUNT: Final = "123456789012"
 ADDON_VERSION_OFFLINE: Final = "v0.0.0-resolved-at-apply"
 GET_ADDON_VERSION: Final = "aws:eks/getAddonVersion:getAddonVersion"
 GET_AVAILABILITY_ZONES: Final = "aws:index/getAvailabilityZones:getAvailabilityZones"
+GET_NODE_GROUP: Final = "aws:eks/getNodeGroup:getNodeGroup"
 
 
 def mock_ca(cluster: str) -> str:
@@ -62,6 +64,10 @@ def mock_outputs(type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, 
 
 
 def mock_call(token: str, args: Mapping[str, Any]) -> dict[str, Any] | None:
+    if token == GET_NODE_GROUP:
+        # offline nothing is deployed: every node group is new (the data source's not-found answer)
+        raise InvokeFailure(f"reading EKS Node Group ({args.get('clusterName')}:{args.get('nodeGroupName')}): "
+                                "couldn't find resource (offline render: nothing is deployed)")
     if token == GET_AVAILABILITY_ZONES:
         from kubefleet.providers.eks.network import zone_ids
 

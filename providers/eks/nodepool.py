@@ -24,7 +24,7 @@ import pulumi_aws as aws
 
 from kubefleet.naming import short_hash
 from kubefleet.providers.base import BuildContext, InstanceChoice
-from kubefleet.providers.eks.common import EC2_LAUNCH_TEMPLATE, EKS_NODEGROUP, Scope, name_for
+from kubefleet.providers.eks.common import EC2_LAUNCH_TEMPLATE, EKS_NODEGROUP, Scope, cluster_name, name_for
 from kubefleet.providers.eks.gpu import GPU_PRESENT_LABEL, is_nvidia
 from kubefleet.spec import ClusterSpec, Disk, NodePool
 
@@ -81,6 +81,42 @@ def update_config(spec: ClusterSpec) -> aws.eks.NodeGroupUpdateConfigArgs:
     )
 
 
+#: What the data source says when the node group does not exist (a new cluster, a new pool, a new blue-green
+#: generation): hashicorp/terraform-provider-aws internal/service/eks/node_group_data_source.go
+#: dataSourceNodeGroupRead wraps findNodegroupByTwoPartKey's NotFoundError ("couldn't find resource", from
+#: EKS's ResourceNotFoundException "No node group found for name").
+_NOT_FOUND: Final = ("couldn't find resource", "ResourceNotFoundException", "No node group found")
+
+
+def current_desired(spec: ClusterSpec, name: str, scope: Scope) -> int | None:
+    """The node group's desired size in AWS now, or None when it does not exist yet."""
+    try:
+        found = aws.eks.get_node_group(cluster_name=cluster_name(spec), node_group_name=name,
+                                       opts=pulumi.InvokeOptions(provider=scope.provider))
+    except Exception as err:
+        if any(text in str(err) for text in _NOT_FOUND):
+            return None
+        raise
+    configs = found.scaling_configs or []
+    return int(configs[0].desired_size) if configs else None
+
+
+def scaling(pool: NodePool, desired_now: int | None) -> tuple[int, bool]:
+    """(desiredSize to declare, whether to leave desiredSize to the autoscaler).
+
+    An autoscaler moves desiredSize inside the bounds, so the program ignores it (ignore_changes) and the
+    engine sends the value in state, which `kubefleet up` has just refreshed. But EKS refuses bounds that
+    exclude the desired size ("Minimum capacity 4 can't be greater than desired size 3",
+    terraform-aws-modules/terraform-aws-eks#748 and #944): when the new bounds exclude what runs now, the
+    program declares the nearest bound and does not ignore it, so the engine sends it."""
+    if pool.autoscaling is None:
+        return pool.min_nodes, False
+    if desired_now is None:
+        return pool.min_nodes, True  # a new node group starts at the minimum
+    clamped = min(max(desired_now, pool.min_nodes), pool.max_nodes)
+    return clamped, clamped == desired_now
+
+
 def build_node_groups(
     spec: ClusterSpec,
     ctx: BuildContext,
@@ -94,6 +130,7 @@ def build_node_groups(
     for pool in spec.spec.node_pools:
         choice = ctx.instance(pool)
         name = nodegroup_name(spec, pool, choice)
+        desired, autoscaler_owns = scaling(pool, current_desired(spec, name, scope) if pool.autoscaling else None)
         template = aws.ec2.LaunchTemplate(
             f"{spec.name}-{pool.name}-lt",
             aws.ec2.LaunchTemplateArgs(
@@ -126,7 +163,7 @@ def build_node_groups(
                 ami_type=ami_type(choice),
                 capacity_type=capacity_type(pool),
                 scaling_config=aws.eks.NodeGroupScalingConfigArgs(
-                    desired_size=pool.min_nodes, min_size=pool.min_nodes, max_size=pool.max_nodes,
+                    desired_size=desired, min_size=pool.min_nodes, max_size=pool.max_nodes,
                 ),
                 update_config=update_config(spec),
                 launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
@@ -144,8 +181,8 @@ def build_node_groups(
                 # an autoscaler moves desired_size within the bounds; do not reset it on every up (the API
                 # model's own warning on NodegroupScalingConfig.desiredSize; terraform-aws-eks does the same:
                 # terraform-aws-modules/terraform-aws-eks@bef29c4d9523523e57fe898643fde2895106b339:
-                # modules/eks-managed-node-group/main.tf:552-556)
-                pulumi.ResourceOptions(ignore_changes=["scalingConfig.desiredSize"] if pool.autoscaling else None),
+                # modules/eks-managed-node-group/main.tf:552-556); but not when the new bounds exclude it (scaling)
+                pulumi.ResourceOptions(ignore_changes=["scalingConfig.desiredSize"] if autoscaler_owns else None),
             ),
         )
         groups.append(group)

@@ -172,6 +172,10 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
             return provider_pb2.CreateResponse(id="", properties=request.properties)
         root = cloud.state_dir()
         self._fail_or_wait(root, type_, "create", inputs, context)
+        refused = cloud.api_error(type_, inputs)
+        if refused is not None:
+            cloud.log(root, op="create-failed", type=type_, reason=refused)
+            context.abort(grpc.StatusCode.UNKNOWN, refused)
         id_ = cloud.new_id(type_, name, inputs)
         outputs = cloud.computed_outputs(type_, name, inputs)
         with cloud.locked(root):
@@ -201,6 +205,10 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
             return provider_pb2.UpdateResponse(properties=to_struct({**olds, **news}))
         root = cloud.state_dir()
         self._fail_or_wait(root, type_, "update", news, context)
+        refused = cloud.api_error(type_, news)
+        if refused is not None:
+            cloud.log(root, op="update-failed", type=type_, reason=refused)
+            context.abort(grpc.StatusCode.UNKNOWN, refused)
         with cloud.locked(root):
             record = cloud.get(root, type_, request.id)
             if record is None:
@@ -228,9 +236,12 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
 
     def Invoke(self, request: Any, context: Any) -> Any:
         args = to_dict(request.args)
-        result = cloud.invoke(request.tok, args)
         root = cloud.state_dir()
         cloud.log(root, op="invoke", token=request.tok)
+        try:
+            result = cloud.invoke(request.tok, args, root)
+        except cloud.InvokeError as err:  # the data source's error, as a provider reports it
+            context.abort(grpc.StatusCode.UNKNOWN, str(err))
         if result is None:
             context.abort(grpc.StatusCode.UNIMPLEMENTED, f"the local cloud does not implement {request.tok}")
         return provider_pb2.InvokeResponse(**{"return": to_struct(result)})
