@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -79,13 +78,12 @@ def test_every_example_renders_under_one_component(loaded: Any) -> None:
     assert graph.outputs["provider"] == "gke"
 
 
-def test_sweet_spot_renders_quickly(load_spec: Load) -> None:
+def test_sweet_spot_renders_the_same_graph_twice(load_spec: Load) -> None:
+    """Deterministic rendering; speed is measured in benchmarks/ (a wall-clock bound here flakes under load)."""
     spec = next(s.spec for s in EXAMPLES if s.spec.name == "sweet-spot")
-    gke(spec)  # warm the SDK imports
-    start = time.perf_counter()
+    first = gke(spec)
     graph = gke(spec)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.0, f"sweet-spot rendered in {elapsed:.3f}s"
+    assert graph.as_json() == first.as_json()
     assert len(graph.of_type(POOL)) == 1
 
 

@@ -7,7 +7,6 @@ import datetime as dt
 import functools
 import json
 import re
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -137,14 +136,13 @@ def test_every_example_renders(loaded: LoadedSpec) -> None:
     assert graph.one(COMPONENT).name == spec.name
 
 
-def test_sweet_spot_renders_quickly() -> None:
+def test_sweet_spot_renders_the_same_graph_twice() -> None:
+    """Deterministic rendering; speed is measured in benchmarks/ (a wall-clock bound here flakes under load)."""
     spec = load_file(EXAMPLES / "sweet-spot.yaml")[0].spec
-    _render(spec)  # warm imports
-    start = time.perf_counter()
+    first = _render(spec)
     graph = _render(spec)
-    elapsed = time.perf_counter() - start
+    assert graph.as_json() == first.as_json()
     assert len(graph.of_type(VM)) == 3 + 7  # the practitioner's ten VMs
-    assert elapsed < 2.0, f"render took {elapsed:.2f}s"
 
 
 # ---- VMs: count, sizes, placement ----
