@@ -1,12 +1,15 @@
 """Compatibility checks run before anything is touched: is the asked-for Kubernetes minor offered on the
 provider's channel on the given date, and does a mesh revision exist for it? Data and sources:
-:mod:`kubefleet.catalog.compat`. Problems come back positioned (file:line:col of the spec field).
+:mod:`kubefleet.catalog.compat`. Also the limits a provider's API states that the neutral spec allows
+(:data:`AKS_MAX_OS_DISK_GIB`, EKS's non-empty label values), so `validate`, `plan` and `up` say so at the
+spec's line instead of the cloud failing half-way through an apply. Problems come back positioned
+(file:line:col of the spec field).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from kubefleet.errors import SpecError, SpecIssue
 
@@ -15,6 +18,14 @@ if TYPE_CHECKING:
     from kubefleet.loader import LoadedSpec
 
 PROVIDER_LABELS = {"gke": "GKE", "eks": "EKS", "aks": "AKS", "kubeadm": "kubeadm", "istio": "Istio"}
+
+#: AKS node pools have only an OS disk, at most 2,048 GiB: ARM 2025-09-01 ContainerServiceOSDisk ``maximum:
+#: 2048`` (azure-mgmt-containerservice 40.1.0, the API pulumi-azure-native 3.x speaks; tests/test_verify_aks.py
+#: reads the bound from that model, so this constant cannot drift from it).
+AKS_MAX_OS_DISK_GIB: Final = 2048
+#: EKS node-group label values are 1-63 characters (botocore eks ``labelValue`` min 1; Kubernetes allows
+#: an empty value, EKS does not; tests/test_verify_eks.py reads the bound from the model).
+EKS_MIN_LABEL_VALUE: Final = 1
 
 
 def minor_of(version: str) -> str:
@@ -38,6 +49,7 @@ def problems(loaded: LoadedSpec, provider: str, on: date, compat: Compat | None 
             check_version(loaded.spec)
         except RenderError as err:  # the v1beta4 floor and the add-ons' ceiling, cited there
             found.append(loaded.issue(("spec", "kubernetes", "version"), err.message, err.hint))
+    found += _api_limits(loaded, provider)
     channel = compat.channel(provider, spec.kubernetes.channel)
     offered = compat.offered_minors(provider, spec.kubernetes.channel, on)
     if channel is not None and offered is not None and minor not in offered:
@@ -74,6 +86,28 @@ def problems(loaded: LoadedSpec, provider: str, on: date, compat: Compat | None 
             f"Istio releases supported then cover {', '.join(supported) or 'no minor'}; "
             f"source: {', '.join(sorted({r.source.url for r in rows if minor in r.minors}) or ['compat-istio.yaml'])}",
         ))
+    return found
+
+
+def _api_limits(loaded: LoadedSpec, provider: str) -> list[SpecIssue]:
+    found: list[SpecIssue] = []
+    for i, pool in enumerate(loaded.spec.spec.node_pools):
+        if provider == "aks" and pool.disk.size_gib > AKS_MAX_OS_DISK_GIB:
+            found.append(loaded.issue(
+                ("spec", "nodePools", i, "disk", "sizeGiB"),
+                f"AKS node disks are at most {AKS_MAX_OS_DISK_GIB:,} GiB (a node pool has only its OS disk); "
+                f"pool {pool.name!r} asks for {pool.disk.size_gib:,}",
+                f"use sizeGiB: {AKS_MAX_OS_DISK_GIB} or less on AKS, and persistent volumes for data",
+            ))
+        if provider == "eks":
+            for key, value in pool.labels.items():
+                if len(value) < EKS_MIN_LABEL_VALUE:
+                    found.append(loaded.issue(
+                        ("spec", "nodePools", i, "labels", key),
+                        f"EKS refuses an empty node-label value (label {key!r} of pool {pool.name!r}); "
+                        "Kubernetes allows it, the EKS API does not",
+                        f'give it a value, e.g. `{key}: "true"`',
+                    ))
     return found
 
 

@@ -6,6 +6,7 @@ The provider rows themselves (and tests pinning them to their cited sources) liv
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -108,3 +109,42 @@ def test_kubeadm_version_range_is_a_positioned_compat_problem() -> None:
     loaded = load_text(SPEC.replace('"1.33"', '"1.30"').replace("mode: managed", "mode: none"), "c1.yaml")[0]
     [issue] = problems(loaded, "kubeadm", date(2026, 11, 29))
     assert (issue.line, issue.column) == (7, 14) and "1.31" in issue.message
+
+
+LIMITS_SPEC = """\
+apiVersion: kubefleet.dev/v1alpha1
+kind: Cluster
+metadata:
+  name: limits
+  labels: {{team: t, owner: o, cost-center: cc-1, env: dev}}
+spec:
+  provider: {provider}
+  kubernetes: {{version: "1.35", channel: stable}}
+  region: us-east
+  nodePools:
+    - name: general
+      machine: {{vcpus: 4, memoryGiB: 16}}
+      count: 3
+      disk: {{sizeGiB: {size}}}
+      labels: {{role: "{role}"}}
+"""
+
+
+@pytest.mark.parametrize("provider, size, role, expect", [
+    ("aks", 4096, "web", ["14:23: AKS node disks are at most 2,048 GiB"]),
+    ("aks", 2048, "", []),  # AKS takes an empty label value
+    ("eks", 4096, "", ["15:22: EKS refuses an empty node-label value"]),  # EKS has data-sized root volumes
+    ("gke", 4096, "", []),
+])
+def test_provider_api_limits_are_positioned_at_the_spec_field(
+    tmp_path: Path, provider: str, size: int, role: str, expect: list[str]
+) -> None:
+    """The limits come from the providers' API models (tests/test_verify_{aks,eks}.py tie the constants to
+    them); validate reports them at the field's line:col for the spec's own provider."""
+    spec = tmp_path / "limits.yaml"
+    spec.write_text(LIMITS_SPEC.format(provider=provider, size=size, role=role), encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", str(spec)])
+    lines = [ln.split(f"{spec}:", 1)[1] for ln in result.output.splitlines() if ln.startswith(f"{spec}:")]
+    assert [ln for ln in lines for e in expect if ln.startswith(e)] == lines and len(lines) == len(expect), \
+        result.output
+    assert result.exit_code == (2 if expect else 0), result.output

@@ -123,17 +123,27 @@ def test_required_readonly_unknown_and_url_parameters_are_checked() -> None:
     assert found["resourceName"].problem == "violates pattern"
 
 
-def test_a_spec_written_wrong_on_purpose_fails_plan_verify(tmp_path: Any) -> None:
-    """The neutral spec allows a 4096 GiB boot disk; ARM's agent pool model stops at 2048."""
+def test_a_spec_written_wrong_on_purpose_fails_plan_verify(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The neutral spec allows a 4096 GiB boot disk; ARM's agent pool model stops at 2048. kubefleet's own
+    limit table refuses it at the spec's line (exit 2), and that table is read from the same model; were a
+    limit missing from the table, `plan --verify` would still stop it (exit 1)."""
+    from kubefleet import compat
+
     text = (ROOT / "examples" / "istio-microservices.yaml").read_text()
     text = re.sub(r"(nodePools:\n\s+- name: \S+\n)", r"\1      disk: {sizeGiB: 4096}\n", text, count=1)
     assert "sizeGiB: 4096" in text
     spec_file = tmp_path / "big-disk.yaml"
     spec_file.write_text(text)
+    limit = models.AgentPool._validation["os_disk_size_gb"]["maximum"]
+    assert limit == compat.AKS_MAX_OS_DISK_GIB == 2048
+
+    refused = CliRunner().invoke(app, ["plan", str(spec_file), "--provider", "aks"])
+    assert refused.exit_code == 2, refused.output
+    assert f"{spec_file}:" in refused.output and "at most 2,048 GiB" in refused.output
+
+    monkeypatch.setattr(compat, "_api_limits", lambda loaded, provider: [])  # a limit the table does not know
     result = CliRunner().invoke(app, ["plan", str(spec_file), "--provider", "aks", "--verify", "--output", "json"])
     assert result.exit_code == 1, result.output
-    limit = models.AgentPool._validation["os_disk_size_gb"]["maximum"]
-    assert limit == 2048
     assert "osDiskSizeGB" in result.output and "4096" in result.output and f"maximum {limit}" in result.output
 
 

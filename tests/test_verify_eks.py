@@ -168,10 +168,18 @@ def test_unknown_member_is_reported_not_ignored() -> None:
     assert [(v.field, v.problem) for v in walk.violations] == [("typo", "not a member of the API shape")]
 
 
-def test_plan_verify_exits_1_and_names_the_field(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_plan_verify_exits_1_and_names_the_field(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """kubefleet's limit table (read from the same model) refuses the empty label at its line, exit 2; were
+    the limit missing from the table, `plan --verify` would still stop it, exit 1."""
+    from kubefleet import compat
+
+    assert EKS.shape_for("labelValue").metadata["min"] == compat.EKS_MIN_LABEL_VALUE
     spec = tmp_path / "wrong.yaml"
     text = MINIMAL.replace("      count: 3\n", '      count: 3\n      labels: {role: ""}\n')
     spec.write_text(text.replace('version: "1.33"', 'version: "1.35"'))
+    refused = CliRunner().invoke(app, ["plan", str(spec), "--provider", "eks"])
+    assert refused.exit_code == 2 and "EKS refuses an empty node-label value" in refused.output, refused.output
+    monkeypatch.setattr(compat, "_api_limits", lambda loaded, provider: [])  # a limit the table does not know
     result = CliRunner().invoke(app, ["plan", str(spec), "--provider", "eks", "--verify"])
     assert result.exit_code == 1, result.output
     assert "labels.role" in result.output and "labelValue" in result.output

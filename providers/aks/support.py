@@ -242,7 +242,7 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
         "spec.nodePools[].spot": native(
             "scaleSetPriority Spot, evictionPolicy Delete, spotMaxPrice -1 (up to the on-demand price)"
         ),
-        "spec.nodePools[].disk.sizeGiB": native("AgentPool osDiskSizeGB"),
+        "spec.nodePools[].disk.sizeGiB": _disk_size(spec),
         "spec.nodePools[].disk.type": emulated(
             "osDiskType Managed: AKS picks the OS disk SKU from the VM size (Premium SSD on premium-storage "
             "sizes); Ephemeral is not used since it must fit the size's cache/temp disk"
@@ -281,3 +281,13 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
             "existing resource group used as is; otherwise kubefleet creates one"
         ),
     }
+
+
+def _disk_size(spec: ClusterSpec) -> Support:
+    from kubefleet.compat import AKS_MAX_OS_DISK_GIB
+
+    big = [p.name for p in spec.spec.node_pools if p.disk.size_gib > AKS_MAX_OS_DISK_GIB]
+    if big:
+        return unsupported(f"AgentPool osDiskSizeGB is at most {AKS_MAX_OS_DISK_GIB:,} GiB and a pool has no other "
+                           f"disk; pool(s) {', '.join(big)} ask for more (`kubefleet validate` refuses it for AKS)")
+    return native("AgentPool osDiskSizeGB")

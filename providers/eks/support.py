@@ -118,7 +118,7 @@ def _node_pools(spec: ClusterSpec) -> dict[str, Support]:
         "spec.nodePools[].disk.sizeGiB": native("launch template root volume (block_device_mappings ebs.volume_size)"),
         "spec.nodePools[].disk.type": _disk_type(spec),
         "spec.nodePools[].os": os_support,
-        "spec.nodePools[].labels": native("NodeGroup.labels (Kubernetes node labels)"),
+        "spec.nodePools[].labels": _labels(spec),
         "spec.nodePools[].taints[].key": native("NodeGroup.taints key"),
         "spec.nodePools[].taints[].value": native("NodeGroup.taints value"),
         "spec.nodePools[].taints[].effect": native("NodeGroup.taints effect NO_SCHEDULE / PREFER_NO_SCHEDULE / NO_EXECUTE"),
@@ -277,3 +277,11 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
         "add IAM role/user ARNs to grant others access entries"
     )
     return table
+
+
+def _labels(spec: ClusterSpec) -> Support:
+    empty = [f"{p.name}.{k}" for p in spec.spec.node_pools for k, v in p.labels.items() if not v]
+    if empty:
+        return unsupported(f"EKS refuses empty node-label values (Kubernetes allows them): {', '.join(empty)} "
+                           "(`kubefleet validate` refuses it for EKS)")
+    return native("NodeGroup.labels (Kubernetes node labels)")
