@@ -38,6 +38,10 @@ from tests.localcloud import apiserver, cloud
 from tests.localcloud.install import find_pulumi_cli, install_plugins
 
 CLI_DIR, WHY_NOT = find_pulumi_cli()
+#: .ci/run sets this once it has built the CLI: from then on a missing CLI is a failure, not a skip
+REQUIRED = os.environ.get("KUBEFLEET_REQUIRE_E2E") == "1"
+if CLI_DIR is None and REQUIRED:
+    raise RuntimeError(f"KUBEFLEET_REQUIRE_E2E=1 but the end-to-end tests cannot run: {WHY_NOT}")
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(CLI_DIR is None, reason=WHY_NOT)]
 
 SPEC = """\
