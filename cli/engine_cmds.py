@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -244,8 +245,32 @@ def print_changes_table(changes: ClusterChanges, console: Console) -> None:
 POLICY_PACK_OPT = typer.Option(
     None, "--policy-pack", help="A CrossGuard policy pack enforced by the engine: `kubefleet` (kubefleet's own rules) "
     "or a pack directory.")
+DRAINED_OPT = typer.Option(
+    None, "--drained", metavar="NODE[,NODE]",
+    help="kubeadm: nodes you have drained (and, for masters, reset) that this update may delete.")
 POLICY_CONFIG_OPT = typer.Option(
     None, "--policy-config", help="kubefleet policy config (levels, parameters) for the pack and the offline check.")
+
+
+_NODE_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def _drained_config(target: Any, drained: str | None) -> dict[str, str]:
+    """The stack config naming the nodes a kubeadm scale-down may delete. Always set for kubeadm (empty when
+    none), so a name given to one run never carries over to a later one from the stored stack config."""
+    if target.provider != "kubeadm":
+        if drained:
+            raise UsageError("--drained applies to kubeadm clusters only",
+                             hint="managed node pools drain their own nodes when they shrink")
+        return {}
+    from kubefleet.providers.kubeadm.topology import DRAINED_CONFIG
+
+    names = [n.strip() for n in (drained or "").split(",") if n.strip()]
+    bad = [n for n in names if not _NODE_NAME.match(n)]
+    if bad:
+        raise UsageError(f"--drained: {', '.join(repr(b) for b in bad)} is not a node name",
+                         hint="give the VM names the refusal listed, comma-separated")
+    return {f"kubefleet:{DRAINED_CONFIG}": ",".join(names)}
 
 
 def _policy_env(policy_stack_config: dict[str, str] | None, pack_env: dict[str, str] | None = None) -> dict[str, str]:
@@ -353,6 +378,7 @@ def up(
     yes: bool = YES_OPT,
     policy_pack: Path | None = POLICY_PACK_OPT,
     policy_config: Path | None = POLICY_CONFIG_OPT,
+    drained: str | None = DRAINED_OPT,
 ) -> None:
     """Create or update the cluster for real (Pulumi engine): the engine's preview of what changes
     (replacements and deletions highlighted) and the cost, a confirmation, then live progress.
@@ -362,6 +388,7 @@ def up(
 
     target = _target(file, provider, cluster, stack, backend, creates=True)
     packs, policy_stack_config, pack_env = _policy_setup(file, target, policy_pack, policy_config, offline_check=True)
+    policy_stack_config = {**policy_stack_config, **_drained_config(target, drained)}
     if not yes and not _interactive():  # before any engine work: the question could not be asked
         _require_confirmation(yes, "")
     out = stdout()
@@ -418,6 +445,7 @@ def preview(
     title: str | None = typer.Option(None, "--title", help="Heading of the markdown comment."),
     policy_pack: Path | None = POLICY_PACK_OPT,
     policy_config: Path | None = POLICY_CONFIG_OPT,
+    drained: str | None = DRAINED_OPT,
 ) -> None:
     """Show what `up` would change (Pulumi engine preview); with --refresh, drift too."""
     from kubefleet.changes import changes_json
@@ -426,6 +454,7 @@ def preview(
 
     target = _target(file, provider, cluster, stack, backend, creates=True)
     packs, policy_stack_config, pack_env = _policy_setup(file, target, policy_pack, policy_config, offline_check=False)
+    policy_stack_config = {**policy_stack_config, **_drained_config(target, drained)}
     graph: ResourceGraph | None = None
     try:
         graph, monthly_after, _ = _plan_and_cost(target)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from kubefleet.errors import KubefleetError
 from kubefleet.providers.base import BuildContext, InstanceChoice, InstanceResolver
 from kubefleet.spec import ClusterSpec, NodePool
 
@@ -142,10 +143,27 @@ def cluster_program(spec: ClusterSpec, provider: str, ctx: BuildContext | None =
     pulumi.export("kubeconfig", pulumi.Output.secret(out.kubeconfig))
 
 
+#: kubefleet errors the inline program raised in this process, newest last. The Automation API runs an
+#: inline program in the caller's process but reports its failure to the engine as text only
+#: (``InlineSourceRuntimeError``), so the message survives and the hint and exit code do not;
+#: kubefleet.engine.errors.translate looks the original up here.
+PROGRAM_ERRORS: list[KubefleetError] = []
+
+
+def program_error(err: KubefleetError) -> KubefleetError:
+    """Remember ``err`` (raised by program code, also inside an ``apply``) and return it for ``raise``."""
+    PROGRAM_ERRORS.append(err)
+    del PROGRAM_ERRORS[:-16]
+    return err
+
+
 def inline_program(spec: ClusterSpec, provider: str) -> Callable[[], None]:
     """The Automation API inline program for one cluster on one provider."""
 
     def run() -> None:
-        cluster_program(spec, provider)
+        try:
+            cluster_program(spec, provider)
+        except KubefleetError as err:
+            raise program_error(err) from None
 
     return run

@@ -12,6 +12,7 @@ asked the local cloud to do (the cloud's own log and resource files).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import ipaddress
 import json
@@ -530,3 +531,48 @@ def test_raising_an_autoscaled_eks_minimum_above_what_runs_converges(engine_env:
     ok("up", spec, "-p", "eks", "-y")
     pool = cloud.find(engine_env.cloud, "aws:eks/nodeGroup:NodeGroup", "e2e-default")
     assert pool["outputs"]["scalingConfig"]["desiredSize"] == 5
+
+
+def test_a_kubeadm_cluster_grows_and_shrinks_only_by_drained_nodes(engine_env: Env) -> None:
+    """Through the real engine: a third worker is one new VM that joins with a fresh bootstrap token (the
+    running VMs are not touched); taking it away again is refused until the operator names it drained."""
+    spec = str(engine_env.spec)
+    vm = "vsphere:index/virtualMachine:VirtualMachine"
+    with contextlib.contextmanager(apiserver.serve)(engine_env.cloud, engine_env.vip):
+        ok("up", spec, "-p", "kubeadm", "-y")
+        before = {r["urn"]: r for r in live(engine_env, vm)}
+        token_before = live(engine_env, "kubernetes:core/v1:Secret")
+        engine_env.spec.write_text(engine_env.spec.read_text(encoding="utf-8").replace("count: 2", "count: 3"),
+                                   encoding="utf-8")
+        ok("up", spec, "-p", "kubeadm", "-y")
+    after = {r["urn"]: r for r in live(engine_env, vm)}
+    (added,) = set(after) - set(before)
+    assert added.endswith("::e2e-default-2")
+    log = cloud.read_log(engine_env.cloud)
+    assert not [e for e in log if e.get("type") == vm and e["op"] in ("update", "delete")], "running VMs were touched"
+    # the new VM joins with the token the cluster now holds (the old one was rotated with the node set)
+    secret = live(engine_env, "kubernetes:core/v1:Secret")
+    assert secret and secret != token_before
+    data = secret[0]["outputs"].get("stringData") or {}
+    token = f"{data['token-id']}.{data['token-secret']}"
+    user_data = base64.b64decode(after[added]["outputs"]["extraConfig"]["guestinfo.userdata"]).decode()
+    assert token in user_data
+
+    # shrink back to two workers: refused, the node is named, nothing deleted
+    engine_env.spec.write_text(engine_env.spec.read_text(encoding="utf-8").replace("count: 3", "count: 2"),
+                               encoding="utf-8")
+    name = after[added]["outputs"]["name"]
+    refused = kf("up", spec, "-p", "kubeadm", "-y")
+    flat = " ".join(refused.output.split())
+    assert refused.exit_code == 2, refused.output
+    assert f"refusing to delete 1 node(s) that are still cluster members: {name}" in flat, flat
+    assert f"--drained {name}" in flat and "kubectl drain" in flat, refused.output
+    assert len(live(engine_env, vm)) == len(after)  # nothing deleted
+    # drained: the update deletes exactly that VM
+    ok("up", spec, "-p", "kubeadm", "-y", "--drained", name)
+    assert sorted(r["urn"] for r in live(engine_env, vm)) == sorted(before)
+    # the name does not stay in the stack's stored config: the next run without --drained clears it
+    ok("preview", spec, "-p", "kubeadm")
+    (stack_config,) = (engine_env.home / "workspaces").rglob("Pulumi.e2e-kubeadm.yaml")
+    stored = yaml.safe_load(stack_config.read_text(encoding="utf-8"))["config"]
+    assert stored["kubefleet:kubeadmDrainedNodes"] == "", stored

@@ -74,3 +74,47 @@ def test_the_readiness_gate_failing_in_the_engine_is_named_with_what_to_do() -> 
     assert "journalctl -u kubefleet-bootstrap" in (err.hint or "")
     assert "Traceback" not in err.message and "File " not in err.message
     assert "Traceback" not in engine_detail(raw)
+
+
+def test_a_refusal_raised_inside_the_program_keeps_its_hint_and_exit_code() -> None:
+    """The inline program runs in this process; the engine reports only its message. translate() hands back
+    the original kubefleet error (here kubeadm's scale-down refusal) instead of a generic program failure."""
+    from pulumi.automation.errors import InlineSourceRuntimeError
+
+    from kubefleet.program import program_error
+    from kubefleet.providers.kubeadm.topology import removal_error
+
+    refusal = removal_error(["web-default-2-abc123"], [], [])
+    assert refusal is not None
+    program_error(refusal)
+    raw = f"stderr: error: python inline source runtime error: {refusal.message}\nkubefleet.errors.RenderError: ..."
+    err = translate(InlineSourceRuntimeError(raw), EngineContext(action="up", stack="web-kubeadm"))
+    assert err is refusal and err.exit_code == 2
+    assert "--drained web-default-2-abc123" in (err.hint or "")
+
+
+@pytest.mark.parametrize("provider, drained, expect", [
+    ("kubeadm", None, {"kubefleet:kubeadmDrainedNodes": ""}),
+    ("kubeadm", " a-1 , b-2 ", {"kubefleet:kubeadmDrainedNodes": "a-1,b-2"}),
+    ("gke", None, {}),
+])
+def test_drained_nodes_are_always_set_for_kubeadm(provider: str, drained: str | None, expect: dict[str, str]) -> None:
+    from types import SimpleNamespace
+
+    from kubefleet.cli.engine_cmds import _drained_config
+
+    assert _drained_config(SimpleNamespace(provider=provider), drained) == expect
+
+
+@pytest.mark.parametrize("provider, drained, message", [
+    ("gke", "a-1", "kubeadm clusters only"),
+    ("kubeadm", "A_1,--force", "is not a node name"),
+])
+def test_drained_nodes_refuse_what_cannot_be_meant(provider: str, drained: str, message: str) -> None:
+    from types import SimpleNamespace
+
+    from kubefleet.cli.engine_cmds import _drained_config
+    from kubefleet.errors import UsageError
+
+    with pytest.raises(UsageError, match=message):
+        _drained_config(SimpleNamespace(provider=provider), drained)

@@ -121,6 +121,10 @@ def translate(err: BaseException, ctx: EngineContext) -> KubefleetError:
     if isinstance(err, auto.StackAlreadyExistsError):
         return EngineError(f"{where} already exists in {ctx.backend or 'the backend'}",
                            hint="choose another --stack name, or use the existing stack")
+    if isinstance(err, auto.InlineSourceRuntimeError):
+        original = _program_error(raw)
+        if original is not None:  # our own refusal from inside the program: its message, hint and exit code
+            return original
     if isinstance(err, auto.InlineSourceRuntimeError | auto.RuntimeError | auto.CompilationError):
         return EngineError(
             f"the kubefleet program failed while running {ctx.action} for {where}:\n{detail}",
@@ -130,6 +134,16 @@ def translate(err: BaseException, ctx: EngineContext) -> KubefleetError:
     if isinstance(err, auto.CommandError):
         return _command_error(raw, detail, ctx)
     raise err  # not an engine failure: let the CLI report it as a bug
+
+
+def _program_error(raw: str) -> KubefleetError | None:
+    """The kubefleet error the inline program raised in this process whose message the engine reported."""
+    from kubefleet.program import PROGRAM_ERRORS
+
+    for err in reversed(PROGRAM_ERRORS):
+        if err.message and err.message in raw:
+            return err
+    return None
 
 
 def _command_error(raw: str, detail: str, ctx: EngineContext) -> EngineError:

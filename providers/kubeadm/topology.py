@@ -48,7 +48,8 @@ def removal_error(previous: Sequence[str], current: Sequence[str], drained: Sequ
     return RenderError(
         f"refusing to delete {len(gone)} node(s) that are still cluster members: {', '.join(gone)}",
         hint="; ".join(steps)
-        + f"; then `pulumi config set kubefleet:{DRAINED_CONFIG} {','.join(gone)}` and run the update again",
+        + f"; then run the update again with `kubefleet up ... --drained {','.join(gone)}` (plain Pulumi: "
+        f"`pulumi config set kubefleet:{DRAINED_CONFIG} {','.join(gone)}`)",
     )
 
 
@@ -62,7 +63,9 @@ def guard_removals(stack_name: str, current: list[str], drained: list[str]) -> p
         names = [str(v) for v in value] if isinstance(value, list) else []
         error = removal_error(names, current, drained)
         if error is not None:
-            raise error
+            from kubefleet.program import program_error
+
+            raise program_error(error)  # its hint reaches the operator through the engine (engine/errors.py)
         return names
 
     return previous.apply(check)
