@@ -255,15 +255,22 @@ POLICY_CONFIG_OPT = typer.Option(
 _NODE_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 
-def _drained_config(target: Any, drained: str | None) -> dict[str, str]:
-    """The stack config naming the nodes a kubeadm scale-down may delete. Always set for kubeadm (empty when
-    none), so a name given to one run never carries over to a later one from the stored stack config."""
+def _kubeadm_run_config(target: Any, drained: str | None) -> dict[str, str]:
+    """kubeadm runs: the stack config naming the nodes a scale-down may delete (always set, empty when none, so
+    a name given to one run never carries over from the stored stack config), and the readiness deadline
+    checked before the engine starts."""
     if target.provider != "kubeadm":
         if drained:
             raise UsageError("--drained applies to kubeadm clusters only",
                              hint="managed node pools drain their own nodes when they shrink")
         return {}
+    from kubefleet.providers.kubeadm.readiness import TIMEOUT_ENV, ready_timeout_s
     from kubefleet.providers.kubeadm.topology import DRAINED_CONFIG
+
+    try:  # read by the engine's provider process mid-update; a bad value is a usage error now, not then
+        ready_timeout_s()
+    except ValueError as err:
+        raise UsageError(str(err), hint=f"unset {TIMEOUT_ENV} for the default 45 minutes") from None
 
     names = [n.strip() for n in (drained or "").split(",") if n.strip()]
     bad = [n for n in names if not _NODE_NAME.match(n)]
@@ -388,7 +395,7 @@ def up(
 
     target = _target(file, provider, cluster, stack, backend, creates=True)
     packs, policy_stack_config, pack_env = _policy_setup(file, target, policy_pack, policy_config, offline_check=True)
-    policy_stack_config = {**policy_stack_config, **_drained_config(target, drained)}
+    policy_stack_config = {**policy_stack_config, **_kubeadm_run_config(target, drained)}
     if not yes and not _interactive():  # before any engine work: the question could not be asked
         _require_confirmation(yes, "")
     out = stdout()
@@ -454,7 +461,7 @@ def preview(
 
     target = _target(file, provider, cluster, stack, backend, creates=True)
     packs, policy_stack_config, pack_env = _policy_setup(file, target, policy_pack, policy_config, offline_check=False)
-    policy_stack_config = {**policy_stack_config, **_drained_config(target, drained)}
+    policy_stack_config = {**policy_stack_config, **_kubeadm_run_config(target, drained)}
     graph: ResourceGraph | None = None
     try:
         graph, monthly_after, _ = _plan_and_cost(target)

@@ -101,9 +101,9 @@ def test_a_refusal_raised_inside_the_program_keeps_its_hint_and_exit_code() -> N
 def test_drained_nodes_are_always_set_for_kubeadm(provider: str, drained: str | None, expect: dict[str, str]) -> None:
     from types import SimpleNamespace
 
-    from kubefleet.cli.engine_cmds import _drained_config
+    from kubefleet.cli.engine_cmds import _kubeadm_run_config
 
-    assert _drained_config(SimpleNamespace(provider=provider), drained) == expect
+    assert _kubeadm_run_config(SimpleNamespace(provider=provider), drained) == expect
 
 
 @pytest.mark.parametrize("provider, drained, message", [
@@ -113,8 +113,24 @@ def test_drained_nodes_are_always_set_for_kubeadm(provider: str, drained: str | 
 def test_drained_nodes_refuse_what_cannot_be_meant(provider: str, drained: str, message: str) -> None:
     from types import SimpleNamespace
 
-    from kubefleet.cli.engine_cmds import _drained_config
+    from kubefleet.cli.engine_cmds import _kubeadm_run_config
     from kubefleet.errors import UsageError
 
     with pytest.raises(UsageError, match=message):
-        _drained_config(SimpleNamespace(provider=provider), drained)
+        _kubeadm_run_config(SimpleNamespace(provider=provider), drained)
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-5", "99999999", "1.5"])
+def test_a_bad_ready_timeout_is_a_usage_error_before_the_engine_runs(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    from kubefleet.cli.engine_cmds import _kubeadm_run_config
+    from kubefleet.errors import UsageError
+
+    monkeypatch.setenv("KUBEFLEET_READY_TIMEOUT_S", value)
+    with pytest.raises(UsageError, match="KUBEFLEET_READY_TIMEOUT_S"):
+        _kubeadm_run_config(SimpleNamespace(provider="kubeadm"), None)
+    monkeypatch.setenv("KUBEFLEET_READY_TIMEOUT_S", "600")
+    assert readiness.ready_timeout_s() == 600
