@@ -114,3 +114,91 @@ def test_random_values_are_generated_and_every_argument_replaces() -> None:
     assert len(value["result"]) == 16 and value["result"] == value["result"].lower()
     seed = cloud.random_outputs("random:index/randomId:RandomId", {"byteLength": 32})
     assert len(seed["hex"]) == 64 and int(seed["dec"]) == int(seed["hex"], 16)
+
+
+# ------------------------------------------------------------------ the kubeadm API-server stand-in
+
+
+def _master_record(spec_text: str, role: str = "init", seed: str = "5a") -> dict[str, Any]:
+    """A master VM record as the local cloud stores it, its user data built by the kubeadm adapter's own
+    functions (the offline render masks it as a secret)."""
+    import base64
+    import datetime as dt
+
+    from kubefleet.loader import load_text
+    from kubefleet.providers.kubeadm import cloudinit, kubeadm_config, pki
+    from kubefleet.providers.kubeadm.nodes import ROLE_KEY
+
+    spec = load_text(spec_text)[0].spec
+    when = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)
+    material = pki.cluster_pki(seed * 32, "a5" * 32, created_at=when, now=when)
+    secrets = kubeadm_config.JoinSecrets(token="abcdef.0123456789abcdef", ca_cert_hash="sha256:" + "cd" * 32)
+    name = f"{spec.name}-cp0"
+    text = cloudinit.user_data(
+        spec, hostname=name, role="init", vip=kubeadm_config.control_plane_vip(spec),
+        join_document=kubeadm_config.join_document(spec, name, secrets, None),
+        init_documents=kubeadm_config.init_documents(spec, name, secrets), pki=material)
+    extra = {"guestinfo.userdata": base64.b64encode(text.encode()).decode(), ROLE_KEY: role}
+    vm = "vsphere:index/virtualMachine:VirtualMachine"
+    return {"type": vm, "urn": f"urn:pulumi:s::p::{vm}::{name}-{seed}", "id": f"vm-{seed}",
+            "inputs": {"extraConfig": extra}, "outputs": {"extraConfig": extra, "defaultIpAddress": "10.0.0.5"}}
+
+
+KUBEADM_SPEC = """\
+apiVersion: kubefleet.dev/v1alpha1
+kind: Cluster
+metadata:
+  name: standin
+  labels: {team: t, owner: o, cost-center: cc-1, env: dev}
+spec:
+  provider: kubeadm
+  kubernetes: {version: "1.35"}
+  region: us-east
+  nodePools:
+    - {name: general, machine: {vcpus: 2, memoryGiB: 8}, count: 1}
+  providers:
+    kubeadm: {controlPlaneVip: 127.0.0.1}
+"""
+
+
+def test_the_stand_in_serves_what_kubeadm_would_and_openssl_agrees(tmp_path: Path) -> None:
+    """The serving certificate verifies against the CA from the user data (openssl, an oracle we did not
+    write) and carries the VIP kubeadm would put on apiserver.crt."""
+    import shutil
+
+    from tests.localcloud import apiserver
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed (.ci/run installs it)")
+    assert apiserver.read_control_plane(tmp_path) == (None, ["no control-plane VM exists yet"])
+    cloud.put(tmp_path, _master_record(KUBEADM_SPEC))
+    plane, why = apiserver.read_control_plane(tmp_path)
+    assert plane is not None and why == []
+    assert "127.0.0.1" in plane.ips and "kubernetes.default.svc.cluster.local" in plane.dns_names
+    cert, _key = apiserver.serving_certificate(plane)
+    leaf = cert.decode().split("-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----\n"
+    (tmp_path / "leaf.pem").write_text(leaf)
+    (tmp_path / "ca.pem").write_text(plane.ca_cert_pem)
+    verify = subprocess.run(["openssl", "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile",
+                             str(tmp_path / "ca.pem"), str(tmp_path / "leaf.pem")], capture_output=True, text=True)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    sans = subprocess.run(["openssl", "x509", "-noout", "-ext", "subjectAltName", "-in", str(tmp_path / "leaf.pem")],
+                          capture_output=True, text=True, check=True).stdout
+    assert "IP Address:127.0.0.1" in sans
+
+
+def test_the_stand_in_refuses_masters_with_different_cas(tmp_path: Path) -> None:
+    from tests.localcloud import apiserver
+
+    cloud.put(tmp_path, _master_record(KUBEADM_SPEC))
+    cloud.put(tmp_path, _master_record(KUBEADM_SPEC, role="control-plane", seed="6b"))
+    plane, why = apiserver.read_control_plane(tmp_path)
+    assert plane is None and why == ["the 2 masters carry 2 different CAs"]
+
+
+def test_the_stand_in_binds_loopback_only() -> None:
+    from tests.localcloud import apiserver
+
+    with pytest.raises(ValueError, match="only binds loopback"):
+        apiserver.require_loopback("10.0.0.10")
+    apiserver.require_loopback("127.42.0.10")
