@@ -7,6 +7,7 @@ Every command checks for the Pulumi CLI before importing anything heavy, raises 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -471,6 +472,11 @@ def preview(
     _, changes = _engine_preview(target, stderr(), refresh=refresh, live=output is DiffFormat.table, packs=packs,
                                  extra_config=policy_stack_config, pack_env=pack_env, monthly_after=monthly)
     drift = _explain_drift(graph, changes)
+    if drift is not None and drift.monthly_cloud is not None and all(
+            c.drift for c in changes.changes if c.op != "same"):
+        # nothing but drift changes: what runs now is the declared graph with the cloud's values, so the
+        # update's cost effect is known (otherwise the deployed spec's cost is not, and "before" stays unknown)
+        changes = dataclasses.replace(changes, monthly_before=drift.monthly_cloud)
     if output is DiffFormat.json:
         data = json.loads(changes_json([changes]))
         if drift is not None:

@@ -280,6 +280,8 @@ def _lifecycle(env: Env, target: str) -> None:
     (cost_line,) = [ln for ln in result.output.splitlines() if "monthly cost of the drift" in ln]
     delta = Decimal(cost_line.split("**")[1].split("/month")[0].replace("$", "").replace(",", ""))
     assert delta > 0, cost_line  # more nodes / more vCPUs than the spec
+    # only drift changes: putting it back lowers the bill by exactly that much, and the headline says so
+    assert f"Monthly cost will decrease by ${delta:,}" in flat, flat
     if drift.spec_count is not None:
         # oracle: the spec edited to the cloud's count, priced from scratch (render + cost, no drift code)
         bigger = env.root / "bigger.yaml"

@@ -193,8 +193,11 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
         outputs = record["outputs"]
         old_inputs = to_dict(request.inputs) or record["inputs"]
         # Like the bridged providers, inputs are re-derived from what the cloud reports, so an
-        # out-of-band edit of an input shows up as a difference from the program.
-        inputs = {key: outputs.get(key, value) for key, value in old_inputs.items()}
+        # out-of-band edit of an input shows up as a difference from the program; values the cloud computes
+        # inside an input object (an identity's principalId) are outputs only, as the providers' schemas say.
+        computed = _computed_only(record["inputs"], cloud.computed_outputs(type_, _name(request), record["inputs"]))
+        inputs = {key: _without(outputs.get(key, value), (computed or {}).get(key))
+                  for key, value in old_inputs.items()}
         return provider_pb2.ReadResponse(id=record["id"], properties=to_struct(outputs), inputs=to_struct(inputs))
 
     def Update(self, request: Any, context: Any) -> Any:
@@ -245,6 +248,27 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
         if result is None:
             context.abort(grpc.StatusCode.UNIMPLEMENTED, f"the local cloud does not implement {request.tok}")
         return provider_pb2.InvokeResponse(**{"return": to_struct(result)})
+
+
+def _computed_only(inputs: Any, outputs: Any) -> Any:
+    """The parts of ``outputs`` the cloud computed inside input objects (a tree of dicts, True at leaves)."""
+    if not isinstance(inputs, dict) or not isinstance(outputs, dict):
+        return None
+    tree: dict[str, Any] = {}
+    for key, value in outputs.items():
+        if key not in inputs:
+            tree[key] = True
+        else:
+            sub = _computed_only(inputs[key], value)
+            if sub:
+                tree[key] = sub
+    return tree or None
+
+
+def _without(value: Any, computed: Any) -> Any:
+    if not isinstance(value, dict) or not isinstance(computed, dict):
+        return value
+    return {k: _without(v, computed.get(k)) for k, v in value.items() if computed.get(k) is not True}
 
 
 def serve_plugin(register: Callable[[grpc.Server], None]) -> None:
