@@ -26,7 +26,8 @@ def plan(
         help="Also check every rendered input against the cloud's own API model (needs kubefleet[verify]); "
         "exit 1 if the cloud would reject one.",
     ),
-    as_of: str | None = typer.Option(None, "--as-of", help="Date the compatibility data is checked for (default: today)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date the compatibility data is checked and dated choices (mesh revisions) are made for "
+                                "(default: today for the check, the data's own date for the choices)."),
 ) -> None:
     """Show the resources a provider would create for a spec, offline: no credentials, no Pulumi CLI."""
     from rich.table import Table
@@ -41,8 +42,11 @@ def plan(
     catalog = active_catalog()
     loaded_specs = load_specs(file, cluster)
     chosen = {s.spec.name: provider_for(s, provider) for s in loaded_specs}
-    enforce(loaded_specs, chosen, parse_date(as_of) or today())
-    graphs = [cached_render(s.spec, chosen[s.spec.name], catalog=catalog) for s in loaded_specs]
+    on = parse_date(as_of)
+    enforce(loaded_specs, chosen, on or today())
+    # an explicit --as-of also dates the render's own dated choices (mesh revisions, Istio releases), so
+    # the plan shows what would be chosen on that day, not on the day the data was read
+    graphs = [cached_render(s.spec, chosen[s.spec.name], catalog=catalog, as_of=on) for s in loaded_specs]
     reports: list[VerifyReport] = []
     if verify:
         from kubefleet.verify import verify_graph

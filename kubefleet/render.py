@@ -11,10 +11,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any, Final
 
 from kubefleet.errors import KubefleetError, RenderError
-from kubefleet.providers.base import BuildContext, InstanceChoice, InstanceResolver, InvokeFailure, ParityNote
+from kubefleet.providers.base import (
+    BuildContext,
+    InstanceChoice,
+    InstanceResolver,
+    InvokeFailure,
+    ParityNote,
+    rendering_as_of,
+)
 from kubefleet.spec import ClusterSpec
 
 if TYPE_CHECKING:
@@ -213,8 +221,10 @@ def render(
     *,
     catalog: Catalog | None = None,
     resolver: InstanceResolver | None = None,
+    as_of: date | None = None,
 ) -> ResourceGraph:
-    """Run the program for ``spec`` on ``provider`` under the mock monitor and return what it declares."""
+    """Run the program for ``spec`` on ``provider`` under the mock monitor and return what it declares.
+    ``as_of``: the date dated choices (mesh revisions, Istio releases) are made for (default: their data's)."""
     import pulumi
     from pulumi.runtime import mocks, settings
     from pulumi.runtime.stack import run_pulumi_func
@@ -227,7 +237,7 @@ def render(
     ctx: BuildContext = build_context(spec, provider, resolver=resolver, catalog=catalog)
     # Shape matching first: a catalog gap is a clear CatalogError, not a failure inside the program.
     instances = {pool.name: ctx.instance(pool) for pool in spec.spec.node_pools}
-    with _LOCK:
+    with _LOCK, rendering_as_of(as_of):
         the_mocks, monitor, recorded = _make_mocks_and_monitor(adapter)
         settings.ROOT.set(None)
         mocks.set_mocks(the_mocks, project=PROJECT, stack=f"{spec.name}-{provider}", preview=False, monitor=monitor)
@@ -249,6 +259,7 @@ def render(
                 f"rendering {spec.name!r} for {provider} failed: {type(err).__name__}: {err}",
                 hint="this is a kubefleet bug if the spec validated; please report it with the spec",
             ) from err
+        parity = adapter.parity(spec)  # its notes name the same dated choices
     # Registrations reach the monitor from the SDK's thread pool, in no fixed order; sort so that the
     # same spec always gives the same graph (roots first, then by URN, which nests children by type).
     ordered = sorted(recorded, key=lambda r: (r.parent is not None, r.urn))
@@ -258,7 +269,7 @@ def render(
         region=ctx.region,
         resources=ordered,
         outputs=outputs,
-        parity=adapter.parity(spec),
+        parity=parity,
         instances=instances,
         spec=spec,
     )

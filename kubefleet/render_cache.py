@@ -16,6 +16,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import date
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -155,14 +156,15 @@ def _entry(spec: ClusterSpec, provider: str, resolver: InstanceResolver) -> Path
     return cache_dir() / key[:2] / f"{key}.json"
 
 
-def cached_render(spec: ClusterSpec, provider: str, *, catalog: Catalog) -> ResourceGraph:
-    """``render()`` with a disk cache in front of it (same result, without importing the SDKs on a hit)."""
+def cached_render(spec: ClusterSpec, provider: str, *, catalog: Catalog, as_of: date | None = None) -> ResourceGraph:
+    """``render()`` with a disk cache in front of it (same result, without importing the SDKs on a hit).
+    A render for an explicit ``as_of`` (``plan --as-of``) is not cached."""
     from kubefleet.program import instance_resolver
     from kubefleet.render import render
 
     resolver = instance_resolver(spec, provider, catalog)
-    if not _enabled():
-        return render(spec, provider, catalog=catalog, resolver=resolver)
+    if not _enabled() or as_of is not None:
+        return render(spec, provider, catalog=catalog, resolver=resolver, as_of=as_of)
     path = _entry(spec, provider, resolver)
     try:
         return _load(json.loads(read_regular(path, MAX_ENTRY_BYTES)), spec)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel
@@ -160,6 +162,28 @@ class ClusterAdapter(abc.ABC):
                 raise ContractError(f"{type(self).__name__} does not say how it realises `{path}`")
             notes.append(ParityNote(path, support.status, support.detail))
         return notes
+
+
+#: The as-of date of the offline render in progress, when its caller asked for one (``plan --as-of``);
+#: kubefleet.render sets it under its render lock. Dated choices (mesh revisions, Istio releases) use it,
+#: else the date their data vouches for; the program never reads the clock.
+_RENDER_AS_OF: list[date] = []
+
+
+def render_as_of() -> date | None:
+    return _RENDER_AS_OF[-1] if _RENDER_AS_OF else None
+
+
+@contextmanager
+def rendering_as_of(on: date | None) -> Iterator[None]:
+    if on is None:
+        yield
+        return
+    _RENDER_AS_OF.append(on)
+    try:
+        yield
+    finally:
+        _RENDER_AS_OF.pop()
 
 
 class InvokeFailure(Exception):

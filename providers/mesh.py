@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pulumi
 import pulumi_kubernetes as k8s
 
+from kubefleet.providers.base import render_as_of
 from kubefleet.spec import ClusterSpec
 
 if TYPE_CHECKING:
@@ -79,7 +80,9 @@ def data_as_of(compat: Compat | None = None) -> date:
 def as_of(ctx: BuildContext | None) -> date:
     """The as-of date of a render: ``ctx.extra["as_of"]`` if the caller gave one, else :func:`data_as_of`."""
     given = ctx.extra.get(AS_OF_KEY) if ctx is not None else None
-    return given if isinstance(given, date) else data_as_of()
+    if isinstance(given, date):
+        return given
+    return render_as_of() or data_as_of()
 
 
 def _minor_key(minor: str) -> tuple[int, ...]:

@@ -148,3 +148,26 @@ def test_provider_api_limits_are_positioned_at_the_spec_field(
     assert [ln for ln in lines for e in expect if ln.startswith(e)] == lines and len(lines) == len(expect), \
         result.output
     assert result.exit_code == (2 if expect else 0), result.output
+
+
+@pytest.mark.parametrize("on", [None, "2026-05-01", "2026-03-15"])
+def test_plan_as_of_dates_the_mesh_revision_too(on: str | None) -> None:
+    """`plan --as-of D` checks compatibility on D and renders the revision that is newest on D, read straight
+    from the dated rows of compat-aks.yaml (without --as-of: the data's own date)."""
+    import json as _json
+
+    from ruamel.yaml import YAML
+
+    from tests.conftest import ROOT
+
+    rows = YAML(typ="safe").load((ROOT / "kubefleet/catalog/data/compat-aks.yaml").read_text())["mesh"]
+    sources = YAML(typ="safe").load((ROOT / "kubefleet/catalog/data/compat-aks.yaml").read_text())["sources"]
+    day = date.fromisoformat(on) if on else max(s["read"] for s in sources.values())
+    offered = [r for r in rows if "1.35" in r["minors"] and r["from"] <= day and (r["until"] is None or day <= r["until"])]
+    expected = max(offered, key=lambda r: int(r["revision"].rsplit("-", 1)[1]))["revision"]
+    args = ["plan", str(ROOT / "examples/istio-microservices.yaml"), "-p", "aks", "-o", "json"]
+    result = CliRunner().invoke(app, args + (["--as-of", on] if on else []))
+    assert result.exit_code == 0, result.output
+    data = _json.loads(result.output[result.output.index("{"):])
+    (cluster,) = [r for r in data["resources"] if r["type"] == "azure-native:containerservice:ManagedCluster"]
+    assert cluster["inputs"]["serviceMeshProfile"]["istio"]["revisions"] == [expected]

@@ -122,7 +122,7 @@ def _revision(spec: ClusterSpec) -> Support:
     if istio.mode == "managed":
         given = ("from the spec" if istio.revision else
                  f"default: the newest add-on revision compatible with Kubernetes "
-                 f"{'.'.join(spec.spec.kubernetes.version.split('.')[:2])} as of {t.compat_as_of().isoformat()} "
+                 f"{'.'.join(spec.spec.kubernetes.version.split('.')[:2])} as of {t.revision_as_of().isoformat()} "
                  "(AKS Istio add-on release calendar, kubefleet/catalog/data/compat-aks.yaml)")
         return native(f"serviceMeshProfile.istio.revisions [{t.mesh_revision(spec)}] ({given})")
     if istio.mode == "self-managed":

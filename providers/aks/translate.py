@@ -210,6 +210,14 @@ def compat_as_of() -> date:
     return max((s.read for s in sources), default=date(1970, 1, 1))
 
 
+def revision_as_of() -> date:
+    """The date a default revision is chosen for: the render's as-of date (``plan --as-of``), else the
+    date the data vouches for."""
+    from kubefleet.providers.base import render_as_of
+
+    return render_as_of() or compat_as_of()
+
+
 def default_mesh_revision(spec: ClusterSpec) -> str:
     """The newest AKS Istio add-on revision compatible with the spec's minor (``Compat.mesh_revisions``).
 
@@ -221,7 +229,7 @@ def default_mesh_revision(spec: ClusterSpec) -> str:
 
     compat = load_compat()
     minor = minor_of(spec.spec.kubernetes.version)
-    offered = compat.mesh_revisions("aks", minor, compat_as_of())
+    offered = compat.mesh_revisions("aks", minor, revision_as_of())
     if offered:
         return offered[0].revision
     listed = sorted((r for r in compat.table("aks").mesh if minor in r.minors), key=lambda r: r.sort_key)
