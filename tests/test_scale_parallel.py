@@ -151,3 +151,14 @@ def test_progress_goes_to_stderr_for_large_jobs_only(workers: list[int], tmp_pat
     small = runner.invoke(app, ["policy", "check", str(_many(tmp_path / "small", 3)), "-p", "kubeadm",
                                 "--as-of", DAY])
     assert "rendering offline" not in small.stderr and "policy check: clusters" not in small.stderr, small.stderr
+
+
+def test_fleet_says_how_far_it_is_without_a_terminal(tmp_path: Path) -> None:
+    directory = tmp_path / "fleet"
+    directory.mkdir()
+    for i in range(18):  # 18 different blueprints: nothing is shared between them
+        (directory / f"c{i:02d}.yaml").write_text(good_spec(f"c{i:02d}", str(1 + i)), encoding="utf-8")
+    result = runner.invoke(app, ["fleet", str(directory), "--no-compare", "--as-of", DAY, "-o", "json"])
+    assert result.exit_code == 0, result.output
+    assert "fleet: pricing: 18 to do" in result.stderr and "fleet: pricing: 18/18" in result.stderr, result.stderr
+    assert len(json.loads(result.stdout)["clusters"]) == 18
