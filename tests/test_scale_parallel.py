@@ -162,3 +162,43 @@ def test_fleet_says_how_far_it_is_without_a_terminal(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "fleet: pricing: 18 to do" in result.stderr and "fleet: pricing: 18/18" in result.stderr, result.stderr
     assert len(json.loads(result.stdout)["clusters"]) == 18
+
+
+def test_a_render_leaves_the_garbage_collector_as_it_found_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from kubefleet.catalog import load_catalog
+    from kubefleet.errors import RenderError
+    from kubefleet.loader import load_text
+    from kubefleet.render import render
+
+    spec = load_text(good_spec("gc"), "gc.yaml")[0].spec
+    catalog = load_catalog()
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+    import kubefleet.providers.kubeadm.adapter as adapter
+
+    real = adapter.KubeadmAdapter.build
+
+    def watching(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(gc.get_threshold())
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(adapter.KubeadmAdapter, "build", watching)
+    render(spec, "kubeadm", catalog=catalog)
+    assert seen[-1][0] > before[0] and gc.get_threshold() == before and gc.isenabled()
+
+    def broken(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ValueError("simulated SDK argument error")
+
+    monkeypatch.setattr(adapter.KubeadmAdapter, "build", broken)
+    with pytest.raises(RenderError):
+        render(spec, "kubeadm", catalog=catalog)
+    assert gc.get_threshold() == before
+    gc.disable()  # someone else's choice is kept
+    try:
+        monkeypatch.setattr(adapter.KubeadmAdapter, "build", watching)
+        render(spec, "kubeadm", catalog=catalog)
+        assert seen[-1] == before and not gc.isenabled()
+    finally:
+        gc.enable()
