@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kubefleet.errors import UsageError
 from kubefleet.loader import LoadedSpec
+
+if TYPE_CHECKING:
+    from kubefleet.catalog import Catalog
+    from kubefleet.spec import ClusterSpec
 
 
 def load_specs(file: Path, cluster: str | None = None) -> list[LoadedSpec]:
@@ -62,6 +68,30 @@ class Progress:
         if self.enabled and (done == self.total or self._clock() - self._last >= self.every):
             self._last = self._clock()
             self._say(f"{self.what}: {done}/{self.total}")
+
+
+def render_ahead(pairs: Sequence[tuple[ClusterSpec, str]], *, catalog: Catalog, what: str) -> int:
+    """Render the cache misses among ``pairs`` in worker processes (``render_cache.warm``) before a command
+    reads them in order, saying on stderr what happens for jobs of more than 16 pairs (a plan line, then
+    ``i/N`` every 2 s) and whenever the workers fail (the command then renders in-process)."""
+    import sys
+
+    from kubefleet.render_cache import warm
+
+    state: dict[str, Progress] = {}
+
+    def progress(done: int, total: int, workers: int) -> None:
+        if done == 0:
+            state["p"] = Progress(f"{what}: rendering offline in {workers} worker processes "
+                                  "(cached for later runs)", total)
+        else:
+            state["p"].step(done)
+
+    def notice(line: str) -> None:
+        sys.stderr.write(f"warning: {line}\n")
+        sys.stderr.flush()
+
+    return warm(pairs, catalog=catalog, progress=progress, notice=notice)
 
 
 def parse_number(flag: str, raw: str) -> Decimal:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from kubefleet.cli.common import Progress, parse_number
+from kubefleet.cli.common import Progress, parse_number, render_ahead
 from kubefleet.cli.console import Format
 from kubefleet.errors import UsageError
 
@@ -90,13 +90,12 @@ def cost(
     """One cost breakdown: every line with quantity, unit price and source."""
     from kubefleet.cli.common import load_specs, parse_date, provider_for, today
     from kubefleet.compare import compare
-    from kubefleet.render_cache import warm
 
     catalog = active_catalog()
     when = parse_date(as_of) or today()
     assume = _assumptions(hours, egress_gb)
     pairs = [(loaded.spec, provider_for(loaded, provider)) for loaded in load_specs(file, cluster)]
-    warm(pairs, catalog=catalog)
+    render_ahead(pairs, catalog=catalog, what="cost")
     items = [compare(spec, [p], as_of=when, catalog=catalog, assumptions=assume) for spec, p in pairs]
     _emit(items, output, single=True)
 
@@ -116,7 +115,6 @@ def compare_cmd(
     from kubefleet.cli.common import load_specs, parse_date, today
     from kubefleet.compare import compare
     from kubefleet.providers import parse_providers
-    from kubefleet.render_cache import warm
 
     chosen = parse_providers(providers)
     catalog = active_catalog()
@@ -133,11 +131,7 @@ def compare_cmd(
     else:
         specs = load_specs(file, cluster)
     pairs = [(loaded.spec, p) for loaded in specs for p in chosen]
-    if len(pairs) > 16:
-        stderr_line = f"rendering {len(pairs)} cluster × provider pairs offline (cached for later runs)"
-        from kubefleet.cli.console import stderr as _stderr
-        _stderr().print(stderr_line, markup=False, highlight=False, soft_wrap=True)
-    warm(pairs, catalog=catalog)
+    render_ahead(pairs, catalog=catalog, what="compare")
     progress = Progress("comparing clusters", len(specs))
     items = []
     for index, loaded in enumerate(specs, 1):

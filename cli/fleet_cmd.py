@@ -105,6 +105,7 @@ class _FleetProgress:
         self.clusters, self.failed, self.compare = clusters, failed, compare
         self.bar: Any = None
         self.task: Any = None
+        self.lines: Any = None
 
     def __enter__(self) -> _FleetProgress:
         return self
@@ -134,9 +135,15 @@ class _FleetProgress:
                                     console=stderr(), transient=True)
                 self.bar.start()
                 self.task = self.bar.add_task("pricing", total=total)
+            else:  # no terminal (CI, a pipe): `i/N` lines every 2 s for large fleets instead of the bar
+                from kubefleet.cli.common import Progress as Lines
+
+                self.lines = Lines("fleet: pricing", total)
             return
         if self.bar is not None:
             self.bar.update(self.task, completed=done)
+        elif self.lines is not None:
+            self.lines.step(done)
 
 
 def _print_report(report: FleetReport) -> None:

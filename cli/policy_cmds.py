@@ -63,8 +63,20 @@ def check(
     from kubefleet.cli.spec_cmds import spec_paths
 
     specs = [loaded.spec for path in spec_paths(files) for loaded in load_file(path)]
-    Progress("policy check: clusters (one offline render per cluster × provider; ~0.2 s each)", len(specs))
-    result = run_check(specs, as_of=when, providers=chosen, config=cfg)
+    from kubefleet.catalog import load_catalog
+    from kubefleet.cli.common import render_ahead
+    from kubefleet.policies.engine import providers_for
+    from kubefleet.render_cache import cached_render
+
+    catalog = load_catalog()
+    # Rendered through the render cache, the misses first in worker processes: the same graphs (the cache
+    # key is everything that decides one), read back in the specs' order, so findings and errors are those
+    # of a sequential run; a second run over the same specs only reads the cache.
+    render_ahead([(spec, p) for spec in specs for p in providers_for(spec, chosen)], catalog=catalog,
+                 what="policy check")
+    progress = Progress("policy check: clusters", len(specs))
+    result = run_check(specs, as_of=when, providers=chosen, config=cfg, catalog=catalog,
+                       renderer=lambda spec, p: cached_render(spec, p, catalog=catalog), progress=progress.step)
     if output is DiffFormat.json:
         write(json.dumps(result.as_dict(), indent=2))
     elif output is DiffFormat.markdown:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Final
@@ -215,6 +216,33 @@ def _make_mocks_and_monitor(adapter: Any) -> tuple[Any, Any, list[RenderedResour
     return the_mocks, RecordingMonitor(the_mocks), recorded
 
 
+#: Young-generation threshold of Python's cyclic collector while a program runs (the default is 700).
+GC_YOUNG_THRESHOLD: Final = 100_000
+
+
+@contextmanager
+def _collector_paced_for_a_render() -> Iterator[None]:
+    """The SDK makes ~90 ``Output`` objects (each with four futures and callbacks) per resource, nearly
+    all alive until the program ends; with the default thresholds the cyclic collector keeps rescanning
+    them: measured on a 1,000-node kubeadm render, 6.4 of its 12.9 CPU seconds were collections (and
+    3,000 nodes took 4.5x the CPU of 1,000). During a render young collections run every 100,000
+    allocations instead of 700; the threshold is restored after, so garbage is still collected, only
+    less often. (``gc.freeze`` of the objects that exist before a render was tried too and dropped: the
+    previous render's garbage, frozen with them, piled up over 2,000 renders.) Nothing here changes
+    what is rendered."""
+    import gc
+
+    threshold = gc.get_threshold()
+    if not gc.isenabled() or threshold[0] == 0:  # someone turned the collector off: leave it alone
+        yield
+        return
+    gc.set_threshold(max(threshold[0], GC_YOUNG_THRESHOLD), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+
+
 def render(
     spec: ClusterSpec,
     provider: str,
@@ -237,7 +265,7 @@ def render(
     ctx: BuildContext = build_context(spec, provider, resolver=resolver, catalog=catalog)
     # Shape matching first: a catalog gap is a clear CatalogError, not a failure inside the program.
     instances = {pool.name: ctx.instance(pool) for pool in spec.spec.node_pools}
-    with _LOCK, rendering_as_of(as_of):
+    with _LOCK, _collector_paced_for_a_render(), rendering_as_of(as_of):
         the_mocks, monitor, recorded = _make_mocks_and_monitor(adapter)
         settings.ROOT.set(None)
         mocks.set_mocks(the_mocks, project=PROJECT, stack=f"{spec.name}-{provider}", preview=False, monitor=monitor)

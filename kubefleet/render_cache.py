@@ -14,7 +14,10 @@ import multiprocessing
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import TimeoutError as FuturesTimeout
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
 from datetime import date
 from functools import cache
@@ -61,7 +64,7 @@ def code_fingerprint() -> str:
     for sub in ("providers",):
         base = root / sub
         files.extend(p for p in base.rglob("*") if p.is_file() and p.suffix in (".py", ".yaml", ".sh", ".j2", ".tmpl", ".json"))
-    files.extend(root / name for name in ("program.py", "render.py", "spec.py", "naming.py", "regions.py", "matching.py"))
+    files.extend(root / name for name in ("program.py", "render.py", "render_yaml.py", "spec.py", "naming.py", "regions.py", "matching.py"))
     # Dated compatibility data decides rendered inputs too (e.g. the Istio chart version, providers/mesh.py).
     files.extend((root / "catalog" / "data").glob("compat-*.yaml"))
     for path in sorted(set(files)):
@@ -187,11 +190,17 @@ def cached_render(spec: ClusterSpec, provider: str, *, catalog: Catalog, as_of: 
 # Rough relative cost of a cold render (SDK import + program run, measured on 2 cores): the heaviest go
 # first so that two workers finish together.
 _WEIGHT: Final = {"gke": 4, "aks": 3, "eks": 2, "kubeadm": 1}
-# A worker that takes longer than this is stuck, not slow (a cold render takes about 2 s): the workers are
-# stopped and the caller renders in-process.
-WARM_TIMEOUT_S: Final = 300.0
+# No result from any worker for this long means they are stuck, not slow (a cold render takes about 2 s,
+# a 10,000-node one a few minutes): the workers are stopped and the caller renders in-process. The limit
+# is per result, not for the whole job, so 2,000 specs never run into it.
+WARM_TIMEOUT_S: Final = 600.0
 _PENDING: list[tuple[ClusterSpec, str]] = []
 _PENDING_CATALOG: list[Catalog] = []
+
+#: (pairs rendered so far, pairs to render, worker processes): called before the first and after each.
+WarmProgress = Callable[[int, int, int], None]
+#: one line for stderr when the workers could not do their job (the caller renders in-process anyway)
+WarmNotice = Callable[[str], None]
 
 
 def _fresh_worker() -> None:
@@ -216,28 +225,41 @@ def _cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def warm(pairs: Sequence[tuple[ClusterSpec, str]], *, catalog: Catalog, workers: int | None = None) -> int:
+def misses(pairs: Sequence[tuple[ClusterSpec, str]], *, catalog: Catalog) -> list[tuple[ClusterSpec, str]]:
+    """The (spec, provider) pairs whose graph is not in the cache (each once, in order)."""
+    from kubefleet.program import instance_resolver
+
+    out: list[tuple[ClusterSpec, str]] = []
+    seen: set[Path] = set()
+    for spec, provider in pairs:
+        try:
+            entry = _entry(spec, provider, instance_resolver(spec, provider, catalog))
+        except KubefleetError:  # e.g. no instance fits: the in-process render reports it
+            continue
+        if entry not in seen and not entry.exists():
+            seen.add(entry)
+            out.append((spec, provider))
+    return out
+
+
+def warm(pairs: Sequence[tuple[ClusterSpec, str]], *, catalog: Catalog, workers: int | None = None,
+         progress: WarmProgress | None = None, notice: WarmNotice | None = None) -> int:
     """Fill the cache for the (spec, provider) pairs that miss it, in parallel worker processes.
 
-    A cold ``compare`` spends its time importing four cloud SDKs and running four programs, each
+    A cold ``compare`` or ``policy check`` spends its time running one program per pair, each
     single-threaded; rendering the misses in forked workers uses every core. The caller then reads the
-    cache as usual, so results and error reporting are exactly those of the sequential path (a pair that
-    failed in a worker is simply rendered again in-process). Returns how many pairs were rendered; 0 when
-    there is nothing to gain: caching off, fewer than two misses, one CPU, no ``fork`` (macOS/Windows
-    start workers from scratch, which costs more than it saves) or an unwritable cache directory.
+    cache as usual, so results, their order and error reporting are exactly those of the sequential path
+    (a pair that failed in a worker is simply rendered again in-process, where its error is raised and
+    reported as usual). A worker process that dies (killed, out of memory, a crash in C code) or a job
+    that stalls is said through ``notice`` (never silently): the pairs it did not render are rendered
+    in-process. Returns how many pairs were rendered; 0 when there is nothing to gain: caching off,
+    fewer than two misses, one CPU, no ``fork`` (macOS/Windows start workers from scratch, which costs
+    more than it saves) or an unwritable cache directory.
     """
     if not _enabled() or sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
         return 0
-    from kubefleet.program import instance_resolver
-
-    misses: list[tuple[ClusterSpec, str]] = []
-    for spec, provider in pairs:
-        try:
-            if not _entry(spec, provider, instance_resolver(spec, provider, catalog)).exists():
-                misses.append((spec, provider))
-        except KubefleetError:  # e.g. no instance fits: the in-process render reports it
-            continue
-    count = min(workers or _cpus(), len(misses))
+    todo = misses(pairs, catalog=catalog)
+    count = min(workers or _cpus(), len(todo))
     if count < 2:
         return 0
     try:
@@ -246,18 +268,66 @@ def warm(pairs: Sequence[tuple[ClusterSpec, str]], *, catalog: Catalog, workers:
         return 0
     if not os.access(cache_dir(), os.W_OK):
         return 0
-    misses.sort(key=lambda pair: -_WEIGHT.get(pair[1], 2))
-    _PENDING[:] = misses
+    todo.sort(key=lambda pair: -_WEIGHT.get(pair[1], 2))  # stable: same-weight pairs keep their order
+    tick = progress or (lambda done, total, workers: None)
+    say = notice or (lambda line: None)
+    total = len(todo)
+    tick(0, total, count)
+    done = finished = _prime(todo, count, catalog)
+    if finished:
+        tick(finished, total, count)
+    _PENDING[:] = todo
     _PENDING_CATALOG[:] = [catalog]
-    pool = multiprocessing.get_context("fork").Pool(count, initializer=_fresh_worker)
+    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_fresh_worker)
     try:
-        done = sum(pool.map_async(_render_pending, range(len(misses)), chunksize=1).get(WARM_TIMEOUT_S))
-        pool.close()
-    except multiprocessing.TimeoutError:
-        done = 0
+        pending = {pool.submit(_render_pending, i) for i in range(len(todo))}
+        while pending:
+            ready, pending = wait(pending, timeout=WARM_TIMEOUT_S, return_when=FIRST_COMPLETED)
+            if not ready:
+                raise FuturesTimeout
+            for future in ready:
+                done += bool(future.result())
+                finished += 1
+            tick(finished, total, count)
+    except BrokenProcessPool as err:
+        say(f"a render worker process died ({err}); rendering the remaining {total - finished} "
+            "cluster(s) in this process")
+    except FuturesTimeout:
+        say(f"render workers gave no result for {WARM_TIMEOUT_S:.0f} s; rendering the remaining "
+            f"{total - finished} cluster(s) in this process")
     finally:
-        pool.terminate()
-        pool.join()
+        _stop(pool)
         _PENDING.clear()
         _PENDING_CATALOG.clear()
     return done
+
+
+def _prime(todo: list[tuple[ClusterSpec, str]], workers: int, catalog: Catalog) -> int:
+    """Render here, before forking, the first pending pair of each provider with many pending pairs, and
+    take it off ``todo``: the workers then inherit that provider's SDK already imported (about 1 s of CPU
+    each, paid once instead of once per worker, and the pages are shared). A pair that fails is left in
+    ``todo`` (its error is reported in order by the caller). Returns how many pairs were rendered."""
+    rendered = 0
+    for provider in dict.fromkeys(p for _, p in todo):
+        pairs = [i for i, (_, p) in enumerate(todo) if p == provider]
+        if len(pairs) < 2 * workers:
+            continue
+        spec, _ = todo[pairs[0]]
+        try:
+            cached_render(spec, provider, catalog=catalog)
+        except Exception:  # rendered again in order by the caller, which reports it
+            continue
+        del todo[pairs[0]]
+        rendered += 1
+    return rendered
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers now, also a stuck one (``shutdown`` alone would wait for it)."""
+    workers = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in workers:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in workers:
+        proc.join(timeout=10)

@@ -134,11 +134,13 @@ def check(
     facts: Facts | None = None,
     renderer: Renderer | None = None,
     pricer: Pricer | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> CheckResult:
     """Check ``specs`` offline: spec rules once per cluster, graph rules per provider, fleet rules over all.
 
     ``renderer`` defaults to the offline render with the catalog's shape matching; ``pricer`` to
-    ``kubefleet.cost.price_graph`` with the same catalog and date.
+    ``kubefleet.cost.price_graph`` with the same catalog and date. ``progress`` is called with the number
+    of specs checked so far after each spec.
     """
     cfg = config or default_config()
     the_catalog = catalog
@@ -162,7 +164,7 @@ def check(
     findings: list[Finding] = []
     checked: list[tuple[str, str]] = []
     costs: list[TeamCost] = []
-    for spec in specs:
+    for index, spec in enumerate(specs, 1):
         findings.extend(spec_findings(RuleContext(spec, as_of, the_facts), cfg))
         for provider in providers_for(spec, providers):
             graph = renderer(spec, provider)
@@ -171,5 +173,7 @@ def check(
             checked.append((spec.name, provider))
             if needs_team_cost(spec, cfg):
                 costs.append(TeamCost(spec.name, spec.metadata.team, provider, ctx.cost().monthly_total))
+        if progress is not None:
+            progress(index)
     findings.extend(fleet_findings(costs, cfg))
     return CheckResult(sorted(findings, key=Finding.sort_key), checked, as_of)

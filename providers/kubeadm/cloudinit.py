@@ -24,6 +24,7 @@ from typing import Any, Final, Literal
 from ruamel.yaml import YAML
 
 from kubefleet.providers.kubeadm.pki import ClusterPki
+from kubefleet.render_yaml import MemoEmitter
 from kubefleet.spec import ClusterSpec
 
 #: init = the first master on the run that creates the cluster (it still joins if the VIP already answers);
@@ -59,6 +60,7 @@ def bootstrap_script() -> str:
 
 def dump_yaml(*documents: Any) -> str:
     yaml = YAML(typ="safe", pure=True)
+    yaml.Emitter = MemoEmitter  # ruamel's emitter, long scalars emitted once per process (same bytes)
     yaml.default_flow_style = False
     buf = io.StringIO()
     if len(documents) == 1:
