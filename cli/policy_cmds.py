@@ -51,7 +51,6 @@ def check(
     from kubefleet.cli.common import Progress
     from kubefleet.cli.console import write
     from kubefleet.errors import ProblemFound
-    from kubefleet.loader import load_file
     from kubefleet.policies.config import load_policy_config
     from kubefleet.policies.engine import check as run_check
     from kubefleet.policies.report import findings_markdown, summary
@@ -60,9 +59,9 @@ def check(
     when = _as_of(as_of)
     cfg = load_policy_config(config)
     chosen = None if provider is None else parse_providers(provider)
-    from kubefleet.cli.spec_cmds import spec_paths
+    from kubefleet.cli.spec_cmds import load_paths
 
-    specs = [loaded.spec for path in spec_paths(files) for loaded in load_file(path)]
+    specs = [loaded.spec for loaded in load_paths(files)]  # every bad file reported, not just the first
     from kubefleet.catalog import load_catalog
     from kubefleet.cli.common import render_ahead
     from kubefleet.policies.engine import providers_for

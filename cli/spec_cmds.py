@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from kubefleet.errors import SpecError, SpecIssue, UsageError
+
+if TYPE_CHECKING:
+    from kubefleet.loader import LoadedSpec
 
 
 def validate(
@@ -60,6 +64,23 @@ def spec_paths(paths: list[Path]) -> list[Path]:
     if note:
         stderr().print(note, highlight=False, markup=False)
     return found.files
+
+
+def load_paths(paths: list[Path]) -> list[LoadedSpec]:
+    """Every cluster under ``paths``; a spec file that does not load does not stop the others: all their
+    problems come back in one SpecError (as `validate` reports them), in file order."""
+    from kubefleet.loader import load_file
+
+    loaded: list[LoadedSpec] = []
+    issues: list[SpecIssue] = []
+    for path in spec_paths(paths):
+        try:
+            loaded.extend(load_file(path))
+        except SpecError as err:
+            issues.extend(err.issues)
+    if issues:
+        raise SpecError(issues)
+    return loaded
 
 
 def schema(

@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from kubefleet.cli.app import app
+from tests.conftest import ROOT
 from tests.test_policies import PROD, WINDOW
 
 runner = CliRunner()
@@ -88,3 +89,18 @@ def test_budget_with_the_real_pricer(tmp_path: Path) -> None:
                                  "--config", str(config), "-o", "json"])
     assert result.exit_code == 1, result.output
     assert [f["rule"] for f in json.loads(result.stdout)["findings"]] == ["budget-cluster"]
+
+
+def test_a_directory_with_bad_specs_reports_every_bad_file(tmp_path: Path) -> None:
+    """Like `validate DIR`: the first spec that does not load does not hide the others."""
+    good = (ROOT / "examples" / "dev-small.yaml").read_text(encoding="utf-8")
+    (tmp_path / "a.yaml").write_text(good, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(
+        "apiVersion: kubefleet.dev/v1alpha1\nkind: Cluster\nmetadata: {name: b}\nspec: {nodePools: 3}\n", encoding="utf-8")
+    (tmp_path / "c.yaml").write_text(
+        "apiVersion: kubefleet.dev/v1alpha1\nkind: Cluster\nmetadata: {name: c}\nspec: {region: mars}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["policy", "check", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert f"{tmp_path / 'b.yaml'}:4:19: spec.nodePools: expected a list" in result.output
+    assert f"{tmp_path / 'c.yaml'}:4:16: spec.region: unknown neutral region 'mars'" in result.output
+    assert "Traceback" not in result.output
