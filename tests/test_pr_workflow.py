@@ -210,10 +210,13 @@ def scratch_repo(tmp_path: Path, base: dict[str, str], head: dict[str, str | Non
 
 def run_workflow(repo: Path, tmp_path: Path, *, comments: list[dict[str, Any]] | None = None,
                  fork: bool = False, actor: str = "jane-doe", refuse: bool = False,
-                 env_overrides: dict[str, str] | None = None) -> Run:
+                 env_overrides: dict[str, str] | None = None, stubs: dict[str, str] | None = None) -> Run:
     job = _job()
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
+    for tool, text in (stubs or {}).items():  # more recording stand-ins (e.g. curl for the Pulumi installer)
+        (bin_dir / tool).write_text(text, encoding="utf-8")
+        (bin_dir / tool).chmod(0o755)
     (bin_dir / "gh").write_text(FAKE_GH.format(python=sys.executable), encoding="utf-8")
     (bin_dir / "pip").write_text(FAKE_PIP, encoding="utf-8")
     for tool in ("gh", "pip"):
@@ -480,3 +483,19 @@ def test_actionlint_passes() -> None:
     done = subprocess.run([exe, str(WORKFLOW)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
 
+
+
+def test_a_live_preview_that_fails_says_so_in_the_comment(tmp_path: Path) -> None:
+    """With cloud secrets configured the live step runs `kubefleet preview --refresh` per provider. Here it
+    runs for real without a Pulumi CLI (the installer's `curl` is a stand-in that installs nothing), so
+    kubefleet exits 2 with its missing-CLI error: the comment must say the live preview failed and why,
+    not silently leave it out, and the check still goes green with the offline diff posted."""
+    repo = scratch_repo(tmp_path, {"clusters/payments.yaml": spec()}, {"clusters/payments.yaml": spec(min_nodes=5)})
+    curl = '#!/bin/sh\necho "curl $*" >> "$HOME/curl.log"\n'
+    run = run_workflow(repo, tmp_path, env_overrides={"HAS_CLOUD": "true"}, stubs={"curl": curl})
+    assert ("Live preview with drift (only when cloud credentials are configured)", "success") in run.steps, run.logs
+    body = run.ours()["body"]
+    assert "Monthly cost will increase by" in body  # the offline diff is still there
+    assert "_Live preview of clusters/payments.yaml on gke failed (exit 2): error:" in body, body
+    assert "Pulumi CLI" in body  # kubefleet's own reason, from its stderr
+    assert "get.pulumi.com" in (tmp_path / "home" / "curl.log").read_text(encoding="utf-8")
