@@ -471,17 +471,19 @@ def preview(
         monthly = None  # e.g. no price data for this region: the preview stands without a cost line
     _, changes = _engine_preview(target, stderr(), refresh=refresh, live=output is DiffFormat.table, packs=packs,
                                  extra_config=policy_stack_config, pack_env=pack_env, monthly_after=monthly)
-    drift = _explain_drift(graph, changes)
+    drift = _explain_drift(graph, monthly, changes)
     if drift is not None and drift.monthly_cloud is not None and all(
             c.drift for c in changes.changes if c.op != "same"):
         # nothing but drift changes: what runs now is the declared graph with the cloud's values, so the
         # update's cost effect is known (otherwise the deployed spec's cost is not, and "before" stays unknown)
         changes = dataclasses.replace(changes, monthly_before=drift.monthly_cloud)
     if output is DiffFormat.json:
-        data = json.loads(changes_json([changes]))
-        if drift is not None:
+        text = changes_json([changes])
+        if drift is not None:  # the same document, with the drift in spec terms added to its one cluster
+            data = json.loads(text)
             data["clusters"][0]["driftExplained"] = drift.as_json()
-        write(json.dumps(data, indent=2) + "\n")
+            text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        write(text)
     elif output is DiffFormat.markdown:
         notes = {(changes.cluster, changes.provider): ClusterNotes(drift=drift)}
         write(render_pr_markdown([changes], title or f"kubefleet preview: {target.stack_name}", notes=notes))
@@ -496,15 +498,17 @@ def preview(
                            hint="`kubefleet up` puts them back; `kubefleet refresh` accepts the cloud's state")
 
 
-def _explain_drift(graph: ResourceGraph | None, changes: ClusterChanges) -> DriftReport | None:
-    """The drift in spec terms and its monthly cost (None without drift or without an offline graph)."""
+def _explain_drift(graph: ResourceGraph | None, monthly: Decimal | None,
+                   changes: ClusterChanges) -> DriftReport | None:
+    """The drift in spec terms and its monthly cost (None without drift or without an offline graph);
+    ``monthly``: the declared graph's total, already priced by _plan_and_cost."""
     if graph is None or not changes.drifted:
         return None
     from kubefleet.cli.common import today
     from kubefleet.cli.cost_cmds import active_catalog
     from kubefleet.drift import explain
 
-    return explain(graph, changes, active_catalog(), today())
+    return explain(graph, changes, active_catalog(), today(), spec_total=monthly)
 
 
 def _print_drift(drift: DriftReport, console: Console) -> None:
@@ -545,7 +549,8 @@ def refresh(
     if changes.drifted:
         print_changes_table(changes, out)
         try:
-            drift = _explain_drift(_plan_and_cost(target)[0], changes)
+            graph, monthly, _ = _plan_and_cost(target)
+            drift = _explain_drift(graph, monthly, changes)
         except KubefleetError:
             drift = None  # no price data for the region: the table stands alone
         if drift is not None:

@@ -199,13 +199,16 @@ def cloud_graph(graph: ResourceGraph, drifted: tuple[ResourceChange, ...]) -> Re
     return dataclasses.replace(graph, resources=resources)
 
 
-def explain(graph: ResourceGraph, changes: ClusterChanges, catalog: Catalog, as_of: date) -> DriftReport:
-    """The drift of ``changes`` in spec terms, and the graph priced as declared and as the cloud runs it."""
+def explain(graph: ResourceGraph, changes: ClusterChanges, catalog: Catalog, as_of: date,
+            spec_total: Decimal | None = None) -> DriftReport:
+    """The drift of ``changes`` in spec terms, and the graph priced as declared (``spec_total`` when the
+    caller has priced it already) and as the cloud runs it."""
     from kubefleet.cost import price_graph
 
     pools = [p.name for p in graph.spec.spec.node_pools]
     terms = spec_terms(changes, graph, pools)
-    spec_total = price_graph(graph, catalog, as_of=as_of).monthly_total
+    if spec_total is None:
+        spec_total = price_graph(graph, catalog, as_of=as_of).monthly_total
     drifted = cloud_graph(graph, changes.drifted)
     cloud_total = None if drifted is None else price_graph(drifted, catalog, as_of=as_of).monthly_total
     return DriftReport(terms=terms, monthly_cloud=cloud_total, monthly_spec=spec_total)

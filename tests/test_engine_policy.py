@@ -79,3 +79,14 @@ def test_bad_policy_options(pack: str | None, config: str | None, expect: str) -
     with pytest.raises(UsageError, match=expect):
         _policy_setup(file, target_for(file, "gke"), ROOT / pack if pack else None,
                       ROOT / config if config else None, offline_check=False)
+
+
+def test_a_half_made_pack_copy_is_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An interrupted run can leave the copy without its files; the next run makes it whole."""
+    from kubefleet.engine import policy_pack
+
+    first, _ = policy_pack.prepare("kubefleet", home=tmp_path)
+    (first / "__main__.py").unlink()
+    again, _ = policy_pack.prepare("kubefleet", home=tmp_path)
+    assert again == first and (again / "__main__.py").is_file() and (again / "PulumiPolicy.yaml").is_file()
+    assert [p.name for p in again.parent.iterdir()] == [again.name]  # no temporary directories left

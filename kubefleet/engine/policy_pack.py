@@ -16,6 +16,7 @@ import hashlib
 import io
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Final
 
@@ -65,13 +66,14 @@ def prepare(pack: str | Path, home: Path | None = None) -> tuple[Path, dict[str,
     digest = hashlib.sha256(text.encode() + b"\0" + main).hexdigest()[:16]
     target = (home or kubefleet_home()) / "policy-pack" / digest
     if not all((target / name).is_file() for name in _FILES):
-        tmp = target.with_name(f".{digest}.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True, mode=0o700)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{digest}.", dir=target.parent))  # private per run (0700)
         (tmp / "PulumiPolicy.yaml").write_text(text, encoding="utf-8")
         (tmp / "__main__.py").write_bytes(main)
+        if target.exists() and not all((target / name).is_file() for name in _FILES):
+            shutil.rmtree(target, ignore_errors=True)  # a copy left half-made by an interrupted run
         try:
             tmp.replace(target)
-        except OSError:  # another run made it first
+        except OSError:  # another run made it first (same content: the name is its digest)
             shutil.rmtree(tmp, ignore_errors=True)
     return target, env
