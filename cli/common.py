@@ -9,16 +9,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kubefleet.errors import UsageError
-from kubefleet.loader import LoadedSpec
+from kubefleet.spec.loader import LoadedSpec
 
 if TYPE_CHECKING:
     from kubefleet.catalog import Catalog
-    from kubefleet.spec import ClusterSpec
+    from kubefleet.spec.model import ClusterSpec
 
 
 def load_specs(file: Path, cluster: str | None = None) -> list[LoadedSpec]:
     """All clusters in FILE (or the one named by --cluster)."""
-    from kubefleet.loader import load_file
+    from kubefleet.spec.loader import load_file
 
     specs = load_file(file)
     if cluster is None:
@@ -76,7 +76,7 @@ def render_ahead(pairs: Sequence[tuple[ClusterSpec, str]], *, catalog: Catalog, 
     ``i/N`` every 2 s) and whenever the workers fail (the command then renders in-process)."""
     import sys
 
-    from kubefleet.render_cache import warm
+    from kubefleet.render.cache import warm
 
     state: dict[str, Progress] = {}
 

@@ -17,11 +17,11 @@ if TYPE_CHECKING:
 
     from kubefleet.catalog import Catalog
     from kubefleet.compare import Comparison
-    from kubefleet.costmodel import Assumptions, CostBreakdown
+    from kubefleet.cost.model import Assumptions, CostBreakdown
 
 
 def _assumptions(hours: str | None, egress: str | None) -> Assumptions:
-    from kubefleet.costmodel import Assumptions
+    from kubefleet.cost.model import Assumptions
 
     kwargs: dict[str, Decimal] = {}
     for flag, raw, key in (("--hours", hours, "hours_per_month"), ("--egress-gb", egress, "egress_gb_month")):
@@ -40,7 +40,7 @@ def _assumptions(hours: str | None, egress: str | None) -> Assumptions:
 def active_catalog() -> Catalog:
     """The shipped catalog, overlaid by the user's refreshed prices (`kubefleet prices refresh`) if any."""
     from kubefleet.cli.console import stderr
-    from kubefleet.pricing_sources.cache import active_catalog as user_catalog
+    from kubefleet.cost.sources.cache import active_catalog as user_catalog
 
     catalog = user_catalog()
     if catalog.warnings:
@@ -54,7 +54,7 @@ def _print_breakdown(out: Console, b: CostBreakdown) -> None:
     from rich.table import Table
 
     from kubefleet.compare import freshness_warnings, undated_warning
-    from kubefleet.costmodel import fmt_money, fmt_qty, money
+    from kubefleet.cost.model import fmt_money, fmt_qty, money
 
     t = Table(title=f"{b.cluster} on {b.provider} ({b.region}) — as of {b.as_of}", title_justify="left")
     for col, just in (("category", "left"), ("item", "left"), ("quantity", "right"), ("unit price", "right"),
@@ -168,7 +168,7 @@ def _print_comparison(out: Console, cmp: Comparison) -> None:
     from rich.table import Table
 
     from kubefleet.compare import node_range
-    from kubefleet.costmodel import CATEGORIES, fmt_money
+    from kubefleet.cost.model import CATEGORIES, fmt_money
     from kubefleet.report.compare_out import label
 
     providers = list(cmp.results)

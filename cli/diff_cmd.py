@@ -23,15 +23,15 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from kubefleet.catalog import Catalog
-    from kubefleet.diff import ClusterDiff, Priced
-    from kubefleet.render import ResourceGraph
+    from kubefleet.changes.diff import ClusterDiff, Priced
+    from kubefleet.graph import ResourceGraph
     from kubefleet.report.pr_markdown import PolicySplit
-    from kubefleet.spec import ClusterSpec
+    from kubefleet.spec.model import ClusterSpec
 
 
 def read_base(base: str) -> tuple[str, str]:
     """(text, label) of ``--base``: an existing file, else ``GIT_REF:path`` from the current git repo."""
-    from kubefleet.loader import read_spec_file
+    from kubefleet.spec.loader import read_spec_file
 
     as_path = Path(base)
     if as_path.exists() or as_path.is_symlink():  # any file system object, read (or refused) as a spec file
@@ -80,7 +80,7 @@ def _object_id(base: str, revision: str, missing: str, hint: str) -> str:
 def _git_blob(base: str, ref: str, path: str) -> str:
     """The text of ``path`` at ``ref``: the ref is validated, resolved to an object id, and the blob is
     read by id with ``cat-file`` (size checked first), so nothing from --base can become a git option."""
-    from kubefleet.loader import MAX_FILE_BYTES
+    from kubefleet.spec.loader import MAX_FILE_BYTES
 
     if not _REF.fullmatch(ref) or ".." in ref or ("@{" in ref and not ref.endswith("}")):
         raise UsageError(f"--base {base[:200]!r}: {ref[:100]!r} is not a git ref",
@@ -108,7 +108,7 @@ def _git_blob(base: str, ref: str, path: str) -> str:
 
 def load_side(text: str, label: str) -> list[ClusterSpec]:
     """The clusters in one side; an empty file is a side with no clusters (a spec file added or deleted)."""
-    from kubefleet.loader import load_text
+    from kubefleet.spec.loader import load_text
 
     if not text.strip():
         return []
@@ -123,15 +123,16 @@ def run_diff(
     as_of: date,
     providers: list[str] | None,
 ) -> list[ClusterDiff]:
-    from kubefleet.cost import price_graph
-    from kubefleet.diff import diff_specs
-    from kubefleet.render_cache import cached_render
+    from kubefleet.changes.diff import diff_specs
+    from kubefleet.cost.pricer import price_graph
+    from kubefleet.render.cache import cached_render
+    from kubefleet.resolve.cluster import resolve
 
     def render(spec: ClusterSpec, provider: str) -> ResourceGraph:
-        return cached_render(spec, provider, catalog=catalog)
+        return cached_render(resolve(spec, provider, catalog=catalog))
 
     def price(graph: ResourceGraph) -> Priced:
-        from kubefleet.diff import Priced
+        from kubefleet.changes.diff import Priced
 
         breakdown = price_graph(graph, catalog, as_of=as_of)
         return Priced(breakdown.monthly_total, len(breakdown.unpriced), breakdown.by_category())
@@ -149,11 +150,12 @@ def policy_split(
         from kubefleet.policies import check, findings_markdown
     except ImportError:
         return None, 0
-    from kubefleet.render_cache import cached_render
+    from kubefleet.render.cache import cached_render
     from kubefleet.report.pr_markdown import PolicySplit
+    from kubefleet.resolve.cluster import resolve
 
     def render(spec: ClusterSpec, provider: str) -> ResourceGraph:
-        return cached_render(spec, provider, catalog=catalog)
+        return cached_render(resolve(spec, provider, catalog=catalog))
 
     def run(specs: list[ClusterSpec]) -> list[Any]:
         if not specs:
@@ -206,7 +208,7 @@ def parse_fail_on(values: list[str]) -> list[tuple[str, Decimal | None]]:
 
 def failed_conditions(items: list[ClusterDiff], rules: list[tuple[str, Decimal | None]], new_mandatory: int) -> list[str]:
     """The --fail-on conditions this change meets, as sentences."""
-    from kubefleet.changes import cents
+    from kubefleet.changes.model import cents
 
     hits = []
     replaced = sum(c.changes.counts["replace"] for c in items)
@@ -288,12 +290,12 @@ def diff(
         help="Markdown: leave out per-cluster details until the comment fits (GitHub's limit is 65536)."),
 ) -> None:
     """Offline preview of a spec change: resources added, changed, replaced, removed, and the cost delta."""
+    from kubefleet.changes.diff import diff_json
     from kubefleet.cli.common import parse_date, today
     from kubefleet.cli.console import stdout, write
     from kubefleet.cli.cost_cmds import active_catalog
-    from kubefleet.diff import diff_json
-    from kubefleet.loader import read_spec_file
     from kubefleet.providers import parse_providers
+    from kubefleet.spec.loader import read_spec_file
 
     chosen = parse_providers(providers) if providers else None
     rules = parse_fail_on(fail_on)

@@ -26,13 +26,13 @@ from kubefleet.errors import KubefleetError, ProblemFound, UsageError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from kubefleet.changes import ClusterChanges
-    from kubefleet.drift import DriftReport
+    from kubefleet.changes.drift import DriftReport
+    from kubefleet.changes.model import ClusterChanges
     from kubefleet.engine.backend import Backend
     from kubefleet.engine.progress import Diagnostic, EventRouter, StepProgress
     from kubefleet.engine.workspace import StackTarget
-    from kubefleet.loader import LoadedSpec
-    from kubefleet.render import ResourceGraph
+    from kubefleet.graph import ResourceGraph
+    from kubefleet.spec.loader import LoadedSpec
 
 FILE_ARG = typer.Argument(..., help="Spec file (one cluster, or choose one with --cluster).")
 PROVIDER_OPT = typer.Option(None, "--provider", "-p", help="gke | eks | aks | kubeadm (default: spec.provider).")
@@ -68,7 +68,7 @@ def _target(file: Path, provider: str | None, cluster: str | None, stack: str | 
     mesh revision for it) today, before anything is touched; destroy, refresh and outputs must still work
     on a cluster whose version has since left its channel."""
     from kubefleet.cli.common import provider_for, today
-    from kubefleet.compat import enforce
+    from kubefleet.lifecycle.check import enforce
 
     loaded = _pick(file, cluster)
     chosen = provider_for(loaded, provider)
@@ -122,11 +122,12 @@ def _plan_and_cost(target: StackTarget) -> tuple[ResourceGraph, Decimal, str | N
     monthly estimate as of today, and a caveat when part of it is unpriced."""
     from kubefleet.cli.common import today
     from kubefleet.cli.cost_cmds import active_catalog
-    from kubefleet.cost import price_graph
-    from kubefleet.render_cache import cached_render
+    from kubefleet.cost.pricer import price_graph
+    from kubefleet.render.cache import cached_render
+    from kubefleet.resolve.cluster import resolve
 
     catalog = active_catalog()
-    graph = cached_render(target.spec, target.provider, catalog=catalog)
+    graph = cached_render(resolve(target.spec, target.provider, catalog=catalog))
     breakdown = price_graph(graph, catalog, as_of=today())
     caveat = (f"{len(breakdown.unpriced)} item(s) unpriced: a lower bound (kubefleet cost for details)"
               if breakdown.unpriced else None)
@@ -350,7 +351,7 @@ def _engine_preview(target: StackTarget, err: Console, *, refresh: bool = False,
                     pack_env: dict[str, str] | None = None,
                     monthly_after: Decimal | None = None) -> tuple[Any, ClusterChanges]:
     """An engine preview against the stack (created if new): the stack and its change set."""
-    from kubefleet.changes import ChangeCollector
+    from kubefleet.changes.model import ChangeCollector
     from kubefleet.engine.errors import engine_errors
     from kubefleet.engine.workspace import open_stack, run_preview
 
@@ -456,9 +457,10 @@ def preview(
     drained: str | None = DRAINED_OPT,
 ) -> None:
     """Show what `up` would change (Pulumi engine preview); with --refresh, drift too."""
-    from kubefleet.changes import changes_json
+    from kubefleet.changes.diff import ClusterNotes
+    from kubefleet.changes.model import changes_json
     from kubefleet.cli.console import stderr, stdout, write
-    from kubefleet.report.pr_markdown import ClusterNotes, render_pr_markdown
+    from kubefleet.report.pr_markdown import render_pr_markdown
 
     target = _target(file, provider, cluster, stack, backend, creates=True)
     packs, policy_stack_config, pack_env = _policy_setup(file, target, policy_pack, policy_config, offline_check=False)
@@ -504,9 +506,9 @@ def _explain_drift(graph: ResourceGraph | None, monthly: Decimal | None,
     ``monthly``: the declared graph's total, already priced by _plan_and_cost."""
     if graph is None or not changes.drifted:
         return None
+    from kubefleet.changes.drift import explain
     from kubefleet.cli.common import today
     from kubefleet.cli.cost_cmds import active_catalog
-    from kubefleet.drift import explain
 
     return explain(graph, changes, active_catalog(), today(), spec_total=monthly)
 
@@ -533,7 +535,7 @@ def refresh(
     backend: str | None = BACKEND_OPT,
 ) -> None:
     """Read the real resources into the stack's state and report what drifted."""
-    from kubefleet.changes import ChangeCollector
+    from kubefleet.changes.model import ChangeCollector
     from kubefleet.cli.console import stderr, stdout
     from kubefleet.engine.errors import engine_errors
     from kubefleet.engine.workspace import open_stack, run_refresh
@@ -573,7 +575,7 @@ def destroy(
     """Delete every resource of the cluster's stack. Production and protected clusters need --force."""
     from kubefleet.cli.common import provider_for
     from kubefleet.cli.console import stderr, stdout
-    from kubefleet.program import should_protect
+    from kubefleet.resolve.cluster import should_protect
 
     loaded = _pick(file, cluster)
     chosen = provider_for(loaded, provider)
@@ -691,11 +693,11 @@ def kubeconfig(
 ) -> None:
     """Write the cluster's kubeconfig to a private (0600) file and print only its path."""
     from kubefleet.cli.console import stdout
-    from kubefleet.engine.backend import kubefleet_home
     from kubefleet.engine.errors import EngineContext, engine_errors
     from kubefleet.engine.files import write_private_file
     from kubefleet.engine.outputs import kubeconfig_text
     from kubefleet.engine.workspace import open_stack, stack_outputs
+    from kubefleet.safeio import kubefleet_home
 
     target = _target(file, provider, cluster, stack, backend)
     ctx: EngineContext = _context("kubeconfig", target)

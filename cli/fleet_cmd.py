@@ -62,7 +62,7 @@ def fleet(
     when = parse_date(as_of) or today()
     assume = _assumptions(hours, egress_gb)
     loaded, failures = discover(paths)
-    from kubefleet.specfiles import cluster_files
+    from kubefleet.spec.files import cluster_files
 
     skipped = cluster_files(paths).skipped_note()
     if skipped:
@@ -150,7 +150,7 @@ def _print_report(report: FleetReport) -> None:
     from rich.table import Table
 
     from kubefleet.cli.console import stdout
-    from kubefleet.costmodel import fmt_money
+    from kubefleet.cost.model import fmt_money
     from kubefleet.report.fleet_out import (
         _cost,
         _group_note,

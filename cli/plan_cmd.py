@@ -35,21 +35,22 @@ def plan(
     from kubefleet.cli.common import load_specs, parse_date, provider_for, today
     from kubefleet.cli.console import stdout, write
     from kubefleet.cli.cost_cmds import active_catalog
-    from kubefleet.compat import enforce
-    from kubefleet.render_cache import cached_render
+    from kubefleet.lifecycle.check import enforce
+    from kubefleet.render.cache import cached_render
     from kubefleet.report.plan import key_inputs, plan_json
+    from kubefleet.resolve.cluster import resolve
 
     catalog = active_catalog()
     loaded_specs = load_specs(file, cluster)
     chosen = {s.spec.name: provider_for(s, provider) for s in loaded_specs}
     on = parse_date(as_of)
     enforce(loaded_specs, chosen, on or today())
-    # an explicit --as-of also dates the render's own dated choices (mesh revisions, Istio releases), so
-    # the plan shows what would be chosen on that day, not on the day the data was read
-    graphs = [cached_render(s.spec, chosen[s.spec.name], catalog=catalog, as_of=on) for s in loaded_specs]
+    # an explicit --as-of also dates the resolved cluster's dated choices (mesh revisions, Istio releases),
+    # so the plan shows what would be chosen on that day, not on the day the data was read
+    graphs = [cached_render(resolve(s.spec, chosen[s.spec.name], catalog=catalog, as_of=on)) for s in loaded_specs]
     reports: list[VerifyReport] = []
     if verify:
-        from kubefleet.verify import verify_graph
+        from kubefleet.providers import verify_graph
 
         reports = [verify_graph(g) for g in graphs]
     if output is TableOrJson.json:

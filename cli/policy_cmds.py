@@ -65,7 +65,8 @@ def check(
     from kubefleet.catalog import load_catalog
     from kubefleet.cli.common import render_ahead
     from kubefleet.policies.engine import providers_for
-    from kubefleet.render_cache import cached_render
+    from kubefleet.render.cache import cached_render
+    from kubefleet.resolve.cluster import resolve
 
     catalog = load_catalog()
     # Rendered through the render cache, the misses first in worker processes: the same graphs (the cache
@@ -75,7 +76,7 @@ def check(
                  what="policy check")
     progress = Progress("policy check: clusters", len(specs))
     result = run_check(specs, as_of=when, providers=chosen, config=cfg, catalog=catalog,
-                       renderer=lambda spec, p: cached_render(spec, p, catalog=catalog), progress=progress.step)
+                       renderer=lambda spec, p: cached_render(resolve(spec, p, catalog=catalog)), progress=progress.step)
     if output is DiffFormat.json:
         write(json.dumps(result.as_dict(), indent=2))
     elif output is DiffFormat.markdown:

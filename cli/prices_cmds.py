@@ -11,7 +11,7 @@ from kubefleet.cli.console import TableOrJson
 from kubefleet.cli.main import KubefleetGroup
 
 if TYPE_CHECKING:
-    from kubefleet.pricing_sources.show import ProviderInfo
+    from kubefleet.cost.sources.show import ProviderInfo
 
 prices_app = typer.Typer(
     name="prices",
@@ -55,9 +55,9 @@ def refresh(
 ) -> None:
     """Fetch current list prices into $KUBEFLEET_HOME/prices; an old file is replaced only by a complete one."""
     from kubefleet.cli.common import today
+    from kubefleet.cost.sources.gcp import KEY_VARIABLES
+    from kubefleet.cost.sources.refresh import refresh_provider
     from kubefleet.errors import CatalogError, KubefleetError, UsageError
-    from kubefleet.pricing_sources.gcp import KEY_VARIABLES
-    from kubefleet.pricing_sources.refresh import refresh_provider
 
     chosen = _providers(provider)
     explicit = provider is not None and provider.strip() != "all"
@@ -100,8 +100,8 @@ def show(
 
     from kubefleet.cli.common import parse_date, today
     from kubefleet.cli.console import write
-    from kubefleet.pricing_sources.cache import active_catalog, cache_dir
-    from kubefleet.pricing_sources.show import summarize
+    from kubefleet.cost.sources.cache import active_catalog, cache_dir
+    from kubefleet.cost.sources.show import summarize
 
     when = parse_date(as_of) or today()
     directory = cache_dir()

@@ -11,7 +11,7 @@ import typer
 from kubefleet.errors import SpecError, SpecIssue, UsageError
 
 if TYPE_CHECKING:
-    from kubefleet.loader import LoadedSpec
+    from kubefleet.spec.loader import LoadedSpec
 
 
 def validate(
@@ -26,8 +26,8 @@ def validate(
     """
     from kubefleet.cli.common import parse_date, today
     from kubefleet.cli.console import stdout
-    from kubefleet.compat import problems
-    from kubefleet.loader import load_file
+    from kubefleet.lifecycle.check import problems
+    from kubefleet.spec.loader import load_file
 
     on = parse_date(as_of) or today()
 
@@ -53,7 +53,7 @@ def spec_paths(paths: list[Path]) -> list[Path]:
     """Spec files under ``paths``; YAML files in directories whose kind is not Cluster are skipped, and
     counted on stderr; a directory with no YAML at all is a usage error."""
     from kubefleet.cli.console import stderr
-    from kubefleet.specfiles import cluster_files
+    from kubefleet.spec.files import cluster_files
 
     found = cluster_files(paths)
     for p in paths:
@@ -69,7 +69,7 @@ def spec_paths(paths: list[Path]) -> list[Path]:
 def load_paths(paths: list[Path]) -> list[LoadedSpec]:
     """Every cluster under ``paths``; a spec file that does not load does not stop the others: all their
     problems come back in one SpecError (as `validate` reports them), in file order."""
-    from kubefleet.loader import load_file
+    from kubefleet.spec.loader import load_file
 
     loaded: list[LoadedSpec] = []
     issues: list[SpecIssue] = []
@@ -88,7 +88,7 @@ def schema(
 ) -> None:
     """Print the JSON Schema of the cluster spec (for editors and CI)."""
     from kubefleet.cli.console import write
-    from kubefleet.schema import schema_text
+    from kubefleet.spec.schema import schema_text
 
     text = schema_text()
     if output is None:
@@ -111,7 +111,7 @@ def supported_version(provider: str, as_of: date) -> str:
     """The newest Kubernetes minor the catalog lists in standard support on ``provider`` as of ``as_of``
     (and on every other provider with a row for it, so `compare` passes the version policy too)."""
     from kubefleet.catalog import load_catalog
-    from kubefleet.regions import PROVIDERS
+    from kubefleet.spec.regions import PROVIDERS
 
     catalog = load_catalog()
 
@@ -147,9 +147,9 @@ def init(
     from importlib import resources
 
     from kubefleet.cli.console import stdout
-    from kubefleet.loader import load_text
     from kubefleet.providers import check_provider
-    from kubefleet.spec import DNS_LABEL
+    from kubefleet.spec.loader import load_text
+    from kubefleet.spec.model import DNS_LABEL
 
     if not re.match(DNS_LABEL, name) or len(name) > 40:
         raise UsageError(
@@ -162,7 +162,7 @@ def init(
     if target.exists() and not force:
         raise UsageError(f"{target} already exists", hint="pass --force to overwrite it")
     from kubefleet.cli.common import today
-    from kubefleet.schema import schema_text
+    from kubefleet.spec.schema import schema_text
 
     chosen = check_provider(provider)
     # The modeline names a schema file beside the spec (yaml-language-server resolves a relative

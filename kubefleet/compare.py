@@ -7,10 +7,11 @@ from datetime import date
 from typing import Any, Final
 
 from kubefleet.catalog import Catalog
-from kubefleet.costmodel import CATEGORIES, Assumptions, CostBreakdown
+from kubefleet.cost.model import CATEGORIES, Assumptions, CostBreakdown
 from kubefleet.errors import CatalogError, RenderError
-from kubefleet.providers.base import InstanceChoice, ParityNote
-from kubefleet.spec import ClusterSpec
+from kubefleet.graph import ParityNote
+from kubefleet.resolve.model import InstanceChoice
+from kubefleet.spec.model import ClusterSpec
 
 STALE_AFTER_DAYS: Final = 90
 
@@ -189,8 +190,10 @@ def compare(
     assumptions: Assumptions | None = None,
 ) -> Comparison:
     """Render and price ``spec`` on each provider. A provider that cannot be priced is reported, not fatal."""
-    from kubefleet.cost import price_graph, version_gone
-    from kubefleet.render_cache import cached_render
+    from kubefleet.cost.pricer import price_graph
+    from kubefleet.lifecycle.support import version_gone
+    from kubefleet.render.cache import cached_render
+    from kubefleet.resolve.cluster import resolve
 
     assume = assumptions or Assumptions()
     pools = spec.spec.node_pools
@@ -203,7 +206,7 @@ def compare(
             results[p] = ProviderResult(p, None, error=gone)
             continue
         try:
-            graph = cached_render(spec, p, catalog=catalog)
+            graph = cached_render(resolve(spec, p, catalog=catalog))
         except (CatalogError, RenderError) as err:
             results[p] = ProviderResult(p, None, error=err.render())
             continue

@@ -82,3 +82,17 @@ class ProblemFound(KubefleetError):
     """The job ran and found a problem: policy violation, drift, budget exceeded. Exit 1."""
 
     exit_code = 1
+
+
+#: kubefleet errors the inline program raised in this process, newest last. The Automation API runs an
+#: inline program in the caller's process but reports its failure to the engine as text only
+#: (``InlineSourceRuntimeError``), so the message survives and the hint and exit code do not;
+#: kubefleet.engine.errors.translate looks the original up here.
+PROGRAM_ERRORS: list[KubefleetError] = []
+
+
+def program_error(err: KubefleetError) -> KubefleetError:
+    """Remember ``err`` (raised by program code, also inside an ``apply``) and return it for ``raise``."""
+    PROGRAM_ERRORS.append(err)
+    del PROGRAM_ERRORS[:-16]
+    return err

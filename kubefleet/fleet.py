@@ -29,12 +29,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from kubefleet.costmodel import CATEGORIES, Assumptions, money
+from kubefleet.cost.model import CATEGORIES, Assumptions, money
 from kubefleet.errors import CatalogError, RenderError, SpecError, SpecIssue
-from kubefleet.loader import LoadedSpec, load_file
-from kubefleet.regions import PROVIDERS
-from kubefleet.spec import ClusterSpec
-from kubefleet.specfiles import cluster_files
+from kubefleet.spec.files import cluster_files
+from kubefleet.spec.loader import LoadedSpec, load_file
+from kubefleet.spec.model import ClusterSpec
+from kubefleet.spec.regions import PROVIDERS
 
 if TYPE_CHECKING:
     from kubefleet.catalog import Catalog
@@ -173,7 +173,7 @@ def price_one(spec: ClusterSpec, providers: Sequence[str], *, as_of: date, catal
               assumptions: Assumptions) -> dict[str, ProviderPrice]:
     """Price one twin on each provider through :func:`kubefleet.compare.compare`."""
     from kubefleet.compare import compare
-    from kubefleet.cost import FREE_TIER_CREDIT
+    from kubefleet.cost.pricer import FREE_TIER_CREDIT
 
     cmp = compare(spec, list(providers), as_of=as_of, catalog=catalog, assumptions=assumptions)
     out: dict[str, ProviderPrice] = {}
@@ -216,7 +216,7 @@ def _mp_context() -> Any:
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["kubefleet.fleet", "kubefleet.compare", "kubefleet.cost"])
+        ctx.set_forkserver_preload(["kubefleet.fleet", "kubefleet.compare", "kubefleet.cost.pricer"])
     return ctx
 
 

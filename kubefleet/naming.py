@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from kubefleet.spec import ClusterSpec
+from kubefleet.spec.model import ClusterSpec
 
 CLUSTER_LABEL: Final = "kubefleet.dev/cluster"
 MANAGED_BY_LABEL: Final = "kubefleet.dev/managed-by"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -76,3 +77,10 @@ def read_regular(path: str | Path, max_bytes: int) -> bytes:
         raise FileProblem(f"cannot read: {err.strerror or err}") from None
     finally:
         os.close(fd)
+
+
+def kubefleet_home(environ: Mapping[str, str] | None = None) -> Path:
+    """``$KUBEFLEET_HOME`` or ``~/.kubefleet``."""
+    env = os.environ if environ is None else environ
+    value = env.get("KUBEFLEET_HOME")
+    return Path(value).expanduser() if value else Path.home() / ".kubefleet"

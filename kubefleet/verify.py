@@ -5,11 +5,12 @@ cross-field rules. Each managed-provider adapter maps the Pulumi inputs it rende
 cloud's API model as published in the cloud's official SDK on PyPI (GKE: ``google-cloud-container``'s
 ``container_v1``; EKS: ``botocore``'s EKS/EC2/IAM service models; AKS: ``azure-mgmt-containerservice``) and
 checks enum membership (case-sensitive), required members, ranges and patterns. Those packages are the
-optional extra ``kubefleet[verify]``; without it :func:`verify_graph` raises :class:`VerifyUnavailable`
-with the install hint.
+optional extra ``kubefleet[verify]``; without it :func:`kubefleet.providers.verify_graph` raises
+:class:`VerifyUnavailable` with the install hint.
 
 The mapping lives in each adapter (``providers/<name>/verify.py``), because cloud SDK imports stay inside
-their adapter; this module is the neutral contract and the dispatch.
+their adapter; this module is the neutral contract (report, violation, errors) they fill in, and sits below
+the adapters; the dispatch by provider is the registry's (:func:`kubefleet.providers.verify_graph`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 from kubefleet.errors import KubefleetError, ProblemFound
 
 if TYPE_CHECKING:
-    from kubefleet.render import ResourceGraph
+    pass
 
 INSTALL_HINT = "install the API models: pip install 'kubefleet[verify]'"
 
@@ -74,13 +75,6 @@ class VerifyUnavailable(KubefleetError):
 
 class VerificationFailed(ProblemFound):
     """The oracle rejected at least one rendered input (exit 1: the job ran and found a problem)."""
-
-
-def verify_graph(graph: ResourceGraph) -> VerifyReport:
-    """Check ``graph`` against its provider's API model (see the module docstring)."""
-    from kubefleet.providers import get_adapter
-
-    return get_adapter(graph.provider).verify(graph)
 
 
 def raise_on_violations(reports: Iterable[VerifyReport]) -> None:

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 from kubefleet.policies.config import PolicyConfig, default_config
 from kubefleet.policies.model import Facts, Finding, Rule, RuleContext, TeamCost, Violation
 from kubefleet.policies.rules import RULES
-from kubefleet.spec import ClusterSpec
+from kubefleet.spec.model import ClusterSpec
 
 if TYPE_CHECKING:
     from kubefleet.catalog import Catalog
-    from kubefleet.costmodel import CostBreakdown
-    from kubefleet.render import RenderedResource, ResourceGraph
+    from kubefleet.cost.model import CostBreakdown
+    from kubefleet.graph import RenderedResource, ResourceGraph
 
 Renderer = Callable[[ClusterSpec, str], "ResourceGraph"]
 Pricer = Callable[["ResourceGraph"], "CostBreakdown"]
@@ -139,7 +139,7 @@ def check(
     """Check ``specs`` offline: spec rules once per cluster, graph rules per provider, fleet rules over all.
 
     ``renderer`` defaults to the offline render with the catalog's shape matching; ``pricer`` to
-    ``kubefleet.cost.price_graph`` with the same catalog and date. ``progress`` is called with the number
+    ``kubefleet.cost.pricer.price_graph`` with the same catalog and date. ``progress`` is called with the number
     of specs checked so far after each spec.
     """
     cfg = config or default_config()
@@ -150,14 +150,14 @@ def check(
         the_catalog = load_catalog()  # parsed once per process
     the_facts: Facts = facts if facts is not None else the_catalog
     if renderer is None:
-        from kubefleet.render import render
+        from kubefleet.render.offline import render
 
         def renderer(spec: ClusterSpec, provider: str) -> ResourceGraph:
             return render(spec, provider, catalog=the_catalog)
 
     if pricer is None:
         def pricer(graph: ResourceGraph) -> CostBreakdown:
-            from kubefleet.cost import price_graph
+            from kubefleet.cost.pricer import price_graph
 
             return price_graph(graph, the_catalog, as_of=as_of)
 

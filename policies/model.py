@@ -20,12 +20,12 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
-from kubefleet.spec import ClusterSpec
+from kubefleet.spec.model import ClusterSpec
 
 if TYPE_CHECKING:
     from kubefleet.catalog import ResourceRequest, VersionSupport
-    from kubefleet.costmodel import CostBreakdown
-    from kubefleet.render import RenderedResource, ResourceGraph
+    from kubefleet.cost.model import CostBreakdown
+    from kubefleet.graph import RenderedResource, ResourceGraph
 
 Level = Literal["advisory", "mandatory", "disabled"]
 LEVELS: Final[tuple[Level, ...]] = ("advisory", "mandatory", "disabled")

@@ -13,7 +13,7 @@ Scopes map onto CrossGuard like this:
 * ``resource`` rules -> ``ResourceValidationPolicy``: checked on each resource's inputs before it is
   created, with the spec for context.
 * ``spec`` and ``provider`` rules -> ``StackValidationPolicy``: the stack's resources are turned back into
-  :class:`~kubefleet.render.RenderedResource` s and a :class:`~kubefleet.render.ResourceGraph`, then the
+  :class:`~kubefleet.graph.RenderedResource` s and a :class:`~kubefleet.graph.ResourceGraph`, then the
   rule runs exactly as in the offline check. CrossGuard runs stack policies after the resources are
   registered, so under ``pulumi up`` they report after the update; ``preview`` (and the offline check)
   is where they gate.
@@ -47,15 +47,15 @@ from pulumi_policy import (
 )
 
 from kubefleet.catalog import Catalog, load_catalog
-from kubefleet.costmodel import CostBreakdown
+from kubefleet.cost.model import CostBreakdown
 from kubefleet.errors import UsageError
+from kubefleet.graph import RenderedResource, ResourceGraph
 from kubefleet.policies.config import PolicyConfig, coerce_params, load_policy_config
 from kubefleet.policies.engine import violations
 from kubefleet.policies.model import Level, Param, Rule, RuleContext, TeamCost, Violation
 from kubefleet.policies.rules import RULES
-from kubefleet.providers.base import InstanceResolver
-from kubefleet.render import RenderedResource, ResourceGraph
-from kubefleet.spec import ClusterSpec
+from kubefleet.resolve.model import InstanceResolver
+from kubefleet.spec.model import ClusterSpec
 
 PACK_NAME = "kubefleet"
 CONFIG_NS = "kubefleet"
@@ -105,8 +105,8 @@ def _resolve(path: str) -> Path:
 @functools.lru_cache(maxsize=8)
 def _load_context(spec_path: str, provider: str | None, cluster: str | None, policy_config: str | None,
                   as_of: str | None) -> PackContext:
-    from kubefleet.loader import load_file
     from kubefleet.providers import check_provider
+    from kubefleet.spec.loader import load_file
 
     specs = load_file(_resolve(spec_path))
     if cluster:
@@ -177,7 +177,7 @@ def from_policy_resource(r: PolicyResource) -> RenderedResource:
 
 def graph_from_stack(resources: Iterable[PolicyResource], ctx: PackContext) -> ResourceGraph:
     """The stack's resources as a :class:`ResourceGraph` (what the offline render returns)."""
-    from kubefleet.program import instance_resolver
+    from kubefleet.resolve.instances import instance_resolver
 
     spec = ctx.spec
     resolve = ctx.resolver or instance_resolver(spec, ctx.provider, ctx.catalog)
@@ -195,7 +195,7 @@ def graph_from_stack(resources: Iterable[PolicyResource], ctx: PackContext) -> R
 
 def _pricer(ctx: PackContext) -> Callable[[ResourceGraph], CostBreakdown]:
     def price(graph: ResourceGraph) -> CostBreakdown:
-        from kubefleet.cost import price_graph
+        from kubefleet.cost.pricer import price_graph
 
         return price_graph(graph, ctx.catalog, as_of=ctx.as_of)
 

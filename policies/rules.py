@@ -14,11 +14,11 @@ from decimal import Decimal
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, Final
 
-from kubefleet.costmodel import fmt_money
+from kubefleet.cost.model import fmt_money
 from kubefleet.policies.model import Param, Rule, RuleContext, TeamCost, Violation
 
 if TYPE_CHECKING:
-    from kubefleet.render import RenderedResource
+    from kubefleet.graph import RenderedResource
 
 ENVIRONMENTS: Final = ("dev", "test", "staging", "prod")
 

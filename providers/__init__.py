@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import importlib
 from functools import cache
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from kubefleet.errors import UsageError
 from kubefleet.providers.base import ClusterAdapter
+
+if TYPE_CHECKING:
+    from kubefleet.graph import ResourceGraph
+    from kubefleet.verify import VerifyReport
 
 REGISTRY: Final[dict[str, str]] = {
     "gke": "kubefleet.providers.gke:GkeAdapter",
@@ -38,7 +42,7 @@ def check_provider(name: str) -> str:
     if key not in REGISTRY:
         import difflib
 
-        from kubefleet.regions import provider_alias
+        from kubefleet.spec.regions import provider_alias
 
         alias = provider_alias(key)  # gcp -> gke, aws -> eks, azure -> aks
         close = [alias] if alias in REGISTRY else difflib.get_close_matches(key, list(REGISTRY), n=1)
@@ -66,3 +70,8 @@ def get_adapter(name: str) -> ClusterAdapter:
     module = importlib.import_module(module_name)
     adapter: ClusterAdapter = getattr(module, cls_name)()
     return adapter
+
+
+def verify_graph(graph: ResourceGraph) -> VerifyReport:
+    """Check a rendered graph against its provider's API model (:mod:`kubefleet.verify`)."""
+    return get_adapter(graph.provider).verify(graph)

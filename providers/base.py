@@ -1,31 +1,32 @@
 """The adapter contract. providers/README.md says the same in prose (MUST / SHOULD).
 
-An adapter turns a validated :class:`ClusterSpec` into Pulumi resources for one target. It never talks to
-a cloud itself: it only declares resources, so the same code runs under ``pulumi up``, the Automation
-API and the offline mock monitor.
+An adapter translates a :class:`~kubefleet.resolve.model.ResolvedCluster` (the spec with every catalog,
+dated and clock-dependent choice already made by :mod:`kubefleet.resolve`) into Pulumi resources for one
+target. It never talks to a cloud and never looks anything up: it only declares resources, so the same
+code runs under ``pulumi up``, the Automation API and the offline mock monitor, and the same resolved
+value always gives the same graph (which is what the render cache relies on). Adapters may import the
+spec, the resolved value types, the resource graph and the verify contract; import-linter forbids them the
+catalog, the lifecycle data and the pricer (``.importlinter``).
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel
 
-from kubefleet.spec import ClusterSpec, NodePool
+from kubefleet.graph import ParityNote, Status
+from kubefleet.resolve.model import ResolvedCluster
+from kubefleet.spec.model import ClusterSpec
 
 if TYPE_CHECKING:
     import pulumi
 
-    from kubefleet.render import ResourceGraph
+    from kubefleet.graph import ResourceGraph
     from kubefleet.verify import VerifyReport
-
-Status = Literal["native", "emulated", "unsupported"]
-
 
 @dataclass(frozen=True)
 class Support:
@@ -45,51 +46,6 @@ def emulated(detail: str) -> Support:
 
 def unsupported(detail: str) -> Support:
     return Support("unsupported", detail)
-
-
-@dataclass(frozen=True)
-class ParityNote:
-    """One row of the parity report: a spec field, its status on a provider, and why."""
-
-    field: str
-    status: Status
-    detail: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "status": self.status, "detail": self.detail}
-
-
-@dataclass(frozen=True)
-class InstanceChoice:
-    """What a node pool runs on, and why (from shape matching, or pinned)."""
-
-    name: str
-    reason: str
-    vcpus: int
-    memory_gib: int
-    gpu_kind: str | None = None
-    gpu_count: int = 0
-    accelerator: str | None = None  # GKE: accelerator type attached to the VM (e.g. nvidia-tesla-t4)
-    note: str | None = None  # e.g. "L4 not offered here; nearest is A10"
-
-
-InstanceResolver = Callable[[NodePool], InstanceChoice]
-
-
-@dataclass
-class BuildContext:
-    """What an adapter gets besides the spec: region, instance choices, labels, protection."""
-
-    spec: ClusterSpec
-    provider: str
-    region: str
-    resolve_instance: InstanceResolver
-    labels: dict[str, str]
-    protect: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def instance(self, pool: NodePool) -> InstanceChoice:
-        return self.resolve_instance(pool)
 
 
 @dataclass(frozen=True)
@@ -113,14 +69,14 @@ class ClusterAdapter(abc.ABC):
     component_type: ClassVar[str]
 
     @abc.abstractmethod
-    def build(self, spec: ClusterSpec, ctx: BuildContext) -> ClusterOutputs:
-        """Declare every resource for ``spec`` through Pulumi, under one ComponentResource.
+    def build(self, ctx: ResolvedCluster) -> ClusterOutputs:
+        """Declare every resource for ``ctx.spec`` through Pulumi, under one ComponentResource.
 
         MUST NOT have side effects beyond resource declarations; MUST keep secrets as Pulumi secrets.
         """
 
     @abc.abstractmethod
-    def field_support(self, spec: ClusterSpec) -> Mapping[str, Support]:
+    def field_support(self, ctx: ResolvedCluster) -> Mapping[str, Support]:
         """For every spec field path (see :func:`spec_field_paths`), how this provider realises it.
 
         Keys are dotted paths with ``[]`` for list items, e.g. ``spec.nodePools[].spot``. Paths under
@@ -137,7 +93,7 @@ class ClusterAdapter(abc.ABC):
         """Results of data-source invokes (``get_*`` functions) for the offline render; None = unknown."""
         return None
 
-    # ---- the API-model oracle (kubefleet/verify.py) ----
+    # ---- the API-model oracle (kubefleet/verify.py, dispatched by kubefleet.providers.verify_graph) ----
 
     def verify(self, graph: ResourceGraph) -> VerifyReport:
         """Check the rendered graph against the cloud's own API model.
@@ -152,9 +108,9 @@ class ClusterAdapter(abc.ABC):
 
     # ---- derived ----
 
-    def parity(self, spec: ClusterSpec) -> list[ParityNote]:
+    def parity(self, ctx: ResolvedCluster) -> list[ParityNote]:
         """The parity report: every applicable field, native / emulated / unsupported, with a reason."""
-        table = self.field_support(spec)
+        table = self.field_support(ctx)
         notes: list[ParityNote] = []
         for path in spec_field_paths(self.name):
             support = table.get(path)
@@ -162,28 +118,6 @@ class ClusterAdapter(abc.ABC):
                 raise ContractError(f"{type(self).__name__} does not say how it realises `{path}`")
             notes.append(ParityNote(path, support.status, support.detail))
         return notes
-
-
-#: The as-of date of the offline render in progress, when its caller asked for one (``plan --as-of``);
-#: kubefleet.render sets it under its render lock. Dated choices (mesh revisions, Istio releases) use it,
-#: else the date their data vouches for; the program never reads the clock.
-_RENDER_AS_OF: list[date] = []
-
-
-def render_as_of() -> date | None:
-    return _RENDER_AS_OF[-1] if _RENDER_AS_OF else None
-
-
-@contextmanager
-def rendering_as_of(on: date | None) -> Iterator[None]:
-    if on is None:
-        yield
-        return
-    _RENDER_AS_OF.append(on)
-    try:
-        yield
-    finally:
-        _RENDER_AS_OF.pop()
 
 
 class InvokeFailure(Exception):
@@ -201,7 +135,7 @@ GENERIC_PATHS = ("apiVersion", "kind", "metadata.name", "metadata.labels", "meta
 
 
 def _walk(model: type[BaseModel], prefix: str) -> Iterator[str]:
-    from kubefleet.loader import _unwrap
+    from kubefleet.spec.loader import _unwrap
 
     for name, info in model.model_fields.items():
         key = info.alias or name

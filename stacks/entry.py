@@ -7,9 +7,9 @@ from pathlib import Path
 import pulumi
 
 from kubefleet.errors import UsageError
-from kubefleet.loader import load_file
-from kubefleet.program import cluster_program
 from kubefleet.providers import check_provider
+from kubefleet.render.program import cluster_program
+from kubefleet.spec.loader import load_file
 
 
 def run_from_config(config: pulumi.Config) -> None:

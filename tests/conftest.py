@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from kubefleet.loader import LoadedSpec, load_file, load_text
-from kubefleet.providers.base import InstanceChoice
-from kubefleet.spec import ClusterSpec, NodePool
+from kubefleet.resolve.model import InstanceChoice, ResolvedCluster
+from kubefleet.spec.loader import LoadedSpec, load_file, load_text
+from kubefleet.spec.model import ClusterSpec, NodePool
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -105,7 +105,7 @@ def minimal_text() -> str:
 
 def shape_resolver(provider: str) -> Callable[[NodePool], InstanceChoice]:
     """A deterministic stand-in for shape matching, for adapter unit tests that must not depend on
-    the price catalog. Product code always uses kubefleet.matching."""
+    the price catalog. Product code always uses kubefleet.resolve.matching."""
     def resolve(pool: NodePool) -> InstanceChoice:
         m = pool.machine
         pinned = pool.pinned(provider)
@@ -135,3 +135,11 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.delenv("COLUMNS", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
     yield
+
+
+def resolved(spec: ClusterSpec, provider: str) -> ResolvedCluster:
+    """``spec`` resolved on ``provider`` with the stand-in shape matching (:func:`shape_resolver`): what an
+    adapter's ``build``/``field_support`` take, for unit tests that must not depend on the price catalog."""
+    from kubefleet.resolve.cluster import resolve
+
+    return resolve(spec, provider, resolver=shape_resolver(provider))

@@ -6,8 +6,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from kubefleet.regions import REGIONS
-from kubefleet.spec import ClusterSpec
+from kubefleet.spec.model import ClusterSpec
+from kubefleet.spec.regions import REGIONS
 
 dns = st.from_regex(r"[a-z][a-z0-9]{0,6}(-[a-z0-9]{1,5})?", fullmatch=True)
 label_value = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?", fullmatch=True)

@@ -15,7 +15,7 @@ from ruamel.yaml import YAML
 from kubefleet.catalog import Catalog, NotPublished, Price, load_catalog
 from kubefleet.catalog.loader import OTHER_FILES, PROVIDER_FILES
 from kubefleet.errors import CatalogError
-from kubefleet.regions import REGIONS
+from kubefleet.spec.regions import REGIONS
 
 READ = date(2026, 11, 27)
 DATA = Path(str(resources.files("kubefleet.catalog") / "data"))
@@ -62,6 +62,16 @@ def test_every_source_has_url_and_read_date(catalog: Catalog) -> None:
         assert src.read >= READ, src
         assert src.published is None or src.published <= src.read, src
         assert src.title
+
+
+def test_every_repo_source_names_a_file_that_exists(catalog: Catalog) -> None:
+    """A ``repo:`` source points into this repository; a moved file must not leave it dangling (the
+    regroup of issue 20 moved kubefleet/spec.py to kubefleet/spec/model.py)."""
+    root = Path(__file__).resolve().parent.parent
+    local = [s.url for s in catalog.sources() if s.url.startswith("repo:")]
+    assert local
+    for url in local:
+        assert (root / url.removeprefix("repo:")).is_file(), url
 
 
 def test_money_is_decimal(catalog: Catalog) -> None:

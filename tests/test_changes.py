@@ -15,7 +15,7 @@ from pulumi.automation.events import (
     StepEventStateMetadata,
 )
 
-from kubefleet.changes import (
+from kubefleet.changes.model import (
     ChangeCollector,
     ClusterChanges,
     InputChange,
@@ -25,7 +25,7 @@ from kubefleet.changes import (
     parse_path,
     value_at,
 )
-from kubefleet.engine.secrets import SECRET_SIG, SIG_KEY
+from kubefleet.redact import SECRET_SIG, SIG_KEY
 
 STACK = "urn:pulumi:sweet-spot-gke::kubefleet"
 SEKRET = "SEKRET-kubeconfig-7f3a9c"

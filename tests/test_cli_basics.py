@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kubefleet.cli.app import app
-from kubefleet.schema import schema_text
+from kubefleet.spec.schema import schema_text
 from tests.conftest import EXAMPLES, MINIMAL, ROOT
 
 runner = CliRunner()

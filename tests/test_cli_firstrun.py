@@ -86,7 +86,7 @@ def test_init_writes_a_version_the_default_policy_accepts_today(tmp_path: Path) 
 
 
 def test_init_modeline_points_at_a_schema_file_beside_the_spec(tmp_path: Path) -> None:
-    from kubefleet.schema import schema_text
+    from kubefleet.spec.schema import schema_text
 
     target = tmp_path / "clusters" / "payments.yaml"
     assert runner.invoke(app, ["init", "payments", "--path", str(target)]).exit_code == 0

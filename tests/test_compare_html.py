@@ -14,8 +14,8 @@ import pytest
 
 from kubefleet.catalog import load_catalog
 from kubefleet.compare import compare
-from kubefleet.loader import load_file
 from kubefleet.report.compare_out import to_html
+from kubefleet.spec.loader import load_file
 from tests.conftest import EXAMPLES
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kubefleet.catalog.compat import Compat, load_compat, parse_compat
 from kubefleet.cli.app import app
-from kubefleet.compat import problems
 from kubefleet.errors import CatalogError
-from kubefleet.loader import load_text
+from kubefleet.lifecycle.check import problems
+from kubefleet.lifecycle.compat import Compat, load_compat, parse_compat
+from kubefleet.spec.loader import load_text
 
 SPEC = """\
 apiVersion: kubefleet.dev/v1alpha1

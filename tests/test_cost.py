@@ -9,12 +9,13 @@ import pytest
 
 from kubefleet.catalog import load_catalog
 from kubefleet.catalog.models import Price
-from kubefleet.cost import FREE, PRICERS, free_reason, price_graph
-from kubefleet.costmodel import Assumptions, CostBreakdown, money
+from kubefleet.cost.model import Assumptions, CostBreakdown, money
+from kubefleet.cost.pricer import FREE, PRICERS, free_reason, price_graph
 from kubefleet.errors import CatalogError
-from kubefleet.render import RenderedResource
-from kubefleet.render_cache import cached_render
-from kubefleet.spec import ClusterSpec
+from kubefleet.graph import RenderedResource
+from kubefleet.render.cache import cached_render
+from kubefleet.resolve.cluster import resolve
+from kubefleet.spec.model import ClusterSpec
 from tests.conftest import MINIMAL, example_specs
 
 AS_OF = date(2026, 11, 27)
@@ -22,7 +23,7 @@ CAT = load_catalog()
 
 
 def breakdown(spec: ClusterSpec, provider: str, **kw: object) -> CostBreakdown:
-    graph = cached_render(spec, provider, catalog=CAT)
+    graph = cached_render(resolve(spec, provider, catalog=CAT))
     return price_graph(graph, CAT, as_of=kw.pop("as_of", AS_OF), **kw)  # type: ignore[arg-type]
 
 
@@ -267,7 +268,7 @@ def test_mesh_overhead_is_its_own_line(load_spec) -> None:
 
 
 def test_unknown_resource_type_is_unpriced_not_zero(load_spec) -> None:
-    graph = cached_render(load_spec(MINIMAL), "eks", catalog=CAT)
+    graph = cached_render(resolve(load_spec(MINIMAL), "eks", catalog=CAT))
     graph.resources.append(RenderedResource(urn="u", type="aws:rds/instance:Instance", name="db", parent=None,
                                             inputs={}, custom=True, protect=False))
     b = price_graph(graph, CAT, as_of=AS_OF)
@@ -279,7 +280,7 @@ def test_every_type_the_adapters_emit_is_priced_or_free() -> None:
     for loaded in example_specs():
         for provider in ("gke", "eks", "aks", "kubeadm"):
             try:
-                graph = cached_render(loaded.spec, provider, catalog=CAT)
+                graph = cached_render(resolve(loaded.spec, provider, catalog=CAT))
             except CatalogError:
                 continue  # a catalog gap (no price list for that region/GPU); compare reports it as not priced
             for r in graph.resources:

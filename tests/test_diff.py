@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from kubefleet.changes.diff import REPLACE_ON_CHANGE, diff_graphs, forcing_paths, replace_paths
 from kubefleet.cli.app import app
-from kubefleet.diff import REPLACE_ON_CHANGE, diff_graphs, forcing_paths, replace_paths
-from kubefleet.render import RenderedResource, ResourceGraph
+from kubefleet.graph import RenderedResource, ResourceGraph
 from tests.conftest import MINIMAL
 
 DATA = Path(__file__).resolve().parent / "data" / "diff"
@@ -313,7 +313,7 @@ def test_rolling_inputs_are_the_ones_the_cloud_apis_say_migrate_nodes() -> None:
     a node-group version update drains (replaces) every node."""
     import warnings
 
-    from kubefleet.diff import ROLLS_NODES
+    from kubefleet.changes.diff import ROLLS_NODES
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -426,7 +426,7 @@ def test_headline_adds_up_the_json_totals(monkeypatch: pytest.MonkeyPatch) -> No
     ("count", (), False),
 ])
 def test_ignored_paths_follow_pulumi_property_paths(path: str, ignore: tuple[str, ...], expect: bool) -> None:
-    from kubefleet.diff import ignored
+    from kubefleet.changes.diff import ignored
 
     assert ignored(path, ignore) is expect
 
@@ -434,8 +434,8 @@ def test_ignored_paths_follow_pulumi_property_paths(path: str, ignore: tuple[str
 def test_the_render_records_the_programs_ignore_changes() -> None:
     """What the adapters declare reaches the graph (the engine applies it; the diff must too)."""
     from kubefleet.catalog import load_catalog
-    from kubefleet.loader import load_text
-    from kubefleet.render import render
+    from kubefleet.render.offline import render
+    from kubefleet.spec.loader import load_text
 
     text = MINIMAL.replace('version: "1.33"', 'version: "1.35"').replace("count: 3", "autoscaling: {min: 2, max: 5}")
     spec = load_text(text)[0].spec

@@ -1,7 +1,7 @@
 """Drift in spec terms, and its monthly cost.
 
 The cost oracle is independent of the drift code: the spec edited to what the cloud runs, rendered and
-priced from scratch, must cost what :func:`kubefleet.drift.explain` says the drifted graph costs. (The
+priced from scratch, must cost what :func:`kubefleet.changes.drift.explain` says the drifted graph costs. (The
 real engine reports the drift itself in tests/test_e2e_engine.py.)"""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import datetime as dt
 import pytest
 
 from kubefleet.catalog import load_catalog
-from kubefleet.changes import ClusterChanges, InputChange, ResourceChange
-from kubefleet.cost import price_graph
-from kubefleet.drift import FIELDS, explain, owner, spec_terms
-from kubefleet.engine.secrets import SECRET
-from kubefleet.loader import load_text
-from kubefleet.render import render
+from kubefleet.changes.drift import FIELDS, explain, owner, spec_terms
+from kubefleet.changes.model import ClusterChanges, InputChange, ResourceChange
+from kubefleet.cost.pricer import price_graph
+from kubefleet.redact import SECRET
+from kubefleet.render.offline import render
+from kubefleet.spec.loader import load_text
 from tests.test_e2e_engine import SPEC
 
 AS_OF = dt.date(2026, 11, 29)
@@ -37,7 +37,7 @@ def graph_for(provider: str, count: int = 2):  # type: ignore[no-untyped-def]
 
 
 def drifted(provider: str, name: str, *found: InputChange) -> ClusterChanges:
-    """A refresh's finding as the engine events give it (kubefleet.changes): old = the recorded state,
+    """A refresh's finding as the engine events give it (kubefleet.changes.model): old = the recorded state,
     new = the cloud; the update that puts it back reads the other way round."""
     back = tuple(InputChange(i.path, i.new, i.old) for i in found)
     change = ResourceChange(op="update", type=POOL_TYPE.get(provider, "vsphere:index/virtualMachine:VirtualMachine"),

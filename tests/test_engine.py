@@ -33,14 +33,13 @@ from pulumi.automation.events import EngineEvent
 from rich.console import Console
 from typer.testing import CliRunner
 
-from kubefleet.changes import changes_from_events, changes_json
+from kubefleet.changes.model import changes_from_events, changes_json
 from kubefleet.cli.app import app
 from kubefleet.engine.backend import PULUMI_CLOUD, check_backend_url, ensure_passphrase, resolve_backend
 from kubefleet.engine.errors import EngineContext, engine_detail, engine_errors, translate
 from kubefleet.engine.files import write_private_file
 from kubefleet.engine.outputs import display_outputs, kubeconfig_text, secret_output_values
 from kubefleet.engine.progress import EventRouter, step_from_event
-from kubefleet.engine.secrets import scrub
 from kubefleet.engine.workspace import (
     check_stack_name,
     default_stack_name,
@@ -49,6 +48,7 @@ from kubefleet.engine.workspace import (
     stack_target,
 )
 from kubefleet.errors import EngineError, EngineMissingError, UsageError
+from kubefleet.redact import scrub
 from kubefleet.report.pr_markdown import render_pr_markdown
 from tests.conftest import EXAMPLES, ROOT
 from tests.localcloud.install import find_pulumi_cli
@@ -63,7 +63,7 @@ def _mode(path: Path) -> int:
 
 
 def _spec(name: str = "sweet-spot.yaml", index: int = 0):  # type: ignore[no-untyped-def]
-    from kubefleet.loader import load_file
+    from kubefleet.spec.loader import load_file
 
     return load_file(EXAMPLES / name)[index].spec
 
@@ -351,7 +351,7 @@ def test_kubeconfig_file_is_0600_and_not_overwritten(tmp_path: Path) -> None:
 def test_a_seeded_secret_reaches_no_output_format() -> None:
     """Seed SEKRET as a kubeconfig input (by name), a wire secret and a secret output; grep every format."""
     from kubefleet.cli.engine_cmds import _print_outputs, print_changes_table
-    from kubefleet.engine.secrets import SECRET_SIG, SIG_KEY
+    from kubefleet.redact import SECRET_SIG, SIG_KEY
 
     events = [
         pre("update", CLUSTER, "main", old={"kubeconfig": SEKRET + "-a", "name": "a"},
@@ -448,7 +448,7 @@ def test_up_prices_the_graph_it_shows() -> None:
 
     from kubefleet.catalog import load_catalog
     from kubefleet.cli.engine_cmds import _plan_and_cost
-    from kubefleet.cost import price_graph
+    from kubefleet.cost.pricer import price_graph
 
     target = stack_target(_spec(), "gke", resolve_backend("s3://b"))
     graph, monthly, _ = _plan_and_cost(target)

@@ -13,7 +13,7 @@ from kubefleet.cli.engine_cmds import _policy_setup
 from kubefleet.engine.backend import resolve_backend
 from kubefleet.engine.workspace import stack_target
 from kubefleet.errors import ProblemFound, UsageError
-from kubefleet.loader import load_file
+from kubefleet.spec.loader import load_file
 from tests.conftest import EXAMPLES, MINIMAL, ROOT
 
 

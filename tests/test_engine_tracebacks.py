@@ -81,7 +81,7 @@ def test_a_refusal_raised_inside_the_program_keeps_its_hint_and_exit_code() -> N
     the original kubefleet error (here kubeadm's scale-down refusal) instead of a generic program failure."""
     from pulumi.automation.errors import InlineSourceRuntimeError
 
-    from kubefleet.program import program_error
+    from kubefleet.errors import program_error
     from kubefleet.providers.kubeadm.topology import removal_error
 
     refusal = removal_error(["web-default-2-abc123"], [], [])

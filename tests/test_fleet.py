@@ -33,8 +33,8 @@ from kubefleet.fleet import (
     price_twin,
     twin_key,
 )
-from kubefleet.loader import load_text
 from kubefleet.report import fleet_out
+from kubefleet.spec.loader import load_text
 
 from .conftest import MINIMAL, ROOT, Golden
 

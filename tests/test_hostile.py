@@ -204,7 +204,7 @@ def test_diff_base_can_never_become_a_git_option(tmp_path: Path) -> None:
 
 def test_count_true_and_binary_name_are_errors(load_spec: object) -> None:
     from kubefleet.errors import SpecError
-    from kubefleet.loader import load_text
+    from kubefleet.spec.loader import load_text
 
     with pytest.raises(SpecError, match=r"count: expected a whole number, got True"):
         load_text(good_spec(count="true"), "c.yaml")
@@ -215,8 +215,8 @@ def test_count_true_and_binary_name_are_errors(load_spec: object) -> None:
 
 
 def test_protection_by_normalised_env_label_and_explicit_flag() -> None:
-    from kubefleet.loader import load_text
-    from kubefleet.program import should_protect
+    from kubefleet.resolve.cluster import should_protect
+    from kubefleet.spec.loader import load_text
 
     def spec(env: str, extra: str = "") -> bool:
         text = good_spec().replace("env: dev}", f"env: {env}}}" + extra)
@@ -263,7 +263,7 @@ def test_up_header_masks_the_backend_url() -> None:
     from kubefleet.cli.engine_cmds import _header
     from kubefleet.engine.backend import resolve_backend
     from kubefleet.engine.workspace import StackTarget
-    from kubefleet.loader import load_text
+    from kubefleet.spec.loader import load_text
 
     spec = load_text(good_spec(), "c.yaml")[0].spec
     target = StackTarget(spec=spec, provider="kubeadm", stack_name="ok-kubeadm",
@@ -275,8 +275,8 @@ def test_up_header_masks_the_backend_url() -> None:
 
 
 def test_kubefleet_home_expands_tilde(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from kubefleet import render_cache
-    from kubefleet.pricing_sources.cache import cache_dir
+    from kubefleet.cost.sources.cache import cache_dir
+    from kubefleet.render import cache as render_cache
 
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("KUBEFLEET_HOME", "~/kf")
@@ -292,34 +292,34 @@ def test_kubefleet_home_expands_tilde(monkeypatch: pytest.MonkeyPatch, tmp_path:
     "\xff\xfe not json",
 ])
 def test_corrupt_render_cache_entries_are_misses(entry: str) -> None:
-    from kubefleet import render_cache
     from kubefleet.catalog import load_catalog
-    from kubefleet.loader import load_text
-    from kubefleet.program import instance_resolver
-    from kubefleet.render import render
+    from kubefleet.render import cache as render_cache
+    from kubefleet.render.offline import render
+    from kubefleet.resolve.cluster import resolve
+    from kubefleet.spec.loader import load_text
 
     spec = load_text(good_spec(), "c.yaml")[0].spec
     catalog = load_catalog()
-    path = render_cache._entry(spec, "kubeadm", instance_resolver(spec, "kubeadm", catalog))
+    path = render_cache._entry(resolve(spec, "kubeadm", catalog=catalog))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(entry.encode("utf-8", "surrogateescape"))
-    graph = render_cache.cached_render(spec, "kubeadm", catalog=catalog)
+    graph = render_cache.cached_render(resolve(spec, "kubeadm", catalog=catalog))
     assert len(graph.resources) == len(render(spec, "kubeadm", catalog=catalog).resources)
     assert json.loads(path.read_text())["cluster"] == "ok"  # rewritten
 
 
 def test_a_fifo_render_cache_entry_does_not_hang(tmp_path: Path) -> None:
-    from kubefleet import render_cache
     from kubefleet.catalog import load_catalog
-    from kubefleet.loader import load_text
-    from kubefleet.program import instance_resolver
+    from kubefleet.render import cache as render_cache
+    from kubefleet.resolve.cluster import resolve
+    from kubefleet.spec.loader import load_text
 
     spec = load_text(good_spec(), "c.yaml")[0].spec
     catalog = load_catalog()
-    path = render_cache._entry(spec, "kubeadm", instance_resolver(spec, "kubeadm", catalog))
+    path = render_cache._entry(resolve(spec, "kubeadm", catalog=catalog))
     path.parent.mkdir(parents=True, exist_ok=True)
     os.mkfifo(path)
-    graph = render_cache.cached_render(spec, "kubeadm", catalog=catalog)  # a miss; the write replaces it
+    graph = render_cache.cached_render(resolve(spec, "kubeadm", catalog=catalog))  # a miss; the write replaces it
     assert graph.resources
 
 
@@ -363,7 +363,7 @@ def test_kubeadm_joining_node_text_is_identical_to_a_direct_render() -> None:
 def test_yaml_1_2_spellings_libyaml_rejects_still_load() -> None:
     """libyaml (the fast C parser) is YAML 1.1: `03:00` inside a flow mapping is a syntax error there;
     the loader then parses with ruamel's own YAML 1.2 parser, as before, and resolves scalars the same."""
-    from kubefleet.loader import load_text, parse_documents
+    from kubefleet.spec.loader import load_text, parse_documents
 
     text = good_spec().replace("  region: us-east\n", "  region: us-east\n  upgrades: {maintenanceWindow: "
                                "{day: sun, start: 03:00, hours: 4}}\n")

@@ -23,9 +23,9 @@ from typing import IO
 import pytest
 from typer.testing import CliRunner
 
+from kubefleet.cost.sources import refresh, transport
+from kubefleet.cost.sources.cache import active_catalog, cached_file
 from kubefleet.errors import CatalogError
-from kubefleet.pricing_sources import refresh, transport
-from kubefleet.pricing_sources.cache import active_catalog, cached_file
 from tests.hostile_cases import good_spec
 from tests.test_pricing_sources import PREVIOUS_AKS, azure_routes, write_previous
 

@@ -31,7 +31,7 @@ from kubefleet.providers.kubeadm.kubeadm_config import (
     join_document,
     kubernetes_version,
 )
-from kubefleet.spec import ClusterSpec
+from kubefleet.spec.model import ClusterSpec
 
 DATA = Path(__file__).resolve().parent / "data" / "kubeadm"
 SCHEMA = json.loads((DATA / "v1beta4_fields.json").read_text())

@@ -27,14 +27,15 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from ruamel.yaml import YAML
 
-import kubefleet.render as render_module
+import kubefleet.render.offline as render_module
 from kubefleet.errors import KubefleetError, RenderError, SpecError
-from kubefleet.loader import LoadedSpec
+from kubefleet.graph import ResourceGraph
 from kubefleet.providers import get_adapter
 from kubefleet.providers.kubeadm import bootstrap_token, cloudinit, pki, readiness, topology
-from kubefleet.providers.kubeadm.kubeadm_config import MAX_MINOR, MIN_MINOR
-from kubefleet.render import ResourceGraph, render
-from kubefleet.spec import ClusterSpec
+from kubefleet.render.offline import render
+from kubefleet.spec.limits import MAX_MINOR, MIN_MINOR
+from kubefleet.spec.loader import LoadedSpec
+from kubefleet.spec.model import ClusterSpec
 from tests import test_provider_kubeadm as _shared
 from tests.conftest import example_specs, shape_resolver
 from tests.test_kubeadm_config import require_tool

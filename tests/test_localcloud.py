@@ -57,7 +57,7 @@ def test_plugin_lifecycle_over_grpc(gcp: tuple[Any, Path]) -> None:
     assert to_dict(created.properties)["instanceGroupUrls"]  # computed by the cloud
     assert cloud.find(state, POOL, "e2e-default")["outputs"]["nodeCount"] == 2
 
-    # in place: a count change; forced replacement: spot (kubefleet/diff.py registry)
+    # in place: a count change; forced replacement: spot (kubefleet/changes/diff.py registry)
     same = stub.Diff(provider_pb2.DiffRequest(id=created.id, urn=URN, type=POOL, olds=created.properties,
                                               old_inputs=to_struct(_pool()), news=to_struct(_pool())))
     assert same.changes == provider_pb2.DiffResponse.DIFF_NONE
@@ -125,9 +125,9 @@ def _master_record(spec_text: str, role: str = "init", seed: str = "5a") -> dict
     import base64
     import datetime as dt
 
-    from kubefleet.loader import load_text
     from kubefleet.providers.kubeadm import cloudinit, kubeadm_config, pki
     from kubefleet.providers.kubeadm.nodes import ROLE_KEY
+    from kubefleet.spec.loader import load_text
 
     spec = load_text(spec_text)[0].spec
     when = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)

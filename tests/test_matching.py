@@ -9,9 +9,9 @@ import pytest
 
 from kubefleet.catalog import Catalog, load_catalog
 from kubefleet.errors import CatalogError
-from kubefleet.matching import kubeadm_vm_name, match_instance
-from kubefleet.regions import REGIONS
-from kubefleet.spec import Gpu, Machine
+from kubefleet.resolve.matching import kubeadm_vm_name, match_instance
+from kubefleet.spec.model import Gpu, Machine
+from kubefleet.spec.regions import REGIONS
 
 
 @pytest.fixture(scope="module")

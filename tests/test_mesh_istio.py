@@ -1,5 +1,5 @@
-"""Self-managed Istio (providers/mesh.py): the chart version comes from dated compatibility data
-(kubefleet/catalog/data/compat-istio.yaml), each row pinned here to the istio.io text it cites.
+"""Self-managed Istio (providers/mesh.py installs it; kubefleet/resolve/versions.py chooses it): the chart
+version comes from dated compatibility data (kubefleet/catalog/data/compat-istio.yaml), each row pinned here to the istio.io text it cites.
 
 The expected values below are transcribed from istio/istio.io at the cited commits (release announcements:
 "Istio 1.N.0 is officially supported on Kubernetes versions A to B"; end-of-life notices: "support for 1.N will
@@ -12,10 +12,10 @@ from datetime import date
 
 import pytest
 
-from kubefleet.catalog.compat import load_compat
-from kubefleet.loader import load_text
-from kubefleet.providers import mesh
-from kubefleet.render import render
+from kubefleet.lifecycle.compat import load_compat
+from kubefleet.render.offline import render
+from kubefleet.resolve import versions
+from kubefleet.spec.loader import load_text
 from tests.conftest import MINIMAL, shape_resolver
 
 
@@ -59,7 +59,7 @@ def test_every_istio_source_is_pinned_to_a_commit() -> None:
     ("1.37", date(2026, 11, 29), "1.31.1", False),  # no release lists 1.37
 ])
 def test_newest_release_supporting_the_minor_on_the_date(minor: str, on: date, version: str, supported: bool) -> None:
-    chosen = mesh.istio_release(minor, on)
+    chosen = versions.istio_release(minor, on)
     assert (chosen.version, chosen.supported) == (version, supported), chosen.reason
     assert chosen.source and chosen.source in chosen.reason
 
@@ -70,17 +70,22 @@ def test_the_old_pin_is_end_of_life_and_unsupported_on_new_minors() -> None:
     assert row.end is not None and not row.offered_on(date(2026, 4, 1))
 
 
-def test_render_uses_the_as_of_date_from_the_context() -> None:
-    from kubefleet.program import build_context
+def test_the_resolved_cluster_carries_the_release_for_its_as_of_date() -> None:
+    from kubefleet.render.offline import render_resolved
+    from kubefleet.resolve.cluster import resolve
 
     spec = load_text(MINIMAL.replace("spec:\n", "spec:\n  addons: {istio: {mode: self-managed}}\n"), "t.yaml")[0].spec
-    ctx = build_context(spec, "eks", resolver=shape_resolver("eks"))
-    assert mesh.as_of(ctx) == mesh.data_as_of()
-    ctx.extra[mesh.AS_OF_KEY] = date(2026, 6, 1)
-    assert mesh.release_for(spec, ctx).version == "1.30.5"
-    graph = render(spec, "eks", resolver=shape_resolver("eks"))
-    versions = {r.get("version") for r in graph.of_type("kubernetes:helm.sh/v3:Release")}
-    assert versions == {mesh.istio_release("1.33", mesh.data_as_of()).version}
+    default = resolve(spec, "eks", resolver=shape_resolver("eks"))
+    assert default.istio == versions.istio_release("1.33", versions.data_as_of())
+    june = resolve(spec, "eks", resolver=shape_resolver("eks"), as_of=date(2026, 6, 1))
+    assert june.istio.version == "1.30.5"  # 1.31 was released on 2026-08-31 (istio.io, pinned above)
+    for cluster in (default, june):
+        graph = render_resolved(cluster)
+        assert {r.get("version") for r in graph.of_type("kubernetes:helm.sh/v3:Release")} == {cluster.istio.version}
+        helm = next(n for n in graph.parity if n.field == "spec.addons.istio.mode")
+        assert cluster.istio.version in helm.detail  # the parity note names the release installed
+    assert render(spec, "eks", resolver=shape_resolver("eks")).of_type("kubernetes:helm.sh/v3:Release")[0].get(
+        "version") == default.istio.version
 
 
 def test_kubeadm_still_installs_istio_through_the_shared_module() -> None:
@@ -89,33 +94,28 @@ def test_kubeadm_still_installs_istio_through_the_shared_module() -> None:
     graph = render(load_text(text, "t.yaml")[0].spec, "kubeadm", resolver=shape_resolver("kubeadm"))
     releases = graph.of_type("kubernetes:helm.sh/v3:Release")
     assert {r.get("chart") for r in releases} == {"base", "istiod"}
-    assert {r.get("version") for r in releases} == {mesh.istio_release("1.35", mesh.data_as_of()).version}
+    assert {r.get("version") for r in releases} == {versions.istio_release("1.35", versions.data_as_of()).version}
 
 
-def test_render_cache_key_changes_with_the_compat_data(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from kubefleet import render_cache
+def test_render_cache_key_follows_the_dated_choices() -> None:
+    """The dated data reaches the render only through the resolved cluster, so the cache key (which holds
+    the resolved value, not the data files) changes exactly when a dated choice or the date does."""
+    from dataclasses import replace
 
-    files = [p.name for p in (render_cache.Path(render_cache.__file__).parent / "catalog" / "data").glob("compat-*.yaml")]
-    assert "compat-istio.yaml" in files
-    render_cache.code_fingerprint.cache_clear()
-    before = render_cache.code_fingerprint()
-    real = render_cache.Path.read_bytes
+    from kubefleet.render import cache as render_cache
+    from kubefleet.resolve.cluster import resolve
 
-    def altered(self):  # type: ignore[no-untyped-def]
-        data = real(self)
-        return data + b"\n# changed" if self.name == "compat-istio.yaml" else data
-
-    monkeypatch.setattr(render_cache.Path, "read_bytes", altered)
-    render_cache.code_fingerprint.cache_clear()
-    try:
-        assert render_cache.code_fingerprint() != before
-    finally:
-        monkeypatch.undo()
-        render_cache.code_fingerprint.cache_clear()
+    spec = load_text(MINIMAL.replace("spec:\n", "spec:\n  addons: {istio: {mode: self-managed}}\n"), "t.yaml")[0].spec
+    base = resolve(spec, "eks", resolver=shape_resolver("eks"))
+    assert render_cache.cache_key(base) == render_cache.cache_key(resolve(spec, "eks", resolver=shape_resolver("eks")))
+    newer = replace(base, istio=replace(base.istio, version="9.9.9"))
+    assert render_cache.cache_key(newer) != render_cache.cache_key(base)
+    june = resolve(spec, "eks", resolver=shape_resolver("eks"), as_of=date(2026, 6, 1))
+    assert render_cache.cache_key(june) != render_cache.cache_key(base)
 
 
 def test_validate_rejects_a_minor_no_supported_istio_release_covers() -> None:
-    from kubefleet.compat import problems
+    from kubefleet.lifecycle.check import problems
 
     text = MINIMAL.replace("spec:\n", "spec:\n  addons: {istio: {mode: self-managed}}\n")
     # Kubernetes 1.31 is listed only by Istio 1.27-1.29 (istio.io announcements); all are end of life after

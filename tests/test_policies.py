@@ -11,14 +11,15 @@ from typing import Any
 import pytest
 
 from kubefleet.catalog import load_catalog
-from kubefleet.costmodel import Assumptions, CostBreakdown, CostComponent
+from kubefleet.cost.model import Assumptions, CostBreakdown, CostComponent
+from kubefleet.graph import RenderedResource, ResourceGraph
 from kubefleet.policies.config import PolicyConfig, parse_policy_config
 from kubefleet.policies.engine import check
 from kubefleet.policies.model import Finding, RuleContext
 from kubefleet.policies.report import findings_markdown
 from kubefleet.policies.rules import RULES
-from kubefleet.render import RenderedResource, ResourceGraph, render
-from kubefleet.spec import ClusterSpec
+from kubefleet.render.offline import render
+from kubefleet.spec.model import ClusterSpec
 from tests.conftest import example_specs, shape_resolver
 
 TODAY = date(2026, 11, 27)

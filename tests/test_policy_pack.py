@@ -22,11 +22,12 @@ from pulumi_policy import (
 )
 
 from kubefleet.catalog import load_catalog
+from kubefleet.graph import RenderedResource, ResourceGraph
 from kubefleet.policies.config import PolicyConfig, parse_policy_config
 from kubefleet.policies.engine import check
 from kubefleet.policies.pack import PackContext, build_policies, violation_text
-from kubefleet.render import RenderedResource, ResourceGraph, render
-from kubefleet.spec import ClusterSpec
+from kubefleet.render.offline import render
+from kubefleet.spec.model import ClusterSpec
 from tests.conftest import EXAMPLES, ROOT, shape_resolver
 from tests.test_policies import fixed_pricer, make
 
@@ -124,7 +125,7 @@ def test_pack_and_offline_check_agree(load_spec: Callable[[str], ClusterSpec], n
     config = parse_policy_config(CONFIG)
     graph = render(spec, provider, resolver=shape_resolver(provider))
     ctx = PackContext(spec, provider, TODAY, config, load_catalog(), resolver=shape_resolver(provider))
-    # the pack prices through kubefleet.cost; give both sides the same pricer
+    # the pack prices through kubefleet.cost.pricer; give both sides the same pricer
     monkeypatch.setattr(pack, "_pricer", lambda c: fixed_pricer("5000"))
     offline = run_offline(spec, provider, config)
     assert run_pack(graph, ctx) == offline

@@ -8,9 +8,10 @@ import dataclasses
 from collections.abc import Callable
 from datetime import date
 
+from kubefleet.graph import ResourceGraph
 from kubefleet.policies.engine import check
-from kubefleet.render import ResourceGraph, render
-from kubefleet.spec import ClusterSpec
+from kubefleet.render.offline import render
+from kubefleet.spec.model import ClusterSpec
 from tests.conftest import MINIMAL, shape_resolver
 from tests.test_policies import fixed_pricer
 

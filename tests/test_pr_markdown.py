@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from kubefleet.changes import ClusterChanges, InputChange, ResourceChange, changes_from_events
-from kubefleet.engine.secrets import SECRET_SIG, SIG_KEY
+from kubefleet.changes.model import ClusterChanges, InputChange, ResourceChange, changes_from_events
+from kubefleet.redact import SECRET_SIG, SIG_KEY
 from kubefleet.report.pr_markdown import MARKER, fmt_money, render_pr_markdown, summary_line
 from tests.test_changes import CLUSTER, POOL, SEKRET, pre
 
@@ -105,7 +105,8 @@ def test_money() -> None:
 
 # ------------------------------------------------------------------ size limit, policy split, footer
 
-from kubefleet.report.pr_markdown import GITHUB_COMMENT_LIMIT, ClusterNotes, PolicySplit  # noqa: E402
+from kubefleet.changes.diff import ClusterNotes  # noqa: E402
+from kubefleet.report.pr_markdown import GITHUB_COMMENT_LIMIT, PolicySplit  # noqa: E402
 
 
 def _huge(n: int) -> list[ClusterChanges]:

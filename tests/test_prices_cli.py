@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from kubefleet.cli.app import app
-from kubefleet.pricing_sources import transport
-from kubefleet.pricing_sources.cache import cached_file
+from kubefleet.cost.sources import transport
+from kubefleet.cost.sources.cache import cached_file
 from tests.test_pricing_sources import PREVIOUS_AKS, FakeTransport, azure_routes, write_previous
 
 runner = CliRunner()

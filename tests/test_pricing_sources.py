@@ -19,13 +19,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kubefleet.catalog import load_catalog
+from kubefleet.cost.sources import aws, azure, gcp, refresh
+from kubefleet.cost.sources.cache import active_catalog, cache_dir, cached_file
+from kubefleet.cost.sources.jsonstream import JsonStream
+from kubefleet.cost.sources.model import RefreshPlan
+from kubefleet.cost.sources.show import STALE_AFTER_DAYS, summarize
+from kubefleet.cost.sources.transport import redact, unreachable
 from kubefleet.errors import CatalogError, UsageError
-from kubefleet.pricing_sources import aws, azure, gcp, refresh
-from kubefleet.pricing_sources.cache import active_catalog, cache_dir, cached_file
-from kubefleet.pricing_sources.jsonstream import JsonStream
-from kubefleet.pricing_sources.model import RefreshPlan
-from kubefleet.pricing_sources.show import STALE_AFTER_DAYS, summarize
-from kubefleet.pricing_sources.transport import redact, unreachable
 
 DATA = Path(__file__).resolve().parent / "data" / "prices"
 TODAY = date(2026, 11, 28)

@@ -1,4 +1,4 @@
-"""The AKS adapter, exercised for real under the Pulumi SDK's mock monitor (kubefleet.render)."""
+"""The AKS adapter, exercised for real under the Pulumi SDK's mock monitor (kubefleet.render.offline)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from kubefleet.errors import RenderError
-from kubefleet.loader import load_file
+from kubefleet.graph import SECRET, RenderedResource, ResourceGraph
 from kubefleet.naming import ownership_labels
 from kubefleet.providers import get_adapter
 from kubefleet.providers.aks import AksAdapter
@@ -23,8 +23,10 @@ from kubefleet.providers.aks import mocks as aks_mocks
 from kubefleet.providers.aks import translate as t
 from kubefleet.providers.aks.kubeconfig import ca_from_kubeconfig, render_kubeconfig
 from kubefleet.providers.base import spec_field_paths
-from kubefleet.render import SECRET, RenderedResource, ResourceGraph, render
-from kubefleet.spec import ClusterSpec
+from kubefleet.render.offline import render
+from kubefleet.spec.loader import load_file
+from kubefleet.spec.model import ClusterSpec
+from tests.conftest import resolved
 
 from .conftest import EXAMPLES, example_specs, shape_resolver
 
@@ -144,12 +146,12 @@ def test_field_support_covers_every_path() -> None:
     assert isinstance(adapter, AksAdapter)
     paths = set(spec_field_paths("aks"))
     for spec in EXAMPLE_SPECS:
-        table = adapter.field_support(spec)
+        table = adapter.field_support(resolved(spec, "aks"))
         assert set(table) == paths
         for path, support in table.items():
             assert support.status in ("native", "emulated", "unsupported")
             assert support.detail and "\n" not in support.detail, path
-        assert [n.field for n in adapter.parity(spec)] == spec_field_paths("aks")
+        assert [n.field for n in adapter.parity(resolved(spec, "aks"))] == spec_field_paths("aks")
 
 
 # ---- control plane ------------------------------------------------------------------------------

@@ -11,14 +11,15 @@ from functools import cache
 import pytest
 
 from kubefleet.errors import RenderError
-from kubefleet.loader import load_text
+from kubefleet.graph import SECRET, ResourceGraph
 from kubefleet.providers import get_adapter
 from kubefleet.providers.base import spec_field_paths
 from kubefleet.providers.eks.mocks import mock_ca
 from kubefleet.providers.mesh import ISTIO_CHART_REPO
-from kubefleet.render import SECRET, ResourceGraph, render
-from kubefleet.spec import ClusterSpec
-from tests.conftest import MINIMAL, example_specs, shape_resolver
+from kubefleet.render.offline import render
+from kubefleet.spec.loader import load_text
+from kubefleet.spec.model import ClusterSpec
+from tests.conftest import MINIMAL, example_specs, resolved, shape_resolver
 
 CLUSTER = "aws:eks/cluster:Cluster"
 NODEGROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -157,7 +158,7 @@ def test_channel_maps_to_upgrade_policy(channel: str, support: str) -> None:
 def test_patch_version_is_cut_to_minor_and_said_so() -> None:
     text = with_spec("").replace('version: "1.33"', 'version: "1.33.4"')
     assert rendered(text).one(CLUSTER).get("version") == "1.33"
-    support = get_adapter("eks").field_support(_spec(text))["spec.kubernetes.version"]
+    support = get_adapter("eks").field_support(resolved(_spec(text), "eks"))["spec.kubernetes.version"]
     assert support.status == "emulated" and "1.33.4" in support.detail
 
 
@@ -206,7 +207,7 @@ def test_gpu_spot_autoscaled_pool_with_taints() -> None:
     assert gpu.get("instanceTypes") == ["g6.2xlarge"]  # the pin, through ctx.instance(pool)
     assert gpu.get("amiType") == "AL2023_x86_64_NVIDIA"
     assert system.get("amiType") == "AL2023_x86_64_STANDARD"
-    # the test resolver's choice, passed through untouched (product code uses kubefleet.matching)
+    # the test resolver's choice, passed through untouched (product code uses kubefleet.resolve.matching)
     assert system.get("instanceTypes") == [shape_resolver("eks")(_spec(with_spec("", pools=GPU_POOLS)).spec.node_pools[0]).name]
     assert gpu.get("capacityType") == "SPOT" and system.get("capacityType") == "ON_DEMAND"
     assert gpu.get("scalingConfig") == {"minSize": 1, "maxSize": 8, "desiredSize": 1}
@@ -276,13 +277,13 @@ def test_blue_green_renames_the_node_group_on_upgrade_surge_does_not() -> None:
 
     assert group_name("blue-green", "1.33") != group_name("blue-green", "1.34")
     assert group_name("surge", "1.33") == group_name("surge", "1.34")
-    support = get_adapter("eks").field_support(_spec(with_spec("  upgrades: {strategy: blue-green}\n")))
+    support = get_adapter("eks").field_support(resolved(_spec(with_spec("  upgrades: {strategy: blue-green}\n")), "eks"))
     assert support["spec.upgrades.strategy"].status == "emulated"
 
 
 def test_ubuntu_is_reported_unsupported() -> None:
     text = with_spec("").replace("      count: 3", "      count: 3\n      os: ubuntu")
-    support = get_adapter("eks").field_support(_spec(text))["spec.nodePools[].os"]
+    support = get_adapter("eks").field_support(resolved(_spec(text), "eks"))["spec.nodePools[].os"]
     assert support.status == "unsupported" and "Ubuntu" in support.detail
     assert rendered(text).one(NODEGROUP).get("amiType") == "AL2023_x86_64_STANDARD"
 
@@ -539,11 +540,10 @@ def _kubeconfig_document(spec: ClusterSpec) -> dict:  # type: ignore[type-arg]
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
-    from kubefleet.program import build_context
-    from kubefleet.render import _LOCK, _make_mocks_and_monitor
+    from kubefleet.render.offline import _LOCK, _make_mocks_and_monitor
 
     adapter = get_adapter("eks")
-    ctx = build_context(spec, "eks", resolver=shape_resolver("eks"))
+    ctx = resolved(spec, "eks")
     captured: dict[str, pulumi.Output[str]] = {}
     with _LOCK:
         the_mocks, monitor, _ = _make_mocks_and_monitor(adapter)
@@ -553,7 +553,7 @@ def _kubeconfig_document(spec: ClusterSpec) -> dict:  # type: ignore[type-arg]
         settings.SETTINGS.outputs.clear()
 
         def program() -> None:
-            captured["kc"] = pulumi.Output.from_input(adapter.build(spec, ctx).kubeconfig)
+            captured["kc"] = pulumi.Output.from_input(adapter.build(ctx).kubeconfig)
 
         _sync_await(run_pulumi_func(program))
         assert _sync_await(captured["kc"].is_secret())
@@ -580,23 +580,23 @@ def test_names_are_deterministic_and_within_limits() -> None:
 def test_field_support_covers_every_path() -> None:
     adapter = get_adapter("eks")
     for loaded in example_specs():
-        table = adapter.field_support(loaded.spec)
+        table = adapter.field_support(resolved(loaded.spec, "eks"))
         for path in spec_field_paths("eks"):
             assert path in table, path
             assert table[path].status in ("native", "emulated", "unsupported") and table[path].detail
-        assert len(adapter.parity(loaded.spec)) == len(spec_field_paths("eks"))
+        assert len(adapter.parity(resolved(loaded.spec, "eks"))) == len(spec_field_paths("eks"))
 
 
 def test_field_support_is_spec_sensitive() -> None:
     adapter = get_adapter("eks")
-    plain = adapter.field_support(_spec(MINIMAL))
-    window = adapter.field_support(_spec(with_spec(
+    plain = adapter.field_support(resolved(_spec(MINIMAL), "eks"))
+    window = adapter.field_support(resolved(_spec(with_spec(
         '  upgrades: {maintenanceWindow: {day: sun, start: "03:00", hours: 4}}\n'
-    )))
+    )), "eks"))
     assert plain["spec.upgrades.maintenanceWindow.day"].status == "native"
     assert window["spec.upgrades.maintenanceWindow.day"].status == "unsupported"
     assert plain["spec.network.podCidr"].status == "unsupported"
-    free = adapter.field_support(_spec(with_spec("  controlPlane: {tier: free}\n")))
+    free = adapter.field_support(resolved(_spec(with_spec("  controlPlane: {tier: free}\n")), "eks"))
     assert free["spec.controlPlane.tier"].status == "unsupported"
 
 
@@ -642,7 +642,7 @@ EKS_CALENDAR = [
 def test_eks_versions_match_the_aws_calendar(minor: str, released: str, std_end: str, ext_end: str) -> None:
     from datetime import date
 
-    from kubefleet.catalog.compat import load_compat
+    from kubefleet.lifecycle.compat import load_compat
 
     compat = load_compat()
     for channel, end in (("stable", std_end), ("rapid", std_end), ("regular", std_end), ("none", std_end),
@@ -659,7 +659,7 @@ def test_eks_standard_policy_rejects_a_minor_past_standard_support() -> None:
     standard support; EXTENDED until the end of extended support (AWS: 14 + 12 months)."""
     from datetime import date
 
-    from kubefleet.catalog.compat import load_compat
+    from kubefleet.lifecycle.compat import load_compat
 
     compat = load_compat()
     on = date(2026, 11, 29)
@@ -686,7 +686,7 @@ def test_autoscaled_desired_size_follows_the_bounds_eks_enforces(
     bounds: tuple[int, int], now: int | None, expect: tuple[int, bool]
 ) -> None:
     from kubefleet.providers.eks.nodepool import scaling
-    from kubefleet.spec import NodePool
+    from kubefleet.spec.model import NodePool
 
     pool = NodePool.model_validate({"name": "p", "machine": {"vcpus": 2, "memoryGiB": 8},
                                     "autoscaling": {"min": bounds[0], "max": bounds[1]}})
@@ -695,7 +695,7 @@ def test_autoscaled_desired_size_follows_the_bounds_eks_enforces(
 
 def test_a_fixed_pool_declares_its_count_and_is_not_left_to_an_autoscaler() -> None:
     from kubefleet.providers.eks.nodepool import scaling
-    from kubefleet.spec import NodePool
+    from kubefleet.spec.model import NodePool
 
     pool = NodePool.model_validate({"name": "p", "machine": {"vcpus": 2, "memoryGiB": 8}, "count": 3})
     assert scaling(pool, 7) == (3, False)

@@ -1,4 +1,4 @@
-"""The GKE adapter, exercised for real under the Pulumi SDK's mock monitor (kubefleet.render)."""
+"""The GKE adapter, exercised for real under the Pulumi SDK's mock monitor (kubefleet.render.offline)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 
 from kubefleet.errors import RenderError
+from kubefleet.graph import SECRET, RenderedResource, ResourceGraph
 from kubefleet.providers import get_adapter
 from kubefleet.providers.base import spec_field_paths
-from kubefleet.render import SECRET, RenderedResource, ResourceGraph, render
-from kubefleet.spec import ClusterSpec
-from tests.conftest import MINIMAL, example_specs, shape_resolver
+from kubefleet.render.offline import render
+from kubefleet.spec.model import ClusterSpec
+from tests.conftest import MINIMAL, example_specs, resolved, shape_resolver
 
 COMPONENT = "kubefleet:gke:Cluster"
 CLUSTER = "gcp:container/cluster:Cluster"
@@ -148,7 +149,7 @@ def test_private_endpoint_private_nodes_and_nat(load_spec: Load) -> None:
     cfg = private.one(CLUSTER).get("privateClusterConfig")
     assert cfg["enablePrivateEndpoint"] is True
     assert cfg["enablePrivateNodes"] is True  # GKE needs private nodes behind a private endpoint ...
-    support = get_adapter("gke").field_support(private.spec)
+    support = get_adapter("gke").field_support(resolved(private.spec, "gke"))
     assert support["spec.network.privateNodes"].status == "emulated"  # ... and the parity report says so
     assert private.one(CLUSTER).get("masterAuthorizedNetworksConfig") == {
         "cidrBlocks": [], "gcpPublicCidrsAccessEnabled": False
@@ -206,7 +207,7 @@ def test_existing_network_is_used_not_created(load_spec: Load) -> None:
     assert (cluster.get("network"), cluster.get("subnetwork")) == ("shared-vpc", "gke-sub")
     assert cluster.get("ipAllocationPolicy.clusterIpv4CidrBlock") == "10.64.0.0/14"
     assert cluster.get("ipAllocationPolicy.servicesIpv4CidrBlock") == "10.96.0.0/16"
-    assert get_adapter("gke").field_support(graph.spec)["spec.network.nodeCidr"].status == "unsupported"
+    assert get_adapter("gke").field_support(resolved(graph.spec, "gke"))["spec.network.nodeCidr"].status == "unsupported"
 
 
 def test_maintenance_window_rrule(load_spec: Load) -> None:
@@ -220,7 +221,7 @@ def test_maintenance_window_rrule(load_spec: Load) -> None:
     # GKE needs 48h of availability per 32 days: a weekly 4h window is widened to 12h, and reported
     assert window["recurrence"] == "FREQ=WEEKLY;BYDAY=WE"
     assert (window["startTime"], window["endTime"]) == ("2024-01-03T22:30:00Z", "2024-01-04T10:30:00Z")
-    hours = get_adapter("gke").field_support(short)["spec.upgrades.maintenanceWindow.hours"]
+    hours = get_adapter("gke").field_support(resolved(short, "gke"))["spec.upgrades.maintenanceWindow.hours"]
     assert hours.status == "emulated" and "12h" in hours.detail
     assert gke(load_spec(MINIMAL)).one(CLUSTER).get("maintenancePolicy") is None
 
@@ -281,7 +282,7 @@ def test_fixed_count_is_divided_per_zone_honestly(pools_graph: ResourceGraph) ->
     assert pool_named(pools_graph, "fixed").get("nodeCount") == 3  # 7 over 3 zones -> 3 per zone (9)
     assert pool_named(pools_graph, "t4").get("nodeCount") == 1  # 3 over 3 zones, exact
     assert pool_named(pools_graph, "fixed").get("autoscaling") is None
-    count = get_adapter("gke").field_support(pools_graph.spec)["spec.nodePools[].count"]
+    count = get_adapter("gke").field_support(resolved(pools_graph.spec, "gke"))["spec.nodePools[].count"]
     assert count.status == "emulated" and "fixed: 7 -> 3/zone = 9" in count.detail
 
 
@@ -335,7 +336,7 @@ def test_sandboxed_pools_run_gvisor_beside_a_system_pool(load_spec: Load) -> Non
 
     assert general["sandboxConfig"] == {"type": container_v1.SandboxConfig.Type.GVISOR.name}
     assert general["imageType"] == "COS_CONTAINERD"  # gVisor needs COS ...
-    support = get_adapter("gke").field_support(graph.spec)
+    support = get_adapter("gke").field_support(resolved(graph.spec, "gke"))
     assert support["spec.nodePools[].os"].status == "unsupported"  # ... which is reported
     system = pool_named(graph, "gvisor-system")
     assert system.get("nodeConfig.sandboxConfig") is None
@@ -362,7 +363,7 @@ def test_managed_istio_is_cloud_service_mesh(load_spec: Load) -> None:
     assert fm.get("mesh") == {"management": "MANAGEMENT_AUTOMATIC"}
     assert (fm.get("feature"), fm.get("membership")) == ("servicemesh", membership.get("membershipId"))
     assert not graph.of_type(HELM)
-    assert get_adapter("gke").field_support(graph.spec)["spec.addons.istio.mode"].status == "native"
+    assert get_adapter("gke").field_support(resolved(graph.spec, "gke"))["spec.addons.istio.mode"].status == "native"
 
 
 def test_self_managed_istio_uses_shared_helm_install(load_spec: Load) -> None:
@@ -381,11 +382,11 @@ def test_self_managed_istio_uses_shared_helm_install(load_spec: Load) -> None:
     assert quota.get("spec.scopeSelector.matchExpressions") == [
         {"operator": "In", "scopeName": "PriorityClass", "values": ["system-node-critical"]}
     ]
-    support = get_adapter("gke").field_support(graph.spec)
+    support = get_adapter("gke").field_support(resolved(graph.spec, "gke"))
     assert support["spec.addons.istio.mode"].status == "emulated"
     assert support["spec.addons.istio.dataPlane"].status == "emulated"
     managed_ambient = load_spec(with_spec("  addons: {istio: {mode: managed, dataPlane: ambient}}\n"))
-    assert get_adapter("gke").field_support(managed_ambient)["spec.addons.istio.dataPlane"].status == "unsupported"
+    assert get_adapter("gke").field_support(resolved(managed_ambient, "gke"))["spec.addons.istio.dataPlane"].status == "unsupported"
 
 
 # ---- secrets, names, kubeconfig -------------------------------------------------------------------
@@ -463,11 +464,11 @@ def test_misspelt_argument_fails_under_render(load_spec: Load, monkeypatch: pyte
 
 @pytest.mark.parametrize("loaded", EXAMPLES, ids=[s.spec.name for s in EXAMPLES])
 def test_field_support_covers_every_path(loaded: Any) -> None:
-    support = get_adapter("gke").field_support(loaded.spec)
+    support = get_adapter("gke").field_support(resolved(loaded.spec, "gke"))
     paths = spec_field_paths("gke")
     assert set(paths) <= set(support)
     assert all(s.status in ("native", "emulated", "unsupported") and s.detail for s in support.values())
-    notes = get_adapter("gke").parity(loaded.spec)
+    notes = get_adapter("gke").parity(resolved(loaded.spec, "gke"))
     assert [n.field for n in notes] == paths
 
 
@@ -475,7 +476,7 @@ def test_control_plane_tier_is_reported_honestly(load_spec: Load) -> None:
     adapter = get_adapter("gke")
 
     def tier(extra: str) -> Any:
-        return adapter.field_support(load_spec(with_spec(extra)))["spec.controlPlane.tier"]
+        return adapter.field_support(resolved(load_spec(with_spec(extra)), "gke"))["spec.controlPlane.tier"]
 
     assert tier("  controlPlane: {tier: standard}\n").status == "native"
     free_zonal = tier("  controlPlane: {tier: free, availability: zonal}\n")
@@ -483,7 +484,7 @@ def test_control_plane_tier_is_reported_honestly(load_spec: Load) -> None:
     assert tier("  controlPlane: {tier: free}\n").status == "unsupported"  # regional: never credited
     premium = tier("  controlPlane: {tier: premium}\n")
     assert premium.status == "unsupported" and "Enterprise" in premium.detail
-    replicas = adapter.field_support(load_spec(with_spec("  controlPlane: {replicas: 5}\n")))
+    replicas = adapter.field_support(resolved(load_spec(with_spec("  controlPlane: {replicas: 5}\n")), "gke"))
     assert replicas["spec.controlPlane.replicas"].status == "unsupported"
 
 
@@ -514,5 +515,5 @@ def test_t4_shape_renders_n1_with_a_guest_accelerator(load_spec: Load) -> None:
     assert cfg["guestAccelerators"] == [
         {"type": "nvidia-tesla-t4", "count": 1, "gpuDriverInstallationConfig": {"gpuDriverVersion": "DEFAULT"}}
     ]
-    support = get_adapter("gke").field_support(graph.spec)
+    support = get_adapter("gke").field_support(resolved(graph.spec, "gke"))
     assert all("nvidia-t4 is not offered" not in s.detail for s in support.values())

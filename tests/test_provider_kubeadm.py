@@ -13,18 +13,19 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-import kubefleet.render as render_module
+import kubefleet.render.offline as render_module
 from kubefleet.errors import RenderError
-from kubefleet.loader import LoadedSpec, load_file
+from kubefleet.graph import SECRET, ResourceGraph
 from kubefleet.naming import VSPHERE_VM
 from kubefleet.providers import get_adapter
 from kubefleet.providers.base import spec_field_paths
 from kubefleet.providers.kubeadm import cloudinit, pki
 from kubefleet.providers.kubeadm.adapter import KubeadmAdapter
 from kubefleet.providers.kubeadm.nodes import control_plane_shape
-from kubefleet.render import SECRET, ResourceGraph, render
-from kubefleet.spec import ClusterSpec
-from tests.conftest import EXAMPLES, example_specs, shape_resolver
+from kubefleet.render.offline import render
+from kubefleet.spec.loader import LoadedSpec, load_file
+from kubefleet.spec.model import ClusterSpec
+from tests.conftest import EXAMPLES, example_specs, resolved, shape_resolver
 
 VM = "vsphere:index/virtualMachine:VirtualMachine"
 COMPONENT = "kubefleet:kubeadm:Cluster"
@@ -60,7 +61,7 @@ spec:
 
 @pytest.fixture(autouse=True)
 def _invoke_failures_as_list(monkeypatch: pytest.MonkeyPatch) -> None:
-    """kubefleet/render.py's RecordingMocks.call returns ``(result, None)``, but the SDK's MockMonitor
+    """kubefleet/render/offline.py's RecordingMocks.call returns ``(result, None)``, but the SDK's MockMonitor
     iterates the failures (pulumi 3.272 mocks.py: ``for failure in tup[1]``), so every data-source invoke
     fails offline. Until render.py returns ``[]`` there, pass an empty list; a no-op once it does."""
     original = render_module._make_mocks_and_monitor
@@ -432,7 +433,7 @@ def test_sandboxed_tenancy_installs_gvisor(
 
 
 def test_field_support_covers_every_path(onprem: ClusterSpec) -> None:
-    table = KubeadmAdapter().field_support(onprem)
+    table = KubeadmAdapter().field_support(resolved(onprem, "kubeadm"))
     paths = spec_field_paths("kubeadm")
     assert sorted(table) == sorted(paths)
     for path in paths:
@@ -441,7 +442,7 @@ def test_field_support_covers_every_path(onprem: ClusterSpec) -> None:
 
 def test_parity_is_spec_sensitive(onprem: ClusterSpec) -> None:
     gpu = load_file(EXAMPLES / "gpu-inference.yaml")[0].spec
-    notes = {n.field: n for n in KubeadmAdapter().parity(gpu)}
+    notes = {n.field: n for n in KubeadmAdapter().parity(resolved(gpu, "kubeadm"))}
     assert notes["spec.nodePools[].spot"].status == "unsupported"
     assert notes["spec.nodePools[].machine.gpu.kind"].status == "unsupported"
     assert notes["spec.nodePools[].autoscaling.max"].status == "unsupported"
@@ -449,7 +450,7 @@ def test_parity_is_spec_sensitive(onprem: ClusterSpec) -> None:
     assert notes["spec.upgrades.maintenanceWindow.day"].status == "unsupported"
     assert notes["spec.controlPlane.authorizedNetworks"].status == "unsupported"
     assert notes["spec.controlPlane.tier"].status == "unsupported"
-    plain = {n.field: n for n in KubeadmAdapter().parity(onprem)}
+    plain = {n.field: n for n in KubeadmAdapter().parity(resolved(onprem, "kubeadm"))}
     assert plain["spec.nodePools[].spot"].status == "native"
     assert plain["spec.controlPlane.availability"].status == "emulated"
     assert plain["spec.addons.istio.mode"].status == "native"

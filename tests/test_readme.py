@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kubefleet.cli.app import app
-from kubefleet.specdoc import reference_markdown
+from kubefleet.spec.doc import reference_markdown
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text()
@@ -48,6 +48,6 @@ def test_readme_engine_commands_say_how_to_install_pulumi(command: str, monkeypa
 
 def test_spec_reference_is_in_sync() -> None:
     assert (ROOT / "docs" / "spec-reference.md").read_text() == reference_markdown(), (
-        "docs/spec-reference.md is stale: python -c 'from kubefleet.specdoc import reference_markdown; "
+        "docs/spec-reference.md is stale: python -c 'from kubefleet.spec.doc import reference_markdown; "
         "open(\"docs/spec-reference.md\",\"w\").write(reference_markdown())'"
     )

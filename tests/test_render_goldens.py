@@ -14,11 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from kubefleet.catalog import load_catalog
 from kubefleet.compare import compare
 from kubefleet.errors import CatalogError
-from kubefleet.render import SECRET, render
-from kubefleet.render_cache import cached_render
+from kubefleet.graph import SECRET
+from kubefleet.render.cache import cached_render
+from kubefleet.render.offline import render
 from kubefleet.report import compare_out
 from kubefleet.report.plan import plan_json
-from kubefleet.spec import ClusterSpec
+from kubefleet.resolve.cluster import resolve
+from kubefleet.spec.model import ClusterSpec
 from tests.conftest import EXAMPLES, example_specs, shape_resolver
 from tests.strategies import specs
 
@@ -33,7 +35,7 @@ SPECS = {s.spec.name: s.spec for s in example_specs()}
 def test_plan_golden(cluster: str, provider: str, golden) -> None:
     spec = SPECS[cluster]
     try:
-        graph = cached_render(spec, provider, catalog=CAT)
+        graph = cached_render(resolve(spec, provider, catalog=CAT))
     except CatalogError as err:
         # the catalog has no fitting instance here; the plan says so instead of inventing a type
         golden.check(f"plan/{cluster}-{provider}.txt", f"not rendered: {err.render()}\n")
@@ -46,8 +48,8 @@ def test_plan_golden(cluster: str, provider: str, golden) -> None:
 
 def test_cached_graph_equals_a_fresh_render() -> None:
     spec = SPECS["sweet-spot"]
-    first = cached_render(spec, "eks", catalog=CAT)  # miss: renders and stores
-    second = cached_render(spec, "eks", catalog=CAT)  # hit: read back
+    first = cached_render(resolve(spec, "eks", catalog=CAT))  # miss: renders and stores
+    second = cached_render(resolve(spec, "eks", catalog=CAT))  # hit: read back
     fresh = render(spec, "eks", catalog=CAT)
     assert json.dumps(second.as_json(), sort_keys=True) == json.dumps(fresh.as_json(), sort_keys=True)
     assert json.dumps(first.as_json(), sort_keys=True) == json.dumps(fresh.as_json(), sort_keys=True)
@@ -55,7 +57,7 @@ def test_cached_graph_equals_a_fresh_render() -> None:
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in EXAMPLES.glob("*.yaml")))
 def test_compare_golden(name: str, golden) -> None:
-    from kubefleet.loader import load_file
+    from kubefleet.spec.loader import load_file
 
     items = [compare(s.spec, list(PROVIDERS), as_of=AS_OF, catalog=CAT) for s in load_file(EXAMPLES / f"{name}.yaml")]
     golden.check(f"compare/{name}.json", compare_out.to_json(items))

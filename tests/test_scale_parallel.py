@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from kubefleet import render_cache
 from kubefleet.cli.app import app
+from kubefleet.render import cache as render_cache
 from tests.conftest import example_files
 from tests.hostile_cases import good_spec
 
@@ -118,22 +118,22 @@ def test_a_spec_that_fails_to_render_among_many_fails_as_it_does_sequentially(wo
 def test_a_worker_that_dies_is_reported_and_its_work_done_in_process(workers: list[int],
                                                                     monkeypatch: pytest.MonkeyPatch,
                                                                     tmp_path: Path) -> None:
-    import kubefleet.render as render_mod
+    import kubefleet.render.offline as render_mod
 
-    real = render_mod.render
+    real = render_mod.render_resolved
     parent = os.getpid()
 
-    def dies_in_a_worker(spec, provider, **kw):  # type: ignore[no-untyped-def]
-        if os.getpid() != parent and spec.name == "c03":
+    def dies_in_a_worker(cluster):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent and cluster.spec.name == "c03":
             os._exit(9)  # what the OOM killer or a crash in C code looks like to the pool
-        return real(spec, provider, **kw)
+        return real(cluster)
 
-    monkeypatch.setattr(render_mod, "render", dies_in_a_worker)  # inherited by the forked workers
+    monkeypatch.setattr(render_mod, "render_resolved", dies_in_a_worker)  # inherited by the forked workers
     directory = _many(tmp_path / "specs", 8)
     args = ["policy", "check", str(directory), "-p", "kubeadm", "--as-of", DAY, "-o", "json"]
     result = runner.invoke(app, args)
     assert "warning: a render worker process died" in result.stderr, result.stderr
-    monkeypatch.setattr(render_mod, "render", real)
+    monkeypatch.setattr(render_mod, "render_resolved", real)
     monkeypatch.setenv("KUBEFLEET_NO_CACHE", "1")
     sequential = runner.invoke(app, args)
     assert result.exit_code == sequential.exit_code
@@ -169,8 +169,8 @@ def test_a_render_leaves_the_garbage_collector_as_it_found_it(monkeypatch: pytes
 
     from kubefleet.catalog import load_catalog
     from kubefleet.errors import RenderError
-    from kubefleet.loader import load_text
-    from kubefleet.render import render
+    from kubefleet.render.offline import render
+    from kubefleet.spec.loader import load_text
 
     spec = load_text(good_spec("gc"), "gc.yaml")[0].spec
     catalog = load_catalog()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kubefleet.errors import SpecError
-from kubefleet.loader import load_file, load_text
+from kubefleet.spec.loader import load_file, load_text
 from tests.conftest import EXAMPLES, MINIMAL, example_files
 
 

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kubefleet.errors import SpecError
-from kubefleet.loader import dump_yaml, load_text
-from kubefleet.spec import ClusterSpec
+from kubefleet.spec.loader import dump_yaml, load_text
+from kubefleet.spec.model import ClusterSpec
 from tests.strategies import spec_data, specs
 
 

@@ -16,13 +16,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from typer.testing import CliRunner
 
-from kubefleet.catalog.compat import load_compat
 from kubefleet.cli.app import app
+from kubefleet.graph import RenderedResource, ResourceGraph
+from kubefleet.lifecycle.compat import load_compat
+from kubefleet.providers import verify_graph
 from kubefleet.providers.aks import mocks as aks_mocks
 from kubefleet.providers.aks.verify import PINNED_MODEL, load_models, pulumi_api_version
-from kubefleet.render import RenderedResource, ResourceGraph, render
-from kubefleet.spec import ClusterSpec
-from kubefleet.verify import verify_graph
+from kubefleet.render.offline import render
+from kubefleet.spec.model import ClusterSpec
 
 from .conftest import ROOT, example_specs, shape_resolver
 from .strategies import specs
@@ -127,7 +128,8 @@ def test_a_spec_written_wrong_on_purpose_fails_plan_verify(tmp_path: Any, monkey
     """The neutral spec allows a 4096 GiB boot disk; ARM's agent pool model stops at 2048. kubefleet's own
     limit table refuses it at the spec's line (exit 2), and that table is read from the same model; were a
     limit missing from the table, `plan --verify` would still stop it (exit 1)."""
-    from kubefleet import compat
+    from kubefleet.lifecycle import check
+    from kubefleet.spec import limits
 
     text = (ROOT / "examples" / "istio-microservices.yaml").read_text()
     text = re.sub(r"(nodePools:\n\s+- name: \S+\n)", r"\1      disk: {sizeGiB: 4096}\n", text, count=1)
@@ -135,13 +137,13 @@ def test_a_spec_written_wrong_on_purpose_fails_plan_verify(tmp_path: Any, monkey
     spec_file = tmp_path / "big-disk.yaml"
     spec_file.write_text(text)
     limit = models.AgentPool._validation["os_disk_size_gb"]["maximum"]
-    assert limit == compat.AKS_MAX_OS_DISK_GIB == 2048
+    assert limit == limits.AKS_MAX_OS_DISK_GIB == 2048
 
     refused = CliRunner().invoke(app, ["plan", str(spec_file), "--provider", "aks"])
     assert refused.exit_code == 2, refused.output
     assert f"{spec_file}:" in refused.output and "at most 2,048 GiB" in refused.output
 
-    monkeypatch.setattr(compat, "_api_limits", lambda loaded, provider: [])  # a limit the table does not know
+    monkeypatch.setattr(check, "api_limits", lambda loaded, provider: [])  # a limit the table does not know
     result = CliRunner().invoke(app, ["plan", str(spec_file), "--provider", "aks", "--verify", "--output", "json"])
     assert result.exit_code == 1, result.output
     assert "osDiskSizeGB" in result.output and "4096" in result.output and f"maximum {limit}" in result.output
@@ -245,7 +247,7 @@ def _ignore_changes(spec: ClusterSpec, monkeypatch: pytest.MonkeyPatch) -> dict[
     """Each resource's ``ignore_changes`` option, recorded by a Pulumi stack transformation."""
     import pulumi
 
-    import kubefleet.program as program
+    import kubefleet.render.program as program
 
     seen: dict[str, list[str]] = {}
     original = program.cluster_program

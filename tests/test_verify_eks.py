@@ -21,10 +21,12 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from kubefleet.cli.app import app
-from kubefleet.loader import load_text
-from kubefleet.render import RenderedResource, ResourceGraph, render
-from kubefleet.spec import ClusterSpec
-from kubefleet.verify import VerifyReport, VerifyUnavailable, verify_graph
+from kubefleet.graph import RenderedResource, ResourceGraph
+from kubefleet.providers import verify_graph
+from kubefleet.render.offline import render
+from kubefleet.spec.loader import load_text
+from kubefleet.spec.model import ClusterSpec
+from kubefleet.verify import VerifyReport, VerifyUnavailable
 from tests.conftest import MINIMAL, example_specs, shape_resolver
 from tests.strategies import spec_data
 
@@ -171,15 +173,16 @@ def test_unknown_member_is_reported_not_ignored() -> None:
 def test_plan_verify_exits_1_and_names_the_field(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     """kubefleet's limit table (read from the same model) refuses the empty label at its line, exit 2; were
     the limit missing from the table, `plan --verify` would still stop it, exit 1."""
-    from kubefleet import compat
+    from kubefleet.lifecycle import check
+    from kubefleet.spec import limits
 
-    assert EKS.shape_for("labelValue").metadata["min"] == compat.EKS_MIN_LABEL_VALUE
+    assert EKS.shape_for("labelValue").metadata["min"] == limits.EKS_MIN_LABEL_VALUE
     spec = tmp_path / "wrong.yaml"
     text = MINIMAL.replace("      count: 3\n", '      count: 3\n      labels: {role: ""}\n')
     spec.write_text(text.replace('version: "1.33"', 'version: "1.35"'))
     refused = CliRunner().invoke(app, ["plan", str(spec), "--provider", "eks"])
     assert refused.exit_code == 2 and "EKS refuses an empty node-label value" in refused.output, refused.output
-    monkeypatch.setattr(compat, "_api_limits", lambda loaded, provider: [])  # a limit the table does not know
+    monkeypatch.setattr(check, "api_limits", lambda loaded, provider: [])  # a limit the table does not know
     result = CliRunner().invoke(app, ["plan", str(spec), "--provider", "eks", "--verify"])
     assert result.exit_code == 1, result.output
     assert "labels.role" in result.output and "labelValue" in result.output

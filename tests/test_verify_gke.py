@@ -15,10 +15,12 @@ import pytest
 from google.cloud import container_v1
 from hypothesis import HealthCheck, given, settings
 
+from kubefleet.graph import ResourceGraph
+from kubefleet.providers import verify_graph
 from kubefleet.providers.gke import verify as gv
-from kubefleet.render import ResourceGraph, render
-from kubefleet.spec import ClusterSpec
-from kubefleet.verify import VerifyUnavailable, verify_graph
+from kubefleet.render.offline import render
+from kubefleet.spec.model import ClusterSpec
+from kubefleet.verify import VerifyUnavailable
 from tests.conftest import MINIMAL, example_specs, shape_resolver
 from tests.strategies import specs
 

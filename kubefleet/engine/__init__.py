@@ -9,6 +9,10 @@ does the talking. Modules:
 * :mod:`kubefleet.engine.errors` — the ONE place that maps ``pulumi.automation`` errors to ours
 * :mod:`kubefleet.engine.workspace` — stacks, provider config, plugins, up/preview/refresh/destroy
 * :mod:`kubefleet.engine.progress` — typed engine events -> neutral progress records
-* :mod:`kubefleet.engine.secrets` — masking and scrubbing, so no secret reaches output
 * :mod:`kubefleet.engine.files` — writing private files (kubeconfig) with 0600 permissions
+
+Masking and scrubbing of secrets is :mod:`kubefleet.redact` (below every layer: the change model and the
+PR comment use it too). The engine may import the render (the program it runs), the change model (engine
+events become change records), the policies (the CrossGuard pack) and everything below them; ``fleet`` and
+the CLI sit above it.
 """

@@ -26,6 +26,7 @@ from typing import Final, Literal
 from urllib.parse import urlparse, urlsplit, urlunsplit
 
 from kubefleet.errors import EngineError, UsageError
+from kubefleet.safeio import kubefleet_home
 
 PULUMI_CLOUD: Final = "https://api.pulumi.com"
 PASSPHRASE_ENV: Final = "PULUMI_CONFIG_PASSPHRASE"
@@ -84,13 +85,6 @@ def url_secrets(url: str) -> tuple[str, ...]:
         if _SECRET_QUERY.search(name) and value:
             found.append(value)
     return tuple(found)
-
-
-def kubefleet_home(environ: Mapping[str, str] | None = None) -> Path:
-    """``$KUBEFLEET_HOME`` or ``~/.kubefleet``."""
-    env = os.environ if environ is None else environ
-    value = env.get("KUBEFLEET_HOME")
-    return Path(value).expanduser() if value else Path.home() / ".kubefleet"
 
 
 def _private_dir(path: Path) -> Path:

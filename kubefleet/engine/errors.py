@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from kubefleet.engine.preflight import missing_cli_error
-from kubefleet.engine.secrets import scrub
 from kubefleet.engine.tracebacks import condense_tracebacks
 from kubefleet.errors import EngineError, KubefleetError
+from kubefleet.redact import scrub
 
 #: provider -> how to give the engine credentials
 CREDENTIAL_HINTS: Final[dict[str, str]] = {
@@ -138,7 +138,7 @@ def translate(err: BaseException, ctx: EngineContext) -> KubefleetError:
 
 def _program_error(raw: str) -> KubefleetError | None:
     """The kubefleet error the inline program raised in this process whose message the engine reported."""
-    from kubefleet.program import PROGRAM_ERRORS
+    from kubefleet.errors import PROGRAM_ERRORS
 
     for err in reversed(PROGRAM_ERRORS):
         if err.message and err.message in raw:

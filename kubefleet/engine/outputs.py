@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final, Protocol
 
-from kubefleet.engine.secrets import SECRET, is_secret_name, mask, secret_strings
+from kubefleet.redact import SECRET, is_secret_name, mask, secret_strings
 
 #: outputs that are secret whatever the engine says
 SECRET_OUTPUTS: Final = frozenset({"kubeconfig"})

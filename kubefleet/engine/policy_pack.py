@@ -22,7 +22,7 @@ from typing import Final
 
 from ruamel.yaml import YAML
 
-from kubefleet.engine.backend import kubefleet_home
+from kubefleet.safeio import kubefleet_home
 
 OWN: Final = "kubefleet"
 _FILES: Final = ("PulumiPolicy.yaml", "__main__.py")

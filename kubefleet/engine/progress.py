@@ -3,7 +3,7 @@
 The Automation API calls ``on_event`` with ``pulumi.automation.events.EngineEvent`` objects from a
 watcher thread. :class:`EventRouter` turns resource pre/outputs/failed events into
 :class:`StepProgress`, error and warning diagnostics into :class:`Diagnostic` (secrets scrubbed), and
-forwards every event to any extra listeners (e.g. a :class:`kubefleet.changes.ChangeCollector`).
+forwards every event to any extra listeners (e.g. a :class:`kubefleet.changes.model.ChangeCollector`).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from kubefleet.changes import ENGINE_OPS, INTERNAL_TYPE_PREFIXES
-from kubefleet.engine.secrets import scrub
+from kubefleet.changes.model import ENGINE_OPS, INTERNAL_TYPE_PREFIXES
 from kubefleet.engine.tracebacks import condense_tracebacks
+from kubefleet.redact import scrub
 
 if TYPE_CHECKING:
     from pulumi.automation.events import EngineEvent, StepEventMetadata

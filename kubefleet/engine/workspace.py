@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from kubefleet.engine.backend import Backend, kubefleet_home
+from kubefleet.engine.backend import Backend
 from kubefleet.errors import UsageError
-from kubefleet.spec import ClusterSpec
+from kubefleet.safeio import kubefleet_home
+from kubefleet.spec.model import ClusterSpec
 
 if TYPE_CHECKING:
     from pulumi.automation import (
@@ -162,7 +163,7 @@ def open_stack(target: StackTarget, *, create: bool = True, install_plugins: boo
     goes to the CLI's environment, which the engine hands on to plugins and policy packs."""
     from pulumi import automation as auto
 
-    from kubefleet.program import inline_program
+    from kubefleet.render.program import inline_program
 
     program = inline_program(target.spec, target.provider)
     opts = workspace_options(target.backend, extra_env)

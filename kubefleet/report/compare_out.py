@@ -9,7 +9,7 @@ import json
 from decimal import Decimal
 
 from kubefleet.compare import Comparison, node_range
-from kubefleet.costmodel import CATEGORIES, MONTHS_PER_YEAR, fmt_money, fmt_qty
+from kubefleet.cost.model import CATEGORIES, MONTHS_PER_YEAR, fmt_money, fmt_qty
 
 PROVIDER_LABELS = {"gke": "GKE", "eks": "EKS", "aks": "AKS", "kubeadm": "kubeadm (vSphere)"}
 CATEGORY_COLORS = {

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from kubefleet.costmodel import CATEGORIES, fmt_money
+from kubefleet.cost.model import CATEGORIES, fmt_money
 from kubefleet.fleet import ClusterRow, FleetReport, GroupTotal, StackMatch
 from kubefleet.report.compare_out import CATEGORY_COLORS, PAGE_CSS, label, md_cell
 

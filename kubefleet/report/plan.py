@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from kubefleet.render import ResourceGraph
+from kubefleet.graph import ResourceGraph
 
 if TYPE_CHECKING:
     from kubefleet.verify import VerifyReport

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Final
 
-from kubefleet.changes import ClusterChanges, InputChange, ResourceChange, cents
-from kubefleet.costmodel import CATEGORIES, fmt_money
-from kubefleet.engine.secrets import SECRET, is_secret_name, mask
+from kubefleet.changes.diff import ClusterNotes
+from kubefleet.changes.model import ClusterChanges, InputChange, ResourceChange, cents
+from kubefleet.cost.model import CATEGORIES, fmt_money
+from kubefleet.redact import SECRET, is_secret_name, mask
 
 if TYPE_CHECKING:
-    from kubefleet.drift import DriftReport
+    from kubefleet.changes.drift import DriftReport
 
 MARKER: Final = "<!-- kubefleet:pr-comment -->"
 MAX_VALUE_CHARS: Final = 80
@@ -28,21 +29,6 @@ MAX_INPUTS_SHOWN: Final = 12
 #: googleapis/release-please issue #1034). The per-cluster details are what gets cut, never the headline,
 #: the warnings, the policy findings or the footer.
 GITHUB_COMMENT_LIMIT: Final = 65536
-
-
-@dataclass(frozen=True)
-class ClusterNotes:
-    """What the offline diff knows about one cluster × provider beyond the change model."""
-
-    forced_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # "type::name" -> input paths
-    rolls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # "type::name" -> rolling inputs
-    protected: Mapping[str, str] = field(default_factory=dict)  # "type::name" -> why deletion is refused
-    unpriced_before: int = 0
-    unpriced_after: int = 0
-    categories_before: Mapping[str, Decimal] = field(default_factory=dict)
-    categories_after: Mapping[str, Decimal] = field(default_factory=dict)
-    drift: DriftReport | None = None  # engine preview --refresh: the drift in spec terms and its monthly cost
-    at_apply: Mapping[str, str] = field(default_factory=dict)  # "type::name" -> what `up` decides from the live resource
 
 
 @dataclass(frozen=True)

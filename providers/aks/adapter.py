@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from kubefleet.providers.aks import mocks
 from kubefleet.providers.aks.support import field_support
-from kubefleet.providers.base import BuildContext, ClusterAdapter, ClusterOutputs, Support
-from kubefleet.spec import ClusterSpec
+from kubefleet.providers.base import ClusterAdapter, ClusterOutputs, Support
+from kubefleet.resolve.model import ResolvedCluster
 
 if TYPE_CHECKING:
-    from kubefleet.render import ResourceGraph
+    from kubefleet.graph import ResourceGraph
     from kubefleet.verify import VerifyReport
 
 
@@ -24,13 +24,14 @@ class AksAdapter(ClusterAdapter):
     display_name: ClassVar[str] = "Azure Kubernetes Service"
     component_type: ClassVar[str] = "kubefleet:aks:Cluster"
 
-    def build(self, spec: ClusterSpec, ctx: BuildContext) -> ClusterOutputs:
+    def build(self, ctx: ResolvedCluster) -> ClusterOutputs:
+        spec = ctx.spec
         from kubefleet.providers.aks.cluster import build
 
         return build(spec, ctx)
 
-    def field_support(self, spec: ClusterSpec) -> Mapping[str, Support]:
-        return field_support(spec)
+    def field_support(self, ctx: ResolvedCluster) -> Mapping[str, Support]:
+        return field_support(ctx)
 
     def mock_outputs(self, type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
         return mocks.mock_outputs(type_, name, inputs)

@@ -19,8 +19,9 @@ from kubefleet.providers.aks.network import NodeNetwork, build_network
 from kubefleet.providers.aks.nodepool import build_pool, system_pool_profile
 from kubefleet.providers.aks.resource_args import as_kwargs
 from kubefleet.providers.aks.upgrades import build_maintenance
-from kubefleet.providers.base import BuildContext, ClusterOutputs
-from kubefleet.spec import ClusterSpec
+from kubefleet.providers.base import ClusterOutputs
+from kubefleet.resolve.model import ResolvedCluster
+from kubefleet.spec.model import ClusterSpec
 
 COMPONENT_TYPE: Final = "kubefleet:aks:Cluster"
 
@@ -59,7 +60,7 @@ def _authorized_ranges(spec: ClusterSpec, net: NodeNetwork) -> pulumi.Input[list
     return net.nat_ip.ip_address.apply(lambda ip: [*ranges, t.egress_range(str(ip))])
 
 
-def build(spec: ClusterSpec, ctx: BuildContext) -> ClusterOutputs:
+def build(spec: ClusterSpec, ctx: ResolvedCluster) -> ClusterOutputs:
     names = t.names(spec, ctx.region)
     tags = t.azure_tags(ctx.labels)
     location = ctx.region
@@ -145,7 +146,7 @@ def build(spec: ClusterSpec, ctx: BuildContext) -> ClusterOutputs:
                 disable_local_accounts=True,
                 enable_rbac=True,
                 agent_pool_profiles=[system_pool_profile(spec, ctx, subnet_id, tags)],
-                service_mesh_profile=service_mesh_profile(spec),
+                service_mesh_profile=service_mesh_profile(ctx),
                 tags=tags,
             )
         ),
@@ -207,7 +208,7 @@ def build(spec: ClusterSpec, ctx: BuildContext) -> ClusterOutputs:
     )
     kubeconfig = kubeconfig_output(cluster.name, endpoint, credentials.kubeconfigs[0].value)
 
-    install_self_managed(spec, kubeconfig, component, [cluster, deployer_admin, *pools])
+    install_self_managed(ctx, kubeconfig, component, [cluster, deployer_admin, *pools])
     install_device_plugin(spec, kubeconfig, component, [cluster, deployer_admin, *pools])
 
     version = cluster.current_kubernetes_version

@@ -21,7 +21,7 @@ from typing import Any, Final
 import pulumi
 
 from kubefleet.providers.aks import translate as t
-from kubefleet.spec import ClusterSpec
+from kubefleet.spec.model import ClusterSpec
 
 DEVICE_PLUGIN_IMAGE: Final = "nvcr.io/nvidia/k8s-device-plugin:v0.18.0"
 NAMESPACE: Final = "gpu-resources"

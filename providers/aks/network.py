@@ -14,7 +14,7 @@ import pulumi
 from pulumi_azure_native import network
 
 from kubefleet.providers.aks.translate import Names
-from kubefleet.spec import ClusterSpec
+from kubefleet.spec.model import ClusterSpec
 
 
 @dataclass(frozen=True)

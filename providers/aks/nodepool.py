@@ -9,8 +9,9 @@ from pulumi_azure_native import containerservice
 
 from kubefleet.providers.aks import translate as t
 from kubefleet.providers.aks.resource_args import as_kwargs
-from kubefleet.providers.base import BuildContext
-from kubefleet.spec import ClusterSpec, NodePool
+from kubefleet.resolve.model import ResolvedCluster
+from kubefleet.resolve.pools import system_pool
+from kubefleet.spec.model import ClusterSpec, NodePool
 
 
 def _upgrade_settings(spec: ClusterSpec) -> Any:
@@ -21,10 +22,10 @@ def _upgrade_settings(spec: ClusterSpec) -> Any:
 
 
 def system_pool_profile(
-    spec: ClusterSpec, ctx: BuildContext, subnet_id: pulumi.Input[str] | None, tags: dict[str, str]
+    spec: ClusterSpec, ctx: ResolvedCluster, subnet_id: pulumi.Input[str] | None, tags: dict[str, str]
 ) -> Any:
     """The mandatory System pool (CoreDNS, metrics-server, ...), tainted so workloads land on spec pools."""
-    pool = t.system_pool(spec)
+    pool = system_pool(spec)
     choice = ctx.instance(pool)
     return containerservice.ManagedClusterAgentPoolProfileArgs(
         name=t.system_pool_name(spec),
@@ -46,7 +47,7 @@ def system_pool_profile(
 
 def build_pool(
     spec: ClusterSpec,
-    ctx: BuildContext,
+    ctx: ResolvedCluster,
     pool: NodePool,
     resource_group_name: pulumi.Input[str],
     cluster_name: pulumi.Input[str],

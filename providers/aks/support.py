@@ -7,7 +7,8 @@ from typing import Final
 from kubefleet.providers.aks import translate as t
 from kubefleet.providers.aks.gpu import DEVICE_PLUGIN_IMAGE
 from kubefleet.providers.base import Support, emulated, native, unsupported
-from kubefleet.spec import ClusterSpec
+from kubefleet.resolve.model import MeshRevision, ResolvedCluster
+from kubefleet.spec.model import ClusterSpec
 
 #: GPUs Azure sells as VM sizes (NCasT4_v3, NC A100 v4 / ND A100 v4, NC H100 v5 / ND H100 v5).
 AZURE_GPUS = ("nvidia-t4", "nvidia-a100", "nvidia-h100")
@@ -91,10 +92,11 @@ def _authorized(spec: ClusterSpec) -> Support:
                   "balancer's outbound IP itself)")
 
 
-def _mode(spec: ClusterSpec) -> Support:
+def _mode(ctx: ResolvedCluster) -> Support:
+    spec = ctx.spec
     mode = spec.spec.addons.istio.mode
     if mode == "managed":
-        return native(f"serviceMeshProfile mode Istio (AKS Istio add-on), revision {t.mesh_revision(spec)}")
+        return native(f"serviceMeshProfile mode Istio (AKS Istio add-on), revision {_revision_of(ctx).revision}")
     if mode == "self-managed":
         detail = "upstream Istio charts (base, istiod; cni + ztunnel for ambient) as Helm Releases"
         if t.private_endpoint(spec):
@@ -117,14 +119,21 @@ def _data_plane(spec: ClusterSpec) -> Support:
     return native("no mesh installed; nothing to configure")
 
 
-def _revision(spec: ClusterSpec) -> Support:
+def _revision_of(ctx: ResolvedCluster) -> MeshRevision:
+    if ctx.mesh_revision is None:
+        raise ValueError("an AKS cluster is resolved with its add-on revision (kubefleet.resolve.cluster)")
+    return ctx.mesh_revision
+
+
+def _revision(ctx: ResolvedCluster) -> Support:
+    spec = ctx.spec
     istio = spec.spec.addons.istio
     if istio.mode == "managed":
         given = ("from the spec" if istio.revision else
                  f"default: the newest add-on revision compatible with Kubernetes "
-                 f"{'.'.join(spec.spec.kubernetes.version.split('.')[:2])} as of {t.revision_as_of().isoformat()} "
+                 f"{'.'.join(spec.spec.kubernetes.version.split('.')[:2])} as of {_revision_of(ctx).on.isoformat()} "
                  "(AKS Istio add-on release calendar, kubefleet/catalog/data/compat-aks.yaml)")
-        return native(f"serviceMeshProfile.istio.revisions [{t.mesh_revision(spec)}] ({given})")
+        return native(f"serviceMeshProfile.istio.revisions [{_revision_of(ctx).revision}] ({given})")
     if istio.mode == "self-managed":
         if istio.revision and istio.revision.startswith("asm-"):
             return unsupported(
@@ -200,7 +209,8 @@ def _private_nodes(spec: ClusterSpec) -> Support:
     )
 
 
-def field_support(spec: ClusterSpec) -> dict[str, Support]:
+def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
+    spec = ctx.spec
     cp = spec.spec.control_plane
     return {
         "spec.kubernetes.version": native(
@@ -259,12 +269,12 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
         ),
         "spec.network.serviceCidr": native("networkProfile serviceCidr, dnsServiceIP at its .10"),
         "spec.network.privateNodes": _private_nodes(spec),
-        "spec.addons.istio.mode": _mode(spec),
+        "spec.addons.istio.mode": _mode(ctx),
         "spec.addons.istio.dataPlane": _data_plane(spec),
         "spec.addons.istio.expectedPods": native(
             "a sizing input for the sidecar cost estimate; nothing is deployed from it"
         ),
-        "spec.addons.istio.revision": _revision(spec),
+        "spec.addons.istio.revision": _revision(ctx),
         "spec.tenancy.isolation": _isolation(spec),
         "spec.upgrades.strategy": _strategy(spec),
         "spec.upgrades.maxSurge": _surge(spec, "maxSurge"),
@@ -284,7 +294,7 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
 
 
 def _disk_size(spec: ClusterSpec) -> Support:
-    from kubefleet.compat import AKS_MAX_OS_DISK_GIB
+    from kubefleet.spec.limits import AKS_MAX_OS_DISK_GIB
 
     big = [p.name for p in spec.spec.node_pools if p.disk.size_gib > AKS_MAX_OS_DISK_GIB]
     if big:

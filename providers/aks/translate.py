@@ -9,12 +9,13 @@ from __future__ import annotations
 import ipaddress
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Final, Literal
 
 from kubefleet.naming import AKS_CLUSTER, AKS_POOL, AZURE_RG, NameRule, cloud_name
-from kubefleet.spec import ClusterSpec, Machine, NodePool, Taint
+from kubefleet.resolve.pools import SYSTEM_POOL_KEY
+from kubefleet.spec.model import ClusterSpec, NodePool, Taint
 
 # ---- names ---------------------------------------------------------------------------------------
 
@@ -28,8 +29,6 @@ AZURE_NETWORK: Final = NameRule(max_len=64, charset=r"a-z0-9._-")
 POOL_HASH_LEN: Final = 4
 
 SYSTEM_POOL: Final = "system"
-#: The neutral pool name the System pool is resolved under (``ctx.instance``) and hashed with.
-SYSTEM_POOL_KEY: Final = "kubefleet-aks-system"
 
 
 def identity(spec: ClusterSpec, region: str) -> tuple[str, str, str]:
@@ -84,7 +83,7 @@ def role_assignment_name(*parts: str) -> str:
 _TAG_NAME_FORBIDDEN = re.compile(r"[<>%&\\?/]")
 
 
-def azure_tags(labels: dict[str, str]) -> dict[str, str]:
+def azure_tags(labels: Mapping[str, str]) -> dict[str, str]:
     """Azure tag names may not contain ``< > % & \\ ? /``; ``kubefleet.dev/cluster`` -> ``kubefleet.dev_cluster``."""
     return {_TAG_NAME_FORBIDDEN.sub("_", k)[:512]: v[:256] for k, v in labels.items()}
 
@@ -193,58 +192,6 @@ def zones(spec: ClusterSpec) -> list[str]:
 
 # ---- mesh ----------------------------------------------------------------------------------------
 
-#: Last resort when the compatibility data lists no revision for the spec's minor at all (the compat
-#: check in validate/plan reports that case as an error before anything is applied).
-FALLBACK_MESH_REVISION: Final = "asm-1-30"
-
-
-def compat_as_of() -> date:
-    """The date the AKS compatibility data vouches for: the newest ``read`` date of its sources.
-
-    The render never reads the clock; it judges revisions as of the data it ships, and the data file is
-    part of the render cache key (kubefleet/render_cache.py), so new data means a new render.
-    """
-    from kubefleet.catalog.compat import load_compat
-
-    sources = load_compat().table("aks").sources.values()
-    return max((s.read for s in sources), default=date(1970, 1, 1))
-
-
-def revision_as_of() -> date:
-    """The date a default revision is chosen for: the render's as-of date (``plan --as-of``), else the
-    date the data vouches for."""
-    from kubefleet.providers.base import render_as_of
-
-    return render_as_of() or compat_as_of()
-
-
-def default_mesh_revision(spec: ClusterSpec) -> str:
-    """The newest AKS Istio add-on revision compatible with the spec's minor (``Compat.mesh_revisions``).
-
-    AKS's own default is the n-1 revision (istio-support-policy.md@fb060ab:54-55); kubefleet takes the
-    newest compatible one so a new cluster starts with the longest support ahead of it.
-    """
-    from kubefleet.catalog.compat import load_compat
-    from kubefleet.compat import minor_of
-
-    compat = load_compat()
-    minor = minor_of(spec.spec.kubernetes.version)
-    offered = compat.mesh_revisions("aks", minor, revision_as_of())
-    if offered:
-        return offered[0].revision
-    listed = sorted((r for r in compat.table("aks").mesh if minor in r.minors), key=lambda r: r.sort_key)
-    return listed[-1].revision if listed else FALLBACK_MESH_REVISION
-
-
-def mesh_revision(spec: ClusterSpec) -> str:
-    revision = spec.spec.addons.istio.revision
-    if revision is None:
-        return default_mesh_revision(spec)
-    if revision.startswith("asm-"):
-        return revision
-    return f"asm-{revision}"  # "1-26" names the same Istio minor as asm-1-26
-
-
 def managed_mesh(spec: ClusterSpec) -> bool:
     return spec.spec.addons.istio.mode == "managed"
 
@@ -255,15 +202,7 @@ def helm_mesh(spec: ClusterSpec) -> bool:
 
 # ---- node pools ----------------------------------------------------------------------------------
 
-#: The system pool hosts CoreDNS, metrics-server, konnectivity: AKS requires one (>= 2 vCPU, 4 GiB).
-SYSTEM_MACHINE: Final = Machine(vcpus=2, memory_gib=8)
 SYSTEM_TAINT: Final = "CriticalAddonsOnly=true:NoSchedule"
-
-
-def system_pool(spec: ClusterSpec) -> NodePool:
-    """The neutral shape of the system pool, resolved through ``ctx.instance`` like every other pool."""
-    count = 3 if spec.spec.control_plane.availability == "regional" else 1
-    return NodePool(name=SYSTEM_POOL_KEY, machine=SYSTEM_MACHINE, count=count)
 
 
 def taint(t: Taint) -> str:

@@ -13,7 +13,7 @@ from pulumi_azure_native import containerservice
 
 from kubefleet.providers.aks import translate as t
 from kubefleet.providers.aks.resource_args import as_kwargs
-from kubefleet.spec import ClusterSpec
+from kubefleet.spec.model import ClusterSpec
 
 
 def build_maintenance(

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, Final
 from unittest import mock
 
 if TYPE_CHECKING:
-    from kubefleet.render import RenderedResource, ResourceGraph
+    from kubefleet.graph import RenderedResource, ResourceGraph
     from kubefleet.verify import VerifyReport, Violation
 
 MODEL_DIST: Final = "azure-mgmt-containerservice"

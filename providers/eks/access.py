@@ -16,7 +16,7 @@ import pulumi_aws as aws
 
 from kubefleet.naming import short_hash
 from kubefleet.providers.eks.common import Scope
-from kubefleet.spec import ClusterSpec
+from kubefleet.spec.model import ClusterSpec
 
 #: AWS-managed access policy (commercial partition, like the IAM policies in common.py).
 CLUSTER_ADMIN_POLICY: Final = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"

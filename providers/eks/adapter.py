@@ -10,14 +10,14 @@ import pulumi
 import pulumi_aws as aws
 
 from kubefleet.providers import mesh
-from kubefleet.providers.base import BuildContext, ClusterAdapter, ClusterOutputs, Support
+from kubefleet.providers.base import ClusterAdapter, ClusterOutputs, Support
 from kubefleet.providers.eks import access, auth, gpu, iam, mocks, network, nodepool, support, tenancy
 from kubefleet.providers.eks import cluster as cluster_mod
 from kubefleet.providers.eks.common import Scope
-from kubefleet.spec import ClusterSpec
+from kubefleet.resolve.model import ResolvedCluster
 
 if TYPE_CHECKING:
-    from kubefleet.render import ResourceGraph
+    from kubefleet.graph import ResourceGraph
     from kubefleet.verify import VerifyReport
 
 
@@ -26,7 +26,8 @@ class EksAdapter(ClusterAdapter):
     display_name: ClassVar[str] = "Amazon Elastic Kubernetes Service"
     component_type: ClassVar[str] = "kubefleet:eks:Cluster"
 
-    def build(self, spec: ClusterSpec, ctx: BuildContext) -> ClusterOutputs:
+    def build(self, ctx: ResolvedCluster) -> ClusterOutputs:
+        spec = ctx.spec
         component = pulumi.ComponentResource(
             self.component_type, spec.name, None, opts=pulumi.ResourceOptions(protect=ctx.protect)
         )
@@ -67,7 +68,7 @@ class EksAdapter(ClusterAdapter):
                 gpu.install_device_plugin(spec, gpus, k8s_provider, component, [*compute, *late])
             if istio:
                 mesh.install_istio(spec, kubeconfig, component, [*compute, *late],
-                                   version=mesh.release_for(spec, ctx).version, k8s_provider=k8s_provider)
+                                   version=ctx.istio.version, k8s_provider=k8s_provider)
 
         component.register_outputs(
             {"name": cluster.name, "endpoint": cluster.endpoint, "version": cluster.version, "kubeconfig": kubeconfig}
@@ -76,8 +77,8 @@ class EksAdapter(ClusterAdapter):
             name=cluster.name, endpoint=cluster.endpoint, kubeconfig=kubeconfig, version=cluster.version
         )
 
-    def field_support(self, spec: ClusterSpec) -> Mapping[str, Support]:
-        return support.field_support(spec)
+    def field_support(self, ctx: ResolvedCluster) -> Mapping[str, Support]:
+        return support.field_support(ctx)
 
     def mock_outputs(self, type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
         return mocks.mock_outputs(type_, name, inputs)

@@ -33,7 +33,7 @@ import pulumi_aws as aws
 
 from kubefleet.providers.eks.common import CLUSTER_LOG_TYPES, Scope, cluster_name
 from kubefleet.providers.eks.network import ClusterNetwork
-from kubefleet.spec import ClusterSpec
+from kubefleet.spec.model import ClusterSpec
 
 #: Add-ons that must exist before nodes join (networking, kube-proxy, pod identity).
 ADDONS_BEFORE_NODES: Final = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")

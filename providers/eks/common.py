@@ -9,7 +9,7 @@ from typing import Final
 import pulumi
 
 from kubefleet.naming import AWS_IAM_ROLE, AWS_NAME, NameRule, cloud_name
-from kubefleet.spec import ClusterSpec
+from kubefleet.spec.model import ClusterSpec
 
 # EKS limits (see the EKS API reference for CreateCluster / CreateNodegroup / CreateFargateProfile):
 # cluster names 1-100 characters, node group and Fargate profile names 1-63, all [A-Za-z0-9_-] and

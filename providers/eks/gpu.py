@@ -22,9 +22,9 @@ from typing import Any, Final
 import pulumi
 import pulumi_kubernetes as k8s
 
-from kubefleet.providers.base import BuildContext
 from kubefleet.providers.mesh import helm_release
-from kubefleet.spec import ClusterSpec, NodePool
+from kubefleet.resolve.model import ResolvedCluster
+from kubefleet.spec.model import ClusterSpec, NodePool
 
 CHART: Final = "nvidia-device-plugin"
 CHART_VERSION: Final = "0.20.0"
@@ -43,7 +43,7 @@ def is_nvidia(ami_type: str) -> bool:
     return ami_type.endswith("_NVIDIA")
 
 
-def gpu_pools(spec: ClusterSpec, ctx: BuildContext, ami_type_of: Any) -> list[NodePool]:
+def gpu_pools(spec: ClusterSpec, ctx: ResolvedCluster, ami_type_of: Any) -> list[NodePool]:
     """Pools whose node groups run an NVIDIA AMI (``ami_type_of(choice)`` decides, as for the node group)."""
     return [p for p in spec.spec.node_pools if is_nvidia(ami_type_of(ctx.instance(p)))]
 

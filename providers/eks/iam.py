@@ -22,7 +22,7 @@ from kubefleet.providers.eks.common import (
     Scope,
     name_for,
 )
-from kubefleet.spec import ClusterSpec
+from kubefleet.spec.model import ClusterSpec
 
 
 @dataclass

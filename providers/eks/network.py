@@ -29,7 +29,7 @@ import pulumi
 import pulumi_aws as aws
 
 from kubefleet.providers.eks.common import TAG_NAME, Scope, cluster_name, name_for
-from kubefleet.spec import ClusterSpec
+from kubefleet.spec.model import ClusterSpec
 
 #: Zone ids where EKS does not create control planes (EKS user guide, "Subnet requirements").
 EKS_UNSUPPORTED_ZONE_IDS: Final = ("use1-az3", "usw1-az2", "cac1-az3")

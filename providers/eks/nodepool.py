@@ -23,10 +23,10 @@ import pulumi
 import pulumi_aws as aws
 
 from kubefleet.naming import short_hash
-from kubefleet.providers.base import BuildContext, InstanceChoice
 from kubefleet.providers.eks.common import EC2_LAUNCH_TEMPLATE, EKS_NODEGROUP, Scope, cluster_name, name_for
 from kubefleet.providers.eks.gpu import GPU_PRESENT_LABEL, is_nvidia
-from kubefleet.spec import ClusterSpec, Disk, NodePool
+from kubefleet.resolve.model import InstanceChoice, ResolvedCluster
+from kubefleet.spec.model import ClusterSpec, Disk, NodePool
 
 TAINT_EFFECTS: Final = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
 
@@ -119,7 +119,7 @@ def scaling(pool: NodePool, desired_now: int | None) -> tuple[int, bool]:
 
 def build_node_groups(
     spec: ClusterSpec,
-    ctx: BuildContext,
+    ctx: ResolvedCluster,
     scope: Scope,
     cluster: aws.eks.Cluster,
     node_role_arn: pulumi.Input[str],

@@ -5,8 +5,9 @@ from __future__ import annotations
 from kubefleet.providers.base import Support, emulated, native, unsupported
 from kubefleet.providers.eks.access import CLUSTER_ADMIN_POLICY, admins
 from kubefleet.providers.eks.gpu import CHART_VERSION as NVIDIA_PLUGIN_VERSION
-from kubefleet.providers.mesh import istio_revision, release_for
-from kubefleet.spec import ClusterSpec
+from kubefleet.providers.mesh import istio_revision
+from kubefleet.resolve.model import ResolvedCluster
+from kubefleet.spec.model import ClusterSpec
 
 
 def _kubernetes(spec: ClusterSpec) -> dict[str, Support]:
@@ -156,9 +157,10 @@ def _network(spec: ClusterSpec) -> dict[str, Support]:
     }
 
 
-def _istio(spec: ClusterSpec) -> dict[str, Support]:
+def _istio(ctx: ResolvedCluster) -> dict[str, Support]:
+    spec = ctx.spec
     istio = spec.spec.addons.istio
-    release = release_for(spec)
+    release = ctx.istio
     helm = (f"Helm releases of Istio {release.version} (base, istiod{', cni, ztunnel' if istio.data_plane == 'ambient' else ''}); "
             f"{release.reason}")
     if istio.mode == "none":
@@ -228,7 +230,8 @@ def _upgrades(spec: ClusterSpec) -> dict[str, Support]:
     }
 
 
-def field_support(spec: ClusterSpec) -> dict[str, Support]:
+def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
+    spec = ctx.spec
     opts = spec.spec.providers.eks
     existing = opts is not None and opts.vpc_id is not None
     table: dict[str, Support] = {}
@@ -236,7 +239,7 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
     table.update(_control_plane(spec))
     table.update(_node_pools(spec))
     table.update(_network(spec))
-    table.update(_istio(spec))
+    table.update(_istio(ctx))
     policy = ("; Kubernetes NetworkPolicy is enforced on EC2 nodes by the VPC CNI network policy agent "
               "(vpc-cni configurationValues enableNetworkPolicy=true), as GKE enforces it")
     table["spec.tenancy.isolation"] = (

@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from kubefleet.providers.eks.common import EKS_FARGATE_PROFILE, SANDBOX_LABEL, Scope, name_for
-from kubefleet.spec import ClusterSpec
+from kubefleet.spec.model import ClusterSpec
 
 
 def build_fargate_profile(

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from kubefleet.render import SECRET, RenderedResource, ResourceGraph
+from kubefleet.graph import SECRET, RenderedResource, ResourceGraph
 from kubefleet.verify import INSTALL_HINT, VerifyReport, VerifyUnavailable, Violation
 
 #: terraform-provider-aws commit the provider/API differences below were read at.
@@ -517,7 +517,7 @@ class _Walk:
 # ----------------------------------------------------------------------------- cross-field rules (model docs)
 
 def _by_id(graph: ResourceGraph) -> dict[str, RenderedResource]:
-    """The offline render gives every custom resource the id ``<name>-id`` (kubefleet.render)."""
+    """The offline render gives every custom resource the id ``<name>-id`` (kubefleet.render.offline)."""
     return {f"{r.name}-id": r for r in graph.custom()}
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from kubefleet.providers.base import BuildContext, ClusterAdapter, ClusterOutputs, Support
+from kubefleet.providers.base import ClusterAdapter, ClusterOutputs, Support
 from kubefleet.providers.gke import offline, parity, settings
-from kubefleet.spec import ClusterSpec
+from kubefleet.resolve.model import ResolvedCluster
 
 if TYPE_CHECKING:
-    from kubefleet.render import ResourceGraph
+    from kubefleet.graph import ResourceGraph
     from kubefleet.verify import VerifyReport
 
 
@@ -23,7 +23,8 @@ class GkeAdapter(ClusterAdapter):
     display_name: ClassVar[str] = "Google Kubernetes Engine"
     component_type: ClassVar[str] = "kubefleet:gke:Cluster"
 
-    def build(self, spec: ClusterSpec, ctx: BuildContext) -> ClusterOutputs:
+    def build(self, ctx: ResolvedCluster) -> ClusterOutputs:
+        spec = ctx.spec
         import pulumi
 
         from kubefleet.providers.gke import cluster as cluster_mod
@@ -55,8 +56,8 @@ class GkeAdapter(ClusterAdapter):
             name=cluster.name, endpoint=cluster.endpoint, kubeconfig=kubeconfig, version=cluster.master_version
         )
 
-    def field_support(self, spec: ClusterSpec) -> Mapping[str, Support]:
-        return parity.field_support(spec)
+    def field_support(self, ctx: ResolvedCluster) -> Mapping[str, Support]:
+        return parity.field_support(ctx)
 
     def mock_outputs(self, type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
         return offline.mock_outputs(type_, name, inputs)

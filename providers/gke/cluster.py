@@ -10,10 +10,10 @@ import pulumi
 import pulumi_gcp as gcp
 
 from kubefleet.naming import gcp_labels
-from kubefleet.providers.base import BuildContext
 from kubefleet.providers.gke import names, settings
 from kubefleet.providers.gke.network import ClusterNetwork
-from kubefleet.spec import ClusterSpec
+from kubefleet.resolve.model import ResolvedCluster
+from kubefleet.spec.model import ClusterSpec
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def resolve_project(spec: ClusterSpec) -> str:
     return settings.project_of(spec) or gcp.config.project or settings.PROJECT_PLACEHOLDER
 
 
-def placement(spec: ClusterSpec, ctx: BuildContext, project: pulumi.Input[str]) -> Placement:
+def placement(spec: ClusterSpec, ctx: ResolvedCluster, project: pulumi.Input[str]) -> Placement:
     """Regional: location = region, nodes in the given zones or the region's first zones that are UP.
     Zonal: location = the first given zone (the rest become extra node zones) or the region's first UP zone.
 
@@ -136,7 +136,7 @@ def _no_channel_exclusion() -> list[gcp.container.ClusterMaintenancePolicyMainte
 
 def build_cluster(
     spec: ClusterSpec,
-    ctx: BuildContext,
+    ctx: ResolvedCluster,
     project: pulumi.Input[str],
     net: ClusterNetwork,
     where: Placement,

@@ -11,7 +11,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from kubefleet.providers.gke import names, settings
-from kubefleet.spec import ClusterSpec
+from kubefleet.spec.model import ClusterSpec
 
 
 @dataclass(frozen=True)

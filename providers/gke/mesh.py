@@ -12,9 +12,9 @@ import pulumi_gcp as gcp
 
 from kubefleet.naming import gcp_labels
 from kubefleet.providers import mesh as shared_mesh
-from kubefleet.providers.base import BuildContext
 from kubefleet.providers.gke import names
-from kubefleet.spec import ClusterSpec
+from kubefleet.resolve.model import ResolvedCluster
+from kubefleet.spec.model import ClusterSpec
 
 FLEET_LOCATION: Final = "global"
 MESH_FEATURE: Final = "servicemesh"
@@ -22,7 +22,7 @@ MESH_FEATURE: Final = "servicemesh"
 
 def install(
     spec: ClusterSpec,
-    ctx: BuildContext,
+    ctx: ResolvedCluster,
     project: pulumi.Input[str],
     cluster: gcp.container.Cluster,
     kubeconfig: pulumi.Input[str],
@@ -34,7 +34,8 @@ def install(
         return managed_mesh(spec, ctx, project, cluster, pools, parent)
     if mode == "self-managed":
         extra = critical_pods_quota(spec, kubeconfig, pools, parent) if spec.spec.addons.istio.data_plane == "ambient" else []
-        return extra + shared_mesh.install_istio(spec, kubeconfig, parent, [*pools, *extra], platform="gke")
+        return extra + shared_mesh.install_istio(spec, kubeconfig, parent, [*pools, *extra], platform="gke",
+                                                   version=ctx.istio.version)
     return []
 
 
@@ -81,7 +82,7 @@ def critical_pods_quota(
 
 def managed_mesh(
     spec: ClusterSpec,
-    ctx: BuildContext,
+    ctx: ResolvedCluster,
     project: pulumi.Input[str],
     cluster: gcp.container.Cluster,
     pools: list[pulumi.Resource],

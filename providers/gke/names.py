@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kubefleet.naming import GCP_RESOURCE, GKE_CLUSTER, GKE_POOL, NameRule, cloud_name
-from kubefleet.spec import ClusterSpec
+from kubefleet.spec.model import ClusterSpec
 
 #: IAM service account ids: 6-30 characters
 SERVICE_ACCOUNT = NameRule(max_len=30)

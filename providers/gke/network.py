@@ -10,9 +10,9 @@ from typing import Final
 import pulumi
 import pulumi_gcp as gcp
 
-from kubefleet.providers.base import BuildContext
 from kubefleet.providers.gke import names, settings
-from kubefleet.spec import ClusterSpec
+from kubefleet.resolve.model import ResolvedCluster
+from kubefleet.spec.model import ClusterSpec
 
 PODS_RANGE: Final = "pods"
 SERVICES_RANGE: Final = "services"
@@ -28,7 +28,7 @@ class ClusterNetwork:
 
 
 def build_network(
-    spec: ClusterSpec, ctx: BuildContext, project: pulumi.Input[str], parent: pulumi.Resource
+    spec: ClusterSpec, ctx: ResolvedCluster, project: pulumi.Input[str], parent: pulumi.Resource
 ) -> ClusterNetwork:
     existing_net, existing_subnet = settings.existing_network(spec)
     if existing_net:

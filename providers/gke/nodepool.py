@@ -11,9 +11,10 @@ import pulumi
 import pulumi_gcp as gcp
 
 from kubefleet.naming import gcp_labels
-from kubefleet.providers.base import BuildContext, InstanceChoice
 from kubefleet.providers.gke import names, settings
-from kubefleet.spec import ClusterSpec, Machine, NodePool
+from kubefleet.resolve.model import InstanceChoice, ResolvedCluster
+from kubefleet.resolve.pools import gke_sandbox_system_pool
+from kubefleet.spec.model import ClusterSpec, NodePool
 
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 
@@ -29,13 +30,11 @@ def pools_to_build(spec: ClusterSpec) -> list[tuple[NodePool, bool]]:
 
 
 def system_pool(spec: ClusterSpec) -> NodePool:
-    taken = {p.name for p in spec.spec.node_pools}
-    name = settings.SANDBOX_SYSTEM_POOL
-    while name in taken:
-        name = f"{name}-x"
     # one node per zone (at least two in a zonal cluster, so system pods survive a node upgrade)
-    count = max(settings.zone_count(spec), 2)
-    return NodePool(name=name, machine=Machine(vcpus=2, memory_gib=8), count=count)
+    pool = gke_sandbox_system_pool(spec, count=max(settings.zone_count(spec), 2))
+    if pool is None:
+        raise ValueError("only a sandboxed cluster has a sandbox system pool")
+    return pool
 
 
 def _accelerators(choice: InstanceChoice) -> list[gcp.container.NodePoolNodeConfigGuestAcceleratorArgs] | None:
@@ -55,7 +54,7 @@ def _accelerators(choice: InstanceChoice) -> list[gcp.container.NodePoolNodeConf
 
 
 def _node_config(
-    spec: ClusterSpec, ctx: BuildContext, pool: NodePool, choice: InstanceChoice, sandboxed: bool,
+    spec: ClusterSpec, ctx: ResolvedCluster, pool: NodePool, choice: InstanceChoice, sandboxed: bool,
     service_account: pulumi.Input[str],
 ) -> gcp.container.NodePoolNodeConfigArgs:
     # gVisor runs on Container-Optimized OS only
@@ -108,7 +107,7 @@ def _upgrade_settings(spec: ClusterSpec) -> gcp.container.NodePoolUpgradeSetting
 
 def build_pool(
     spec: ClusterSpec,
-    ctx: BuildContext,
+    ctx: ResolvedCluster,
     cluster: gcp.container.Cluster,
     project: pulumi.Input[str],
     zones: int,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from kubefleet.providers.base import Support, emulated, native, unsupported
 from kubefleet.providers.gke import settings
-from kubefleet.spec import ClusterSpec
+from kubefleet.resolve.model import ResolvedCluster
+from kubefleet.spec.model import ClusterSpec
 
 
 def _control_plane(spec: ClusterSpec) -> dict[str, Support]:
@@ -152,7 +153,8 @@ def _network(spec: ClusterSpec) -> dict[str, Support]:
     return out
 
 
-def _addons(spec: ClusterSpec) -> dict[str, Support]:
+def _addons(ctx: ResolvedCluster) -> dict[str, Support]:
+    spec = ctx.spec
     istio = spec.spec.addons.istio
     out: dict[str, Support] = {}
     if istio.mode == "none":
@@ -176,7 +178,7 @@ def _addons(spec: ClusterSpec) -> dict[str, Support]:
         )
     else:
         out["spec.addons.istio.mode"] = emulated(
-            f"upstream Istio {shared_chart_version()} installed by Helm (base, istiod"
+            f"upstream Istio {ctx.istio.version} installed by Helm (base, istiod"
             + (", cni, ztunnel" if istio.data_plane == "ambient" else "")
             + ") with global.platform=gke"
             + ("; a ResourceQuota for priority class system-node-critical in istio-system (GKE admits "
@@ -199,12 +201,6 @@ def _addons(spec: ClusterSpec) -> dict[str, Support]:
         "not a GKE setting: the cost model sizes sidecar overhead from it"
     )
     return out
-
-
-def shared_chart_version() -> str:
-    from kubefleet.providers.mesh import ISTIO_CHART_VERSION
-
-    return ISTIO_CHART_VERSION
 
 
 def _upgrades(spec: ClusterSpec) -> dict[str, Support]:
@@ -233,7 +229,8 @@ def _upgrades(spec: ClusterSpec) -> dict[str, Support]:
     return out
 
 
-def field_support(spec: ClusterSpec) -> dict[str, Support]:
+def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
+    spec = ctx.spec
     k8s = spec.spec.kubernetes
     out: dict[str, Support] = {}
     out["spec.kubernetes.version"] = native(
@@ -258,7 +255,7 @@ def field_support(spec: ClusterSpec) -> dict[str, Support]:
         "stackdriver.resourceMetadata.writer, artifactregistry.reader), not the Compute Engine default one"
     )
     out.update(_network(spec))
-    out.update(_addons(spec))
+    out.update(_addons(ctx))
     out["spec.tenancy.isolation"] = (
         native(
             "GKE Sandbox: node_config.sandbox_config.type = GVISOR on every spec pool, plus a small "

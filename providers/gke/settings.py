@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from kubefleet.spec import ClusterSpec, MaintenanceWindow, NodePool
+from kubefleet.resolve.pools import GKE_SANDBOX_SYSTEM_POOL
+from kubefleet.spec.model import ClusterSpec, MaintenanceWindow, NodePool
 
 #: spec channel -> GKE release channel. ``none`` is NOT sent as UNSPECIFIED ("No channel"): Google deprecated
 #: it, new customers cannot create or update a cluster to use it, and after 2027-06-14 GKE enrols remaining
@@ -83,8 +84,8 @@ _ANCHOR_MONDAY: Final = datetime(2024, 1, 1)
 #: The project when neither the spec, the stack config nor the environment names one.
 PROJECT_PLACEHOLDER: Final = "set-providers-gke-project"
 
-#: The non-sandboxed pool GKE Sandbox needs for system pods (kube-dns, metrics agents).
-SANDBOX_SYSTEM_POOL: Final = "gvisor-system"
+#: The non-sandboxed pool GKE Sandbox needs for system pods (kube-dns, metrics agents): kubefleet.resolve.pools.
+SANDBOX_SYSTEM_POOL: Final = GKE_SANDBOX_SYSTEM_POOL
 
 #: Machine families whose GPUs are part of the machine type (no guest_accelerators needed).
 BUILT_IN_GPU_FAMILIES: Final = frozenset({"a2", "a3", "a4", "g2", "g4"})

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Final
 from kubefleet.verify import INSTALL_HINT, VerifyReport, VerifyUnavailable, Violation
 
 if TYPE_CHECKING:
-    from kubefleet.render import RenderedResource, ResourceGraph
+    from kubefleet.graph import RenderedResource, ResourceGraph
 
 #: hashicorp/terraform-provider-google at the commit every provider citation below refers to.
 TPG: Final = "hashicorp/terraform-provider-google@e03b7622a26cf4e878f90bdccaca6aa3d03a7999"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import ipaddress
 from collections.abc import Mapping
@@ -12,15 +11,15 @@ from typing import Any, ClassVar
 import pulumi
 import pulumi_kubernetes as k8s
 
-from kubefleet.providers.base import BuildContext, ClusterAdapter, ClusterOutputs, Support
+from kubefleet.providers.base import ClusterAdapter, ClusterOutputs, Support
 from kubefleet.providers.kubeadm import infra, nodes, support
 from kubefleet.providers.kubeadm.bootstrap_token import bootstrap_token_secret, operators_binding
-from kubefleet.providers.kubeadm.kubeadm_config import check_version, control_plane_endpoint
+from kubefleet.providers.kubeadm.kubeadm_config import control_plane_endpoint
 from kubefleet.providers.kubeadm.kubeconfig import kubeconfig
 from kubefleet.providers.kubeadm.readiness import ApiReady, readyz_url
 from kubefleet.providers.kubeadm.secrets import cluster_secrets
 from kubefleet.providers.kubeadm.topology import DRAINED_CONFIG, guard_removals
-from kubefleet.spec import ClusterSpec
+from kubefleet.resolve.model import ResolvedCluster
 
 _ALPHANUM = "abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -39,16 +38,15 @@ class KubeadmAdapter(ClusterAdapter):
     display_name: ClassVar[str] = "kubeadm on vSphere"
     component_type: ClassVar[str] = "kubefleet:kubeadm:Cluster"
 
-    def build(self, spec: ClusterSpec, ctx: BuildContext) -> ClusterOutputs:
-        check_version(spec)
+    def build(self, ctx: ResolvedCluster) -> ClusterOutputs:
+        spec = ctx.spec
         component = pulumi.ComponentResource(
             self.component_type, spec.name, None, opts=pulumi.ResourceOptions(protect=ctx.protect)
         )
         inv = infra.lookup(spec, component)
         tags = infra.label_tags(spec, ctx.labels, component, inv.provider)
-        now = ctx.extra.get("now")
         names = nodes.node_names(spec)
-        secrets = cluster_secrets(spec.name, names, component, now if isinstance(now, dt.datetime) else None)
+        secrets = cluster_secrets(spec.name, names, component, ctx.now)
         drained = [n.strip() for n in (pulumi.Config().get(DRAINED_CONFIG) or "").split(",") if n.strip()]
         stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
         previous_nodes = guard_removals(stack, names, drained)
@@ -83,7 +81,7 @@ class KubeadmAdapter(ClusterAdapter):
         if spec.spec.addons.istio.mode != "none":
             from kubefleet.providers.mesh import install_istio
 
-            install_istio(spec, break_glass, component, [ready])
+            install_istio(spec, break_glass, component, [ready], version=ctx.istio.version)
 
         version = spec.spec.kubernetes.version
         # previousNodes is awaited here, so a refused removal fails the program before anything is deleted
@@ -92,8 +90,8 @@ class KubeadmAdapter(ClusterAdapter):
         )
         return ClusterOutputs(name=spec.name, endpoint=endpoint, kubeconfig=config, version=version)
 
-    def field_support(self, spec: ClusterSpec) -> Mapping[str, Support]:
-        return support.field_support(spec)
+    def field_support(self, ctx: ResolvedCluster) -> Mapping[str, Support]:
+        return support.field_support(ctx)
 
     # ---- offline render ----
 

@@ -24,8 +24,8 @@ from typing import Any, Final, Literal
 from ruamel.yaml import YAML
 
 from kubefleet.providers.kubeadm.pki import ClusterPki
-from kubefleet.render_yaml import MemoEmitter
-from kubefleet.spec import ClusterSpec
+from kubefleet.providers.kubeadm.yaml_emit import MemoEmitter
+from kubefleet.spec.model import ClusterSpec
 
 #: init = the first master on the run that creates the cluster (it still joins if the VIP already answers);
 #: control-plane = every other master, and the first one once the cluster exists; worker = pool nodes.

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_vsphere as vsphere
 
 from kubefleet.naming import VSPHERE_VM, cloud_name
-from kubefleet.spec import ClusterSpec, Vsphere
+from kubefleet.spec.model import ClusterSpec, Vsphere
 
 
 def vsphere_options(spec: ClusterSpec) -> Vsphere:
@@ -64,7 +65,7 @@ def lookup(spec: ClusterSpec, parent: pulumi.Resource) -> Inventory:
 
 
 def label_tags(
-    spec: ClusterSpec, labels: dict[str, str], parent: pulumi.Resource, provider: pulumi.ProviderResource | None
+    spec: ClusterSpec, labels: Mapping[str, str], parent: pulumi.Resource, provider: pulumi.ProviderResource | None
 ) -> list[vsphere.Tag]:
     """vSphere's labels are tags in a category. One category per cluster (category names are global in
     vCenter, so a shared ``team`` category would collide between clusters) and one ``key=value`` tag per

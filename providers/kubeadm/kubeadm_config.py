@@ -11,8 +11,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any, Final
 
-from kubefleet.errors import RenderError
-from kubefleet.spec import ClusterSpec, NodePool
+from kubefleet.spec.model import ClusterSpec, NodePool
 
 API_VERSION: Final = "kubeadm.k8s.io/v1beta4"
 API_PORT: Final = 6443
@@ -30,31 +29,6 @@ POOL_LABEL: Final = "kubefleet.dev/pool"
 TOKEN_TTL: Final = "24h"
 TOKEN_TTL_HOURS: Final = 24
 
-#: ``kubeadm.k8s.io/v1beta4`` is read by kubeadm 1.31 and newer only: Cluster API picks v1beta4 from
-#: exactly this version (kubernetes-sigs/cluster-api@ae7ff047db499ac3858ade268ba38db8c9f128bb:
-#: bootstrap/kubeadm/pkg/types/utils.go:39 ``v1beta4KubeadmVersion = semver.MustParse("1.31.0")``).
-MIN_MINOR: Final = 31
-#: The newest minor the pinned add-ons were checked with: Calico v3.31 lists Kubernetes 1.35 as supported
-#: (docs.tigera.io/calico/latest/getting-started/kubernetes/requirements, confirmed by the maintainers in
-#: https://github.com/orgs/projectcalico/discussions/11717, read 2026-11-29). Raise it with the add-on pins.
-MAX_MINOR: Final = 35
-
-
-def check_version(spec: ClusterSpec) -> None:
-    """Refuse Kubernetes minors kubeadm's v1beta4 documents (or the pinned add-ons) do not support."""
-    minor = spec.spec.kubernetes.minor_number
-    if minor < MIN_MINOR:
-        raise RenderError(
-            f"spec.kubernetes.version: {spec.spec.kubernetes.version!r} is too old for kubeadm on vSphere: the "
-            f"kubeadm.k8s.io/v1beta4 configuration kubefleet writes needs kubeadm 1.{MIN_MINOR} or newer",
-            hint=f"set spec.kubernetes.version to 1.{MIN_MINOR} .. 1.{MAX_MINOR} (v1beta3 for older minors is not generated)",
-        )
-    if minor > MAX_MINOR:
-        raise RenderError(
-            f"spec.kubernetes.version: {spec.spec.kubernetes.version!r} is newer than the add-ons kubefleet pins "
-            f"for kubeadm (Calico, kube-vip) were checked with (up to 1.{MAX_MINOR})",
-            hint=f"set spec.kubernetes.version to 1.{MIN_MINOR} .. 1.{MAX_MINOR}",
-        )
 
 
 @dataclass(frozen=True)

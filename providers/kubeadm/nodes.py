@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -30,7 +30,6 @@ import pulumi
 import pulumi_vsphere as vsphere
 
 from kubefleet.naming import VSPHERE_VM, cloud_name
-from kubefleet.providers.base import InstanceChoice
 from kubefleet.providers.kubeadm import cloudinit
 from kubefleet.providers.kubeadm.cloudinit import Role
 from kubefleet.providers.kubeadm.infra import Inventory
@@ -42,7 +41,8 @@ from kubefleet.providers.kubeadm.kubeadm_config import (
 )
 from kubefleet.providers.kubeadm.pki import ClusterPki
 from kubefleet.providers.kubeadm.secrets import ClusterSecrets
-from kubefleet.spec import ClusterSpec, NodePool
+from kubefleet.resolve.model import InstanceChoice
+from kubefleet.spec.model import ClusterSpec, NodePool
 
 #: guestinfo key carrying the node network (informational; lets tooling and the offline render see it)
 NODE_CIDR_KEY: Final = "guestinfo.kubefleet.node-cidr"
@@ -183,7 +183,7 @@ def _joining_text(spec: ClusterSpec, hostname: str, role: Role, pool: NodePool |
     return template[0].replace(template[1], hostname)
 
 
-def _annotation(spec: ClusterSpec, role: str, labels: dict[str, str]) -> str:
+def _annotation(spec: ClusterSpec, role: str, labels: Mapping[str, str]) -> str:
     pairs = ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
     return f"kubefleet cluster {spec.name} ({role}); labels: {pairs}"
 
@@ -201,7 +201,7 @@ def _vm(
     inv: Inventory,
     secrets: ClusterSecrets,
     tags: Sequence[vsphere.Tag],
-    labels: dict[str, str],
+    labels: Mapping[str, str],
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource],
     static: cloudinit.StaticAddress | None = None,
@@ -260,7 +260,7 @@ def control_plane(
     inv: Inventory,
     secrets: ClusterSecrets,
     tags: Sequence[vsphere.Tag],
-    labels: dict[str, str],
+    labels: Mapping[str, str],
     parent: pulumi.Resource,
 ) -> list[vsphere.VirtualMachine]:
     """``replicas`` masters: the first runs ``kubeadm init`` on the run that creates the cluster, every other
@@ -300,7 +300,7 @@ def workers(
     inv: Inventory,
     secrets: ClusterSecrets,
     tags: Sequence[vsphere.Tag],
-    labels: dict[str, str],
+    labels: Mapping[str, str],
     parent: pulumi.Resource,
     first_master: pulumi.Resource,
 ) -> list[vsphere.VirtualMachine]:

@@ -33,16 +33,6 @@ CREATED_AT_KEY = "createdAt"
 INIT_WINDOW = dt.timedelta(hours=24)
 
 
-def wall_clock() -> dt.datetime:
-    """Now in UTC, to the second - or the Unix epoch under the SDK's mock monitor (the offline render),
-    so that a plan stays a pure function of the spec."""
-    from pulumi.runtime import mocks, settings
-
-    if isinstance(settings.get_monitor(), mocks.MockMonitor):
-        return dt.datetime.fromtimestamp(0, dt.UTC)
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
 def parse_time(text: str) -> dt.datetime:
     when = dt.datetime.fromisoformat(text)
     return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
@@ -87,9 +77,10 @@ def creation_clock(cluster: str, now: dt.datetime, parent: pulumi.Resource) -> p
 
 
 def cluster_secrets(
-    cluster: str, node_names: Sequence[str], parent: pulumi.Resource, now: dt.datetime | None = None
+    cluster: str, node_names: Sequence[str], parent: pulumi.Resource, now: dt.datetime
 ) -> ClusterSecrets:
-    when = now or wall_clock()
+    """``now`` is the resolved cluster's clock (the epoch offline, the wall clock when the engine runs)."""
+    when = now
     keepers = {"nodes": node_set_digest(node_names)}
     token_id = _token_part(f"{cluster}-token-id", 6, keepers, parent)
     token_secret = _token_part(f"{cluster}-token-secret", 16, keepers, parent)

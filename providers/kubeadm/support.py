@@ -17,10 +17,11 @@ from kubefleet.providers.base import Support, emulated, native, unsupported
 from kubefleet.providers.kubeadm.cloudinit import CALICO_VERSION, SANDBOX_RUNTIME_CLASS
 from kubefleet.providers.kubeadm.kubeadm_config import control_plane_vip, vip_is_derived
 from kubefleet.providers.kubeadm.nodes import control_plane_shape
-from kubefleet.spec import ClusterSpec
+from kubefleet.resolve.model import ResolvedCluster
 
 
-def field_support(spec: ClusterSpec) -> dict[str, Support]:
+def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
+    spec = ctx.spec
     body = spec.spec
     opts = body.providers.kubeadm
     cp = body.control_plane

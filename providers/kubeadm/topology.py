@@ -63,7 +63,7 @@ def guard_removals(stack_name: str, current: list[str], drained: list[str]) -> p
         names = [str(v) for v in value] if isinstance(value, list) else []
         error = removal_error(names, current, drained)
         if error is not None:
-            from kubefleet.program import program_error
+            from kubefleet.errors import program_error
 
             raise program_error(error)  # its hint reaches the operator through the engine (engine/errors.py)
         return names

@@ -75,9 +75,9 @@ def _has_unknown(value: Any) -> bool:
 
 def _replace_paths(type_: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[str, ...]:
     """Which changed inputs force a replacement: kubefleet's registry of the real providers'
-    ForceNew/replaceOnChanges fields (kubefleet/diff.py, with its citations); for pulumi-random every
+    ForceNew/replaceOnChanges fields (kubefleet/changes/diff.py, with its citations); for pulumi-random every
     argument forces a new value (terraform-provider-random: all resource attributes are RequiresReplace)."""
-    from kubefleet.diff import diff_inputs, forcing_paths
+    from kubefleet.changes.diff import diff_inputs, forcing_paths
 
     if cloud.package_of(type_) == "random":
         return tuple(path for path, _, _ in diff_inputs(old, new))
@@ -129,7 +129,7 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
         return provider_pb2.CheckResponse(inputs=request.news, failures=failures)
 
     def Diff(self, request: Any, context: Any) -> Any:
-        from kubefleet.diff import diff_inputs
+        from kubefleet.changes.diff import diff_inputs
 
         type_ = _type(request)
         old = to_dict(request.old_inputs) if request.HasField("old_inputs") else to_dict(request.olds)

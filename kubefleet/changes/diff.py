@@ -1,0 +1,575 @@
+"""Offline diff: what changing a spec would do, computed from two rendered graphs (no engine, no cloud).
+
+``kubefleet diff --base OLD NEW`` renders both specs under the mock monitor and compares the resources
+the program declares, resource by resource, the way ``pulumi preview`` would report them:
+
+* resources are matched by URN (stack ``<cluster>-<provider>``, parent type chain, logical name); a
+  resource whose logical name or parent changed is a *different* resource: delete + create
+* a matched resource with different inputs is an **update**, or a **replace** when one of the changed
+  inputs is in :data:`REPLACE_ON_CHANGE` (the provider cannot change it in place: ForceNew)
+* a resource that depends on a replaced one gets a new id, so an input holding that id (or the replaced
+  resource's cloud name or self-link) changes too: a replace when that input forces replacement
+  (``subnetIds`` of an EKS node group), otherwise an update (see :func:`_cascade`)
+* component resources (no cloud counterpart) and provider resources are left out, as the engine's
+  change collector does
+
+Secrets: the render replaces secret inputs by ``[secret]`` before we see them, so a change inside a
+secret cannot be detected. When a resource is updated or replaced for another reason, its secret inputs
+are listed as ``[secret] → [secret]`` with ``uncertain=True`` ("may have changed"); when nothing else
+changed they are not listed at all (a secret-only change is invisible offline — ``kubefleet preview``
+against the real stack sees it).
+
+No typer or rich here; the CLI (``kubefleet.cli.diff_cmd``) loads, renders and prints.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from kubefleet.changes.model import (
+    INTERNAL_TYPE_PREFIXES,
+    ClusterChanges,
+    InputChange,
+    Op,
+    ResourceChange,
+    input_change,
+    parse_path,
+)
+from kubefleet.redact import SECRET
+
+if TYPE_CHECKING:
+    from kubefleet.changes.drift import DriftReport
+    from kubefleet.graph import RenderedResource, ResourceGraph
+    from kubefleet.spec.model import ClusterSpec
+
+Status = Literal["added", "removed", "changed", "unchanged"]
+
+# ------------------------------------------------------------------ replace-on-change registry
+#
+# Input paths (Pulumi camelCase, dotted; list items by index) whose change makes the provider replace
+# the resource instead of updating it in place. Sources, read 2026-11 for the SDK versions kubefleet pins
+# (pulumi-gcp 10.2 / pulumi-aws 7.51 bridge terraform-provider-google / -aws; azure-native 3.29;
+# pulumi-vsphere 4.18 bridges terraform-provider-vsphere):
+#
+# GKE  hashicorp/terraform-provider-google google/services/container/resource_container_cluster.go:
+#      ForceNew on name, location, project, network, subnetwork, description, cluster_ipv4_cidr,
+#      networking_mode, datapath_provider, ip_allocation_policy, initial_node_count,
+#      private_cluster_config.enable_private_nodes / master_ipv4_cidr_block.
+#      google/services/container/node_config.go (node pools): ForceNew on guest_accelerator, spot,
+#      preemptible, local_ssd_count, metadata, min_cpu_platform, oauth_scopes, service_account,
+#      shielded_instance_config, boot_disk_kms_key, sandbox_config, gvnic, node_group. NOTE: machine_type,
+#      disk_size_gb and disk_type are NOT ForceNew any more: the provider updates them in place through
+#      UpdateNodePoolRequest (googleapis container/v1 cluster_service.proto, fields 36-38, 2023), which
+#      rolls the nodes — an update of the pool resource, not a new pool.
+#      resource_container_node_pool.go: name, cluster, location, project, initial_node_count,
+#      max_pods_per_node, network_config are ForceNew.
+# EKS  hashicorp/terraform-provider-aws internal/service/eks/node_group.go: ForceNew on ami_type,
+#      capacity_type, cluster_name, disk_size, instance_types, launch_template.id/name, node_group_name,
+#      node_role_arn, remote_access, subnet_ids. internal/service/eks/cluster.go: ForceNew on name,
+#      role_arn, bootstrap_self_managed_addons, access_config.bootstrap_cluster_creator_admin_permissions,
+#      kubernetes_network_config.ip_family / service_ipv4_cidr, outpost_config, remote_network_config.
+#      NOTE: vpc_config.subnet_ids is no longer ForceNew (EKS UpdateClusterConfig changes subnets).
+#      pulumi-aws 7 adds a per-resource `region`, which names where the resource lives: replace.
+# AKS  pulumi/pulumi-azure-native PR #3655 ("Make AgentPool updates cause replacement"; Microsoft
+#      learn aks/manage-node-pools#limitations: "You can't change the VM size of a node pool after you
+#      create it"; GPU instance profiles likewise). The AKS API also rejects in-place changes of the OS
+#      disk (size/type), zones, subnet, max pods and OS type of a pool; azurerm marks the same
+#      ForceNew. osSKU is left updatable: AKS migrates Ubuntu -> Azure Linux in place (az aks nodepool
+#      update --os-sku). azure-native replaces any resource whose URL parts change (resource group,
+#      resource/pool names) or whose location changes. ManagedCluster: dnsPrefix and nodeResourceGroup
+#      are create-only; agentPoolProfiles changes are NOT replacements since azure-native PR #2774.
+# vSphere pulumi_vsphere/virtual_machine.py (docs of the installed SDK): "Changing any option in `clone`
+#      after creation forces a new resource"; `replaceTrigger` "Triggers replacement of resource
+#      whenever it changes". CPU, memory, disks (grow), extraConfig and networks change in place.
+#
+# Anything not listed is an in-place update. Keep entries to inputs the adapters set or may set.
+
+REPLACE_ON_CHANGE: Final[dict[str, tuple[str, ...]]] = {
+    # --- GKE
+    "gcp:container/cluster:Cluster": (
+        "name", "location", "project", "network", "subnetwork", "description", "clusterIpv4Cidr",
+        "networkingMode", "datapathProvider", "ipAllocationPolicy", "initialNodeCount",
+        "privateClusterConfig.enablePrivateNodes", "privateClusterConfig.masterIpv4CidrBlock",
+    ),
+    "gcp:container/nodePool:NodePool": (
+        "name", "cluster", "location", "project", "initialNodeCount", "maxPodsPerNode", "networkConfig",
+        "nodeConfig.guestAccelerators", "nodeConfig.spot", "nodeConfig.preemptible",
+        "nodeConfig.localSsdCount", "nodeConfig.metadata", "nodeConfig.minCpuPlatform",
+        "nodeConfig.oauthScopes", "nodeConfig.serviceAccount", "nodeConfig.shieldedInstanceConfig",
+        "nodeConfig.bootDiskKmsKey", "nodeConfig.sandboxConfig", "nodeConfig.gvnic", "nodeConfig.nodeGroup",
+    ),
+    "gcp:compute/network:Network": ("name", "project", "autoCreateSubnetworks", "routingMode"),
+    "gcp:compute/subnetwork:Subnetwork": ("name", "project", "region", "network"),
+    "gcp:compute/router:Router": ("name", "project", "region", "network"),
+    "gcp:compute/routerNat:RouterNat": ("name", "project", "region", "router"),
+    # --- EKS
+    "aws:eks/cluster:Cluster": (
+        "name", "region", "roleArn", "bootstrapSelfManagedAddons", "accessConfig.bootstrapClusterCreatorAdminPermissions",
+        "kubernetesNetworkConfig.ipFamily", "kubernetesNetworkConfig.serviceIpv4Cidr", "outpostConfig",
+        "remoteNetworkConfig",
+    ),
+    "aws:eks/nodeGroup:NodeGroup": (
+        "region", "amiType", "capacityType", "clusterName", "diskSize", "instanceTypes", "launchTemplate.id",
+        "launchTemplate.name", "nodeGroupName", "nodeGroupNamePrefix", "nodeRoleArn", "remoteAccess", "subnetIds",
+    ),
+    "aws:eks/addon:Addon": ("region", "clusterName", "addonName"),
+    "aws:ec2/launchTemplate:LaunchTemplate": ("region", "name", "namePrefix"),
+    "aws:ec2/vpc:Vpc": ("region", "cidrBlock", "instanceTenancy"),
+    "aws:ec2/subnet:Subnet": ("region", "vpcId", "cidrBlock", "availabilityZone", "availabilityZoneId"),
+    "aws:ec2/natGateway:NatGateway": ("region", "subnetId", "allocationId", "connectivityType"),
+    "aws:ec2/eip:Eip": ("region", "domain"),
+    "aws:iam/role:Role": ("name", "namePrefix"),
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ("role", "policyArn"),
+    # --- AKS
+    "azure-native:containerservice:ManagedCluster": (
+        "resourceGroupName", "resourceName", "location", "dnsPrefix", "nodeResourceGroup",
+    ),
+    "azure-native:containerservice:AgentPool": (
+        "resourceGroupName", "resourceName", "agentPoolName", "vmSize", "gpuInstanceProfile", "osDiskSizeGB",
+        "osDiskType", "osType", "availabilityZones", "vnetSubnetID", "maxPods", "kubeletDiskType",
+        "enableNodePublicIP",
+    ),
+    "azure-native:network:VirtualNetwork": ("resourceGroupName", "virtualNetworkName", "location"),
+    "azure-native:network:Subnet": ("resourceGroupName", "virtualNetworkName", "subnetName"),
+    "azure-native:network:NatGateway": ("resourceGroupName", "natGatewayName", "location"),
+    "azure-native:network:PublicIPAddress": ("resourceGroupName", "publicIpAddressName", "location", "sku"),
+    # --- kubeadm on vSphere
+    "vsphere:index/virtualMachine:VirtualMachine": ("clone", "datacenterId", "replaceTrigger"),
+}
+
+#: inputs that name where a resource lives, for every resource type of a provider package
+REPLACE_BY_PACKAGE: Final[dict[str, tuple[str, ...]]] = {
+    "gcp:": ("project",),
+    "azure-native:": ("resourceGroupName", "location"),
+}
+
+
+# Inputs whose in-place update still replaces every node of the pool (a rolling migration, at the pool's
+# surge settings) — the reviewer must know, even though Pulumi reports an "update":
+# GKE  googleapis container/v1 UpdateNodePoolRequest, as shipped in google-cloud-container
+#      (google/cloud/container_v1/types/cluster_service.py): machine_type, disk_type and disk_size_gb each
+#      "Initiates an upgrade operation that migrates the nodes in the node pool to the specified ...";
+#      node_version is "The Kubernetes version to change the nodes to". tests/test_diff.py reads those
+#      docstrings from the installed SDK.
+# EKS  botocore's eks service model, UpdateNodegroupVersion ("Updates the Kubernetes version or AMI version
+#      of an Amazon EKS managed node group ... When a node in a managed node group is terminated due to a
+#      scaling action or update, every Pod on that node is drained first"); a launch template version
+#      change goes through the same operation. Tested against the installed botocore.
+# AKS  orchestratorVersion / nodeImageVersion: an upgrade cordons, drains and replaces each node with a
+#      surge node (learn.microsoft.com aks/upgrade-aks-cluster, "How the upgrade works").
+ROLLS_NODES: Final[dict[str, tuple[str, ...]]] = {
+    "gcp:container/nodePool:NodePool": (
+        "nodeConfig.machineType", "nodeConfig.diskSizeGb", "nodeConfig.diskType", "version",
+    ),
+    "aws:eks/nodeGroup:NodeGroup": ("version", "releaseVersion", "launchTemplate.version"),
+    "azure-native:containerservice:AgentPool": ("orchestratorVersion", "nodeImageVersion"),
+}
+
+#: node-pool types: a replace of one of these rolls every node too (a new pool, then the old one drained)
+NODE_POOL_TYPES: Final = frozenset({
+    "gcp:container/nodePool:NodePool", "aws:eks/nodeGroup:NodeGroup", "azure-native:containerservice:AgentPool",
+})
+
+#: inputs that turn on a provider's own deletion protection (the delete half of a replace then fails):
+#: pulumi-gcp container.Cluster ``deletionProtection`` (terraform-provider-google: "Whether Terraform will
+#: be prevented from destroying the cluster"), pulumi-aws eks.Cluster ``deletionProtection`` (botocore
+#: eks CreateCluster ``deletionProtection``: "the cluster can't be deleted").
+DELETION_PROTECTION_INPUTS: Final[dict[str, str]] = {
+    "gcp:container/cluster:Cluster": "deletionProtection",
+    "aws:eks/cluster:Cluster": "deletionProtection",
+}
+
+
+def rolling_paths(type_: str, changed: Iterable[str]) -> tuple[str, ...]:
+    """The changed input paths of ``type_`` that roll every node of a pool (in an in-place update)."""
+    rolls = ROLLS_NODES.get(type_, ())
+    return tuple(sorted({p for p in changed for r in rolls if p == r or p.startswith((r + ".", r + "["))}))
+
+
+def protection(r: RenderedResource) -> str | None:
+    """Why deleting ``r`` would be refused: Pulumi's ``protect`` option or the provider's own flag."""
+    if r.protect:
+        return "Pulumi `protect`"
+    key = DELETION_PROTECTION_INPUTS.get(r.type)
+    if key and r.inputs.get(key) is True:
+        return f"`{key}: true`"
+    return None
+
+
+def replace_paths(type_: str) -> tuple[str, ...]:
+    """The replace-on-change input paths of a resource type (its own entries plus its package's)."""
+    own = REPLACE_ON_CHANGE.get(type_, ())
+    extra = next((paths for prefix, paths in REPLACE_BY_PACKAGE.items() if type_.startswith(prefix)), ())
+    return own + tuple(p for p in extra if p not in own)
+
+
+# ------------------------------------------------------------------ input comparison
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _join(prefix: str, key: str) -> str:
+    """A Pulumi property path segment: ``a.b``, or ``a["kubefleet.dev/cluster"]`` for odd keys."""
+    if _PLAIN_KEY.match(key):
+        return f"{prefix}.{key}" if prefix else key
+    return f'{prefix}["{key}"]' if prefix else f'["{key}"]'
+
+
+def diff_inputs(old: Any, new: Any, prefix: str = "") -> Iterator[tuple[str, Any, Any]]:
+    """(path, old, new) for every leaf that differs; mappings are recursed, lists compared whole
+    (a list is one value to the reader: ``instanceTypes``, ``subnetIds``)."""
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        for key in sorted(set(old) | set(new), key=str):
+            yield from diff_inputs(old.get(key), new.get(key), _join(prefix, str(key)))
+        return
+    if old != new:
+        yield (prefix or "(value)", old, new)
+
+
+def _at(data: Any, path: str) -> tuple[bool, Any]:
+    """(found, value) at a dotted path (list items by index)."""
+    node = data
+    for part in path.split("."):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False, None
+    return True, node
+
+
+def forcing_paths(type_: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[str, ...]:
+    """The replace-on-change paths of ``type_`` whose value differs between ``old`` and ``new``.
+
+    Values masked as ``[secret]`` on both sides cannot be compared and never force a replacement here.
+    """
+    out = []
+    for path in replace_paths(type_):
+        old_found, old_value = _at(old, path)
+        new_found, new_value = _at(new, path)
+        if old_value == SECRET and new_value == SECRET:
+            continue
+        if (old_found, old_value) != (new_found, new_value):
+            out.append(path)
+    return tuple(out)
+
+
+def _secret_leaves(data: Any, prefix: str = "") -> Iterator[str]:
+    if data == SECRET:
+        yield prefix or "(value)"
+    elif isinstance(data, Mapping):
+        for key in sorted(data, key=str):
+            yield from _secret_leaves(data[key], _join(prefix, str(key)))
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            yield from _secret_leaves(item, f"{prefix}[{i}]")
+
+
+# ------------------------------------------------------------------ graph comparison
+
+
+@dataclass(frozen=True)
+class ClusterNotes:
+    """What the offline diff knows about one cluster × provider beyond the change model."""
+
+    forced_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # "type::name" -> input paths
+    rolls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # "type::name" -> rolling inputs
+    protected: Mapping[str, str] = field(default_factory=dict)  # "type::name" -> why deletion is refused
+    unpriced_before: int = 0
+    unpriced_after: int = 0
+    categories_before: Mapping[str, Decimal] = field(default_factory=dict)
+    categories_after: Mapping[str, Decimal] = field(default_factory=dict)
+    drift: DriftReport | None = None  # engine preview --refresh: the drift in spec terms and its monthly cost
+    at_apply: Mapping[str, str] = field(default_factory=dict)  # "type::name" -> what `up` decides from the live resource
+
+
+@dataclass(frozen=True)
+class ResourceDiff:
+    """One resource's change plus why it is replaced (the forcing input paths)."""
+
+    change: ResourceChange
+    forced_by: tuple[str, ...] = ()
+    urn: str = ""
+    protected: str | None = None  # why the delete half would be refused (see :func:`protection`)
+    at_apply: str | None = None  # what only `up` can decide, from the live resource (see :func:`apply_time_note`)
+
+
+def apply_time_note(old: RenderedResource, new: RenderedResource) -> str | None:
+    """What the offline diff cannot know because it depends on the live resource. An EKS node group whose
+    desiredSize the autoscaler owns: EKS refuses bounds that exclude the desired size, so at `up` the program
+    moves it to the nearest new bound when what runs then is outside (providers/eks/nodepool.py scaling)."""
+    if new.type != "aws:eks/nodeGroup:NodeGroup" or "scalingConfig.desiredSize" not in new.ignore_changes:
+        return None
+    old_min, new_min = old.get("scalingConfig.minSize"), new.get("scalingConfig.minSize")
+    old_max, new_max = old.get("scalingConfig.maxSize"), new.get("scalingConfig.maxSize")
+    notes = []
+    if isinstance(old_min, int) and isinstance(new_min, int) and new_min > old_min:
+        notes.append(f"if fewer than {new_min} nodes run at the next up, desiredSize is raised to {new_min}")
+    if isinstance(old_max, int) and isinstance(new_max, int) and new_max < old_max:
+        notes.append(f"if more than {new_max} nodes run at the next up, desiredSize is lowered to {new_max}")
+    if not notes:
+        return None
+    return "; ".join(notes) + " (EKS refuses bounds that exclude the desired size)"
+
+
+def _relevant(graph: ResourceGraph | None) -> dict[str, RenderedResource]:
+    if graph is None:
+        return {}
+    return {r.urn: r for r in graph.resources if r.custom and not r.type.startswith(INTERNAL_TYPE_PREFIXES)}
+
+
+def _changes(old: RenderedResource, new: RenderedResource) -> list[InputChange]:
+    out = [input_change(path, o, n) for path, o, n in diff_inputs(old.inputs, new.inputs)]
+    return sorted(out, key=lambda c: c.path)
+
+
+def _with_uncertain_secrets(changes: list[InputChange], new: RenderedResource) -> tuple[InputChange, ...]:
+    """Add the resource's masked secrets as 'may have changed' (only called for changed resources)."""
+    listed = {c.path for c in changes}
+    extra = [InputChange(path, SECRET, SECRET, uncertain=True)
+             for path in _secret_leaves(new.inputs) if path not in listed]
+    return tuple(sorted([*changes, *extra], key=lambda c: c.path))
+
+
+def _reference_tokens(r: RenderedResource) -> tuple[str, ...]:
+    """Strings by which other resources refer to ``r`` in a rendered graph: its mock id and its cloud
+    name (``name`` input), which the program passes on as ``cluster``, ``clusterName`` or a self-link."""
+    tokens = [f"{r.name}-id"]
+    cloud_name = r.inputs.get("name")
+    if isinstance(cloud_name, str) and len(cloud_name) >= 6:
+        tokens.append(cloud_name)
+    return tuple(tokens)
+
+
+def _refers(value: Any, tokens: tuple[str, ...]) -> bool:
+    if isinstance(value, str):
+        return any(value == t or value.endswith("/" + t) for t in tokens)
+    if isinstance(value, list):
+        return any(_refers(v, tokens) for v in value)
+    if isinstance(value, Mapping):
+        return any(_refers(v, tokens) for v in value.values())
+    return False
+
+
+def _referencing_paths(inputs: Mapping[str, Any], tokens: tuple[str, ...], prefix: str = "") -> Iterator[str]:
+    for key in sorted(inputs, key=str):
+        value = inputs[key]
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping):
+            yield from _referencing_paths(value, tokens, path)
+        elif _refers(value, tokens):
+            yield path
+
+
+KNOWN_AFTER_REPLACE: Final = "(known after replace)"
+
+
+def _cascade(diffs: dict[str, ResourceDiff], new: dict[str, RenderedResource]) -> None:
+    """A replaced resource gets a new id (and the engine shows its outputs as unknown): resources that
+    refer to it change too — replaced when the referring input forces replacement, else updated."""
+    changed = True
+    while changed:  # to a fixed point: a replacement can cascade further
+        changed = False
+        replaced = [new[u] for u, d in diffs.items() if d.change.op == "replace" and u in new]
+        for urn, d in sorted(diffs.items()):
+            if d.change.op not in ("same", "update") or urn not in new:
+                continue
+            r = new[urn]
+            forced = set(replace_paths(r.type))
+            hits: dict[str, str] = {}
+            for dep in replaced:
+                if dep.urn == urn:
+                    continue
+                for path in _referencing_paths(r.inputs, _reference_tokens(dep)):
+                    hits.setdefault(path, dep.name)
+            if not hits:
+                continue
+            extra = [InputChange(path, _at(r.inputs, path)[1], KNOWN_AFTER_REPLACE)
+                     for path in sorted(hits) if path not in {c.path for c in d.change.inputs}]
+            forcing = tuple(sorted(p for p in hits if any(p == f or p.startswith(f + ".") for f in forced)))
+            op: Op = "replace" if forcing else "update"
+            inputs = tuple(sorted([*d.change.inputs, *extra], key=lambda c: c.path))
+            if op != d.change.op or len(inputs) != len(d.change.inputs):
+                diffs[urn] = ResourceDiff(
+                    ResourceChange(op, r.type, r.name, _with_uncertain_secrets(list(inputs), r)),
+                    tuple(sorted({*d.forced_by, *forcing})), urn,
+                )
+                changed = True
+
+
+def ignored(path: str, ignore_changes: tuple[str, ...]) -> bool:
+    """Whether the engine ignores a change at ``path``: it is at or under one of the resource's
+    ``ignore_changes`` paths (pulumi/pulumi pkg/resource/deploy/step_generator.go ``processIgnoreChanges``
+    resets each path, and so everything under it, to the old inputs' value before the provider's Diff;
+    tests/test_e2e_engine.py checks the offline diff against the real engine)."""
+    segments = parse_path(path)
+    return any(segments[: len(prefix)] == prefix for prefix in (parse_path(i) for i in ignore_changes) if prefix)
+
+
+def diff_graphs(old: ResourceGraph | None, new: ResourceGraph | None) -> list[ResourceDiff]:
+    """Every resource of one cluster on one provider, OLD → NEW (either may be absent: added/removed)."""
+    before, after = _relevant(old), _relevant(new)
+    diffs: dict[str, ResourceDiff] = {}
+    for urn, r in before.items():
+        if urn not in after:
+            diffs[urn] = ResourceDiff(ResourceChange("delete", r.type, r.name), (), urn)
+    for urn, r in after.items():
+        if urn not in before:
+            diffs[urn] = ResourceDiff(ResourceChange("create", r.type, r.name), (), urn)
+            continue
+        changes = [c for c in _changes(before[urn], r) if not ignored(c.path, r.ignore_changes)]
+        if not changes:
+            diffs[urn] = ResourceDiff(ResourceChange("same", r.type, r.name), (), urn)
+            continue
+        forced = tuple(p for p in forcing_paths(r.type, before[urn].inputs, r.inputs)
+                       if not ignored(p, r.ignore_changes))
+        op: Op = "replace" if forced else "update"
+        diffs[urn] = ResourceDiff(ResourceChange(op, r.type, r.name, _with_uncertain_secrets(changes, r)), forced, urn,
+                                  at_apply=apply_time_note(before[urn], r))
+    _cascade(diffs, after)
+    for urn, d in list(diffs.items()):
+        if d.change.destructive and urn in before and (why := protection(before[urn])):
+            diffs[urn] = ResourceDiff(d.change, d.forced_by, d.urn, why, d.at_apply)
+    return sorted(diffs.values(), key=lambda d: (d.change.sort_key(), d.urn))
+
+
+# ------------------------------------------------------------------ clusters × providers
+
+
+@dataclass(frozen=True)
+class ClusterDiff:
+    """One cluster on one provider: the change model plus what the offline diff knows besides."""
+
+    changes: ClusterChanges
+    status: Status
+    forced_by: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "type::name" -> forcing paths
+    unpriced_before: int = 0
+    unpriced_after: int = 0
+    protected: dict[str, str] = field(default_factory=dict)  # "type::name" -> why deletion is refused
+    categories_before: dict[str, Decimal] = field(default_factory=dict)
+    categories_after: dict[str, Decimal] = field(default_factory=dict)
+    at_apply: dict[str, str] = field(default_factory=dict)  # "type::name" -> what `up` decides from the live resource
+
+    def rolls_nodes(self, change: ResourceChange) -> tuple[str, ...]:
+        """Why ``change`` replaces every node of a pool: the rolling inputs, or ``("replace",)``."""
+        if change.op == "replace" and change.type in NODE_POOL_TYPES:
+            return ("replace",)
+        if change.op == "update":
+            return rolling_paths(change.type, [i.path for i in change.inputs])
+        return ()
+
+    def notes(self) -> ClusterNotes:
+        """The PR comment's view of what this diff knows beyond the change model."""
+        rolls = {f"{c.type}::{c.name}": r for c in self.changes.changes if (r := self.rolls_nodes(c))}
+        return ClusterNotes(self.forced_by, rolls, self.protected, self.unpriced_before, self.unpriced_after,
+                            self.categories_before, self.categories_after, at_apply=self.at_apply)
+
+    def as_json(self) -> dict[str, Any]:
+        data = self.changes.as_json()
+        data["status"] = self.status
+        for change in data["changes"]:
+            key = f"{change['type']}::{change['name']}"
+            if key in self.forced_by:
+                change["replaced_because"] = list(self.forced_by[key])
+            if key in self.protected:
+                change["deletion_protected"] = self.protected[key]
+            if key in self.at_apply:
+                change["at_apply"] = self.at_apply[key]
+            rolls = self.rolls_nodes(ResourceChange(change["op"], change["type"], change["name"],
+                                                    tuple(InputChange(i["path"], None, None) for i in change["inputs"])))
+            if rolls:
+                change["rolls_every_node"] = list(rolls)
+        data["unpriced"] = {"before": self.unpriced_before, "after": self.unpriced_after}
+        return data
+
+
+Renderer = Callable[["ClusterSpec", str], "ResourceGraph"]
+Pricer = Callable[["ResourceGraph"], "Priced"]
+
+
+@dataclass(frozen=True)
+class Priced:
+    """What the diff needs from a price: the monthly total, the unpriced item count, per-category totals."""
+
+    total: Decimal
+    unpriced: int = 0
+    categories: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+_NOTHING: Final = Priced(Decimal(0))
+
+
+def cluster_status(old: ResourceGraph | None, new: ResourceGraph | None, changes: Sequence[ResourceDiff]) -> Status:
+    if old is None:
+        return "added"
+    if new is None:
+        return "removed"
+    return "changed" if any(d.change.op != "same" for d in changes) else "unchanged"
+
+
+def default_providers(spec: ClusterSpec) -> list[str]:
+    """A cluster's own ``spec.provider``; if it names none, every provider."""
+    if spec.spec.provider:
+        return [spec.spec.provider]
+    from kubefleet.providers import provider_names
+
+    return provider_names()
+
+
+def diff_specs(
+    old_specs: Iterable[ClusterSpec],
+    new_specs: Iterable[ClusterSpec],
+    *,
+    render: Renderer,
+    price: Pricer,
+    providers: Sequence[str] | None = None,
+) -> list[ClusterDiff]:
+    """Match clusters by ``metadata.name`` and diff each on its providers (``providers`` or, per side,
+    the cluster's own ``spec.provider``, else all): a provider only one side uses is a create or delete."""
+    olds = {s.name: s for s in old_specs}
+    news = {s.name: s for s in new_specs}
+    out: list[ClusterDiff] = []
+    for name in sorted(set(olds) | set(news)):
+        old_spec, new_spec = olds.get(name), news.get(name)
+        old_p = list(providers) if providers else (default_providers(old_spec) if old_spec else [])
+        new_p = list(providers) if providers else (default_providers(new_spec) if new_spec else [])
+        for provider in [*old_p, *[p for p in new_p if p not in old_p]]:
+            old_graph = render(old_spec, provider) if old_spec is not None and provider in old_p else None
+            new_graph = render(new_spec, provider) if new_spec is not None and provider in new_p else None
+            diffs = diff_graphs(old_graph, new_graph)
+            before = price(old_graph) if old_graph is not None else _NOTHING
+            after = price(new_graph) if new_graph is not None else _NOTHING
+            changes = ClusterChanges(name, provider, tuple(d.change for d in diffs), before.total, after.total)
+            forced = {f"{d.change.type}::{d.change.name}": d.forced_by for d in diffs if d.forced_by}
+            protected = {f"{d.change.type}::{d.change.name}": d.protected for d in diffs if d.protected}
+            at_apply = {f"{d.change.type}::{d.change.name}": d.at_apply for d in diffs if d.at_apply}
+            out.append(ClusterDiff(changes, cluster_status(old_graph, new_graph, diffs), forced,
+                                   before.unpriced, after.unpriced, protected,
+                                   dict(before.categories), dict(after.categories), at_apply))
+    return out
+
+
+def diff_json(items: Sequence[ClusterDiff], *, base: str, head: str, as_of: date) -> str:
+    """The stable ``kubefleet diff --output json`` document (sorted; money as strings)."""
+    from kubefleet.changes.model import cents
+
+    ordered = sorted(items, key=lambda d: (d.changes.cluster, d.changes.provider))
+    total_before = sum((cents(d.changes.monthly_before or Decimal(0)) for d in ordered), Decimal(0))
+    total_after = sum((cents(d.changes.monthly_after or Decimal(0)) for d in ordered), Decimal(0))
+    doc = {
+        "base": base,
+        "head": head,
+        "as_of": as_of.isoformat(),
+        "monthly_before": str(total_before),
+        "monthly_after": str(total_after),
+        "monthly_delta": str(total_after - total_before),
+        "clusters": [d.as_json() for d in ordered],
+    }
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

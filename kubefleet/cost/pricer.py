@@ -1,0 +1,852 @@
+"""Price what the program declares.
+
+Walks a rendered :class:`ResourceGraph` and turns each resource into typed cost components through a
+registry keyed by Pulumi resource type (adapters declare, this module prices — like Infracost's split
+between reading IaC and building cost components). Every emitted type is priced, listed as free, or
+reported as unpriced; nothing is counted as zero silently. Money is ``Decimal``; nothing reads the clock:
+the estimate's date (``as_of``) is an explicit input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Final, Literal
+
+from kubefleet.catalog import Catalog
+from kubefleet.catalog.models import NotPublished, Price, Source
+from kubefleet.cost.model import Assumptions, Category, CostBreakdown, CostComponent, Unpriced, fmt_qty, money
+from kubefleet.graph import RenderedResource, ResourceGraph
+from kubefleet.lifecycle.support import support_phase
+from kubefleet.spec.model import ClusterSpec
+
+GIB_PER_MIB: Final = Decimal(1) / Decimal(1024)
+GKE_DEFAULT_ZONES: Final = 3  # a regional GKE cluster without node locations spreads pools over 3 zones
+
+
+@dataclass
+class PriceContext:
+    graph: ResourceGraph
+    catalog: Catalog
+    as_of: date
+    assumptions: Assumptions
+    used_sources: set[Source] = field(default_factory=set)
+    #: worker nodes the provider actually runs (min, max), summed over pools: "identical" capacity check
+    nodes: list[tuple[Decimal, Decimal]] = field(default_factory=list)
+
+    @property
+    def provider(self) -> str:
+        return self.graph.provider
+
+    @property
+    def region(self) -> str:
+        return self.graph.region
+
+    @property
+    def hours(self) -> Decimal:
+        return self.assumptions.hours_per_month
+
+    @property
+    def spec(self) -> ClusterSpec:
+        return self.graph.spec
+
+
+Result = list[CostComponent | Unpriced]
+Pricer = Callable[[RenderedResource, PriceContext], Result]
+
+PRICERS: dict[str, Pricer] = {}
+#: resource types that cost nothing by themselves, with the reason (shown in reports)
+FREE: dict[str, str] = {}
+
+
+def pricer(*types: str) -> Callable[[Pricer], Pricer]:
+    def register(fn: Pricer) -> Pricer:
+        for t in types:
+            PRICERS[t] = fn
+        return fn
+
+    return register
+
+
+def free(reason: str, *types: str) -> None:
+    for t in types:
+        FREE[t] = reason
+
+
+def _rid(r: RenderedResource) -> str:
+    return f"{r.type}::{r.name}"
+
+
+def _dec(value: Any, default: Decimal | None = None) -> Decimal | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return default
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return default
+
+
+def component(
+    ctx: PriceContext,
+    r: RenderedResource,
+    name: str,
+    category: Category,
+    price: Price,
+    quantity: Decimal,
+    *,
+    unit: str | None = None,
+    unit_price: Decimal | None = None,
+    quantity_max: Decimal | None = None,
+    note: str | None = None,
+    estimate: bool = False,
+    bound: Literal["upper"] | None = None,
+    unit_price_max: Decimal | None = None,
+) -> CostComponent:
+    ctx.used_sources.add(price.source)
+    return CostComponent(
+        name=name,
+        category=category,
+        unit=unit or price.unit,
+        quantity=quantity,
+        unit_price=price.amount if unit_price is None else unit_price,
+        source_url=price.source.url,
+        as_of=price.source.read,
+        resource=_rid(r),
+        note=note if note is not None else price.note,
+        estimate=estimate,
+        quantity_max=quantity_max,
+        bound=bound,
+        unit_price_max=unit_price_max,
+    )
+
+
+def _missing(r: RenderedResource, what: str, entry: Price | NotPublished | None = None) -> Unpriced:
+    if isinstance(entry, NotPublished):
+        why = f"{what}: not published by the provider" + (f" ({entry.note})" if entry.note else "")
+        return Unpriced(_rid(r), f"{why}; source {entry.source.url}")
+    return Unpriced(_rid(r), f"{what}: no price in the catalog")
+
+
+# --------------------------------------------------------------------------- nodes
+
+
+@dataclass(frozen=True)
+class NodeCount:
+    min: Decimal
+    max: Decimal
+    how: str
+
+
+def node_components(
+    ctx: PriceContext,
+    r: RenderedResource,
+    *,
+    label: str,
+    instance_type: str | None,
+    count: NodeCount,
+    spot: bool,
+    disk_gb: Decimal | None,
+    disk_product: str,
+    category: Category = "nodes",
+    accelerator: tuple[str, int] | None = None,
+) -> Result:
+    """VMs (× hours × count, spot-adjusted) plus their boot disks."""
+    out: Result = []
+    hours = ctx.hours
+    if category == "nodes":
+        ctx.nodes.append((count.min, count.max))
+    if instance_type is None:
+        out.append(Unpriced(_rid(r), f"{label}: no instance type declared"))
+        return out
+    inst = ctx.catalog.instance(ctx.provider, ctx.region, instance_type)
+    if inst is None:
+        out.append(Unpriced(_rid(r), f"{label}: {instance_type} has no price in the {ctx.provider} catalog for {ctx.region}"))
+    else:
+        price = inst.price
+        unit_price = price.amount
+        note = f"{count.how}; {instance_type}"
+        estimate = False
+        if accelerator is not None:
+            acc = ctx.catalog.accelerator(ctx.provider, ctx.region, accelerator[0])
+            if acc is None:
+                out.append(Unpriced(_rid(r), f"{label}: attached GPU {accelerator[0]} has no price in the catalog"))
+            else:
+                ctx.used_sources.add(acc.price.source)
+                unit_price += acc.price.amount * accelerator[1]
+                note += f" + {accelerator[1]}× {accelerator[0]} at ${acc.price.amount}/h"
+        bound: Literal["upper"] | None = None
+        if spot:
+            # Both treatments are upper bounds on what spot capacity costs: on-demand (no published
+            # least discount for the provider) or the least discount the provider publishes.
+            bound = "upper"
+            estimate = True
+            factor = ctx.catalog.spot_factor(ctx.provider)
+            if factor is None:
+                note += ("; spot priced at on-demand: an upper bound (the provider publishes no least "
+                         "discount, spot prices vary)")
+            else:
+                ctx.used_sources.add(factor.source)
+                unit_price = unit_price * factor.amount
+                note += (f"; spot at {factor.amount}× on-demand, the least published discount: an upper bound "
+                         "(spot prices vary)")
+        out.append(component(
+            ctx, r, f"{label} ({instance_type})", category, price,
+            count.min * hours, unit="node-hour", unit_price=unit_price,
+            quantity_max=count.max * hours if count.max != count.min else None, note=note, estimate=estimate,
+            bound=bound,
+        ))
+    if disk_gb:
+        storage = ctx.catalog.storage(ctx.provider, ctx.region, disk_product)
+        if storage is None:
+            out.append(Unpriced(_rid(r), f"{label} boot disks ({disk_product}): no storage price in the catalog"))
+        else:
+            out.append(component(
+                ctx, r, f"{label} boot disks", "storage", storage, count.min * disk_gb,
+                unit="GB-month", quantity_max=count.max * disk_gb if count.max != count.min else None,
+                note=f"{disk_gb} GB {disk_product} per node",
+            ))
+    return out
+
+
+def _fixed_or_range(lo: Any, hi: Any, fixed: Any, *, per: Decimal = Decimal(1), how: str) -> NodeCount:
+    if lo is not None or hi is not None:
+        mn = (_dec(lo, Decimal(0)) or Decimal(0)) * per
+        mx = (_dec(hi, mn) or mn) * per
+        return NodeCount(mn, max(mn, mx), how)
+    n = (_dec(fixed, Decimal(0)) or Decimal(0)) * per
+    return NodeCount(n, n, how)
+
+
+# --------------------------------------------------------------------------- GKE
+
+
+def _gke_cluster(ctx: PriceContext) -> RenderedResource | None:
+    found = ctx.graph.of_type("gcp:container/cluster:Cluster")
+    return found[0] if found else None
+
+
+def _gke_zones(ctx: PriceContext, pool: RenderedResource) -> int:
+    locations = pool.get("nodeLocations") or []
+    if locations:
+        return len(locations)
+    cluster = _gke_cluster(ctx)
+    if cluster is not None:
+        if cluster.get("nodeLocations"):
+            return len(cluster.get("nodeLocations"))
+        location = str(cluster.get("location", ""))
+        if location.count("-") >= 2:  # us-east4-a: a zone
+            return 1
+    return GKE_DEFAULT_ZONES
+
+
+
+def fee_lines(ctx: PriceContext, r: RenderedResource, provider: str, *, base_key: str, total_key: str | None,
+              label: str, why: str | None = None) -> Result:
+    """A management fee booked the way the providers' bills book it, the same on every provider: the
+    base fee under control-plane and, while a paid support tier applies, the uplift (total − base) under
+    support. ``total_key`` None: the base fee alone."""
+    base = ctx.catalog.fee(provider, base_key)
+    if not isinstance(base, Price):
+        return [_missing(r, label, base)]
+    out: Result = [component(ctx, r, label, "control-plane", base, ctx.hours, unit="cluster-hour", note=why or base.note)]
+    if total_key is None:
+        return out
+    total = ctx.catalog.fee(provider, total_key)
+    if not isinstance(total, Price):
+        return [*out, _missing(r, f"{label}: support uplift ({total_key})", total)]
+    uplift = total.amount - base.amount
+    out.append(component(
+        ctx, r, f"{label}: support uplift", "support", total, ctx.hours, unit="cluster-hour", unit_price=uplift,
+        note=f"${total.amount}/h in total while the support tier applies = ${base.amount} base (control-plane) "
+        f"+ ${uplift} uplift (support)" + (f"; {why}" if why else ""),
+    ))
+    return out
+
+
+def _support_phase(ctx: PriceContext, provider: str, version: str) -> tuple[str, str]:
+    """('standard'|'extended'|'ended', why) for a Kubernetes minor on ``provider`` as of the estimate's date
+    (:func:`kubefleet.lifecycle.support.support_phase`); its source is listed with the estimate's."""
+    found = support_phase(ctx.catalog, provider, version, ctx.as_of)
+    if found.source is not None:
+        ctx.used_sources.add(found.source)
+    return found.phase, found.why
+
+
+@pricer("gcp:container/cluster:Cluster")
+def _gke_fee(r: RenderedResource, ctx: PriceContext) -> Result:
+    channel = str(r.get("releaseChannel.channel") or "").upper()
+    phase, why = _support_phase(ctx, "gke", str(r.get("minMasterVersion") or ctx.spec.spec.kubernetes.version))
+    # GKE bills the extended-support fee only on the Extended channel, while the minor is in its extended
+    # support period (cloud.google.com/kubernetes-engine/pricing: "For clusters in the Extended release
+    # channel, an additional cluster management fee applies if the minor version of the cluster is in the
+    # extended support period"); other channels are upgraded at the end of standard support.
+    if phase == "ended":
+        return [Unpriced(_rid(r), f"GKE cluster management fee: {why}; GKE no longer runs it, so it is not priced")]
+    extended = channel == "EXTENDED" and phase == "extended"
+    if channel != "EXTENDED" and phase == "extended":
+        why += f"; release channel {channel or 'unset'}: GKE upgrades it at the end of standard support"
+    out = fee_lines(ctx, r, "gke", base_key="control_plane.standard",
+                    total_key="control_plane.extended" if extended else None,
+                    label="GKE cluster management fee", why=why if extended else None)
+    credit = ctx.catalog.fee("gke", "control_plane.free_tier_credit")
+    base = ctx.catalog.fee("gke", "control_plane.standard")
+    location = str(r.get("location", ""))
+    zonal = location.count("-") >= 2
+    if ctx.spec.spec.control_plane.tier == "free" and zonal and isinstance(credit, Price) and isinstance(base, Price):
+        # The credit offsets the management fee of one zonal/Autopilot cluster and never exceeds it.
+        fee_month = money(base.amount * ctx.hours)
+        applied = min(credit.amount, fee_month)
+        out.append(component(
+            ctx, r, FREE_TIER_CREDIT, "control-plane", credit, Decimal(-1),
+            unit="billing-account-month", unit_price=applied,
+            note=f"${credit.amount} monthly credit per billing account, capped at this cluster's ${fee_month} base "
+            "fee; applies to one zonal or Autopilot cluster per billing account (compare assumes this is the "
+            "one; fleet gives it to one cluster per billing-account label)",
+            estimate=True,
+        ))
+    return out
+
+
+#: the name of the GKE free-tier credit line (fleet re-allocates it per billing account)
+FREE_TIER_CREDIT: Final = "GKE free-tier credit (one per billing account)"
+
+
+def gke_pool_count(ctx: PriceContext, r: RenderedResource) -> NodeCount:
+    """The nodes a GKE pool runs: autoscaling totals, or GKE's per-zone count × zones."""
+    zones = _gke_zones(ctx, r)
+    auto = r.get("autoscaling") or {}
+    if auto.get("totalMinNodeCount") is not None or auto.get("totalMaxNodeCount") is not None:
+        count = _fixed_or_range(auto.get("totalMinNodeCount"), auto.get("totalMaxNodeCount"), None,
+                                how="autoscaling, total across zones")
+    elif auto.get("minNodeCount") is not None or auto.get("maxNodeCount") is not None:
+        count = _fixed_or_range(auto.get("minNodeCount"), auto.get("maxNodeCount"), None, per=Decimal(zones),
+                                how=f"autoscaling per zone × {zones} zones")
+    else:
+        count = _fixed_or_range(None, None, r.get("nodeCount", r.get("initialNodeCount", 0)), per=Decimal(zones),
+                                how=f"{r.get('nodeCount', 0)} per zone × {zones} zones")
+    return count
+
+
+def _gke_private_nodes(ctx: PriceContext) -> bool:
+    cluster = _gke_cluster(ctx)
+    return bool(cluster is not None and cluster.get("privateClusterConfig.enablePrivateNodes"))
+
+
+@pricer("gcp:container/nodePool:NodePool")
+def _gke_pool(r: RenderedResource, ctx: PriceContext) -> Result:
+    count = gke_pool_count(ctx, r)
+    accels = r.get("nodeConfig.guestAccelerators") or []
+    accel = (str(accels[0].get("type")), int(accels[0].get("count", 1))) if accels else None
+    return node_components(
+        ctx, r, label=f"node pool {r.name}", instance_type=r.get("nodeConfig.machineType"), count=count,
+        spot=bool(r.get("nodeConfig.spot") or r.get("nodeConfig.preemptible")),
+        disk_gb=_dec(r.get("nodeConfig.diskSizeGb"), Decimal(100)),
+        disk_product=str(r.get("nodeConfig.diskType", "pd-standard")),
+        accelerator=_gce_accelerator(accel),
+    ) + (_node_public_ips(ctx, r, f"node pool {r.name}", count,
+                          "GKE nodes of a cluster without private nodes get an ephemeral external IPv4 each")
+         if not _gke_private_nodes(ctx) else [])
+
+
+def _node_public_ips(ctx: PriceContext, r: RenderedResource, label: str, count: NodeCount, why: str) -> Result:
+    """One public IPv4 per node, billed per address-hour while the node runs."""
+    price = ctx.catalog.network(ctx.provider, ctx.region, "public_ipv4_hour")
+    if price is None:
+        return [_missing(r, f"{label}: public IPv4 per node ({why})")]
+    return [component(ctx, r, f"{label}: public IPv4 per node", "network", price, count.min * ctx.hours,
+                      unit="address-hour", quantity_max=count.max * ctx.hours if count.max != count.min else None,
+                      note=why)]
+
+
+def _gce_accelerator(accel: tuple[str, int] | None) -> tuple[str, int] | None:
+    if accel is None:
+        return None
+    from kubefleet.resolve.instances import GCE_ACCELERATORS
+
+    neutral = {v: k for k, v in GCE_ACCELERATORS.items()}
+    return neutral.get(accel[0], accel[0]), accel[1]
+
+
+@pricer("gcp:compute/routerNat:RouterNat")
+def _gcp_nat(r: RenderedResource, ctx: PriceContext) -> Result:
+    """Cloud NAT: an hourly gateway price of $0.0014 per VM using it up to 32 VMs, a flat $0.044/h above
+    32, plus $0.005/h per NAT IP and $0.045 per GiB processed (cloud.google.com/nat/pricing)."""
+    out: Result = []
+    per_vm = ctx.catalog.network("gke", ctx.region, "nat_vm_hour")
+    cap = ctx.catalog.network("gke", ctx.region, "nat_gateway_cap_hour")
+    cap_vms = ctx.catalog.network("gke", ctx.region, "nat_cap_vms")
+    label = f"Cloud NAT ({r.name})"
+    if per_vm is None or cap is None or cap_vms is None:
+        out.append(_missing(r, f"{label}: per-VM gateway price"))
+    else:
+        lo = hi = Decimal(0)
+        for pool in ctx.graph.of_type("gcp:container/nodePool:NodePool"):
+            c = gke_pool_count(ctx, pool)
+            lo, hi = lo + c.min, hi + c.max
+
+        def hourly(vms: Decimal) -> Decimal:
+            return per_vm.amount * vms if vms <= cap_vms.amount else cap.amount
+
+        price = per_vm if lo <= cap_vms.amount else cap
+        out.append(component(
+            ctx, r, label, "network", price, ctx.hours, unit="gateway-hour", unit_price=hourly(lo),
+            unit_price_max=hourly(hi) if hi != lo else None,
+            note=f"{fmt_qty(lo)} node VM(s) use the gateway"
+            + (f" ({fmt_qty(hi)} at the autoscaling maximum)" if hi != lo else "")
+            + f": ${per_vm.amount} per VM-hour up to {cap_vms.amount} VMs, ${cap.amount}/h above",
+        ))
+    ips = r.get("natIps") or []
+    ip_price = ctx.catalog.network("gke", ctx.region, "nat_ip_hour")
+    if ips and ip_price is not None:
+        out.append(component(ctx, r, f"{label} NAT IPs", "network", ip_price, Decimal(len(ips)) * ctx.hours,
+                             unit="address-hour", note=f"{len(ips)} static NAT IP(s) declared"))
+    elif ip_price is None:
+        out.append(_missing(r, f"{label}: NAT IP price"))
+    else:
+        option = r.get("natIpAllocateOption") or "AUTO_ONLY"
+        out.append(Unpriced(_rid(r), f"{label}: NAT IPs at ${ip_price.amount}/h each are not priced: "
+                            f"natIpAllocateOption {option} lets Google allocate as many as the gateway needs, "
+                            "and the program declares no count"))
+    data = ctx.catalog.network("gke", ctx.region, "nat_data_gb")
+    if data is not None and ctx.assumptions.egress_gb_month > 0:
+        out.append(component(
+            ctx, r, f"{label} data processing", "network", data, ctx.assumptions.egress_gb_month, unit="GB",
+            note=f"assumes {ctx.assumptions.egress_gb_month} GB/month of NAT egress per cluster", estimate=True,
+        ))
+    return out
+
+
+@pricer("gcp:gkehub/feature:Feature")
+def _gke_mesh_feature(r: RenderedResource, ctx: PriceContext) -> Result:
+    if "mesh" not in str(r.get("name", "")) and "mesh" not in r.name:
+        return []
+    fee = ctx.catalog.fee("gke", "mesh_managed")
+    if isinstance(fee, Price):
+        return [component(ctx, r, "Cloud Service Mesh", "mesh", fee, ctx.hours)]
+    return [_missing(r, "Cloud Service Mesh managed control plane", fee)]
+
+
+# --------------------------------------------------------------------------- EKS
+
+
+@pricer("aws:eks/cluster:Cluster")
+def _eks_fee(r: RenderedResource, ctx: PriceContext) -> Result:
+    phase, why = _support_phase(ctx, "eks", str(r.get("version", ctx.spec.spec.kubernetes.version)))
+    if phase == "ended":
+        return [Unpriced(_rid(r), f"EKS control plane: {why}; EKS no longer runs it, so it is not priced")]
+    support_type = str(r.get("upgradePolicy.supportType", "EXTENDED"))
+    if phase == "extended" and support_type == "STANDARD":
+        phase, why = "standard", why + "; upgradePolicy STANDARD: EKS upgrades it automatically instead"
+    label = "EKS control plane" + (" (extended support)" if phase == "extended" else "")
+    out = fee_lines(ctx, r, "eks", base_key="control_plane.standard",
+                    total_key="control_plane.extended" if phase == "extended" else None, label=label, why=why)
+    logs = r.get("enabledClusterLogTypes") or []
+    if logs:
+        out.append(Unpriced(_rid(r), f"control-plane logs ({', '.join(map(str, logs))}) go to CloudWatch Logs, "
+                            "billed per GB ingested and stored; usage-based, no volume to price"))
+    return out
+
+
+@pricer("aws:eks/nodeGroup:NodeGroup")
+def _eks_nodes(r: RenderedResource, ctx: PriceContext) -> Result:
+    scaling = r.get("scalingConfig") or {}
+    count = _fixed_or_range(scaling.get("minSize"), scaling.get("maxSize"), scaling.get("desiredSize"),
+                            how="managed node group, min..max")
+    if scaling.get("minSize") == scaling.get("maxSize"):
+        count = NodeCount(count.min, count.min, f"{scaling.get('minSize')} nodes")
+    types = r.get("instanceTypes") or []
+    disk, product = _dec(r.get("diskSize")), "gp2"  # EKS's default volume without a launch template
+    if disk is None:
+        disk, product = _launch_template_disk(ctx, r)
+    out = node_components(
+        ctx, r, label=f"node group {r.name}", instance_type=types[0] if types else None, count=count,
+        spot=str(r.get("capacityType", "ON_DEMAND")) == "SPOT", disk_gb=disk or Decimal(20), disk_product=product,
+    )
+    if any(s.get("mapPublicIpOnLaunch") for s in ctx.graph.of_type("aws:ec2/subnet:Subnet")):
+        out += _node_public_ips(ctx, r, f"node group {r.name}", count,
+                                "nodes in public subnets (mapPublicIpOnLaunch) get a public IPv4 each, billed "
+                                "per address-hour since 2024-02-01")
+    return out
+
+
+@pricer("aws:eks/fargateProfile:FargateProfile")
+def _eks_fargate(r: RenderedResource, ctx: PriceContext) -> Result:
+    return [Unpriced(_rid(r), "Fargate pods (sandboxed tenancy) are billed per vCPU-hour and GB-hour while they "
+                     "run; the spec declares no pod usage to price, and no Fargate rate is in the catalog")]
+
+
+def _launch_template_disk(ctx: PriceContext, r: RenderedResource) -> tuple[Decimal | None, str]:
+    """The boot volume of the launch template this node group declares (matched by its id output)."""
+    wanted = str(r.get("launchTemplate.id") or r.get("launchTemplate.name") or "")
+    for lt in ctx.graph.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
+        if wanted and wanted not in (f"{lt.name}-id", lt.name, str(lt.get("name", ""))):
+            continue
+        for mapping in lt.get("blockDeviceMappings") or []:
+            ebs = mapping.get("ebs") or {}
+            size = _dec(ebs.get("volumeSize"))
+            if size is not None:
+                return size, str(ebs.get("volumeType", "gp3"))
+    return None, "gp3"
+
+
+@pricer("aws:ec2/natGateway:NatGateway")
+def _aws_nat(r: RenderedResource, ctx: PriceContext) -> Result:
+    return _nat(r, ctx, "NAT gateway")
+
+
+@pricer("aws:ec2/eip:Eip", "azure-native:network:PublicIPAddress", "gcp:compute/address:Address")
+def _public_ip(r: RenderedResource, ctx: PriceContext) -> Result:
+    price = ctx.catalog.network(ctx.provider, ctx.region, "public_ipv4_hour")
+    if price is None:
+        return [_missing(r, "public IPv4 address")]
+    return [component(ctx, r, f"public IPv4 ({r.name})", "network", price, ctx.hours, unit="address-hour")]
+
+
+def _nat(r: RenderedResource, ctx: PriceContext, label: str) -> Result:
+    out: Result = []
+    hourly = ctx.catalog.network(ctx.provider, ctx.region, "nat_gateway_hour")
+    if hourly is None:
+        out.append(_missing(r, label))
+    else:
+        out.append(component(ctx, r, f"{label} ({r.name})", "network", hourly, ctx.hours, unit="gateway-hour"))
+    data = ctx.catalog.network(ctx.provider, ctx.region, "nat_data_gb")
+    if data is not None and ctx.assumptions.egress_gb_month > 0:
+        gateways = max(1, len(ctx.graph.of_type(r.type)))
+        out.append(component(
+            ctx, r, f"{label} data processing ({r.name})", "network", data,
+            ctx.assumptions.egress_gb_month / gateways, unit="GB",
+            note=f"assumes {ctx.assumptions.egress_gb_month} GB/month of NAT egress per cluster", estimate=True,
+        ))
+    return out
+
+
+# --------------------------------------------------------------------------- AKS
+
+
+@pricer("azure-native:containerservice:ManagedCluster")
+def _aks_cluster(r: RenderedResource, ctx: PriceContext) -> Result:
+    out: Result = []
+    tier = str((r.get("sku") or {}).get("tier", "Free")).lower()
+    label = f"AKS {tier.capitalize()} tier"
+    if tier == "premium":
+        # Premium (Long Term Support) is billed on the "Standard Long Term Support" meter in place of the
+        # Standard fee: booked as the Standard base under control-plane and the uplift under support.
+        out.extend(fee_lines(ctx, r, "aks", base_key="control_plane.standard", total_key="control_plane.premium",
+                             label=label))
+    else:
+        out.extend(fee_lines(ctx, r, "aks", base_key=f"control_plane.{tier}", total_key=None, label=label))
+    for profile in r.get("agentPoolProfiles") or []:
+        name = str(profile.get("name", "system"))
+        count = _fixed_or_range(profile.get("minCount") if profile.get("enableAutoScaling") else None,
+                                profile.get("maxCount") if profile.get("enableAutoScaling") else None,
+                                profile.get("count", 1), how=f"agent pool {name}")
+        out.extend(node_components(
+            ctx, r, label=f"agent pool {name}", instance_type=profile.get("vmSize"), count=count,
+            spot=str(profile.get("scaleSetPriority", "Regular")) == "Spot", disk_gb=None, disk_product="",
+        ))
+        out.extend(_azure_os_disks(ctx, r, f"agent pool {name}", count, profile))
+    outbound = str((r.get("networkProfile") or {}).get("outboundType", "loadBalancer"))
+    if outbound == "loadBalancer":
+        lb = ctx.catalog.network("aks", ctx.region, "load_balancer_hour")
+        ip = ctx.catalog.network("aks", ctx.region, "public_ipv4_hour")
+        note = "AKS creates a Standard load balancer and a public IP for outbound traffic"
+        if lb is not None:
+            out.append(component(ctx, r, "outbound Standard load balancer", "network", lb, ctx.hours,
+                                 unit="lb-hour", note=note + "; one outbound rule, within the 5 rules the base fee includes"))
+        else:
+            out.append(_missing(r, "outbound Standard load balancer"))
+        if ip is not None:
+            out.append(component(ctx, r, "outbound public IPv4", "network", ip, ctx.hours, note=note))
+        else:
+            out.append(_missing(r, "outbound public IPv4"))
+    return out
+
+
+@pricer("azure-native:containerservice:AgentPool")
+def _aks_pool(r: RenderedResource, ctx: PriceContext) -> Result:
+    auto = bool(r.get("enableAutoScaling"))
+    count = _fixed_or_range(r.get("minCount") if auto else None, r.get("maxCount") if auto else None,
+                            r.get("count", 1), how="agent pool")
+    out = node_components(
+        ctx, r, label=f"agent pool {r.name}", instance_type=r.get("vmSize"), count=count,
+        spot=str(r.get("scaleSetPriority", "Regular")) == "Spot", disk_gb=None, disk_product="",
+    )
+    return out + _azure_os_disks(ctx, r, f"agent pool {r.name}", count, r.inputs)
+
+
+#: AKS's managed OS disk when osDiskType is Managed (or unset and not ephemeral): Premium SSD, 128 GiB
+AKS_OS_DISK_FAMILY: Final = "premium-ssd"
+AKS_OS_DISK_GIB: Final = Decimal(128)
+
+
+def _azure_os_disks(ctx: PriceContext, r: RenderedResource, label: str, count: NodeCount,
+                    profile: Any) -> Result:
+    """Managed OS disks, one per node, billed per disk for the size tier the disk rounds up into."""
+    if profile.get("osDiskType") == "Ephemeral":
+        return []
+    size = _dec(profile.get("osDiskSizeGB"), AKS_OS_DISK_GIB) or AKS_OS_DISK_GIB
+    what = f"{label} OS disks ({size} GiB {AKS_OS_DISK_FAMILY})"
+    tier = ctx.catalog.disk_tier(ctx.provider, AKS_OS_DISK_FAMILY, size)
+    if tier is None:
+        return [Unpriced(_rid(r), f"{what}: no disk size tier in the catalog")]
+    price = ctx.catalog.storage(ctx.provider, ctx.region, f"{AKS_OS_DISK_FAMILY}/{tier.name}")
+    if price is None:
+        return [Unpriced(_rid(r), f"{what}: tier {tier.name} has no price in the {ctx.provider} catalog for {ctx.region}")]
+    ctx.used_sources.add(tier.source)
+    return [component(
+        ctx, r, f"{label} OS disks ({tier.name})", "storage", price, count.min, unit="disk-month",
+        quantity_max=count.max if count.max != count.min else None,
+        note=f"one {size} GiB managed OS disk per node, billed as {tier.name} (up to {tier.max_gib} GiB) per disk-month",
+    )]
+
+
+@pricer("azure-native:network:NatGateway")
+def _azure_nat(r: RenderedResource, ctx: PriceContext) -> Result:
+    return _nat(r, ctx, "NAT gateway")
+
+
+# --------------------------------------------------------------------------- kubeadm on vSphere
+
+
+def onprem_rates(ctx: PriceContext) -> dict[str, Price | NotPublished]:
+    """Catalog defaults overlaid by the spec's own rates (spec.providers.kubeadm.costs)."""
+    rates = dict(ctx.catalog.onprem())
+    opts = ctx.spec.spec.providers.kubeadm
+    if opts is not None:
+        spec_source = Source("spec", "spec.providers.kubeadm.costs", ctx.as_of, "rate given in the spec",
+                             published=ctx.as_of)
+        for key in ("vcpu_hour", "gib_hour", "disk_gb_month", "vm_license_month"):
+            value = getattr(opts.costs, key)
+            if value is not None:
+                unit = {"vcpu_hour": "vCPU-hour", "gib_hour": "GiB-hour", "disk_gb_month": "GB-month",
+                        "vm_license_month": "VM-month"}[key]
+                rates[key] = Price(Decimal(value), unit, spec_source, "from the spec")
+    return rates
+
+
+def _vm_role(r: RenderedResource) -> Category:
+    text = " ".join(str(x) for x in (r.name, r.get("name", ""), r.get("annotation", ""))).lower()
+    return "control-plane" if ("control-plane" in text or "-cp-" in text or text.endswith("-cp")
+                               or "master" in text) else "nodes"
+
+
+@pricer("vsphere:index/virtualMachine:VirtualMachine")
+def _vsphere_vm(r: RenderedResource, ctx: PriceContext) -> Result:
+    rates = onprem_rates(ctx)
+    role = _vm_role(r)
+    if role == "nodes":
+        ctx.nodes.append((Decimal(1), Decimal(1)))
+    what = "control-plane VM" if role == "control-plane" else "worker VM"
+    cpus = _dec(r.get("numCpus"), Decimal(1)) or Decimal(1)
+    mem_gib = (_dec(r.get("memory"), Decimal(1024)) or Decimal(1024)) * GIB_PER_MIB
+    disk_gb = sum((_dec(d.get("size"), Decimal(0)) or Decimal(0) for d in r.get("disks") or []), Decimal(0))
+    out: Result = []
+    for key, qty, label in (
+        ("vcpu_hour", cpus * ctx.hours, f"{what} {r.name}: {cpus} vCPU"),
+        ("gib_hour", mem_gib * ctx.hours, f"{what} {r.name}: {mem_gib.normalize()} GiB RAM"),
+        ("disk_gb_month", disk_gb, f"{what} {r.name}: {disk_gb} GB disk"),
+        ("vm_license_month", Decimal(1), f"{what} {r.name}: licence"),
+    ):
+        rate = rates.get(key)
+        if isinstance(rate, Price):
+            category: Category = "storage" if key == "disk_gb_month" else role
+            out.append(component(ctx, r, label, category, rate, qty, note=rate.note, estimate=True))
+        else:
+            out.append(_missing(r, f"{label} (on-prem rate {key}; set spec.providers.kubeadm.costs)", rate))
+    return out
+
+
+def onprem_gpu_components(ctx: PriceContext) -> Result:
+    """GPUs the spec asks for on kubeadm: priced at the on-prem GPU rate (an estimate), never free.
+
+    The vSphere VMs are created without GPUs (the spec carries no PCI device ids; see the parity notes),
+    so the GPUs are the hardware you would have to supply: priced per GPU-hour on their own line."""
+    anchor = RenderedResource(urn="", type="kubefleet:onprem:Gpus", name=f"{ctx.graph.cluster}-gpus", parent=None,
+                              inputs={}, custom=False, protect=False)
+    out: Result = []
+    rate = ctx.catalog.onprem_gpu()
+    for pool in ctx.spec.spec.node_pools:
+        gpu = pool.machine.gpu
+        if gpu is None:
+            continue
+        label = f"pool {pool.name}: {gpu.count}× {gpu.kind} per node"
+        if not isinstance(rate, Price):
+            out.append(_missing(anchor, f"{label} (on-prem rate gpu_hour)", rate))
+            continue
+        # kubeadm creates each pool's minimum of VMs and nothing adds more (no autoscaler): no range
+        qty = Decimal(pool.min_nodes * gpu.count) * ctx.hours
+        out.append(component(ctx, anchor, f"{label} (on-prem GPU)", "nodes", rate, qty, unit="gpu-hour",
+                             note=rate.note, estimate=True))
+    return out
+
+
+# --------------------------------------------------------------------------- free types
+
+free("networking object; no charge by itself",
+     "gcp:compute/network:Network", "gcp:compute/subnetwork:Subnetwork", "gcp:compute/router:Router",
+     "gcp:compute/firewall:Firewall",
+     "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/internetGateway:InternetGateway",
+     "aws:ec2/routeTable:RouteTable", "aws:ec2/routeTableAssociation:RouteTableAssociation",
+     "aws:ec2/route:Route", "aws:ec2/securityGroup:SecurityGroup",
+     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "aws:ec2/launchTemplate:LaunchTemplate",
+     "azure-native:network:VirtualNetwork", "azure-native:network:Subnet")
+free("identity and access; no charge",
+     "aws:iam/role:Role", "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/policy:Policy",
+     "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "aws:eks/accessEntry:AccessEntry",
+     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+     "gcp:serviceaccount/account:Account", "gcp:projects/iAMMember:IAMMember",
+     "azure-native:authorization:RoleAssignment", "azure-native:managedidentity:UserAssignedIdentity")
+free("a grouping or configuration object; no charge",
+     "azure-native:resources:ResourceGroup", "azure-native:containerservice:MaintenanceConfiguration",
+     "gcp:gkehub/membership:Membership", "gcp:gkehub/featureMembership:FeatureMembership",
+     "aws:cloudwatch/logGroup:LogGroup")
+free("EKS add-on; no charge beyond the nodes it runs on", "aws:eks/addon:Addon")
+free("software installed on the cluster; its capacity is priced on the mesh line",
+     "kubernetes:helm.sh/v3:Release", "kubernetes:core/v1:Namespace", "kubernetes:yaml/v2:ConfigGroup",
+     "kubernetes:core/v1:ResourceQuota",
+     "kubernetes:node.k8s.io/v1:RuntimeClass", "kubernetes:apiextensions.k8s.io:CustomResource")
+free("a DaemonSet on the cluster's own nodes (e.g. the NVIDIA device plugin); no charge beyond those nodes",
+     "kubernetes:apps/v1:DaemonSet")
+free("Pulumi bookkeeping (no cloud resource)",
+     "pulumi:providers:kubernetes", "random:index/randomString:RandomString", "random:index/randomId:RandomId",
+     "random:index/randomPassword:RandomPassword", "random:index/randomBytes:RandomBytes")
+free("vSphere inventory object (folder, tag, DRS rule); no charge", "vsphere:index/folder:Folder",
+     "vsphere:index/tag:Tag", "vsphere:index/tagCategory:TagCategory",
+     "vsphere:index/computeClusterVmAntiAffinityRule:ComputeClusterVmAntiAffinityRule")
+free("a Kubernetes object or a readiness check (kubeadm join token, /readyz gate); no charge",
+     "kubernetes:core/v1:Secret", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+     "pulumi-python:dynamic:Resource")
+
+
+def _is_free(type_: str) -> str | None:
+    if type_ in FREE:
+        return FREE[type_]
+    if type_.startswith("kubefleet:"):
+        return "kubefleet component (groups the resources below it)"
+    if type_.startswith("pulumi:providers:"):
+        return "Pulumi provider instance (no cloud resource)"
+    return None
+
+
+# --------------------------------------------------------------------------- mesh overhead
+
+
+def mesh_components(ctx: PriceContext) -> Result:
+    """Istio's reserved capacity (sidecars or ztunnels, plus istiod) as extra node capacity, on its own line."""
+    istio = ctx.spec.spec.addons.istio
+    if istio.mode == "none":
+        return []
+    figures = ctx.catalog.istio()
+    anchor = RenderedResource(urn="", type="kubefleet:mesh:Istio", name=f"{ctx.graph.cluster}-istio", parent=None,
+                              inputs={}, custom=False, protect=False)
+    nodes_at_min = sum(p.min_nodes for p in ctx.spec.spec.node_pools)
+    parts: list[tuple[str, Decimal, Decimal, str]] = []  # (what, cpu cores, mem MiB, source url)
+    if istio.data_plane == "sidecar":
+        side = figures.get("sidecar")
+        if side is not None and istio.expected_pods:
+            pods = Decimal(istio.expected_pods)
+            parts.append((f"{istio.expected_pods} sidecars × {side.cpu_cores} CPU / {side.memory_mib} MiB",
+                          side.cpu_cores * pods, side.memory_mib * pods, side.source.url))
+            ctx.used_sources.add(side.source)
+    else:
+        zt = figures.get("ztunnel")
+        if zt is not None:
+            n = Decimal(nodes_at_min)
+            parts.append((f"{nodes_at_min} ztunnels (one per node) × {zt.cpu_cores} CPU / {zt.memory_mib} MiB",
+                          zt.cpu_cores * n, zt.memory_mib * n, zt.source.url))
+            ctx.used_sources.add(zt.source)
+    control_plane_in_cluster = not (istio.mode == "managed" and ctx.provider == "gke")
+    istiod = figures.get("istiod")
+    if istiod is not None and control_plane_in_cluster:
+        parts.append((f"istiod × {istiod.cpu_cores} CPU / {istiod.memory_mib} MiB", istiod.cpu_cores,
+                      istiod.memory_mib, istiod.source.url))
+        ctx.used_sources.add(istiod.source)
+    if not parts:
+        return []
+    cpu = sum((p[1] for p in parts), Decimal(0))
+    mem_gib = sum((p[2] for p in parts), Decimal(0)) * GIB_PER_MIB
+    what = "; ".join(p[0] for p in parts)
+    out: Result = []
+    if ctx.provider == "kubeadm":
+        rates = onprem_rates(ctx)
+        for key, qty, label in (("vcpu_hour", cpu, "CPU"), ("gib_hour", mem_gib, "memory")):
+            rate = rates.get(key)
+            if isinstance(rate, Price):
+                out.append(component(ctx, anchor, f"Istio reserved {label}", "mesh", rate, qty * ctx.hours,
+                                     note=what, estimate=True))
+            else:
+                out.append(_missing(anchor, f"Istio reserved {label} (on-prem rate {key})", rate))
+        return out
+    pool = ctx.spec.spec.node_pools[0]
+    choice = ctx.graph.instances.get(pool.name)
+    inst = ctx.catalog.instance(ctx.provider, ctx.region, choice.name) if choice else None
+    if inst is None:
+        return [Unpriced(_rid(anchor), f"Istio overhead ({cpu} CPU, {mem_gib:.1f} GiB): the host pool's type is unpriced")]
+    per_node = max(cpu / Decimal(inst.vcpus), mem_gib / inst.memory_gib)
+    out.append(component(
+        ctx, anchor, f"Istio overhead as extra {inst.name} capacity", "mesh", inst.price,
+        per_node * ctx.hours, unit="node-hour",
+        note=f"{what} = {cpu} CPU, {mem_gib.quantize(Decimal('0.1'))} GiB reserved ≈ {per_node.quantize(Decimal('0.01'))} "
+        f"{inst.name} nodes",
+    ))
+    sources = sorted({p[3] for p in parts})
+    out.append(CostComponent(
+        name="Istio resource requests (chart defaults)", category="mesh", unit="info", quantity=Decimal(0),
+        unit_price=Decimal(0), source_url=sources[0], as_of=ctx.as_of, resource=_rid(anchor),
+        note="the requests priced above come from Istio's Helm chart defaults: " + ", ".join(sources),
+    ))
+    return out
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def price_graph(
+    graph: ResourceGraph, catalog: Catalog, *, as_of: date, assumptions: Assumptions | None = None
+) -> CostBreakdown:
+    """Price every resource the program declares for one cluster on one provider."""
+    ctx = PriceContext(graph=graph, catalog=catalog, as_of=as_of, assumptions=assumptions or Assumptions())
+    breakdown = CostBreakdown(
+        cluster=graph.cluster, provider=graph.provider, region=graph.region, as_of=as_of,
+        catalog_as_of=catalog.as_of(graph.provider), assumptions=ctx.assumptions,
+    )
+    for r in graph.resources:
+        fn = PRICERS.get(r.type)
+        if fn is not None:
+            results = fn(r, ctx)
+            if not results:
+                breakdown.free.append(_rid(r))
+        elif _is_free(r.type) is not None:
+            breakdown.free.append(_rid(r))
+            continue
+        else:
+            breakdown.unpriced.append(Unpriced(_rid(r), f"kubefleet has no pricer for {r.type}"))
+            continue
+        for item in results:
+            if isinstance(item, Unpriced):
+                breakdown.unpriced.append(item)
+            elif item.unit != "info":
+                breakdown.components.append(item)
+    extra = mesh_components(ctx) + (onprem_gpu_components(ctx) if graph.provider == "kubeadm" else [])
+    for item in extra:
+        if isinstance(item, Unpriced):
+            breakdown.unpriced.append(item)
+        elif item.unit != "info":
+            breakdown.components.append(item)
+    if ctx.nodes:
+        breakdown.nodes_min = int(sum((n[0] for n in ctx.nodes), Decimal(0)))
+        breakdown.nodes_max = int(sum((n[1] for n in ctx.nodes), Decimal(0)))
+    if ctx.used_sources:
+        breakdown.catalog_as_of = min(src.read for src in ctx.used_sources)
+        dated = [src.published for src in ctx.used_sources if src.published is not None]
+        breakdown.data_as_of = min(dated) if dated else None
+        breakdown.undated_sources = sorted({src.url for src in ctx.used_sources if src.published is None})
+    return breakdown
+
+
+def free_reason(type_: str) -> str | None:
+    """Why a resource type costs nothing by itself (None if it is priced or unknown)."""
+    return _is_free(type_)

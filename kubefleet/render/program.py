@@ -1,0 +1,46 @@
+"""The one Pulumi program. ``stacks/__main__.py`` (plain ``pulumi up``), the Automation API inline
+program (the CLI's engine path) and the offline renderer (the SDK's mock monitor) all run this.
+
+It takes a resolved cluster (:mod:`kubefleet.resolve`) and hands it to the provider's adapter; when the
+engine runs it, the cluster is resolved here first, against the wall clock, because that is the moment
+the kubeadm PKI is issued. Nothing in the program looks up the catalog or the dated data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kubefleet.errors import KubefleetError, program_error
+from kubefleet.resolve.model import ResolvedCluster
+from kubefleet.spec.model import ClusterSpec
+
+
+def cluster_program(spec: ClusterSpec, provider: str, ctx: ResolvedCluster | None = None) -> None:
+    """Declare the cluster for ``provider`` and export its outputs (kubeconfig as a secret). Without
+    ``ctx`` (the engine's runs) the spec is resolved now, against the wall clock."""
+    import pulumi
+
+    from kubefleet.providers import get_adapter
+    from kubefleet.resolve.cluster import resolve, wall_clock
+
+    adapter = get_adapter(provider)
+    context = ctx or resolve(spec, provider, now=wall_clock())
+    out = adapter.build(context)
+    pulumi.export("clusterName", out.name)
+    pulumi.export("provider", provider)
+    pulumi.export("region", context.region)
+    pulumi.export("kubernetesVersion", out.version)
+    pulumi.export("endpoint", out.endpoint)
+    pulumi.export("kubeconfig", pulumi.Output.secret(out.kubeconfig))
+
+
+def inline_program(spec: ClusterSpec, provider: str) -> Callable[[], None]:
+    """The Automation API inline program for one cluster on one provider."""
+
+    def run() -> None:
+        try:
+            cluster_program(spec, provider)
+        except KubefleetError as err:
+            raise program_error(err) from None
+
+    return run

@@ -1,0 +1,96 @@
+"""The resolve step: decide, once and before any Pulumi code runs, everything about one spec on one provider
+that depends on the catalog, the dated compatibility data or the date.
+
+Why a step of its own: these choices used to be made from inside program building and inside the adapters
+(instance types through a callback, Istio releases and AKS revisions by loading the compatibility data), so
+the same render could not be cached for an ``--as-of`` date and a reader could not tell where a version
+came from. Now :func:`resolve` returns an immutable :class:`~kubefleet.resolve.model.ResolvedCluster` and
+the adapters only translate it. Refusals that depend on the provider's limits (kubeadm's supported minors)
+happen here too, so they come before the program runs. May import the spec, the catalog, the lifecycle
+data and its own modules; nothing above it (render, cost, ...).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from kubefleet.resolve.model import InstanceChoice, InstanceResolver, MeshRevision, ResolvedCluster
+from kubefleet.spec.model import ClusterSpec
+
+if TYPE_CHECKING:
+    from kubefleet.catalog import Catalog
+
+#: The clock of an offline render: the Unix epoch, so a plan is a pure function of the spec and the data.
+OFFLINE_NOW = dt.datetime.fromtimestamp(0, dt.UTC)
+
+
+# `env` label values that mean production, compared case-insensitively after trimming: the policy
+# rules and people write all of these (issue 14: `production`, `prd`, `PROD` were not protected).
+PRODUCTION_ENVS = frozenset({"prod", "production", "prd"})
+
+
+def is_production(spec: ClusterSpec) -> bool:
+    env = spec.metadata.env
+    return env is not None and env.strip().lower() in PRODUCTION_ENVS
+
+
+def should_protect(spec: ClusterSpec) -> bool:
+    """Production clusters (a normalised ``env`` label) and clusters with ``metadata.protected: true`` are
+    created with Pulumi's ``protect`` so a stray destroy cannot delete them."""
+    return spec.metadata.protected or is_production(spec)
+
+
+def wall_clock() -> dt.datetime:
+    """Now in UTC, to the second: the clock an engine run (``up``, ``preview``, plain ``pulumi up``) is
+    resolved against. The only clock read on the way from a spec to resources."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def resolve(
+    spec: ClusterSpec,
+    provider: str,
+    *,
+    catalog: Catalog | None = None,
+    resolver: InstanceResolver | None = None,
+    as_of: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> ResolvedCluster:
+    """Every choice for ``spec`` on ``provider``. ``resolver`` replaces shape matching (tests pin types with
+    it); the pools a provider adds (AKS's system pool, :mod:`kubefleet.resolve.pools`) are resolved like
+    the spec's own; ``as_of`` dates the dated choices (default: each table's own read date, never the clock); ``now`` is
+    the clock the kubeadm PKI is issued against (default :data:`OFFLINE_NOW`; the engine passes
+    :func:`wall_clock`)."""
+    from kubefleet.naming import ownership_labels
+    from kubefleet.resolve import versions
+    from kubefleet.resolve.instances import instance_resolver
+    from kubefleet.resolve.pools import provider_pools
+    from kubefleet.spec.limits import check_version
+
+    if provider == "kubeadm":
+        check_version(spec)  # the v1beta4 floor and the pinned add-ons' ceiling, before anything is declared
+    choose = resolver or instance_resolver(spec, provider, catalog)
+    # Shape matching first: a catalog gap is a clear CatalogError, not a failure inside the program.
+    instances: dict[str, InstanceChoice] = {pool.name: choose(pool) for pool in spec.spec.node_pools}
+    for pool in provider_pools(spec, provider):
+        instances[pool.name] = choose(pool)
+    minor = spec.spec.kubernetes.minor
+    istio = versions.istio_release(minor, as_of or versions.data_as_of())
+    mesh: MeshRevision | None = None
+    if provider == "aks":
+        on = as_of or versions.compat_as_of()
+        asked = spec.spec.addons.istio.revision
+        mesh = MeshRevision(versions.aks_mesh_revision(asked, minor, on), on, asked is not None)
+    return ResolvedCluster(
+        spec=spec,
+        provider=provider,
+        region=spec.region_for(provider),
+        instances=MappingProxyType(instances),
+        labels=MappingProxyType(ownership_labels(spec)),
+        protect=should_protect(spec),
+        istio=istio,
+        mesh_revision=mesh,
+        as_of=as_of,
+        now=now or OFFLINE_NOW,
+    )

@@ -1,0 +1,654 @@
+"""The provider-neutral cluster spec: ``apiVersion: kubefleet.dev/v1alpha1``, ``kind: Cluster``.
+
+Neutral fields first; provider knobs only under ``spec.providers.<name>``. Cross-field rules raise
+:class:`FieldRuleError`, which carries the path (relative to the model that raised it) so the loader
+can point at the exact line and column of the offending field.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from decimal import Decimal
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+from kubefleet.spec.regions import PROVIDERS, REGIONS
+
+API_VERSION: Final = "kubefleet.dev/v1alpha1"
+KIND: Final = "Cluster"
+
+ProviderName = Literal["gke", "eks", "aks", "kubeadm"]
+Channel = Literal["rapid", "regular", "stable", "extended", "none"]
+GpuKind = Literal["nvidia-t4", "nvidia-l4", "nvidia-a100", "nvidia-h100"]
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+DNS_LABEL = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
+LABEL_KEY = r"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$"
+LABEL_VALUE = r"^([a-z0-9]([-a-z0-9_.]*[a-z0-9])?)?$"
+VERSION = r"^1\.(\d{1,2})(\.\d{1,3})?$"
+CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+# Labels the fleet and finance views group by. They are ordinary labels with first-class accessors.
+OWNERSHIP_LABELS: Final = ("team", "owner", "cost-center", "env")
+#: The label naming the cloud billing account a cluster is charged to (lowercase, as labels must be):
+#: per-account allowances such as GKE's free-tier credit are given once per account in the fleet view.
+BILLING_ACCOUNT_LABEL: Final = "billing-account"
+
+MIN_MAINTENANCE_HOURS: Final = 4
+
+
+class FieldRuleError(ValueError):
+    """A cross-field rule failed; ``path`` points at the field (relative to the raising model)."""
+
+    def __init__(self, path: tuple[str | int, ...], message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
+        self.hint = hint
+
+
+def _numeric(annotation: Any) -> bool:
+    """Whether a field's type is a number (int, float, Decimal, possibly Optional/Annotated), not bool."""
+    if annotation in (int, float, Decimal):
+        return True
+    return any(_numeric(arg) for arg in getattr(annotation, "__args__", ()) or ()) or (
+        _numeric(annotation.__origin__) if hasattr(annotation, "__metadata__") else False)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+        validate_default=False,
+    )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """A boolean is never a number: pydantic's lax mode reads `count: true` as 1 node."""
+        if isinstance(value, bool) and info.field_name is not None:
+            field = cls.model_fields.get(info.field_name)
+            if field is not None and _numeric(field.annotation):
+                raise PydanticCustomError("int_type", "Input should be a valid integer, not true/false")
+        return value
+
+
+Name = Annotated[str, StringConstraints(pattern=DNS_LABEL, min_length=1, max_length=40)]
+PoolName = Annotated[str, StringConstraints(pattern=DNS_LABEL, min_length=1, max_length=30)]
+Cidr = Annotated[str, StringConstraints(min_length=9, max_length=43)]
+
+
+def _check_labels(labels: dict[str, str]) -> dict[str, str]:
+    for key, value in labels.items():
+        if not isinstance(key, str) or not re.match(LABEL_KEY, key) or len(key) > 63:
+            raise FieldRuleError(
+                (key,),
+                f"label key {key!r} is not a valid label key",
+                "use lowercase letters, digits, '-', '_' and '.', at most 63 characters "
+                "(GCP labels accept no capitals)",
+            )
+        if not isinstance(value, str) or not re.match(LABEL_VALUE, value) or len(value) > 63:
+            raise FieldRuleError(
+                (key,),
+                f"label {key}={value!r} has a value that is not a valid label value",
+                "use lowercase letters, digits, '-', '_' and '.', at most 63 characters; "
+                "write an owner as a handle (jane-doe), not an e-mail address",
+            )
+    return labels
+
+
+class Metadata(_Model):
+    name: Name = Field(description="Cluster name: a DNS-1123 label, at most 40 characters (GKE's limit).")
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="Labels copied onto every cloud resource. `team`, `owner`, `cost-center` and `env` "
+        "are first-class: fleet and finance views group by them. `billing-account` names the cloud billing "
+        "account (lowercase): per-account allowances such as GKE's free-tier credit are given once per account.",
+    )
+    protected: bool = Field(
+        False,
+        description="Protect the cluster's resources from deletion (Pulumi `protect`); `kubefleet destroy` "
+        "then needs --force. Clusters labelled env: prod, production or prd (any case) are protected anyway.",
+    )
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, v: dict[str, str]) -> dict[str, str]:
+        return _check_labels(v)
+
+    @property
+    def team(self) -> str | None:
+        return self.labels.get("team")
+
+    @property
+    def owner(self) -> str | None:
+        return self.labels.get("owner")
+
+    @property
+    def cost_center(self) -> str | None:
+        return self.labels.get("cost-center")
+
+    @property
+    def env(self) -> str | None:
+        return self.labels.get("env")
+
+    @property
+    def billing_account(self) -> str | None:
+        return self.labels.get(BILLING_ACCOUNT_LABEL)
+
+
+class Kubernetes(_Model):
+    version: Annotated[str, StringConstraints(pattern=VERSION)] = Field(
+        description='Kubernetes minor ("1.33") or full patch ("1.33.4"). Quote it: YAML reads 1.30 as 1.3.'
+    )
+    channel: Channel = Field(
+        "stable",
+        description="Upgrade channel: rapid | regular | stable | extended (long-term support) | none "
+        "(no automatic upgrades).",
+    )
+
+    @property
+    def minor(self) -> str:
+        """The minor version, e.g. ``1.33``."""
+        major, minor = self.version.split(".")[:2]
+        return f"{major}.{minor}"
+
+    @property
+    def minor_number(self) -> int:
+        return int(self.version.split(".")[1])
+
+
+class ControlPlane(_Model):
+    availability: Literal["zonal", "regional"] = Field(
+        "regional", description="regional = highly available masters spread over zones; zonal = one zone."
+    )
+    tier: Literal["free", "standard", "premium"] = Field(
+        "standard", description="Managed control-plane tier; decides the fee and SLA where the provider has tiers."
+    )
+    endpoint: Literal["public", "private"] = Field(
+        "public", description="Whether the API server is reachable from the internet."
+    )
+    authorized_networks: list[Cidr] = Field(
+        default_factory=list, description="CIDRs allowed to reach the API server endpoint."
+    )
+    replicas: int = Field(
+        3, description="Self-managed (kubeadm) control-plane VMs: 1, 3 or 5 (odd, for etcd quorum)."
+    )
+
+    @field_validator("authorized_networks")
+    @classmethod
+    def _cidrs(cls, v: list[str]) -> list[str]:
+        for i, cidr in enumerate(v):
+            _parse_cidr(cidr, (i,))
+        return v
+
+    @field_validator("replicas")
+    @classmethod
+    def _replicas(cls, v: int) -> int:
+        if v not in (1, 3, 5):
+            raise FieldRuleError(
+                (),
+                f"control-plane replicas must be 1, 3 or 5, not {v}",
+                "etcd needs an odd member count to keep quorum; 3 is the usual HA choice",
+            )
+        return v
+
+    @model_validator(mode="after")
+    def _ha(self) -> ControlPlane:
+        if self.availability == "regional" and self.replicas == 1:
+            raise FieldRuleError(
+                ("replicas",),
+                "a regional (highly available) control plane needs 3 or 5 replicas on self-managed clusters",
+                "set `replicas: 3`, or `availability: zonal` for a single master",
+            )
+        return self
+
+
+class Gpu(_Model):
+    kind: GpuKind = Field(description="GPU model.")
+    count: int = Field(1, ge=1, le=8, description="GPUs per node: 1, 2, 4 or 8.")
+
+    @field_validator("count")
+    @classmethod
+    def _count(cls, v: int) -> int:
+        if v not in (1, 2, 4, 8):
+            raise FieldRuleError((), f"GPU count must be 1, 2, 4 or 8, not {v}", "clouds sell GPUs per node in powers of two")
+        return v
+
+
+class Machine(_Model):
+    vcpus: int = Field(ge=1, le=192, description="Virtual CPUs per node (at least).")
+    memory_gib: int = Field(alias="memoryGiB", ge=1, le=4096, description="Memory per node in GiB (at least).")
+    gpu: Gpu | None = Field(None, description="Accelerators per node.")
+
+    @model_validator(mode="after")
+    def _gpu_shape(self) -> Machine:
+        if self.gpu is not None:
+            need_cpu, need_mem = 4 * self.gpu.count, 16 * self.gpu.count
+            if self.vcpus < need_cpu or self.memory_gib < need_mem:
+                raise FieldRuleError(
+                    ("gpu",),
+                    f"{self.gpu.count} GPU(s) need a shape of at least {need_cpu} vCPUs and {need_mem} GiB; "
+                    f"this one has {self.vcpus} vCPUs and {self.memory_gib} GiB",
+                    "every cloud's GPU instance types start at 4 vCPUs and 16 GiB per GPU",
+                )
+        return self
+
+
+class InstanceTypes(_Model):
+    gke: str | None = Field(None, description="Pinned GCE machine type, e.g. n2-standard-4.")
+    eks: str | None = Field(None, description="Pinned EC2 instance type, e.g. m6i.xlarge.")
+    aks: str | None = Field(None, description="Pinned Azure VM size, e.g. Standard_D4s_v5.")
+
+
+class Autoscaling(_Model):
+    min: int = Field(ge=0, le=1000)
+    max: int = Field(ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Autoscaling:
+        if self.min > self.max:
+            raise FieldRuleError(("min",), f"autoscaling min ({self.min}) is greater than max ({self.max})")
+        return self
+
+
+class Disk(_Model):
+    size_gib: int = Field(100, alias="sizeGiB", ge=20, le=65536, description="Boot disk size per node in GiB.")
+    type: Literal["standard", "balanced", "ssd"] = Field("balanced", description="Disk class.")
+
+
+class Taint(_Model):
+    key: Annotated[str, StringConstraints(min_length=1, max_length=253)]
+    value: str = ""
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = "NoSchedule"
+
+
+class NodePool(_Model):
+    name: PoolName = Field(description="Pool name: a DNS-1123 label. Adapters derive cloud names from it.")
+    machine: Machine = Field(
+        description="Neutral shape, matched per provider to the cheapest current instance type that meets it. "
+        "Always stated, so capacity stays comparable across providers."
+    )
+    instance_types: InstanceTypes | None = Field(None, description="Pinned instance types per provider; a pin wins.")
+    count: int | None = Field(None, ge=1, le=1000, description="Fixed node count (or use autoscaling).")
+    autoscaling: Autoscaling | None = Field(None, description="Autoscaling bounds (or use count).")
+    spot: bool = Field(False, description="Spot / preemptible capacity.")
+    disk: Disk = Field(default_factory=Disk)
+    os: Literal["default", "ubuntu"] = Field("default", description="Node OS: the provider's default image, or Ubuntu.")
+    labels: dict[str, str] = Field(default_factory=dict, description="Kubernetes node labels.")
+    taints: list[Taint] = Field(default_factory=list, description="Kubernetes node taints.")
+
+    @model_validator(mode="after")
+    def _size(self) -> NodePool:
+        if self.count is None and self.autoscaling is None:
+            raise FieldRuleError((), f"node pool {self.name!r} needs `count` or `autoscaling`", "e.g. `count: 3`")
+        if self.count is not None and self.autoscaling is not None:
+            raise FieldRuleError(
+                ("autoscaling",), f"node pool {self.name!r} has both `count` and `autoscaling`", "keep one of them"
+            )
+        return self
+
+    @property
+    def min_nodes(self) -> int:
+        return self.count if self.count is not None else self.autoscaling.min  # type: ignore[union-attr]
+
+    @property
+    def max_nodes(self) -> int:
+        return self.count if self.count is not None else self.autoscaling.max  # type: ignore[union-attr]
+
+    def pinned(self, provider: str) -> str | None:
+        if self.instance_types is None:
+            return None
+        value: str | None = getattr(self.instance_types, provider, None)
+        return value
+
+
+def _parse_cidr(text: str, path: tuple[str | int, ...]) -> ipaddress.IPv4Network:
+    try:
+        return ipaddress.IPv4Network(text, strict=True)
+    except ValueError as err:
+        hint = None
+        try:
+            fixed = ipaddress.IPv4Network(text, strict=False)
+            hint = f"did you mean {fixed}?"
+        except ValueError:
+            hint = "write an IPv4 network like 10.0.0.0/16"
+        raise FieldRuleError(path, f"{text!r} is not a valid IPv4 CIDR ({err})", hint) from None
+
+
+class Network(_Model):
+    node_cidr: Cidr = Field("10.0.0.0/16", description="Node (VPC / subnet) range.")
+    pod_cidr: Cidr = Field("10.64.0.0/14", description="Pod range.")
+    service_cidr: Cidr = Field("10.96.0.0/16", description="Service (ClusterIP) range.")
+    private_nodes: bool = Field(False, description="Nodes get no public IPs; egress through NAT.")
+
+    @model_validator(mode="after")
+    def _cidrs(self) -> Network:
+        nets = {
+            "nodeCidr": _parse_cidr(self.node_cidr, ("nodeCidr",)),
+            "podCidr": _parse_cidr(self.pod_cidr, ("podCidr",)),
+            "serviceCidr": _parse_cidr(self.service_cidr, ("serviceCidr",)),
+        }
+        limits = {"nodeCidr": (8, 24), "podCidr": (8, 21), "serviceCidr": (12, 24)}
+        for key, net in nets.items():
+            lo, hi = limits[key]
+            if not lo <= net.prefixlen <= hi:
+                raise FieldRuleError(
+                    (key,), f"{key} {net} has prefix /{net.prefixlen}; it must be between /{lo} and /{hi}"
+                )
+            if not net.is_private:
+                raise FieldRuleError((key,), f"{key} {net} is not a private range", "use 10/8, 172.16/12 or 192.168/16")
+        keys = list(nets)
+        for i, a in enumerate(keys):
+            for b in keys[i + 1 :]:
+                if nets[a].overlaps(nets[b]):
+                    raise FieldRuleError((b,), f"{b} {nets[b]} overlaps {a} {nets[a]}", "the three ranges must be disjoint")
+        return self
+
+
+class Istio(_Model):
+    mode: Literal["none", "managed", "self-managed"] = Field(
+        "none", description="managed = the provider's mesh add-on where offered; self-managed = Helm-installed."
+    )
+    data_plane: Literal["sidecar", "ambient"] = Field("sidecar", description="Sidecar proxies or ambient (ztunnel).")
+    expected_pods: int = Field(0, ge=0, le=200000, description="Meshed pods expected; sizes the sidecar overhead.")
+    revision: Annotated[str, StringConstraints(pattern=r"^asm-\d+-\d+$|^[0-9]+-[0-9]+$")] | None = Field(
+        None, description="Mesh revision where the provider takes one (e.g. asm-1-25 on AKS)."
+    )
+
+
+class Addons(_Model):
+    istio: Istio = Field(default_factory=Istio)
+
+
+class Tenancy(_Model):
+    isolation: Literal["shared", "sandboxed"] = Field(
+        "shared", description="sandboxed = gVisor / Kata / per-pod micro-VMs where the provider offers them."
+    )
+
+
+class MaintenanceWindow(_Model):
+    day: Day = Field(description="Weekday the window opens.")
+    start: Annotated[str, StringConstraints(pattern=CLOCK)] = Field(description='UTC start, "HH:MM".')
+    hours: int = Field(MIN_MAINTENANCE_HOURS, ge=1, le=24, description="Length in hours (at least 4).")
+
+    @field_validator("hours")
+    @classmethod
+    def _long_enough(cls, v: int) -> int:
+        if v < MIN_MAINTENANCE_HOURS:
+            raise FieldRuleError(
+                (),
+                f"a maintenance window of {v}h is too short; it must be at least {MIN_MAINTENANCE_HOURS}h",
+                "AKS and GKE need at least four hours for a node-pool upgrade to make progress",
+            )
+        return v
+
+
+class Upgrades(_Model):
+    strategy: Literal["surge", "blue-green"] = Field("surge", description="How node pools are replaced.")
+    max_surge: int = Field(1, ge=0, le=100, description="Extra nodes during a surge upgrade.")
+    max_unavailable: int = Field(0, ge=0, le=100, description="Nodes that may be down during a surge upgrade.")
+    maintenance_window: MaintenanceWindow | None = Field(None, description="Weekly window for automatic upgrades.")
+
+    @model_validator(mode="after")
+    def _progress(self) -> Upgrades:
+        if self.strategy == "surge" and self.max_surge + self.max_unavailable == 0:
+            raise FieldRuleError(
+                ("maxSurge",), "maxSurge and maxUnavailable are both 0: a surge upgrade could never progress",
+                "set `maxSurge: 1`",
+            )
+        return self
+
+
+class GkeOptions(_Model):
+    project: str | None = Field(None, description="GCP project id (default: provider config / environment).")
+    region: str | None = Field(None, description="Overrides the neutral region, e.g. us-central1.")
+    zones: list[str] = Field(default_factory=list, description="Node zones (default: the provider's choice).")
+    network: str | None = Field(None, description="Existing VPC network; none = kubefleet creates one.")
+    subnetwork: str | None = Field(None, description="Existing subnetwork in that network.")
+    node_count: Literal["total", "perZone"] = Field(
+        "total",
+        description="How GKE reads a pool's `count` and autoscaling bounds: `total` (default, the neutral "
+        "meaning every provider shares: nodes in the whole pool; GKE counts per zone, so kubefleet divides "
+        "by the zones and rounds up, and a regional pool may run a few more) or `perZone` (GKE's own "
+        "meaning: that many nodes in each zone, so the pool runs count × zones). `kubefleet compare` shows "
+        "the nodes each provider runs next to the spec's.",
+    )
+
+    @model_validator(mode="after")
+    def _net(self) -> GkeOptions:
+        if self.subnetwork and not self.network:
+            raise FieldRuleError(("subnetwork",), "a subnetwork is given without its network", "add `network:`")
+        return self
+
+
+#: An IAM role or user ARN (EKS access entries take IAM principals: users and roles, any partition).
+IAM_PRINCIPAL_ARN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9_+=,.@/-]+$"
+
+
+class EksOptions(_Model):
+    region: str | None = Field(None, description="Overrides the neutral region, e.g. eu-central-1.")
+    vpc_id: str | None = Field(None, description="Existing VPC; none = kubefleet creates one.")
+    subnet_ids: list[str] = Field(default_factory=list, description="Existing subnets (two AZs at least).")
+    private_subnet_ids: list[str] = Field(
+        default_factory=list,
+        description="Private subnets of the existing VPC (no route to an internet gateway) for Fargate pods; "
+        "none = subnetIds, which must then all be private.",
+    )
+    admins: list[Annotated[str, StringConstraints(pattern=IAM_PRINCIPAL_ARN, max_length=2048)]] = Field(
+        default_factory=list,
+        description="IAM role/user ARNs given cluster-admin through EKS access entries "
+        "(AmazonEKSClusterAdminPolicy, cluster scope).",
+    )
+
+    @model_validator(mode="after")
+    def _net(self) -> EksOptions:
+        if self.subnet_ids and not self.vpc_id:
+            raise FieldRuleError(("subnetIds",), "subnetIds are given without vpcId", "add `vpcId:`")
+        if self.private_subnet_ids and not self.vpc_id:
+            raise FieldRuleError(("privateSubnetIds",), "privateSubnetIds are given without vpcId", "add `vpcId:`")
+        if self.vpc_id and len(self.subnet_ids) < 2:
+            raise FieldRuleError(
+                ("subnetIds",), "an existing VPC needs at least two subnetIds in different availability zones"
+            )
+        return self
+
+
+class AksOptions(_Model):
+    subscription_id: str | None = Field(None, description="Azure subscription (default: environment).")
+    location: str | None = Field(None, description="Overrides the neutral region, e.g. northeurope.")
+    resource_group: str | None = Field(None, description="Existing resource group; none = kubefleet creates one.")
+    admin_group_object_ids: list[Annotated[str, Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]] = Field(
+        default_factory=list, max_length=50,
+        description="Entra ID group object IDs made cluster admins (aadProfile.adminGroupObjectIDs).",
+    )
+
+
+Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=6)]
+
+
+class OnPremCosts(_Model):
+    vcpu_hour: Money | None = Field(None, description="USD per vCPU-hour (default from the catalog).")
+    gib_hour: Money | None = Field(None, description="USD per GiB of RAM per hour.")
+    disk_gb_month: Money | None = Field(None, description="USD per GB of VM disk per month.")
+    vm_license_month: Money | None = Field(None, description="USD per VM per month (OS / support licence).")
+
+
+class Vsphere(_Model):
+    server: str | None = Field(None, description="vCenter host (default: VSPHERE_SERVER).")
+    datacenter: str = Field("Datacenter", description="vSphere datacenter.")
+    cluster: str = Field("Cluster", description="Compute cluster.")
+    datastore: str = Field("datastore1", description="Datastore for VM disks.")
+    network: str = Field("VM Network", description="Port group the VMs attach to.")
+    template: str = Field("ubuntu-24.04-server-cloudimg", description="VM template with cloud-init (Ubuntu cloud image).")
+    folder: str | None = Field(None, description="VM folder.")
+
+
+class KubeadmOptions(_Model):
+    vsphere: Vsphere = Field(default_factory=Vsphere)
+    control_plane_vip: Annotated[str, StringConstraints(pattern=r"^\d{1,3}(\.\d{1,3}){3}$")] | None = Field(
+        None, description="Virtual IP that kube-vip announces for the API server."
+    )
+    costs: OnPremCosts = Field(default_factory=OnPremCosts)
+    control_plane_addresses: list[str] | None = Field(
+        None,
+        description="Static IPv4 addresses of the masters, one per controlPlane.replicas, inside network.nodeCidr "
+        "and outside its DHCP pool (etcd breaks when a master's address changes). Without them masters take "
+        "DHCP leases, which must then be reserved.",
+    )
+    gateway: str | None = Field(None, description="Default gateway of masters with static addresses.")
+    nameservers: list[str] = Field(
+        default_factory=list, description="DNS servers of masters with static addresses (default: the gateway)."
+    )
+
+    @field_validator("control_plane_vip", "gateway")
+    @classmethod
+    def _ip(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                ipaddress.IPv4Address(v)
+            except ValueError:
+                raise FieldRuleError((), f"{v!r} is not an IPv4 address") from None
+        return v
+
+    @field_validator("control_plane_addresses", "nameservers")
+    @classmethod
+    def _ips(cls, v: list[str] | None) -> list[str] | None:
+        for i, item in enumerate(v or []):
+            try:
+                ipaddress.IPv4Address(item)
+            except ValueError:
+                raise FieldRuleError((i,), f"{item!r} is not an IPv4 address") from None
+        if v is not None and len(set(v)) != len(v):
+            raise FieldRuleError((), "an address is listed twice")
+        return v
+
+
+class ProviderOptions(_Model):
+    gke: GkeOptions | None = None
+    eks: EksOptions | None = None
+    aks: AksOptions | None = None
+    kubeadm: KubeadmOptions | None = None
+
+
+class ClusterBody(_Model):
+    provider: ProviderName | None = Field(
+        None, description="Where this cluster runs; commands use it unless --provider is given."
+    )
+    kubernetes: Kubernetes
+    region: str = Field(description="Neutral region (us-east, us-west, europe-west, asia-southeast).")
+    control_plane: ControlPlane = Field(default_factory=ControlPlane)
+    node_pools: list[NodePool] = Field(min_length=1, description="Worker node pools.")
+    network: Network = Field(default_factory=Network)
+    addons: Addons = Field(default_factory=Addons)
+    tenancy: Tenancy = Field(default_factory=Tenancy)
+    upgrades: Upgrades = Field(default_factory=Upgrades)
+    providers: ProviderOptions = Field(default_factory=ProviderOptions)
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, v: str) -> str:
+        if v not in REGIONS:
+            import difflib
+
+            from kubefleet.spec.regions import region_hint
+
+            close = difflib.get_close_matches(v, list(REGIONS), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "known regions: " + ", ".join(REGIONS)
+            hint = region_hint(v) or hint + " (override per provider under `providers:`)"
+            raise FieldRuleError((), f"unknown neutral region {v!r}", hint)
+        return v
+
+    @model_validator(mode="after")
+    def _pools(self) -> ClusterBody:
+        seen: dict[str, int] = {}
+        for i, pool in enumerate(self.node_pools):
+            if pool.name in seen:
+                raise FieldRuleError(("nodePools", i, "name"), f"node pool name {pool.name!r} is used twice")
+            seen[pool.name] = i
+        return self
+
+    @model_validator(mode="after")
+    def _static_masters(self) -> ClusterBody:
+        opts = self.providers.kubeadm
+        if opts is None or opts.control_plane_addresses is None:
+            return self
+        where = ("providers", "kubeadm", "controlPlaneAddresses")
+        addresses = opts.control_plane_addresses
+        if len(addresses) != self.control_plane.replicas:
+            raise FieldRuleError(
+                where,
+                f"{len(addresses)} master address(es) for {self.control_plane.replicas} controlPlane.replicas",
+                "give exactly one address per master",
+            )
+        net = ipaddress.IPv4Network(self.network.node_cidr)
+        vip = opts.control_plane_vip or str(net.network_address + 10)  # the adapter's derived VIP
+        for i, text in enumerate(addresses):
+            if ipaddress.IPv4Address(text) not in net:
+                raise FieldRuleError((*where, i), f"{text} is outside network.nodeCidr {net}")
+            if text == vip:
+                raise FieldRuleError((*where, i), f"{text} is the control-plane VIP", "masters need their own addresses")
+        if opts.gateway is None:
+            raise FieldRuleError(
+                ("providers", "kubeadm"), "controlPlaneAddresses need a `gateway`", "e.g. `gateway: 192.168.0.1`"
+            )
+        if ipaddress.IPv4Address(opts.gateway) not in net:
+            raise FieldRuleError(("providers", "kubeadm", "gateway"), f"{opts.gateway} is outside network.nodeCidr {net}")
+        return self
+
+    def provider_options(self, provider: str) -> Any:
+        return getattr(self.providers, provider)
+
+
+class ClusterSpec(_Model):
+    api_version: Literal["kubefleet.dev/v1alpha1"] = Field(description="Always kubefleet.dev/v1alpha1.")
+    kind: Literal["Cluster"] = Field(description="Always Cluster.")
+    metadata: Metadata
+    spec: ClusterBody
+
+    @property
+    def name(self) -> str:
+        return self.metadata.name
+
+    def region_for(self, provider: str) -> str:
+        """The provider's region: the per-provider override if set, else the neutral table."""
+        opts = self.spec.provider_options(provider)
+        override = None
+        if (provider == "gke" and opts is not None) or (provider == "eks" and opts is not None):
+            override = opts.region
+        elif provider == "aks" and opts is not None:
+            override = opts.location
+        return override or REGIONS[self.spec.region][provider]
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain data in the YAML's own spelling (camelCase), defaults left out."""
+        data: dict[str, Any] = self.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+        # apiVersion/kind are required; make sure they survive exclude_defaults
+        data = {"apiVersion": self.api_version, "kind": self.kind, **data}
+        return data
+
+
+__all__ = [
+    "API_VERSION",
+    "BILLING_ACCOUNT_LABEL",
+    "KIND",
+    "OWNERSHIP_LABELS",
+    "PROVIDERS",
+    "ClusterSpec",
+    "FieldRuleError",
+    "NodePool",
+]
