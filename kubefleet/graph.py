@@ -35,6 +35,19 @@ class ParityNote:
         return {"field": self.field, "status": self.status, "detail": self.detail}
 
 
+def at_path(data: Any, path: str) -> tuple[bool, Any]:
+    """(found, value) at a dotted path in nested inputs (list items by index: ``a.0.b``)."""
+    node = data
+    for part in path.split("."):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False, None
+    return True, node
+
+
 @dataclass(frozen=True)
 class RenderedResource:
     """One resource the program declares."""
@@ -56,15 +69,8 @@ class RenderedResource:
 
     def get(self, path: str, default: Any = None) -> Any:
         """Input at a dotted path (``nodeConfig.machineType``; list items by index: ``a.0.b``)."""
-        node: Any = self.inputs
-        for part in path.split("."):
-            if isinstance(node, Mapping) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                return default
-        return node
+        found, value = at_path(self.inputs, path)
+        return value if found else default
 
 
 @dataclass

@@ -143,7 +143,7 @@ def install_istio(
     should hold the node pools: istiod needs somewhere to run before Helm can wait for it. ``platform``
     is Istio's ``global.platform`` (``gke`` needs it for the ambient CNI's binary directory); leave it
     ``None`` elsewhere. ``version`` is the chart version
-    (the resolved cluster's ``ctx.istio.version``). ``k8s_provider``: an
+    (the resolved cluster's ``ctx.helm_istio().version``). ``k8s_provider``: an
     existing provider for the cluster (from :func:`kubernetes_provider`) when the adapter installs other
     charts too; ``None`` = one is declared here.
     """

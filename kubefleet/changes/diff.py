@@ -41,6 +41,7 @@ from kubefleet.changes.model import (
     input_change,
     parse_path,
 )
+from kubefleet.graph import at_path
 from kubefleet.redact import SECRET
 
 if TYPE_CHECKING:
@@ -232,19 +233,6 @@ def diff_inputs(old: Any, new: Any, prefix: str = "") -> Iterator[tuple[str, Any
         yield (prefix or "(value)", old, new)
 
 
-def _at(data: Any, path: str) -> tuple[bool, Any]:
-    """(found, value) at a dotted path (list items by index)."""
-    node = data
-    for part in path.split("."):
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return False, None
-    return True, node
-
-
 def forcing_paths(type_: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[str, ...]:
     """The replace-on-change paths of ``type_`` whose value differs between ``old`` and ``new``.
 
@@ -252,8 +240,8 @@ def forcing_paths(type_: str, old: Mapping[str, Any], new: Mapping[str, Any]) ->
     """
     out = []
     for path in replace_paths(type_):
-        old_found, old_value = _at(old, path)
-        new_found, new_value = _at(new, path)
+        old_found, old_value = at_path(old, path)
+        new_found, new_value = at_path(new, path)
         if old_value == SECRET and new_value == SECRET:
             continue
         if (old_found, old_value) != (new_found, new_value):
@@ -391,7 +379,7 @@ def _cascade(diffs: dict[str, ResourceDiff], new: dict[str, RenderedResource]) -
                     hits.setdefault(path, dep.name)
             if not hits:
                 continue
-            extra = [InputChange(path, _at(r.inputs, path)[1], KNOWN_AFTER_REPLACE)
+            extra = [InputChange(path, at_path(r.inputs, path)[1], KNOWN_AFTER_REPLACE)
                      for path in sorted(hits) if path not in {c.path for c in d.change.inputs}]
             forcing = tuple(sorted(p for p in hits if any(p == f or p.startswith(f + ".") for f in forced)))
             op: Op = "replace" if forcing else "update"

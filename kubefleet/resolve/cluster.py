@@ -75,10 +75,12 @@ def resolve(
     instances: dict[str, InstanceChoice] = {pool.name: choose(pool) for pool in spec.spec.node_pools}
     for pool in provider_pools(spec, provider):
         instances[pool.name] = choose(pool)
+    # Dated choices only where the spec asks for them: a cluster without a mesh needs no release data.
     minor = spec.spec.kubernetes.minor
-    istio = versions.istio_release(minor, as_of or versions.data_as_of())
+    mode = spec.spec.addons.istio.mode
+    istio = versions.istio_release(minor, as_of or versions.data_as_of()) if mode != "none" else None
     mesh: MeshRevision | None = None
-    if provider == "aks":
+    if provider == "aks" and mode == "managed":
         on = as_of or versions.compat_as_of()
         asked = spec.spec.addons.istio.revision
         mesh = MeshRevision(versions.aks_mesh_revision(asked, minor, on), on, asked is not None)

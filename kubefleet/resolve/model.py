@@ -72,9 +72,9 @@ class ResolvedCluster:
     instances: Mapping[str, InstanceChoice]
     labels: Mapping[str, str]
     protect: bool
-    #: the Istio release a self-managed (Helm) mesh installs for the spec's minor on the as-of date
-    istio: IstioRelease
-    #: the managed add-on revision (AKS only; None elsewhere)
+    #: the Istio release a Helm-installed mesh gets for the spec's minor on the as-of date (None: no mesh)
+    istio: IstioRelease | None
+    #: the managed add-on revision (AKS with ``mode: managed`` only; None elsewhere)
     mesh_revision: MeshRevision | None
     #: the as-of date the caller asked for (``--as-of``); None = each dated table's own read date
     as_of: dt.date | None = None
@@ -89,6 +89,12 @@ class ResolvedCluster:
         except KeyError:
             raise KeyError(f"no instance was resolved for node pool {pool.name!r} on {self.provider}") from None
 
+    def helm_istio(self) -> IstioRelease:
+        """The Istio release to install with Helm; only asked for when the spec asks for a mesh."""
+        if self.istio is None:
+            raise ValueError(f"{self.spec.name}: no Istio release was resolved (the spec asks for no mesh)")
+        return self.istio
+
     def cache_identity(self) -> dict[str, Any]:
         """Everything an adapter can read, as plain JSON data: equal identities render equal graphs."""
         return {
@@ -98,7 +104,7 @@ class ResolvedCluster:
             "instances": {k: asdict(v) for k, v in sorted(self.instances.items())},
             "labels": dict(sorted(self.labels.items())),
             "protect": self.protect,
-            "istio": asdict(self.istio),
+            "istio": asdict(self.istio) if self.istio is not None else None,
             "meshRevision": asdict(self.mesh_revision) if self.mesh_revision is not None else None,
             "asOf": self.as_of,
             "now": self.now,

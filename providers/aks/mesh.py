@@ -33,4 +33,4 @@ def install_self_managed(
         return []
     from kubefleet.providers.mesh import install_istio
 
-    return install_istio(spec, kubeconfig, parent, depends_on, version=ctx.istio.version)
+    return install_istio(spec, kubeconfig, parent, depends_on, version=ctx.helm_istio().version)

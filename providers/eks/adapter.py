@@ -68,7 +68,7 @@ class EksAdapter(ClusterAdapter):
                 gpu.install_device_plugin(spec, gpus, k8s_provider, component, [*compute, *late])
             if istio:
                 mesh.install_istio(spec, kubeconfig, component, [*compute, *late],
-                                   version=ctx.istio.version, k8s_provider=k8s_provider)
+                                   version=ctx.helm_istio().version, k8s_provider=k8s_provider)
 
         component.register_outputs(
             {"name": cluster.name, "endpoint": cluster.endpoint, "version": cluster.version, "kubeconfig": kubeconfig}

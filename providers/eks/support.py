@@ -160,9 +160,6 @@ def _network(spec: ClusterSpec) -> dict[str, Support]:
 def _istio(ctx: ResolvedCluster) -> dict[str, Support]:
     spec = ctx.spec
     istio = spec.spec.addons.istio
-    release = ctx.istio
-    helm = (f"Helm releases of Istio {release.version} (base, istiod{', cni, ztunnel' if istio.data_plane == 'ambient' else ''}); "
-            f"{release.reason}")
     if istio.mode == "none":
         off = native("no mesh requested")
         return {
@@ -171,6 +168,9 @@ def _istio(ctx: ResolvedCluster) -> dict[str, Support]:
             "spec.addons.istio.expectedPods": off,
             "spec.addons.istio.revision": off,
         }
+    release = ctx.helm_istio()
+    helm = (f"Helm releases of Istio {release.version} (base, istiod{', cni, ztunnel' if istio.data_plane == 'ambient' else ''}); "
+            f"{release.reason}")
     private = (" The Helm install runs inside `up` against the cluster's API endpoint: with a private endpoint "
                "EKS offers no public DNS or proxy for it, so `up` must run from inside the VPC (or a peered "
                "network / VPN)." if spec.spec.control_plane.endpoint == "private" else "")

@@ -35,7 +35,7 @@ def install(
     if mode == "self-managed":
         extra = critical_pods_quota(spec, kubeconfig, pools, parent) if spec.spec.addons.istio.data_plane == "ambient" else []
         return extra + shared_mesh.install_istio(spec, kubeconfig, parent, [*pools, *extra], platform="gke",
-                                                   version=ctx.istio.version)
+                                                   version=ctx.helm_istio().version)
     return []
 
 

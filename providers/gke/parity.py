@@ -178,7 +178,7 @@ def _addons(ctx: ResolvedCluster) -> dict[str, Support]:
         )
     else:
         out["spec.addons.istio.mode"] = emulated(
-            f"upstream Istio {ctx.istio.version} installed by Helm (base, istiod"
+            f"upstream Istio {ctx.helm_istio().version} installed by Helm (base, istiod"
             + (", cni, ztunnel" if istio.data_plane == "ambient" else "")
             + ") with global.platform=gke"
             + ("; a ResourceQuota for priority class system-node-critical in istio-system (GKE admits "

@@ -81,7 +81,7 @@ class KubeadmAdapter(ClusterAdapter):
         if spec.spec.addons.istio.mode != "none":
             from kubefleet.providers.mesh import install_istio
 
-            install_istio(spec, break_glass, component, [ready], version=ctx.istio.version)
+            install_istio(spec, break_glass, component, [ready], version=ctx.helm_istio().version)
 
         version = spec.spec.kubernetes.version
         # previousNodes is awaited here, so a refused removal fails the program before anything is deleted
