@@ -11,7 +11,7 @@ Each run is a real ``kubefleet`` subprocess with a fresh ``KUBEFLEET_HOME``, in 
 
 * ``off``: render cache off (``KUBEFLEET_NO_CACHE=1``): everything rendered in-process, one after another;
 * ``cold``: the default (cache on) with an empty cache: the misses are rendered in worker processes
-  (``render_cache.warm``, one per CPU), then read back in order;
+  (``kubefleet.render.cache.warm``, one per CPU), then read back in order;
 * ``warm``: the same command again on the same home: every graph is a cache hit.
 
 Peak memory is the sum of RSS over the process tree (benchmarks/procs.py); forked workers share their

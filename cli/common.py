@@ -71,7 +71,7 @@ class Progress:
 
 
 def render_ahead(pairs: Sequence[tuple[ClusterSpec, str]], *, catalog: Catalog, what: str) -> int:
-    """Render the cache misses among ``pairs`` in worker processes (``render_cache.warm``) before a command
+    """Render the cache misses among ``pairs`` in worker processes (``kubefleet.render.cache.warm``) before a command
     reads them in order, saying on stderr what happens for jobs of more than 16 pairs (a plan line, then
     ``i/N`` every 2 s) and whenever the workers fail (the command then renders in-process)."""
     import sys

@@ -171,3 +171,25 @@ def test_plan_as_of_dates_the_mesh_revision_too(on: str | None) -> None:
     data = _json.loads(result.output[result.output.index("{"):])
     (cluster,) = [r for r in data["resources"] if r["type"] == "azure-native:containerservice:ManagedCluster"]
     assert cluster["inputs"]["serviceMeshProfile"]["istio"]["revisions"] == [expected]
+
+
+def test_plan_as_of_renders_are_cached_by_their_dated_choices() -> None:
+    """The render cache keys on the resolved cluster, so a `plan --as-of` render is cached like any other
+    (it bypassed the cache while the dated choices were made inside the render): the same date reads the
+    entry back, another date is another entry."""
+    from kubefleet.render import cache as render_cache
+    from tests.conftest import ROOT
+
+    def entries() -> list[Path]:
+        return sorted(render_cache.cache_dir().rglob("*.json"))
+
+    args = ["plan", str(ROOT / "examples/istio-microservices.yaml"), "-p", "aks", "-o", "json"]
+    first = CliRunner().invoke(app, [*args, "--as-of", "2026-03-15"])
+    assert first.exit_code == 0, first.output
+    stored = entries()
+    assert len(stored) == 1
+    again = CliRunner().invoke(app, [*args, "--as-of", "2026-03-15"])
+    assert again.output == first.output and entries() == stored
+    other = CliRunner().invoke(app, [*args, "--as-of", "2026-05-01"])
+    assert other.exit_code == 0 and len(entries()) == 2
+    assert other.output != first.output  # another add-on revision on that day (the test above reads which)

@@ -1,5 +1,5 @@
 """Many clusters at once (issue 14): `policy check` and `compare` render the cache misses in worker
-processes first (``render_cache.warm``) and then read them back in order. The parallel path must give
+processes first (``kubefleet.render.cache.warm``) and then read them back in order. The parallel path must give
 exactly what the sequential one gives (``KUBEFLEET_NO_CACHE=1`` renders in-process, one after another),
 in the same order, with the same errors and exit codes, and must never hide a worker that died."""
 
