@@ -34,4 +34,6 @@ def run_from_config(config: pulumi.Config) -> None:
         names = ", ".join(s.spec.name for s in specs)
         raise UsageError(f"{spec_path} holds several clusters", hint=f"set kubefleet:cluster to one of: {names}")
     provider = check_provider(config.get("provider") or spec.spec.provider or "")
-    cluster_program(spec, provider)
+    from kubefleet.cost.sources.cache import active_catalog  # what `kubefleet plan`/`compare` price with
+
+    cluster_program(spec, provider, catalog=active_catalog())

@@ -43,6 +43,7 @@ from kubefleet.engine.progress import EventRouter, step_from_event
 from kubefleet.engine.workspace import (
     check_stack_name,
     default_stack_name,
+    open_stack,
     provider_config,
     required_plugins,
     stack_target,
@@ -577,3 +578,59 @@ def test_a_resource_failure_is_not_a_backend_problem() -> None:
     assert "the cloud refused a resource operation" in str(err) and "state backend" not in str(err)
     backend = translate(CommandError(CommandResult(stdout="", stderr="error: AccessDenied: s3 bucket", code=255)), CTX)
     assert "cannot reach the state backend" in str(backend)
+
+
+def test_the_engine_deploys_the_instance_types_the_cli_priced(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`up` prices and previews with the active catalog (the user's refreshed prices over the shipped ones);
+    the program the engine then runs must resolve with that same catalog, or shape matching (the cheapest
+    fitting type) could deploy another instance type than the one shown. With a refreshed price list that
+    makes the shipped choice expensive, the inline program open_stack hands the engine declares the type the
+    CLI priced."""
+    import pulumi
+    import pulumi.automation as auto
+    from pulumi.runtime import mocks, settings
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    from kubefleet.catalog import load_catalog
+    from kubefleet.cost.sources.cache import active_catalog, cached_file
+    from kubefleet.providers import get_adapter
+    from kubefleet.render.offline import _LOCK, _make_mocks_and_monitor
+    from kubefleet.resolve.cluster import resolve
+    from kubefleet.spec.loader import load_file
+
+    spec = load_file(EXAMPLES / "sweet-spot.yaml")[0].spec
+    shipped = resolve(spec, "gke", catalog=load_catalog()).instances["general"].name
+    text = (ROOT / "kubefleet/catalog/data/gke.yaml").read_text()
+    line = next(ln for ln in text.splitlines() if ln.strip().startswith(f"{shipped}:"))
+    overlay = cached_file("gke")
+    overlay.parent.mkdir(parents=True, exist_ok=True)
+    overlay.write_text(text.replace(line, line.split("price:")[0] + 'price: "99.0", source: gce-pricing-cyclenerd}', 1))
+    priced = resolve(spec, "gke", catalog=active_catalog()).instances["general"].name
+    assert priced != shipped, "the refreshed price list should move the choice"
+
+    captured: dict[str, object] = {}
+
+    class Captured(Exception):
+        pass
+
+    def no_engine(**kwargs: object) -> None:
+        captured.update(kwargs)
+        raise Captured
+
+    monkeypatch.setattr(auto, "create_or_select_stack", no_engine)
+    with pytest.raises(Captured):
+        open_stack(stack_target(spec, "gke", resolve_backend()))
+    program = captured["program"]
+    assert callable(program)
+
+    with _LOCK:
+        the_mocks, monitor, recorded = _make_mocks_and_monitor(get_adapter("gke"))
+        settings.ROOT.set(None)
+        mocks.set_mocks(the_mocks, project="kubefleet", stack="engine-catalog", preview=False, monitor=monitor)
+        settings.SETTINGS.rpc_manager.clear()
+        settings.SETTINGS.outputs.clear()
+        _sync_await(run_pulumi_func(program))
+    del pulumi  # imported for the runtime it sets up
+    machine_types = {r.get("nodeConfig.machineType") for r in recorded if r.type == "gcp:container/nodePool:NodePool"}
+    assert machine_types == {priced}, machine_types

@@ -163,9 +163,12 @@ def open_stack(target: StackTarget, *, create: bool = True, install_plugins: boo
     goes to the CLI's environment, which the engine hands on to plugins and policy packs."""
     from pulumi import automation as auto
 
+    from kubefleet.cost.sources.cache import active_catalog
     from kubefleet.render.program import inline_program
 
-    program = inline_program(target.spec, target.provider)
+    # the catalog the CLI priced and previewed with (refreshed prices included): shape matching picks the
+    # cheapest fitting type, so another catalog could deploy another instance type than the one shown
+    program = inline_program(target.spec, target.provider, active_catalog())
     opts = workspace_options(target.backend, extra_env)
     if create:
         stack = auto.create_or_select_stack(stack_name=target.stack_name, project_name=PROJECT, program=program,

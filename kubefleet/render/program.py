@@ -9,22 +9,29 @@ the kubeadm PKI is issued. Nothing in the program looks up the catalog or the da
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from kubefleet.errors import KubefleetError, program_error
 from kubefleet.resolve.model import ResolvedCluster
 from kubefleet.spec.model import ClusterSpec
 
+if TYPE_CHECKING:
+    from kubefleet.catalog import Catalog
 
-def cluster_program(spec: ClusterSpec, provider: str, ctx: ResolvedCluster | None = None) -> None:
+
+def cluster_program(spec: ClusterSpec, provider: str, ctx: ResolvedCluster | None = None, *,
+                    catalog: Catalog | None = None) -> None:
     """Declare the cluster for ``provider`` and export its outputs (kubeconfig as a secret). Without
-    ``ctx`` (the engine's runs) the spec is resolved now, against the wall clock."""
+    ``ctx`` (the engine's runs) the spec is resolved now, against the wall clock and ``catalog`` — the
+    one the CLI priced and previewed with (with the user's refreshed prices), so the instance types
+    deployed are the ones shown; None = the shipped catalog."""
     import pulumi
 
     from kubefleet.providers import get_adapter
     from kubefleet.resolve.cluster import resolve, wall_clock
 
     adapter = get_adapter(provider)
-    context = ctx or resolve(spec, provider, now=wall_clock())
+    context = ctx or resolve(spec, provider, catalog=catalog, now=wall_clock())
     out = adapter.build(context)
     pulumi.export("clusterName", out.name)
     pulumi.export("provider", provider)
@@ -34,12 +41,12 @@ def cluster_program(spec: ClusterSpec, provider: str, ctx: ResolvedCluster | Non
     pulumi.export("kubeconfig", pulumi.Output.secret(out.kubeconfig))
 
 
-def inline_program(spec: ClusterSpec, provider: str) -> Callable[[], None]:
-    """The Automation API inline program for one cluster on one provider."""
+def inline_program(spec: ClusterSpec, provider: str, catalog: Catalog | None = None) -> Callable[[], None]:
+    """The Automation API inline program for one cluster on one provider, resolved with ``catalog``."""
 
     def run() -> None:
         try:
-            cluster_program(spec, provider)
+            cluster_program(spec, provider, catalog=catalog)
         except KubefleetError as err:
             raise program_error(err) from None
 
