@@ -70,10 +70,12 @@ class Progress:
             self._say(f"{self.what}: {done}/{self.total}")
 
 
-def render_ahead(pairs: Sequence[tuple[ClusterSpec, str]], *, catalog: Catalog, what: str) -> int:
+def render_ahead(pairs: Sequence[tuple[ClusterSpec, str]], *, catalog: Catalog, what: str,
+                 as_of: date | None = None) -> int:
     """Render the cache misses among ``pairs`` in worker processes (``kubefleet.render.cache.warm``) before a command
     reads them in order, saying on stderr what happens for jobs of more than 16 pairs (a plan line, then
-    ``i/N`` every 2 s) and whenever the workers fail (the command then renders in-process)."""
+    ``i/N`` every 2 s) and whenever the workers fail (the command then renders in-process). ``as_of``: the
+    date the dated choices are made for, as the command will resolve them."""
     import sys
 
     from kubefleet.render.cache import warm
@@ -91,7 +93,7 @@ def render_ahead(pairs: Sequence[tuple[ClusterSpec, str]], *, catalog: Catalog, 
         sys.stderr.write(f"warning: {line}\n")
         sys.stderr.flush()
 
-    return warm(pairs, catalog=catalog, progress=progress, notice=notice)
+    return warm(pairs, catalog=catalog, as_of=as_of, progress=progress, notice=notice)
 
 
 def parse_number(flag: str, raw: str) -> Decimal:

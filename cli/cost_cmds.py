@@ -83,7 +83,8 @@ def cost(
     provider: str | None = typer.Option(None, "--provider", "-p", help="gke | eks | aks | kubeadm (default: spec.provider)."),
     cluster: str | None = typer.Option(None, "--cluster", help="Only this cluster of a multi-document file."),
     output: Format = typer.Option(Format.table, "--output", "-o", help="table | json | csv | markdown | html."),
-    as_of: str | None = typer.Option(None, "--as-of", help="Price as of this date (YYYY-MM-DD; default today)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Price as of this date (YYYY-MM-DD; default today) and make the dated choices (Istio release, "
+                                  "AKS add-on revision) for it (default: the date their data was read)."),
     hours: str | None = typer.Option(None, "--hours", help="Hours per month (default 730)."),
     egress_gb: str | None = typer.Option(None, "--egress-gb", help="NAT egress GB per month (default 100)."),
 ) -> None:
@@ -95,8 +96,9 @@ def cost(
     when = parse_date(as_of) or today()
     assume = _assumptions(hours, egress_gb)
     pairs = [(loaded.spec, provider_for(loaded, provider)) for loaded in load_specs(file, cluster)]
-    render_ahead(pairs, catalog=catalog, what="cost")
-    items = [compare(spec, [p], as_of=when, catalog=catalog, assumptions=assume) for spec, p in pairs]
+    dated = parse_date(as_of)  # an explicit date dates the resolved choices too (as `plan --as-of` does)
+    render_ahead(pairs, catalog=catalog, what="cost", as_of=dated)
+    items = [compare(spec, [p], as_of=when, catalog=catalog, assumptions=assume, dated=dated) for spec, p in pairs]
     _emit(items, output, single=True)
 
 
@@ -107,7 +109,8 @@ def compare_cmd(
     providers: str | None = typer.Option(None, "--providers", help="Comma-separated subset, e.g. gke,eks (default all)."),
     cluster: str | None = typer.Option(None, "--cluster", help="Only this cluster of a multi-document file."),
     output: Format = typer.Option(Format.table, "--output", "-o", help="table | json | csv | markdown | html."),
-    as_of: str | None = typer.Option(None, "--as-of", help="Price as of this date (YYYY-MM-DD; default today)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Price as of this date (YYYY-MM-DD; default today) and make the dated choices (Istio release, "
+                                  "AKS add-on revision) for it (default: the date their data was read)."),
     hours: str | None = typer.Option(None, "--hours", help="Hours per month (default 730)."),
     egress_gb: str | None = typer.Option(None, "--egress-gb", help="NAT egress GB per month (default 100)."),
 ) -> None:
@@ -131,11 +134,12 @@ def compare_cmd(
     else:
         specs = load_specs(file, cluster)
     pairs = [(loaded.spec, p) for loaded in specs for p in chosen]
-    render_ahead(pairs, catalog=catalog, what="compare")
+    dated = parse_date(as_of)  # an explicit date dates the resolved choices too (as `plan --as-of` does)
+    render_ahead(pairs, catalog=catalog, what="compare", as_of=dated)
     progress = Progress("comparing clusters", len(specs))
     items = []
     for index, loaded in enumerate(specs, 1):
-        items.append(compare(loaded.spec, chosen, as_of=when, catalog=catalog, assumptions=assume))
+        items.append(compare(loaded.spec, chosen, as_of=when, catalog=catalog, assumptions=assume, dated=dated))
         progress.step(index)
     _emit(items, output, single=False)
 

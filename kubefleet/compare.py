@@ -188,8 +188,12 @@ def compare(
     as_of: date,
     catalog: Catalog,
     assumptions: Assumptions | None = None,
+    dated: date | None = None,
 ) -> Comparison:
-    """Render and price ``spec`` on each provider. A provider that cannot be priced is reported, not fatal."""
+    """Resolve, render and price ``spec`` on each provider. A provider that cannot be priced is reported, not
+    fatal. ``as_of`` is the pricing date; ``dated`` the date the dated choices (Istio release, AKS add-on
+    revision) are made for — an explicit ``--as-of`` passes both, as ``plan --as-of`` does; None = each
+    table's own date."""
     from kubefleet.cost.pricer import price_graph
     from kubefleet.lifecycle.support import version_gone
     from kubefleet.render.cache import cached_render
@@ -206,7 +210,7 @@ def compare(
             results[p] = ProviderResult(p, None, error=gone)
             continue
         try:
-            graph = cached_render(resolve(spec, p, catalog=catalog))
+            graph = cached_render(resolve(spec, p, catalog=catalog, as_of=dated))
         except (CatalogError, RenderError) as err:
             results[p] = ProviderResult(p, None, error=err.render())
             continue

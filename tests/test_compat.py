@@ -193,3 +193,21 @@ def test_plan_as_of_renders_are_cached_by_their_dated_choices() -> None:
     other = CliRunner().invoke(app, [*args, "--as-of", "2026-05-01"])
     assert other.exit_code == 0 and len(entries()) == 2
     assert other.output != first.output  # another add-on revision on that day (the test above reads which)
+
+
+@pytest.mark.parametrize(("on", "release"), [(None, "1.31.1"), ("2026-06-01", "1.30.5")])
+def test_compare_as_of_dates_the_istio_release_like_plan(on: str | None, release: str) -> None:
+    """An explicit `compare --as-of D` makes the dated choices for D, as `plan --as-of D` does; without it
+    they are made for the data's own date. Expected releases: istio.io's support tables as pinned in
+    tests/test_mesh_istio.py (1.31 was released on 2026-08-31; on 2026-06-01 the newest release
+    supporting Kubernetes 1.35 is 1.30)."""
+    import json as _json
+
+    from tests.conftest import ROOT
+
+    args = ["compare", str(ROOT / "examples/istio-microservices.yaml"), "--providers", "eks", "-o", "json"]
+    result = CliRunner().invoke(app, args + (["--as-of", on] if on else []))
+    assert result.exit_code == 0, result.output
+    data = _json.loads(result.stdout)
+    (mode,) = [n["detail"] for n in data["providers"]["eks"]["parity"] if n["field"] == "spec.addons.istio.mode"]
+    assert f"Helm releases of Istio {release} " in mode, mode

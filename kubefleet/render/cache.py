@@ -21,6 +21,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
+from datetime import date
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -210,15 +211,17 @@ def _cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def misses(pairs: Sequence[tuple[ClusterSpec, str]], *, catalog: Catalog) -> list[ResolvedCluster]:
-    """The (spec, provider) pairs whose graph is not in the cache, resolved (each once, in order)."""
+def misses(pairs: Sequence[tuple[ClusterSpec, str]], *, catalog: Catalog, as_of: date | None = None
+           ) -> list[ResolvedCluster]:
+    """The (spec, provider) pairs whose graph is not in the cache, resolved for ``as_of`` (each once, in
+    order)."""
     from kubefleet.resolve.cluster import resolve
 
     out: list[ResolvedCluster] = []
     seen: set[Path] = set()
     for spec, provider in pairs:
         try:
-            cluster = resolve(spec, provider, catalog=catalog)
+            cluster = resolve(spec, provider, catalog=catalog, as_of=as_of)
             entry = _entry(cluster)
         except KubefleetError:  # e.g. no instance fits: the in-process render reports it
             continue
@@ -228,7 +231,8 @@ def misses(pairs: Sequence[tuple[ClusterSpec, str]], *, catalog: Catalog) -> lis
     return out
 
 
-def warm(pairs: Sequence[tuple[ClusterSpec, str]], *, catalog: Catalog, workers: int | None = None,
+def warm(pairs: Sequence[tuple[ClusterSpec, str]], *, catalog: Catalog, as_of: date | None = None,
+         workers: int | None = None,
          progress: WarmProgress | None = None, notice: WarmNotice | None = None) -> int:
     """Fill the cache for the (spec, provider) pairs that miss it, in parallel worker processes.
 
@@ -244,7 +248,7 @@ def warm(pairs: Sequence[tuple[ClusterSpec, str]], *, catalog: Catalog, workers:
     """
     if not _enabled() or sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
         return 0
-    todo = misses(pairs, catalog=catalog)
+    todo = misses(pairs, catalog=catalog, as_of=as_of)
     count = min(workers or _cpus(), len(todo))
     if count < 2:
         return 0
