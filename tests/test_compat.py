@@ -211,3 +211,16 @@ def test_compare_as_of_dates_the_istio_release_like_plan(on: str | None, release
     data = _json.loads(result.stdout)
     (mode,) = [n["detail"] for n in data["providers"]["eks"]["parity"] if n["field"] == "spec.addons.istio.mode"]
     assert f"Helm releases of Istio {release} " in mode, mode
+
+
+def test_validate_refuses_the_aks_system_pool_name_at_its_line(tmp_path: Path) -> None:
+    from kubefleet.spec.limits import AKS_SYSTEM_POOL_KEY
+    from tests.conftest import MINIMAL
+
+    spec = tmp_path / "reserved.yaml"
+    spec.write_text(MINIMAL.replace("- name: general", f"- name: {AKS_SYSTEM_POOL_KEY}")
+                    .replace('version: "1.33"', 'version: "1.35"').replace("spec:\n", "spec:\n  provider: aks\n", 1))
+    result = CliRunner().invoke(app, ["validate", str(spec)])
+    assert result.exit_code == 2, result.output
+    line = next(n for n, text in enumerate(spec.read_text().splitlines(), 1) if AKS_SYSTEM_POOL_KEY in text)
+    assert f"{spec}:{line}:" in result.output and "reserved on AKS" in result.output, result.output

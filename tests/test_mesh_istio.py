@@ -130,3 +130,18 @@ def test_validate_rejects_a_minor_no_supported_istio_release_covers() -> None:
     managed = load_text(text.replace("self-managed", "managed").replace('version: "1.33"', 'version: "1.31"'),
                         "t.yaml")[0]
     assert [i for i in problems(managed, "eks", date(2026, 11, 29)) if "Istio" in i.message]  # EKS: Helm too
+
+
+def test_a_spec_pool_named_like_the_aks_system_pool_is_refused_not_overwritten() -> None:
+    """The resolve step keys instance choices by pool name; the AKS system pool's key must not silently
+    replace a spec pool's choice (its cloud name is hashed from that key, so it cannot be renamed)."""
+    from kubefleet.errors import RenderError
+    from kubefleet.resolve.cluster import resolve
+    from kubefleet.resolve.pools import SYSTEM_POOL_KEY
+
+    text = MINIMAL.replace("- name: general", f"- name: {SYSTEM_POOL_KEY}")
+    assert SYSTEM_POOL_KEY in text
+    spec = load_text(text, "t.yaml")[0].spec
+    with pytest.raises(RenderError, match="reserved on aks"):
+        resolve(spec, "aks", resolver=shape_resolver("aks"))
+    assert resolve(spec, "eks", resolver=shape_resolver("eks")).instances[SYSTEM_POOL_KEY].name

@@ -16,6 +16,7 @@ import datetime as dt
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from kubefleet.errors import RenderError
 from kubefleet.resolve.model import InstanceChoice, InstanceResolver, MeshRevision, ResolvedCluster
 from kubefleet.spec.model import ClusterSpec
 
@@ -74,6 +75,10 @@ def resolve(
     # Shape matching first: a catalog gap is a clear CatalogError, not a failure inside the program.
     instances: dict[str, InstanceChoice] = {pool.name: choose(pool) for pool in spec.spec.node_pools}
     for pool in provider_pools(spec, provider):
+        if pool.name in instances:  # GKE's pool is renamed apart; AKS's key also seeds its cloud name
+            raise RenderError(
+                f"spec.nodePools: the pool name {pool.name!r} is reserved on {provider} for the system pool "
+                "kubefleet adds there", hint="rename that node pool")
         instances[pool.name] = choose(pool)
     # Dated choices only where the spec asks for them: a cluster without a mesh needs no release data.
     minor = spec.spec.kubernetes.minor
@@ -83,7 +88,7 @@ def resolve(
     if provider == "aks" and mode == "managed":
         on = as_of or versions.compat_as_of()
         asked = spec.spec.addons.istio.revision
-        mesh = MeshRevision(versions.aks_mesh_revision(asked, minor, on), on, asked is not None)
+        mesh = MeshRevision(versions.aks_mesh_revision(asked, minor, on), on)
     return ResolvedCluster(
         spec=spec,
         provider=provider,

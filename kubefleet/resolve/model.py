@@ -57,8 +57,7 @@ class MeshRevision:
     """The managed Istio add-on revision a cluster enables (AKS), and the date it was chosen for."""
 
     revision: str  # e.g. "asm-1-30"
-    on: dt.date  # the as-of date the default was chosen for
-    from_spec: bool  # True = ``spec.addons.istio.revision`` named it
+    on: dt.date  # the as-of date a default is chosen for (the spec's own revision is used as given)
 
 
 @dataclass(frozen=True)

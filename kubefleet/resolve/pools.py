@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from typing import Final
 
+from kubefleet.spec.limits import AKS_SYSTEM_POOL_KEY
 from kubefleet.spec.model import ClusterSpec, Machine, NodePool
 
-#: The neutral pool name the System pool is resolved under (``ctx.instance``) and hashed with.
-SYSTEM_POOL_KEY: Final = "kubefleet-aks-system"
+#: The neutral pool name the System pool is resolved under (``ctx.instance``) and hashed with; reserved for
+#: it on AKS (``validate`` refuses a spec pool of that name at its line).
+SYSTEM_POOL_KEY: Final = AKS_SYSTEM_POOL_KEY
 #: The system pool hosts CoreDNS, metrics-server, konnectivity: AKS requires one (>= 2 vCPU, 4 GiB).
 SYSTEM_MACHINE: Final = Machine(vcpus=2, memory_gib=8)
 

@@ -25,6 +25,9 @@ AKS_MAX_OS_DISK_GIB: Final = 2048
 #: EKS node-group label values are 1-63 characters (botocore eks ``labelValue`` min 1; Kubernetes allows
 #: an empty value, EKS does not; tests/test_verify_eks.py reads the bound from the model).
 EKS_MIN_LABEL_VALUE: Final = 1
+#: The neutral pool name kubefleet resolves AKS's system pool under; it also seeds that pool's cloud name,
+#: so a spec pool may not take it on AKS (kubefleet/resolve/pools.py).
+AKS_SYSTEM_POOL_KEY: Final = "kubefleet-aks-system"
 
 #: ``kubeadm.k8s.io/v1beta4`` is read by kubeadm 1.31 and newer only: Cluster API picks v1beta4 from
 #: exactly this version (kubernetes-sigs/cluster-api@ae7ff047db499ac3858ade268ba38db8c9f128bb:
@@ -63,6 +66,12 @@ def api_limits(loaded: LoadedSpec, provider: str) -> list[SpecIssue]:
                 f"AKS node disks are at most {AKS_MAX_OS_DISK_GIB:,} GiB (a node pool has only its OS disk); "
                 f"pool {pool.name!r} asks for {pool.disk.size_gib:,}",
                 f"use sizeGiB: {AKS_MAX_OS_DISK_GIB} or less on AKS, and persistent volumes for data",
+            ))
+        if provider == "aks" and pool.name == AKS_SYSTEM_POOL_KEY:
+            found.append(loaded.issue(
+                ("spec", "nodePools", i, "name"),
+                f"the node pool name {pool.name!r} is reserved on AKS for the system pool kubefleet adds",
+                "rename that node pool",
             ))
         if provider == "eks":
             for key, value in pool.labels.items():
