@@ -73,9 +73,11 @@ def _register() -> None:
         policy_cmds,
         prices_cmds,
         spec_cmds,
+        upgrade_cmds,
     )
 
-    for module in (spec_cmds, plan_cmd, cost_cmds, engine_cmds, diff_cmd, policy_cmds, fleet_cmd, prices_cmds):
+    for module in (spec_cmds, plan_cmd, cost_cmds, engine_cmds, diff_cmd, policy_cmds, fleet_cmd, prices_cmds,
+                   upgrade_cmds):
         module.register(app)
 
 
