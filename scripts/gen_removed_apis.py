@@ -45,6 +45,7 @@ ORACLES = ROOT / "tests" / "data" / "oracles" / "removed-apis"
 KUBEPUG_DATA = ORACLES / "kubepug-data.json"
 PLUTO_VERSIONS = ORACLES / "pluto-versions.yaml"
 PROVENANCE = ORACLES / "PROVENANCE.yaml"
+K8S_LIFECYCLE = ORACLES / "k8s-api-lifecycle.json"
 SHIPPED = ROOT / "kubefleet" / "catalog" / "data" / "removed-apis.yaml"
 
 _TAG = "k8s:prerelease-lifecycle-gen"
@@ -122,6 +123,27 @@ def _generated_lifecycle(source: str) -> dict[str, dict[str, Any]]:
         gvk = re.search(r'Group: "([^"]*)", Version: "([^"]*)", Kind: "([^"]*)"', body)
         if gvk:
             entry["replacement"] = gvk.groups()
+    return out
+
+
+def kubernetes_lifecycle(api_dir: Path) -> list[dict[str, Any]]:
+    """Every value Kubernetes' prerelease-lifecycle-gen wrote into k8s.io/api (the independent check of
+    :func:`kubepug_registry`, committed so a test can run it): group/version/kind -> its APILifecycle*."""
+    out: list[dict[str, Any]] = []
+    for path in sorted(api_dir.rglob("zz_generated.prerelease-lifecycle.go")):
+        register = path.parent / "register.go"
+        group = re.search(r'^const GroupName = "([^"]*)"', register.read_text(), re.M) if register.is_file() else None
+        package = re.search(r"^package (\w+)", path.read_text(), re.M)
+        if group is None or package is None:
+            continue
+        for kind, values in sorted(_generated_lifecycle(path.read_text()).items()):
+            row: dict[str, Any] = {"group": group.group(1), "version": package.group(1), "kind": kind}
+            for name in ("introduced", "deprecated", "removed"):
+                if name in values:
+                    row[name] = _minor_text(values[name])
+            if "replacement" in values:
+                row["replacement"] = "/".join(v for v in values["replacement"][:2] if v) + " " + values["replacement"][2]
+            out.append(row)
     return out
 
 
@@ -323,6 +345,9 @@ def main(argv: list[str] | None = None) -> int:
         registry = kubepug_registry(args.k8s_api)
         KUBEPUG_DATA.write_text(json.dumps(registry, indent=1) + "\n")
         print(f"{KUBEPUG_DATA}: {len(registry)} entries", file=sys.stderr)
+        lifecycle = kubernetes_lifecycle(args.k8s_api)
+        K8S_LIFECYCLE.write_text("[\n" + ",\n".join(json.dumps(row) for row in lifecycle) + "\n]\n")
+        print(f"{K8S_LIFECYCLE}: {len(lifecycle)} types", file=sys.stderr)
     if args.pluto_versions:
         PLUTO_VERSIONS.write_bytes(args.pluto_versions.read_bytes())
     text = render(_load(PROVENANCE.read_text()), KUBEPUG_DATA.read_text(), PLUTO_VERSIONS.read_text())

@@ -94,6 +94,41 @@ def test_disagreement_ships_the_earlier_minor_and_keeps_the_later() -> None:
     assert [(r.removed_in, r.sources) for r in found] == [("1.26", ("kubepug",)), ("1.29", ("pluto",))]
 
 
+def _pair(value: dict[str, int] | None) -> str | None:
+    return None if not value else f"{value['version_major']}.{value['version_minor']}"
+
+
+def _kubepug_view(entry: dict[str, Any]) -> tuple[Any, ...]:
+    replacement = entry.get("replacement") or {}
+    return (_pair(entry.get("introduced_version")), _pair(entry.get("deprecated_version")),
+            _pair(entry.get("removed_version")),
+            (f"{replacement['group']}/" if replacement.get("group") else "") + f"{replacement['version']} "
+            f"{replacement['kind']}" if replacement else None)
+
+
+def test_kubepug_reproduction_equals_kubernetes_generated_lifecycle() -> None:
+    # what Kubernetes' own prerelease-lifecycle-gen wrote into k8s.io/api v0.37.2, type by type
+    generated = {(r["group"], r["version"], r["kind"]): r
+                 for r in json.loads((ORACLES / "k8s-api-lifecycle.json").read_text())}
+    reproduced = json.loads((ORACLES / "kubepug-data.json").read_text())
+    for entry in reproduced:
+        k8s = generated[(entry["group"], entry["version"], entry["kind"])]
+        assert _kubepug_view(entry) == (k8s.get("introduced"), k8s.get("deprecated"), k8s.get("removed"),
+                                        k8s.get("replacement")), entry["kind"]
+    # and nothing Kubernetes marks as removed is missing from the reproduction
+    keys = {(e["group"], e["version"], e["kind"]) for e in reproduced}
+    assert {key for key, row in generated.items() if "removed" in row} <= keys
+
+
+def test_kubepug_reproduction_equals_kubepugs_own_generator_output() -> None:
+    # kubepug's test data is its real generator's output (2023): the same entries, the same values
+    theirs = json.loads((ORACLES / "kubepug-testdata-data.json").read_text())
+    mine = {(e["group"], e["version"], e["kind"]): e for e in json.loads((ORACLES / "kubepug-data.json").read_text())}
+    assert len(theirs) == 3
+    for entry in theirs:
+        assert _kubepug_view(mine[(entry["group"], entry["version"], entry["kind"])]) == _kubepug_view(entry)
+
+
 # ------------------------------------------------------------------ zero misses against the union
 
 
@@ -238,6 +273,13 @@ def test_binary_and_missing_files(tmp_path: Path) -> None:
     binary.write_bytes(b"apiVersion: v1\nkind: Pod\n\xff\xfe\x00")
     assert "not UTF-8" in _positioned_error(binary)
     assert "no such file" in _positioned_error(tmp_path / "absent.yaml")
+
+
+def test_a_folder_without_manifests_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("nothing here")
+    with pytest.raises(KubefleetError) as err:
+        scan([tmp_path])
+    assert err.value.exit_code == 2 and "no *.yaml" in err.value.message
 
 
 def test_non_objects_and_odd_documents_are_ignored() -> None:

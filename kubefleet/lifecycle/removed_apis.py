@@ -238,6 +238,9 @@ def manifest_files(paths: Sequence[Path]) -> Iterator[Path]:
                          if n.endswith(MANIFEST_SUFFIXES) and not n.startswith("."))
             if len(found) > MAX_MANIFEST_FILES:
                 break
+        if not found:
+            raise UsageError(f"{path}: no *.yaml, *.yml or *.json files in this folder",
+                             hint="point at the folder that holds the cluster's Kubernetes manifests")
         yield from sorted(found)
 
 
