@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -22,35 +24,107 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+class PlanFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+
+
 @upgrade_app.command("plan")
 def plan(
     paths: list[Path] = typer.Argument(..., help="Spec files or directories (searched recursively)."),
-    to: str = typer.Option("latest", "--to", help="Target minor (e.g. 1.35) or 'latest' (the newest the "
-                           "provider offers on the spec's channel on --as-of)."),
-    provider: str | None = typer.Option(None, "--provider", "-p", help="Plan on this provider only "
-                                        "(default: the spec's provider)."),
+    to: str = typer.Option("latest", "--to", help="Target minor (e.g. 1.35) or 'latest': the newest minor the "
+                           "provider offers on the spec's channel on --as-of."),
+    by: str | None = typer.Option(None, "--by", help="Finish the chain by this date (YYYY-MM-DD): hops are spread "
+                                  "evenly up to it (default: a week apart)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Plan as of this date (YYYY-MM-DD; default today)."),
+    manifests: Path | None = typer.Option(None, "--manifests", help="Directory of Kubernetes manifests: list the "
+                                          "APIs each hop removes that they still use."),
+    provider: list[str] = typer.Option([], "--provider", "-p", help="Plan on these providers (repeatable; 'all' "
+                                       "= gke, eks, aks, kubeadm). Default: the spec's provider, else all four."),
+    output: PlanFormat = typer.Option(PlanFormat.table, "--output", "-o", help="table | json | markdown | html."),
 ) -> None:
-    """Plan each cluster's upgrade: one control-plane hop per minor, node-pool rollouts only where the
-    version skew forces them (as Cluster API's chained upgrades do)."""
-    from kubefleet.cli.common import provider_for
-    from kubefleet.cli.console import stdout
-    from kubefleet.errors import UsageError
-    from kubefleet.fleet import discover
-    from kubefleet.lifecycle.skew import chain
+    """Plan each cluster's upgrade as a dated chain: one control-plane hop per minor, node-pool rollouts only
+    where the version skew forces them (as Cluster API's chained upgrades do), the method and knobs each
+    provider renders, mesh moves that must come first, the date each hop must finish by, removed APIs per
+    hop (--manifests) and what staying costs from which date. Exit 1 when a hop is late, a mesh has no
+    release for the next minor or manifests use a removed API."""
+    from kubefleet.cli.common import parse_date, today
+    from kubefleet.cli.console import write
+    from kubefleet.cli.cost_cmds import active_catalog
+    from kubefleet.errors import ProblemFound, SpecError, UsageError
+    from kubefleet.fleet import choose_provider, discover
+    from kubefleet.lifecycle.compat import load_compat
+    from kubefleet.lifecycle.upgrade import default_findings, plan_cluster
+    from kubefleet.providers import check_provider
+    from kubefleet.render.cache import cached_render
+    from kubefleet.report import upgrade as out
+    from kubefleet.resolve.cluster import resolve
 
+    when = parse_date(as_of) or today()
+    until = parse_date(by, what="--by")
+    if manifests is not None and not manifests.exists():
+        raise UsageError(f"--manifests {manifests}: no such file or directory")
+    chosen: list[str] = []
+    for p in provider:
+        chosen.extend(("gke", "eks", "aks", "kubeadm") if p == "all" else (check_provider(p),))
+    from kubefleet.lifecycle.skew import control_plane_hops, parse_minor
+
+    if to != "latest":
+        parse_minor(to)
     loaded, failures = discover(paths)
     if failures:
-        from kubefleet.errors import SpecError
-
         raise SpecError([i for f in failures for i in f.issues])
-    if to == "latest":
-        raise UsageError("--to latest needs the dated planner", hint="pass a minor, e.g. --to 1.35")
-    out = stdout()
+    if not loaded:
+        raise UsageError("no cluster specs found", hint="name *.yaml spec files or directories that hold them")
+    catalog, compat = active_catalog(), load_compat()
+    findings = default_findings() if manifests is not None else None
+    plans = []
     for s in loaded:
-        p = provider_for(s, provider)
-        out.print(f"{s.spec.name} on {p}: {s.spec.spec.kubernetes.version} → {to}", highlight=False, markup=False)
-        for step in chain(p, s.spec.spec.kubernetes.version, to):
-            out.print(f"  {step.kind}: {step.from_minor} → {step.to_minor}", highlight=False, markup=False)
+        if to != "latest":
+            control_plane_hops(s.spec.spec.kubernetes.version, to)  # a downgrade is refused before any render
+        own = choose_provider(s.spec)[0]
+        for p in chosen or ([own] if own else ["gke", "eks", "aks", "kubeadm"]):
+            graph = cached_render(resolve(s.spec, p, catalog=catalog, as_of=when))
+            plans.append(plan_cluster(s.spec, p, target=to, as_of=when, by=until, catalog=catalog, compat=compat,
+                                      file=f"{s.file}:{s.line}", pools=out.pool_methods(graph),
+                                      manifests=[manifests] if manifests is not None else None, removed=findings))
+    if output is PlanFormat.json:
+        write(out.to_json(plans))
+    elif output is PlanFormat.markdown:
+        write(out.to_markdown(plans))
+    elif output is PlanFormat.html:
+        write(out.to_html(plans))
+    else:
+        _print(plans)
+    bad = [p for p in plans if p.problems]
+    if bad:
+        raise ProblemFound(f"{len(bad)} of {len(plans)} plan(s) have problems: "
+                           + "; ".join(f"{p.cluster} on {p.provider}: {p.problems[0]}" for p in bad[:3]))
+
+
+def _print(plans: list[Any]) -> None:
+    from rich.table import Table
+
+    from kubefleet.cli.console import print_table, stdout
+    from kubefleet.report import upgrade as out
+
+    console = stdout()
+    for p in plans:
+        table = Table(title=out.title(p), title_justify="left")
+        for col in ("step", "start", "finish by", "detail"):
+            table.add_column(col, overflow="fold")
+        for row in out.table_rows(p):
+            table.add_row(*row)
+        if not p.steps:
+            table.add_row(f"already on {p.target}", "—", "—", "")
+        print_table(console, table, drop=("detail",))
+        console.print(f"staying on {p.current}: {out.staying_text(p)}", highlight=False, markup=False)
+        for x in p.problems:
+            console.print(f"problem: {x}", highlight=False, markup=False)
+        for x in p.notes:
+            console.print(f"note: {x}", highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:
