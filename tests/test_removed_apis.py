@@ -201,6 +201,22 @@ def test_range_is_exclusive_of_current_and_inclusive_of_target() -> None:
         removed_apis.findings([MANIFESTS / "positions.yaml"], "latest", "1.29")
 
 
+def test_already_removed_at_the_current_minor() -> None:
+    found = scan([MANIFESTS / "positions.yaml"]).already_removed("1.25")
+    assert [(f.kind, f.removal.removed_in) for f in found] == [("PodSecurityPolicy", "1.25"), ("Ingress", "1.22"),
+                                                                ("CronJob", "1.25")]
+
+
+def test_typed_list_items_inherit_the_lists_api() -> None:
+    # the API serves a DeploymentList whose items carry no apiVersion/kind of their own
+    text = ("apiVersion: extensions/v1beta1\nkind: DeploymentList\nitems:\n- metadata: {name: a}\n"
+            "- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: b}\n")
+    objects, _ = scan_text(text, "typed.yaml")
+    assert [(o.api_version, o.kind, o.name, o.line, o.column) for o in objects] == [
+        ("extensions/v1beta1", "DeploymentList", None, 1, 13), ("extensions/v1beta1", "Deployment", "a", 4, 3),
+        ("apps/v1", "Deployment", "b", 5, 15)]
+
+
 def test_finding_carries_the_removal() -> None:
     (finding,) = removed_apis.findings([MANIFESTS / "positions.yaml"], "1.31", "1.32")
     assert isinstance(finding, Finding)
@@ -290,3 +306,12 @@ def test_non_objects_and_odd_documents_are_ignored() -> None:
                           "metadata: {name: one}}\n- <<: *b\n  metadata: {name: two}\n", "merge.yaml")
     assert [(o.kind, o.name, o.line, o.column) for o in merged] == [
         ("List", None, 1, 13), ("CronJob", "one", 4, 19), ("CronJob", "two", 5, 3)]
+    listed, _ = scan_text("apiVersion: v1\nkind: List\ndefs: [&a {apiVersion: batch/v1beta1}, &k {kind: CronJob}]\n"
+                          "items:\n- <<: [*a, *k]\n  metadata: {name: merged}\n- <<: [{kind: Pod}]\n", "m.yaml")
+    assert [(o.kind, o.name, o.line, o.column) for o in listed] == [("List", None, 1, 13), ("CronJob", "merged", 5, 3)]
+
+
+def test_template_markers_are_found_in_linear_time(tmp_path: Path) -> None:
+    path = tmp_path / "braces.yaml"
+    path.write_text("apiVersion: v1\nkind: ConfigMap\ndata:\n  x: '" + "{{" * 2_000_000 + "'\n")
+    assert [o.kind for o in scan([path]).objects] == ["ConfigMap"]

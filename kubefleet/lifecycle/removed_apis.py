@@ -21,7 +21,6 @@ import dataclasses
 import functools
 import io
 import os
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -40,6 +39,7 @@ from ruamel.yaml.events import (
 )
 
 from kubefleet.errors import CatalogError, SpecError, SpecIssue, UsageError
+from kubefleet.lifecycle.skew import parse_minor
 from kubefleet.safeio import FileProblem, read_regular
 
 DATA_FILE = "removed-apis.yaml"
@@ -53,7 +53,6 @@ _PURE_PARSER_BYTES = 512 * 1024
 #: nesting refused past this depth (a CRD schema nests ~40 levels; libyaml's parser slows quadratically
 #: with depth: 50,000 '[' take 20 s, so the walk stops here, with the position)
 MAX_NESTING = 512
-_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)
 
 
 class ManifestError(SpecError):
@@ -124,6 +123,14 @@ class Scan:
         if high < low:
             raise UsageError(f"cannot look for removed APIs from {current_minor} down to {target_minor}",
                              hint="removed APIs matter on the way up: give the current minor first")
+        return self._matching(low, high)
+
+    def already_removed(self, current_minor: str) -> list[Finding]:
+        """Objects whose API no cluster on ``current_minor`` serves any more (removed in it or before):
+        these manifests cannot be applied today, whatever the upgrade."""
+        return self._matching((0, 0), parse_minor(current_minor))
+
+    def _matching(self, low: tuple[int, int], high: tuple[int, int]) -> list[Finding]:
         index = _index()
         out: list[Finding] = []
         seen: set[tuple[str, int, int]] = set()
@@ -140,14 +147,6 @@ class Scan:
 
 
 # ------------------------------------------------------------------ the database
-
-
-def parse_minor(value: str) -> tuple[int, int]:
-    """``"1.33"`` (or ``"v1.33"``, ``"1.33.4"``) -> ``(1, 33)``; anything else is a :class:`UsageError`."""
-    match = re.fullmatch(r"v?(\d{1,3})\.(\d{1,4})(?:\.\d{1,6})?", str(value).strip())
-    if match is None:
-        raise UsageError(f"{str(value)[:40]!r} is not a Kubernetes minor", hint='write a minor like "1.33"')
-    return int(match.group(1)), int(match.group(2))
 
 
 def _bad_data(message: str) -> CatalogError:
@@ -311,7 +310,7 @@ class _Frame:
     """One open collection in the event stream."""
 
     node: _Map | None  # None for a sequence
-    role: str  # "map" | "metadata" | "items" | "seq" | "key" (a mapping/sequence used as a key: ignored)
+    role: str  # "map" | "metadata" | "items" | "merge" (`<<: [*a, *b]`) | "seq" | "key" (used as a key: ignored)
     owner: _Map | None = None  # for metadata/items: the object they belong to
     anchor: str | None = None
     key: str | None = None
@@ -324,9 +323,9 @@ def _parser(text: str, pure: bool) -> Iterator[Any]:
 
 def scan_text(text: str, file: str, *, helm_chart: bool = False) -> tuple[list[ManifestObject], list[Skipped]]:
     """The Kubernetes objects in one manifest's text (List items expanded), or why it was skipped."""
-    template = _TEMPLATE.search(text)
+    template = _template_line(text)
     if template is not None and helm_chart:
-        return [], [Skipped(file, text.count("\n", 0, template.start()) + 1,
+        return [], [Skipped(file, template,
                             "a Helm template ({{ … }}): what it renders depends on the values; "
                             "scan `helm template` output instead")]
     try:
@@ -340,7 +339,7 @@ def scan_text(text: str, file: str, *, helm_chart: bool = False) -> tuple[list[M
         mark = err.problem_mark or err.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         if template is not None:
-            return [], [Skipped(file, text.count("\n", 0, template.start()) + 1,
+            return [], [Skipped(file, template,
                                 f"a Go/Helm template ({{{{ … }}}}), not YAML (line {line}: "
                                 f"{(err.problem or 'invalid YAML').strip()[:80]}); render it (helm template) "
                                 "and scan the output")]
@@ -356,13 +355,28 @@ def scan_text(text: str, file: str, *, helm_chart: bool = False) -> tuple[list[M
     return objects, skipped
 
 
-def _emit(node: _Map, file: str, objects: list[ManifestObject], skipped: list[Skipped], depth: int) -> None:
+def _template_line(text: str) -> int | None:
+    """The line of the first ``{{ … }}`` in ``text`` (found in linear time), if any."""
+    start = text.find("{{")
+    if start < 0 or text.find("}}", start + 2) < 0:
+        return None
+    return text.count("\n", 0, start) + 1
+
+
+def _emit(node: _Map, file: str, objects: list[ManifestObject], skipped: list[Skipped], depth: int,
+          parent: tuple[str, str] | None = None) -> None:
+    """Report ``node`` if it is an object and, for a ``*List``, its items. Items of a typed list
+    (``DeploymentList``, as the API serves it) may omit apiVersion and kind: they are the list's own
+    group/version and the kind without ``List``."""
     api_version, kind, name = node.api_version, node.kind, node.name
     for base in node.merged:  # `<<: *anchor`: explicit keys win; the object is where its mapping starts
         if api_version is None and base.api_version is not None:
             api_version = (base.api_version[0], node.line, node.column)
         kind = kind or base.kind
         name = name or base.name
+    if parent is not None and parent[1] != "List":
+        api_version = api_version or (parent[0], node.line, node.column)
+        kind = kind or parent[1][:-len("List")]
     if api_version is None or kind is None:
         return  # not a Kubernetes object (a values file, a kustomize patch fragment, ...)
     text, line, column = api_version
@@ -373,7 +387,7 @@ def _emit(node: _Map, file: str, objects: list[ManifestObject], skipped: list[Sk
     objects.append(ManifestObject(file, line, column, text, kind, name))
     if kind.endswith("List") and depth < 8:
         for item in node.items:
-            _emit(item, file, objects, skipped, depth + 1)
+            _emit(item, file, objects, skipped, depth + 1, (text, kind))
 
 
 def _read_events(events: Iterator[Any], file: str) -> list[_Map]:
@@ -413,10 +427,10 @@ def _read_events(events: Iterator[Any], file: str) -> list[_Map]:
                         target.merged.append(base)
                     elif key == "metadata":
                         target.name = target.name or base.name
-        elif frame.role == "items" and isinstance(event, AliasEvent):
+        elif frame.role in ("items", "merge") and isinstance(event, AliasEvent):
             base = maps.get(str(event.anchor))
             if base is not None and frame.owner is not None:
-                frame.owner.items.append(base)
+                (frame.owner.items if frame.role == "items" else frame.owner.merged).append(base)
 
     for event in events:
         top = stack[-1] if stack else None
@@ -452,6 +466,8 @@ def _read_events(events: Iterator[Any], file: str) -> list[_Map]:
                 frame = _Frame(node, "metadata", owner=top.node, anchor=anchor)
             elif top.role == "map" and top.key == "items" and not mapping:
                 frame = _Frame(None, "items", owner=top.node, anchor=anchor)
+            elif top.role == "map" and top.key == "<<" and not mapping:
+                frame = _Frame(None, "merge", owner=top.node, anchor=anchor)
             elif top.role == "items" and mapping:
                 assert top.owner is not None and node is not None
                 top.owner.items.append(node)
