@@ -1,19 +1,24 @@
 """Console entry point and the ONE place where errors become exit codes.
 
 0 ok · 1 the job ran and found a problem (policy violation, drift, budget exceeded) · 2 bad input or
-usage · 70 an internal error (a kubefleet bug; KUBEFLEET_DEBUG=1 shows the traceback) · 130 interrupted.
+usage, or the user's environment (full disk, `ulimit -f`, a name over 255 bytes, no temp directory:
+kubefleet.errors.environment_error) · 70 an internal error (a kubefleet bug; KUBEFLEET_DEBUG=1 shows the
+traceback and debug messages) · 130 interrupted.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
+import logging
 import os
+import signal
 import sys
 from typing import Any
 
 from typer.core import TyperGroup
 
-from kubefleet.errors import KubefleetError
+from kubefleet.errors import KubefleetError, environment_error
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -78,11 +83,24 @@ class KubefleetGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         import typer
 
+        debug_logging()
         try:
             return super().invoke(ctx)
         except KubefleetError as err:
             report(err)
             raise typer.Exit(exit_code_for(err)) from None
+        except OSError as err:
+            if isinstance(err, BrokenPipeError):
+                _quiet_broken_pipe()
+                raise typer.Exit(EXIT_OK) from None
+            problem = environment_error(err, writing=_stdout_failed(err))
+            if problem is None:
+                if os.environ.get("KUBEFLEET_DEBUG") == "1":
+                    raise
+                _internal(err)
+                raise typer.Exit(EXIT_INTERNAL) from None
+            _report_quietly(problem)
+            raise typer.Exit(EXIT_USAGE) from None
         except KeyboardInterrupt:
             sys.stderr.write("interrupted\n")
             raise typer.Exit(EXIT_INTERRUPTED) from None
@@ -96,11 +114,104 @@ class KubefleetGroup(TyperGroup):
                 raise
             if os.environ.get("KUBEFLEET_DEBUG") == "1":
                 raise
-            sys.stderr.write(
-                f"internal error: {type(err).__name__}: {err}\n"
-                "  this is a kubefleet bug; rerun with KUBEFLEET_DEBUG=1 for the traceback and report it\n"
-            )
+            _internal(err)
             raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def _internal(err: BaseException) -> None:
+    with contextlib.suppress(OSError):
+        sys.stderr.write(
+            f"internal error: {type(err).__name__}: {err}\n"
+            "  this is a kubefleet bug; rerun with KUBEFLEET_DEBUG=1 for the traceback and report it\n"
+        )
+
+
+def _stdout_failed(err: OSError) -> str | None:
+    """"standard output" when ``err`` was raised writing it: the innermost Python frame was writing to
+    ``sys.stdout`` (a write to a file names no file on the error, so the stream is looked up there)."""
+    if err.filename is not None:
+        return None
+    tb = err.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return None
+    streams = {id(s) for s in (sys.stdout, getattr(sys.stdout, "buffer", None), sys.__stdout__) if s is not None}
+    if tb.tb_frame.f_code.co_filename.endswith(os.path.join("cli", "console.py")):
+        return "standard output"  # console.write: machine formats go to stdout only
+    values = list(tb.tb_frame.f_locals.values())
+    values += [getattr(v, attr, None) for v in values for attr in ("file", "_file")]
+    return "standard output" if any(id(v) in streams for v in values) else None
+
+
+def _report_quietly(err: KubefleetError) -> None:
+    """Report ``err``; if stderr itself cannot be written (it is the full disk too) the exit code says it."""
+    with contextlib.suppress(OSError):
+        report(err)
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # what could not be written is dropped, not retried at exit
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is now (a test runner swaps it per command)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+def debug_logging() -> None:
+    """KUBEFLEET_DEBUG=1: kubefleet's debug messages (e.g. an ignored render-cache entry) on stderr."""
+    if os.environ.get("KUBEFLEET_DEBUG") != "1":
+        return
+    log = logging.getLogger("kubefleet")
+    if not any(getattr(h, "_kubefleet", False) for h in log.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
+        handler._kubefleet = True  # type: ignore[attr-defined]
+        log.addHandler(handler)
+    log.setLevel(logging.DEBUG)
+
+
+class _FdWriter(io.RawIOBase):
+    """Standard output's bytes, every one written or an ``OSError`` raised. Python's own buffered stdout
+    drops the rest of a short write silently (past `ulimit -f` the kernel writes up to the limit and says
+    so only on the next write): the output was cut and the exit code said 0."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self._fd)
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        total = len(view)
+        while view:
+            view = view[os.write(self._fd, view):]
+        return total
+
+
+def _checked_stdout() -> None:
+    out = sys.stdout
+    try:
+        fd = out.fileno()
+    except (AttributeError, ValueError, OSError):
+        return
+    sys.stdout = io.TextIOWrapper(_FdWriter(fd), encoding=out.encoding, errors=out.errors,
+                                  line_buffering=bool(out.line_buffering))
 
 
 def main() -> None:
@@ -108,10 +219,31 @@ def main() -> None:
         from typer._completion_classes import completion_init
 
         completion_init()
+    if hasattr(signal, "SIGXFSZ"):  # past `ulimit -f` a write fails with EFBIG (said, exit 2), not a core dump
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    _checked_stdout()
     from kubefleet.cli.app import app
 
+    code: Any = EXIT_OK
     try:
         app(prog_name="kubefleet")
+    except SystemExit as done:
+        code = done.code
     except BrokenPipeError:  # raised outside a command (e.g. while click prints help)
         _quiet_broken_pipe()
         sys.exit(EXIT_OK)
+    except OSError as err:  # outside a command too (help text to a full disk)
+        problem = environment_error(err, writing=_stdout_failed(err))
+        if problem is None:
+            raise
+        _report_quietly(problem)
+        sys.exit(EXIT_USAGE)
+    try:  # what is still buffered: a full disk or `ulimit -f` shows here, not as exit 120 at shutdown
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    except OSError as err:
+        _report_quietly(environment_error(err, writing="standard output")
+                        or KubefleetError(f"cannot write standard output: {err.strerror or err}"))
+        sys.exit(EXIT_USAGE)
+    sys.exit(code)

@@ -1,11 +1,15 @@
 """The one error family. The CLI maps these to exit codes in one place (cli/main.py).
 
 Exit codes: 0 ok; 1 the job ran and found a problem (policy violation, drift, budget exceeded);
-2 bad input or usage (bad spec, missing file, missing Pulumi CLI, bad config).
+2 bad input or usage (bad spec, missing file, missing Pulumi CLI, bad config) -- and the user's
+environment (a full disk, ``ulimit -f``, a name over 255 bytes, no writable temporary directory:
+:func:`environment_error`), which is not a kubefleet bug either.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 from dataclasses import dataclass
 
 
@@ -96,3 +100,45 @@ def program_error(err: KubefleetError) -> KubefleetError:
     PROGRAM_ERRORS.append(err)
     del PROGRAM_ERRORS[:-16]
     return err
+
+
+class EnvironmentProblem(KubefleetError):
+    """The machine kubefleet runs on stops it: a full disk, a file-size limit, a name too long for the file
+    system, a directory it may not write, no temporary directory. Exit 2, with what to do."""
+
+
+def _named(err: OSError, fallback: str) -> str:
+    name = err.filename if isinstance(err.filename, str) else fallback
+    return name if len(name) <= 120 else f"{name[:100]}… ({len(os.fsencode(name))} bytes)"
+
+
+def environment_error(err: OSError, *, writing: str | None = None) -> EnvironmentProblem | None:
+    """``err`` said as the user's environment (what happened, to which file, what to do), or None when it
+    is not one (then it is a bug). ``writing`` names what was being written (e.g. "standard output")."""
+    what = writing or _named(err, "a file")
+    code = err.errno
+    if code == errno.ENAMETOOLONG:
+        longest = ""
+        if isinstance(err.filename, str):
+            longest = max(err.filename.split(os.sep), key=lambda part: len(os.fsencode(part)), default="")
+        shown = f" ({longest[:40]}… is {len(os.fsencode(longest))} bytes)" if len(os.fsencode(longest)) > 255 else ""
+        return EnvironmentProblem(f"{_named(err, 'a path')}: a file or directory name is longer than the file "
+                                  f"system allows (255 bytes){shown}", hint="shorten that name")
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return EnvironmentProblem(f"no space left writing {what} ({os.strerror(code)})",
+                                  hint="free some space, or write somewhere else (another disk, a file)")
+    if code == errno.EFBIG:
+        return EnvironmentProblem(f"writing {what} went past the file-size limit (ulimit -f)",
+                                  hint="raise the limit (`ulimit -f unlimited`) or write somewhere else")
+    if code == errno.ENOENT and "temporary directory" in str(err):
+        return EnvironmentProblem("no writable temporary directory (TMPDIR, /tmp, /var/tmp)",
+                                  hint="set TMPDIR to a directory you can write, e.g. TMPDIR=$HOME/tmp")
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS) and err.filename is not None:
+        return EnvironmentProblem(f"{_named(err, 'a file')}: {os.strerror(code)}",
+                                  hint="check its permissions; kubefleet's own files live in $KUBEFLEET_HOME "
+                                  "(default ~/.kubefleet), which you can point elsewhere")
+    if code in (errno.ELOOP, errno.ENOTDIR) and err.filename is not None:
+        return EnvironmentProblem(f"{_named(err, 'a path')}: {os.strerror(code)}", hint="check the path")
+    if code == errno.EIO and writing:
+        return EnvironmentProblem(f"cannot write {what}: {os.strerror(code)}", hint="write somewhere else")
+    return None

@@ -23,16 +23,16 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Final, cast
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from kubefleet.errors import ConfigError
+from kubefleet.errors import ConfigError, SpecError
 from kubefleet.policies.model import LEVELS, Level, Param, Rule
 from kubefleet.policies.rules import RULES
+from kubefleet.safeio import FileProblem, parse_documents, read_text
 
 API_VERSION: Final = "kubefleet.dev/v1alpha1"
 KIND: Final = "PolicyConfig"
+MAX_CONFIG_BYTES: Final = 1024 * 1024  # a policy config is a few hundred bytes
 
 
 @dataclass(frozen=True)
@@ -159,20 +159,25 @@ def _level(value: Any, where: str) -> Level:
     return cast(Level, value)
 
 
+def _config_error(err: SpecError) -> ConfigError:
+    issue = err.issues[0]
+    message = issue.message.replace("invalid YAML:", "not valid YAML:", 1)
+    return _fail(f"{issue.file}:{issue.line}:{issue.column}", message, issue.hint)
+
+
 def parse_policy_config(text: str, file: str = "<string>") -> PolicyConfig:
+    """The config in ``text``, parsed by the guarded YAML reader (kubefleet.safeio: bounded values and
+    nesting, no self-referencing merge keys, YAML 1.2 core scalars), every problem at file:line:col."""
     w = _Where(file)
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
     try:
-        doc = yaml.load(text)
-    except MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        pos = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark is not None else file
-        raise _fail(pos, f"not valid YAML: {err.problem or err.context}") from None
-    except YAMLError as err:
-        raise _fail(file, f"not valid YAML: {err}") from None
-    if doc is None:
+        docs = [d for d in parse_documents(text, file) if d is not None]
+    except SpecError as err:
+        raise _config_error(err) from None
+    if len(docs) > 1:
+        raise _fail(w.at(docs[1]), "a policy config is one YAML document", "remove the second `---` document")
+    if not docs:
         return PolicyConfig(source=file)
+    doc = docs[0]
     if not isinstance(doc, CommentedMap):
         raise _fail(w.at(doc), "a policy config is a mapping with apiVersion, kind and rules")
     for key in doc:
@@ -233,9 +238,11 @@ def load_policy_config(path: str | Path | None) -> PolicyConfig:
         return default_config()
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: policy config not found", hint="policies/policy.example.yaml shows the format") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{p}: cannot read policy config: {err}") from None
+        text = read_text(p, MAX_CONFIG_BYTES)
+    except FileProblem as problem:
+        if problem.message == "no such file":
+            raise ConfigError(f"{p}: policy config not found",
+                              hint="policies/policy.example.yaml shows the format") from None
+        raise ConfigError(f"{p}:1:1: cannot read policy config: {problem.message}",
+                          hint=problem.hint or "give a policy config file saved on disk") from None
     return parse_policy_config(text, str(p))

@@ -184,14 +184,12 @@ def _shipped_catalog() -> Catalog:
     return Catalog(files, {name: name for name in files})
 
 
-# A refreshed catalog file is a few hundred KB; anything past this is not one `prices refresh` wrote.
-MAX_OVERLAY_BYTES = 64 * 1024 * 1024
 
 
 def _read_overlay(overlay_dir: Path) -> tuple[dict[str, Any], list[str]]:
     """The overlay files that can be read and parsed, and a warning for each that cannot (not UTF-8,
     unreadable, a FIFO, too large, not YAML)."""
-    from kubefleet.catalog.loader import OTHER_FILES, PROVIDER_FILES, read_yaml
+    from kubefleet.catalog.loader import MAX_OVERLAY_BYTES, OTHER_FILES, PROVIDER_FILES, read_user_yaml
     from kubefleet.safeio import FileProblem, read_regular
 
     out: dict[str, Any] = {}
@@ -201,7 +199,7 @@ def _read_overlay(overlay_dir: Path) -> tuple[dict[str, Any], list[str]]:
         if not (path.exists() or path.is_symlink()):
             continue
         try:
-            out[name] = read_yaml(read_regular(path, MAX_OVERLAY_BYTES).decode("utf-8"), str(path))
+            out[name] = read_user_yaml(read_regular(path, MAX_OVERLAY_BYTES).decode("utf-8"), str(path))
         except FileProblem as problem:
             warnings.append(f"{path}: {problem.message}")
         except UnicodeDecodeError as err:

@@ -373,6 +373,30 @@ def read_yaml(text: str, file: str) -> Any:
         raise CatalogError(f"catalog file {file} is not valid YAML: {err}") from None
 
 
+# A refreshed catalog file is a few hundred KB; anything past this is not one `prices refresh` wrote.
+MAX_OVERLAY_BYTES = 64 * 1024 * 1024
+# A refreshed catalog file holds tens of thousands of values; an alias bomb expands to hundreds of millions.
+MAX_OVERLAY_VALUES = 500_000
+
+
+def read_user_yaml(text: str, file: str) -> Any:
+    """A catalog file the user's machine holds (a refreshed price list, an overlay): parsed by the guarded
+    reader (kubefleet.safeio: bounded values and nesting, no self-referencing aliases), never by the bare
+    C loader the shipped files use -- libyaml recurses per nesting level and 50,000 '[' overflow its stack."""
+    from kubefleet.errors import SpecError
+    from kubefleet.safeio import parse_documents
+
+    try:
+        docs = parse_documents(text, file, max_values=MAX_OVERLAY_VALUES)
+    except SpecError as err:
+        issue = err.issues[0]
+        raise CatalogError(f"catalog file {issue.file}:{issue.line}:{issue.column} is not valid YAML: "
+                           f"{issue.message.removeprefix('invalid YAML: ')}", hint=issue.hint) from None
+    if len(docs) > 1:
+        raise CatalogError(f"catalog file {file} holds {len(docs)} YAML documents, not one")
+    return docs[0] if docs else None
+
+
 def shipped_texts() -> dict[str, str]:
     base = resources.files("kubefleet.catalog") / "data"
     return {name: (base / name).read_text(encoding="utf-8") for name in PROVIDER_FILES + OTHER_FILES}
@@ -388,6 +412,12 @@ def overlay_parsed(overlay_dir: Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in PROVIDER_FILES + OTHER_FILES:
         path = overlay_dir / name
-        if path.is_file():
-            out[name] = read_yaml(path.read_text(encoding="utf-8"), str(path))
+        if path.exists() or path.is_symlink():
+            from kubefleet.safeio import FileProblem, read_text
+
+            try:
+                text = read_text(path, MAX_OVERLAY_BYTES)
+            except FileProblem as problem:
+                raise CatalogError(f"catalog file {path}: {problem.message}", hint=problem.hint) from None
+            out[name] = read_user_yaml(text, str(path))
     return out

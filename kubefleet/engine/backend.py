@@ -26,7 +26,7 @@ from typing import Final, Literal
 from urllib.parse import urlparse, urlsplit, urlunsplit
 
 from kubefleet.errors import EngineError, UsageError
-from kubefleet.safeio import kubefleet_home
+from kubefleet.safeio import FileProblem, kubefleet_home, read_text
 
 PULUMI_CLOUD: Final = "https://api.pulumi.com"
 PASSPHRASE_ENV: Final = "PULUMI_CONFIG_PASSPHRASE"
@@ -151,7 +151,11 @@ def ensure_passphrase(home: Path) -> tuple[str, Path]:
         mode = stat.S_IMODE(path.stat().st_mode)
         if mode & 0o077:
             os.chmod(path, 0o600)  # someone loosened it; keep the secret private from now on
-        value = path.read_text(encoding="utf-8").strip()
+        try:
+            value = read_text(path, 64 * 1024).strip()
+        except FileProblem as problem:
+            raise EngineError(f"{path}: {problem.message}", hint=problem.hint or "kubefleet keeps the passphrase "
+                              "of its local state in this file; restore it, or set PULUMI_CONFIG_PASSPHRASE") from None
         if not value:
             raise EngineError(
                 f"{path} is empty, so the secrets in kubefleet's local state cannot be decrypted",

@@ -11,7 +11,9 @@ dated choice through the resolved value. ``KUBEFLEET_NO_CACHE=1`` turns it off.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import logging
 import multiprocessing
 import os
 import sys
@@ -36,13 +38,16 @@ from kubefleet.spec.model import ClusterSpec
 if TYPE_CHECKING:
     from kubefleet.catalog import Catalog
 
-FORMAT: Final = 3  # 2: resources carry ignore_changes; 3: keyed on the resolved cluster
+FORMAT: Final = 4  # 2: resources carry ignore_changes; 3: keyed on the resolved cluster; 4: entries carry a digest
 SDKS: Final = ("pulumi", "pulumi-gcp", "pulumi-aws", "pulumi-azure-native", "pulumi-kubernetes",
                "pulumi-vsphere", "pulumi-random")
 
 
 # A cache entry larger than this is not one we wrote (a 10,000-node graph is ~20 MB): a miss.
 MAX_ENTRY_BYTES: Final = 256 * 1024 * 1024
+
+
+_log = logging.getLogger(__name__)
 
 
 def cache_dir() -> Path:
@@ -149,24 +154,55 @@ def _entry(cluster: ResolvedCluster) -> Path:
     return cache_dir() / key[:2] / f"{key}.json"
 
 
+_HEADER: Final = b"kubefleet-render-cache/%d sha256=" % FORMAT
+
+
+def _digest(key: str, body: bytes) -> str:
+    """The digest of an entry: its body bound to its key, so an entry edited in place, cut short, or copied
+    from another cluster's key does not verify."""
+    return hashlib.sha256(key.encode() + b"\n" + body).hexdigest()
+
+
+def seal(key: str, graph: ResourceGraph) -> bytes:
+    """The bytes of a cache entry: a header line with the digest, then the JSON body."""
+    body = json.dumps(_dump(graph), sort_keys=True, default=str).encode()
+    return _HEADER + _digest(key, body).encode() + b"\n" + body
+
+
+def unseal(key: str, raw: bytes) -> Any:
+    """The JSON body of a cache entry whose digest verifies; ValueError otherwise."""
+    header, newline, body = raw.partition(b"\n")
+    if not newline or not header.startswith(_HEADER):
+        raise ValueError("cache entry: no digest header (an entry kubefleet did not write, or an older format)")
+    if not hmac.compare_digest(header[len(_HEADER):], _digest(key, body).encode()):
+        raise ValueError("cache entry: the digest does not match its content (edited, truncated or moved)")
+    return json.loads(body)
+
+
 def cached_render(cluster: ResolvedCluster) -> ResourceGraph:
     """``render_resolved()`` with a disk cache in front of it (same result, without importing the SDKs on a
-    hit)."""
+    hit). An entry is used only if its digest verifies; anything else is said at debug level
+    (KUBEFLEET_DEBUG=1) and rendered again."""
     from kubefleet.render.offline import render_resolved
 
     if not _enabled():
         return render_resolved(cluster)
-    path = _entry(cluster)
+    key = cache_key(cluster)
+    path = cache_dir() / key[:2] / f"{key}.json"
     try:
-        return _load(json.loads(read_regular(path, MAX_ENTRY_BYTES)), cluster.spec)
-    except (FileProblem, ValueError, KeyError, TypeError, RecursionError, MemoryError):
-        pass  # a miss, or an unreadable/corrupt entry (very deep JSON too): render again and rewrite it
+        return _load(unseal(key, read_regular(path, MAX_ENTRY_BYTES)), cluster.spec)
+    except FileProblem as problem:
+        if problem.message != "no such file":
+            _log.debug("render cache entry %s not read (%s); rendering again", path, problem.message)
+    except (ValueError, KeyError, TypeError, RecursionError, MemoryError) as err:
+        # a tampered or corrupt entry (very deep JSON too): ignored, rendered again and rewritten
+        _log.debug("render cache entry %s ignored: %s; rendering again", path, str(err)[:200])
     graph = render_resolved(cluster)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w") as fh:
-            json.dump(_dump(graph), fh, sort_keys=True, default=str)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(seal(key, graph))
         os.replace(tmp, path)
     except OSError:
         pass  # a read-only home must not break the command; it only costs speed

@@ -6,7 +6,6 @@ what is wrong and a hint. Nothing here ever lets a Python traceback reach a user
 
 from __future__ import annotations
 
-import datetime
 import difflib
 import io
 import itertools
@@ -21,13 +20,11 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
-from ruamel.yaml.scalarbool import ScalarBoolean
 
 from kubefleet.errors import SpecError, SpecIssue, UsageError
-from kubefleet.safeio import FileProblem, read_regular
+from kubefleet.safeio import MAX_SHOWN, FileProblem, parse_documents, read_regular
+from kubefleet.safeio import short as _short
+from kubefleet.safeio import shown as _shown
 from kubefleet.spec.model import API_VERSION, KIND, ClusterSpec, FieldRuleError
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -54,189 +51,6 @@ class LoadedSpec:
         return SpecIssue(self.file, line, col, message, hint)
 
 
-# Budgets for turning a parsed document into data. A real spec has a few hundred values and is at most
-# ~8 levels deep; the budget is far above that and far below what an alias bomb expands to (9 aliases
-# × 9 levels = 387 million strings from 1 KB of YAML).
-MAX_VALUES = 50_000
-MAX_DEPTH = 64
-MAX_SHOWN = 120
-
-_TAG = "tag:yaml.org,2002:"
-_MAP, _SEQ, _MERGE = _TAG + "map", _TAG + "seq", _TAG + "merge"
-# Scalar tags a spec may hold (explicitly or as resolved from plain scalars); anything else
-# (!!binary, !!python/..., !custom, !!set, !!omap) is refused with its position.
-_SCALAR_TAGS = frozenset(_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp"))
-
-
-def _short(text: str, limit: int = MAX_SHOWN) -> str:
-    """``text`` cut to ``limit`` characters, saying how long it was (a 4 MB value is never echoed whole)."""
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}… ({len(text)} characters)"
-
-
-def _shown(value: Any, limit: int = MAX_SHOWN) -> str:
-    """``repr(value)`` for messages, cut to ``limit`` characters."""
-    if isinstance(value, str) and len(value) > limit:
-        return f"{value[:limit]!r}… ({len(value)} characters)"
-    return _short(repr(value), limit)
-
-
-def _yaml() -> YAML:
-    """The parser: ruamel's ``safe`` loader, whose scanner, parser and composer are libyaml in C
-    (ruamel.yaml.clib; the pure-Python round-trip loader is ~10× slower: 300 clusters in one file took
-    minutes). Only the composer is used; :class:`_Builder` makes the data and keeps every position."""
-    y = YAML(typ="safe")
-    y.allow_duplicate_keys = False
-    return y
-
-
-class _Builder:
-    """Composed YAML nodes -> ``CommentedMap``/``CommentedSeq`` carrying the line/column of every key,
-    value and item (what :func:`_locate` reads), with plain scalars inside.
-
-    Aliases are shared nodes; each use is built again and counted, so an alias bomb stops at
-    ``max_values`` with the position where it was reached; a node that contains itself (an alias or a
-    merge key pointing at its own mapping), nesting beyond ``max_depth``, duplicate keys, non-scalar keys
-    and tags that are not plain text/number/boolean/null/timestamp are refused with their position."""
-
-    def __init__(self, file: str, constructor: Any, max_values: int = MAX_VALUES, max_depth: int = MAX_DEPTH
-                 ) -> None:
-        self.file = file
-        self.constructor = constructor
-        self.max_values = max_values
-        self.max_depth = max_depth
-        self.values = 0
-        self.expansions = 0
-        self.active: set[int] = set()
-        self.seen: set[int] = set()
-
-    def fail(self, node: Any, message: str, hint: str | None = None) -> SpecError:
-        mark = getattr(node, "start_mark", None)
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        return SpecError([SpecIssue(self.file, line, col, message, hint)])
-
-    def build(self, node: Any, depth: int = 0) -> Any:
-        self.values += 1
-        if self.values > self.max_values:
-            if self.expansions:
-                raise self.fail(node, f"the document expands to more than {self.max_values:,} values through "
-                                f"{self.expansions:,} alias expansions (an alias bomb?)",
-                                "use fewer anchors/aliases (&name / *name); a spec has a few hundred values")
-            raise self.fail(node, f"the document holds more than {self.max_values:,} values; is it really a spec?")
-        if isinstance(node, ScalarNode):
-            return self._scalar(node)
-        ident = id(node)
-        if ident in self.active:
-            raise self.fail(node, "this value contains itself (an alias or merge key refers to the node it is in)",
-                            "an alias (*name) must refer to an anchor (&name) defined outside of it")
-        if depth >= self.max_depth:
-            raise self.fail(node, f"values are nested more than {self.max_depth} levels deep; is it really a spec?")
-        if ident in self.seen:
-            self.expansions += 1
-        self.seen.add(ident)
-        self.active.add(ident)
-        try:
-            if isinstance(node, MappingNode) and node.tag == _MAP:
-                return self._mapping(node, depth)
-            if isinstance(node, SequenceNode) and node.tag == _SEQ:
-                return self._sequence(node, depth)
-        finally:
-            self.active.discard(ident)
-        raise self._tag_error(node)
-
-    def _tag_error(self, node: Any) -> SpecError:
-        tag = str(node.tag).replace(_TAG, "!!")
-        if tag == "!!binary":
-            return self.fail(node, "a !!binary value is not text",
-                             "write the value as plain text, without the !!binary tag")
-        return self.fail(node, f"invalid YAML: the tag {_short(tag, 60)} is not supported in a spec",
-                         "remove the tag: a spec holds plain mappings, lists, text, numbers and true/false")
-
-    def _scalar(self, node: ScalarNode) -> Any:
-        if node.tag not in _SCALAR_TAGS:
-            raise self._tag_error(node)
-        try:
-            value = self.constructor.construct_object(node)
-        except (RecursionError, SpecError):
-            raise
-        except Exception as err:  # ruamel: KeyError for `!!bool maybe`, ValueError for `!!int three`, ...
-            tag = str(node.tag).replace(_TAG, "!!")
-            what = str(err.problem) if isinstance(err, MarkedYAMLError) and err.problem else f"{type(err).__name__}: {err}"
-            raise self.fail(node, f"invalid YAML: {_shown(node.value, 60)} cannot be read as {tag} ({_short(what, 80)})",
-                            "drop the tag, or write a value of that type") from None
-        if isinstance(value, str):
-            return str(value)
-        if isinstance(value, (bool, ScalarBoolean)):  # ruamel's round-trip bool is an int subclass
-            return bool(value)
-        if isinstance(value, int):
-            return int(value)
-        if isinstance(value, float):
-            return float(value)
-        if value is None or isinstance(value, datetime.date):
-            return value
-        raise self._tag_error(node)
-
-    def _key(self, node: Any) -> Any:
-        if not isinstance(node, ScalarNode):
-            raise self.fail(node, "invalid YAML: a key must be plain text, not a list or mapping", "write the key as text")
-        self.values += 1
-        return self._scalar(node)
-
-    def _pairs(self, node: MappingNode, depth: int) -> list[tuple[Any, Any]]:
-        """(key node, value node) pairs with merge keys (<<) resolved: explicit keys win, then the merged
-        mappings in order (https://yaml.org/type/merge.html)."""
-        own: list[tuple[Any, Any]] = []
-        merged: list[tuple[Any, Any]] = []
-        for key_node, value_node in node.value:
-            if key_node.tag != _MERGE:
-                own.append((key_node, value_node))
-                continue
-            sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
-            for source in sources:
-                if not isinstance(source, MappingNode) or source.tag != _MAP:
-                    raise self.fail(source, "invalid YAML: a merge key (<<) needs a mapping or a list of mappings")
-                if id(source) in self.active or source is node:
-                    raise self.fail(key_node, "invalid YAML: a merge key (<<) refers to the mapping it is in")
-                if depth + 1 >= self.max_depth:
-                    raise self.fail(source, f"values are nested more than {self.max_depth} levels deep")
-                self.active.add(id(source))
-                try:
-                    merged.extend(self._pairs(source, depth + 1))
-                finally:
-                    self.active.discard(id(source))
-        return own + merged
-
-    def _mapping(self, node: MappingNode, depth: int) -> CommentedMap:
-        out = CommentedMap()
-        out._yaml_set_line_col(node.start_mark.line, node.start_mark.column)
-        own = {id(k) for k, _v in node.value}
-        for key_node, value_node in self._pairs(node, depth):
-            key = self._key(key_node)
-            try:
-                present = key in out
-            except TypeError:
-                raise self.fail(key_node, "invalid YAML: this key cannot be used as a key") from None
-            if present:
-                if id(key_node) not in own:
-                    continue  # a merged key the mapping (or an earlier merge) already has
-                first = out.lc.key(key)[0] + 1
-                raise self.fail(key_node, f"invalid YAML: duplicate key {_shown(key, 60)} (first at line {first})",
-                                "each key may appear once per mapping")
-            out[key] = self.build(value_node, depth + 1)
-            out.lc.add_kv_line_col(key, [key_node.start_mark.line, key_node.start_mark.column,
-                                         value_node.start_mark.line, value_node.start_mark.column])
-        return out
-
-    def _sequence(self, node: SequenceNode, depth: int) -> CommentedSeq:
-        out = CommentedSeq()
-        out._yaml_set_line_col(node.start_mark.line, node.start_mark.column)
-        for index, item in enumerate(node.value):
-            out.append(self.build(item, depth + 1))
-            out.lc.add_kv_line_col(index, [item.start_mark.line, item.start_mark.column])
-        return out
-
-
 def _plain(node: Any) -> Any:
     """Built data -> plain Python (dict, list, str, int, float, bool, None, dates) for validation."""
     if isinstance(node, dict):
@@ -244,90 +58,6 @@ def _plain(node: Any) -> Any:
     if isinstance(node, list):
         return [_plain(v) for v in node]
     return node
-
-
-# libyaml's composer (C) recurses once per nesting level and overflows the C stack (a segfault, not an
-# exception) somewhere past ~10,000 levels: 50,000 '[' are 100 KB. Nesting is therefore bounded first.
-_SAFE_DEPTH = 1_000
-_PURE_PARSER_BYTES = 512 * 1024
-
-
-def _depth_bound(text: str) -> int:
-    """A cheap upper bound of the nesting depth: flow brackets plus, per line, its indentation and its
-    compact `- `/`? `/`: ` indicators (every block level adds one of those)."""
-    flow = text.count("[") + text.count("{")
-    if flow > _SAFE_DEPTH:
-        depth = top = 0
-        for match in re.finditer(r"[\[\]{}]", text):
-            depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
-            top = max(top, depth)
-        flow = top
-    block = 0
-    for line in text.splitlines():
-        stripped = line.lstrip(" ")
-        if stripped and not stripped.startswith("#"):
-            block = max(block, len(line) - len(stripped) + line.count("- ") + line.count("? ") + line.count(": "))
-    return flow + block
-
-
-def _check_depth(text: str, file: str) -> None:
-    """When the bound is high, walk the parser's events (libyaml's parser is not recursive) and stop at
-    ``MAX_DEPTH`` with the position of the collection that goes too deep."""
-    if _depth_bound(text) <= _SAFE_DEPTH:
-        return
-    depth = 0
-    for event in _yaml().parse(io.StringIO(text)):
-        if isinstance(event, CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                mark = event.start_mark
-                raise SpecError([SpecIssue(file, mark.line + 1, mark.column + 1,
-                                           f"values are nested more than {MAX_DEPTH} levels deep; is it really a spec?")])
-        elif isinstance(event, CollectionEndEvent):
-            depth -= 1
-
-
-def parse_documents(text: str, file: str) -> list[Any]:
-    """Every YAML document in ``text`` as position-carrying data (``None`` for an empty document).
-    Raises :class:`SpecError` with a position for anything that is not plain, bounded YAML."""
-    try:
-        _check_depth(text, file)
-        try:
-            return _build_all(_yaml(), text, file)
-        except MarkedYAMLError:
-            # libyaml implements YAML 1.1 syntax: a few YAML 1.2 spellings it rejects (`{start: 03:00}`, a
-            # ':' inside a plain scalar in flow context) parse with ruamel's own (pure-Python) parser, the
-            # one kubefleet used before; its errors are the messages shown. Not for text nested deep enough
-            # to need the depth check, nor past 512 KB (the pure parser reads ~1 MB/s): those keep the C
-            # path's error, so a hostile file is still answered in bounded time.
-            if len(text) > _PURE_PARSER_BYTES or _depth_bound(text) > _SAFE_DEPTH:
-                raise
-            return _build_all(YAML(typ="rt"), text, file)
-    except MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        what = _short((err.problem or "invalid YAML").strip())
-        context = f" ({_short(err.context.strip())})" if err.context else ""
-        hint = None
-        if "\t" in what or "tab" in what.lower() or "\t" in text:
-            hint = "YAML indents with spaces, never tabs"
-        elif "duplicate" in what.lower() or "duplicate" in str(err.context or "").lower():
-            hint = "each key may appear once per mapping"
-        raise SpecError([SpecIssue(file, line, col, f"invalid YAML: {what}{context}", hint)]) from None
-    except YAMLError as err:
-        raise SpecError([SpecIssue(file, 1, 1, f"invalid YAML: {_short(str(err))}", None)]) from None
-    except RecursionError:
-        raise SpecError([SpecIssue(file, 1, 1, "invalid YAML: values are nested too deeply to read; "
-                                   "is it really a spec?", None)]) from None
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:  # odd inputs inside ruamel
-        raise SpecError([SpecIssue(file, 1, 1, f"invalid YAML: {type(err).__name__}: {_short(str(err))}",
-                                   None)]) from None
-
-
-def _build_all(y: YAML, text: str, file: str) -> list[Any]:
-    y.allow_duplicate_keys = False
-    return [None if node is None else _Builder(file, y.constructor).build(node)
-            for node in y.compose_all(io.StringIO(text))]
 
 
 # ---------------------------------------------------------------- positions
@@ -538,7 +268,12 @@ def _translate(
         return SpecIssue(file, line, col, f"{dotted(loc)}: expected a list", _field_description(loc))
 
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return SpecIssue(file, line, col, f"{dotted(loc)}: expected a whole number, got {_shown(value)}", None)
+        hint = None
+        if isinstance(value, str) and re.fullmatch(r"[-+]?[0-9]+", value):
+            hint = f"write {value} without quotes or a !!str tag"
+        elif isinstance(value, str) and re.fullmatch(r"[-+]?[0-9][0-9_]*", value):
+            hint = f"write {value.replace('_', '')}: YAML 1.2 numbers have no underscores"
+        return SpecIssue(file, line, col, f"{dotted(loc)}: expected a whole number, got {_shown(value)}", hint)
 
     if kind in ("bool_parsing", "bool_type"):
         return SpecIssue(file, line, col, f"{dotted(loc)}: expected true or false, got {_shown(value)}", None)

@@ -67,6 +67,14 @@ def _numeric(annotation: Any) -> bool:
         _numeric(annotation.__origin__) if hasattr(annotation, "__metadata__") else False)
 
 
+def _integer(annotation: Any) -> bool:
+    """Whether a field's type is a whole number (int, possibly Optional/Annotated)."""
+    if annotation is int:
+        return True
+    return any(_integer(arg) for arg in getattr(annotation, "__args__", ()) or ()) or (
+        _integer(annotation.__origin__) if hasattr(annotation, "__metadata__") else False)
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel,
@@ -84,6 +92,12 @@ class _Model(BaseModel):
             field = cls.model_fields.get(info.field_name)
             if field is not None and _numeric(field.annotation):
                 raise PydanticCustomError("int_type", "Input should be a valid integer, not true/false")
+        if isinstance(value, str) and info.field_name is not None:
+            # Nor is text a whole number: lax mode reads `count: "3"`, `!!str 3` and `1_000` (text in the
+            # YAML 1.2 core schema) as numbers -- a quoted value was meant as text, so it is refused.
+            field = cls.model_fields.get(info.field_name)
+            if field is not None and _integer(field.annotation):
+                raise PydanticCustomError("int_type", "Input should be a valid integer, not text")
         return value
 
 

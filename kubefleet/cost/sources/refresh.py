@@ -63,11 +63,14 @@ def current_raw(provider: str, directory: Path) -> tuple[Mapping[str, Any], str]
     name = f"{provider}.yaml"
     path = directory / name
     if path.is_file():
+        from kubefleet.catalog.loader import MAX_OVERLAY_BYTES, read_user_yaml
+        from kubefleet.safeio import FileProblem, read_text
+
         try:
-            data = read_yaml(path.read_text(encoding="utf-8"), str(path))
+            data = read_user_yaml(read_text(path, MAX_OVERLAY_BYTES), str(path))
             parse_provider(data, str(path), provider)
             return data, str(path)
-        except CatalogError:
+        except (CatalogError, FileProblem):
             pass  # a broken cache copy is what a refresh repairs; compare against the shipped file
     return shipped_parsed()[name], name
 
