@@ -164,6 +164,8 @@ def _emit(items: list[Comparison], output: Format, *, single: bool) -> None:
                     if r.breakdown is None:
                         raise UsageError(r.error or f"{r.provider} could not be priced")
                     _print_breakdown(out, r.breakdown)
+                    if r.support:  # past standard support: what the provider does and how it is priced
+                        out.print(f"[yellow]support:[/] {r.support}", markup=True, highlight=False)
             else:
                 _print_comparison(out, cmp)
 

@@ -30,6 +30,7 @@ class ProviderResult:
     parity: list[ParityNote] = field(default_factory=list)
     instances: dict[str, InstanceChoice] = field(default_factory=dict)
     error: str | None = None  # why this provider could not be priced (e.g. no catalog data for the region)
+    support: str | None = None  # the minor is past standard support: what the provider does, how it is priced
 
 
 @dataclass
@@ -132,6 +133,7 @@ class Comparison:
                     "upper_bound_items": len(b.upper_bound_items),
                     "nodes": {"min": b.nodes_min, "max": b.nodes_max},
                 }
+            entry["support"] = r.support
             entry["instances"] = {pool: {"type": c.name, "reason": c.reason} for pool, c in r.instances.items()}
             entry["parity"] = [n.as_dict() for n in r.parity if n.status != "native"]
             providers[p] = entry
@@ -194,7 +196,7 @@ def compare(
     fatal. ``as_of`` is the pricing date; ``dated`` the date the dated choices (Istio release, AKS add-on
     revision) are made for — an explicit ``--as-of`` passes both, as ``plan --as-of`` does; None = each
     table's own date."""
-    from kubefleet.cost.pricer import price_graph
+    from kubefleet.cost.pricer import past_standard_note, price_graph
     from kubefleet.lifecycle.support import version_gone
     from kubefleet.render.cache import cached_render
     from kubefleet.resolve.cluster import resolve
@@ -215,7 +217,10 @@ def compare(
             results[p] = ProviderResult(p, None, error=err.render())
             continue
         breakdown = price_graph(graph, catalog, as_of=as_of, assumptions=assume)
-        results[p] = ProviderResult(p, breakdown, parity=graph.parity, instances=graph.instances)
+        support = past_standard_note(graph, catalog, as_of)
+        results[p] = ProviderResult(p, breakdown, parity=graph.parity, instances=graph.instances, support=support)
+        if support is not None:  # a minor past standard support: what the provider does on this channel, priced so
+            warnings.append(f"{p}: {support}")
         warnings.extend(freshness_warnings(p, breakdown, as_of))
         if breakdown.unpriced:
             warnings.append(f"{p}: {len(breakdown.unpriced)} item(s) unpriced — the total is a lower bound")

@@ -19,7 +19,7 @@ from kubefleet.catalog import Catalog
 from kubefleet.catalog.models import NotPublished, Price, Source
 from kubefleet.cost.model import Assumptions, Category, CostBreakdown, CostComponent, Unpriced, fmt_qty, money
 from kubefleet.graph import RenderedResource, ResourceGraph
-from kubefleet.lifecycle.support import support_phase
+from kubefleet.lifecycle.support import Outlook, outlook, support_phase
 from kubefleet.spec.model import ClusterSpec
 
 GIB_PER_MIB: Final = Decimal(1) / Decimal(1024)
@@ -274,6 +274,54 @@ def _support_phase(ctx: PriceContext, provider: str, version: str) -> tuple[str,
     return found.phase, found.why
 
 
+#: the cluster resource of each provider, the input holding its Kubernetes version and the one holding the
+#: provider's own end-of-standard-support setting (kubefleet.lifecycle.support.outlook cites what each does)
+_SUPPORT_INPUTS: Final[dict[str, tuple[str, str, str]]] = {
+    "gke": ("gcp:container/cluster:Cluster", "minMasterVersion", "releaseChannel.channel"),
+    "eks": ("aws:eks/cluster:Cluster", "version", "upgradePolicy.supportType"),
+    "aks": ("azure-native:containerservice:ManagedCluster", "kubernetesVersion", "autoUpgradeProfile.upgradeChannel"),
+}
+
+
+def support_outlook(graph: ResourceGraph, catalog: Catalog, on: date) -> Outlook | None:
+    """What the provider does with the rendered cluster's minor once standard support ends, read from the
+    setting the program renders (GKE release channel, EKS upgrade policy, AKS auto-upgrade channel); None
+    without support dates for the minor."""
+    version = graph.spec.spec.kubernetes.version
+    channel = "none"
+    found = _SUPPORT_INPUTS.get(graph.provider)
+    if found is not None:
+        type_, version_key, channel_key = found
+        for r in graph.of_type(type_):
+            version = str(r.get(version_key) or version)
+            default = "EXTENDED" if graph.provider == "eks" else "none"  # EKS's API default (view-upgrade-policy.adoc)
+            channel = str(r.get(channel_key) or default)
+            if graph.provider == "aks" and r.get("supportPlan") == "AKSLongTermSupport":
+                channel += "+lts"  # long-term support (Premium tier) keeps the minor past its end of life
+    return outlook(catalog, graph.provider, version, channel, on)
+
+
+def past_standard_note(graph: ResourceGraph, catalog: Catalog, on: date) -> str | None:
+    """For a minor past standard support on ``on``: what the provider does on the rendered channel and how
+    the estimate prices it (the fee line's note, and `compare`'s warning); None while in standard support."""
+    found = support_outlook(graph, catalog, on)
+    if found is None or not found.past_standard:
+        return None
+    if found.action == "auto-upgrade":
+        return found.message() + "; priced as that upgrade leaves it: a supported minor, no extended-support fee"
+    if found.action == "extended-fee":
+        if found.provider == "aks":
+            return found.message() + "; priced at the Premium tier's fee"
+        return found.message() + "; priced with the extended-support fee"
+    if found.action == "stays":
+        return found.message() + "; priced without an extended-support fee (AKS bills none for it)"
+    return found.message() + "; no provider fee either way"
+
+
+def _past_standard(ctx: PriceContext) -> str | None:
+    return past_standard_note(ctx.graph, ctx.catalog, ctx.as_of)
+
+
 @pricer("gcp:container/cluster:Cluster")
 def _gke_fee(r: RenderedResource, ctx: PriceContext) -> Result:
     channel = str(r.get("releaseChannel.channel") or "").upper()
@@ -281,15 +329,14 @@ def _gke_fee(r: RenderedResource, ctx: PriceContext) -> Result:
     # GKE bills the extended-support fee only on the Extended channel, while the minor is in its extended
     # support period (cloud.google.com/kubernetes-engine/pricing: "For clusters in the Extended release
     # channel, an additional cluster management fee applies if the minor version of the cluster is in the
-    # extended support period"); other channels are upgraded at the end of standard support.
+    # extended support period"); other channels are upgraded at the end of standard support, so they are
+    # priced at the standard fee and the fee line says so (kubefleet.lifecycle.support.outlook).
     if phase == "ended":
         return [Unpriced(_rid(r), f"GKE cluster management fee: {why}; GKE no longer runs it, so it is not priced")]
     extended = channel == "EXTENDED" and phase == "extended"
-    if channel != "EXTENDED" and phase == "extended":
-        why += f"; release channel {channel or 'unset'}: GKE upgrades it at the end of standard support"
     out = fee_lines(ctx, r, "gke", base_key="control_plane.standard",
                     total_key="control_plane.extended" if extended else None,
-                    label="GKE cluster management fee", why=why if extended else None)
+                    label="GKE cluster management fee", why=why if extended else _past_standard(ctx))
     credit = ctx.catalog.fee("gke", "control_plane.free_tier_credit")
     base = ctx.catalog.fee("gke", "control_plane.standard")
     location = str(r.get("location", ""))
@@ -438,7 +485,7 @@ def _eks_fee(r: RenderedResource, ctx: PriceContext) -> Result:
         return [Unpriced(_rid(r), f"EKS control plane: {why}; EKS no longer runs it, so it is not priced")]
     support_type = str(r.get("upgradePolicy.supportType", "EXTENDED"))
     if phase == "extended" and support_type == "STANDARD":
-        phase, why = "standard", why + "; upgradePolicy STANDARD: EKS upgrades it automatically instead"
+        phase, why = "standard", _past_standard(ctx) or why
     label = "EKS control plane" + (" (extended support)" if phase == "extended" else "")
     out = fee_lines(ctx, r, "eks", base_key="control_plane.standard",
                     total_key="control_plane.extended" if phase == "extended" else None, label=label, why=why)
