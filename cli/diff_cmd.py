@@ -106,6 +106,41 @@ def _git_blob(base: str, ref: str, path: str) -> str:
         raise UsageError(f"--base {base!r}: not UTF-8 text (byte {err.start})") from None
 
 
+BASE_HELP = ("The previous version to check Kubernetes version moves against (a minor skip or a downgrade the "
+             "provider refuses): a git ref (each spec file as it is at that ref, e.g. origin/main), or one spec "
+             "file / GIT_REF:path whose clusters are matched by name.")
+
+
+def read_bases(base: str, files: list[Path]) -> list[ClusterSpec]:
+    """The base clusters for ``validate --base`` / ``plan --base``: a spec file or ``GIT_REF:path`` (as
+    ``diff --base`` reads it), or a bare git ref: each of ``files`` read at that ref from its path in the
+    repository (a file that is new since the ref has no base)."""
+    if Path(base).exists() or Path(base).is_symlink() or ":" in base:
+        text, label = read_base(base)
+        return load_side(text, label)
+    if not _REF.fullmatch(base) or ".." in base:
+        raise UsageError(f"--base {base[:200]!r}: no such file, and not a git ref",
+                         hint="give a git ref (e.g. origin/main), a spec file, or GIT_REF:path")
+    commit = _object_id(base, f"{base}^{{commit}}", f"{base!r} is neither a file nor a commit in this repository",
+                        "give a spec file, or a git ref that exists here (in CI: checkout with fetch-depth: 0)")
+    top = _git(base, ["rev-parse", "--show-toplevel"])
+    if top.returncode != 0:
+        raise _git_failed(base, top)
+    root = Path(top.stdout.decode("utf-8", "replace").strip()).resolve()
+    out: list[ClusterSpec] = []
+    for file in files:
+        try:
+            inside = file.resolve().relative_to(root).as_posix()
+        except ValueError:
+            raise UsageError(f"--base {base!r}: {file} is not inside the git repository at {root}",
+                             hint="run kubefleet from the repository that holds the specs") from None
+        found = _git(base, ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{commit}:{inside}"])
+        if found.returncode != 0:
+            continue  # the file is new since the ref: nothing to compare against
+        out += load_side(_git_blob(base, commit, inside), f"{base}:{inside}")
+    return out
+
+
 def load_side(text: str, label: str) -> list[ClusterSpec]:
     """The clusters in one side; an empty file is a side with no clusters (a spec file added or deleted)."""
     from kubefleet.spec.loader import load_text
@@ -122,8 +157,10 @@ def run_diff(
     catalog: Catalog,
     as_of: date,
     providers: list[str] | None,
+    horizon_days: int = 90,
 ) -> list[ClusterDiff]:
     from kubefleet.changes.diff import diff_specs
+    from kubefleet.changes.upgrades import checker
     from kubefleet.cost.pricer import price_graph
     from kubefleet.render.cache import cached_render
     from kubefleet.resolve.cluster import resolve
@@ -137,7 +174,8 @@ def run_diff(
         breakdown = price_graph(graph, catalog, as_of=as_of)
         return Priced(breakdown.monthly_total, len(breakdown.unpriced), breakdown.by_category())
 
-    return diff_specs(old, new, render=render, price=price, providers=providers)
+    return diff_specs(old, new, render=render, price=price, providers=providers,
+                      upgrades=checker(catalog, as_of=as_of, horizon_days=horizon_days))
 
 
 def policy_split(
@@ -272,6 +310,10 @@ def print_table(items: list[ClusterDiff], out: Console) -> None:
         if item.unpriced_after:
             out.print(f"{item.unpriced_after} item(s) not priced after the change (`kubefleet cost` lists them)",
                       highlight=False, markup=False)
+        for n in item.upgrades:
+            head = "REFUSED" if n.kind == "refused" else "upgrades"
+            out.print(Text(f"{head}: {n.text} (rule: {n.rule})", style="bold red" if n.kind == "refused" else ""),
+                      highlight=False)
 
 
 def diff(
@@ -288,8 +330,17 @@ def diff(
     max_chars: int | None = typer.Option(
         None, "--max-chars", min=1000,
         help="Markdown: leave out per-cluster details until the comment fits (GitHub's limit is 65536)."),
+    horizon: int = typer.Option(
+        90, "--horizon", min=0, max=3650,
+        help="Days ahead to warn of a pinned minor leaving standard (or extended) support, with its monthly "
+             "cost (default 90)."),
 ) -> None:
-    """Offline preview of a spec change: resources added, changed, replaced, removed, and the cost delta."""
+    """Offline preview of a spec change: resources added, changed, replaced, removed, and the cost delta.
+
+    A Kubernetes version move the provider would refuse (a skipped minor such as 1.32 → 1.34, or a downgrade)
+    is shown as refused, with the chain to use instead and the provider's rule, in every output format, and
+    exits 1 (after the output is written). Pinned minors leaving support within --horizon days are listed
+    with what the provider then does and, where it bills extended support, the monthly cost."""
     from kubefleet.changes.diff import diff_json
     from kubefleet.cli.common import parse_date, today
     from kubefleet.cli.console import stdout, write
@@ -304,7 +355,7 @@ def diff(
     old = load_side(old_text, base_label)
     new = load_side(read_spec_file(file), str(file))
     catalog = active_catalog()
-    items = run_diff(old, new, catalog=catalog, as_of=when, providers=chosen)
+    items = run_diff(old, new, catalog=catalog, as_of=when, providers=chosen, horizon_days=horizon)
     new_mandatory = 0
     if output is DiffFormat.json:
         write(diff_json(items, base=base_label, head=str(file), as_of=when))
@@ -315,20 +366,29 @@ def diff(
         heading = title or f"kubefleet diff: {file} (prices as of {when})"
         notes = {(d.changes.cluster, d.changes.provider): d.notes() for d in items}
         write(render_pr_markdown([d.changes for d in items], heading, notes=notes, policy=split, commit=commit,
-                                 max_chars=max_chars, note=note))
+                                 max_chars=max_chars, note=note,
+                                 upgrades=[n for d in items for n in d.upgrades], horizon_days=horizon))
     else:
         out = stdout()
         if not items:
             out.print("no clusters on either side")
         print_table(items, out)
+    problems: list[str] = []
+    hint = None
+    refused = [n for d in items for n in d.refused]
+    if refused:  # the cloud would reject the change: the job found a problem (exit 1), whatever --fail-on says
+        problems += [f"{n.cluster} on {n.provider}: {n.text}" for n in refused]
+        hint = "rule(s): " + "; ".join(sorted({n.rule for n in refused}))
     if rules:
         if any(kind == "mandatory" for kind, _ in rules) and output is not DiffFormat.markdown:
             _, new_mandatory = policy_split(old, new, catalog=catalog, as_of=when, providers=chosen)
         hits = failed_conditions(items, rules, new_mandatory)
         if hits:
-            from kubefleet.errors import ProblemFound
+            problems.append("--fail-on: " + "; ".join(hits))
+    if problems:
+        from kubefleet.errors import ProblemFound
 
-            raise ProblemFound("--fail-on: " + "; ".join(hits))
+        raise ProblemFound("\n".join(problems), hint=hint)
 
 
 def register(app: typer.Typer) -> None:

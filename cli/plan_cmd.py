@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from kubefleet.cli.console import TableOrJson
+from kubefleet.cli.diff_cmd import BASE_HELP
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -28,8 +29,13 @@ def plan(
     ),
     as_of: str | None = typer.Option(None, "--as-of", help="Date the compatibility data is checked and dated choices (mesh revisions) are made for "
                                 "(default: today for the check, the data's own date for the choices)."),
+    base: str | None = typer.Option(None, "--base", help=BASE_HELP),
 ) -> None:
-    """Show the resources a provider would create for a spec, offline: no credentials, no Pulumi CLI."""
+    """Show the resources a provider would create for a spec, offline: no credentials, no Pulumi CLI.
+
+    With --base (a git ref such as origin/main, or the previous spec file), a Kubernetes version move the
+    provider refuses (a skipped minor or a downgrade) is reported at spec.kubernetes.version, with the chain
+    to use instead, and nothing is planned (exit 2)."""
     from rich.table import Table
 
     from kubefleet.cli.common import load_specs, parse_date, provider_for, today
@@ -44,6 +50,15 @@ def plan(
     loaded_specs = load_specs(file, cluster)
     chosen = {s.spec.name: provider_for(s, provider) for s in loaded_specs}
     on = parse_date(as_of)
+    if base is not None:  # a version move the cloud refuses, at the spec's line, before anything else
+        from kubefleet.changes.upgrades import refusal_issues
+        from kubefleet.cli.diff_cmd import read_bases
+        from kubefleet.errors import SpecError
+
+        refused = refusal_issues(loaded_specs, read_bases(base, [file]),
+                                 {name: [p] for name, p in chosen.items()}, catalog, on or today())
+        if refused:
+            raise SpecError(refused)
     enforce(loaded_specs, chosen, on or today())
     # an explicit --as-of also dates the resolved cluster's dated choices (mesh revisions, Istio releases),
     # so the plan shows what would be chosen on that day, not on the day the data was read

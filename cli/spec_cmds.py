@@ -8,21 +8,27 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from kubefleet.cli.diff_cmd import BASE_HELP
 from kubefleet.errors import SpecError, SpecIssue, UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from kubefleet.spec.loader import LoadedSpec
 
 
 def validate(
     files: list[Path] = typer.Argument(..., help="Spec files or directories (searched for *.yaml / *.yml)."),
     as_of: str | None = typer.Option(None, "--as-of", help="Date the compatibility data is checked for (default: today)."),
+    base: str | None = typer.Option(None, "--base", help=BASE_HELP),
 ) -> None:
     """Check cluster specs: every mistake with file:line:col and a hint; exit 2 if any is wrong.
 
     Specs naming a provider (`spec.provider`) are also checked against the catalog's dated compatibility
     data: the Kubernetes minor must be offered on that provider's channel, a managed mesh must have a
-    revision for it.
+    revision for it. With --base (a git ref such as origin/main, or the previous spec file), a Kubernetes
+    version move the provider refuses — a skipped minor or a downgrade — is reported at
+    spec.kubernetes.version with the chain to use instead (every provider when the spec names none).
     """
     from kubefleet.cli.common import parse_date, today
     from kubefleet.cli.console import stdout
@@ -33,13 +39,17 @@ def validate(
 
     out = stdout()
     issues: list[SpecIssue] = []
-    for path in spec_paths(files):
+    paths = spec_paths(files)
+    moves = _version_moves(base, paths, on) if base is not None else None
+    for path in paths:
         try:
             specs = load_file(path)
         except SpecError as err:
             issues.extend(err.issues)
             continue
         found = [i for s in specs if s.spec.spec.provider for i in problems(s, s.spec.spec.provider, on)]
+        if moves is not None:
+            found += moves(specs)
         if found:
             issues.extend(found)
             continue
@@ -47,6 +57,24 @@ def validate(
         out.print(f"[green]✓[/] {path}: {len(specs)} cluster{'s' if len(specs) != 1 else ''} ({names})")
     if issues:
         raise SpecError(issues)
+
+
+def _version_moves(base: str, paths: list[Path], on: date) -> Callable[[list[LoadedSpec]], list[SpecIssue]]:
+    """The --base check: the base's clusters are read once; each loaded spec is checked against the cluster
+    of the same name there, on its own provider or on every provider."""
+    from kubefleet.catalog import load_catalog
+    from kubefleet.changes.upgrades import refusal_issues
+    from kubefleet.cli.diff_cmd import read_bases
+    from kubefleet.providers import provider_names
+
+    olds = read_bases(base, paths)
+    catalog = load_catalog()
+
+    def check(specs: list[LoadedSpec]) -> list[SpecIssue]:
+        providers = {s.spec.name: [s.spec.spec.provider] if s.spec.spec.provider else provider_names() for s in specs}
+        return refusal_issues(specs, olds, providers, catalog, on)
+
+    return check
 
 
 def spec_paths(paths: list[Path]) -> list[Path]:

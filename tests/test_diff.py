@@ -108,11 +108,12 @@ def test_markdown_calls_out_deletions_and_includes_policy(monkeypatch: pytest.Mo
 
 def test_json_schema(monkeypatch: pytest.MonkeyPatch) -> None:
     doc = _json("multi", monkeypatch)
-    assert set(doc) == {"base", "head", "as_of", "monthly_before", "monthly_after", "monthly_delta", "clusters"}
+    assert set(doc) == {"base", "head", "as_of", "monthly_before", "monthly_after", "monthly_delta", "clusters",
+                        "refused"}
     assert doc["as_of"] == AS_OF and doc["base"] == "multi.old.yaml" and doc["head"] == "multi.new.yaml"
     for cluster in doc["clusters"]:
         assert set(cluster) == {"cluster", "provider", "status", "counts", "drift", "monthly_before", "monthly_after",
-                                "monthly_delta", "unpriced", "changes"}
+                                "monthly_delta", "unpriced", "changes", "upgrades"}
         assert set(cluster["counts"]) == {"create", "update", "replace", "delete", "same"}
         assert cluster["status"] in ("added", "removed", "changed", "unchanged")
         for money in ("monthly_before", "monthly_after", "monthly_delta"):

@@ -46,6 +46,7 @@ from kubefleet.redact import SECRET
 
 if TYPE_CHECKING:
     from kubefleet.changes.drift import DriftReport
+    from kubefleet.changes.upgrades import UpgradeCheck, UpgradeNote
     from kubefleet.graph import RenderedResource, ResourceGraph
     from kubefleet.spec.model import ClusterSpec
 
@@ -444,6 +445,12 @@ class ClusterDiff:
     categories_before: dict[str, Decimal] = field(default_factory=dict)
     categories_after: dict[str, Decimal] = field(default_factory=dict)
     at_apply: dict[str, str] = field(default_factory=dict)  # "type::name" -> what `up` decides from the live resource
+    upgrades: tuple[UpgradeNote, ...] = ()  # refused version moves and support cliffs (kubefleet.changes.upgrades)
+
+    @property
+    def refused(self) -> tuple[UpgradeNote, ...]:
+        """Version moves base → head the provider will refuse (a skipped minor, a downgrade)."""
+        return tuple(n for n in self.upgrades if n.kind == "refused")
 
     def rolls_nodes(self, change: ResourceChange) -> tuple[str, ...]:
         """Why ``change`` replaces every node of a pool: the rolling inputs, or ``("replace",)``."""
@@ -475,6 +482,7 @@ class ClusterDiff:
             if rolls:
                 change["rolls_every_node"] = list(rolls)
         data["unpriced"] = {"before": self.unpriced_before, "after": self.unpriced_after}
+        data["upgrades"] = [n.as_json() for n in self.upgrades]
         return data
 
 
@@ -518,9 +526,12 @@ def diff_specs(
     render: Renderer,
     price: Pricer,
     providers: Sequence[str] | None = None,
+    upgrades: UpgradeCheck | None = None,
 ) -> list[ClusterDiff]:
     """Match clusters by ``metadata.name`` and diff each on its providers (``providers`` or, per side,
-    the cluster's own ``spec.provider``, else all): a provider only one side uses is a create or delete."""
+    the cluster's own ``spec.provider``, else all): a provider only one side uses is a create or delete.
+    ``upgrades`` (see :func:`kubefleet.changes.upgrades.checker`) adds refused version moves and support
+    cliffs to each pair."""
     olds = {s.name: s for s in old_specs}
     news = {s.name: s for s in new_specs}
     out: list[ClusterDiff] = []
@@ -538,9 +549,11 @@ def diff_specs(
             forced = {f"{d.change.type}::{d.change.name}": d.forced_by for d in diffs if d.forced_by}
             protected = {f"{d.change.type}::{d.change.name}": d.protected for d in diffs if d.protected}
             at_apply = {f"{d.change.type}::{d.change.name}": d.at_apply for d in diffs if d.at_apply}
+            notes = upgrades(old_spec if provider in old_p else None, new_spec if provider in new_p else None,
+                             provider, new_graph) if upgrades is not None else ()
             out.append(ClusterDiff(changes, cluster_status(old_graph, new_graph, diffs), forced,
                                    before.unpriced, after.unpriced, protected,
-                                   dict(before.categories), dict(after.categories), at_apply))
+                                   dict(before.categories), dict(after.categories), at_apply, notes))
     return out
 
 
@@ -559,5 +572,6 @@ def diff_json(items: Sequence[ClusterDiff], *, base: str, head: str, as_of: date
         "monthly_after": str(total_after),
         "monthly_delta": str(total_after - total_before),
         "clusters": [d.as_json() for d in ordered],
+        "refused": sum(len(d.refused) for d in ordered),
     }
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -20,6 +20,7 @@ from kubefleet.redact import SECRET, is_secret_name, mask
 
 if TYPE_CHECKING:
     from kubefleet.changes.drift import DriftReport
+    from kubefleet.changes.upgrades import UpgradeNote
 
 MARKER: Final = "<!-- kubefleet:pr-comment -->"
 MAX_VALUE_CHARS: Final = 80
@@ -240,6 +241,32 @@ def headline(items: Sequence[ClusterChanges], notes: Mapping[tuple[str, str], Cl
     return ["  \n".join(out), ""]
 
 
+def _upgrades_section(notes: Sequence[UpgradeNote], horizon_days: int) -> list[str]:
+    """Refused version moves first (with the chain and the provider's rule), then the support cliffs within
+    the horizon; nothing when there is neither."""
+    if not notes:
+        return []
+    ranked = sorted(notes, key=lambda n: (n.kind != "refused", n.cluster, _PROVIDER_ORDER.get(n.provider, 99), n.provider))
+    refused = [n for n in ranked if n.kind == "refused"]
+    out = ["### Upgrades", ""]
+    if refused:
+        out += ["> [!CAUTION]", f"> ❌ **{len(refused)} Kubernetes version change(s) the cloud will refuse** — "
+                "the apply would fail at the control plane:"]
+        for n in refused:
+            out.append(f"> - **{n.cluster}** · {provider_display(n.provider)}: {md_text(n.text, limit=600)} "
+                       f"(rule: {_code(n.rule)})")
+        out.append("")
+    support = [n for n in ranked if n.kind != "refused"]
+    if support:
+        out += [f"Pinned Kubernetes minors past, or leaving, standard support within {horizon_days} days:", ""]
+        for n in support:
+            mark = "💸 " if n.monthly_extra else "⏳ "
+            out.append(f"- {mark}**{n.cluster}** · {provider_display(n.provider)}: {md_text(n.text, limit=600)} "
+                       f"(rule: {_code(n.rule)}" + (f"; fee: {_code(n.fee_source)}" if n.fee_source else "") + ")")
+        out.append("")
+    return out
+
+
 def _policy_section(policy: PolicySplit) -> list[str]:
     out = ["### Policy", ""]
     if not policy.new_count and not policy.base_count:
@@ -264,12 +291,16 @@ def render_pr_markdown(
     commit: str | None = None,
     max_chars: int | None = None,
     note: str | None = None,
+    upgrades: Sequence[UpgradeNote] = (),
+    horizon_days: int = 90,
 ) -> str:
     """The PR comment for ``items`` (one per cluster × provider). Same input, same bytes.
 
     ``notes`` (keyed by (cluster, provider)) add replacement causes, node rolls, deletion protection,
     unpriced marks and category deltas; ``policy`` splits findings into new / already on base;
-    ``max_chars`` drops per-cluster details (last first) until the comment fits."""
+    ``upgrades`` (kubefleet.changes.upgrades) fill the "Upgrades" section: version moves the cloud will refuse
+    and pinned minors leaving support within ``horizon_days``; ``max_chars`` drops per-cluster details (last
+    first) until the comment fits — never the Upgrades section."""
     notes = notes or {}
     ordered = _ordered(items)
     none = ClusterNotes()
@@ -286,6 +317,8 @@ def render_pr_markdown(
         drift = " 🌀" if item.drifted else ""
         out.append(f"- {flag}**{item.cluster}** · {summary_line(item)}{drift}")
     out.append("")
+
+    out += _upgrades_section(upgrades, horizon_days)
 
     destructive = [(i, c) for i in ordered for c in i.destructive]
     if destructive:

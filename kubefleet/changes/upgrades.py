@@ -1,0 +1,218 @@
+"""What a spec change means for upgrades: the version moves a cloud will refuse, and the support cliffs ahead.
+
+Two kinds of note per cluster × provider, shown by ``kubefleet diff`` in every output format and in the PR
+comment's "Upgrades" section:
+
+* **refused**: base → head moves the Kubernetes minor in a way the provider rejects (a skipped minor such as
+  EKS 1.32 → 1.34, or any downgrade such as GKE 1.35 → 1.34). The rule and the chain to use instead come
+  from :func:`kubefleet.lifecycle.skew.transition_refusal`, which cites each provider's documentation.
+* **support**: the head's pinned minor leaves standard support (or, on EKS, extended support) inside the
+  horizon (``--horizon``, default 90 days) or already has: what the provider does on the rendered channel
+  (:func:`kubefleet.lifecycle.support.outlook`) and, where it then bills the extended-support fee, the
+  monthly cost from the catalog's fees (``control_plane.standard`` / ``control_plane.extended``, each with its
+  source) at the estimate's hours per month.
+
+Money is ``Decimal``; the date is passed in (``as_of``), never read from the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+if TYPE_CHECKING:
+    from kubefleet.catalog import Catalog
+    from kubefleet.errors import SpecIssue
+    from kubefleet.graph import ResourceGraph
+    from kubefleet.lifecycle.support import Outlook
+    from kubefleet.spec.loader import LoadedSpec
+    from kubefleet.spec.model import ClusterSpec
+
+Kind = Literal["refused", "support"]
+
+DEFAULT_HORIZON_DAYS: Final = 90
+_LABEL: Final = {"gke": "GKE", "eks": "EKS", "aks": "AKS", "kubeadm": "kubeadm"}
+
+
+@dataclass(frozen=True)
+class UpgradeNote:
+    """One upgrade fact about one cluster on one provider."""
+
+    cluster: str
+    provider: str
+    kind: Kind
+    text: str  # one sentence for people (plain text; renderers escape it)
+    rule: str  # the cited provider rule: repo@commit:path:line or URL
+    chain: tuple[str, ...] = ()  # refused: the minors to go through instead ("1.33", "1.34")
+    base: str | None = None  # refused: the base's version
+    head: str | None = None  # refused: the head's version
+    when: date | None = None  # support: the date the phase changes (end of standard / extended support)
+    monthly_total: Decimal | None = None  # support: the control-plane fee per month in extended support
+    monthly_extra: Decimal | None = None  # support: that fee minus the standard fee, per month
+    fee_source: str | None = None  # support: the catalog source of the extended-support fee
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "cluster": self.cluster,
+            "provider": self.provider,
+            "kind": self.kind,
+            "text": self.text,
+            "rule": self.rule,
+            "chain": list(self.chain),
+            "base": self.base,
+            "head": self.head,
+            "date": self.when.isoformat() if self.when else None,
+            "monthly_total": str(self.monthly_total) if self.monthly_total is not None else None,
+            "monthly_extra": str(self.monthly_extra) if self.monthly_extra is not None else None,
+            "fee_source": self.fee_source,
+        }
+
+
+UpgradeCheck = Callable[["ClusterSpec | None", "ClusterSpec | None", str, "ResourceGraph | None"],
+                        tuple[UpgradeNote, ...]]
+
+
+def refusal_note(cluster: str, provider: str, base: str, head: str, *, base_unsupported: bool = False,
+                 lts: bool = False) -> UpgradeNote | None:
+    """The provider's refusal of moving ``base`` → ``head`` (a skipped minor or a downgrade), or None.
+    ``base_unsupported`` / ``lts``: the AKS exceptions (kubefleet.lifecycle.skew.transition_refusal)."""
+    from kubefleet.lifecycle.skew import transition_refusal
+
+    found = transition_refusal(provider, base, head, current_unsupported=base_unsupported, lts=lts)
+    if found is None:
+        return None
+    if found.kind == "downgrade":
+        text = (f"{found.message}: a cluster cannot go back a minor — keep {found.current}, or create a new "
+                f"cluster on {found.target} and move the workloads")
+    else:
+        text = f"{found.message}: go through {' → '.join([found.current, *found.chain])} instead, one change per minor"
+    return UpgradeNote(cluster, provider, "refused", text, found.rule, tuple(found.chain), base, head)
+
+
+def _fees(catalog: Catalog, provider: str, hours: Decimal) -> tuple[Decimal, Decimal, str] | None:
+    """(monthly total in extended support, monthly extra over standard, fee source URL) from the catalog."""
+    from kubefleet.catalog.models import Price
+    from kubefleet.cost.model import money
+
+    extended = catalog.fee(provider, "control_plane.extended")
+    standard = catalog.fee(provider, "control_plane.standard")
+    if not isinstance(extended, Price) or not isinstance(standard, Price):
+        return None
+    return (money(extended.amount * hours), money((extended.amount - standard.amount) * hours),
+            extended.source.url)
+
+
+def support_note(cluster: str, graph: ResourceGraph, catalog: Catalog, *, as_of: date, horizon_days: int,
+                 hours: Decimal) -> UpgradeNote | None:
+    """The head's pinned minor against its support dates: a note when standard support ends inside the
+    horizon or already has (and, under extended support, when that ends inside the horizon)."""
+    from kubefleet.cost.model import fmt_money
+    from kubefleet.cost.pricer import support_outlook
+
+    found = support_outlook(graph, catalog, as_of)
+    if found is None or found.standard_end is None:
+        return None
+    until = as_of + timedelta(days=horizon_days)
+    if not found.past_standard and found.standard_end >= until:
+        return None
+    label = _LABEL.get(graph.provider, graph.provider)
+    start = found.standard_end + timedelta(days=1)  # support dates are the last day of the phase
+    phase = "its upstream end of life" if graph.provider == "kubeadm" else f"{label} standard support"
+    if found.past_standard:
+        verb = "reached" if graph.provider == "kubeadm" else "left"
+        text = f"Kubernetes {found.minor} {verb} {phase} on {found.standard_end.isoformat()}"
+    else:
+        days = (found.standard_end - as_of).days
+        verb = "reaches" if graph.provider == "kubeadm" else "leaves"
+        text = (f"Kubernetes {found.minor} {verb} {phase} on {found.standard_end.isoformat()} "
+                f"(in {days} day{'s' if days != 1 else ''})")
+    text += f": {found.what()}"
+    total = extra = None
+    source = None
+    if found.action == "extended-fee" and graph.provider in ("eks", "gke"):
+        fees = _fees(catalog, graph.provider, hours)
+        if fees is None:
+            text += "; the extended-support fee is not in the catalog (unpriced)"
+        else:
+            total, extra, source = fees
+            text += (f" — {fmt_money(total)}/month for the control plane from {start.isoformat()} "
+                     f"({fmt_money(extra, sign=True)}/month over standard support, at {hours} h/month)")
+        text += _extended_end(found, until)
+    return UpgradeNote(cluster, graph.provider, "support", text, found.rule, when=found.standard_end,
+                       monthly_total=total, monthly_extra=extra, fee_source=source)
+
+
+def _extended_end(found: Outlook, until: date) -> str:
+    from kubefleet.lifecycle.support import EKS_END_OF_EXTENDED
+
+    if found.extended_end is None or found.extended_end >= until or found.provider != "eks":
+        return ""
+    return (f"; extended support ends on {found.extended_end.isoformat()}: EKS then upgrades the control plane "
+            f"to the oldest supported version ({EKS_END_OF_EXTENDED})")
+
+
+def aks_exceptions(catalog: Catalog, provider: str, old: ClusterSpec, new: ClusterSpec, on: date) -> dict[str, bool]:
+    """AKS accepts a minor skip from an unsupported version (past its end of life on ``on``) and between LTS
+    versions (kubefleet's channel ``extended`` is AKS long-term support on both sides); see
+    kubefleet.lifecycle.skew.PROVIDER_RULES["aks"]. Other providers: no exception."""
+    if provider != "aks":
+        return {}
+    from kubefleet.lifecycle.support import support_phase
+
+    unsupported = support_phase(catalog, "aks", old.spec.kubernetes.version, on).phase != "standard"
+    lts = old.spec.kubernetes.channel == "extended" and new.spec.kubernetes.channel == "extended"
+    return {"base_unsupported": unsupported, "lts": lts}
+
+
+def checker(catalog: Catalog, *, as_of: date, horizon_days: int = DEFAULT_HORIZON_DAYS,
+            hours: Decimal | None = None) -> UpgradeCheck:
+    """The per cluster × provider upgrade check the offline diff runs (refusals, then support notes)."""
+    from kubefleet.cost.model import HOURS_PER_MONTH
+
+    per_month = hours if hours is not None else HOURS_PER_MONTH
+
+    def check(old: ClusterSpec | None, new: ClusterSpec | None, provider: str,
+              graph: ResourceGraph | None) -> tuple[UpgradeNote, ...]:
+        out: list[UpgradeNote] = []
+        if old is not None and new is not None:
+            refused = refusal_note(new.name, provider, old.spec.kubernetes.version, new.spec.kubernetes.version,
+                                   **aks_exceptions(catalog, provider, old, new, as_of))
+            if refused is not None:
+                out.append(refused)
+        if new is not None and graph is not None:
+            note = support_note(new.name, graph, catalog, as_of=as_of, horizon_days=horizon_days, hours=per_month)
+            if note is not None:
+                out.append(note)
+        return tuple(out)
+
+    return check
+
+
+def refusal_issues(loaded: Sequence[LoadedSpec], base: Sequence[ClusterSpec], providers_of: Mapping[str, Sequence[str]],
+                   catalog: Catalog, on: date) -> list[SpecIssue]:
+    """``validate --base`` / ``plan --base``: every spec whose Kubernetes version the provider(s) would refuse to
+    move to from the base's cluster of the same name, at the spec's ``spec.kubernetes.version`` (file:line:col),
+    with the chain to use instead and the cited rule. ``providers_of`` maps a cluster name to the providers it
+    is checked on (its own ``spec.provider``, or every provider)."""
+    olds = {s.name: s for s in base}
+    issues: list[SpecIssue] = []
+    for spec in loaded:
+        new = spec.spec
+        old = olds.get(new.name)
+        if old is None:
+            continue
+        notes = [n for p in providers_of.get(new.name, []) if (n := refusal_note(
+            new.name, p, old.spec.kubernetes.version, new.spec.kubernetes.version,
+            **aks_exceptions(catalog, p, old, new, on))) is not None]
+        if not notes:
+            continue
+        first = notes[0]
+        also = [_LABEL.get(n.provider, n.provider) for n in notes[1:]]
+        message = first.text + (f" (likewise on {', '.join(also)})" if also else "")
+        rules = "; ".join(dict.fromkeys(n.rule for n in notes))
+        issues.append(spec.issue(("spec", "kubernetes", "version"),
+                                 f"{message} (the base has {old.spec.kubernetes.version})", f"rule: {rules}"))
+    return issues
