@@ -71,7 +71,7 @@ def test_extended_support_cliff_inside_the_horizon_with_its_monthly_cost(tmp_pat
     assert (total, extra) == (Decimal("438.00"), Decimal("365.00"))
     section = text[text.index("### Upgrades"):text.index("<details>")]
     assert "💸 **mini** · EKS: Kubernetes 1.35 leaves EKS standard support on 2027-03-27 (in 54 days)" in section
-    assert f"${total:,.2f}/month for the control plane from 2027-03-28" in section
+    assert f"${total:,.2f}/month for the control plane from 2027-03-27" in section
     assert f"+${extra:,.2f}/month over standard support" in section
     assert "view-upgrade-policy.adoc" in section and extended_source("eks") in section
     # the public report's daily figures follow from the same rates: 2 clusters × 24 h

@@ -10,7 +10,7 @@ comment's "Upgrades" section:
   horizon (``--horizon``, default 90 days) or already has: what the provider does on the rendered channel
   (:func:`kubefleet.lifecycle.support.outlook`) and, where it then bills the extended-support fee, the
   monthly cost from the catalog's fees (``control_plane.standard`` / ``control_plane.extended``, each with its
-  source) at the estimate's hours per month.
+  source, as the upgrade planner's :func:`kubefleet.lifecycle.upgrade.staying_cost` reads them) at 730 h/month.
 
 Money is ``Decimal``; the date is passed in (``as_of``), never read from the clock.
 """
@@ -92,25 +92,14 @@ def refusal_note(cluster: str, provider: str, base: str, head: str, *, base_unsu
     return UpgradeNote(cluster, provider, "refused", text, found.rule, tuple(found.chain), base, head)
 
 
-def _fees(catalog: Catalog, provider: str, hours: Decimal) -> tuple[Decimal, Decimal, str] | None:
-    """(monthly total in extended support, monthly extra over standard, fee source URL) from the catalog."""
-    from kubefleet.catalog.models import Price
-    from kubefleet.cost.model import money
-
-    extended = catalog.fee(provider, "control_plane.extended")
-    standard = catalog.fee(provider, "control_plane.standard")
-    if not isinstance(extended, Price) or not isinstance(standard, Price):
-        return None
-    return (money(extended.amount * hours), money((extended.amount - standard.amount) * hours),
-            extended.source.url)
-
-
-def support_note(cluster: str, graph: ResourceGraph, catalog: Catalog, *, as_of: date, horizon_days: int,
-                 hours: Decimal) -> UpgradeNote | None:
+def support_note(cluster: str, graph: ResourceGraph, catalog: Catalog, *, as_of: date,
+                 horizon_days: int) -> UpgradeNote | None:
     """The head's pinned minor against its support dates: a note when standard support ends inside the
-    horizon or already has (and, under extended support, when that ends inside the horizon)."""
-    from kubefleet.cost.model import fmt_money
+    horizon or already has (and, under extended support, when that ends inside the horizon). The fee figures
+    are the upgrade planner's (kubefleet.lifecycle.upgrade.staying_cost: the catalog's cited fees)."""
+    from kubefleet.cost.model import HOURS_PER_MONTH, fmt_money, money
     from kubefleet.cost.pricer import support_outlook
+    from kubefleet.lifecycle.upgrade import staying_cost
 
     found = support_outlook(graph, catalog, as_of)
     if found is None or found.standard_end is None:
@@ -119,7 +108,6 @@ def support_note(cluster: str, graph: ResourceGraph, catalog: Catalog, *, as_of:
     if not found.past_standard and found.standard_end >= until:
         return None
     label = _LABEL.get(graph.provider, graph.provider)
-    start = found.standard_end + timedelta(days=1)  # support dates are the last day of the phase
     phase = "its upstream end of life" if graph.provider == "kubeadm" else f"{label} standard support"
     if found.past_standard:
         verb = "reached" if graph.provider == "kubeadm" else "left"
@@ -133,13 +121,17 @@ def support_note(cluster: str, graph: ResourceGraph, catalog: Catalog, *, as_of:
     total = extra = None
     source = None
     if found.action == "extended-fee" and graph.provider in ("eks", "gke"):
-        fees = _fees(catalog, graph.provider, hours)
-        if fees is None:
-            text += "; the extended-support fee is not in the catalog (unpriced)"
+        staying = staying_cost(catalog, graph.provider, found.minor, "extended")
+        if staying.per_month_after is None or staying.extra_per_month is None:
+            text += f"; {staying.note} (unpriced)"
         else:
-            total, extra, source = fees
-            text += (f" — {fmt_money(total)}/month for the control plane from {start.isoformat()} "
-                     f"({fmt_money(extra, sign=True)}/month over standard support, at {hours} h/month)")
+            # billed from the end-of-standard-support date itself: "Billing for extended support starts at the
+            # beginning of the day that the version reaches end of standard support"
+            # (awsdocs/amazon-eks-user-guide@4d52b4d05e3478582e7d10a73cbd9ba9194dd5f7:
+            # latest/ug/clusters/kubernetes-versions.adoc:64)
+            total, extra, source = money(staying.per_month_after), money(staying.extra_per_month), staying.fee_source
+            text += (f" — {fmt_money(total)}/month for the control plane from {found.standard_end.isoformat()} "
+                     f"({fmt_money(extra, sign=True)}/month over standard support, at {HOURS_PER_MONTH} h/month)")
         text += _extended_end(found, until)
     return UpgradeNote(cluster, graph.provider, "support", text, found.rule, when=found.standard_end,
                        monthly_total=total, monthly_extra=extra, fee_source=source)
@@ -167,12 +159,8 @@ def aks_exceptions(catalog: Catalog, provider: str, old: ClusterSpec, new: Clust
     return {"base_unsupported": unsupported, "lts": lts}
 
 
-def checker(catalog: Catalog, *, as_of: date, horizon_days: int = DEFAULT_HORIZON_DAYS,
-            hours: Decimal | None = None) -> UpgradeCheck:
+def checker(catalog: Catalog, *, as_of: date, horizon_days: int = DEFAULT_HORIZON_DAYS) -> UpgradeCheck:
     """The per cluster × provider upgrade check the offline diff runs (refusals, then support notes)."""
-    from kubefleet.cost.model import HOURS_PER_MONTH
-
-    per_month = hours if hours is not None else HOURS_PER_MONTH
 
     def check(old: ClusterSpec | None, new: ClusterSpec | None, provider: str,
               graph: ResourceGraph | None) -> tuple[UpgradeNote, ...]:
@@ -183,7 +171,7 @@ def checker(catalog: Catalog, *, as_of: date, horizon_days: int = DEFAULT_HORIZO
             if refused is not None:
                 out.append(refused)
         if new is not None and graph is not None:
-            note = support_note(new.name, graph, catalog, as_of=as_of, horizon_days=horizon_days, hours=per_month)
+            note = support_note(new.name, graph, catalog, as_of=as_of, horizon_days=horizon_days)
             if note is not None:
                 out.append(note)
         return tuple(out)
