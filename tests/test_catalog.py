@@ -210,7 +210,7 @@ def test_version_support_dates(catalog: Catalog) -> None:
     assert aks["1.30"].standard_end == date(2025, 8, 22)  # an explicit day in the calendar
     assert aks["1.34"].standard_end == date(2026, 11, 30)  # "Nov 2026": the last day of the month
     assert all(r.extended_end is None for r in aks.values())  # LTS needs Premium: not a default continuation
-    assert "1.28" not in aks  # not sourced: unknown, reported as such
+    assert aks["1.28"].source.key == "eol-aks"  # sourced from endoflife.date at a pinned commit (test_support_oracle)
 
 
 def test_cited_control_plane_fees(catalog: Catalog) -> None:

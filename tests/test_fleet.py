@@ -235,7 +235,7 @@ def test_version_support_windows_from_the_catalog() -> None:
     assert f.severity == "high"  # past extended support too
     (f,) = findings([_row(provider="aks", version="1.34", minor="1.34")], load_catalog(), AS_OF)
     assert f.code == "version-support-ending" and "2026-11-30" in f.message  # AKS: end of the month given
-    (f,) = findings([_row(provider="aks", version="1.28", minor="1.28")], load_catalog(), AS_OF)
+    (f,) = findings([_row(provider="aks", version="1.27", minor="1.27")], load_catalog(), AS_OF)  # unsourced
     assert (f.code, f.severity) == ("version-support-unknown", "info")
 
 
