@@ -662,15 +662,17 @@ def stacks(
     from kubefleet.engine.backend import resolve_backend
     from kubefleet.engine.errors import EngineContext, engine_errors
     from kubefleet.engine.workspace import list_stacks
+    from kubefleet.redact import mask_url
 
     chosen: Backend = resolve_backend(backend)
     with engine_errors(EngineContext(action="stacks", backend=chosen.url, secrets=list(chosen.secret_values()))):
         found = list_stacks(chosen)
     rows: list[dict[str, Any]] = [{"name": s.name, "last_update": s.last_update.isoformat() if s.last_update else None,
-             "resources": s.resource_count, "update_in_progress": bool(s.update_in_progress), "url": s.url}
+             "resources": s.resource_count, "update_in_progress": bool(s.update_in_progress),
+             "url": mask_url(s.url) if s.url else s.url}
             for s in found]
     if output is TableOrJson.json:
-        write(json.dumps({"backend": chosen.url, "stacks": rows}, indent=2, sort_keys=True))
+        write(json.dumps({"backend": mask_url(chosen.url), "stacks": rows}, indent=2, sort_keys=True))
         return
     table = Table(title=f"stacks in {chosen.describe()}", title_justify="left")
     for col in ("name", "last update", "resources", "updating"):

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from kubefleet.cost.model import CATEGORIES, Assumptions, money
 from kubefleet.errors import CatalogError, RenderError, SpecError, SpecIssue
+from kubefleet.redact import mask_url
 from kubefleet.spec.files import cluster_files
 from kubefleet.spec.loader import LoadedSpec, load_file
 from kubefleet.spec.model import ClusterSpec
@@ -658,7 +659,7 @@ class StackMatch:
             "status": self.status, "cluster": self.cluster, "where": self.where, "provider": self.provider,
             "expected_stack": self.expected_stack, "stack": s.name if s else None,
             "last_update": s.last_update.isoformat() if s and s.last_update else None,
-            "resources": s.resource_count if s else None, "url": s.url if s else None,
+            "resources": s.resource_count if s else None, "url": mask_url(s.url) if s and s.url else None,
             "outputs": dict(s.outputs) if s else {},
         }
 

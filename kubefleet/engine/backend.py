@@ -16,16 +16,16 @@ process environment). Team backends bring their own secrets configuration.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
-from urllib.parse import urlparse, urlsplit, urlunsplit
+from urllib.parse import urlparse
 
 from kubefleet.errors import EngineError, UsageError
+from kubefleet.redact import mask_url, url_secrets
 from kubefleet.safeio import FileProblem, kubefleet_home, read_text
 
 PULUMI_CLOUD: Final = "https://api.pulumi.com"
@@ -45,46 +45,6 @@ SCHEMES: Final[dict[str, BackendKind]] = {
     "azblob": "object-store",
     "file": "file",
 }
-
-
-_SECRET_QUERY = re.compile(r"(key|secret|token|password|passwd|pwd|sig|signature|credential|auth|sas)", re.IGNORECASE)
-
-
-def mask_url(url: str) -> str:
-    """``url`` safe to print: the userinfo (``https://user:TOKEN@host``) and the values of query
-    parameters that look like credentials (``?sig=``, ``access_key=``, ``token=``) become ``***``."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return "***"
-    netloc = parts.netloc
-    if not netloc and "@" in url:  # not a URL at all (`user:pass@host`): keep only what follows the @
-        return "***@" + url.rsplit("@", 1)[1]
-    if "@" in netloc:
-        netloc = "***@" + netloc.rsplit("@", 1)[1]
-    query = parts.query
-    if query:
-        query = "&".join(
-            (name + "=***" if _SECRET_QUERY.search(name) else name + sep + value)
-            for name, sep, value in (item.partition("=") for item in query.split("&"))
-        )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
-def url_secrets(url: str) -> tuple[str, ...]:
-    """The credential parts of ``url`` (userinfo, secret-looking query values), for scrubbing output."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return (url,)
-    found: list[str] = []
-    if "@" in parts.netloc:
-        userinfo = parts.netloc.rsplit("@", 1)[0]
-        found.extend(p for p in (userinfo, *userinfo.split(":", 1)) if len(p) >= 4)
-    for name, _sep, value in (item.partition("=") for item in parts.query.split("&") if item):
-        if _SECRET_QUERY.search(name) and value:
-            found.append(value)
-    return tuple(found)
 
 
 def _private_dir(path: Path) -> Path:

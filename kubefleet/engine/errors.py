@@ -201,4 +201,14 @@ def engine_errors(ctx: EngineContext) -> Iterator[EngineContext]:
     except KubefleetError:
         raise
     except (FileNotFoundError, auto.InvalidVersionError, auto.CommandError) as err:
-        raise translate(err, ctx) from None
+        raise scrubbed(translate(err, ctx), ctx.secrets) from None
+
+
+def scrubbed(err: KubefleetError, secrets: Iterable[str] = ()) -> KubefleetError:
+    """``err`` with its message and hint scrubbed of ``secrets`` and every URL in them masked by structure
+    (the context's backend URL is echoed in several messages)."""
+    err.message = scrub(err.message, secrets)
+    if err.hint:
+        err.hint = scrub(err.hint, secrets)
+    err.args = (err.message,)
+    return err

@@ -260,5 +260,7 @@ def to_html(report: FleetReport) -> str:
 
 
 def stacks_json(backend: str, matches: Sequence[StackMatch]) -> str:
-    data: dict[str, Any] = {"backend": backend, "stacks": [m.as_dict() for m in matches]}
+    from kubefleet.redact import mask_url
+
+    data: dict[str, Any] = {"backend": mask_url(backend), "stacks": [m.as_dict() for m in matches]}
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
