@@ -100,4 +100,6 @@ def resolve(
         mesh_revision=mesh,
         as_of=as_of,
         now=now or OFFLINE_NOW,
+        kubernetes_patch=versions.kubeadm_patch(spec.spec.kubernetes.version) if provider == "kubeadm" else None,
+        kubernetes_versions=versions.kubeadm_versions() if provider == "kubeadm" else (),
     )

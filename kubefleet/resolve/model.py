@@ -80,6 +80,10 @@ class ResolvedCluster:
     #: the clock the kubeadm PKI and init window are judged by: the Unix epoch in an offline render (a
     #: plan stays a pure function of the spec), the wall clock, to the second, when the engine runs
     now: dt.datetime = field(default_factory=lambda: dt.datetime.fromtimestamp(0, dt.UTC))
+    #: kubeadm (Cluster API) only: the full Kubernetes patch the spec's version stands for, and every
+    #: patch the cluster may upgrade through (one per minor, oldest first); empty elsewhere
+    kubernetes_patch: str | None = None
+    kubernetes_versions: tuple[str, ...] = ()
 
     def instance(self, pool: NodePool) -> InstanceChoice:
         """The instance choice made for ``pool`` (resolved before the program ran)."""
@@ -107,4 +111,6 @@ class ResolvedCluster:
             "meshRevision": asdict(self.mesh_revision) if self.mesh_revision is not None else None,
             "asOf": self.as_of,
             "now": self.now,
+            "kubernetesPatch": self.kubernetes_patch,
+            "kubernetesVersions": list(self.kubernetes_versions),
         }

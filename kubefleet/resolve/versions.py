@@ -114,3 +114,42 @@ def aks_mesh_revision(asked: str | None, minor: str, on: date) -> str:
     if asked.startswith("asm-"):
         return asked
     return f"asm-{asked}"
+
+
+# ---- kubeadm (Cluster API): the full patch a minor-only spec version stands for ----
+
+#: kubefleet/catalog/data/kubeadm.yaml ``kubernetes_patches``
+KUBEADM_FILE: Final = "kubeadm.yaml"
+
+
+def kubeadm_patches() -> dict[str, str]:
+    """Minor -> newest patch from the catalog's ``kubernetes_patches`` table (Cluster API's workload range)."""
+    from importlib import resources
+
+    from kubefleet.catalog.loader import read_yaml
+
+    text = (resources.files("kubefleet.catalog") / "data" / KUBEADM_FILE).read_text(encoding="utf-8")
+    table = read_yaml(text, KUBEADM_FILE).get("kubernetes_patches") or {}
+    return {str(minor): str(row["version"]) for minor, row in (table.get("newest") or {}).items()}
+
+
+def kubeadm_patch(version: str) -> str:
+    """``1.35.4`` as given, or ``1.35`` -> that minor's newest patch; RenderError for a minor outside the table."""
+    if version.count(".") == 2:
+        return version
+    patches = kubeadm_patches()
+    if version not in patches:
+        from kubefleet.errors import RenderError
+
+        raise RenderError(
+            f"spec.kubernetes.version: no Kubernetes {version} patch is known for Cluster API "
+            f"(known minors: {', '.join(sorted(patches, key=_minor_key))})",
+            hint="pin a full patch, e.g. 1.35.4, or use a listed minor",
+        )
+    return patches[version]
+
+
+def kubeadm_versions() -> tuple[str, ...]:
+    """Every known patch, oldest minor first: the versions a ClusterClass lets its clusters upgrade through."""
+    patches = kubeadm_patches()
+    return tuple(patches[m] for m in sorted(patches, key=_minor_key))

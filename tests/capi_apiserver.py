@@ -1,0 +1,256 @@
+"""A real kube-apiserver + etcd with Cluster API's and CAPV's CRDs installed: the oracle for every Cluster API
+object the kubeadm target renders (server-side dry run, strict field validation).
+
+The binaries are built from their Go modules by scripts/build-kube-apiserver.sh (k8s.io/kubernetes
+v1.35.4, etcd v3.6.5) into ``~/.cache/kubefleet/kube-apiserver-<k8s>-etcd-<etcd>/bin``; point
+KUBEFLEET_TEST_KUBE_APISERVER_DIR elsewhere to use other ones. The CRDs are the pinned upstream files in
+tests/data/capi/crds (see tests/data/capi/PROVENANCE.md). Nothing here downloads anything.
+
+What the dry run checks, all in the apiserver's own code: the CRDs' structural OpenAPI v3 schemas
+(types, enums, formats, min/max, required), their ``x-kubernetes-validations`` CEL rules, unknown and
+duplicate fields (``fieldValidation=Strict``), defaulting, and object metadata (names, labels). What it
+does not: Cluster API's and CAPV's admission webhooks (they run in the providers' managers, not in the
+apiserver; tests/test_capi_webhook_rules.py checks the day-2 rules against the cited webhook code), and
+anything a controller decides later (vCenter objects, bootstrap data).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CRD_DIR = Path(__file__).parent / "data" / "capi" / "crds"
+K8S_VERSION = "v1.35.4"
+ETCD_VERSION = "v3.6.5"
+NAMESPACE = "kubefleet-oracle"
+
+
+def binaries_dir() -> Path | None:
+    """Where kube-apiserver and etcd are, or None when they were not built (no Go toolchain)."""
+    env = os.environ.get("KUBEFLEET_TEST_KUBE_APISERVER_DIR")
+    if env:
+        return Path(env)
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kubefleet"
+    found = cache / f"kube-apiserver-{K8S_VERSION}-etcd-{ETCD_VERSION}" / "bin"
+    if (found / "kube-apiserver").is_file() and (found / "etcd").is_file():
+        return found
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class DryRunResult:
+    status: int
+    body: dict[str, Any]
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def message(self) -> str:
+        return str(self.body.get("message", self.body))
+
+
+class ApiServer:
+    def __init__(self, url: str, token: str, ca_file: Path) -> None:
+        self.url = url
+        self.token = token
+        self._ctx = ssl.create_default_context(cafile=str(ca_file))
+        self._ctx.check_hostname = False  # the self-signed serving cert names the host, we dial 127.0.0.1
+        self._resources: dict[tuple[str, str], tuple[str, bool]] = {}
+
+    def request(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> DryRunResult:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        req.add_header("Authorization", f"Bearer {self.token}")
+        req.add_header("Content-Type", "application/json")
+        req.add_header("Accept", "application/json")
+        try:
+            with urllib.request.urlopen(req, context=self._ctx, timeout=30) as resp:
+                raw = resp.read()
+                try:
+                    return DryRunResult(resp.status, json.loads(raw or b"{}"))
+                except ValueError:
+                    return DryRunResult(resp.status, {"message": raw.decode(errors="replace")})
+        except urllib.error.HTTPError as err:
+            raw = err.read()
+            try:
+                parsed = json.loads(raw)
+            except ValueError:
+                parsed = {"message": raw.decode(errors="replace")}
+            return DryRunResult(err.code, parsed)
+
+    def _resource(self, api_version: str, kind: str) -> tuple[str, bool]:
+        """(plural, namespaced) from API discovery."""
+        key = (api_version, kind)
+        if key not in self._resources:
+            base = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+            listing = self.request("GET", base).body
+            for res in listing.get("resources", []):
+                if "/" not in res["name"]:
+                    self._resources[(api_version, res["kind"])] = (res["name"], bool(res["namespaced"]))
+        if key not in self._resources:
+            raise KeyError(f"the apiserver serves no {kind} in {api_version}")
+        return self._resources[key]
+
+    def path_for(self, obj: Mapping[str, Any], namespace: str = NAMESPACE) -> str:
+        api_version, kind = obj["apiVersion"], obj["kind"]
+        plural, namespaced = self._resource(api_version, kind)
+        base = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+        ns = f"/namespaces/{obj.get('metadata', {}).get('namespace') or namespace}" if namespaced else ""
+        return f"{base}{ns}/{plural}"
+
+    def dry_run(self, obj: Mapping[str, Any]) -> DryRunResult:
+        """POST with ``dryRun=All&fieldValidation=Strict``: validated and admitted, never stored."""
+        return self.request("POST", self.path_for(obj) + "?dryRun=All&fieldValidation=Strict", obj)
+
+    def create(self, obj: Mapping[str, Any]) -> DryRunResult:
+        return self.request("POST", self.path_for(obj) + "?fieldValidation=Strict", obj)
+
+    def dry_run_update(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> DryRunResult:
+        """Store ``old`` for real, then PUT ``new`` as a dry run: the CRDs' transition rules (CEL
+        ``oldSelf``) see both."""
+        created = self.create(old)
+        if not created.ok:
+            return created
+        body = json.loads(json.dumps(new))
+        body.setdefault("metadata", {})["resourceVersion"] = created.body["metadata"]["resourceVersion"]
+        name = old["metadata"]["name"]
+        try:
+            return self.request("PUT", f"{self.path_for(new)}/{name}?dryRun=All&fieldValidation=Strict", body)
+        finally:
+            self.request("DELETE", f"{self.path_for(old)}/{name}")
+
+
+def _wait(predicate: Any, timeout: float, what: str, log: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    tail = log.read_text(errors="replace")[-3000:] if log is not None and log.exists() else ""
+    raise RuntimeError(f"{what} not ready after {timeout:.0f}s\n{tail}")
+
+
+def _install_crds(api: ApiServer) -> None:
+    names = []
+    for path in sorted(CRD_DIR.glob("*/*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if not doc:
+                continue
+            result = api.request("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", doc)
+            if not result.ok:
+                raise RuntimeError(f"installing {path.name}: {result.message}")
+            names.append(doc["metadata"]["name"])
+
+    def established() -> bool:
+        for name in names:
+            crd = api.request("GET", f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}").body
+            conds = {c["type"]: c["status"] for c in crd.get("status", {}).get("conditions", [])}
+            if conds.get("Established") != "True":
+                return False
+        return True
+
+    _wait(established, 60, "CRDs Established")
+
+
+@contextmanager
+def running_apiserver(bin_dir: Path) -> Iterator[ApiServer]:
+    """etcd and kube-apiserver in a temporary directory, the CRDs installed and a namespace created."""
+    work = Path(tempfile.mkdtemp(prefix="kubefleet-apiserver-"))
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        client, peer, secure = _free_port(), _free_port(), _free_port()
+        etcd_log = work / "etcd.log"
+        with etcd_log.open("wb") as out:
+            procs.append(subprocess.Popen(
+                [str(bin_dir / "etcd"), "--data-dir", str(work / "etcd"),
+                 "--listen-client-urls", f"http://127.0.0.1:{client}",
+                 "--advertise-client-urls", f"http://127.0.0.1:{client}",
+                 "--listen-peer-urls", f"http://127.0.0.1:{peer}",
+                 "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer}",
+                 "--initial-cluster", f"default=http://127.0.0.1:{peer}",
+                 "--unsafe-no-fsync", "--log-level", "warn"],
+                stdout=out, stderr=subprocess.STDOUT,
+            ))
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        (work / "sa.key").write_bytes(key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        ))
+        (work / "sa.pub").write_bytes(key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ))
+        token = os.urandom(16).hex()
+        (work / "tokens.csv").write_text(f'{token},kubefleet-oracle,1,"system:masters"\n')
+        certs = work / "certs"
+        api_log = work / "apiserver.log"
+        with api_log.open("wb") as out:
+            procs.append(subprocess.Popen(
+                [str(bin_dir / "kube-apiserver"),
+                 "--etcd-servers", f"http://127.0.0.1:{client}",
+                 "--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1",
+                 "--secure-port", str(secure), "--cert-dir", str(certs),
+                 "--service-cluster-ip-range", "10.0.0.0/24",
+                 "--service-account-issuer", "https://kubefleet.invalid",
+                 "--service-account-key-file", str(work / "sa.pub"),
+                 "--service-account-signing-key-file", str(work / "sa.key"),
+                 "--token-auth-file", str(work / "tokens.csv"),
+                 "--authorization-mode", "RBAC",
+                 "--disable-admission-plugins", "ServiceAccount",
+                 "--allow-privileged=true"],
+                stdout=out, stderr=subprocess.STDOUT,
+            ))
+        ca = certs / "apiserver.crt"
+        _wait(ca.exists, 30, "kube-apiserver serving certificate", api_log)
+        api = ApiServer(f"https://127.0.0.1:{secure}", token, ca)
+
+        def ready() -> bool:
+            if any(p.poll() is not None for p in procs):
+                raise RuntimeError(
+                    "etcd or kube-apiserver exited:\n" + etcd_log.read_text(errors="replace")[-2000:]
+                    + api_log.read_text(errors="replace")[-3000:]
+                )
+            try:
+                return api.request("GET", "/readyz").status == 200
+            except OSError:
+                return False
+
+        _wait(ready, 90, "kube-apiserver /readyz", api_log)
+        _install_crds(api)
+        made = api.request("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})
+        if not made.ok:
+            raise RuntimeError(f"namespace: {made.message}")
+        yield api
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        shutil.rmtree(work, ignore_errors=True)
