@@ -80,6 +80,11 @@ def plan(
         raise UsageError("no cluster specs found", hint="name *.yaml spec files or directories that hold them")
     catalog, compat = active_catalog(), load_compat()
     findings = default_findings() if manifests is not None else None
+    skipped: list[str] = []
+    if manifests is not None:
+        from kubefleet.lifecycle.removed_apis import skipped_notes
+
+        skipped = skipped_notes([manifests])  # Helm templates and the like: said, not silently passed over
     plans = []
     for s in loaded:
         if to != "latest":
@@ -90,6 +95,7 @@ def plan(
             plans.append(plan_cluster(s.spec, p, target=to, as_of=when, by=until, catalog=catalog, compat=compat,
                                       file=f"{s.file}:{s.line}", pools=out.pool_methods(graph),
                                       manifests=[manifests] if manifests is not None else None, removed=findings))
+            plans[-1].notes.extend(skipped)
     if output is PlanFormat.json:
         write(out.to_json(plans))
     elif output is PlanFormat.markdown:

@@ -291,6 +291,18 @@ def test_binary_and_missing_files(tmp_path: Path) -> None:
     assert "no such file" in _positioned_error(tmp_path / "absent.yaml")
 
 
+def test_a_file_is_read_again_when_it_changes(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text("apiVersion: batch/v1beta1\nkind: CronJob\n")
+    assert [o.kind for o in scan([path]).objects] == ["CronJob"]
+    assert [o.kind for o in scan([path]).objects] == ["CronJob"]  # the second plan hop: from the cache
+    path.write_text("apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\n")
+    assert [o.kind for o in scan([path]).objects] == ["PodSecurityPolicy"]
+    path.unlink()
+    os.mkfifo(path)  # a FIFO swapped in where a cached file was: refused, never served from the cache
+    assert "not a regular file" in _positioned_error(path)
+
+
 def test_a_folder_without_manifests_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("nothing here")
     with pytest.raises(KubefleetError) as err:
@@ -315,3 +327,55 @@ def test_template_markers_are_found_in_linear_time(tmp_path: Path) -> None:
     path = tmp_path / "braces.yaml"
     path.write_text("apiVersion: v1\nkind: ConfigMap\ndata:\n  x: '" + "{{" * 2_000_000 + "'\n")
     assert [o.kind for o in scan([path]).objects] == ["ConfigMap"]
+
+
+# ------------------------------------------------------------------ end to end: `upgrade plan --manifests`
+
+
+def _cli_fixture(tmp_path: Path) -> tuple[Path, Path]:
+    spec = (ROOT / "examples" / "dev-small.yaml").read_text()
+    spec, count = re.subn(r'version: "1\.\d+"', 'version: "1.31"', spec, count=1)
+    assert count == 1
+    (tmp_path / "spec.yaml").write_text(spec)
+    manifests = tmp_path / "manifests"
+    (manifests / "chart" / "templates").mkdir(parents=True)
+    (manifests / "app.yaml").write_text((MANIFESTS / "positions.yaml").read_text())
+    for name in ("Chart.yaml", "templates/deployment-deprecated.yaml"):
+        (manifests / "chart" / name).write_text((MANIFESTS / "pluto" / "chart" / name).read_text())
+    return tmp_path / "spec.yaml", manifests
+
+
+def test_upgrade_plan_lists_the_removed_api_on_its_hop_with_file_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kubefleet.cli.app import app
+
+    spec, manifests = _cli_fixture(tmp_path)
+    args = ["upgrade", "plan", str(spec), "--to", "1.33", "--as-of", "2025-01-10", "-p", "gke",
+            "--manifests", str(manifests)]
+    result = CliRunner().invoke(app, [*args, "-o", "json"])
+    assert result.exit_code == 1, result.output  # manifests use an API a hop removes: a problem found
+    (plan,) = json.loads(result.stdout)["items"]
+    hops = {s["to"]: s["removedApis"] for s in plan["steps"] if s["kind"] == "control-plane"}
+    # flowcontrol v1beta3 goes in 1.32 (kubepug and pluto agree): on that hop, at its apiVersion's position
+    assert [(Path(r["file"]).name, r["line"], r["column"], r["kind"], r["removedIn"]) for r in hops["1.32"]] == [
+        ("app.yaml", 10, 14, "FlowSchema", "1.32")]
+    assert hops["1.33"] == []
+    assert any("deployment-deprecated.yaml:4 not scanned" in n and "helm template" in n for n in plan["notes"])
+    table = CliRunner().invoke(app, args, env={"COLUMNS": "250"})
+    assert table.exit_code == 1
+    assert f"{manifests / 'app.yaml'}:10:14" in table.stdout.replace("\n", "")
+
+
+def test_upgrade_plan_with_hostile_manifests_is_exit_2(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kubefleet.cli.app import app
+
+    spec, manifests = _cli_fixture(tmp_path)
+    (manifests / "broken.yaml").write_text("apiVersion: v1\nkind: [Pod\n")
+    result = CliRunner().invoke(app, ["upgrade", "plan", str(spec), "--to", "1.33", "--as-of", "2025-01-10",
+                                      "-p", "gke", "--manifests", str(manifests)])
+    assert result.exit_code == 2
+    assert f"{manifests / 'broken.yaml'}:3:1: invalid YAML" in result.output
+    assert "Traceback" not in result.output

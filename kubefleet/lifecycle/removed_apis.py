@@ -253,10 +253,39 @@ def scan(paths: Sequence[Path], max_bytes: int = MAX_MANIFEST_BYTES) -> Scan:
         if count > MAX_MANIFEST_FILES:
             raise UsageError(f"more than {MAX_MANIFEST_FILES:,} manifest files under {', '.join(map(str, paths))}",
                              hint="point --manifests at the folder that holds the cluster's manifests")
-        found, skips = scan_text(read_manifest(path, max_bytes), str(path), helm_chart=_in_helm_chart(path))
+        found, skips = _scan_file(path, max_bytes)
         objects.extend(found)
         skipped.extend(skips)
     return Scan(tuple(objects), tuple(skipped), count)
+
+
+#: files already read in this process, keyed by what identifies their content on disk: an upgrade plan
+#: asks once per hop, cluster and provider, and a file is parsed once (read again when it changes)
+_READ: dict[tuple[Any, ...], tuple[tuple[ManifestObject, ...], tuple[Skipped, ...]]] = {}
+_READ_LIMIT = 4096
+
+
+def _scan_file(path: Path, max_bytes: int) -> tuple[tuple[ManifestObject, ...], tuple[Skipped, ...]]:
+    try:
+        info = os.stat(path)
+        key: tuple[Any, ...] | None = (str(path), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns,
+                                       info.st_mode, max_bytes)
+    except OSError:
+        key = None  # read_manifest says what is wrong
+    if key is not None and key in _READ:
+        return _READ[key]
+    found, skips = scan_text(read_manifest(path, max_bytes), str(path), helm_chart=_in_helm_chart(path))
+    result = (tuple(found), tuple(skips))
+    if key is not None:
+        if len(_READ) >= _READ_LIMIT:
+            _READ.clear()
+        _READ[key] = result
+    return result
+
+
+def skipped_notes(paths: Sequence[Path]) -> list[str]:
+    """One line per manifest (or object) that was not scanned, with why: for a plan's notes."""
+    return [f"manifests: {s.file}:{s.line} not scanned: {s.reason}" for s in scan(paths).skipped]
 
 
 def findings(paths: Sequence[Path], current_minor: str, target_minor: str) -> list[Finding]:
