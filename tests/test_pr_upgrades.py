@@ -118,3 +118,4 @@ def test_renderer_puts_refusals_first_and_escapes_text() -> None:
     # cut for size: the Upgrades section stays
     assert "### Upgrades" in render_pr_markdown([item] * 40, "t", upgrades=notes, max_chars=1000)
     assert "### Upgrades" not in render_pr_markdown([item], "t")
+
