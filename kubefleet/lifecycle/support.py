@@ -95,6 +95,8 @@ _AKS_CHANNELS = ("MicrosoftDocs/azure-aks-docs@010b3bf2675e1351c575d4d1a5d048be1
 _UPSTREAM = "https://kubernetes.io/releases/"
 
 _LABEL = {"gke": "GKE", "eks": "EKS", "aks": "AKS", "kubeadm": "kubeadm"}
+#: (rule when it stays at the extended fee, rule when it is upgraded automatically)
+_EXTENDED_RULES = {"eks": (_EKS_POLICY, _EKS_POLICY), "gke": (_GKE_EXTENDED_FEE, _GKE_END_OF_SUPPORT)}
 
 
 def _key(minor: str) -> tuple[int, ...]:
@@ -180,17 +182,12 @@ def outlook(catalog: Catalog, provider: str, version: str, channel: str, on: dat
     action: Action
     rule: str
     upgrade_to: str | None = None
-    if provider == "eks":
+    if provider in ("eks", "gke"):  # EKS upgrade policy / GKE release channel: EXTENDED stays and pays
+        extended_rule, upgrade_rule = _EXTENDED_RULES[provider]
         if channel.upper() == "EXTENDED":
-            action, rule = "extended-fee", _EKS_POLICY
+            action, rule = "extended-fee", extended_rule
         else:
-            action, rule = "auto-upgrade", _EKS_POLICY
-            upgrade_to = next_supported(catalog, provider, minor, max(on, after))
-    elif provider == "gke":
-        if channel.upper() == "EXTENDED":
-            action, rule = "extended-fee", _GKE_EXTENDED_FEE
-        else:
-            action, rule = "auto-upgrade", _GKE_END_OF_SUPPORT
+            action, rule = "auto-upgrade", upgrade_rule
             upgrade_to = next_supported(catalog, provider, minor, max(on, after))
     elif provider == "aks":
         rule = _AKS_CHANNELS
