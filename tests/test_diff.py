@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from kubefleet.changes.diff import REPLACE_ON_CHANGE, diff_graphs, forcing_paths, replace_paths
+from kubefleet.changes.diff import diff_graphs, forcing_paths, replace_paths
+from kubefleet.changes.replace import rules
 from kubefleet.cli.app import app
 from kubefleet.graph import RenderedResource, ResourceGraph
 from tests.conftest import MINIMAL
@@ -216,7 +217,7 @@ def test_secret_only_change_is_invisible_and_secrets_may_change_with_others() ->
 def test_registry_covers_every_adapter_primary_type_and_package_rules() -> None:
     for type_ in (CLUSTER, POOL, "aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup",
                   "azure-native:containerservice:AgentPool", "vsphere:index/virtualMachine:VirtualMachine"):
-        assert REPLACE_ON_CHANGE[type_]
+        assert rules(type_)
     assert "project" in replace_paths("gcp:compute/firewall:Firewall")
     assert "resourceGroupName" in replace_paths("azure-native:network:Subnet")
     assert "nodeConfig.machineType" not in replace_paths(POOL)  # updated in place since provider v5

@@ -6,7 +6,8 @@ the program declares, resource by resource, the way ``pulumi preview`` would rep
 * resources are matched by URN (stack ``<cluster>-<provider>``, parent type chain, logical name); a
   resource whose logical name or parent changed is a *different* resource: delete + create
 * a matched resource with different inputs is an **update**, or a **replace** when one of the changed
-  inputs is in :data:`REPLACE_ON_CHANGE` (the provider cannot change it in place: ForceNew)
+  inputs forces it in the generated replace table (the provider cannot change it in place: ForceNew,
+  an ARM URL parameter…; :mod:`kubefleet.changes.replace`)
 * a resource that depends on a replaced one gets a new id, so an input holding that id (or the replaced
   resource's cloud name or self-link) changes too: a replace when that input forces replacement
   (``subnetIds`` of an EKS node group), otherwise an update (see :func:`_cascade`)
@@ -32,6 +33,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from kubefleet.changes import replace as _replace
 from kubefleet.changes.model import (
     INTERNAL_TYPE_PREFIXES,
     ClusterChanges,
@@ -52,105 +54,11 @@ if TYPE_CHECKING:
 
 Status = Literal["added", "removed", "changed", "unchanged"]
 
-# ------------------------------------------------------------------ replace-on-change registry
+# ------------------------------------------------------------------ replace-on-change
 #
-# Input paths (Pulumi camelCase, dotted; list items by index) whose change makes the provider replace
-# the resource instead of updating it in place. Sources, read 2026-11 for the SDK versions kubefleet pins
-# (pulumi-gcp 10.2 / pulumi-aws 7.51 bridge terraform-provider-google / -aws; azure-native 3.29;
-# pulumi-vsphere 4.18 bridges terraform-provider-vsphere):
-#
-# GKE  hashicorp/terraform-provider-google google/services/container/resource_container_cluster.go:
-#      ForceNew on name, location, project, network, subnetwork, description, cluster_ipv4_cidr,
-#      networking_mode, datapath_provider, ip_allocation_policy, initial_node_count,
-#      private_cluster_config.enable_private_nodes / master_ipv4_cidr_block.
-#      google/services/container/node_config.go (node pools): ForceNew on guest_accelerator, spot,
-#      preemptible, local_ssd_count, metadata, min_cpu_platform, oauth_scopes, service_account,
-#      shielded_instance_config, boot_disk_kms_key, sandbox_config, gvnic, node_group. NOTE: machine_type,
-#      disk_size_gb and disk_type are NOT ForceNew any more: the provider updates them in place through
-#      UpdateNodePoolRequest (googleapis container/v1 cluster_service.proto, fields 36-38, 2023), which
-#      rolls the nodes — an update of the pool resource, not a new pool.
-#      resource_container_node_pool.go: name, cluster, location, project, initial_node_count,
-#      max_pods_per_node, network_config are ForceNew.
-# EKS  hashicorp/terraform-provider-aws internal/service/eks/node_group.go: ForceNew on ami_type,
-#      capacity_type, cluster_name, disk_size, instance_types, launch_template.id/name, node_group_name,
-#      node_role_arn, remote_access, subnet_ids. internal/service/eks/cluster.go: ForceNew on name,
-#      role_arn, bootstrap_self_managed_addons, access_config.bootstrap_cluster_creator_admin_permissions,
-#      kubernetes_network_config.ip_family / service_ipv4_cidr, outpost_config, remote_network_config.
-#      NOTE: vpc_config.subnet_ids is no longer ForceNew (EKS UpdateClusterConfig changes subnets).
-#      pulumi-aws 7 adds a per-resource `region`, which names where the resource lives: replace.
-# AKS  pulumi/pulumi-azure-native PR #3655 ("Make AgentPool updates cause replacement"; Microsoft
-#      learn aks/manage-node-pools#limitations: "You can't change the VM size of a node pool after you
-#      create it"; GPU instance profiles likewise). The AKS API also rejects in-place changes of the OS
-#      disk (size/type), zones, subnet, max pods and OS type of a pool; azurerm marks the same
-#      ForceNew. osSKU is left updatable: AKS migrates Ubuntu -> Azure Linux in place (az aks nodepool
-#      update --os-sku). azure-native replaces any resource whose URL parts change (resource group,
-#      resource/pool names) or whose location changes. ManagedCluster: dnsPrefix and nodeResourceGroup
-#      are create-only; agentPoolProfiles changes are NOT replacements since azure-native PR #2774.
-# vSphere pulumi_vsphere/virtual_machine.py (docs of the installed SDK): "Changing any option in `clone`
-#      after creation forces a new resource"; `replaceTrigger` "Triggers replacement of resource
-#      whenever it changes". CPU, memory, disks (grow), extraConfig and networks change in place.
-#
-# Anything not listed is an in-place update. Keep entries to inputs the adapters set or may set.
-
-REPLACE_ON_CHANGE: Final[dict[str, tuple[str, ...]]] = {
-    # --- GKE
-    "gcp:container/cluster:Cluster": (
-        "name", "location", "project", "network", "subnetwork", "description", "clusterIpv4Cidr",
-        "networkingMode", "datapathProvider", "ipAllocationPolicy", "initialNodeCount",
-        "privateClusterConfig.enablePrivateNodes", "privateClusterConfig.masterIpv4CidrBlock",
-    ),
-    "gcp:container/nodePool:NodePool": (
-        "name", "cluster", "location", "project", "initialNodeCount", "maxPodsPerNode", "networkConfig",
-        "nodeConfig.guestAccelerators", "nodeConfig.spot", "nodeConfig.preemptible",
-        "nodeConfig.localSsdCount", "nodeConfig.metadata", "nodeConfig.minCpuPlatform",
-        "nodeConfig.oauthScopes", "nodeConfig.serviceAccount", "nodeConfig.shieldedInstanceConfig",
-        "nodeConfig.bootDiskKmsKey", "nodeConfig.sandboxConfig", "nodeConfig.gvnic", "nodeConfig.nodeGroup",
-    ),
-    "gcp:compute/network:Network": ("name", "project", "autoCreateSubnetworks", "routingMode"),
-    "gcp:compute/subnetwork:Subnetwork": ("name", "project", "region", "network"),
-    "gcp:compute/router:Router": ("name", "project", "region", "network"),
-    "gcp:compute/routerNat:RouterNat": ("name", "project", "region", "router"),
-    # --- EKS
-    "aws:eks/cluster:Cluster": (
-        "name", "region", "roleArn", "bootstrapSelfManagedAddons", "accessConfig.bootstrapClusterCreatorAdminPermissions",
-        "kubernetesNetworkConfig.ipFamily", "kubernetesNetworkConfig.serviceIpv4Cidr", "outpostConfig",
-        "remoteNetworkConfig",
-    ),
-    "aws:eks/nodeGroup:NodeGroup": (
-        "region", "amiType", "capacityType", "clusterName", "diskSize", "instanceTypes", "launchTemplate.id",
-        "launchTemplate.name", "nodeGroupName", "nodeGroupNamePrefix", "nodeRoleArn", "remoteAccess", "subnetIds",
-    ),
-    "aws:eks/addon:Addon": ("region", "clusterName", "addonName"),
-    "aws:ec2/launchTemplate:LaunchTemplate": ("region", "name", "namePrefix"),
-    "aws:ec2/vpc:Vpc": ("region", "cidrBlock", "instanceTenancy"),
-    "aws:ec2/subnet:Subnet": ("region", "vpcId", "cidrBlock", "availabilityZone", "availabilityZoneId"),
-    "aws:ec2/natGateway:NatGateway": ("region", "subnetId", "allocationId", "connectivityType"),
-    "aws:ec2/eip:Eip": ("region", "domain"),
-    "aws:iam/role:Role": ("name", "namePrefix"),
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ("role", "policyArn"),
-    # --- AKS
-    "azure-native:containerservice:ManagedCluster": (
-        "resourceGroupName", "resourceName", "location", "dnsPrefix", "nodeResourceGroup",
-    ),
-    "azure-native:containerservice:AgentPool": (
-        "resourceGroupName", "resourceName", "agentPoolName", "vmSize", "gpuInstanceProfile", "osDiskSizeGB",
-        "osDiskType", "osType", "availabilityZones", "vnetSubnetID", "maxPods", "kubeletDiskType",
-        "enableNodePublicIP",
-    ),
-    "azure-native:network:VirtualNetwork": ("resourceGroupName", "virtualNetworkName", "location"),
-    "azure-native:network:Subnet": ("resourceGroupName", "virtualNetworkName", "subnetName"),
-    "azure-native:network:NatGateway": ("resourceGroupName", "natGatewayName", "location"),
-    "azure-native:network:PublicIPAddress": ("resourceGroupName", "publicIpAddressName", "location", "sku"),
-    # --- kubeadm on vSphere
-    "vsphere:index/virtualMachine:VirtualMachine": ("clone", "datacenterId", "replaceTrigger"),
-}
-
-#: inputs that name where a resource lives, for every resource type of a provider package
-REPLACE_BY_PACKAGE: Final[dict[str, tuple[str, ...]]] = {
-    "gcp:": ("project",),
-    "azure-native:": ("resourceGroupName", "location"),
-}
-
+# Which changed inputs force a replacement comes from the providers' own schemas, generated into
+# kubefleet/changes/replace_table.json by scripts/gen_replace_tables.py (see kubefleet.changes.replace).
+# No list of replace paths is kept here: tests/test_replace_table.py fails if one reappears.
 
 # Inputs whose in-place update still replaces every node of the pool (a rolling migration, at the pool's
 # surge settings) — the reviewer must know, even though Pulumi reports an "update":
@@ -205,10 +113,8 @@ def protection(r: RenderedResource) -> str | None:
 
 
 def replace_paths(type_: str) -> tuple[str, ...]:
-    """The replace-on-change input paths of a resource type (its own entries plus its package's)."""
-    own = REPLACE_ON_CHANGE.get(type_, ())
-    extra = next((paths for prefix, paths in REPLACE_BY_PACKAGE.items() if type_.startswith(prefix)), ())
-    return own + tuple(p for p in extra if p not in own)
+    """The replace-on-change input paths of a resource type, from the generated table."""
+    return _replace.replace_paths(type_)
 
 
 # ------------------------------------------------------------------ input comparison
@@ -235,19 +141,9 @@ def diff_inputs(old: Any, new: Any, prefix: str = "") -> Iterator[tuple[str, Any
 
 
 def forcing_paths(type_: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[str, ...]:
-    """The replace-on-change paths of ``type_`` whose value differs between ``old`` and ``new``.
-
-    Values masked as ``[secret]`` on both sides cannot be compared and never force a replacement here.
-    """
-    out = []
-    for path in replace_paths(type_):
-        old_found, old_value = at_path(old, path)
-        new_found, new_value = at_path(new, path)
-        if old_value == SECRET and new_value == SECRET:
-            continue
-        if (old_found, old_value) != (new_found, new_value):
-            out.append(path)
-    return tuple(out)
+    """The replace-on-change paths of ``type_`` that the change from ``old`` to ``new`` triggers (the
+    generated table's rules; values masked as ``[secret]`` on both sides never force a replacement)."""
+    return _replace.forcing_paths(type_, old, new)
 
 
 def _secret_leaves(data: Any, prefix: str = "") -> Iterator[str]:

@@ -74,10 +74,11 @@ def _has_unknown(value: Any) -> bool:
 
 
 def _replace_paths(type_: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[str, ...]:
-    """Which changed inputs force a replacement: kubefleet's registry of the real providers'
-    ForceNew/replaceOnChanges fields (kubefleet/changes/diff.py, with its citations); for pulumi-random every
+    """Which changed inputs force a replacement: the replace table generated from the real providers'
+    schemas (kubefleet.changes.replace, the same rules `kubefleet diff` applies); for pulumi-random every
     argument forces a new value (terraform-provider-random: all resource attributes are RequiresReplace)."""
-    from kubefleet.changes.diff import diff_inputs, forcing_paths
+    from kubefleet.changes.diff import diff_inputs
+    from kubefleet.changes.replace import forcing_paths
 
     if cloud.package_of(type_) == "random":
         return tuple(path for path, _, _ in diff_inputs(old, new))
