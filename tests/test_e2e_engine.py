@@ -326,7 +326,7 @@ def test_up_asks_after_showing_the_engine_change_set(engine_env: Env, monkeypatc
     assert live(engine_env) == []  # the preview touched nothing
 
     ok("up", spec, "-p", "gke", "-y")
-    # a change the provider cannot make in place: spot VMs (nodeConfig.spot is ForceNew, kubefleet/changes/diff.py)
+    # a change the provider cannot make in place: spot VMs (nodeConfig.spot is ForceNew: the generated replace table)
     text = engine_env.spec.read_text(encoding="utf-8").replace("count: 2\n", "count: 2\n      spot: true\n")
     engine_env.spec.write_text(text, encoding="utf-8")
     result = kf("up", spec, "-p", "gke", input="n\n")
