@@ -79,7 +79,10 @@ def test_every_rendered_input_is_covered_or_a_listed_gap() -> None:
         if types[type_].get("unsourced"):
             continue
         missing = set(inputs) - set(types[type_]["covered"])
-        assert missing == GAPS.get(type_, set()), (type_, sorted(missing))
+        assert missing == GAPS.get(type_, set()), (
+            f"{type_}: inputs {sorted(missing)} are rendered but not in the replace table — re-cut the excerpts "
+            "with `python scripts/gen_replace_tables.py --from-source <git mirrors dir>` (the fetch tool's "
+            "layout, e.g. /work/.mirror) or list them in GAPS with the reason")
 
 
 def _excerpt(repo: str, path: str) -> list[str]:
