@@ -21,6 +21,7 @@ upgrade_app = typer.Typer(
 
 #: Modules that add commands to the group: each has ``register(upgrade_app)``. One line per module.
 SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "kubefleet.cli.upgrade_apply_cmd",
 )
 
 

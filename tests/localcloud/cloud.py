@@ -44,6 +44,10 @@ FAILURES: Final[dict[str, dict[str, str]]] = {
         "quota": "googleapi: Error 403: Quota 'CPUS' exceeded.  Limit: 24.0 in region {region}., quotaExceeded",
         "permission": "googleapi: Error 403: Required 'container.clusters.create' permission for "
                       "'projects/{project}'., forbidden",
+        # another operation holds the cluster (an auto-upgrade, a repair), as GKE reports it
+        # (rancher/gke-operator#509): the caller waits and retries
+        "busy": "googleapi: Error 400: Cluster is running incompatible operation operation-1718024305921-fd4f65ea., "
+                "failedPrecondition",
     },
     "aws": {
         "quota": "operation error EKS: CreateNodegroup, https response error StatusCode: 400, "
@@ -165,8 +169,8 @@ def _save_control(root: Path, data: Mapping[str, Any]) -> None:
 
 def fail_next(root: Path, type_: str, kind: str, op: str = "create", times: int = 1) -> None:
     """Make the next ``times`` ``op``s of ``type_`` fail with a ``kind`` (quota, permission) error."""
-    if kind not in ("quota", "permission"):
-        raise ValueError(f"unknown failure kind {kind!r}")
+    if kind not in FAILURES.get(package_of(type_), FAILURES["random"]):
+        raise ValueError(f"unknown failure kind {kind!r} for {type_}")
     with locked(root):
         data = _control(root)
         data.setdefault("fail", []).append({"type": type_, "op": op, "kind": kind, "times": times})

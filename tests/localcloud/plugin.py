@@ -24,7 +24,7 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
-from tests.localcloud import cloud
+from tests.localcloud import cloud, managed_api, versions
 
 PropertyDiff = provider_pb2.PropertyDiff
 
@@ -178,7 +178,7 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
             cloud.log(root, op="create-failed", type=type_, reason=refused)
             context.abort(grpc.StatusCode.UNKNOWN, refused)
         id_ = cloud.new_id(type_, name, inputs)
-        outputs = cloud.computed_outputs(type_, name, inputs)
+        outputs = managed_api.endpoint(root, type_, cloud.computed_outputs(type_, name, inputs))
         with cloud.locked(root):
             cloud.put(root, {"type": type_, "urn": request.urn, "id": id_, "inputs": inputs, "outputs": outputs})
             cloud.log(root, op="create", type=type_, urn=request.urn, id=id_)
@@ -210,6 +210,9 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
         root = cloud.state_dir()
         self._fail_or_wait(root, type_, "update", news, context)
         refused = cloud.api_error(type_, news)
+        running = cloud.get(root, type_, request.id)
+        if refused is None and running is not None:  # the clouds' control-plane version rules (versions.py)
+            refused = versions.refusal(type_, running["outputs"], news) or versions.injected_failure(root, type_, news)
         if refused is not None:
             cloud.log(root, op="update-failed", type=type_, reason=refused)
             context.abort(grpc.StatusCode.UNKNOWN, refused)
@@ -217,7 +220,8 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
             record = cloud.get(root, type_, request.id)
             if record is None:
                 context.abort(grpc.StatusCode.NOT_FOUND, f"{type_} {request.id} not found (deleted outside Pulumi?)")
-            outputs = cloud.computed_outputs(type_, name, news)
+            outputs = managed_api.endpoint(root, type_, cloud.computed_outputs(type_, name, news))
+            versions.settle(type_, record["outputs"], news, outputs)
             old_inputs = record["inputs"]
             for key, value in record["outputs"].items():  # computed-only values stay (ids, random results)
                 if key not in old_inputs and key not in outputs:
@@ -243,7 +247,7 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
         root = cloud.state_dir()
         cloud.log(root, op="invoke", token=request.tok)
         try:
-            result = cloud.invoke(request.tok, args, root)
+            result = managed_api.credentials(root, request.tok, cloud.invoke(request.tok, args, root))
         except cloud.InvokeError as err:  # the data source's error, as a provider reports it
             context.abort(grpc.StatusCode.UNKNOWN, str(err))
         if result is None:
