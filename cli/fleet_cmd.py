@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from kubefleet.cli.console import Format
+from kubefleet.cli.main import KubefleetGroup
 from kubefleet.errors import ProblemFound, UsageError
 
 if TYPE_CHECKING:
@@ -257,5 +258,85 @@ def _print_stacks(out: Console, where: str, matches: list[StackMatch], have_spec
     out.print(table)
 
 
+class CalendarFormat(StrEnum):
+    ics = "ics"
+    json = "json"
+    markdown = "markdown"
+
+
+def calendar(
+    paths: list[Path] = typer.Argument(..., help="Spec files and directories (searched recursively)."),
+    output: CalendarFormat = typer.Option(CalendarFormat.ics, "--output", "-o", help="ics | json | markdown."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date of the calendar (YYYY-MM-DD; default today); the "
+                                     "iCalendar DTSTAMP is derived from it."),
+    upcoming: bool = typer.Option(False, "--upcoming", help="Only dates on or after --as-of."),
+) -> None:
+    """Every end-of-support, forced-upgrade and fee-change date of every cluster's Kubernetes minor on its
+    provider (the spec's provider, else its `provider` label, else the only provider it configures), by owner,
+    each with its source. Exit 1 when a spec file failed to load."""
+    from dataclasses import replace
+
+    from kubefleet.cli.common import parse_date, today
+    from kubefleet.cli.console import write
+    from kubefleet.cli.cost_cmds import active_catalog
+    from kubefleet.fleet import choose_provider, discover
+    from kubefleet.lifecycle import calendar as cal
+
+    when = parse_date(as_of) or today()
+    loaded, failures = discover(paths)
+    if not loaded and not failures:
+        raise UsageError("no cluster specs found", hint="name *.yaml spec files or directories that hold them")
+    placed = []
+    for s in loaded:
+        provider = choose_provider(s.spec)[0]
+        if provider is not None:
+            placed.append((s.spec, provider, f"{s.file}:{s.line}"))
+    found = cal.build(placed, active_catalog(), when)
+    if upcoming:
+        found = replace(found, events=tuple(e for e in found.events if e.on >= when))
+    if output is CalendarFormat.json:
+        write(cal.to_json(found))
+    elif output is CalendarFormat.markdown:
+        write(cal.to_markdown(found))
+    else:
+        import sys
+
+        sys.stdout.write(cal.to_ics(found))
+        sys.stdout.flush()
+    unplaced = len(loaded) - len(placed)
+    if unplaced:
+        from kubefleet.cli.console import stderr
+
+        stderr().print(f"fleet calendar: {unplaced} cluster(s) name no provider and are not in the calendar",
+                       highlight=False, markup=False)
+    if failures:
+        raise ProblemFound(f"{len(failures)} spec file(s) failed to load: "
+                           + "; ".join(f"{f.file}:{f.issues[0].line}:{f.issues[0].column}: {f.issues[0].message}"
+                                       for f in failures[:3]))
+
+
+class FleetGroup(KubefleetGroup):
+    """`kubefleet fleet DIR ...` runs the fleet view (the default command); `kubefleet fleet calendar DIR` the
+    calendar. A first argument that is not a subcommand (a path or an option) goes to the fleet view."""
+
+    default = "show"
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
+            args = [self.default, *args]
+        return super().parse_args(ctx, args)
+
+
+fleet_app = typer.Typer(
+    name="fleet",
+    cls=FleetGroup,
+    help="Fleet view: `kubefleet fleet DIR [options]` (same as `fleet show`; inventory, cost by team/env/"
+    "provider/region, findings) and `kubefleet fleet calendar DIR` (support, forced-upgrade and fee dates).",
+    rich_markup_mode=None,
+)
+fleet_app.command("show")(fleet)
+fleet_app.command("calendar")(calendar)
+
+
 def register(app: typer.Typer) -> None:
-    app.command("fleet")(fleet)
+    app.add_typer(fleet_app, name="fleet")

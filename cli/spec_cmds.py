@@ -143,7 +143,11 @@ def supported_version(provider: str, as_of: date) -> str:
 
     catalog = load_catalog()
 
+    from kubefleet.spec.limits import MAX_MINOR, MIN_MINOR
+
     def in_support(p: str, minor: str) -> bool | None:
+        if p == "kubeadm" and not MIN_MINOR <= int(minor.split(".")[1]) <= MAX_MINOR:
+            return False  # outside what kubeadm's pinned add-ons were checked with (kubefleet.spec.limits)
         row = catalog.versions(p).get(minor)
         if row is None:
             return None
