@@ -303,6 +303,18 @@ def test_a_file_is_read_again_when_it_changes(tmp_path: Path) -> None:
     assert "not a regular file" in _positioned_error(path)
 
 
+def test_an_unreadable_folder_is_said_not_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = os.scandir
+
+    def scandir(path: Any = ".") -> Any:  # what a folder without read permission does (tests run as root)
+        if str(path).endswith("pluto"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert "cannot list this folder" in _positioned_error(MANIFESTS, MANIFESTS / "pluto")
+
+
 def test_a_folder_without_manifests_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("nothing here")
     with pytest.raises(KubefleetError) as err:

@@ -231,7 +231,7 @@ def manifest_files(paths: Sequence[Path]) -> Iterator[Path]:
             yield path
             continue
         found: list[Path] = []
-        for root, dirs, names in os.walk(path, followlinks=False):
+        for root, dirs, names in os.walk(path, onerror=_unreadable, followlinks=False):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             found.extend(Path(root) / n for n in names
                          if n.endswith(MANIFEST_SUFFIXES) and not n.startswith("."))
@@ -241,6 +241,12 @@ def manifest_files(paths: Sequence[Path]) -> Iterator[Path]:
             raise UsageError(f"{path}: no *.yaml, *.yml or *.json files in this folder",
                              hint="point at the folder that holds the cluster's Kubernetes manifests")
         yield from sorted(found)
+
+
+def _unreadable(err: OSError) -> None:
+    """os.walk's error handler: a folder that cannot be listed is said, never skipped silently."""
+    raise _error(str(err.filename), 1, 1, f"cannot list this folder: {err.strerror or err}",
+                 "make it readable, or point at the folders that hold the manifests")
 
 
 def scan(paths: Sequence[Path], max_bytes: int = MAX_MANIFEST_BYTES) -> Scan:
