@@ -270,11 +270,12 @@ def print_table(items: list[ClusterDiff], out: Console) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from kubefleet.changes.diff import changes_version
     from kubefleet.report.pr_markdown import fmt_money, summary_line
 
     for item in sorted(items, key=lambda d: (d.changes.cluster, d.changes.provider)):
         c = item.changes
-        title = f"{c.cluster} ({item.status}) · {summary_line(c)}"
+        title = f"{c.cluster} ({item.status}) · {summary_line(c)}" + (" · VERSION CHANGE REFUSED" if item.refused else "")
         table = Table(title=Text(title), title_justify="left")
         for col in ("op", "type", "name", "changes"):
             table.add_column(col, overflow="fold")
@@ -296,8 +297,9 @@ def print_table(items: list[ClusterDiff], out: Console) -> None:
             protected = item.protected.get(f"{change.type}::{change.name}")
             if protected:
                 lines.append(f"deletion protection on ({protected.replace('`', '')}): the delete will fail")
-            table.add_row(change.op, Text(change.type), Text(change.name), Text("\n".join(lines)),
-                          style="red" if change.destructive else None)
+            refused = bool(item.refused) and changes_version(change)  # the cloud rejects it (see below)
+            table.add_row(f"{change.op} REFUSED" if refused else change.op, Text(change.type), Text(change.name),
+                          Text("\n".join(lines)), style="red" if change.destructive or refused else None)
         from kubefleet.cli.console import print_table as print_fitted
 
         print_fitted(out, table, drop=("type",))

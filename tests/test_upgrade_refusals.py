@@ -48,6 +48,7 @@ def test_diff_skip_is_refused_in_every_format_and_exits_1(tmp_path: Path) -> Non
     table = runner.invoke(app, [*args], env={"COLUMNS": "250"})
     assert table.exit_code == 1
     assert "REFUSED: EKS refuses to skip minor versions" in table.stdout
+    assert "VERSION CHANGE REFUSED" in table.stdout and "update REFUSED" in table.stdout  # not a routine update
     assert "go through 1.32 → 1.33 → 1.34 instead" in table.stdout
     assert PROVIDER_RULES["eks"].skip in table.stdout.replace("\n", "")
     doc = json.loads(runner.invoke(app, [*args, "-o", "json"]).stdout)
@@ -55,10 +56,15 @@ def test_diff_skip_is_refused_in_every_format_and_exits_1(tmp_path: Path) -> Non
     (refused,) = [n for n in doc["clusters"][0]["upgrades"] if n["kind"] == "refused"]
     assert (refused["base"], refused["head"], refused["chain"]) == ("1.32", "1.34", ["1.33", "1.34"])
     assert refused["rule"] == PROVIDER_RULES["eks"].skip
+    moved = [c for c in doc["clusters"][0]["changes"] if "refused" in c]
+    assert {c["type"] for c in moved} == {"aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup"}
     md = runner.invoke(app, [*args, "-o", "markdown"])
     assert md.exit_code == 1
     assert "> [!CAUTION]" in md.stdout and "1 Kubernetes version change(s) the cloud will refuse" in md.stdout
     assert md.stdout.index("### Upgrades") < md.stdout.index("<details>")
+    assert "- ❌ **mini** · EKS: 2 changed" in md.stdout and "version change refused by the cloud" in md.stdout
+    assert "| ❌ update **refused** (see Upgrades) | `mini` (`aws:eks/cluster:Cluster`)" in md.stdout
+    assert "✏️ update | `mini`" not in md.stdout
 
 
 def test_diff_downgrade_is_refused_without_a_chain(tmp_path: Path) -> None:

@@ -173,6 +173,18 @@ class ClusterNotes:
     categories_after: Mapping[str, Decimal] = field(default_factory=dict)
     drift: DriftReport | None = None  # engine preview --refresh: the drift in spec terms and its monthly cost
     at_apply: Mapping[str, str] = field(default_factory=dict)  # "type::name" -> what `up` decides from the live resource
+    refused: tuple[str, ...] = ()  # version moves the provider refuses (kubefleet.changes.upgrades), as sentences
+
+
+#: Inputs holding a cluster's or a node pool's Kubernetes version (GKE cluster/node pool, EKS cluster/node group,
+#: AKS managed cluster/agent pool): where a refused version move shows in the resource rows.
+VERSION_INPUTS: Final = frozenset({"minMasterVersion", "nodeVersion", "version", "kubernetesVersion",
+                                   "orchestratorVersion"})
+
+
+def changes_version(change: ResourceChange) -> bool:
+    """Whether ``change`` moves a Kubernetes version input (see :data:`VERSION_INPUTS`)."""
+    return any(i.path in VERSION_INPUTS for i in change.inputs)
 
 
 @dataclass(frozen=True)
@@ -360,7 +372,8 @@ class ClusterDiff:
         """The PR comment's view of what this diff knows beyond the change model."""
         rolls = {f"{c.type}::{c.name}": r for c in self.changes.changes if (r := self.rolls_nodes(c))}
         return ClusterNotes(self.forced_by, rolls, self.protected, self.unpriced_before, self.unpriced_after,
-                            self.categories_before, self.categories_after, at_apply=self.at_apply)
+                            self.categories_before, self.categories_after, at_apply=self.at_apply,
+                            refused=tuple(n.text for n in self.refused))
 
     def as_json(self) -> dict[str, Any]:
         data = self.changes.as_json()
@@ -373,6 +386,8 @@ class ClusterDiff:
                 change["deletion_protected"] = self.protected[key]
             if key in self.at_apply:
                 change["at_apply"] = self.at_apply[key]
+            if self.refused and any(i["path"] in VERSION_INPUTS for i in change["inputs"]):
+                change["refused"] = [n.rule for n in self.refused]
             rolls = self.rolls_nodes(ResourceChange(change["op"], change["type"], change["name"],
                                                     tuple(InputChange(i["path"], None, None) for i in change["inputs"])))
             if rolls:

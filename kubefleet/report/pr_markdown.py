@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, Final
 
-from kubefleet.changes.diff import ClusterNotes
+from kubefleet.changes.diff import ClusterNotes, changes_version
 from kubefleet.changes.model import ClusterChanges, InputChange, ResourceChange, cents
 from kubefleet.cost.model import CATEGORIES, fmt_money
 from kubefleet.redact import SECRET, is_secret_name, mask
@@ -146,6 +146,9 @@ def _details(item: ClusterChanges, notes: ClusterNotes) -> list[str]:
     unchanged = sum(1 for c in item.changes if c.op == "same" and not c.drift)
     title = f"{item.cluster} · {summary_line(item)}"
     out = ["<details>", f"<summary>{_html(title)}</summary>", ""]
+    out += [f"❌ **Refused by the cloud**: {md_text(text, limit=600)}  " for text in notes.refused]
+    if notes.refused:
+        out.append("")
     if item.monthly_before is not None or item.monthly_after is not None:
         before = _money_mark(item.monthly_before, notes.unpriced_before)
         after = _money_mark(item.monthly_after, notes.unpriced_after)
@@ -158,8 +161,11 @@ def _details(item: ClusterChanges, notes: ClusterNotes) -> list[str]:
         out += ["| | Resource | Changes |", "|---|---|---|"]
         for change in changed:
             symbol = _SYMBOL[change.op] + (" 🌀" if change.drift else "")
+            op: str = change.op
+            if notes.refused and changes_version(change):  # the cloud rejects it: not a routine update
+                symbol, op = "❌", f"{change.op} **refused** (see Upgrades)"
             cell = "<br>".join(x for x in [*_why(change, notes), _inputs_cell(change)] if x)
-            out.append(f"| {symbol} {change.op} | {_resource(change)} | {cell} |")
+            out.append(f"| {symbol} {op} | {_resource(change)} | {cell} |")
         out.append("")
     else:
         out += ["No resource changes.", ""]
@@ -313,9 +319,11 @@ def render_pr_markdown(
     elif not any(i.has_changes or i.drifted for i in ordered):
         out += ["✅ **No changes**: the cluster specs in this pull request render to the same resources.", ""]
     for item in ordered:
-        flag = "⚠️ " if item.destructive else ""
+        refused = notes.get((item.cluster, item.provider), none).refused
+        flag = "❌ " if refused else ("⚠️ " if item.destructive else "")
         drift = " 🌀" if item.drifted else ""
-        out.append(f"- {flag}**{item.cluster}** · {summary_line(item)}{drift}")
+        mark = " · **version change refused by the cloud**" if refused else ""
+        out.append(f"- {flag}**{item.cluster}** · {summary_line(item)}{drift}{mark}")
     out.append("")
 
     out += _upgrades_section(upgrades, horizon_days)
