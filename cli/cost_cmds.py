@@ -20,11 +20,12 @@ if TYPE_CHECKING:
     from kubefleet.cost.model import Assumptions, CostBreakdown
 
 
-def _assumptions(hours: str | None, egress: str | None) -> Assumptions:
+def _assumptions(hours: str | None, egress: str | None, log_gb: str | None = None) -> Assumptions:
     from kubefleet.cost.model import Assumptions
 
     kwargs: dict[str, Decimal] = {}
-    for flag, raw, key in (("--hours", hours, "hours_per_month"), ("--egress-gb", egress, "egress_gb_month")):
+    for flag, raw, key in (("--hours", hours, "hours_per_month"), ("--egress-gb", egress, "egress_gb_month"),
+                           ("--log-gb", log_gb, "log_gb_month")):
         if raw is None:
             continue
         value = parse_number(flag, raw)
@@ -34,6 +35,7 @@ def _assumptions(hours: str | None, egress: str | None) -> Assumptions:
     return Assumptions(
         hours_per_month=kwargs.get("hours_per_month", Assumptions.hours_per_month),
         egress_gb_month=kwargs.get("egress_gb_month", Assumptions.egress_gb_month),
+        log_gb_month=kwargs.get("log_gb_month"),
     )
 
 
@@ -70,8 +72,11 @@ def _print_breakdown(out: Console, b: CostBreakdown) -> None:
     t.add_row("", "monthly total", "", "", total)
     t.add_row("", "yearly total", "", "", fmt_money(money(b.yearly_total)))
     out.print(t)
+    from rich.markup import escape
+
     for u in b.unpriced:
-        out.print(f"[yellow]unpriced:[/] {u.resource} — {u.reason}", markup=True, highlight=False)
+        text = f"{u.resource} — {u.reason}" + (f" (to price it: {u.how})" if u.how else "")
+        out.print(f"[yellow]unpriced:[/] {escape(text)}", markup=True, highlight=False)
     for w in freshness_warnings(b.provider, b, b.as_of) + undated_warning({b.provider: b}):
         out.print(f"[yellow]warning:[/] {w}", markup=True, highlight=False)
     out.print(f"prices read {b.catalog_as_of}; data published/generated {b.data_as_of or 'date unknown'} (oldest "
@@ -87,6 +92,8 @@ def cost(
                                   "AKS add-on revision) for it (default: the date their data was read)."),
     hours: str | None = typer.Option(None, "--hours", help="Hours per month (default 730)."),
     egress_gb: str | None = typer.Option(None, "--egress-gb", help="NAT egress GB per month (default 100)."),
+    log_gb: str | None = typer.Option(None, "--log-gb", help="Log GiB ingested per cluster per month (GKE Cloud "
+                                      "Logging, EKS control-plane logs to CloudWatch); default: not priced, no upper bound."),
 ) -> None:
     """One cost breakdown: every line with quantity, unit price and source."""
     from kubefleet.cli.common import load_specs, parse_date, provider_for, today
@@ -94,7 +101,7 @@ def cost(
 
     catalog = active_catalog()
     when = parse_date(as_of) or today()
-    assume = _assumptions(hours, egress_gb)
+    assume = _assumptions(hours, egress_gb, log_gb)
     pairs = [(loaded.spec, provider_for(loaded, provider)) for loaded in load_specs(file, cluster)]
     dated = parse_date(as_of)  # an explicit date dates the resolved choices too (as `plan --as-of` does)
     render_ahead(pairs, catalog=catalog, what="cost", as_of=dated)
@@ -113,6 +120,8 @@ def compare_cmd(
                                   "AKS add-on revision) for it (default: the date their data was read)."),
     hours: str | None = typer.Option(None, "--hours", help="Hours per month (default 730)."),
     egress_gb: str | None = typer.Option(None, "--egress-gb", help="NAT egress GB per month (default 100)."),
+    log_gb: str | None = typer.Option(None, "--log-gb", help="Log GiB ingested per cluster per month (GKE Cloud "
+                                      "Logging, EKS control-plane logs to CloudWatch); default: not priced, no upper bound."),
 ) -> None:
     """Identical clusters side by side: monthly and yearly cost by category, features and parity."""
     from kubefleet.cli.common import load_specs, parse_date, today
@@ -122,7 +131,7 @@ def compare_cmd(
     chosen = parse_providers(providers)
     catalog = active_catalog()
     when = parse_date(as_of) or today()
-    assume = _assumptions(hours, egress_gb)
+    assume = _assumptions(hours, egress_gb, log_gb)
     if file is None:
         from importlib import resources
 
@@ -173,7 +182,7 @@ def _emit(items: list[Comparison], output: Format, *, single: bool) -> None:
 def _print_comparison(out: Console, cmp: Comparison) -> None:
     from rich.table import Table
 
-    from kubefleet.compare import node_range
+    from kubefleet.compare import fmt_interval, node_range
     from kubefleet.cost.model import CATEGORIES, fmt_money
     from kubefleet.report.compare_out import label
 
@@ -190,6 +199,7 @@ def _print_comparison(out: Console, cmp: Comparison) -> None:
         t.add_row(*row)
     t.add_section()
     totals: list[str] = ["monthly total"]
+    ranges: list[str] = ["range (ranked on)"]
     maxes: list[str] = ["at autoscaling max"]
     years: list[str] = ["yearly"]
     gaps: list[str] = ["unpriced items"]
@@ -197,11 +207,12 @@ def _print_comparison(out: Console, cmp: Comparison) -> None:
     for p in providers:
         b = cmp.results[p].breakdown
         totals.append(f"[bold]{fmt_money(b.monthly_total)}[/]" if b else "[red]not priced[/]")
+        ranges.append(fmt_interval(b.monthly_low, b.monthly_high) if b else "—")
         maxes.append(fmt_money(b.monthly_max) if b else "—")
         years.append(fmt_money(b.yearly_total) if b else "—")
         gaps.append(str(len(b.unpriced)) if b else "—")
         nodes.append(cmp.nodes_cell(p))
-    for row in (totals, maxes, years, gaps, nodes):
+    for row in (totals, ranges, maxes, years, gaps, nodes):
         t.add_row(*row)
     from kubefleet.cli.console import print_table
 

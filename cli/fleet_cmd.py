@@ -33,6 +33,8 @@ def fleet(
                                      "(YYYY-MM-DD; default today)."),
     hours: str | None = typer.Option(None, "--hours", help="Hours per month (default 730)."),
     egress_gb: str | None = typer.Option(None, "--egress-gb", help="NAT egress GB per month per cluster (default 100)."),
+    log_gb: str | None = typer.Option(None, "--log-gb", help="Log GiB ingested per cluster per month (GKE Cloud "
+                                      "Logging, EKS control-plane logs); default: not priced, no upper bound."),
     compare_providers: bool = typer.Option(True, "--compare/--no-compare",
                                            help="Price every cluster on every provider for the cheaper-provider "
                                            "finding (--no-compare prices only the chosen provider: faster)."),
@@ -61,7 +63,7 @@ def fleet(
     from kubefleet.cli.cost_cmds import _assumptions, active_catalog
 
     when = parse_date(as_of) or today()
-    assume = _assumptions(hours, egress_gb)
+    assume = _assumptions(hours, egress_gb, log_gb)
     loaded, failures = discover(paths)
     from kubefleet.spec.files import cluster_files
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any, Final
 
 from kubefleet.catalog import Catalog
@@ -46,49 +47,25 @@ class Comparison:
     def priced(self) -> dict[str, CostBreakdown]:
         return {p: r.breakdown for p, r in self.results.items() if r.breakdown is not None}
 
-    def _ranked_pool(self) -> tuple[dict[str, CostBreakdown], str]:
-        """The providers a ranking may compare, and what the ranking rests on.
-
-        Providers whose figures are all estimates (kubeadm's on-prem placeholder rates) are not ranked
-        against list prices; among list-priced providers, those priced completely are preferred."""
-        listed = {p: b for p, b in self.priced.items() if not b.estimate_only}
-        estimates = sorted(p for p, b in self.priced.items() if b.estimate_only)
-        basis: list[str] = []
-        if listed:
-            pool = listed
-            if estimates:
-                basis.append(f"{', '.join(estimates)} not ranked: estimate-only rates, not list prices")
-        else:
-            pool = dict(self.priced)
-            if estimates:
-                basis.append("every provider is priced from estimates only")
-        complete = {p: b for p, b in pool.items() if not b.unpriced}
-        if complete:
-            incomplete = sorted(set(pool) - set(complete))
-            if incomplete:
-                basis.append(f"{', '.join(incomplete)} not ranked: unpriced items (lower-bound totals)")
-            pool = complete
-        elif pool:
-            basis.append("every ranked total is a lower bound (each has unpriced items)")
-        bounded = sorted(p for p, b in pool.items() if b.upper_bound_items)
-        if bounded:
-            basis.append(f"{', '.join(bounded)}: spot lines priced at an upper bound")
-        return pool, "; ".join(basis) or "list prices, every declared item priced"
+    @property
+    def ranking(self) -> Ranking:
+        """Which provider is cheapest for certain, or why none can be named (see :func:`rank`)."""
+        pools = {name: lo for name, (lo, _hi) in self.spec_pools.items()}
+        return rank(self.priced, pools)
 
     @property
     def cheapest(self) -> str | None:
-        """The provider with the lowest monthly total among the ranked ones (see :attr:`ranking_basis`)."""
-        pool, _ = self._ranked_pool()
-        if not pool:
-            return None
-        return min(pool, key=lambda p: (pool[p].monthly_total, p))
+        """The provider whose most possible monthly cost is below every other ranked provider's least
+        (None when the intervals overlap: see :attr:`ranking`)."""
+        return self.ranking.cheapest
 
     @property
     def ranking_basis(self) -> str:
         """What the "cheapest" mark rests on: which providers were ranked and why others were not."""
-        return self._ranked_pool()[1]
+        return self.ranking.basis
 
     spec_nodes: tuple[int, int] = (0, 0)  # worker nodes the spec asks for (min, max)
+    spec_pools: dict[str, tuple[int, int]] = field(default_factory=dict)  # per spec pool (min, max)
 
     def nodes_cell(self, provider: str) -> str:
         """Worker nodes the provider runs, flagged when its count semantics differ from the spec's."""
@@ -121,6 +98,7 @@ class Comparison:
                     "region": b.region,
                     "monthly_total": str(b.monthly_total),
                     "monthly_max": str(b.monthly_max),
+                    **b.bounds_dict(),
                     "yearly_total": str(b.yearly_total),
                     "by_category": {k: str(v) for k, v in b.by_category().items()},
                     "components": [c.as_dict() for c in b.components],
@@ -144,6 +122,7 @@ class Comparison:
             "assumptions": self.assumptions.as_dict(),
             "cheapest": self.cheapest,
             "ranking_basis": self.ranking_basis,
+            "ranking": self.ranking.as_dict(),
             "providers": providers,
             "features": {
                 row.key: {"label": row.label, "values": {p: {"value": v, "source": s} for p, (v, s) in row.values.items()}}
@@ -235,11 +214,127 @@ def compare(
                             "see parity): the totals are not for identical capacity")
     warnings.extend(undated_warning({p: r.breakdown for p, r in results.items() if r.breakdown is not None}))
     return Comparison(spec.name, as_of, assume, results, feature_rows(catalog, providers), warnings,
-                      spec_nodes=spec_nodes)
+                      spec_nodes=spec_nodes, spec_pools={p.name: (p.min_nodes, p.max_nodes) for p in pools})
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A ranking of monthly cost intervals (at the autoscaling minimum).
+
+    Each ranked provider's total is an interval: every priced line at the low/high end of its range (spot
+    between the deepest and the least published discount, a credit that may go elsewhere) plus each
+    unpriced item's bounds (no upper bound for usage-priced items). A provider is ``cheapest`` only when
+    its highest possible total is below every other ranked provider's lowest, so every completion of the
+    unpriced items within their bounds keeps it cheapest."""
+
+    cheapest: str | None
+    intervals: dict[str, tuple[Decimal, Decimal | None]]  # ranked providers: (low, high or None)
+    not_ranked: dict[str, str]  # provider -> why it is left out of the ranking
+    notes: list[str]  # what the ranking rests on
+    blockers: list[str]  # when no provider can be named: the items that prevent it and how to price them
+
+    @property
+    def basis(self) -> str:
+        parts = [*self.notes]
+        parts += [f"{p} not ranked: {why}" for p, why in self.not_ranked.items()]
+        if self.cheapest is None and self.blockers:
+            parts.append("no cheapest: " + "; ".join(self.blockers))
+        return "; ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "cheapest": self.cheapest,
+            "intervals": {p: {"low": str(lo), "high": None if hi is None else str(hi)}
+                          for p, (lo, hi) in self.intervals.items()},
+            "not_ranked": dict(self.not_ranked),
+            "notes": list(self.notes),
+            "blockers": list(self.blockers),
+        }
+
+
+def fmt_interval(lo: Decimal, hi: Decimal | None) -> str:
+    from kubefleet.cost.model import fmt_money
+
+    if hi is None:
+        return f"≥ {fmt_money(lo)}"
+    return fmt_money(lo) if lo == hi else f"{fmt_money(lo)} – {fmt_money(hi)}"
+
+
+def _widening(b: CostBreakdown, *, side: str) -> list[str]:
+    """The items that make ``b``'s interval wide on one side (``high``: unbounded or above the figure shown;
+    ``low``: below it), each with how to price it."""
+    from kubefleet.cost.model import fmt_money
+
+    out: list[str] = []
+    if side == "high":
+        for u in b.unpriced:
+            if u.high is None or u.high > u.low:
+                hi = "no upper bound" if u.high is None else f"up to {fmt_money(u.high)}"
+                out.append(f"{u.reason.split(';')[0]} ({hi}" + (f"; to price it: {u.how}" if u.how else "") + ")")
+        for c in b.components:
+            if c.monthly_high > c.monthly:
+                out.append(f"{c.name} (up to {fmt_money(c.monthly_high)})")
+    else:
+        for c in b.components:
+            if c.monthly_low < c.monthly:
+                out.append(f"{c.name} (as low as {fmt_money(c.monthly_low)})")
+    return out
+
+
+def rank(priced: dict[str, CostBreakdown], spec_pools: dict[str, int] | None = None) -> Ranking:
+    """Rank monthly cost intervals like for like (see :class:`Ranking`). ``spec_pools``: the spec's pools and
+    their minimum node counts; a provider that runs a different count for a spec pool is not ranked."""
+    not_ranked: dict[str, str] = {}
+    notes: list[str] = ["totals at the autoscaling minimum, each an interval (known charges plus the unpriced "
+                        "items' bounds)"]
+    listed = {p: b for p, b in priced.items() if not b.estimate_only}
+    pool = listed or dict(priced)
+    for p in sorted(set(priced) - set(pool)):
+        not_ranked[p] = "estimate-only rates, not list prices"
+    if not listed and priced:
+        notes.append("every provider is priced from estimates only")
+    for p, b in sorted(pool.items()):
+        if not spec_pools or not b.pool_nodes:
+            continue
+        differ = [f"{b.pool_nodes.get(name, (0, 0))[0]} node(s) in pool {name} where the spec asks {want}"
+                  for name, want in spec_pools.items() if b.pool_nodes.get(name, (0, 0))[0] != want]
+        if differ:
+            not_ranked[p] = ("not like for like: runs " + ", ".join(differ) + " (its node-count semantics, e.g. a "
+                             "GKE regional pool's fixed count is per zone); give the pool a count the provider can "
+                             "run exactly, or autoscaling, to rank it")
+            continue
+        added = (b.nodes_min or 0) - sum(v[0] for v in b.pool_nodes.values())
+        if added > 0:
+            notes.append(f"{p} includes {added} node(s) of a pool the provider adds (a system pool the spec's pools "
+                         "cannot serve)")
+    ranked = {p: b for p, b in pool.items() if p not in not_ranked}
+    intervals = {p: (b.monthly_low, b.monthly_high) for p, b in sorted(ranked.items())}
+    if len(ranked) < 2:
+        notes.append("fewer than two providers can be ranked")
+        return Ranking(None, intervals, not_ranked, notes, [])
+    best = min(ranked, key=lambda p: (intervals[p][0], p))
+    hi_best = intervals[best][1]
+    overlapping = [q for q in sorted(ranked) if q != best
+                   and (hi_best is None or hi_best >= intervals[q][0])]
+    if not overlapping:
+        return Ranking(best, intervals, not_ranked, notes, [])
+    blockers = []
+    for q in overlapping:
+        blockers.append(f"{best} {fmt_interval(*intervals[best])} overlaps {q} {fmt_interval(*intervals[q])} "
+                        "(≥: no upper bound)" if hi_best is None or intervals[q][1] is None else
+                        f"{best} {fmt_interval(*intervals[best])} overlaps {q} {fmt_interval(*intervals[q])}")
+    wide = _widening(ranked[best], side="high")
+    if wide:
+        blockers.append(f"{best}: " + ", ".join(wide))
+    for q in overlapping:
+        low_side = _widening(ranked[q], side="low")
+        if low_side:
+            blockers.append(f"{q}: " + ", ".join(low_side))
+    return Ranking(None, intervals, not_ranked, notes, blockers)
 
 
 def node_range(lo: int, hi: int) -> str:
     return str(lo) if lo == hi else f"{lo}–{hi}"
 
 
-__all__ = ["CATEGORIES", "Comparison", "FeatureRow", "ProviderResult", "compare", "feature_rows"]
+__all__ = ["CATEGORIES", "Comparison", "FeatureRow", "ProviderResult", "Ranking", "compare", "feature_rows", "rank"]

@@ -76,7 +76,10 @@ def test_compare_json_contract() -> None:
         assert isinstance(entry["monthly_total"], str)  # money as decimal strings
         total = sum(float(v) for v in entry["by_category"].values())
         assert abs(total - float(entry["monthly_total"])) < 0.05
-    assert data["cheapest"] in PROVIDERS
+    # GKE's default Cloud Logging and EKS's CloudWatch control-plane logs are usage-priced: without a log
+    # volume neither total has an upper bound, so no provider can be named and the output says why
+    assert data["cheapest"] is None and data["ranking"]["cheapest"] is None
+    assert any("CloudWatch" in b for b in data["ranking"]["blockers"])
     assert data["features"]
 
 

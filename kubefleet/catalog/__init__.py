@@ -150,6 +150,10 @@ class Catalog:
     def spot_factor(self, provider: str) -> Price | None:
         return self._provider(provider).spot
 
+    def spot_floor(self, provider: str) -> Price | None:
+        """The deepest published spot discount as a share of on-demand (None: none published)."""
+        return self._provider(provider).spot_floor
+
     def gaps(self, provider: str | None = None) -> list[Gap]:
         """What the catalog knows it lacks, per provider."""
         out: list[Gap] = []

@@ -180,6 +180,8 @@ class ProviderData:
         self.storage: dict[str, dict[str, Price]] = {}
         self.network: dict[str, dict[str, Price]] = {}
         self.spot: Price | None = None
+        #: the deepest published spot discount as a share of on-demand (the least spot can cost)
+        self.spot_floor: Price | None = None
         self.gaps: list[Gap] = []
         #: disk family -> its size tiers, smallest first (optional section `disk_tiers`)
         self.disk_tiers: dict[str, list[DiskTier]] = {}
@@ -280,6 +282,12 @@ def parse_provider(data: Any, file: str, expected: str) -> ProviderData:
             raise c.at("factor").error("a spot factor is a share of on-demand, at most 1")
         pd.spot = Price(amount=factor, unit="share-of-on-demand", source=_source(spot, pd.sources, c),
                         note=_note(spot, c))
+        if spot.get("floor") is not None:
+            floor = _decimal(spot.get("floor"), c.at("floor"))
+            if floor > factor:
+                raise c.at("floor").error("a spot floor (deepest discount) cannot exceed the spot factor")
+            pd.spot_floor = Price(amount=floor, unit="share-of-on-demand", source=pd.spot.source,
+                                  note=_note(spot, c))
 
     for i, g in enumerate(data.get("gaps", []) or []):
         c = ctx.at("gaps", i)

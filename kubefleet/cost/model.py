@@ -14,8 +14,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final, Literal
 
-Category = Literal["control-plane", "nodes", "storage", "network", "mesh", "support"]
-CATEGORIES: Final[tuple[Category, ...]] = ("control-plane", "nodes", "storage", "network", "mesh", "support")
+Category = Literal["control-plane", "nodes", "storage", "network", "logging", "mesh", "support"]
+CATEGORIES: Final[tuple[Category, ...]] = ("control-plane", "nodes", "storage", "network", "logging", "mesh",
+                                           "support")
 
 CENT: Final = Decimal("0.01")
 HOURS_PER_MONTH: Final = Decimal("730")
@@ -51,12 +52,16 @@ class Assumptions:
     egress_gb_month: Decimal = Decimal("100")
     #: price autoscaling pools at their minimum (the maximum is shown as a range)
     at_min: bool = True
+    #: log volume ingested per cluster per month, in GiB (GKE Cloud Logging, EKS control-plane logs to
+    #: CloudWatch); None: not given, the log lines stay unpriced with no upper bound
+    log_gb_month: Decimal | None = None
 
     def as_dict(self) -> dict[str, str]:
         return {
             "hours_per_month": str(self.hours_per_month),
             "egress_gb_month": str(self.egress_gb_month),
             "autoscaling_priced_at": "min" if self.at_min else "max",
+            **({"log_gb_month": str(self.log_gb_month)} if self.log_gb_month is not None else {}),
         }
 
 
@@ -80,6 +85,13 @@ class CostComponent:
     bound: Literal["upper"] | None = None
     #: when the unit price itself depends on the pool size (Cloud NAT bills per VM up to a cap)
     unit_price_max: Decimal | None = None
+    #: the interval the real monthly charge lies in (at the autoscaling minimum) when it is not exactly
+    #: ``monthly``: a spot line lies between the deepest and the least published discount, a credit that
+    #: may go to another cluster between −credit and 0. None: ``monthly`` exactly.
+    low: Decimal | None = None
+    high: Decimal | None = None
+    #: the date the source published/generated the figure (None: the source states none)
+    data_as_of: date | None = None
 
     @property
     def monthly(self) -> Decimal:
@@ -92,6 +104,14 @@ class CostComponent:
         price = self.unit_price_max if self.unit_price_max is not None else self.unit_price
         return money(qty * price)
 
+    @property
+    def monthly_low(self) -> Decimal:
+        return self.monthly if self.low is None else money(self.low)
+
+    @property
+    def monthly_high(self) -> Decimal:
+        return self.monthly if self.high is None else money(self.high)
+
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "name": self.name,
@@ -102,6 +122,7 @@ class CostComponent:
             "monthly": str(self.monthly),
             "source": self.source_url,
             "as_of": self.as_of.isoformat(),
+            "data_as_of": self.data_as_of.isoformat() if self.data_as_of else None,
             "resource": self.resource,
         }
         if self.quantity_max is not None or self.unit_price_max is not None:
@@ -112,18 +133,32 @@ class CostComponent:
             out["estimate"] = True
         if self.bound is not None:
             out["bound"] = self.bound
+        if self.low is not None or self.high is not None:
+            out["range"] = {"low": str(self.monthly_low), "high": str(self.monthly_high)}
         return out
 
 
 @dataclass(frozen=True)
 class Unpriced:
-    """A declared resource the catalog cannot price: reported, never counted as zero silently."""
+    """A declared resource the catalog cannot price: reported, never counted as zero silently.
+
+    ``low``/``high`` bound its monthly charge where a rule gives a bound (``high`` None: no upper bound —
+    usage-priced items such as log ingestion); ``how`` says what would price it (a usage input, a catalog
+    entry)."""
 
     resource: str
     reason: str
+    low: Decimal = Decimal("0.00")
+    high: Decimal | None = None
+    how: str | None = None
 
-    def as_dict(self) -> dict[str, str]:
-        return {"resource": self.resource, "reason": self.reason}
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"resource": self.resource, "reason": self.reason,
+                               "bounds": {"low": str(money(self.low)),
+                                          "high": None if self.high is None else str(money(self.high))}}
+        if self.how:
+            out["how_to_price"] = self.how
+        return out
 
 
 @dataclass
@@ -147,6 +182,8 @@ class CostBreakdown:
     #: per-zone counts rounded up), at the autoscaling minimum and maximum; None: not known
     nodes_min: int | None = None
     nodes_max: int | None = None
+    #: the same per spec pool (pools the provider adds are not in it): what a like-for-like ranking checks
+    pool_nodes: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def monthly_total(self) -> Decimal:
@@ -155,6 +192,26 @@ class CostBreakdown:
     @property
     def monthly_max(self) -> Decimal:
         return sum((c.monthly_max for c in self.components), Decimal("0.00"))
+
+    @property
+    def monthly_low(self) -> Decimal:
+        """The least the cluster can cost per month (autoscaling minimum): every line at the low end of its
+        range plus every unpriced item's lower bound."""
+        return (sum((c.monthly_low for c in self.components), Decimal("0.00"))
+                + sum((money(u.low) for u in self.unpriced), Decimal("0.00")))
+
+    @property
+    def monthly_high(self) -> Decimal | None:
+        """The most it can cost per month (autoscaling minimum); None when an unpriced item has no upper
+        bound (usage-priced, or no rule bounds it)."""
+        if any(u.high is None for u in self.unpriced):
+            return None
+        return (sum((c.monthly_high for c in self.components), Decimal("0.00"))
+                + sum((money(u.high) for u in self.unpriced if u.high is not None), Decimal("0.00")))
+
+    @property
+    def unbounded_items(self) -> list[Unpriced]:
+        return [u for u in self.unpriced if u.high is None]
 
     @property
     def upper_bound_items(self) -> list[CostComponent]:
@@ -176,6 +233,10 @@ class CostBreakdown:
             out[comp.category] += comp.monthly
         return out
 
+    def bounds_dict(self) -> dict[str, str | None]:
+        high = self.monthly_high
+        return {"monthly_low": str(self.monthly_low), "monthly_high": None if high is None else str(high)}
+
     def sources(self) -> list[str]:
         return sorted({c.source_url for c in self.components})
 
@@ -186,6 +247,7 @@ class CostBreakdown:
             "region": self.region,
             "monthly_total": str(self.monthly_total),
             "monthly_max": str(self.monthly_max),
+            **self.bounds_dict(),
             "yearly_total": str(self.yearly_total),
             "by_category": {k: str(v) for k, v in self.by_category().items()},
             "components": [c.as_dict() for c in self.components],

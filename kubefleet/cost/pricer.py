@@ -35,6 +35,9 @@ class PriceContext:
     used_sources: set[Source] = field(default_factory=set)
     #: worker nodes the provider actually runs (min, max), summed over pools: "identical" capacity check
     nodes: list[tuple[Decimal, Decimal]] = field(default_factory=list)
+    #: the same per spec pool (by the spec's pool name); pools the provider adds (AKS's system pool) are
+    #: not in it — a like-for-like ranking compares these counts with the spec's
+    pool_nodes: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
 
     @property
     def provider(self) -> str:
@@ -103,6 +106,8 @@ def component(
     estimate: bool = False,
     bound: Literal["upper"] | None = None,
     unit_price_max: Decimal | None = None,
+    low: Decimal | None = None,
+    high: Decimal | None = None,
 ) -> CostComponent:
     ctx.used_sources.add(price.source)
     return CostComponent(
@@ -119,14 +124,25 @@ def component(
         quantity_max=quantity_max,
         bound=bound,
         unit_price_max=unit_price_max,
+        low=low,
+        high=high,
+        data_as_of=price.source.published,
     )
+
+
+#: how a log-ingestion line gets a volume (the same input on every provider)
+HOW_LOGS: Final = "give the log volume with `--log-gb N`"
+
+#: how an item the catalog lacks a price for gets one
+HOW_CATALOG: Final = ("add the figure to the catalog with its source (kubefleet/catalog/data), or refresh prices "
+                      "with `kubefleet prices refresh`")
 
 
 def _missing(r: RenderedResource, what: str, entry: Price | NotPublished | None = None) -> Unpriced:
     if isinstance(entry, NotPublished):
         why = f"{what}: not published by the provider" + (f" ({entry.note})" if entry.note else "")
-        return Unpriced(_rid(r), f"{why}; source {entry.source.url}")
-    return Unpriced(_rid(r), f"{what}: no price in the catalog")
+        return Unpriced(_rid(r), f"{why}; source {entry.source.url}", how="no published price exists to add")
+    return Unpriced(_rid(r), f"{what}: no price in the catalog", how=HOW_CATALOG)
 
 
 # --------------------------------------------------------------------------- nodes
@@ -157,12 +173,17 @@ def node_components(
     hours = ctx.hours
     if category == "nodes":
         ctx.nodes.append((count.min, count.max))
+        pool = _spec_pool(ctx, r, label)
+        if pool is not None:
+            lo, hi = ctx.pool_nodes.get(pool, (Decimal(0), Decimal(0)))
+            ctx.pool_nodes[pool] = (lo + count.min, hi + count.max)
     if instance_type is None:
         out.append(Unpriced(_rid(r), f"{label}: no instance type declared"))
         return out
     inst = ctx.catalog.instance(ctx.provider, ctx.region, instance_type)
     if inst is None:
-        out.append(Unpriced(_rid(r), f"{label}: {instance_type} has no price in the {ctx.provider} catalog for {ctx.region}"))
+        out.append(Unpriced(_rid(r), f"{label}: {instance_type} has no price in the {ctx.provider} catalog for {ctx.region}",
+                            how=HOW_CATALOG))
     else:
         price = inst.price
         unit_price = price.amount
@@ -171,17 +192,20 @@ def node_components(
         if accelerator is not None:
             acc = ctx.catalog.accelerator(ctx.provider, ctx.region, accelerator[0])
             if acc is None:
-                out.append(Unpriced(_rid(r), f"{label}: attached GPU {accelerator[0]} has no price in the catalog"))
+                out.append(Unpriced(_rid(r), f"{label}: attached GPU {accelerator[0]} has no price in the catalog",
+                                    how=HOW_CATALOG))
             else:
                 ctx.used_sources.add(acc.price.source)
                 unit_price += acc.price.amount * accelerator[1]
                 note += f" + {accelerator[1]}× {accelerator[0]} at ${acc.price.amount}/h"
         bound: Literal["upper"] | None = None
+        low: Decimal | None = None
         if spot:
             # Both treatments are upper bounds on what spot capacity costs: on-demand (no published
             # least discount for the provider) or the least discount the provider publishes.
             bound = "upper"
             estimate = True
+            on_demand = unit_price
             factor = ctx.catalog.spot_factor(ctx.provider)
             if factor is None:
                 note += ("; spot priced at on-demand: an upper bound (the provider publishes no least "
@@ -191,16 +215,25 @@ def node_components(
                 unit_price = unit_price * factor.amount
                 note += (f"; spot at {factor.amount}× on-demand, the least published discount: an upper bound "
                          "(spot prices vary)")
+            floor = ctx.catalog.spot_floor(ctx.provider)
+            if floor is not None:
+                ctx.used_sources.add(floor.source)
+                low = count.min * hours * on_demand * floor.amount
+                note += f"; at least {floor.amount}× on-demand (the deepest published discount)"
+            else:
+                low = Decimal(0)
+                note += "; no deepest discount published: a ranking takes $0 as its floor"
         out.append(component(
             ctx, r, f"{label} ({instance_type})", category, price,
             count.min * hours, unit="node-hour", unit_price=unit_price,
             quantity_max=count.max * hours if count.max != count.min else None, note=note, estimate=estimate,
-            bound=bound,
+            bound=bound, low=low,
         ))
     if disk_gb:
         storage = ctx.catalog.storage(ctx.provider, ctx.region, disk_product)
         if storage is None:
-            out.append(Unpriced(_rid(r), f"{label} boot disks ({disk_product}): no storage price in the catalog"))
+            out.append(Unpriced(_rid(r), f"{label} boot disks ({disk_product}): no storage price in the catalog",
+                                how=HOW_CATALOG))
         else:
             out.append(component(
                 ctx, r, f"{label} boot disks", "storage", storage, count.min * disk_gb,
@@ -208,6 +241,17 @@ def node_components(
                 note=f"{disk_gb} GB {disk_product} per node",
             ))
     return out
+
+
+def _spec_pool(ctx: PriceContext, r: RenderedResource, label: str) -> str | None:
+    """The spec pool a node resource implements (the adapters name pool resources ``<cluster>-<pool>``),
+    or None for a pool the provider adds."""
+    names = {p.name for p in ctx.spec.spec.node_pools}
+    for candidate in (r.name, label.rsplit(" ", 1)[-1]):
+        prefix = f"{ctx.graph.cluster}-"
+        if candidate.startswith(prefix) and candidate[len(prefix):] in names:
+            return candidate[len(prefix):]
+    return None
 
 
 def _fixed_or_range(lo: Any, hi: Any, fixed: Any, *, per: Decimal = Decimal(1), how: str) -> NodeCount:
@@ -341,8 +385,10 @@ def _gke_fee(r: RenderedResource, ctx: PriceContext) -> Result:
     base = ctx.catalog.fee("gke", "control_plane.standard")
     location = str(r.get("location", ""))
     zonal = location.count("-") >= 2
-    if ctx.spec.spec.control_plane.tier == "free" and zonal and isinstance(credit, Price) and isinstance(base, Price):
-        # The credit offsets the management fee of one zonal/Autopilot cluster and never exceeds it.
+    if zonal and isinstance(credit, Price) and isinstance(base, Price):
+        # GKE applies the credit to zonal and Autopilot clusters, whatever the spec's tier, one per billing
+        # account and never more than the fee: the line's range runs from the full credit to none (it may
+        # go to another zonal cluster of the account).
         fee_month = money(base.amount * ctx.hours)
         applied = min(credit.amount, fee_month)
         out.append(component(
@@ -350,10 +396,37 @@ def _gke_fee(r: RenderedResource, ctx: PriceContext) -> Result:
             unit="billing-account-month", unit_price=applied,
             note=f"${credit.amount} monthly credit per billing account, capped at this cluster's ${fee_month} base "
             "fee; applies to one zonal or Autopilot cluster per billing account (compare assumes this is the "
-            "one; fleet gives it to one cluster per billing-account label)",
-            estimate=True,
+            "one, the range runs to $0 if another cluster takes it; fleet gives it to one cluster per "
+            "billing-account label)",
+            estimate=True, high=Decimal(0),
         ))
+    out.extend(_gke_logging(r, ctx))
     return out
+
+
+def _gke_logging(r: RenderedResource, ctx: PriceContext) -> Result:
+    """GKE's default Cloud Logging: system and workload logs ingested per GiB (like EKS's CloudWatch
+    control-plane logs, usage-based). Priced when the usage gives a volume, else listed with no upper bound."""
+    service = str(r.get("loggingService") or "logging.googleapis.com/kubernetes")
+    if service == "none":
+        return []
+    rate = ctx.catalog.fee("gke", "logging.ingestion_gb")
+    allowance = ctx.catalog.fee("gke", "logging.free_gb")
+    what = (f"Cloud Logging ingestion ({service}{'' if r.get('loggingService') else ', the API default'}): "
+            "system and workload logs")
+    if not isinstance(rate, Price) or not isinstance(allowance, Price):
+        return [_missing(r, what, rate if isinstance(rate, NotPublished) else None)]
+    volume = ctx.assumptions.log_gb_month
+    if volume is None:
+        return [Unpriced(_rid(r), f"{what} billed at ${rate.amount}/GiB beyond {allowance.amount} GiB free per project "
+                         "per month; usage-based, no volume to price", how=HOW_LOGS)]
+    billable = max(Decimal(0), volume - allowance.amount)
+    ctx.used_sources.add(allowance.source)
+    return [component(
+        ctx, r, "Cloud Logging ingestion", "logging", rate, billable, unit="GiB",
+        note=f"assumes {fmt_qty(volume)} GiB/month of logs (usage input) less the {allowance.amount} GiB free per "
+        "project (assumes the project has no other logs)", estimate=True,
+    )]
 
 
 #: the name of the GKE free-tier credit line (fleet re-allocates it per billing account)
@@ -455,7 +528,8 @@ def _gcp_nat(r: RenderedResource, ctx: PriceContext) -> Result:
         option = r.get("natIpAllocateOption") or "AUTO_ONLY"
         out.append(Unpriced(_rid(r), f"{label}: NAT IPs at ${ip_price.amount}/h each are not priced: "
                             f"natIpAllocateOption {option} lets Google allocate as many as the gateway needs, "
-                            "and the program declares no count"))
+                            "and the program declares no count (at least one)",
+                            low=ip_price.amount * ctx.hours, how="declare static NAT IPs (natIps)"))
     data = ctx.catalog.network("gke", ctx.region, "nat_data_gb")
     if data is not None and ctx.assumptions.egress_gb_month > 0:
         out.append(component(
@@ -491,8 +565,19 @@ def _eks_fee(r: RenderedResource, ctx: PriceContext) -> Result:
                     total_key="control_plane.extended" if phase == "extended" else None, label=label, why=why)
     logs = r.get("enabledClusterLogTypes") or []
     if logs:
-        out.append(Unpriced(_rid(r), f"control-plane logs ({', '.join(map(str, logs))}) go to CloudWatch Logs, "
-                            "billed per GB ingested and stored; usage-based, no volume to price"))
+        what = f"control-plane logs ({', '.join(map(str, logs))}) to CloudWatch Logs"
+        rate = ctx.catalog.network("eks", ctx.region, "cloudwatch_logs_ingest_gb")
+        volume = ctx.assumptions.log_gb_month
+        if volume is None:
+            out.append(Unpriced(_rid(r), f"{what}, billed per GB ingested and stored; usage-based, no volume to "
+                                "price", how=HOW_LOGS))
+        elif rate is None:
+            out.append(Unpriced(_rid(r), f"{what}: no CloudWatch Logs ingestion price in the catalog for "
+                                f"{ctx.region}", how=HOW_CATALOG))
+        else:
+            out.append(component(ctx, r, "CloudWatch Logs ingestion (control-plane logs)", "logging", rate, volume,
+                                 unit="GB", note=f"assumes {fmt_qty(volume)} GB/month of logs (usage input)",
+                                 estimate=True))
     return out
 
 
@@ -520,7 +605,7 @@ def _eks_nodes(r: RenderedResource, ctx: PriceContext) -> Result:
 
 @pricer("aws:eks/fargateProfile:FargateProfile")
 def _eks_fargate(r: RenderedResource, ctx: PriceContext) -> Result:
-    return [Unpriced(_rid(r), "Fargate pods (sandboxed tenancy) are billed per vCPU-hour and GB-hour while they "
+    return [Unpriced(_rid(r), how="no Fargate rate in the catalog; size the pods' vCPU/GB-hours to price them", reason="Fargate pods (sandboxed tenancy) are billed per vCPU-hour and GB-hour while they "
                      "run; the spec declares no pod usage to price, and no Fargate rate is in the catalog")]
 
 
@@ -640,7 +725,8 @@ def _azure_os_disks(ctx: PriceContext, r: RenderedResource, label: str, count: N
         return [Unpriced(_rid(r), f"{what}: no disk size tier in the catalog")]
     price = ctx.catalog.storage(ctx.provider, ctx.region, f"{AKS_OS_DISK_FAMILY}/{tier.name}")
     if price is None:
-        return [Unpriced(_rid(r), f"{what}: tier {tier.name} has no price in the {ctx.provider} catalog for {ctx.region}")]
+        return [Unpriced(_rid(r), f"{what}: tier {tier.name} has no price in the {ctx.provider} catalog for {ctx.region}",
+                         how=HOW_CATALOG)]
     ctx.used_sources.add(tier.source)
     return [component(
         ctx, r, f"{label} OS disks ({tier.name})", "storage", price, count.min, unit="disk-month",
@@ -886,6 +972,7 @@ def price_graph(
     if ctx.nodes:
         breakdown.nodes_min = int(sum((n[0] for n in ctx.nodes), Decimal(0)))
         breakdown.nodes_max = int(sum((n[1] for n in ctx.nodes), Decimal(0)))
+    breakdown.pool_nodes = {k: (int(v[0]), int(v[1])) for k, v in ctx.pool_nodes.items()}
     if ctx.used_sources:
         breakdown.catalog_as_of = min(src.read for src in ctx.used_sources)
         dated = [src.published for src in ctx.used_sources if src.published is not None]

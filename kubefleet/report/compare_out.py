@@ -8,8 +8,8 @@ import io
 import json
 from decimal import Decimal
 
-from kubefleet.compare import Comparison, node_range
-from kubefleet.cost.model import CATEGORIES, MONTHS_PER_YEAR, fmt_money, fmt_qty
+from kubefleet.compare import Comparison, fmt_interval, node_range
+from kubefleet.cost.model import CATEGORIES, MONTHS_PER_YEAR, fmt_money, fmt_qty, money
 
 PROVIDER_LABELS = {"gke": "GKE", "eks": "EKS", "aks": "AKS", "kubeadm": "kubeadm (vSphere)"}
 CATEGORY_COLORS = {
@@ -17,6 +17,7 @@ CATEGORY_COLORS = {
     "nodes": "#59a14f",
     "storage": "#edc948",
     "network": "#f28e2b",
+    "logging": "#76b7b2",
     "mesh": "#b07aa1",
     "support": "#e15759",
 }
@@ -36,7 +37,7 @@ def to_json(items: list[Comparison]) -> str:
 #: ``component`` rows equals its total, because ``total`` rows carry their amounts in ``total_*`` columns.
 COMPARE_CSV_COLUMNS = ["row_kind", "cluster", "provider", "category", "item", "unit", "quantity", "unit_price_usd",
                        "monthly_usd", "monthly_max_usd", "total_monthly_usd", "total_monthly_max_usd", "estimate",
-                       "bound", "source", "as_of", "data_as_of", "note"]
+                       "bound", "source", "as_of", "data_as_of", "note", "low_usd", "high_usd", "yearly_usd"]
 
 
 def to_csv(items: list[Comparison]) -> str:
@@ -59,9 +60,15 @@ def to_csv(items: list[Comparison]) -> str:
                                  "monthly_usd": c.monthly, "monthly_max_usd": c.monthly_max,
                                  "estimate": "yes" if c.estimate else "", "bound": c.bound or "",
                                  "source": c.source_url, "as_of": c.as_of.isoformat(),
-                                 "note": c.note or ""}.values()))
+                                 "data_as_of": c.data_as_of.isoformat() if c.data_as_of else "unknown",
+                                 "note": c.note or "", "low_usd": c.monthly_low, "high_usd": c.monthly_high,
+                                 "yearly_usd": money(c.monthly * MONTHS_PER_YEAR)}.values()))
             for u in b.unpriced:
-                w.writerow(list({**base, "row_kind": "unpriced", "item": u.resource, "note": u.reason}.values()))
+                w.writerow(list({**base, "row_kind": "unpriced", "item": u.resource,
+                                 "note": u.reason + (f"; to price it: {u.how}" if u.how else ""),
+                                 "low_usd": money(u.low),
+                                 "high_usd": "" if u.high is None else money(u.high)}.values()))
+            high = b.monthly_high
             note = "; ".join(x for x in ("cheapest" if cmp.cheapest == p else "",
                                          f"lower bound: {len(b.unpriced)} unpriced" if b.unpriced else "",
                                          "estimate-only rates" if b.estimate_only else "") if x)
@@ -69,7 +76,8 @@ def to_csv(items: list[Comparison]) -> str:
                              "total_monthly_usd": b.monthly_total, "total_monthly_max_usd": b.monthly_max,
                              "as_of": cmp.as_of.isoformat(),
                              "data_as_of": b.data_as_of.isoformat() if b.data_as_of else "unknown",
-                             "note": note}.values()))
+                             "note": note, "low_usd": b.monthly_low, "high_usd": "" if high is None else high,
+                             "yearly_usd": b.yearly_total}.values()))
     return buf.getvalue()
 
 
@@ -107,6 +115,9 @@ def to_markdown(items: list[Comparison]) -> str:
                 cell += " ✅ cheapest"
             totals.append(cell)
         out.append("| **monthly total** | " + " | ".join(totals) + " |")
+        out.append("| range (ranked on) | " + " | ".join(
+            md_cell(fmt_interval(b.monthly_low, b.monthly_high)) if (b := cmp.results[p].breakdown) else "—"
+            for p in providers) + " |")
         out.append(f"| worker nodes (spec {node_range(*cmp.spec_nodes)}) | "
                    + " | ".join(cmp.nodes_cell(p) for p in providers) + " |")
         out.append("| yearly | " + " | ".join(
@@ -142,7 +153,8 @@ def to_markdown(items: list[Comparison]) -> str:
             for p, err in errors:
                 out.append(f"- {label(p)}: {md_cell(err or '')}")
             for p, u in unpriced:
-                out.append(f"- {label(p)}: `{u.resource}` — {md_cell(u.reason)}")
+                out.append(f"- {label(p)}: `{u.resource}` — {md_cell(u.reason)}"
+                           + (f" (to price it: {md_cell(u.how)})" if u.how else ""))
             out.append("")
         out.append(f"Cheapest rests on: {md_cell(cmp.ranking_basis)}.\n")
         for w in cmp.warnings:
@@ -240,6 +252,9 @@ def to_html(items: list[Comparison]) -> str:
             cls = ' class="num cheapest"' if cmp.cheapest == p else ' class="num"'
             row.append(f"<td{cls}>{e(fmt_money(b.monthly_total))}</td>" if b else "<td>not priced</td>")
         body.append("<tr><th>monthly total</th>" + "".join(row) + "</tr>")
+        body.append("<tr><th>range (ranked on)</th>" + "".join(
+            f'<td class="num">{e(fmt_interval(b.monthly_low, b.monthly_high))}</td>'
+            if (b := cmp.results[p].breakdown) else "<td>—</td>" for p in providers) + "</tr>")
         body.append("<tr><th>at autoscaling max</th>" + "".join(
             f'<td class="num">{e(fmt_money(cmp.results[p].breakdown.monthly_max))}</td>'  # type: ignore[union-attr]
             if cmp.results[p].breakdown else "<td>—</td>" for p in providers) + "</tr>")
@@ -265,10 +280,12 @@ def to_html(items: list[Comparison]) -> str:
                     f'<td class="num">${e(str(c.unit_price))}</td><td class="num">{e(fmt_money(c.monthly))}'
                     f"{' (up to ' + e(fmt_money(c.monthly_max)) + ')' if c.monthly_max != c.monthly else ''}"
                     f"{' <span class=muted>upper bound</span>' if c.bound == 'upper' else ''}</td>"
-                    f'<td><a href="{e(c.source_url)}">source</a> ({c.as_of})</td></tr>'
+                    f'<td><a href="{e(c.source_url)}">source</a> (read {c.as_of}; data '
+                    f"{c.data_as_of or 'date unknown'})</td></tr>"
                 )
             for u in b.unpriced:
-                body.append(f"<tr><td>{e(label(p))}</td><td>unpriced</td><td colspan=5>{e(u.resource)}: {e(u.reason)}</td></tr>")
+                body.append(f"<tr><td>{e(label(p))}</td><td>unpriced</td><td colspan=5>{e(u.resource)}: {e(u.reason)}"
+                            f"{' (to price it: ' + e(u.how) + ')' if u.how else ''}</td></tr>")
         body.append("</table>")
         if cmp.features:
             body.append("<h2>Features</h2><table><tr><th>feature</th>" +
