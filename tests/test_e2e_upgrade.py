@@ -53,6 +53,18 @@ def _spec(env: Env, version: str, channel: str) -> str:
     return str(env.spec)
 
 
+def _deploy(env: Env, provider: str) -> None:
+    """Bring the cluster up through the engine as `kubefleet up -y` does (open_stack + run_up), without the
+    CLI's offline plan and price, which the tests of `up` cover: the subject here is `upgrade apply`."""
+    from kubefleet.engine.backend import resolve_backend
+    from kubefleet.engine.progress import EventRouter
+    from kubefleet.engine.workspace import open_stack, run_up, stack_target
+    from kubefleet.spec.loader import load_file
+
+    (loaded,) = load_file(env.spec)
+    run_up(open_stack(stack_target(loaded.spec, provider, resolve_backend())), EventRouter())
+
+
 def _running(env: Env, provider: str) -> str:
     (record,) = live(env, CLUSTER[provider])
     version = versions.running_version(record["type"], record["outputs"])
@@ -72,7 +84,7 @@ def test_gke_two_hops_stop_at_an_injected_failure_and_resume(engine_env: Env,
                                                               api: managed_api.ManagedStandIn) -> None:
     start, target, channel = CHAINS["gke"]
     spec = _spec(engine_env, start, channel)
-    ok("up", spec, "-p", "gke", "-y")
+    _deploy(engine_env, "gke")
     assert _running(engine_env, "gke").startswith("1.35.")
 
     # --dry-run: hop 1 previewed by the engine, hop 2 against hop 1's program; nothing changes
@@ -120,7 +132,7 @@ def test_gke_two_hops_stop_at_an_injected_failure_and_resume(engine_env: Env,
 def test_two_hops_and_the_clouds_refusals(engine_env: Env, api: managed_api.ManagedStandIn, provider: str) -> None:
     start, target, channel = CHAINS[provider]
     spec = _spec(engine_env, start, channel)
-    ok("up", spec, "-p", provider, "-y")
+    _deploy(engine_env, provider)
     if provider == "eks":  # the spec bumped two minors: the cloud refuses the skip, as EKS words it
         _spec(engine_env, target, channel)
         refused = kf("up", spec, "-p", provider, "-y")

@@ -10,6 +10,8 @@ does the talking. Modules:
 * :mod:`kubefleet.engine.workspace` — stacks, provider config, plugins, up/preview/refresh/destroy
 * :mod:`kubefleet.engine.progress` — typed engine events -> neutral progress records
 * :mod:`kubefleet.engine.files` — writing private files (kubeconfig) with 0600 permissions
+* :mod:`kubefleet.engine.upgrade` — `upgrade apply`: one control-plane minor per update, each hop gated
+  (engine, API server and nodes through the stack's kubeconfig, soak), resumable
 
 Masking and scrubbing of secrets is :mod:`kubefleet.redact` (below every layer: the change model and the
 PR comment use it too). The engine may import the render (the program it runs), the change model (engine

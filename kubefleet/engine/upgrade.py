@@ -286,19 +286,27 @@ class KubeClient:
             raise ClusterNotReady(f"the kubeconfig's server {server!r} is not an https:// URL")
         self.server = server.rstrip("/")
         self._credentials: Credentials | None = None
+        self._ssl: ssl.SSLContext | None = None
 
     def _context(self, creds: Credentials) -> ssl.SSLContext:
-        ctx = ssl.create_default_context()
+        """Built once: the cluster's CA alone when the kubeconfig names one (else the system's), and the
+        client certificate if the credentials are one."""
+        if self._ssl is not None:
+            return self._ssl
         ca = self._cluster.get("certificate-authority-data")
         if ca:
-            ctx = ssl.create_default_context(cadata=_b64(str(ca)).decode())
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies the peer and its host name
+            ctx.load_verify_locations(cadata=_b64(str(ca)).decode())
+        else:
+            ctx = ssl.create_default_context()
         if creds.cert_pem and creds.key_pem:
             with tempfile.TemporaryDirectory() as tmp:  # ssl loads client keys from files only
                 cert, key = Path(tmp) / "c.pem", Path(tmp) / "k.pem"
                 cert.write_bytes(creds.cert_pem)
+                key.touch(mode=0o600)
                 key.write_bytes(creds.key_pem)
-                os.chmod(key, 0o600)
                 ctx.load_cert_chain(cert, key)
+        self._ssl = ctx
         return ctx
 
     def credentials(self) -> Credentials:

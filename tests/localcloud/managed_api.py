@@ -26,7 +26,6 @@ import ipaddress
 import json
 import socket
 import ssl
-import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -99,15 +98,11 @@ def install_auth_plugins(bin_dir: Path) -> None:
     """Credential plugins under the names the kubeconfigs run: each prints an ExecCredential carrying the
     token in ``$LOCALCLOUD_API_TOKEN`` (and fails without it, as an unauthenticated plugin would)."""
     bin_dir.mkdir(parents=True, exist_ok=True)
-    script = f"""#!{sys.executable}
-import json, os, sys
-token = os.environ.get("{TOKEN_ENV}")
-if not token:
-    sys.stderr.write("not logged in\\n")
-    sys.exit(1)
-info = json.loads(os.environ.get("KUBERNETES_EXEC_INFO") or "{{}}")
-json.dump({{"apiVersion": info.get("apiVersion", "client.authentication.k8s.io/v1beta1"), "kind": "ExecCredential",
-           "status": {{"token": token}}}}, sys.stdout)
+    # POSIX sh, not Python: a plugin runs once per readiness check and must start fast
+    script = f"""#!/bin/sh
+[ -n "${TOKEN_ENV}" ] || {{ echo "not logged in" >&2; exit 1; }}
+printf '{{"apiVersion": "client.authentication.k8s.io/v1beta1", "kind": "ExecCredential", '
+printf '"status": {{"token": "%s"}}}}\\n' "${TOKEN_ENV}"
 """
     for name in AUTH_PLUGINS:
         path = bin_dir / name
