@@ -289,6 +289,7 @@ def test_binary_and_missing_files(tmp_path: Path) -> None:
     binary.write_bytes(b"apiVersion: v1\nkind: Pod\n\xff\xfe\x00")
     assert "not UTF-8" in _positioned_error(binary)
     assert "no such file" in _positioned_error(tmp_path / "absent.yaml")
+    assert "255" in _positioned_error(tmp_path / ("x" * 300 + ".yaml"))  # ENAMETOOLONG: exit 2, not a bug
 
 
 def test_a_file_is_read_again_when_it_changes(tmp_path: Path) -> None:

@@ -227,7 +227,11 @@ def manifest_files(paths: Sequence[Path]) -> Iterator[Path]:
     hidden directories and files skipped, symlinked directories not followed)."""
     for path in paths:
         path = Path(path)
-        if not path.is_dir():
+        try:
+            folder = path.is_dir()
+        except OSError:  # a name longer than the file system allows: read_manifest says so
+            folder = False
+        if not folder:
             yield path
             continue
         found: list[Path] = []
