@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import jsonschema  # type: ignore[import-untyped]
 from typer.testing import CliRunner
 
 from kubefleet.catalog import load_catalog
@@ -23,7 +24,7 @@ from kubefleet.changes.model import ClusterChanges
 from kubefleet.changes.upgrades import UpgradeNote
 from kubefleet.cli.app import app
 from kubefleet.report.pr_markdown import render_pr_markdown
-from tests.conftest import MINIMAL
+from tests.conftest import MINIMAL, ROOT
 
 AWS_STANDARD = Decimal("0.10")  # $/cluster-hour, AWS blog
 AWS_EXTENDED = Decimal("0.60")  # $/cluster-hour in total, AWS blog
@@ -81,6 +82,7 @@ def test_extended_support_cliff_inside_the_horizon_with_its_monthly_cost(tmp_pat
     assert (shown_total - shown_extra) * 24 * 2 / HOURS == Decimal("4.80")  # and its "before"
     # the same facts in JSON
     code, raw = _diff(tmp_path, old, new, "--output", "json")
+    jsonschema.validate(json.loads(raw), json.loads((ROOT / "schemas" / "diff.schema.json").read_text()))
     (note,) = json.loads(raw)["clusters"][0]["upgrades"]
     assert (note["kind"], note["date"], note["monthly_total"], note["monthly_extra"]) == (
         "support", "2027-03-27", "438.00", "365.00")

@@ -16,12 +16,13 @@ import json
 import subprocess
 from pathlib import Path
 
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 from typer.testing import CliRunner
 
 from kubefleet.cli.app import app
 from kubefleet.lifecycle.skew import PROVIDER_RULES
-from tests.conftest import MINIMAL
+from tests.conftest import MINIMAL, ROOT
 
 AS_OF = "2026-12-06"
 runner = CliRunner()
@@ -53,6 +54,7 @@ def test_diff_skip_is_refused_in_every_format_and_exits_1(tmp_path: Path) -> Non
     assert PROVIDER_RULES["eks"].skip in table.stdout.replace("\n", "")
     doc = json.loads(runner.invoke(app, [*args, "-o", "json"]).stdout)
     assert doc["refused"] == 1
+    jsonschema.validate(doc, json.loads((ROOT / "schemas" / "diff.schema.json").read_text()))
     (refused,) = [n for n in doc["clusters"][0]["upgrades"] if n["kind"] == "refused"]
     assert (refused["base"], refused["head"], refused["chain"]) == ("1.32", "1.34", ["1.33", "1.34"])
     assert refused["rule"] == PROVIDER_RULES["eks"].skip
@@ -132,3 +134,9 @@ def test_validate_and_plan_base_git_ref(repo: Path) -> None:
     assert plan.exit_code == 2 and "EKS refuses to skip minor versions" in plan.output
     bad = runner.invoke(app, ["validate", "clusters", "--base", "no-such-ref", "--as-of", AS_OF])
     assert bad.exit_code == 2 and "neither a file nor a commit" in bad.output
+
+
+@pytest.mark.parametrize("golden", sorted((ROOT / "tests" / "golden" / "diff").glob("*.json")), ids=lambda p: p.name)
+def test_diff_json_goldens_match_the_published_schema(golden: Path) -> None:
+    """The goldens are diff's real output (tests/test_diff.py compares them byte for byte)."""
+    jsonschema.validate(json.loads(golden.read_text()), json.loads((ROOT / "schemas" / "diff.schema.json").read_text()))
