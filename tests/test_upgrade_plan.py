@@ -172,3 +172,19 @@ def test_bad_input_is_exit_2_with_a_hint(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "--by" in r.output
     r = CliRunner().invoke(app, ["upgrade", "plan", str(SWEET), "--to", "one"])
     assert r.exit_code == 2 and "not a Kubernetes version" in r.output
+
+
+def test_removed_apis_through_the_real_database_land_on_the_hop_that_removes_them() -> None:
+    """kubefleet.lifecycle.removed_apis (kubepug + pluto data) over its own fixture: the hops partition the range
+    (1.28, 1.33] — every finding of the whole range appears once, on the hop whose minor removes the API."""
+    from kubefleet.lifecycle import removed_apis
+    from kubefleet.lifecycle.upgrade import default_findings
+
+    manifests = [ROOT / "tests" / "data" / "manifests" / "every-removed-api.yaml"]
+    plan = plan_cluster(_spec("1.28"), "eks", target="1.33", as_of=date(2024, 1, 2), catalog=load_catalog(),
+                        manifests=manifests, removed=default_findings())
+    whole = removed_apis.findings(manifests, "1.28", "1.33")
+    assert whole  # the fixture uses APIs removed in this range
+    got = [(r.file, r.line, r.column, r.removed_in, h.to_minor) for h in plan.hops for r in h.removed_apis]
+    assert sorted(g[:3] for g in got) == sorted((f.file, f.line, f.column) for f in whole)
+    assert all(removed_in == hop for *_, removed_in, hop in got)

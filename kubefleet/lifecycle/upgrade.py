@@ -28,6 +28,7 @@ from kubefleet.lifecycle.skew import (
     minor_of,
     parse_minor,
 )
+from kubefleet.spec.limits import MAX_MINOR
 
 if TYPE_CHECKING:
     from kubefleet.catalog import Catalog
@@ -295,6 +296,8 @@ def staying_cost(catalog: Catalog, provider: str, minor: str, channel: str) -> S
     then, src = END_OF_STANDARD[provider]
     if provider == "eks":
         then = "EKS upgrades the cluster automatically (upgrade policy STANDARD)"
+    elif provider == "gke":
+        then = f"GKE upgrades the cluster automatically (release channel {channel})"
     return StayingCost(minor, starts, before, before, f"no fee change: {then}", src)
 
 
@@ -339,8 +342,15 @@ def plan_cluster(spec: ClusterSpec, provider: str, *, target: str, as_of: date, 
             raise UsageError(f"no data on the newest minor {PROVIDER_RULES[provider].label} offers on channel "
                              f"{channel!r}", hint="pass --to MINOR")
         goal = found if parse_minor(found) >= parse_minor(current) else current
+        if provider == "kubeadm" and parse_minor(goal)[1] > MAX_MINOR >= parse_minor(current)[1]:
+            notes.append(f"latest upstream is {goal}; kubefleet's kubeadm add-ons are checked up to 1.{MAX_MINOR} "
+                         "(kubefleet.spec.limits), so the plan stops there")
+            goal = f"1.{MAX_MINOR}"
     else:
         goal = minor_of(target)
+    if provider == "kubeadm" and parse_minor(goal)[1] > MAX_MINOR:
+        problems.append(f"kubefleet renders kubeadm clusters up to Kubernetes 1.{MAX_MINOR} (its pinned Calico and "
+                        f"kube-vip were checked with that); {goal} is beyond it")
     if by is not None and by < as_of:
         raise UsageError(f"--by {by} is before --as-of {as_of}", hint="the chain must finish after it starts")
     skew_steps = chain(provider, current, goal)
@@ -353,6 +363,7 @@ def plan_cluster(spec: ClusterSpec, provider: str, *, target: str, as_of: date, 
     if mesh is not None and compat.has_mesh_data(mesh[0]):
         revision = _current_revision(compat, mesh[0], spec, current, as_of)
     steps: list[Step] = []
+    reported: set[tuple[str, int, int]] = set()
     cp = current
     hop_index = 0
     for s in skew_steps:
@@ -383,6 +394,9 @@ def plan_cluster(spec: ClusterSpec, provider: str, *, target: str, as_of: date, 
                     _deadline(catalog, provider, s.from_minor, channel))
         if manifests is not None and removed is not None:
             for f in removed(manifests, s.from_minor, s.to_minor):
+                if (f.file, f.line, f.column) in reported:
+                    continue  # sources that date the removal differently: the first hop that removes it counts
+                reported.add((f.file, f.line, f.column))
                 rem = f.removal
                 step.removed_apis.append(RemovedApi(
                     f.file, f.line, f.column, f.api_version, f.kind, getattr(rem, "replacement", None),
@@ -424,13 +438,17 @@ def plan_cluster(spec: ClusterSpec, provider: str, *, target: str, as_of: date, 
 
 
 def default_findings() -> FindingsFn:
-    """:func:`kubefleet.lifecycle.removed_apis.findings` (the removed-API database, kubepug + pluto)."""
-    import importlib
+    """:func:`kubefleet.lifecycle.removed_apis.findings` (the removed-API database, kubepug + pluto), with each
+    manifest set scanned once however many hops ask."""
+    from kubefleet.lifecycle import removed_apis
 
-    try:
-        module = importlib.import_module("kubefleet.lifecycle.removed_apis")
-    except ModuleNotFoundError:
-        raise UsageError("--manifests needs the removed-API database (kubefleet.lifecycle.removed_apis), which "
-                         "this build does not have") from None
-    fn: FindingsFn = module.findings
-    return fn
+    scans: dict[tuple[Path, ...], Any] = {}
+
+    def findings(paths: Sequence[Path], current: str, target: str) -> Sequence[RemovedApiFinding]:
+        key = tuple(paths)
+        if key not in scans:
+            scans[key] = removed_apis.scan(list(paths))
+        found: Sequence[RemovedApiFinding] = scans[key].findings(current, target)
+        return found
+
+    return findings

@@ -54,8 +54,11 @@ def pool_methods(graph: ResourceGraph) -> list[PoolMethod]:
                 method += f" ({knobs['updateConfig.updateStrategy']})"
         else:
             _flat("upgradeSettings", r.inputs.get("upgradeSettings"), knobs)
-            method = "surge (node image/version upgrade, drain, soak)"
-        pool = str(r.inputs.get("nodePoolName") or r.inputs.get("agentPoolName") or r.inputs.get("name") or r.name)
+            method = "surge: add nodes, cordon and drain, replace"
+            if "upgradeSettings.drainTimeoutInMinutes" not in knobs:
+                method += " (drain timeout and soak: AKS defaults)"
+        names = [p.name for p in graph.spec.spec.node_pools]
+        pool = next((n for n in names if r.name == n or r.name.endswith(f"-{n}")), r.name)
         out.append(PoolMethod(pool, method, knobs, src))
     if graph.provider == "kubeadm":
         up = graph.spec.spec.upgrades
