@@ -62,6 +62,10 @@ class RenderedResource:
     secret_paths: tuple[str, ...] = ()
     #: the program's ``ignore_changes`` (Pulumi property paths): the engine never updates these
     ignore_changes: tuple[str, ...] = ()
+    #: the program's ``replace_on_changes``: a change at or under one of these replaces the resource
+    replace_on_changes: tuple[str, ...] = ()
+    #: ``delete_before_replace``: a replacement deletes the old resource first (its cloud name must stay)
+    delete_before_replace: bool = False
 
     @property
     def parent_name(self) -> str | None:

@@ -196,6 +196,26 @@ class ResourceDiff:
     urn: str = ""
     protected: str | None = None  # why the delete half would be refused (see :func:`protection`)
     at_apply: str | None = None  # what only `up` can decide, from the live resource (see :func:`apply_time_note`)
+    delete_first: bool = False  # a replace that deletes the old resource before creating the new one
+
+
+#: what a delete-before-replace step means for the reader (pulumi: deleteBeforeReplace)
+DELETE_FIRST_NOTE: Final = ("deleted before its replacement is created (its cloud name must stay): it is gone "
+                            "until the new one is up")
+
+
+#: ignored inputs an autoscaler owns: the spec's bounds changed, not the count; nothing to tell
+_AUTOSCALER_OWNED: Final = frozenset({"count", "nodeCount", "scalingConfig.desiredSize"})
+
+
+def ignored_note(paths: Sequence[str]) -> str | None:
+    """Say that a spec change is not applied because the program ignores the input after creation (an
+    auto-upgrade channel's version, the Istio add-on revision `az aks mesh upgrade` moves)."""
+    shown = [p for p in paths if p not in _AUTOSCALER_OWNED]
+    if not shown:
+        return None
+    return ("not applied by up: " + ", ".join(shown)
+            + " (ignored after creation: the cloud's upgrade channel or add-on upgrade moves it; see kubefleet upgrade)")
 
 
 def apply_time_note(old: RenderedResource, new: RenderedResource) -> str | None:
@@ -297,6 +317,7 @@ def _cascade(diffs: dict[str, ResourceDiff], new: dict[str, RenderedResource]) -
                 diffs[urn] = ResourceDiff(
                     ResourceChange(op, r.type, r.name, _with_uncertain_secrets(list(inputs), r)),
                     tuple(sorted({*d.forced_by, *forcing})), urn,
+                    delete_first=op == "replace" and r.delete_before_replace,
                 )
                 changed = True
 
@@ -321,19 +342,25 @@ def diff_graphs(old: ResourceGraph | None, new: ResourceGraph | None) -> list[Re
         if urn not in before:
             diffs[urn] = ResourceDiff(ResourceChange("create", r.type, r.name), (), urn)
             continue
-        changes = [c for c in _changes(before[urn], r) if not ignored(c.path, r.ignore_changes)]
+        every = _changes(before[urn], r)
+        changes = [c for c in every if not ignored(c.path, r.ignore_changes)]
+        skipped = ignored_note([c.path for c in every if ignored(c.path, r.ignore_changes)])
         if not changes:
-            diffs[urn] = ResourceDiff(ResourceChange("same", r.type, r.name), (), urn)
+            diffs[urn] = ResourceDiff(ResourceChange("same", r.type, r.name), (), urn, at_apply=skipped)
             continue
         forced = tuple(p for p in forcing_paths(r.type, before[urn].inputs, r.inputs)
                        if not ignored(p, r.ignore_changes))
+        # the program's own replace_on_changes (pulumi/pulumi step_generator: a changed property at or under
+        # one of them makes the step a replace, whatever the provider's diff says)
+        forced += tuple(c.path for c in changes if c.path not in forced and ignored(c.path, r.replace_on_changes))
         op: Op = "replace" if forced else "update"
         diffs[urn] = ResourceDiff(ResourceChange(op, r.type, r.name, _with_uncertain_secrets(changes, r)), forced, urn,
-                                  at_apply=apply_time_note(before[urn], r))
+                                  at_apply="; ".join(filter(None, (apply_time_note(before[urn], r), skipped))) or None,
+                                  delete_first=op == "replace" and r.delete_before_replace)
     _cascade(diffs, after)
     for urn, d in list(diffs.items()):
         if d.change.destructive and urn in before and (why := protection(before[urn])):
-            diffs[urn] = ResourceDiff(d.change, d.forced_by, d.urn, why, d.at_apply)
+            diffs[urn] = ResourceDiff(d.change, d.forced_by, d.urn, why, d.at_apply, d.delete_first)
     return sorted(diffs.values(), key=lambda d: (d.change.sort_key(), d.urn))
 
 
@@ -460,6 +487,10 @@ def diff_specs(
             forced = {f"{d.change.type}::{d.change.name}": d.forced_by for d in diffs if d.forced_by}
             protected = {f"{d.change.type}::{d.change.name}": d.protected for d in diffs if d.protected}
             at_apply = {f"{d.change.type}::{d.change.name}": d.at_apply for d in diffs if d.at_apply}
+            for d in diffs:
+                if d.delete_first:
+                    key = f"{d.change.type}::{d.change.name}"
+                    at_apply[key] = "; ".join(filter(None, (at_apply.get(key), DELETE_FIRST_NOTE)))
             notes = upgrades(old_spec if provider in old_p else None, new_spec if provider in new_p else None,
                              provider, new_graph) if upgrades is not None else ()
             out.append(ClusterDiff(changes, cluster_status(old_graph, new_graph, diffs), forced,

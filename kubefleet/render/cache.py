@@ -38,7 +38,8 @@ from kubefleet.spec.model import ClusterSpec
 if TYPE_CHECKING:
     from kubefleet.catalog import Catalog
 
-FORMAT: Final = 4  # 2: resources carry ignore_changes; 3: keyed on the resolved cluster; 4: entries carry a digest
+FORMAT: Final = 5  # 2: resources carry ignore_changes; 3: keyed on the resolved cluster; 4: entries carry a digest;
+# 5: resources carry replace_on_changes and delete_before_replace
 SDKS: Final = ("pulumi", "pulumi-gcp", "pulumi-aws", "pulumi-azure-native", "pulumi-kubernetes",
                "pulumi-vsphere", "pulumi-random")
 
@@ -92,7 +93,8 @@ def _dump(graph: ResourceGraph) -> dict[str, Any]:
         "resources": [
             {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "inputs": r.inputs,
              "custom": r.custom, "protect": r.protect, "secret_paths": list(r.secret_paths),
-             "ignore_changes": list(r.ignore_changes)}
+             "ignore_changes": list(r.ignore_changes), "replace_on_changes": list(r.replace_on_changes),
+             "delete_before_replace": r.delete_before_replace}
             for r in graph.resources
         ],
         "outputs": graph.outputs,
@@ -119,7 +121,8 @@ def _load(data: Any, spec: ClusterSpec) -> ResourceGraph:
         _expect(r, dict, "a resource")
         fields: tuple[tuple[str, type], ...] = (("urn", str), ("type", str), ("name", str), ("inputs", dict),
                                                 ("custom", bool), ("protect", bool), ("secret_paths", list),
-                                                ("ignore_changes", list))
+                                                ("ignore_changes", list), ("replace_on_changes", list),
+                                                ("delete_before_replace", bool))
         for key, kind in fields:
             _expect(r.get(key), kind, f"resource {key}")
         _expect(r.get("parent"), (str, type(None)), "resource parent")
@@ -134,7 +137,9 @@ def _load(data: Any, spec: ClusterSpec) -> ResourceGraph:
         resources=[
             RenderedResource(urn=r["urn"], type=r["type"], name=r["name"], parent=r["parent"], inputs=r["inputs"],
                              custom=r["custom"], protect=r["protect"], secret_paths=tuple(r["secret_paths"]),
-                             ignore_changes=tuple(str(p) for p in r["ignore_changes"]))
+                             ignore_changes=tuple(str(p) for p in r["ignore_changes"]),
+                             replace_on_changes=tuple(str(p) for p in r["replace_on_changes"]),
+                             delete_before_replace=r["delete_before_replace"])
             for r in data["resources"]
         ],
         outputs=data["outputs"],

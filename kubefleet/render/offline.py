@@ -115,6 +115,8 @@ def _make_mocks_and_monitor(adapter: Any) -> tuple[Any, Any, list[RenderedResour
                         protect=bool(request.protect),
                         secret_paths=tuple(secrets),
                         ignore_changes=tuple(request.ignoreChanges),
+                        replace_on_changes=tuple(request.replaceOnChanges),
+                        delete_before_replace=bool(request.deleteBeforeReplace),
                     )
                 )
             # The engine, not the SDK, applies additionalSecretOutputs; do it here so values a real

@@ -155,7 +155,12 @@ def build(spec: ClusterSpec, ctx: ResolvedCluster) -> ClusterOutputs:
             # Auto-upgrade channels move the version behind the program's back (stable can move a cluster
             # to a newer minor than the spec names); sending the spec's version again would be a
             # downgrade ARM refuses. The spec's version is the version the cluster is created with.
-            ignore_changes=["kubernetesVersion"] if t.auto_upgrades(spec) else None,
+            # The Istio add-on's revisions move with `az aks mesh upgrade start|complete` (a canary: both
+            # revisions during the upgrade, learn.microsoft.com/azure/aks/istio-upgrade); sending the
+            # resolved revision again would roll a canary back, so it too is the revision created with.
+            # `kubefleet diff` says when a spec change lands on an ignored input (not applied by `up`).
+            ignore_changes=[*(["kubernetesVersion"] if t.auto_upgrades(spec) else []),
+                            *(["serviceMeshProfile.istio.revisions"] if t.managed_mesh(spec) else [])] or None,
         )),
     )
 

@@ -14,6 +14,15 @@ from kubefleet.resolve.pools import system_pool
 from kubefleet.spec.model import ClusterSpec, NodePool
 
 
+#: AgentPool inputs AKS refuses to change on an existing pool although azure-native would send them as an
+#: update (its forceNewMap has only vmSize, gpuInstanceProfile and networkProfile.nodePublicIPTags):
+#: availabilityZones — learn.microsoft.com/azure/aks/availability-zones "You can't change the number of
+#: availability zones after you create a node pool"; osDiskType — the AKS API model (ARM 2025-09-01,
+#: azure-mgmt-containerservice AgentPool.os_disk_type): "May not be changed after creation".
+#: The engine replaces the pool on these (replace_on_changes); tests/test_day2_aks.py reads the model text.
+RECREATE_ON: tuple[str, ...] = ("availabilityZones", "osDiskType")
+
+
 def _upgrade_settings(spec: ClusterSpec) -> Any:
     return containerservice.AgentPoolUpgradeSettingsArgs(
         max_surge=t.max_surge(spec),
@@ -101,8 +110,16 @@ def build_pool(
             )
         ),
         # The cluster autoscaler owns the node count of an autoscaled pool; sending the initial count
-        # again on every update would fight it.
+        # again on every update would fight it. A replacement keeps the pool's name (the agentPoolName is the
+        # ARM URL: a second pool of the same name cannot exist), so the old pool is deleted first — the
+        # delete-before-replace variant of Azure/terraform-azurerm-aks's node pools
+        # (extra_node_pool.tf node_pool_create_after_destroy); names stay so that upgrading kubefleet never
+        # replaces a running pool.
         opts=pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(ignore_changes=["count"] if pool.autoscaling is not None else None)
+            opts, pulumi.ResourceOptions(
+                ignore_changes=["count"] if pool.autoscaling is not None else None,
+                replace_on_changes=list(RECREATE_ON),
+                delete_before_replace=True,
+            )
         ),
     )
