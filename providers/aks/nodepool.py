@@ -13,7 +13,6 @@ from kubefleet.resolve.model import ResolvedCluster
 from kubefleet.resolve.pools import system_pool
 from kubefleet.spec.model import ClusterSpec, NodePool
 
-
 #: AgentPool inputs AKS refuses to change on an existing pool although azure-native would send them as an
 #: update (its forceNewMap has only vmSize, gpuInstanceProfile and networkProfile.nodePublicIPTags):
 #: availabilityZones — learn.microsoft.com/azure/aks/availability-zones "You can't change the number of
