@@ -121,3 +121,11 @@ def test_renderer_puts_refusals_first_and_escapes_text() -> None:
     assert "### Upgrades" in render_pr_markdown([item] * 40, "t", upgrades=notes, max_chars=1000)
     assert "### Upgrades" not in render_pr_markdown([item], "t")
 
+
+
+def test_a_fleet_sized_upgrades_section_is_bounded() -> None:
+    item = ClusterChanges("pay", "eks", (), Decimal(0), Decimal(0))
+    many = [UpgradeNote(f"c{i:03}", "eks", "support", "Kubernetes 1.35 leaves " + "x" * 500, "https://example.org/r")
+            for i in range(300)]
+    text = render_pr_markdown([item], "t", upgrades=many)
+    assert len(text) < 40_000 and "…and 260 more" in text

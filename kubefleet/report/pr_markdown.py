@@ -258,19 +258,32 @@ def _upgrades_section(notes: Sequence[UpgradeNote], horizon_days: int) -> list[s
     if refused:
         out += ["> [!CAUTION]", f"> ❌ **{len(refused)} Kubernetes version change(s) the cloud will refuse** — "
                 "the apply would fail at the control plane:"]
-        for n in refused:
+        for n in refused[:MAX_UPGRADE_LINES]:
             out.append(f"> - **{n.cluster}** · {provider_display(n.provider)}: {md_text(n.text, limit=600)} "
                        f"(rule: {_code(n.rule)})")
+        out += _more(len(refused), "> ")
         out.append("")
     support = [n for n in ranked if n.kind != "refused"]
     if support:
         out += [f"Pinned Kubernetes minors past, or leaving, standard support within {horizon_days} days:", ""]
-        for n in support:
+        for n in support[:MAX_UPGRADE_LINES]:
             mark = "💸 " if n.monthly_extra else "⏳ "
             out.append(f"- {mark}**{n.cluster}** · {provider_display(n.provider)}: {md_text(n.text, limit=600)} "
                        f"(rule: {_code(n.rule)}" + (f"; fee: {_code(n.fee_source)}" if n.fee_source else "") + ")")
+        out += _more(len(support), "")
         out.append("")
     return out
+
+
+#: Upgrade lines shown per kind: the section is never cut for size, so it is bounded itself (about 40 × 700
+#: characters stays well under GitHub's comment limit); the rest are counted and listed by `--output json`.
+MAX_UPGRADE_LINES: Final = 40
+
+
+def _more(count: int, prefix: str) -> list[str]:
+    if count <= MAX_UPGRADE_LINES:
+        return []
+    return [f"{prefix}- _…and {count - MAX_UPGRADE_LINES} more: `kubefleet diff --output json` lists them all_"]
 
 
 def _policy_section(policy: PolicySplit) -> list[str]:
