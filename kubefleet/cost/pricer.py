@@ -596,6 +596,7 @@ def _eks_nodes(r: RenderedResource, ctx: PriceContext) -> Result:
         ctx, r, label=f"node group {r.name}", instance_type=types[0] if types else None, count=count,
         spot=str(r.get("capacityType", "ON_DEMAND")) == "SPOT", disk_gb=disk or Decimal(20), disk_product=product,
     )
+    out += _io2_iops(ctx, r, f"node group {r.name}", count)
     if any(s.get("mapPublicIpOnLaunch") for s in ctx.graph.of_type("aws:ec2/subnet:Subnet")):
         out += _node_public_ips(ctx, r, f"node group {r.name}", count,
                                 "nodes in public subnets (mapPublicIpOnLaunch) get a public IPv4 each, billed "
@@ -609,18 +610,58 @@ def _eks_fargate(r: RenderedResource, ctx: PriceContext) -> Result:
                      "run; the spec declares no pod usage to price, and no Fargate rate is in the catalog")]
 
 
-def _launch_template_disk(ctx: PriceContext, r: RenderedResource) -> tuple[Decimal | None, str]:
-    """The boot volume of the launch template this node group declares (matched by its id output)."""
+def _launch_template_ebs(ctx: PriceContext, r: RenderedResource) -> dict[str, Any]:
+    """The boot volume (``ebs`` block) of the launch template this node group declares (matched by its id
+    output); {} when there is none."""
     wanted = str(r.get("launchTemplate.id") or r.get("launchTemplate.name") or "")
     for lt in ctx.graph.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
         if wanted and wanted not in (f"{lt.name}-id", lt.name, str(lt.get("name", ""))):
             continue
         for mapping in lt.get("blockDeviceMappings") or []:
             ebs = mapping.get("ebs") or {}
-            size = _dec(ebs.get("volumeSize"))
-            if size is not None:
-                return size, str(ebs.get("volumeType", "gp3"))
-    return None, "gp3"
+            if _dec(ebs.get("volumeSize")) is not None:
+                return dict(ebs)
+    return {}
+
+
+def _launch_template_disk(ctx: PriceContext, r: RenderedResource) -> tuple[Decimal | None, str]:
+    ebs = _launch_template_ebs(ctx, r)
+    return _dec(ebs.get("volumeSize")), str(ebs.get("volumeType", "gp3"))
+
+
+#: io2 bills provisioned IOPS in tiers per volume; the catalog's rate is the first tier (up to 32,000)
+IO2_FIRST_TIER_IOPS: Final = Decimal(32000)
+
+
+def _io2_iops(ctx: PriceContext, r: RenderedResource, label: str, count: NodeCount) -> Result:
+    """Provisioned IOPS of io2 boot volumes, billed per IOPS-month on top of the storage, one volume per node.
+    IOPS beyond the first tier (32,000 per volume) are billed at lower tier rates the catalog does not hold:
+    they are listed with a bound (between $0 and the first-tier rate)."""
+    ebs = _launch_template_ebs(ctx, r)
+    if str(ebs.get("volumeType", "")) != "io2":
+        return []
+    iops = _dec(ebs.get("iops"))
+    if not iops:
+        return []
+    rate = ctx.catalog.storage(ctx.provider, ctx.region, "io2_iops")
+    what = f"{label} boot disks: io2 provisioned IOPS ({fmt_qty(iops)} per volume)"
+    if rate is None:
+        return [Unpriced(_rid(r), f"{what}: no io2 IOPS price in the catalog for {ctx.region}", how=HOW_CATALOG)]
+    first = min(iops, IO2_FIRST_TIER_IOPS)
+    out: Result = [component(
+        ctx, r, f"{label} boot disks: io2 provisioned IOPS", "storage", rate, count.min * first,
+        unit="IOPS-month", quantity_max=count.max * first if count.max != count.min else None,
+        note=f"{fmt_qty(first)} IOPS per volume at the first-tier rate (up to {fmt_qty(IO2_FIRST_TIER_IOPS)}), "
+        "one volume per node",
+    )]
+    if iops > IO2_FIRST_TIER_IOPS:
+        excess = iops - IO2_FIRST_TIER_IOPS
+        out.append(Unpriced(
+            _rid(r), f"{what}: {fmt_qty(excess)} IOPS per volume above {fmt_qty(IO2_FIRST_TIER_IOPS)} are billed at "
+            "lower tier rates the catalog does not hold",
+            low=Decimal(0), high=count.min * excess * rate.amount,
+            how="add io2's tier-2 IOPS rate (usagetype EBS:VolumeP-IOPS.io2.tier2) to the catalog"))
+    return out
 
 
 @pricer("aws:ec2/natGateway:NatGateway")

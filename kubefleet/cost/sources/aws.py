@@ -38,6 +38,10 @@ USAGE_ITEMS: dict[str, tuple[str, str, str, str]] = {
     "EBS:VolumeUsage.gp3": ("storage", "gp3", "gb-month", "EBS gp3 volume storage, per GB-month"),
     "EBS:VolumeUsage.gp2": ("storage", "gp2", "gb-month", "EBS gp2 volume storage, per GB-month"),
     "EBS:VolumeUsage.st1": ("storage", "st1", "gb-month", "EBS st1 (throughput HDD) storage, per GB-month"),
+    "EBS:VolumeUsage.io2": ("storage", "io2", "gb-month", "EBS io2 volume storage, per GB-month"),
+    # the first IOPS tier (up to 32,000 per volume); the higher tiers are usagetypes ...io2.tier2/.tier3
+    "EBS:VolumeP-IOPS.io2": ("storage", "io2_iops", "iops-month",
+                             "io2 provisioned IOPS, first tier (up to 32,000 IOPS per volume), per IOPS-month"),
     "NatGateway-Hours": ("network", "nat_gateway_hour", "hour", "NAT gateway, per gateway-hour"),
     "NatGateway-Bytes": ("network", "nat_data_gb", "gb", "NAT gateway data processed, per GB"),
 }
