@@ -21,7 +21,7 @@ from kubefleet.cli.app import app
 from kubefleet.engine import upgrade
 from kubefleet.engine.backend import resolve_backend
 from kubefleet.engine.workspace import stack_target
-from kubefleet.errors import ProblemFound, UsageError
+from kubefleet.errors import KubefleetError, ProblemFound, UsageError
 from kubefleet.spec.loader import load_file
 from tests.conftest import ROOT
 from tests.localcloud import cloud, managed_api, versions
@@ -228,6 +228,17 @@ def test_the_engine_succeeding_without_moving_the_version_stops_the_chain(tmp_pa
     engine = Stuck("1.35", "{}")
     with pytest.raises(ProblemFound, match=r"reports Kubernetes 1\.35, not 1\.36"):
         upgrade.apply_chain(target, upgrade.ApplyOptions(target="1.36"), Silent(), ops=engine.ops())
+
+
+def test_a_target_below_the_deployed_minor_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KUBEFLEET_HOME", str(tmp_path / "home"))
+    spec = load_file(ROOT / "examples" / "sweet-spot.yaml")[0].spec
+    engine = RecordingEngine("1.36", "{}")
+    with pytest.raises(KubefleetError, match=r"1\.36 → 1\.35 is a downgrade") as refused:
+        upgrade.apply_chain(stack_target(spec, "eks", resolve_backend()), upgrade.ApplyOptions(target="1.35"),
+                            Silent(), ops=engine.ops())
+    assert refused.value.exit_code == 2
+    assert [c for c in engine.calls if c[0] == "up"] == []
 
 
 def test_usage_errors_come_before_the_engine(tmp_path: Path) -> None:

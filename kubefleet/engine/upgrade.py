@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from kubefleet.errors import KubefleetError, ProblemFound, UsageError
+from kubefleet.redact import scrub
 from kubefleet.safeio import kubefleet_home
 from kubefleet.spec.model import ClusterSpec
 
@@ -252,7 +253,7 @@ def exec_credentials(spec: Mapping[str, Any], cluster: Mapping[str, Any]) -> Cre
         raise ClusterNotReady(f"the credential plugin `{command}` did not answer within "
                               f"{EXEC_PLUGIN_TIMEOUT_S:.0f} s") from None
     if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or [""])[-1][:300]
+        last = scrub((done.stderr.strip().splitlines() or [""])[-1][:300])
         raise ClusterNotReady(f"the credential plugin `{command}` failed (exit {done.returncode})"
                               + (f": {last}" if last else ""))
     try:
@@ -575,8 +576,9 @@ def apply_chain(target: StackTarget, options: ApplyOptions, reporter: Reporter, 
             except ClusterNotReady as err:
                 setattr(record, stage, "failed")
                 when = "after the soak" if stage == "soak" else "after the update"
+                finding = scrub(str(err), [*target.secrets, kubeconfig])
                 raise _stop(run, path, minor, stage,
-                            f"hop {index} of {len(chain)}: the cluster is on {minor} but not ready {when}: {err}",
+                            f"hop {index} of {len(chain)}: the cluster is on {minor} but not ready {when}: {finding}",
                             "look at the cluster (`kubefleet kubeconfig`, then `kubectl get nodes`, "
                             "`kubectl get events -A`); once it is healthy rerun "
                             f"`{options.rerun}`: it checks {minor} again and goes on") from None

@@ -119,6 +119,10 @@ def free_loopback_address() -> str:
         with socket.socket() as probe:
             try:
                 probe.bind((address, PORT))
+            except PermissionError:
+                raise RuntimeError(f"binding port {PORT} needs root or CAP_NET_BIND_SERVICE (or "
+                                   "net.ipv4.ip_unprivileged_port_start <= 443): the AKS program's kubeconfig "
+                                   "names https://<fqdn>:443") from None
             except OSError:
                 continue
             return address
