@@ -5,6 +5,7 @@ resumable. The chain itself is kubefleet/engine/upgrade.py; this module parses, 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import shlex
 from pathlib import Path
@@ -12,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from kubefleet.cli.console import TableOrJson
 from kubefleet.cli.engine_cmds import BACKEND_OPT, CLUSTER_OPT, FILE_ARG, YES_OPT
-from kubefleet.errors import UsageError
+from kubefleet.errors import ProblemFound, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -148,31 +150,39 @@ def apply(
     ready_timeout: str = typer.Option("15m", "--ready-timeout",
                                       help="How long each hop may take to show a ready API server and nodes."),
     yes: bool = YES_OPT,
+    output: TableOrJson = typer.Option(TableOrJson.table, "--output", "-o",
+                                       help="table (progress lines) or json (the run's record, "
+                                       "schemas/upgrade-run.schema.json; progress goes to stderr)."),
 ) -> None:
     """Upgrade a deployed cluster to --to one control-plane minor per engine update (GKE, EKS and AKS
     refuse skipping minors). Each hop must succeed in the engine, show the API server and every node
     ready through the stack's kubeconfig, and survive --soak before the next starts. A stopped run
     says what to do; rerunning the same command resumes where it stopped."""
     from kubefleet.cli.common import provider_for
-    from kubefleet.cli.console import stdout
+    from kubefleet.cli.console import stderr, stdout, write
     from kubefleet.cli.engine_cmds import _header, _interactive, _pick, _require_confirmation, _with_backend
     from kubefleet.engine.upgrade import (
         ApplyOptions,
         apply_chain,
         current_version,
+        load_run,
         parse_duration,
         real_engine,
+        state_path,
     )
 
     loaded = _pick(file, cluster)
     chosen = provider_for(loaded, provider)
     _check_options(loaded, chosen, to)
+    if dry_run and output is TableOrJson.json:
+        raise UsageError("--dry-run prints each hop's change table; --output json is the record of a run",
+                         hint="drop one of them")
     soak_s = parse_duration(soak)
     timeout_s = parse_duration(ready_timeout, option="--ready-timeout")
     target = _with_backend(loaded, chosen, stack, backend)  # the Pulumi CLI is there, the backend is valid
     if not dry_run and not yes and not _interactive():  # before any engine work: the question could not be asked
         _require_confirmation(yes, "")
-    out = stdout()
+    out = stdout() if output is TableOrJson.table else stderr()
     _header(target, out)
     options = ApplyOptions(target=to, soak_s=soak_s, ready_timeout_s=timeout_s,
                            rerun=_rerun(file, chosen, to, stack, backend, soak))
@@ -190,7 +200,16 @@ def apply(
             yes, f"Upgrade stack {target.stack_name} from {current} to {to} ({len(hops)} engine update(s))?"):
         out.print("nothing applied")
         return
-    run = apply_chain(target, options, _Printer(out, target), ops=ops, deployed=deployed)
+    try:
+        run = apply_chain(target, options, _Printer(out, target), ops=ops, deployed=deployed)
+    except ProblemFound:
+        if output is TableOrJson.json:  # the stopped run's record, then the problem on stderr
+            stopped = load_run(state_path(target.backend.url, target.stack_name))
+            if stopped is not None:
+                write(json.dumps(stopped.as_json(), indent=2, sort_keys=True))
+        raise
+    if output is TableOrJson.json:
+        write(json.dumps(run.as_json(), indent=2, sort_keys=True))
     done = [h.minor for h in run.hops if h.done]
     out.print(f"[green]✓[/] {target.stack_name} runs Kubernetes {to}"
               + (f" ({len(done)} hop(s): {', '.join(done)})" if done else ""), highlight=False)

@@ -17,8 +17,10 @@ import os
 import secrets
 from collections.abc import Iterator
 
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 
+from tests.conftest import ROOT
 from tests.localcloud import cloud, managed_api, versions
 from tests.test_e2e_engine import CLI_DIR, WHY_NOT, Env, engine_env, kf, live, ok
 
@@ -108,6 +110,7 @@ def test_gke_two_hops_stop_at_an_injected_failure_and_resume(engine_env: Env,
     assert {"/readyz", "/version", "/api/v1/nodes"} <= set(api.requests), api.requests
     (state_file,) = (engine_env.home / "upgrades").glob("*.json")
     state = json.loads(state_file.read_text(encoding="utf-8"))
+    jsonschema.validate(state, json.loads((ROOT / "schemas" / "upgrade-run.schema.json").read_text()))
     assert state["kind"] == "UpgradeRun" and state["status"] == "stopped"
     assert state["failure"]["hop"] == "1.37" and state["failure"]["stage"] == "engine"
     assert [h["minor"] for h in state["hops"] if h["engine"] == "done" and h["ready"] == "done"] == ["1.36"]
@@ -116,16 +119,21 @@ def test_gke_two_hops_stop_at_an_injected_failure_and_resume(engine_env: Env,
         assert secret not in state_file.read_text(encoding="utf-8")
     updates_before = len(_cluster_updates(engine_env, "gke"))
 
-    # rerun: 1.36 is skipped (the stack runs it), only 1.37 is applied, and gated
-    out = _flat(ok("upgrade", "apply", spec, "-p", "gke", "--to", target, "-y"))
+    # rerun: 1.36 is skipped (the stack runs it), only 1.37 is applied, and gated; --output json: the record
+    resumed = kf("upgrade", "apply", spec, "-p", "gke", "--to", target, "-y", "-o", "json")
+    assert resumed.exit_code == 0, resumed.output
+    out = _flat(resumed.stderr)
     assert "already done (the stack runs 1.36): 1.36" in out, out
     assert "hop 1/1: 1.36 → 1.37" in out and "e2e-gke runs Kubernetes 1.37" in out, out
     assert f'set spec.kubernetes.version to "{target}"' in out, out
     assert _running(engine_env, "gke").startswith("1.37.")
     assert len(_cluster_updates(engine_env, "gke")) == updates_before + 1
-    assert json.loads(state_file.read_text(encoding="utf-8"))["status"] == "done"
+    record = json.loads(resumed.stdout)
+    jsonschema.validate(record, json.loads((ROOT / "schemas" / "upgrade-run.schema.json").read_text()))
+    assert record == json.loads(state_file.read_text(encoding="utf-8"))
+    assert record["status"] == "done" and [h["minor"] for h in record["hops"]] == ["1.36", "1.37"]
     for secret in (passphrase, api.token):
-        assert secret not in out
+        assert secret not in resumed.output
 
 
 @pytest.mark.parametrize("provider", ["eks", "aks"])

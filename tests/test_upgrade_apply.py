@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 from typer.testing import CliRunner
 
@@ -182,6 +183,9 @@ def test_a_stopped_chain_resumes_where_it_stopped(api: managed_api.ManagedStandI
     slept: list[float] = []
     with pytest.raises(ProblemFound, match=r"hop 2 of 2 \(1.36 → 1.37\) failed in the engine") as stopped:
         upgrade.apply_chain(target, options, Silent(), ops=ops, sleep=slept.append)
+    stopped_run = upgrade.load_run(upgrade.state_path(target.backend.url, target.stack_name))
+    assert stopped_run is not None and stopped_run.status == "stopped"
+    jsonschema.validate(stopped_run.as_json(), json.loads((ROOT / "schemas" / "upgrade-run.schema.json").read_text()))
     assert "resumes at 1.37" in (stopped.value.hint or "")
     assert slept == [30]  # hop 1 soaked; hop 2 never got there
     assert [c for c in engine.calls if c[0] == "up"] == [("up", "1.36", True), ("up", "1.37", False)]
@@ -194,6 +198,7 @@ def test_a_stopped_chain_resumes_where_it_stopped(api: managed_api.ManagedStandI
     assert run.status == "done" and [h.minor for h in run.hops if h.done] == ["1.36", "1.37"]
     saved = upgrade.load_run(upgrade.state_path(target.backend.url, target.stack_name))
     assert saved is not None and saved.status == "done" and saved.failure is None
+    jsonschema.validate(saved.as_json(), json.loads((ROOT / "schemas" / "upgrade-run.schema.json").read_text()))
 
 
 def test_a_gate_that_failed_is_checked_again_without_another_update(api: managed_api.ManagedStandIn,
