@@ -24,8 +24,7 @@ import ssl
 import subprocess
 import tempfile
 import time
-import urllib.error
-import urllib.request
+import http.client
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -79,27 +78,36 @@ class ApiServer:
         self._ctx = ssl.create_default_context(cafile=str(ca_file))
         self._ctx.check_hostname = False  # the self-signed serving cert names the host, we dial 127.0.0.1
         self._resources: dict[tuple[str, str], tuple[str, bool]] = {}
+        self._conn: http.client.HTTPSConnection | None = None
+        #: True when Cluster API's managers run and their webhooks are registered
+        self.webhooks = False
 
-    def request(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> DryRunResult:
+    def request(
+        self, method: str, path: str, body: Mapping[str, Any] | None = None, content_type: str = "application/json"
+    ) -> DryRunResult:
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.url + path, data=data, method=method)
-        req.add_header("Authorization", f"Bearer {self.token}")
-        req.add_header("Content-Type", "application/json")
-        req.add_header("Accept", "application/json")
-        try:
-            with urllib.request.urlopen(req, context=self._ctx, timeout=30) as resp:
-                raw = resp.read()
-                try:
-                    return DryRunResult(resp.status, json.loads(raw or b"{}"))
-                except ValueError:
-                    return DryRunResult(resp.status, {"message": raw.decode(errors="replace")})
-        except urllib.error.HTTPError as err:
-            raw = err.read()
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": content_type, "Accept": "application/json"}
+        for attempt in (1, 2):  # one persistent TLS connection; reopened once if the server closed it
+            if self._conn is None:
+                host, port = self.url.removeprefix("https://").split(":")
+                self._conn = http.client.HTTPSConnection(host, int(port), context=self._ctx, timeout=30)
             try:
-                parsed = json.loads(raw)
-            except ValueError:
-                parsed = {"message": raw.decode(errors="replace")}
-            return DryRunResult(err.code, parsed)
+                self._conn.request(method, path, body=data, headers=headers)
+                resp = self._conn.getresponse()
+                raw = resp.read()
+                break
+            except (OSError, http.client.HTTPException):
+                self._conn.close()
+                self._conn = None
+                if attempt == 2:
+                    raise
+        try:
+            parsed = json.loads(raw or b"{}")
+        except ValueError:
+            parsed = {"message": raw.decode(errors="replace")}
+        if not isinstance(parsed, dict):
+            parsed = {"message": str(parsed)}
+        return DryRunResult(resp.status, parsed)
 
     def _resource(self, api_version: str, kind: str) -> tuple[str, bool]:
         """(plural, namespaced) from API discovery."""
@@ -120,6 +128,9 @@ class ApiServer:
         base = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
         ns = f"/namespaces/{obj.get('metadata', {}).get('namespace') or namespace}" if namespaced else ""
         return f"{base}{ns}/{plural}"
+
+    def merge_patch(self, path: str, patch: Mapping[str, Any]) -> DryRunResult:
+        return self.request("PATCH", path, patch, content_type="application/merge-patch+json")
 
     def dry_run(self, obj: Mapping[str, Any]) -> DryRunResult:
         """POST with ``dryRun=All&fieldValidation=Strict``: validated and admitted, never stored."""
@@ -153,12 +164,33 @@ def _wait(predicate: Any, timeout: float, what: str, log: Path | None = None) ->
     raise RuntimeError(f"{what} not ready after {timeout:.0f}s\n{tail}")
 
 
+#: Labels the providers' kustomizations put on their CRDs (clusterctl installs them so): the topology
+#: controller and webhooks read a referenced kind's contract from ``cluster.x-k8s.io/<contract>`` labels.
+#: cluster-api@v1.13.6: config/default/kustomization.yaml:5-8, controlplane/kubeadm/config/crd/
+#: kustomization.yaml:1-6, controlplane/kubeadm/config/default/kustomization.yaml:5-8, bootstrap/kubeadm/
+#: config/crd/kustomization.yaml:1-6, bootstrap/kubeadm/config/default/kustomization.yaml:6-9;
+#: cluster-api-provider-vsphere@v1.16.1: config/default/crd/kustomization.yaml:1-3,
+#: config/default/kustomization.yaml:9-10.
+_CONTRACT = {"cluster.x-k8s.io/v1beta1": "v1beta1", "cluster.x-k8s.io/v1beta2": "v1beta2"}
+CRD_LABELS: dict[str, dict[str, str]] = {
+    "cluster.x-k8s.io": {"cluster.x-k8s.io/provider": "cluster-api"},
+    "addons.cluster.x-k8s.io": {"cluster.x-k8s.io/provider": "cluster-api"},
+    "runtime.cluster.x-k8s.io": {"cluster.x-k8s.io/provider": "cluster-api"},
+    "controlplane.cluster.x-k8s.io": {"cluster.x-k8s.io/provider": "control-plane-kubeadm", **_CONTRACT},
+    "bootstrap.cluster.x-k8s.io": {"cluster.x-k8s.io/provider": "bootstrap-kubeadm", **_CONTRACT},
+    "infrastructure.cluster.x-k8s.io": {"cluster.x-k8s.io/provider": "infrastructure-vsphere", **_CONTRACT},
+}
+
+
 def _install_crds(api: ApiServer) -> None:
     names = []
     for path in sorted(CRD_DIR.glob("*/*.yaml")):
         for doc in yaml.safe_load_all(path.read_text()):
             if not doc:
                 continue
+            group = doc["spec"]["group"]
+            if "ipam-in-cluster" not in path.parent.name and group in CRD_LABELS:
+                doc["metadata"].setdefault("labels", {}).update(CRD_LABELS[group])
             result = api.request("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", doc)
             if not result.ok:
                 raise RuntimeError(f"installing {path.name}: {result.message}")
@@ -175,9 +207,114 @@ def _install_crds(api: ApiServer) -> None:
     _wait(established, 60, "CRDs Established")
 
 
+def managers_dir() -> Path | None:
+    """Where Cluster API's managers are (scripts/build-capi-managers.sh), or None when not built."""
+    env = os.environ.get("KUBEFLEET_TEST_CAPI_MANAGERS_DIR")
+    if env:
+        return Path(env)
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "kubefleet"
+    found = cache / f"cluster-api-{CAPI_VERSION}" / "bin"
+    if all((found / n).is_file() for n in MANAGERS):
+        return found
+    return None
+
+
+CAPI_VERSION = "v1.13.6"
+#: binary -> the webhook manifest it serves (copied from the module by the build script)
+MANAGERS = {"capi-manager": "capi-webhooks.yaml", "kcp-manager": "kcp-webhooks.yaml", "cabpk-manager": "cabpk-webhooks.yaml"}
+
+
+def _serving_cert(work: Path) -> bytes:
+    """A CA and a 127.0.0.1 serving certificate for the managers' webhook servers; returns the CA PEM."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kubefleet-oracle-webhook-ca")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+          .not_valid_after(now + dt.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    certs = work / "webhook-certs"
+    certs.mkdir()
+    (certs / "tls.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (certs / "tls.key").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return ca.public_bytes(serialization.Encoding.PEM)
+
+
+def _start_managers(api: ApiServer, mgr_dir: Path, work: Path, procs: list[subprocess.Popen[bytes]]) -> None:
+    """Cluster API's three managers against ``api``, their admission webhooks registered with it exactly as
+    their manifests declare them (the in-cluster Service replaced by a URL on 127.0.0.1)."""
+    import base64
+
+    ca_pem = _serving_cert(work)
+    kubeconfig = work / "kubeconfig"
+    kubeconfig.write_text(json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": "oracle",
+        "clusters": [{"name": "oracle", "cluster": {"server": api.url, "insecure-skip-tls-verify": True}}],
+        "users": [{"name": "oracle", "user": {"token": api.token}}],
+        "contexts": [{"name": "oracle", "context": {"cluster": "oracle", "user": "oracle"}}],
+    }))
+    ports = {}
+    for binary, manifest in MANAGERS.items():
+        port = _free_port()
+        ports[binary] = port
+        log = work / f"{binary}.log"
+        with log.open("wb") as out:
+            procs.append(subprocess.Popen(
+                [str(mgr_dir / binary), "--kubeconfig", str(kubeconfig),
+                 "--webhook-port", str(port), "--webhook-cert-dir", str(work / "webhook-certs"),
+                 "--health-addr", f"127.0.0.1:{_free_port()}",
+                 "--diagnostics-address", f"127.0.0.1:{_free_port()}", "--insecure-diagnostics",
+                 "--leader-elect=false", "--feature-gates", "ClusterTopology=true"],
+                stdout=out, stderr=subprocess.STDOUT,
+            ))
+        for doc in yaml.safe_load_all((mgr_dir / manifest).read_text()):
+            if not doc:
+                continue
+            doc["metadata"]["name"] = f"{binary}-{doc['metadata']['name']}"
+            for hook in doc["webhooks"]:
+                path = hook["clientConfig"].pop("service")["path"]
+                hook["clientConfig"]["url"] = f"https://127.0.0.1:{port}{path}"
+                hook["clientConfig"]["caBundle"] = base64.b64encode(ca_pem).decode()
+            plural = "mutatingwebhookconfigurations" if doc["kind"].startswith("Mutating") else "validatingwebhookconfigurations"
+            made = api.request("POST", f"/apis/admissionregistration.k8s.io/v1/{plural}", doc)
+            if not made.ok:
+                raise RuntimeError(f"registering {binary}'s webhooks: {made.message}")
+
+    def serving() -> bool:
+        for binary, port in ports.items():
+            proc = procs[list(MANAGERS).index(binary) - len(MANAGERS)]
+            if proc.poll() is not None:
+                raise RuntimeError(f"{binary} exited:\n" + (work / f"{binary}.log").read_text(errors="replace")[-3000:])
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    pass
+            except OSError:
+                return False
+        return True
+
+    _wait(serving, 90, "Cluster API webhook servers")
+
+
 @contextmanager
-def running_apiserver(bin_dir: Path) -> Iterator[ApiServer]:
-    """etcd and kube-apiserver in a temporary directory, the CRDs installed and a namespace created."""
+def running_apiserver(bin_dir: Path, mgr_dir: Path | None = None) -> Iterator[ApiServer]:
+    """etcd and kube-apiserver in a temporary directory, the CRDs installed and a namespace created; with
+    ``mgr_dir``, Cluster API's managers running against it with their admission webhooks registered."""
     work = Path(tempfile.mkdtemp(prefix="kubefleet-apiserver-"))
     procs: list[subprocess.Popen[bytes]] = []
     try:
@@ -244,8 +381,13 @@ def running_apiserver(bin_dir: Path) -> Iterator[ApiServer]:
         made = api.request("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})
         if not made.ok:
             raise RuntimeError(f"namespace: {made.message}")
+        if mgr_dir is not None:
+            _start_managers(api, mgr_dir, work, procs)
+        api.webhooks = mgr_dir is not None
         yield api
     finally:
+        for proc in procs[2:]:  # the managers: nothing of theirs to keep, no graceful shutdown to wait for
+            proc.kill()
         for proc in reversed(procs):
             proc.terminate()
             try:

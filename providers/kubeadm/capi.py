@@ -179,6 +179,22 @@ def inputs_for(
     )
 
 
+def _minor(version: str) -> int:
+    return int(version.lstrip("v").split(".")[1])
+
+
+def class_versions(version: str, known: Sequence[str]) -> list[str]:
+    """The ClusterClass's ``kubernetesVersions``: one patch per minor, oldest first, the cluster's own patch
+    for its minor. Cluster API refuses a topology version that is not in the list
+    (cluster-api@v1.13.6:internal/webhooks/cluster.go:908-923) and a list with a gap between minors (the
+    ClusterClass webhook); with the list set it lets a version skip minors and upgrades through each
+    (chained upgrade) instead of refusing a +2 minor jump (cluster.go:378-389, 434-446)."""
+    mine = f"v{version.lstrip('v')}"
+    by_minor = {_minor(v): f"v{v.lstrip('v')}" for v in known}
+    by_minor[_minor(mine)] = mine
+    return [by_minor[m] for m in sorted(by_minor)]
+
+
 def _hash(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()[:8]
 
@@ -484,7 +500,7 @@ def render(inputs: Inputs) -> list[dict[str, Any]]:
         "workers": {"machineDeployments": classes},
     }
     if inputs.kubernetes_versions:
-        class_spec["kubernetesVersions"] = [f"v{v.lstrip('v')}" for v in inputs.kubernetes_versions]
+        class_spec["kubernetesVersions"] = class_versions(inputs.version, inputs.kubernetes_versions)
     cluster_class = _named(inputs, CLUSTER_API, "ClusterClass", spec.name, class_spec)
     objects.append(cluster_class)
     workers = []
