@@ -16,6 +16,7 @@ anything a controller decides later (vCenter objects, bootstrap data).
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shutil
@@ -24,7 +25,6 @@ import ssl
 import subprocess
 import tempfile
 import time
-import http.client
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
