@@ -188,3 +188,21 @@ def test_removed_apis_through_the_real_database_land_on_the_hop_that_removes_the
     got = [(r.file, r.line, r.column, r.removed_in, h.to_minor) for h in plan.hops for r in h.removed_apis]
     assert sorted(g[:3] for g in got) == sorted((f.file, f.line, f.column) for f in whole)
     assert all(removed_in == hop for *_, removed_in, hop in got)
+
+
+def test_forced_upgrade_dates_per_provider_and_channel() -> None:
+    """EKS STANDARD and GKE outside Extended upgrade at the end of standard support; EKS EXTENDED the day after
+    extended support (endoflife.date amazon-eks.md: 1.33 eol 2026-07-29, eoes 2027-07-29); AKS and kubeadm never."""
+    catalog = load_catalog()
+
+    def forced(provider: str, channel: str) -> date | None:
+        plan = plan_cluster(_spec("1.33", channel), provider, target="1.34", as_of=date(2026, 1, 5), catalog=catalog)
+        f = plan.hops[0].forced
+        assert f is None or f.source.startswith("https://")
+        return f.on if f else None
+
+    assert forced("eks", "stable") == date(2026, 7, 29)
+    assert forced("eks", "extended") == date(2027, 7, 30)
+    assert forced("gke", "regular") == date(2026, 8, 3)
+    assert forced("gke", "extended") is None  # end of GKE extended support: not in the catalog
+    assert forced("aks", "stable") is None and forced("kubeadm", "stable") is None

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from kubefleet.lifecycle.skew import PROVIDER_RULES, minor_of
-from kubefleet.lifecycle.upgrade import END_OF_STANDARD, extended_billing, staying_cost
+from kubefleet.lifecycle.upgrade import END_OF_STANDARD, extended_billing, forced_upgrade, staying_cost
 
 if TYPE_CHECKING:
     from kubefleet.catalog import Catalog
@@ -27,8 +27,6 @@ if TYPE_CHECKING:
 Kind = Literal["end-of-standard-support", "fee-change", "forced-upgrade", "end-of-extended-support"]
 
 #: Where each provider documents what happens when support ends (read 2026-12-06).
-EKS_VERSIONS = "https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html"
-GKE_VERSIONING = "https://cloud.google.com/kubernetes-engine/versioning"
 
 
 @dataclass(frozen=True)
@@ -116,15 +114,9 @@ def cluster_events(spec: ClusterSpec, provider: str, catalog: Catalog, *, file: 
         if row.extended_end is not None:
             out.append(event(row.extended_end, "end-of-extended-support",
                              f"{spec.name}: Kubernetes {minor} leaves extended support on {label}", src))
-            out.append(event(row.extended_end + timedelta(days=1), "forced-upgrade", f"{spec.name}: {label} upgrades "
-                             f"Kubernetes {minor} to the next minor after extended support",
-                             EKS_VERSIONS if provider == "eks" else GKE_VERSIONING))
-    elif provider == "eks":
-        out.append(event(row.standard_end, "forced-upgrade", f"{spec.name}: EKS upgrades Kubernetes {minor} to the "
-                         "next minor (upgrade policy STANDARD)", EKS_VERSIONS))
-    elif provider == "gke":
-        out.append(event(row.standard_end, "forced-upgrade", f"{spec.name}: GKE upgrades Kubernetes {minor} "
-                         f"automatically at the end of its support (channel {channel})", GKE_VERSIONING))
+    forced = forced_upgrade(catalog, provider, minor, channel)
+    if forced is not None:
+        out.append(event(forced.on, "forced-upgrade", f"{spec.name}: {forced.what}", forced.source))
     return out
 
 

@@ -139,6 +139,7 @@ class Step:
     to_minor: str
     start: Dated
     finish_by: Dated | None = None
+    forced: Dated | None = None
     why: str = ""
     pools: list[PoolMethod] = field(default_factory=list)
     mesh: MeshMove | None = None
@@ -148,7 +149,8 @@ class Step:
     def as_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind, "from": self.from_minor, "to": self.to_minor, "start": self.start.as_json(),
-            "finishBy": self.finish_by.as_json() if self.finish_by else None, "why": self.why,
+            "finishBy": self.finish_by.as_json() if self.finish_by else None,
+            "forcedUpgrade": self.forced.as_json() if self.forced else None, "why": self.why,
             "late": self.late, "pools": [p.as_json() for p in self.pools],
             "mesh": self.mesh.as_json() if self.mesh else None,
             "removedApis": [r.as_json() for r in self.removed_apis],
@@ -256,6 +258,30 @@ def _deadline(catalog: Catalog, provider: str, minor: str, channel: str) -> Date
     then, _ = END_OF_STANDARD[provider]
     return Dated(row.standard_end, f"end of standard support for {minor} on {PROVIDER_RULES[provider].label}: {then}",
                  row.source.url)
+
+
+EKS_VERSIONS = "https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html"
+GKE_VERSIONING = "https://cloud.google.com/kubernetes-engine/versioning"
+
+
+def forced_upgrade(catalog: Catalog, provider: str, minor: str, channel: str) -> Dated | None:
+    """The date the provider upgrades a cluster on ``minor`` to the next minor by itself, or None (AKS and
+    kubeadm do not; GKE's end of extended support is not in the catalog): EKS with upgrade policy STANDARD and
+    GKE outside the Extended channel at the end of standard support; EKS EXTENDED the day after extended
+    support ends."""
+    row = support_row(catalog, provider, minor)
+    if row is None or row.standard_end is None:
+        return None
+    if provider == "eks" and not extended_billing(provider, channel):
+        return Dated(row.standard_end, f"EKS upgrades {minor} to the next minor (upgrade policy STANDARD)",
+                     EKS_VERSIONS)
+    if provider == "eks" and row.extended_end is not None:
+        return Dated(row.extended_end + timedelta(days=1), f"EKS upgrades {minor} to the next minor after extended "
+                     f"support ends on {row.extended_end}", EKS_VERSIONS)
+    if provider == "gke" and not extended_billing(provider, channel):
+        return Dated(row.standard_end, f"GKE upgrades {minor} automatically at the end of its support (release "
+                     f"channel {channel})", GKE_VERSIONING)
+    return None
 
 
 def extended_billing(provider: str, channel: str) -> bool:
@@ -370,7 +396,7 @@ def plan_cluster(spec: ClusterSpec, provider: str, *, target: str, as_of: date, 
         if s.kind == "workers":
             start = steps[-1].start if steps else Dated(as_of, "start", schedule_src)
             steps.append(Step("node-pools", s.from_minor, s.to_minor, start,
-                              _deadline(catalog, provider, s.from_minor, channel), s.why, list(pools)))
+                              _deadline(catalog, provider, s.from_minor, channel), why=s.why, pools=list(pools)))
             continue
         start = Dated(as_of + timedelta(days=spacing * hop_index), f"control plane {s.from_minor} → {s.to_minor}",
                       schedule_src)
@@ -384,14 +410,15 @@ def plan_cluster(spec: ClusterSpec, provider: str, *, target: str, as_of: date, 
                                       f"{cp} and {s.to_minor}"))
             known = new or revision
             src = known.source.url if known is not None else f"compat-{mesh[0]}.yaml"
-            steps.append(Step("mesh", cp, cp, start, None, why,
+            steps.append(Step("mesh", cp, cp, start, None, why=why,
                               mesh=MeshMove(mesh[1], revision.revision if revision else None,
                                             new.revision if new else None, why, src)))
             if new is None:
                 problems.append(f"mesh: {why}")
             revision = new or revision
         step = Step("control-plane", s.from_minor, s.to_minor, start,
-                    _deadline(catalog, provider, s.from_minor, channel))
+                    _deadline(catalog, provider, s.from_minor, channel),
+                    forced_upgrade(catalog, provider, s.from_minor, channel))
         if manifests is not None and removed is not None:
             for f in removed(manifests, s.from_minor, s.to_minor):
                 if (f.file, f.line, f.column) in reported:

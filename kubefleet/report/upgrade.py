@@ -119,6 +119,8 @@ def table_rows(plan: ClusterPlan) -> list[tuple[str, str, str, str]]:
     rows = []
     for s in plan.steps:
         by = f"{s.finish_by.on}" + (" LATE" if s.late else "") if s.finish_by else "—"
+        if s.forced is not None:
+            by += f" (forced {s.forced.on})"
         rows.append((step_text(s), str(s.start.on), by, step_detail(s)))
     return rows
 
@@ -131,7 +133,7 @@ def title(plan: ClusterPlan) -> str:
 def sources(plan: ClusterPlan) -> list[str]:
     found: list[str] = []
     for s in plan.steps:
-        for src in (s.start.source, s.finish_by.source if s.finish_by else None,
+        for src in (s.start.source, s.finish_by.source if s.finish_by else None, s.forced.source if s.forced else None,
                     s.mesh.source if s.mesh else None, *(p.source for p in s.pools)):
             if src and src not in found:
                 found.append(src)
