@@ -73,6 +73,14 @@ def _has_unknown(value: Any) -> bool:
     return False
 
 
+def _deep_merge(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(old)
+    for key, value in new.items():
+        before = out.get(key)
+        out[key] = _deep_merge(before, value) if isinstance(before, Mapping) and isinstance(value, Mapping) else value
+    return out
+
+
 def _replace_paths(type_: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[str, ...]:
     """Which changed inputs force a replacement: the replace table generated from the real providers'
     schemas (kubefleet.changes.replace, the same rules `kubefleet diff` applies); for pulumi-random every
@@ -206,7 +214,9 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
         news = to_dict(request.news)
         olds = to_dict(request.olds)
         if request.preview:
-            return provider_pb2.UpdateResponse(properties=to_struct({**olds, **news}))
+            # a real provider keeps the computed values under an input object it updates (the cluster
+            # identity's principalId under `identity`): merge deeply, not key by key
+            return provider_pb2.UpdateResponse(properties=to_struct(_deep_merge(olds, news)))
         root = cloud.state_dir()
         self._fail_or_wait(root, type_, "update", news, context)
         refused = cloud.api_error(type_, news)
