@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ def _assumptions(hours: str | None, egress: str | None, log_gb: str | None = Non
     from kubefleet.cost.model import Assumptions
 
     kwargs: dict[str, Decimal] = {}
+    origins: dict[str, str] = {}
     for flag, raw, key in (("--hours", hours, "hours_per_month"), ("--egress-gb", egress, "egress_gb_month"),
                            ("--log-gb", log_gb, "log_gb_month")):
         if raw is None:
@@ -32,11 +34,29 @@ def _assumptions(hours: str | None, egress: str | None, log_gb: str | None = Non
         if value < 0 or (key == "hours_per_month" and not 0 < value <= 744):
             raise UsageError(f"{flag} {raw} is out of range", hint="hours per month: 1..744 (730 is the average month)")
         kwargs[key] = value
+        origins[key] = flag
     return Assumptions(
         hours_per_month=kwargs.get("hours_per_month", Assumptions.hours_per_month),
         egress_gb_month=kwargs.get("egress_gb_month", Assumptions.egress_gb_month),
         log_gb_month=kwargs.get("log_gb_month"),
+        origins=origins,
     )
+
+
+def _per_cluster(base: Assumptions, usage: Path | None, names: list[str]) -> Callable[[str], Assumptions]:
+    """The assumptions for each cluster: flags, then the usage file's entry for the cluster, then its
+    type default (Infracost's usage-file precedence), then kubefleet's defaults."""
+    if usage is None:
+        return lambda _name: base
+    from kubefleet.cli.console import stderr
+    from kubefleet.cost.usage import RESOURCE_TYPE, load_usage
+
+    loaded = load_usage(usage)
+    for name in loaded.unknown_clusters(set(names)):
+        stderr().print(f"warning: {usage}: {RESOURCE_TYPE}.{name} names no cluster being priced", markup=False,
+                       highlight=False)
+    flags = frozenset(base.origins)
+    return lambda name: loaded.assumptions_for(name, base, flags=flags)
 
 
 def active_catalog() -> Catalog:
@@ -94,6 +114,9 @@ def cost(
     egress_gb: str | None = typer.Option(None, "--egress-gb", help="NAT egress GB per month (default 100)."),
     log_gb: str | None = typer.Option(None, "--log-gb", help="Log GiB ingested per cluster per month (GKE Cloud "
                                       "Logging, EKS control-plane logs to CloudWatch); default: not priced, no upper bound."),
+    usage: Path | None = typer.Option(None, "--usage", help="Usage file (Infracost's infracost-usage.yml "
+                                       "format: version 0.1, resource_type_default_usage.kubefleet_cluster, "
+                                       "resource_usage.kubefleet_cluster.<name>) for usage-priced items."),
 ) -> None:
     """One cost breakdown: every line with quantity, unit price and source."""
     from kubefleet.cli.common import load_specs, parse_date, provider_for, today
@@ -103,9 +126,11 @@ def cost(
     when = parse_date(as_of) or today()
     assume = _assumptions(hours, egress_gb, log_gb)
     pairs = [(loaded.spec, provider_for(loaded, provider)) for loaded in load_specs(file, cluster)]
+    assume_for = _per_cluster(assume, usage, [spec.name for spec, _p in pairs])
     dated = parse_date(as_of)  # an explicit date dates the resolved choices too (as `plan --as-of` does)
     render_ahead(pairs, catalog=catalog, what="cost", as_of=dated)
-    items = [compare(spec, [p], as_of=when, catalog=catalog, assumptions=assume, dated=dated) for spec, p in pairs]
+    items = [compare(spec, [p], as_of=when, catalog=catalog, assumptions=assume_for(spec.name), dated=dated)
+             for spec, p in pairs]
     _emit(items, output, single=True)
 
 
@@ -122,6 +147,9 @@ def compare_cmd(
     egress_gb: str | None = typer.Option(None, "--egress-gb", help="NAT egress GB per month (default 100)."),
     log_gb: str | None = typer.Option(None, "--log-gb", help="Log GiB ingested per cluster per month (GKE Cloud "
                                       "Logging, EKS control-plane logs to CloudWatch); default: not priced, no upper bound."),
+    usage: Path | None = typer.Option(None, "--usage", help="Usage file (Infracost's infracost-usage.yml "
+                                       "format: version 0.1, resource_type_default_usage.kubefleet_cluster, "
+                                       "resource_usage.kubefleet_cluster.<name>) for usage-priced items."),
 ) -> None:
     """Identical clusters side by side: monthly and yearly cost by category, features and parity."""
     from kubefleet.cli.common import load_specs, parse_date, today
@@ -143,12 +171,14 @@ def compare_cmd(
     else:
         specs = load_specs(file, cluster)
     pairs = [(loaded.spec, p) for loaded in specs for p in chosen]
+    assume_for = _per_cluster(assume, usage, [loaded.spec.name for loaded in specs])
     dated = parse_date(as_of)  # an explicit date dates the resolved choices too (as `plan --as-of` does)
     render_ahead(pairs, catalog=catalog, what="compare", as_of=dated)
     progress = Progress("comparing clusters", len(specs))
     items = []
     for index, loaded in enumerate(specs, 1):
-        items.append(compare(loaded.spec, chosen, as_of=when, catalog=catalog, assumptions=assume, dated=dated))
+        items.append(compare(loaded.spec, chosen, as_of=when, catalog=catalog, assumptions=assume_for(loaded.spec.name),
+                             dated=dated))
         progress.step(index)
     _emit(items, output, single=False)
 

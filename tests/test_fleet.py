@@ -56,7 +56,7 @@ def _in_repo(shared_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KUBEFLEET_HOME", str(shared_home))
 
 
-USAGE = Assumptions(log_gb_month=Decimal("10"))
+USAGE = Assumptions(log_gb_month=Decimal("10"), origins={"log_gb_month": "--log-gb"})  # as the CLI test passes it
 
 
 @pytest.fixture(scope="module")

@@ -55,13 +55,20 @@ class Assumptions:
     #: log volume ingested per cluster per month, in GiB (GKE Cloud Logging, EKS control-plane logs to
     #: CloudWatch); None: not given, the log lines stay unpriced with no upper bound
     log_gb_month: Decimal | None = None
+    #: where a usage value came from (field name -> "--log-gb", "usage file f.yml:4:30 (key)"); a field
+    #: not named here is the documented default
+    origins: dict[str, str] = field(default_factory=dict, compare=False)
 
-    def as_dict(self) -> dict[str, str]:
+    def origin(self, name: str) -> str:
+        return self.origins.get(name, "the default")
+
+    def as_dict(self) -> dict[str, Any]:
         return {
             "hours_per_month": str(self.hours_per_month),
             "egress_gb_month": str(self.egress_gb_month),
             "autoscaling_priced_at": "min" if self.at_min else "max",
             **({"log_gb_month": str(self.log_gb_month)} if self.log_gb_month is not None else {}),
+            **({"origins": dict(self.origins)} if self.origins else {}),
         }
 
 

@@ -131,7 +131,8 @@ def component(
 
 
 #: how a log-ingestion line gets a volume (the same input on every provider)
-HOW_LOGS: Final = "give the log volume with `--log-gb N`"
+HOW_LOGS: Final = ("give the log volume with `--log-gb N` or `monthly_data_ingested_gb` in a usage file "
+                   "(`--usage FILE`)")
 
 #: how an item the catalog lacks a price for gets one
 HOW_CATALOG: Final = ("add the figure to the catalog with its source (kubefleet/catalog/data), or refresh prices "
@@ -424,8 +425,8 @@ def _gke_logging(r: RenderedResource, ctx: PriceContext) -> Result:
     ctx.used_sources.add(allowance.source)
     return [component(
         ctx, r, "Cloud Logging ingestion", "logging", rate, billable, unit="GiB",
-        note=f"assumes {fmt_qty(volume)} GiB/month of logs (usage input) less the {allowance.amount} GiB free per "
-        "project (assumes the project has no other logs)", estimate=True,
+        note=f"estimate: assumes {fmt_qty(volume)} GiB/month of logs (from {ctx.assumptions.origin('log_gb_month')}) "
+        f"less the {allowance.amount} GiB free per project (assumes the project has no other logs)", estimate=True,
     )]
 
 
@@ -534,7 +535,8 @@ def _gcp_nat(r: RenderedResource, ctx: PriceContext) -> Result:
     if data is not None and ctx.assumptions.egress_gb_month > 0:
         out.append(component(
             ctx, r, f"{label} data processing", "network", data, ctx.assumptions.egress_gb_month, unit="GB",
-            note=f"assumes {ctx.assumptions.egress_gb_month} GB/month of NAT egress per cluster", estimate=True,
+            note=f"estimate: assumes {fmt_qty(ctx.assumptions.egress_gb_month)} GB/month of NAT egress per cluster "
+            f"(from {ctx.assumptions.origin('egress_gb_month')})", estimate=True,
         ))
     return out
 
@@ -576,7 +578,8 @@ def _eks_fee(r: RenderedResource, ctx: PriceContext) -> Result:
                                 f"{ctx.region}", how=HOW_CATALOG))
         else:
             out.append(component(ctx, r, "CloudWatch Logs ingestion (control-plane logs)", "logging", rate, volume,
-                                 unit="GB", note=f"assumes {fmt_qty(volume)} GB/month of logs (usage input)",
+                                 unit="GB", note=f"estimate: assumes {fmt_qty(volume)} GB/month of logs (from "
+                                 f"{ctx.assumptions.origin('log_gb_month')})",
                                  estimate=True))
     return out
 
@@ -690,7 +693,8 @@ def _nat(r: RenderedResource, ctx: PriceContext, label: str) -> Result:
         out.append(component(
             ctx, r, f"{label} data processing ({r.name})", "network", data,
             ctx.assumptions.egress_gb_month / gateways, unit="GB",
-            note=f"assumes {ctx.assumptions.egress_gb_month} GB/month of NAT egress per cluster", estimate=True,
+            note=f"estimate: assumes {fmt_qty(ctx.assumptions.egress_gb_month)} GB/month of NAT egress per cluster "
+            f"(from {ctx.assumptions.origin('egress_gb_month')})", estimate=True,
         ))
     return out
 
