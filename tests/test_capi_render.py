@@ -493,3 +493,61 @@ def test_templates_cannot_change_in_place(apiserver: ApiServer) -> None:
     live["spec"]["template"]["spec"]["rollout"]["before"]["certificatesExpiryDays"] = 30
     refused = apiserver.request("PUT", path + "?dryRun=All", live)
     assert not refused.ok and "field is immutable" in refused.message, refused.message
+
+
+def test_cabpk_bootstrap_data_passes_cloud_init_schema(apiserver: ApiServer, tmp_path: Path) -> None:
+    """The cloud-config Cluster API's kubeadm bootstrap provider (CABPK) really generates for our first
+    control-plane machine - kube-vip, the Calico and gVisor scripts, the template's commands - passes
+    ``cloud-init schema``, and the scripts in it are the ones shellcheck checked above.
+
+    Stand-in for CAPV: the VSphereCluster is marked provisioned through its status (the infrastructure
+    contract field ``status.initialization.provisioned``), which is all KCP and CABPK wait for before they
+    create the first machine and its init data."""
+    import base64
+    import shutil
+    import subprocess
+
+    _need_webhooks(apiserver)
+    tool = shutil.which("cloud-init")
+    if tool is None:
+        pytest.skip("cloud-init not installed (apt-get install cloud-init): `cloud-init schema` not run")
+    spec = _load(VARIANTS["static-sandboxed"].replace("name: onprem", "name: boot"))
+    _apply(apiserver, _rendered(spec))
+    ns = capi.namespace(spec)
+    infra = "infrastructure.cluster.x-k8s.io/v1beta2"
+    vsc = _wait_for(lambda: (_get(apiserver, ns, infra, "vsphereclusters").get("items") or [None])[0], "VSphereCluster")
+    done = apiserver.merge_patch(
+        f"/apis/{infra}/namespaces/{ns}/vsphereclusters/{vsc['metadata']['name']}/status",
+        {"status": {"initialization": {"provisioned": True}}},
+    )
+    assert done.ok, done.message
+
+    def bootstrap_secret() -> dict[str, Any] | None:
+        for cfg in _get(apiserver, ns, "bootstrap.cluster.x-k8s.io/v1beta2", "kubeadmconfigs").get("items", []):
+            name = cfg.get("status", {}).get("dataSecretName")
+            if name:
+                return apiserver.request("GET", f"/api/v1/namespaces/{ns}/secrets/{name}").body
+        return None
+
+    secret = _wait_for(bootstrap_secret, "CABPK's bootstrap data secret", timeout=90)
+    assert secret["data"]["format"] == base64.b64encode(b"cloud-config").decode()
+    text = base64.b64decode(secret["data"]["value"]).decode()
+    # CABPK's header asks cloud-init to render the document as a Jinja template first (the
+    # ``{{ ds.meta_data.hostname }}`` of CAPV's commands); after that it is the #cloud-config below.
+    header, _, body = text.partition("\n")
+    assert header == "## template: jinja" and body.startswith("#cloud-config"), text[:200]
+    path = tmp_path / "init.yaml"
+    path.write_text(body)
+    checked = subprocess.run([tool, "schema", "--config-file", str(path)], capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    from ruamel.yaml import YAML
+
+    cloud = YAML(typ="safe", pure=True).load(text)
+    files = {f["path"]: f for f in cloud["write_files"]}
+    assert files[capi.CALICO_SCRIPT]["content"].rstrip("\n") == capi.calico_script().rstrip("\n")
+    assert files[capi.RUNSC_SCRIPT]["content"].rstrip("\n") == capi.runsc_script().rstrip("\n")
+    assert "/etc/kubernetes/manifests/kube-vip.yaml" in files
+    assert "172.20.0.5" in files["/etc/kubernetes/manifests/kube-vip.yaml"]["content"]
+    commands = "\n".join(c if isinstance(c, str) else " ".join(c) for c in cloud["runcmd"])
+    assert "kubeadm init" in commands and capi.RUNSC_SCRIPT in commands
+    assert f"{capi.CALICO_SCRIPT} {capi.CALICO_VERSION} 10.128.0.0/14" in commands
