@@ -206,3 +206,14 @@ def test_forced_upgrade_dates_per_provider_and_channel() -> None:
     assert forced("gke", "regular") == date(2026, 8, 3)
     assert forced("gke", "extended") is None  # end of GKE extended support: not in the catalog
     assert forced("aks", "stable") is None and forced("kubeadm", "stable") is None
+
+
+def test_aks_long_term_support_moves_the_deadline_to_the_end_of_lts() -> None:
+    """AKS 1.33: end of life 2026-07-31, LTS end 2027-07-31 (supported-kubernetes-versions.md@fb060ab:51,70;
+    endoflife.date azure-kubernetes-service.md eol/eoes agree)."""
+    catalog = load_catalog()
+    std = plan_cluster(_spec("1.33", "stable"), "aks", target="1.34", as_of=date(2026, 1, 5), catalog=catalog)
+    lts = plan_cluster(_spec("1.33", "extended"), "aks", target="1.34", as_of=date(2026, 1, 5), catalog=catalog)
+    assert std.hops[0].finish_by is not None and std.hops[0].finish_by.on == date(2026, 7, 31)
+    assert lts.hops[0].finish_by is not None and lts.hops[0].finish_by.on == date(2027, 7, 31)
+    assert "long-term support" in lts.hops[0].finish_by.what

@@ -250,8 +250,14 @@ def latest_minor(provider: str, channel: str, on: date, catalog: Catalog, compat
     return max(rows, key=parse_minor) if rows else None
 
 
-def _deadline(catalog: Catalog, provider: str, minor: str, channel: str) -> Dated | None:
-    """The date a hop off ``minor`` must finish by: the provider's end of standard support for it."""
+def _deadline(catalog: Catalog, provider: str, minor: str, channel: str, compat: Compat | None = None) -> Dated | None:
+    """The date a hop off ``minor`` must finish by: the provider's end of standard support for it; on AKS's
+    long-term support (channel ``extended``, Premium tier) the end of LTS from the compat data."""
+    if provider == "aks" and channel == "extended" and compat is not None:
+        lts = compat.channel("aks", "extended")
+        for r in lts.minors if lts is not None else ():
+            if r.minor == minor and r.end is not None:
+                return Dated(r.end, f"end of AKS long-term support for {minor} (Premium tier)", r.source.url)
     row = support_row(catalog, provider, minor)
     if row is None or row.standard_end is None:
         return None
@@ -396,7 +402,7 @@ def plan_cluster(spec: ClusterSpec, provider: str, *, target: str, as_of: date, 
         if s.kind == "workers":
             start = steps[-1].start if steps else Dated(as_of, "start", schedule_src)
             steps.append(Step("node-pools", s.from_minor, s.to_minor, start,
-                              _deadline(catalog, provider, s.from_minor, channel), why=s.why, pools=list(pools)))
+                              _deadline(catalog, provider, s.from_minor, channel, compat), why=s.why, pools=list(pools)))
             continue
         start = Dated(as_of + timedelta(days=spacing * hop_index), f"control plane {s.from_minor} → {s.to_minor}",
                       schedule_src)
@@ -417,7 +423,7 @@ def plan_cluster(spec: ClusterSpec, provider: str, *, target: str, as_of: date, 
                 problems.append(f"mesh: {why}")
             revision = new or revision
         step = Step("control-plane", s.from_minor, s.to_minor, start,
-                    _deadline(catalog, provider, s.from_minor, channel),
+                    _deadline(catalog, provider, s.from_minor, channel, compat),
                     forced_upgrade(catalog, provider, s.from_minor, channel))
         if manifests is not None and removed is not None:
             for f in removed(manifests, s.from_minor, s.to_minor):
