@@ -241,8 +241,9 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
         emulated(
             "GKE no longer lets new customers create \"No channel\" clusters (deprecated, removed 2027-06-14): "
             "enrolled in STABLE with a maintenance exclusion of scope NO_MINOR_OR_NODE_UPGRADES until the "
-            "minor's end of support, so neither minor nor node upgrades happen automatically; patch upgrades "
-            "of the control plane and the security patches still do"
+            "minor's end of support: only control-plane patch upgrades still happen; node pools get no "
+            "upgrades at all, node security patches included, until the exclusion ends or you upgrade them "
+            "(GKE API MaintenanceExclusionOptions.Scope: \"Only control plane patches are allowed\")"
         )
         if k8s.channel == "none"
         else native(f"release_channel {settings.release_channel(spec)}; node auto-upgrade on (required)")
