@@ -568,7 +568,10 @@ def apply_chain(target: StackTarget, options: ApplyOptions, reporter: Reporter, 
                         "the readiness gate needs it; rerun `kubefleet up` to restore the outputs, then "
                         f"`{options.rerun}`")
         for stage in ("ready", "soak"):
-            if stage == "soak" and options.soak_s > 0:
+            if stage == "soak":
+                if options.soak_s <= 0:  # no soak asked for: nothing to wait for or to check again
+                    record.soak = "done"
+                    continue
                 reporter.soaking(minor, options.soak_s)
                 sleep(options.soak_s)
             try:
