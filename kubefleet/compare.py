@@ -281,12 +281,17 @@ def _widening(b: CostBreakdown, *, side: str) -> list[str]:
     return out
 
 
+#: what no provider's total includes, said wherever a ranking is
+NOT_PRICED_ANYWHERE: Final = ("internet egress (data transfer out, billed per GB by every provider at its own "
+                              "rate) is priced on no provider and is not in the intervals")
+
+
 def rank(priced: dict[str, CostBreakdown], spec_pools: dict[str, int] | None = None) -> Ranking:
     """Rank monthly cost intervals like for like (see :class:`Ranking`). ``spec_pools``: the spec's pools and
     their minimum node counts; a provider that runs a different count for a spec pool is not ranked."""
     not_ranked: dict[str, str] = {}
     notes: list[str] = ["totals at the autoscaling minimum, each an interval (known charges plus the unpriced "
-                        "items' bounds)"]
+                        "items' bounds)", NOT_PRICED_ANYWHERE]
     listed = {p: b for p, b in priced.items() if not b.estimate_only}
     pool = listed or dict(priced)
     for p in sorted(set(priced) - set(pool)):
