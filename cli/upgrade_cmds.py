@@ -65,6 +65,8 @@ def plan(
 
     when = parse_date(as_of) or today()
     until = parse_date(by, what="--by")
+    if until is not None and until < when:
+        raise UsageError(f"--by {until} is before --as-of {when}", hint="the chain must finish after it starts")
     if manifests is not None and not manifests.exists():
         raise UsageError(f"--manifests {manifests}: no such file or directory")
     chosen: list[str] = []
