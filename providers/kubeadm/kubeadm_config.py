@@ -7,10 +7,10 @@ check every generated document against the upstream Go types (tests/data/kubeadm
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from typing import Any, Final
 
+from kubefleet.providers.kubeadm.capi import control_plane_vip
 from kubefleet.spec.model import ClusterSpec, NodePool
 
 API_VERSION: Final = "kubeadm.k8s.io/v1beta4"
@@ -37,20 +37,6 @@ class JoinSecrets:
 
     token: str  # [a-z0-9]{6}.[a-z0-9]{16}
     ca_cert_hash: str  # sha256:<hex of the CA's SubjectPublicKeyInfo>
-
-
-def control_plane_vip(spec: ClusterSpec) -> str:
-    """``providers.kubeadm.controlPlaneVip``, or the 10th address of ``network.nodeCidr`` when absent."""
-    opts = spec.spec.providers.kubeadm
-    if opts is not None and opts.control_plane_vip:
-        return opts.control_plane_vip
-    net = ipaddress.IPv4Network(spec.spec.network.node_cidr)
-    return str(net.network_address + 10)
-
-
-def vip_is_derived(spec: ClusterSpec) -> bool:
-    opts = spec.spec.providers.kubeadm
-    return opts is None or opts.control_plane_vip is None
 
 
 def kubernetes_version(spec: ClusterSpec) -> str:

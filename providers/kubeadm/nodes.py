@@ -23,7 +23,6 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Final
 
 import pulumi
@@ -31,6 +30,7 @@ import pulumi_vsphere as vsphere
 
 from kubefleet.naming import VSPHERE_VM, cloud_name
 from kubefleet.providers.kubeadm import cloudinit
+from kubefleet.providers.kubeadm.capi import control_plane_shape
 from kubefleet.providers.kubeadm.cloudinit import Role
 from kubefleet.providers.kubeadm.infra import Inventory
 from kubefleet.providers.kubeadm.kubeadm_config import (
@@ -47,24 +47,6 @@ from kubefleet.spec.model import ClusterSpec, NodePool
 #: guestinfo key carrying the node network (informational; lets tooling and the offline render see it)
 NODE_CIDR_KEY: Final = "guestinfo.kubefleet.node-cidr"
 ROLE_KEY: Final = "guestinfo.kubefleet.role"
-
-
-@dataclass(frozen=True)
-class Shape:
-    vcpus: int
-    memory_gib: int
-    disk_gib: int
-
-
-def control_plane_shape(spec: ClusterSpec) -> Shape:
-    workers = sum(pool.max_nodes for pool in spec.spec.node_pools)
-    if workers <= 10:
-        return Shape(2, 4, 50)
-    if workers <= 100:
-        return Shape(4, 16, 50)
-    if workers <= 250:
-        return Shape(8, 32, 100)
-    return Shape(16, 64, 100)
 
 
 def control_plane_name(spec: ClusterSpec, index: int) -> str:

@@ -14,8 +14,8 @@ What peers (Cluster API with CAPV, Kubespray) do and kubefleet does not, stated 
 from __future__ import annotations
 
 from kubefleet.providers.base import Support, emulated, native, unsupported
+from kubefleet.providers.kubeadm.capi import control_plane_vip, vip_is_derived
 from kubefleet.providers.kubeadm.cloudinit import CALICO_VERSION, SANDBOX_RUNTIME_CLASS
-from kubefleet.providers.kubeadm.kubeadm_config import control_plane_vip, vip_is_derived
 from kubefleet.providers.kubeadm.nodes import control_plane_shape
 from kubefleet.resolve.model import ResolvedCluster
 
