@@ -285,10 +285,36 @@ class Disk(_Model):
     type: Literal["standard", "balanced", "ssd"] = Field("balanced", description="Disk class.")
 
 
+#: Kubernetes' own syntax for a taint key (a qualified name) and value (a label value):
+#: kubernetes/kubernetes staging/src/k8s.io/apimachinery/pkg/util/validation/validation.go
+#: (qualifiedNameFmt, labelValueFmt, LabelValueMaxLength = 63); every cloud's kubelet refuses others.
+_QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+#: the EKS API refuses longer taint keys and values (botocore eks model: taintKey max 63, taintValue max 63)
+TAINT_MAX: Final = 63
+
+
 class Taint(_Model):
     key: Annotated[str, StringConstraints(min_length=1, max_length=253)]
     value: str = ""
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = "NoSchedule"
+
+    @model_validator(mode="after")
+    def _cloud_accepts(self) -> Taint:
+        prefix, _, name = self.key.rpartition("/")
+        if (len(self.key) > TAINT_MAX or not _QUALIFIED_NAME.match(name)
+                or (prefix and not _DNS_SUBDOMAIN.match(prefix))):
+            raise FieldRuleError(
+                ("key",), f"taint key {self.key!r} is not one every cloud accepts",
+                "a Kubernetes qualified name ([prefix/]name: alphanumerics, '-', '_', '.'; starting and ending "
+                f"alphanumeric) of at most {TAINT_MAX} characters (the EKS API's limit)",
+            )
+        if len(self.value) > TAINT_MAX or (self.value and not _QUALIFIED_NAME.match(self.value)):
+            raise FieldRuleError(
+                ("value",), f"taint value {self.value!r} is refused by Kubernetes and the clouds",
+                f"at most {TAINT_MAX} characters: alphanumerics, '-', '_', '.', starting and ending alphanumeric",
+            )
+        return self
 
 
 class NodePool(_Model):

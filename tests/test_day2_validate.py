@@ -1,0 +1,48 @@
+"""Validation the API models cannot see, at the spec's line: a taint the clouds refuse. Limits come from
+the EKS API model (botocore) and Kubernetes' validation rules, not from kubefleet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import botocore.session
+import pytest
+from typer.testing import CliRunner
+
+from kubefleet.cli.app import app
+from tests.conftest import MINIMAL
+
+EKS = botocore.session.get_session().get_service_model("eks")
+TAINT = EKS.shape_for("Taint").members
+VALUE_MAX = TAINT["value"].metadata["max"]
+KEY_MAX = TAINT["key"].metadata["max"]
+
+
+def _spec(tmp_path: Path, key: str, value: str) -> tuple[Path, int]:
+    text = MINIMAL.replace("      count: 3\n", "      count: 3\n      taints:\n"
+                           f"        - key: {key}\n          value: \"{value}\"\n")
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    line = text.splitlines().index(f'          value: "{value}"') + 1
+    return path, line
+
+
+@pytest.mark.parametrize(("key", "value", "ok"), [
+    ("dedicated", "gpu", True),
+    ("example.com/dedicated", "a" * VALUE_MAX, True),
+    ("dedicated", "a" * (VALUE_MAX + 1), False),  # longer than the EKS API (and Kubernetes) allow
+    ("dedicated", "has space", False),  # Kubernetes label-value syntax
+    ("dedicated", "-leading", False),
+    ("k" * (KEY_MAX + 1), "x", False),  # longer than the EKS API's taintKey
+    ("bad_prefix!/x", "x", False),
+])
+def test_taints_the_clouds_refuse_are_caught_at_the_spec_line(tmp_path: Path, key: str, value: str, ok: bool) -> None:
+    path, line = _spec(tmp_path, key, value)
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    if ok:
+        assert result.exit_code == 0, result.output
+        return
+    assert result.exit_code == 2, result.output
+    flat = " ".join(result.output.split())
+    assert "taint" in flat
+    assert f"c.yaml:{line}:" in flat or f"c.yaml:{line - 1}:" in flat  # the value line (or the key's)
