@@ -50,10 +50,8 @@ class _Printer:
     def engine_events(self) -> OnEvent:
         from kubefleet.engine.progress import EventRouter
 
-        def step(progress: Any) -> None:
-            if progress.planning or (not progress.changes_anything and progress.op != "refresh"):
-                return
-            if progress.op == "refresh":
+        def step(progress: Any) -> None:  # what the update changes (not what it reads or leaves alone)
+            if progress.planning or not progress.changes_anything or progress.op == "refresh":
                 return
             self._line(f"  {progress.line()}")
 
