@@ -115,6 +115,7 @@ def plan(
 
 def _print(plans: list[Any]) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     from kubefleet.cli.console import print_table, stdout
     from kubefleet.report import upgrade as out
@@ -122,18 +123,22 @@ def _print(plans: list[Any]) -> None:
     console = stdout()
     for p in plans:
         table = Table(title=out.title(p), title_justify="left")
-        for col in ("step", "start", "finish by", "detail"):
+        for col in ("step", "start", "finish by"):
             table.add_column(col, overflow="fold")
-        for row in out.table_rows(p):
-            table.add_row(*row)
+        rows = out.table_rows(p)
+        for step, start, by, _ in rows:
+            table.add_row(step, start, by)
         if not p.steps:
-            table.add_row(f"already on {p.target}", "—", "—", "")
-        print_table(console, table, drop=("detail",))
-        console.print(f"staying on {p.current}: {out.staying_text(p)}", highlight=False, markup=False)
+            table.add_row(f"already on {p.target}", "—", "—")
+        print_table(console, table)
+        for step, _, _, detail in rows:  # below the table, so narrow terminals keep every word
+            if detail:
+                console.print(Text(f"  {step}: {detail}", overflow="fold"), highlight=False)
+        console.print(Text(f"staying on {p.current}: {out.staying_text(p)}", overflow="fold"), highlight=False)
         for x in p.problems:
-            console.print(f"problem: {x}", highlight=False, markup=False)
+            console.print(Text(f"problem: {x}", overflow="fold"), highlight=False)
         for x in p.notes:
-            console.print(f"note: {x}", highlight=False, markup=False)
+            console.print(Text(f"note: {x}", overflow="fold"), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -217,3 +217,12 @@ def test_aks_long_term_support_moves_the_deadline_to_the_end_of_lts() -> None:
     assert std.hops[0].finish_by is not None and std.hops[0].finish_by.on == date(2026, 7, 31)
     assert lts.hops[0].finish_by is not None and lts.hops[0].finish_by.on == date(2027, 7, 31)
     assert "long-term support" in lts.hops[0].finish_by.what
+
+
+def test_narrow_terminal_keeps_every_word_within_the_width() -> None:
+    r = CliRunner().invoke(app, ["upgrade", "plan", str(SWEET), "-p", "eks", "--as-of", "2026-12-06"],
+                           env={"COLUMNS": "60", "NO_COLOR": "1"})
+    assert r.exit_code == 0, r.output
+    assert all(len(line) <= 60 for line in r.stdout.splitlines()), r.stdout
+    flat = " ".join(r.stdout.split())
+    assert "updateConfig.maxUnavailable=1" in flat.replace(" ", "") and "1.35 → 1.36" in r.stdout
