@@ -23,11 +23,12 @@ class GroupByOpt(StrEnum):
     env = "env"
     provider = "provider"
     region = "region"
+    cost_center = "cost-center"
 
 
 def fleet(
     paths: list[Path] | None = typer.Argument(None, help="Spec files and directories (searched recursively)."),
-    by: GroupByOpt = typer.Option(GroupByOpt.team, "--by", help="Group totals by team | env | provider | region."),
+    by: GroupByOpt = typer.Option(GroupByOpt.team, "--by", help="Group totals by team | env | provider | region | cost-center."),
     output: Format = typer.Option(Format.table, "--output", "-o", help="table | json | csv | markdown | html."),
     as_of: str | None = typer.Option(None, "--as-of", help="Price and check support dates as of this date "
                                      "(YYYY-MM-DD; default today)."),

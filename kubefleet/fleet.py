@@ -54,8 +54,8 @@ SUPPORT_WARNING_DAYS: Final = 60
 MIN_SAVING_SHARE: Final = Decimal("0.05")
 TWIN_NAME: Final = "fleet-price-twin"
 
-GroupBy = Literal["team", "env", "provider", "region"]
-GROUP_KEYS: Final[tuple[GroupBy, ...]] = ("team", "env", "provider", "region")
+GroupBy = Literal["team", "env", "provider", "region", "cost-center"]
+GROUP_KEYS: Final[tuple[GroupBy, ...]] = ("team", "env", "provider", "region", "cost-center")
 Severity = Literal["high", "medium", "low", "info"]
 SEVERITIES: Final[tuple[Severity, ...]] = ("high", "medium", "low", "info")
 NONE_KEY: Final = "(none)"
@@ -308,7 +308,8 @@ class ClusterRow:
         return self.price.monthly if self.price is not None else None
 
     def key(self, by: GroupBy) -> str:
-        value = {"team": self.team, "env": self.env, "provider": self.provider, "region": self.region}[by]
+        value = {"team": self.team, "env": self.env, "provider": self.provider, "region": self.region,
+                 "cost-center": self.cost_center}[by]
         return value or NONE_KEY
 
     def as_dict(self) -> dict[str, Any]:

@@ -90,3 +90,4 @@ def test_usage_file_that_is_a_fifo_is_refused_not_read(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as err:
         load_usage(fifo)
     assert err.value.issues[0].file == str(fifo)
+

@@ -551,3 +551,21 @@ def test_fleet_csv_sum_of_cluster_rows_is_the_total(report: FleetReport) -> None
     assert total == report.total.monthly
     [t] = [r for r in rows if r["row_kind"] == "total"]
     assert Decimal(t["subtotal_monthly_usd"]) == total and t["monthly_usd"] == ""
+
+
+def test_csv_groups_by_cost_center_and_has_yearly_columns(report: FleetReport) -> None:
+    """Finance charges back by cost centre: the fleet CSV always carries group:cost-center rows (whatever
+    --by is), and every amount has its yearly figure (12 × monthly, reconciling to the cent)."""
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(fleet_out.to_csv(report))))
+    centres = [r for r in rows if r["row_kind"] == "group:cost-center"]
+    clusters = [r for r in rows if r["row_kind"] == "cluster" and r["monthly_usd"]]
+    assert report.group_by == "team" and any(r["row_kind"] == "group:team" for r in rows)
+    assert {r["cluster"] for r in centres} >= {c["cost_center"] for c in clusters if c["cost_center"]}
+    assert sum(Decimal(r["subtotal_monthly_usd"]) for r in centres) == sum(Decimal(r["monthly_usd"]) for r in clusters)
+    for r in clusters:
+        assert Decimal(r["yearly_usd"]) == Decimal(r["monthly_usd"]) * 12
+    [total] = [r for r in rows if r["row_kind"] == "total"]
+    assert Decimal(total["subtotal_yearly_usd"]) == Decimal(total["subtotal_monthly_usd"]) * 12

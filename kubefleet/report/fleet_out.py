@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from kubefleet.cost.model import CATEGORIES, fmt_money
+from kubefleet.cost.model import CATEGORIES, MONTHS_PER_YEAR, fmt_money, money
 from kubefleet.fleet import ClusterRow, FleetReport, GroupTotal, StackMatch
 from kubefleet.report.compare_out import CATEGORY_COLORS, PAGE_CSS, label, md_cell
 
@@ -57,7 +57,8 @@ def to_json(report: FleetReport) -> str:
 FLEET_CSV_COLUMNS = ["row_kind", "cluster", "file", "team", "owner", "cost_center", "env", "billing_account",
                      "provider", "region", "provider_region", "version", "control_plane_nodes", "workers_min",
                      "workers_max", "monthly_usd", "monthly_max_usd", "account_credit_usd", "subtotal_monthly_usd",
-                     "subtotal_monthly_max_usd", "unpriced_items", "findings", "note"]
+                     "subtotal_monthly_max_usd", "unpriced_items", "findings", "note", "yearly_usd",
+                     "subtotal_yearly_usd"]
 
 
 def to_csv(report: FleetReport) -> str:
@@ -83,15 +84,21 @@ def to_csv(report: FleetReport) -> str:
                          "account_credit_usd": p.account_credit if p is not None and p.account_credit else "",
                          "unpriced_items": p.unpriced if p is not None else "",
                          "findings": " ".join(codes.get((r.name, r.where), [])),
-                         "note": (p.error or "") if p is not None else "no provider"}.values()))
-    for g in report.groups():
-        w.writerow(list({**blank, "row_kind": f"group:{report.group_by}", "cluster": g.key,
-                         "subtotal_monthly_usd": g.monthly, "subtotal_monthly_max_usd": g.monthly_max,
-                         "note": f"{g.clusters} cluster(s), {g.not_priced} not priced"}.values()))
+                         "note": (p.error or "") if p is not None else "no provider",
+                         "yearly_usd": money(p.monthly * MONTHS_PER_YEAR) if p is not None and p.monthly is not None
+                         else ""}.values()))
+    # the chosen grouping, and always the cost-centre grouping finance charges back by
+    for by in dict.fromkeys((report.group_by, "cost-center")):
+        for g in report.groups(by):
+            w.writerow(list({**blank, "row_kind": f"group:{by}", "cluster": g.key,
+                             "subtotal_monthly_usd": g.monthly, "subtotal_monthly_max_usd": g.monthly_max,
+                             "note": f"{g.clusters} cluster(s), {g.not_priced} not priced",
+                             "subtotal_yearly_usd": money(g.monthly * MONTHS_PER_YEAR)}.values()))
     t = report.total
     w.writerow(list({**blank, "row_kind": "total", "subtotal_monthly_usd": t.monthly,
                      "subtotal_monthly_max_usd": t.monthly_max,
-                     "note": f"{t.clusters} cluster(s), {t.not_priced} not priced; as of {report.as_of}"}.values()))
+                     "note": f"{t.clusters} cluster(s), {t.not_priced} not priced; as of {report.as_of}",
+                     "subtotal_yearly_usd": money(t.monthly * MONTHS_PER_YEAR)}.values()))
     for fail in report.failures:
         for i in fail.issues:
             w.writerow(list({**blank, "row_kind": "error", "file": f"{fail.file}:{i.line}:{i.column}",
