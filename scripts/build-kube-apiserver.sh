@@ -34,8 +34,16 @@ CACHE_ROOT="${KUBEFLEET_CAPI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubefleet}"
 OUT="$CACHE_ROOT/kube-apiserver-$K8S-etcd-$ETCD"
 mkdir -p "$OUT/bin"
 
-have_apiserver() { [ -x "$OUT/bin/kube-apiserver" ] && "$OUT/bin/kube-apiserver" --version 2>/dev/null | grep -qx "Kubernetes $K8S"; }
-have_etcd() { [ -x "$OUT/bin/etcd" ] && "$OUT/bin/etcd" --version 2>/dev/null | grep -qx "etcd Version: ${ETCD#v}"; }
+# (the version output is captured first: `cmd | grep -q` under pipefail fails when grep's early exit
+# kills cmd with SIGPIPE)
+have_apiserver() {
+  local v
+  [ -x "$OUT/bin/kube-apiserver" ] && v="$("$OUT/bin/kube-apiserver" --version 2>/dev/null)" && [ "$v" = "Kubernetes $K8S" ]
+}
+have_etcd() {
+  local v
+  [ -x "$OUT/bin/etcd" ] && v="$("$OUT/bin/etcd" --version 2>/dev/null)" && printf '%s\n' "$v" | grep -qx "etcd Version: ${ETCD#v}"
+}
 
 export GOTOOLCHAIN=local
 export GOFLAGS="${GOFLAGS:-} -mod=mod"
