@@ -13,6 +13,7 @@ from kubefleet.spec.loader import LoadedSpec
 
 if TYPE_CHECKING:
     from kubefleet.catalog import Catalog
+    from kubefleet.resolve.cluster import ProtectionRule
     from kubefleet.spec.model import ClusterSpec
 
 
@@ -129,3 +130,19 @@ def today() -> date:
     if pinned:
         return parse_date(pinned, what="KUBEFLEET_AS_OF") or date.today()
     return date.today()
+
+
+def protection_rule(config: Path | None = None) -> ProtectionRule:
+    """Which clusters are production: rule prod-deletion-protection's ``labels`` and ``pattern`` in the
+    policy config (``config``, else ``$KUBEFLEET_POLICY_CONFIG``), else the built-in rule. The same rule
+    sets Pulumi's ``protect`` on the cluster's resources, makes `destroy` refuse and drives the pack."""
+    import os
+
+    from kubefleet.resolve.cluster import DEFAULT_PROTECTION
+
+    path = config or os.environ.get("KUBEFLEET_POLICY_CONFIG")
+    if not path:
+        return DEFAULT_PROTECTION
+    from kubefleet.policies.config import load_policy_config
+
+    return load_policy_config(Path(path)).protection()

@@ -87,10 +87,12 @@ def _with_backend(loaded: LoadedSpec, provider: str, stack: str | None, backend:
     if backend:
         check_backend_url(backend)
     require_pulumi_cli()
+    from kubefleet.cli.common import protection_rule
     from kubefleet.engine.backend import resolve_backend
     from kubefleet.engine.workspace import stack_target
 
-    return stack_target(loaded.spec, provider, resolve_backend(backend), stack)
+    target = stack_target(loaded.spec, provider, resolve_backend(backend), stack)
+    return dataclasses.replace(target, protection=protection_rule())
 
 
 def _interactive() -> bool:
@@ -396,6 +398,10 @@ def up(
     from kubefleet.report.pr_markdown import fmt_money
 
     target = _target(file, provider, cluster, stack, backend, creates=True)
+    if policy_config is not None:  # its production rule decides `protect`, as it does for the pack
+        from kubefleet.cli.common import protection_rule
+
+        target = dataclasses.replace(target, protection=protection_rule(policy_config))
     packs, policy_stack_config, pack_env = _policy_setup(file, target, policy_pack, policy_config, offline_check=True)
     policy_stack_config = {**policy_stack_config, **_kubeadm_run_config(target, drained)}
     if not yes and not _interactive():  # before any engine work: the question could not be asked
@@ -463,6 +469,10 @@ def preview(
     from kubefleet.report.pr_markdown import render_pr_markdown
 
     target = _target(file, provider, cluster, stack, backend, creates=True)
+    if policy_config is not None:
+        from kubefleet.cli.common import protection_rule
+
+        target = dataclasses.replace(target, protection=protection_rule(policy_config))
     packs, policy_stack_config, pack_env = _policy_setup(file, target, policy_pack, policy_config, offline_check=False)
     policy_stack_config = {**policy_stack_config, **_kubeadm_run_config(target, drained)}
     graph: ResourceGraph | None = None
@@ -569,23 +579,23 @@ def destroy(
     cluster: str | None = CLUSTER_OPT,
     stack: str | None = STACK_OPT,
     backend: str | None = BACKEND_OPT,
-    force: bool = typer.Option(False, "--force", help="Also destroy production (env: prod/production/prd) / protected clusters."),
+    force: bool = typer.Option(False, "--force", help="Also destroy production (the policy config's production "
+                               "rule; default env/environment/stage: prod…, production…, prd…, live…) or "
+                               "protected clusters."),
     yes: bool = YES_OPT,
 ) -> None:
     """Delete every resource of the cluster's stack. Production and protected clusters need --force."""
-    from kubefleet.cli.common import provider_for
+    from kubefleet.cli.common import protection_rule, provider_for
     from kubefleet.cli.console import stderr, stdout
-    from kubefleet.resolve.cluster import should_protect
+    from kubefleet.resolve.cluster import protection_reason
 
     loaded = _pick(file, cluster)
     chosen = provider_for(loaded, provider)
-    prod = should_protect(loaded.spec)
+    reason = protection_reason(loaded.spec, protection_rule())
+    prod = reason is not None
     if prod and not force:
         raise UsageError(
-            f"refusing to destroy {loaded.spec.name!r}: "
-            + ("it is marked `protected: true`" if loaded.spec.metadata.protected else
-               f"it is labelled env: {loaded.spec.metadata.env} (production)")
-            + " and its resources are protected",
+            f"refusing to destroy {loaded.spec.name!r}: {reason} and its resources are protected",
             hint="pass --force to unprotect and destroy it (you will be asked to type the stack name)",
         )
     target = _with_backend(loaded, chosen, stack, backend)

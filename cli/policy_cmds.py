@@ -75,8 +75,10 @@ def check(
     render_ahead([(spec, p) for spec in specs for p in providers_for(spec, chosen)], catalog=catalog,
                  what="policy check")
     progress = Progress("policy check: clusters", len(specs))
+    protection = cfg.protection()  # the config's production rule decides `protect`, as it does for `up`
     result = run_check(specs, as_of=when, providers=chosen, config=cfg, catalog=catalog,
-                       renderer=lambda spec, p: cached_render(resolve(spec, p, catalog=catalog)), progress=progress.step)
+                       renderer=lambda spec, p: cached_render(resolve(spec, p, catalog=catalog, protection=protection)),
+                       progress=progress.step)
     if output is DiffFormat.json:
         write(json.dumps(result.as_dict(), indent=2))
     elif output is DiffFormat.markdown:

@@ -28,6 +28,7 @@ from ruamel.yaml.comments import CommentedMap
 from kubefleet.errors import ConfigError, SpecError
 from kubefleet.policies.model import LEVELS, Level, Param, Rule
 from kubefleet.policies.rules import RULES
+from kubefleet.resolve.cluster import ProtectionRule
 from kubefleet.safeio import FileProblem, parse_documents, read_text
 
 API_VERSION: Final = "kubefleet.dev/v1alpha1"
@@ -56,6 +57,12 @@ class PolicyConfig:
 
     def level(self, rule_id: str) -> Level:
         return self.settings(RULES[rule_id]).level
+
+    def protection(self) -> ProtectionRule:
+        """Which clusters are production: rule prod-deletion-protection's labels and pattern."""
+        from kubefleet.policies.rules import protection_rule
+
+        return protection_rule(self.settings(RULES["prod-deletion-protection"]).params)
 
 
 def default_config() -> PolicyConfig:

@@ -150,10 +150,11 @@ def check(
         the_catalog = load_catalog()  # parsed once per process
     the_facts: Facts = facts if facts is not None else the_catalog
     if renderer is None:
-        from kubefleet.render.offline import render
+        from kubefleet.render.offline import render_resolved
+        from kubefleet.resolve.cluster import resolve
 
         def renderer(spec: ClusterSpec, provider: str) -> ResourceGraph:
-            return render(spec, provider, catalog=the_catalog)
+            return render_resolved(resolve(spec, provider, catalog=the_catalog, protection=cfg.protection()))
 
     if pricer is None:
         def pricer(graph: ResourceGraph) -> CostBreakdown:
@@ -165,10 +166,12 @@ def check(
     checked: list[tuple[str, str]] = []
     costs: list[TeamCost] = []
     for index, spec in enumerate(specs, 1):
-        findings.extend(spec_findings(RuleContext(spec, as_of, the_facts), cfg))
+        protection = cfg.protection()
+        findings.extend(spec_findings(RuleContext(spec, as_of, the_facts, protection=protection), cfg))
         for provider in providers_for(spec, providers):
             graph = renderer(spec, provider)
-            ctx = RuleContext(spec, as_of, the_facts, provider=provider, graph=graph, pricer=pricer)
+            ctx = RuleContext(spec, as_of, the_facts, provider=provider, graph=graph, pricer=pricer,
+                              protection=protection)
             findings.extend(provider_findings(ctx, cfg))
             checked.append((spec.name, provider))
             if needs_team_cost(spec, cfg):

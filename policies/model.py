@@ -20,6 +20,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
+from kubefleet.resolve.cluster import DEFAULT_PROTECTION, ProtectionRule
 from kubefleet.spec.model import ClusterSpec
 
 if TYPE_CHECKING:
@@ -105,6 +106,7 @@ class RuleContext:
     provider: str | None = None
     graph: ResourceGraph | None = None
     pricer: Callable[[ResourceGraph], CostBreakdown] | None = None
+    protection: ProtectionRule = DEFAULT_PROTECTION  # which clusters are production (the policy config's)
     _cost: CostBreakdown | None = field(default=None, repr=False)
 
     @property

@@ -231,8 +231,9 @@ def _resource_validation(rule: Rule, load: Callable[[], PackContext]) -> Callabl
         ctx = load()
         resource = rendered(args.resource_type, args.name, args.urn, args.props, bool(args.opts.protect),
                             args.opts.parent)
-        rctx = RuleContext(ctx.spec, ctx.as_of, ctx.catalog, provider=ctx.provider)
-        _report(violations(rule, rctx, _with_pack_config(ctx, rule, args.get_config()), resource), report)
+        config = _with_pack_config(ctx, rule, args.get_config())
+        rctx = RuleContext(ctx.spec, ctx.as_of, ctx.catalog, provider=ctx.provider, protection=config.protection())
+        _report(violations(rule, rctx, config, resource), report)
 
     return validate
 
@@ -242,11 +243,12 @@ def _stack_validation(rule: Rule, load: Callable[[], PackContext]) -> Callable[.
         ctx = load()
         config = _with_pack_config(ctx, rule, args.get_config())
         if rule.scope == "spec":
-            _report(violations(rule, RuleContext(ctx.spec, ctx.as_of, ctx.catalog), config), report)
+            _report(violations(rule, RuleContext(ctx.spec, ctx.as_of, ctx.catalog, protection=config.protection()),
+                               config), report)
             return
         graph = graph_from_stack(args.resources, ctx)
         rctx = RuleContext(ctx.spec, ctx.as_of, ctx.catalog, provider=ctx.provider, graph=graph,
-                           pricer=_pricer(ctx))
+                           pricer=_pricer(ctx), protection=config.protection())
         if rule.scope == "provider":
             _report(violations(rule, rctx, config), report)
             return

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from kubefleet.cost.model import fmt_money
 from kubefleet.policies.model import Param, Rule, RuleContext, TeamCost, Violation
+from kubefleet.resolve.cluster import PRODUCTION_LABELS, PRODUCTION_PATTERN, ProtectionRule, is_production
 
 if TYPE_CHECKING:
     from kubefleet.graph import RenderedResource
@@ -83,7 +84,9 @@ def _walk(node: Any, path: str = "") -> Iterator[tuple[str, str, Any]]:
 
 
 def _is_prod(ctx: RuleContext) -> bool:
-    return ctx.spec.metadata.env == "prod"
+    """Production by the configured protection rule (labels and pattern of prod-deletion-protection):
+    the rule that also decides Pulumi's ``protect`` and `destroy`'s refusal."""
+    return is_production(ctx.spec, ctx.protection)
 
 
 # ------------------------------------------------------------------------------------------ ownership
@@ -152,16 +155,25 @@ def prod_maintenance_window(ctx: RuleContext, params: Mapping[str, Any]) -> Iter
 def prod_deletion_protection(
     resource: RenderedResource, ctx: RuleContext, params: Mapping[str, Any]
 ) -> Iterator[Violation]:
-    if not _is_prod(ctx) or resource.type not in params["protectedTypes"]:
+    if resource.type not in params["protectedTypes"]:
+        return
+    found = protection_rule(params).match(ctx.spec)
+    if found is None and not ctx.spec.metadata.protected:
         return
     if resource.protect or _truthy(resource.inputs.get("deletionProtection")):
         return
+    why = f"labelled {found[0]}: {found[1]}" if found else "marked `protected: true`"
     yield _violation(
         resource,
-        f"{resource.name} ({resource.type}) in a prod cluster is not protected against deletion",
-        "prod resources are declared with Pulumi's protect option (GKE: deletion_protection); "
-        "the adapter must pass ctx.protect through",
+        f"{resource.name} ({resource.type}) in a production cluster ({why}) is not protected against deletion",
+        "production resources are declared with Pulumi's protect option (GKE: deletion_protection); "
+        "deploy with kubefleet (it sets protect by the same rule) or set protect on this resource",
     )
+
+
+def protection_rule(params: Mapping[str, Any]) -> ProtectionRule:
+    """The production rule from prod-deletion-protection's parameters (labels, pattern)."""
+    return ProtectionRule(tuple(params.get("labels") or PRODUCTION_LABELS), params.get("pattern") or PRODUCTION_PATTERN)
 
 
 # ------------------------------------------------------------------------------------ version hygiene
@@ -504,6 +516,10 @@ def _rules() -> dict[str, Rule]:
              "mandatory", "resource", prod_deletion_protection, (
                  Param("protectedTypes", "str-list", list(DEFAULT_PROTECTED_TYPES),
                        "resource types that must carry protect (or deletionProtection)"),
+                 Param("labels", "str-list", list(PRODUCTION_LABELS),
+                       "labels that can mark a cluster as production (every prod-* rule, protect, destroy)"),
+                 Param("pattern", "regex", PRODUCTION_PATTERN,
+                       "a production value of one of those labels (whole value, any case)"),
              )),
         Rule("version-support", "the Kubernetes minor is still supported by the provider on the check date",
              "mandatory", "provider", version_support, (

@@ -36,4 +36,10 @@ def run_from_config(config: pulumi.Config) -> None:
     provider = check_provider(config.get("provider") or spec.spec.provider or "")
     from kubefleet.cost.sources.cache import active_catalog  # what `kubefleet plan`/`compare` price with
 
-    cluster_program(spec, provider, catalog=active_catalog())
+    protection = None
+    policy_config = config.get("policyConfig")
+    if policy_config:  # the production rule of the policy config the pack reads, so both agree
+        from kubefleet.policies.config import load_policy_config
+
+        protection = load_policy_config(policy_config).protection()
+    cluster_program(spec, provider, catalog=active_catalog(), protection=protection)

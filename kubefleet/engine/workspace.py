@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from kubefleet.engine.backend import Backend
 from kubefleet.errors import UsageError
+from kubefleet.resolve.cluster import ProtectionRule
 from kubefleet.safeio import kubefleet_home
 from kubefleet.spec.model import ClusterSpec
 
@@ -64,6 +65,7 @@ class StackTarget:
     provider: str
     stack_name: str
     backend: Backend
+    protection: ProtectionRule | None = None  # which clusters are production (default: the built-in rule)
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -168,7 +170,7 @@ def open_stack(target: StackTarget, *, create: bool = True, install_plugins: boo
 
     # the catalog the CLI priced and previewed with (refreshed prices included): shape matching picks the
     # cheapest fitting type, so another catalog could deploy another instance type than the one shown
-    program = inline_program(target.spec, target.provider, active_catalog())
+    program = inline_program(target.spec, target.provider, active_catalog(), protection=target.protection)
     opts = workspace_options(target.backend, extra_env)
     if create:
         stack = auto.create_or_select_stack(stack_name=target.stack_name, project_name=PROJECT, program=program,

@@ -17,10 +17,11 @@ from kubefleet.spec.model import ClusterSpec
 
 if TYPE_CHECKING:
     from kubefleet.catalog import Catalog
+    from kubefleet.resolve.cluster import ProtectionRule
 
 
 def cluster_program(spec: ClusterSpec, provider: str, ctx: ResolvedCluster | None = None, *,
-                    catalog: Catalog | None = None) -> None:
+                    catalog: Catalog | None = None, protection: ProtectionRule | None = None) -> None:
     """Declare the cluster for ``provider`` and export its outputs (kubeconfig as a secret). Without
     ``ctx`` (the engine's runs) the spec is resolved now, against the wall clock and ``catalog`` — the
     one the CLI priced and previewed with (with the user's refreshed prices), so the instance types
@@ -31,7 +32,7 @@ def cluster_program(spec: ClusterSpec, provider: str, ctx: ResolvedCluster | Non
     from kubefleet.resolve.cluster import resolve, wall_clock
 
     adapter = get_adapter(provider)
-    context = ctx or resolve(spec, provider, catalog=catalog, now=wall_clock())
+    context = ctx or resolve(spec, provider, catalog=catalog, now=wall_clock(), protection=protection)
     out = adapter.build(context)
     pulumi.export("clusterName", out.name)
     pulumi.export("provider", provider)
@@ -41,12 +42,14 @@ def cluster_program(spec: ClusterSpec, provider: str, ctx: ResolvedCluster | Non
     pulumi.export("kubeconfig", pulumi.Output.secret(out.kubeconfig))
 
 
-def inline_program(spec: ClusterSpec, provider: str, catalog: Catalog | None = None) -> Callable[[], None]:
-    """The Automation API inline program for one cluster on one provider, resolved with ``catalog``."""
+def inline_program(spec: ClusterSpec, provider: str, catalog: Catalog | None = None, *,
+                   protection: ProtectionRule | None = None) -> Callable[[], None]:
+    """The Automation API inline program for one cluster on one provider, resolved with ``catalog``;
+    ``protection`` (the policy config's production rule) decides Pulumi's ``protect``."""
 
     def run() -> None:
         try:
-            cluster_program(spec, provider, catalog=catalog)
+            cluster_program(spec, provider, catalog=catalog, protection=protection)
         except KubefleetError as err:
             raise program_error(err) from None
 

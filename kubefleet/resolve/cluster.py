@@ -13,6 +13,8 @@ data and its own modules; nothing above it (render, cost, ...).
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -27,20 +29,59 @@ if TYPE_CHECKING:
 OFFLINE_NOW = dt.datetime.fromtimestamp(0, dt.UTC)
 
 
-# `env` label values that mean production, compared case-insensitively after trimming: the policy
-# rules and people write all of these (issue 14: `production`, `prd`, `PROD` were not protected).
-PRODUCTION_ENVS = frozenset({"prod", "production", "prd"})
+#: Labels that can say "production", in the order they are looked at.
+PRODUCTION_LABELS: tuple[str, ...] = ("env", "environment", "stage")
+#: What a production value looks like: prod, production, prd or live, optionally followed by a suffix
+#: that starts with '-', '_', '.' or a digit (`prod-eu`, `production-1`, `prd2`, `live.us`); matched whole
+#: and case-insensitively, so `preprod`, `nonprod`, `product` and `liver` are not production (issue 25:
+#: exact values left `env: prod-eu`, `production-1`, `live`, `environment: production`, `stage: prod`
+#: unprotected).
+PRODUCTION_PATTERN = r"(prod|production|prd|live)([-_.0-9][a-z0-9._-]*)?"
 
 
-def is_production(spec: ClusterSpec) -> bool:
-    env = spec.metadata.env
-    return env is not None and env.strip().lower() in PRODUCTION_ENVS
+@dataclass(frozen=True)
+class ProtectionRule:
+    """Which clusters are production: any of ``labels`` whose value matches ``pattern`` (a regular
+    expression matched against the whole value, ignoring case). Configured in a policy config as the
+    parameters of rule ``prod-deletion-protection`` (``labels``, ``pattern``); the same rule decides
+    Pulumi's ``protect`` on the cluster's resources, `destroy`'s refusal and the policy pack's check."""
+
+    labels: tuple[str, ...] = PRODUCTION_LABELS
+    pattern: str = PRODUCTION_PATTERN
+
+    def __post_init__(self) -> None:
+        re.compile(self.pattern)  # a bad pattern fails where the rule is made (the config names its line)
+
+    def match(self, spec: ClusterSpec) -> tuple[str, str] | None:
+        """The (label, value) that makes ``spec`` production, or None."""
+        regex = re.compile(self.pattern, re.IGNORECASE)
+        for label in self.labels:
+            value = spec.metadata.labels.get(label)
+            if value is not None and regex.fullmatch(value.strip()):
+                return label, value
+        return None
 
 
-def should_protect(spec: ClusterSpec) -> bool:
-    """Production clusters (a normalised ``env`` label) and clusters with ``metadata.protected: true`` are
-    created with Pulumi's ``protect`` so a stray destroy cannot delete them."""
-    return spec.metadata.protected or is_production(spec)
+DEFAULT_PROTECTION = ProtectionRule()
+
+
+def is_production(spec: ClusterSpec, rule: ProtectionRule | None = None) -> bool:
+    return (rule or DEFAULT_PROTECTION).match(spec) is not None
+
+
+def should_protect(spec: ClusterSpec, rule: ProtectionRule | None = None) -> bool:
+    """Production clusters (by ``rule``, default :data:`DEFAULT_PROTECTION`) and clusters with
+    ``metadata.protected: true`` are created with Pulumi's ``protect`` so a stray destroy cannot delete
+    them."""
+    return spec.metadata.protected or is_production(spec, rule)
+
+
+def protection_reason(spec: ClusterSpec, rule: ProtectionRule | None = None) -> str | None:
+    """Why ``spec`` is protected, for people ("labelled env: prod-eu"), or None."""
+    if spec.metadata.protected:
+        return "it is marked `protected: true`"
+    found = (rule or DEFAULT_PROTECTION).match(spec)
+    return f"it is labelled {found[0]}: {found[1]} (production)" if found else None
 
 
 def wall_clock() -> dt.datetime:
@@ -57,12 +98,13 @@ def resolve(
     resolver: InstanceResolver | None = None,
     as_of: dt.date | None = None,
     now: dt.datetime | None = None,
+    protection: ProtectionRule | None = None,
 ) -> ResolvedCluster:
     """Every choice for ``spec`` on ``provider``. ``resolver`` replaces shape matching (tests pin types with
     it); the pools a provider adds (AKS's system pool, :mod:`kubefleet.resolve.pools`) are resolved like
     the spec's own; ``as_of`` dates the dated choices (default: each table's own read date, never the clock); ``now`` is
     the clock the kubeadm PKI is issued against (default :data:`OFFLINE_NOW`; the engine passes
-    :func:`wall_clock`)."""
+    :func:`wall_clock`); ``protection`` decides which clusters are production (Pulumi's ``protect``)."""
     from kubefleet.naming import ownership_labels
     from kubefleet.resolve import versions
     from kubefleet.resolve.instances import instance_resolver
@@ -95,7 +137,7 @@ def resolve(
         region=spec.region_for(provider),
         instances=MappingProxyType(instances),
         labels=MappingProxyType(ownership_labels(spec)),
-        protect=should_protect(spec),
+        protect=should_protect(spec, protection),
         istio=istio,
         mesh_revision=mesh,
         as_of=as_of,
