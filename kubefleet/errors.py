@@ -121,9 +121,12 @@ def environment_error(err: OSError, *, writing: str | None = None) -> Environmen
         longest = ""
         if isinstance(err.filename, str):
             longest = max(err.filename.split(os.sep), key=lambda part: len(os.fsencode(part)), default="")
-        shown = f" ({longest[:40]}… is {len(os.fsencode(longest))} bytes)" if len(os.fsencode(longest)) > 255 else ""
-        return EnvironmentProblem(f"{_named(err, 'a path')}: a file or directory name is longer than the file "
-                                  f"system allows (255 bytes){shown}", hint="shorten that name")
+        size = len(os.fsencode(longest))
+        if size > 255:
+            return EnvironmentProblem(f"a file or directory name is {size} bytes ({longest[:32]}…); file systems "
+                                      "allow at most 255 bytes per name", hint="shorten that name")
+        return EnvironmentProblem(f"{_named(err, 'a path')}: the path is longer than the file system allows",
+                                  hint="shorten the path (or a name in it)")
     if code in (errno.ENOSPC, errno.EDQUOT):
         return EnvironmentProblem(f"no space left writing {what} ({os.strerror(code)})",
                                   hint="free some space, or write somewhere else (another disk, a file)")

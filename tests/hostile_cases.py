@@ -114,6 +114,7 @@ class Case:
     exit_code: int = 2
     positioned: bool = True   # the error names file:line:col
     needs: str = ""           # what the error text must contain (lowercase)
+    fleet_exit: int = 1       # fleet reports a file that fails to load as a finding (exit 1)...
 
 
 CASES: tuple[Case, ...] = (
@@ -133,6 +134,12 @@ CASES: tuple[Case, ...] = (
     Case("binary-name", _write(good_spec(name="!!binary cmVk")), needs="binary"),
     Case("huge-value", _write(good_spec(name="X" * 4_000_000)), needs="characters"),
     Case("not-utf8", _write(b"\xff\xfe" + good_spec().encode("utf-16-le")), positioned=False, needs="utf-8"),
+    # issue 25: YAML 1.2 core schema (yaml/yaml-spec@1b1a1be:spec/1.2.2/spec.md:6636-6646)
+    Case("tag-int-underscore", _write(good_spec(count="!!int _1")), needs="!!int"),
+    Case("tag-str-number", _write(good_spec(count="!!str 1_000")), needs="whole number"),
+    # ...but a name the file system cannot even look up is the user's environment for every command
+    Case("name-over-255-bytes", lambda d: d / ("n" * 300 + ".yaml"), positioned=False, needs="255 bytes",
+         fleet_exit=2),
 )
 
 
@@ -146,4 +153,5 @@ def command_lines(path: str) -> dict[str, list[str]]:
         "diff": ["diff", "--base", path, path, "--providers", "kubeadm"],
         "policy": ["policy", "check", path, "--provider", "kubeadm"],
         "fleet": ["fleet", path],
+        "upgrade": ["upgrade", "plan", path, "--provider", "kubeadm"],
     }

@@ -27,10 +27,22 @@ SLACK = float(os.environ.get("KUBEFLEET_HOSTILE_SLACK", "2.5"))  # shared CI run
 PEAK_RSS_MIB = 200
 ADDRESS_SPACE_MIB = 1536        # RLIMIT_AS: the hard stop (virtual size is far above RSS: threads, mmaps)
 
+CPU_SECONDS = 60                # RLIMIT_CPU: the OS stops a runner that spins (SIGXCPU, then SIGKILL)
+
+
+def os_ceilings() -> None:
+    """The runner's ceilings, set by the OS in the child before it runs any of our code (preexec): address
+    space (a bomb gets MemoryError, never the machine's memory) and CPU seconds (a spin is killed)."""
+    import resource
+
+    cap = ADDRESS_SPACE_MIB * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS + 5))
+
+
 RUNNER = textwrap.dedent("""
     import json, resource, signal, sys, time
-    cap = {cap} * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    assert resource.getrlimit(resource.RLIMIT_AS)[0] == {cap} * 1024 * 1024  # set by the OS before we ran
 
     def alarm(_signum, _frame):
         raise TimeoutError("command took longer than its alarm")
@@ -77,7 +89,8 @@ def run_commands(commands: dict[str, list[str]], cwd: Path, home: Path) -> dict[
     env = dict(os.environ, KUBEFLEET_HOME=str(home), NO_COLOR="1", COLUMNS="160", PYTHONPATH=src)
     env.pop("KUBEFLEET_DEBUG", None)
     done = subprocess.run([sys.executable, "-c", code, json.dumps(commands)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+                          preexec_fn=os_ceilings)
     assert done.returncode == 0, f"runner died (exit {done.returncode}): {done.stderr[-2000:]}"
     results: dict[str, dict[str, object]] = json.loads(done.stdout.strip().splitlines()[-1])
     return results
@@ -85,7 +98,7 @@ def run_commands(commands: dict[str, list[str]], cwd: Path, home: Path) -> dict[
 
 def expected_exit(case: Case, command: str) -> int:
     # fleet reads many files: a file that fails to load is a finding in its report (exit 1), not a usage error
-    return 1 if command == "fleet" else case.exit_code
+    return case.fleet_exit if command == "fleet" else case.exit_code
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -94,7 +107,7 @@ def test_hostile_spec_through_every_command(case: Case, tmp_path: Path) -> None:
     directory.mkdir()
     path = case.make(directory)
     commands = command_lines(str(path))
-    if case.name == "dir-as-file":  # validate, policy and fleet take directories on purpose
+    if case.name == "dir-as-file":  # validate, policy, fleet and upgrade take directories on purpose
         commands = {k: v for k, v in commands.items() if k in ("plan", "compare", "cost", "diff")}
     results = run_commands(commands, directory, tmp_path / "home")
     for command, r in results.items():

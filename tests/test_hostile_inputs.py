@@ -346,3 +346,54 @@ def test_an_os_error_that_is_not_the_environment_is_still_a_bug() -> None:
     from kubefleet.errors import environment_error
 
     assert environment_error(OSError(errno.EBADF, "Bad file descriptor")) is None
+
+
+# ---------------------------------------------------------------- hostile options (in-process: no file is read)
+
+#: (args, exit code): every option that takes free text, given text it must refuse (or safely accept)
+HOSTILE_OPTIONS: dict[str, tuple[list[str], int]] = {
+    "compare-as-of-month-13": (["compare", "SPEC", "--as-of", "2026-13-45"], 2),
+    "compare-as-of-empty": (["compare", "SPEC", "--as-of", ""], 2),
+    "compare-providers-injection": (["compare", "SPEC", "--providers", "gke,,$(id)"], 2),
+    "compare-output-xml": (["compare", "SPEC", "-o", "xml"], 2),
+    "compare-hours-negative": (["compare", "SPEC", "--providers", "kubeadm", "--hours", "-1"], 2),
+    "cost-provider-path": (["cost", "SPEC", "--provider", "../../etc"], 2),
+    "cost-as-of-year-0": (["cost", "SPEC", "--provider", "kubeadm", "--as-of", "0000-01-01"], 2),
+    "plan-as-of-year-9999": (["plan", "SPEC", "--provider", "kubeadm", "--as-of", "9999-12-31"], 0),
+    "fleet-by-unknown": (["fleet", "SPEC", "--by", "nonsense"], 2),
+    "fleet-jobs-negative": (["fleet", "SPEC", "--jobs", "-1"], 2),
+    "fleet-jobs-huge": (["fleet", "SPEC", "--no-compare", "--jobs", "100000"], 0),
+    "policy-provider-list": (["policy", "check", "SPEC", "--provider", "all,x"], 2),
+    "policy-config-directory": (["policy", "check", "SPEC", "--config", "DIR"], 2),
+    "policy-rules-config-fifo": (["policy", "rules", "--config", "DIR/f.yaml"], 2),
+    "diff-base-git-option": (["diff", "--base", "--upload-pack=touch /tmp/x", "SPEC"], 2),
+    "upgrade-to-major": (["upgrade", "plan", "SPEC", "--to", "2.0"], 2),
+    "upgrade-to-word": (["upgrade", "plan", "SPEC", "--to", "abc"], 2),
+    "upgrade-by-past": (["upgrade", "plan", "SPEC", "--by", "2020-01-01"], 2),
+    "upgrade-manifests-device": (["upgrade", "plan", "SPEC", "--manifests", "/dev/zero"], 2),
+    "upgrade-manifests-fifo": (["upgrade", "plan", "SPEC", "--manifests", "DIR"], 2),
+    "init-name-path": (["init", "../x"], 2),
+    "destroy-stack-path": (["destroy", "SPEC", "--stack", "../../x", "--yes"], 2),
+    "stacks-backend-javascript": (["stacks", "--backend", "javascript:alert(1)"], 2),
+    "prices-provider-unknown": (["prices", "show", "--provider", "nope"], 2),
+    "validate-output-xml": (["validate", "SPEC", "-o", "xml"], 2),
+}
+
+
+def test_hostile_options_are_refused_with_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from kubefleet.cli.app import app
+
+    spec = tmp_path / "ok.yaml"
+    spec.write_text(good_spec(), encoding="utf-8")
+    directory = tmp_path / "dir"
+    directory.mkdir()
+    os.mkfifo(directory / "f.yaml")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for name, (args, code) in HOSTILE_OPTIONS.items():
+        argv = [a.replace("SPEC", str(spec)).replace("DIR", str(directory)) for a in args]
+        result = runner.invoke(app, argv)
+        assert result.exit_code == code, f"{name}: exit {result.exit_code}: {result.output[-600:]}"
+        assert "Traceback" not in result.output and "internal error" not in result.output, name
