@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+
+from kubefleet.errors import SpecIssue as SpecIssueLike
 
 if TYPE_CHECKING:
     from rich.table import Column, Table
@@ -146,3 +148,30 @@ class DiffFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
+
+
+def _escape_data(text: str) -> str:
+    # actions/toolkit@a944251692e50709e44d95e64d43c80236b9f6af:packages/core/src/command.ts:80-85 (escapeData)
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    # actions/toolkit@a944251692e50709e44d95e64d43c80236b9f6af:packages/core/src/command.ts:87-94 (escapeProperty)
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotations(issues: Iterable[SpecIssueLike], title: str) -> str:
+    """Positioned problems as GitHub Actions workflow commands (``::error file=…,line=…,col=…::message``,
+    https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions#setting-an-error-message),
+    so a PR shows each one on its line. Printed when ``GITHUB_ACTIONS=true`` (set by every Actions runner)."""
+    lines = []
+    for issue in issues:
+        message = issue.message + (f"\nhint: {issue.hint}" if issue.hint else "")
+        props = ",".join(f"{k}={_escape_property(str(v))}" for k, v in
+                         (("file", issue.file), ("line", issue.line), ("col", issue.column), ("title", title)))
+        lines.append(f"::error {props}::{_escape_data(message)}")
+    return "\n".join(lines)
+
+
+def in_github_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"

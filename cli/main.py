@@ -77,8 +77,65 @@ def exit_code_for(err: BaseException) -> int:
     return EXIT_INTERNAL
 
 
+# Placeholders in --help, as kubectl and pulumi write them (`--as-of DATE`, `FILE...`), instead of typer's
+# type names (`<str>`, `<list[Path]>`, `{files}...`; issue 25).
+_METAVARS: dict[str, str] = {
+    "as-of": "DATE", "by": "DATE", "base": "REF|FILE", "backend": "URL", "provider": "PROVIDER",
+    "providers": "PROVIDERS", "cluster": "NAME", "stack": "NAME", "to": "MINOR", "title": "TEXT",
+    "config": "FILE", "policy-config": "FILE", "policy-pack": "DIR", "manifests": "DIR", "path": "FILE",
+    "files": "FILE", "file": "FILE", "paths": "PATH", "name": "NAME", "hours": "HOURS", "egress-gb": "GB",
+    "jobs": "N", "fail-on": "RULE", "horizon": "DAYS",
+}
+
+
+def _metavar(param: Any) -> str | None:
+    """The placeholder for one parameter (None: a flag, or typer's own is fine)."""
+    if getattr(param, "is_flag", False) or getattr(param, "count", False):
+        return None
+    name = max(getattr(param, "opts", []) or [param.name or ""], key=len).lstrip("-").replace("_", "-")
+    desc = getattr(param, "type_descriptor", None)
+    if desc is not None and getattr(desc, "is_choice", False):
+        return "|".join(str(getattr(c, "value", c)) for c in (desc.choices or ()))
+    if name in _METAVARS:
+        return _METAVARS[name]
+    kind = param.bare_type() if hasattr(param, "bare_type") else ""
+    if desc is not None and getattr(desc, "is_path", False):
+        return "FILE"
+    return {"int": "N", "float": "NUMBER", "Decimal": "AMOUNT"}.get(str(kind), name.upper())
+
+
+def tidy_help(command: Any, seen: set[int] | None = None) -> None:
+    """Give every option and argument under ``command`` a plain placeholder (once per process)."""
+    seen = set() if seen is None else seen
+    if id(command) in seen:
+        return
+    seen.add(id(command))
+    for param in getattr(command, "params", []):
+        if getattr(param, "metavar", None) is not None:
+            continue
+        metavar = _metavar(param)
+        if metavar is None:
+            continue
+        if getattr(param, "param_type_name", "") == "argument":
+            many = param.nargs != 1
+            shown = metavar + ("..." if many else "")
+            param.metavar = shown
+            usage = shown if param.required else f"[{shown}]"
+            param._usage_display_name = lambda usage=usage: usage  # instead of `{files}...`
+            param.display_type_rich = lambda ctx=None: None  # instead of `FILE... <list[Path]>`
+        else:
+            param.metavar = metavar
+    for sub in getattr(command, "commands", {}).values():
+        tidy_help(sub, seen)
+
+
 class KubefleetGroup(TyperGroup):
     """Maps every KubefleetError to its exit code; never lets a traceback reach a user for a user mistake."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        if parent is None:
+            tidy_help(self)
+        return super().make_context(info_name, args, parent=parent, **extra)
 
     def invoke(self, ctx: Any) -> Any:
         import typer

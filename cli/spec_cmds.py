@@ -56,6 +56,10 @@ def validate(
         names = ", ".join(s.spec.name for s in specs)
         out.print(f"[green]✓[/] {path}: {len(specs)} cluster{'s' if len(specs) != 1 else ''} ({names})")
     if issues:
+        from kubefleet.cli.console import github_annotations, in_github_actions, write
+
+        if in_github_actions():  # each problem on its line of the PR's diff
+            write(github_annotations(issues, "kubefleet validate"))
         raise SpecError(issues)
 
 

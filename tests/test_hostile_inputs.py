@@ -397,3 +397,74 @@ def test_hostile_options_are_refused_with_exit_2(tmp_path: Path, monkeypatch: py
         result = runner.invoke(app, argv)
         assert result.exit_code == code, f"{name}: exit {result.exit_code}: {result.output[-600:]}"
         assert "Traceback" not in result.output and "internal error" not in result.output, name
+
+
+# ---------------------------------------------------------------- --help placeholders
+
+
+def _commands(command: object, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    out = [path]
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        if not getattr(sub, "hidden", False):
+            out.extend(_commands(sub, (*path, name)))
+    return out
+
+
+def test_help_has_no_type_placeholders(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`<str>`, `<list[Path]>`, `{files}...` read as a stack trace of typer; kubectl and pulumi write
+    `--as-of DATE` and `FILE...`."""
+    import re
+
+    import typer
+    from typer.testing import CliRunner
+
+    from kubefleet.cli.app import app
+
+    monkeypatch.setenv("COLUMNS", "100")
+    runner = CliRunner()
+    paths = _commands(typer.main.get_command(app))
+    assert len(paths) > 20
+    for path in paths:
+        result = runner.invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        leftovers = re.findall(r"<(?:str|int|float|path|list\[[^\]]*\]|Path|text|decimal)>|\{\w+\}", result.output)
+        assert not leftovers, f"kubefleet {' '.join(path)} --help: {leftovers}\n{result.output}"
+    usage = runner.invoke(app, ["validate", "--help"]).output
+    assert "Usage: kubefleet validate [OPTIONS] FILE..." in usage and "--as-of DATE" in usage
+
+
+# ---------------------------------------------------------------- validate in GitHub Actions
+
+
+def _unescape(text: str) -> str:  # the inverse of actions/toolkit's escapeData / escapeProperty
+    for code, char in (("%0D", "\r"), ("%0A", "\n"), ("%3A", ":"), ("%2C", ","), ("%25", "%")):
+        text = text.replace(code, char)
+    return text
+
+
+def test_validate_writes_github_annotations_in_actions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    from typer.testing import CliRunner
+
+    from kubefleet.cli.app import app
+
+    bad = tmp_path / "odd,name:100%.yaml"  # characters the toolkit escapes in a property
+    bad.write_text(good_spec(count="!!int _1").replace("region: us-east", "region: us-east\n  extra: 1"),
+                   encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    plain = CliRunner().invoke(app, ["validate", bad.name])
+    assert plain.exit_code == 2 and "::error" not in plain.output
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    result = CliRunner().invoke(app, ["validate", bad.name])
+    assert result.exit_code == 2
+    commands = [line for line in result.output.splitlines() if line.startswith("::error ")]
+    positioned = [line for line in result.output.splitlines() if line.startswith(bad.name + ":")]
+    assert len(commands) == len(positioned) >= 1, result.output
+    for command, line in zip(commands, positioned, strict=True):
+        match = re.fullmatch(r"::error (?P<props>[^:]*)::(?P<message>.*)", command)
+        assert match, command
+        props = {k: _unescape(v) for k, v in (p.split("=", 1) for p in match["props"].split(","))}
+        assert props["file"] == bad.name and props["title"] == "kubefleet validate"
+        message = _unescape(match["message"]).split("\nhint:")[0]
+        assert f"{props['file']}:{props['line']}:{props['col']}: {message}" == line
