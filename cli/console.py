@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -68,6 +68,25 @@ def _rigid(texts: list[str]) -> bool:
     return bool(cells) and all(_MONEY.match(t.strip()) or (" " not in t.strip() and len(t) <= 48) for t in cells)
 
 
+def _share_width(table: Table, width: int, texts: Callable[[Column], list[str]]) -> None:
+    """Fix every column's width when the table is wider than the terminal: each gets its minimum (its
+    longest word) and the rest is shared by how much more each wants. rich's own shrinking lets a column
+    fall under its minimum and then crops the table's right edge (seen at 100 columns)."""
+    from rich.cells import cell_len
+
+    columns = table.columns
+    room = width - (3 * len(columns) + 1)
+    mins = [c.min_width or 1 for c in columns]
+    wants = [max([cell_len(t) for t in [*texts(c), _cell_text(c.header)]] or [1]) for c in columns]
+    if sum(max(w, m) for w, m in zip(wants, mins, strict=True)) <= room:
+        return  # it fits as it is
+    spare = room - sum(mins)
+    more = [max(w - m, 0) for w, m in zip(wants, mins, strict=True)]
+    total = sum(more) or 1
+    for column, least, extra in zip(columns, mins, more, strict=True):
+        column.width = least + spare * extra // total
+
+
 def print_table(out: Console, table: Table, *, drop: Sequence[str] = ()) -> None:
     """Print ``table`` so money and identifiers never wrap across lines, whatever the width.
 
@@ -82,11 +101,13 @@ def print_table(out: Console, table: Table, *, drop: Sequence[str] = ()) -> None
     for col in table.columns:
         cells = texts(col)
         if _rigid(cells):
-            col.no_wrap = True
-            col.min_width = max((len(t) for t in cells), default=0)
-        else:  # prose wraps between words, never inside one (a region, an instance type)
-            words = [w for t in cells for w in t.split()]
-            col.min_width = min(30, max((len(w) for w in words), default=1))
+            col.no_wrap = True  # the header too: a short one ("EKS ✓ cheapest") is kept whole
+            header = _cell_text(col.header)
+            col.min_width = max([len(t) for t in cells] + [len(header) if len(header) <= 24 else 0])
+        else:  # prose wraps between words, never inside one (a region, an instance type, `key=value`)
+            words = [w for t in [*cells, _cell_text(col.header)] for w in t.split()]
+            col.min_width = max((len(w) for w in words), default=1)
+            col.overflow = "fold"  # only a word wider than the whole terminal is ever folded
     width = out.width
 
     def needed(t: Table) -> int:
@@ -101,6 +122,7 @@ def print_table(out: Console, table: Table, *, drop: Sequence[str] = ()) -> None
             dropped.append(header)
             table.columns.pop(index)
     if needed(table) <= width:
+        _share_width(table, width, texts)
         out.print(table)
         if dropped:
             out.print(f"(narrow terminal: left out {', '.join(dropped)}; widen it or use --output json)",

@@ -262,7 +262,7 @@ def _print_comparison(out: Console, cmp: Comparison) -> None:
             f.add_column(label(p), overflow="fold")
         for frow in cmp.features:
             f.add_row(frow.label, *[frow.values[p][0] if p in frow.values else "—" for p in providers])
-        out.print(f)
+        print_table(out, f)
     notes = [(p, n) for p in providers for n in cmp.results[p].parity if n.status != "native"]
     if notes:
         pt = Table(title="parity: what each provider emulates or lacks", title_justify="left")
@@ -270,7 +270,7 @@ def _print_comparison(out: Console, cmp: Comparison) -> None:
             pt.add_column(col, overflow="fold")
         for p, n in notes:
             pt.add_row(label(p), n.field, n.status, n.detail)
-        out.print(pt)
+        print_table(out, pt)
     for p, r in cmp.results.items():
         if r.error:
             out.print(f"[red]{label(p)} not priced:[/] {r.error}")

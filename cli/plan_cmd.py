@@ -39,7 +39,7 @@ def plan(
     from rich.table import Table
 
     from kubefleet.cli.common import load_specs, parse_date, provider_for, today
-    from kubefleet.cli.console import stdout, write
+    from kubefleet.cli.console import print_table, stdout, write
     from kubefleet.cli.cost_cmds import active_catalog
     from kubefleet.lifecycle.check import enforce
     from kubefleet.render.cache import cached_render
@@ -81,14 +81,14 @@ def plan(
         table.add_column("key inputs", overflow="fold")
         for r in g.resources:
             table.add_row(r.type, r.name, r.parent_name or "", key_inputs(r.inputs))
-        out.print(table)
+        print_table(out, table)
         pools = Table(title="node pools", title_justify="left")
         for col in ("pool", "instance", "why"):
             pools.add_column(col, overflow="fold")
         for pool, choice in g.instances.items():
             why = choice.reason + (f" ({choice.note})" if choice.note else "")
             pools.add_row(pool, choice.name, why)
-        out.print(pools)
+        print_table(out, pools)
         rows = [n for n in g.parity if all_parity or n.status != "native"]
         native = sum(1 for n in g.parity if n.status == "native")
         parity = Table(title=f"parity: {native} of {len(g.parity)} fields native", title_justify="left")
@@ -96,7 +96,7 @@ def plan(
             parity.add_column(col, overflow="fold")
         for n in rows:
             parity.add_row(n.field, n.status, n.detail)
-        out.print(parity)
+        print_table(out, parity)
     for report in reports:
         _print_verify(out, report)
     _fail_on_violations(reports)

@@ -134,7 +134,7 @@ def test_validate_dir_reports_every_bad_file(tmp_path: Path) -> None:
     directory.mkdir()
     names = []
     for case in CASES:
-        if case.name in ("dev-zero", "fifo", "dir-as-file", "huge-file", "not-utf8"):
+        if case.name in ("dev-zero", "fifo", "dir-as-file", "huge-file", "not-utf8", "name-over-255-bytes"):
             continue  # not files inside a directory (or covered above)
         sub = tmp_path / case.name
         sub.mkdir()
