@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kubefleet.errors import UsageError
 from kubefleet.spec.loader import LoadedSpec
@@ -45,30 +45,76 @@ def provider_for(loaded: LoadedSpec, provider: str | None) -> str:
     )
 
 
+#: Progress timers still waiting; cli/main.py cancels them when a command ends, so a line is never said
+#: after (or into the output of) another command.
+_PENDING_TIMERS: set[Any] = set()
+
+
+def cancel_progress() -> None:
+    for timer in list(_PENDING_TIMERS):
+        timer.cancel()
+    _PENDING_TIMERS.clear()
+
+
+def _progress_after() -> float:
+    """Seconds a small job may run silently (``KUBEFLEET_PROGRESS_AFTER``, default 1)."""
+    import os
+
+    try:
+        return max(0.0, float(os.environ.get("KUBEFLEET_PROGRESS_AFTER", "1")))
+    except ValueError:
+        return 1.0
+
+
 class Progress:
-    """`what: i/N` on stderr at most every ``every`` seconds, only for jobs of more than ``threshold``
-    items (so small runs and their goldens stay silent); stdout is untouched."""
+    """`what: i/N` on stderr at most every ``every`` seconds: from the start for jobs of more than
+    ``threshold`` items, and for smaller ones once they have run for a second (a cold `compare` renders
+    for seconds: issue 25), so quick runs and their goldens stay silent; stdout is untouched."""
 
     def __init__(self, what: str, total: int, *, threshold: int = 16, every: float = 2.0) -> None:
+        import threading
         import time
 
         self.what, self.total, self.every = what, total, every
         self.enabled = total > threshold
         self._clock = time.monotonic
         self._last = self._clock()
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
         if self.enabled:
             self._say(f"{what}: {total} to do")
+        elif total > 0:
+            self._timer = threading.Timer(_progress_after(), self._slow)
+            self._timer.daemon = True
+            _PENDING_TIMERS.add(self._timer)
+            self._timer.start()
+
+    def _slow(self) -> None:
+        with self._lock:
+            if self._timer is None:
+                return
+            _PENDING_TIMERS.discard(self._timer)
+            self._timer = None
+            self.enabled = True
+            self._say(f"{self.what}: {self.total} to do")
 
     def _say(self, text: str) -> None:
+        import contextlib
         import sys
 
-        sys.stderr.write(text + "\n")
-        sys.stderr.flush()
+        with contextlib.suppress(OSError, ValueError):  # stderr gone: progress is not worth an error
+            sys.stderr.write(text + "\n")
+            sys.stderr.flush()
 
     def step(self, done: int) -> None:
-        if self.enabled and (done == self.total or self._clock() - self._last >= self.every):
-            self._last = self._clock()
-            self._say(f"{self.what}: {done}/{self.total}")
+        with self._lock:
+            if done >= self.total and self._timer is not None:  # finished before anyone waited long
+                self._timer.cancel()
+                _PENDING_TIMERS.discard(self._timer)
+                self._timer = None
+            if self.enabled and (done == self.total or self._clock() - self._last >= self.every):
+                self._last = self._clock()
+                self._say(f"{self.what}: {done}/{self.total}")
 
 
 def render_ahead(pairs: Sequence[tuple[ClusterSpec, str]], *, catalog: Catalog, what: str,

@@ -173,6 +173,11 @@ class KubefleetGroup(TyperGroup):
                 raise
             _internal(err)
             raise typer.Exit(EXIT_INTERNAL) from None
+        finally:
+            if ctx.parent is None:  # the whole command is over: no progress line may follow it
+                from kubefleet.cli.common import cancel_progress
+
+                cancel_progress()
 
 
 def _internal(err: BaseException) -> None:

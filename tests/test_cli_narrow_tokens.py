@@ -1,4 +1,8 @@
-"""Issue 25: at 60, 80 and 100 columns (COLUMNS honoured, also when piped) the plan and the compare tables
+"""Issue 25: a cold `compare` is not silent for seconds: a job still running after ~1 s (the delay is
+KUBEFLEET_PROGRESS_AFTER, default 1) says what it does and how far it is on stderr; a quick (warm) run says
+nothing; stdout is never touched. (First here: it fills the module's render cache the tables below read.)
+
+At 60, 80 and 100 columns (COLUMNS honoured, also when piped) the plan and the compare tables
 (costs, node pools, features, parity) never split a word: every token of the narrow output is a token of
 the same output rendered 1,000 columns wide (a tokenised comparison with the unwrapped text), and no line
 is wider than the terminal. Narrow tables become `header: value` blocks rather than cut words."""
@@ -36,6 +40,26 @@ def _render(args: list[str], columns: int, monkeypatch: pytest.MonkeyPatch) -> s
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     return result.stdout
+
+
+def test_a_cold_compare_shows_progress_a_warm_one_is_quiet(monkeypatch: pytest.MonkeyPatch, shared_home: str) -> None:
+    from typer.testing import CliRunner
+
+    from kubefleet.cli.app import app
+
+    monkeypatch.setenv("KUBEFLEET_HOME", shared_home)
+    args = [*COMMANDS["compare"], "-o", "json"]
+    monkeypatch.setenv("KUBEFLEET_PROGRESS_AFTER", "0")  # as if rendering took longer than the delay
+    cold = CliRunner().invoke(app, args)
+    assert cold.exit_code == 0, cold.output
+    lines = cold.stderr.splitlines()
+    assert any(line.startswith("compare: rendering offline") and line.endswith("2 to do") for line in lines), lines
+    assert any(line.endswith("2/2") for line in lines), lines
+    assert cold.stdout.lstrip().startswith("{")  # progress never reaches stdout (JSON stays JSON)
+    monkeypatch.delenv("KUBEFLEET_PROGRESS_AFTER")
+    warm = CliRunner().invoke(app, args)  # everything cached: done well within a second
+    assert warm.exit_code == 0 and warm.stdout == cold.stdout
+    assert "to do" not in warm.stderr, warm.stderr
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))
