@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 from typer.core import TyperGroup
@@ -125,8 +126,78 @@ def tidy_help(command: Any, seen: set[int] | None = None) -> None:
             param.display_type_rich = lambda ctx=None: None  # instead of `FILE... <list[Path]>`
         else:
             param.metavar = metavar
+    if _writes_a_report(command):
+        command.params.append(_out_file_option())
     for sub in getattr(command, "commands", {}).values():
         tidy_help(sub, seen)
+
+
+# --------------------------------------------------------------------------- --out-file
+
+#: the running command's --out-file: target path, temporary file, its stream, and stdout before it
+_OUT: dict[str, Any] = {}
+
+
+def _writes_a_report(command: Any) -> bool:
+    """Commands with an ``--output`` format choice (table/json/markdown/...) write a report to stdout."""
+    if getattr(command, "commands", None) or any(p.name == "out_file" for p in getattr(command, "params", [])):
+        return False
+    for param in getattr(command, "params", []):
+        desc = getattr(param, "type_descriptor", None)
+        if param.name == "output" and desc is not None and getattr(desc, "is_choice", False):
+            return True
+    return False
+
+
+def _open_out_file(value: Path | None) -> None:
+    """Send stdout to a temporary file beside ``value``; :func:`_finish_out_file` puts it in place."""
+    import tempfile
+
+    if value is None:
+        return
+    target = Path(value)
+    if target.is_dir():
+        raise KubefleetError(f"--out-file {target} is a directory", hint="name a file, e.g. report.json")
+    fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.",
+                               suffix=".tmp")
+    stream = io.TextIOWrapper(io.FileIO(fd, "w"), encoding="utf-8")
+    _OUT.update(target=target, tmp=tmp, stream=stream, stdout=sys.stdout)
+    sys.stdout = stream
+
+
+def _finish_out_file(keep: bool) -> None:
+    """The report replaces ``--out-file`` only when the command ran (exit 0, or 1: it found problems and
+    reported them); otherwise the file is left as it was. Atomic: readers see the old or the new file."""
+    if not _OUT:
+        return
+    state = dict(_OUT)
+    _OUT.clear()
+    sys.stdout = state["stdout"]
+    try:
+        state["stream"].close()
+        if keep:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(state["tmp"], 0o666 & ~umask)  # as a shell redirect would create it
+            os.replace(state["tmp"], state["target"])
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(state["tmp"])
+
+
+def _out_file_option() -> Any:
+    """``--out-file FILE``, made by typer like every other option of the command."""
+    import typer
+
+    helper = typer.Typer()
+
+    @helper.command()
+    def _report(out_file: Path | None = typer.Option(
+            None, "--out-file", metavar="FILE", callback=_open_out_file, expose_value=False,
+            help="Write the report to FILE instead of stdout; FILE is replaced only if the command runs.")) -> None:
+        pass
+
+    return next(p for p in typer.main.get_command(helper).params if p.name == "out_file")
 
 
 class KubefleetGroup(TyperGroup):
@@ -134,18 +205,32 @@ class KubefleetGroup(TyperGroup):
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         if parent is None:
-            tidy_help(self)
+            try:
+                tidy_help(self)
+            except Exception as err:  # placeholders and --out-file are niceties: never a reason to fail
+                if os.environ.get("KUBEFLEET_DEBUG") == "1":
+                    raise
+                logging.getLogger(__name__).debug("help placeholders not set: %r", err)
         return super().make_context(info_name, args, parent=parent, **extra)
 
     def invoke(self, ctx: Any) -> Any:
         import typer
 
         debug_logging()
+        code = EXIT_INTERNAL
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            code = EXIT_OK
+            return result
         except KubefleetError as err:
+            code = exit_code_for(err)
+            if ctx.parent is None:
+                _finish_out_file(keep=code == EXIT_PROBLEM)  # before the message: stdout is the terminal again
             report(err)
-            raise typer.Exit(exit_code_for(err)) from None
+            raise typer.Exit(code) from None
+        except typer.Exit as done:
+            code = done.exit_code
+            raise
         except OSError as err:
             if isinstance(err, BrokenPipeError):
                 _quiet_broken_pipe()
@@ -164,7 +249,7 @@ class KubefleetGroup(TyperGroup):
         except BrokenPipeError:
             _quiet_broken_pipe()
             raise typer.Exit(EXIT_OK) from None
-        except (typer.Exit, typer.Abort):
+        except typer.Abort:
             raise
         except Exception as err:
             if getattr(err, "exit_code", None) is not None and type(err).__module__.startswith("typer"):
@@ -178,6 +263,7 @@ class KubefleetGroup(TyperGroup):
                 from kubefleet.cli.common import cancel_progress
 
                 cancel_progress()
+                _finish_out_file(keep=code in (EXIT_OK, EXIT_PROBLEM))
 
 
 def _internal(err: BaseException) -> None:

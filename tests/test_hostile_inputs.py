@@ -468,3 +468,33 @@ def test_validate_writes_github_annotations_in_actions(tmp_path: Path, monkeypat
         assert props["file"] == bad.name and props["title"] == "kubefleet validate"
         message = _unescape(match["message"]).split("\nhint:")[0]
         assert f"{props['file']}:{props['line']}:{props['col']}: {message}" == line
+
+
+# ---------------------------------------------------------------- --out-file
+
+
+def test_out_file_replaces_the_file_only_when_the_command_runs(tmp_path: Path) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from kubefleet.cli.app import app
+
+    runner = CliRunner()
+    target = tmp_path / "rules.json"
+    plain = runner.invoke(app, ["policy", "rules", "-o", "json"])
+    written = runner.invoke(app, ["policy", "rules", "-o", "json", "--out-file", str(target)])
+    assert written.exit_code == 0 and written.stdout == ""
+    assert target.read_text(encoding="utf-8") == plain.stdout
+    assert oct(target.stat().st_mode & 0o777) != "0o600"  # as a shell redirect would create it, not mkstemp's
+    failed = runner.invoke(app, ["policy", "rules", "-o", "json", "--config", str(tmp_path / "missing.yaml"),
+                                 "--out-file", str(target)])
+    assert failed.exit_code == 2 and "not found" in failed.output
+    assert target.read_text(encoding="utf-8") == plain.stdout  # untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rules.json"]  # no temporary file left behind
+    # every command that writes a report in a chosen format takes it
+    missing = []
+    for path in _commands(typer.main.get_command(app)):
+        help_text = runner.invoke(app, [*path, "--help"]).output
+        if "-o, --output" in help_text and "table|" in help_text and "--out-file" not in help_text:
+            missing.append(" ".join(path))
+    assert not missing, missing
