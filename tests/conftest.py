@@ -134,6 +134,9 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     # pytest-xdist workers inherit COLUMNS=80; the CLI honours COLUMNS, so tests that want a width set it
     monkeypatch.delenv("COLUMNS", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
+    # a job still running after KUBEFLEET_PROGRESS_AFTER seconds says so on stderr: on a loaded test machine
+    # that would depend on timing, so tests that check progress set the delay themselves
+    monkeypatch.setenv("KUBEFLEET_PROGRESS_AFTER", "3600")
     yield
 
 
