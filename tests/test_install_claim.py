@@ -4,6 +4,7 @@ measured, byte-compiled files included): a dependency that grows the install pas
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata as md
 import os
 import re
@@ -28,10 +29,8 @@ def _closure_bytes() -> tuple[int, int]:
             return
         total = 0
         for file in dist.files or []:
-            try:
+            with contextlib.suppress(OSError):  # a file RECORD lists that is not there adds nothing
                 total += os.stat(file.locate()).st_size
-            except OSError:
-                pass
         seen[key] = total
         for raw in dist.requires or []:
             req = Requirement(raw)
