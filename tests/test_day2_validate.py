@@ -46,3 +46,25 @@ def test_taints_the_clouds_refuse_are_caught_at_the_spec_line(tmp_path: Path, ke
     flat = " ".join(result.output.split())
     assert "taint" in flat
     assert f"c.yaml:{line}:" in flat or f"c.yaml:{line - 1}:" in flat  # the value line (or the key's)
+
+
+@pytest.mark.parametrize(("zones", "region", "ok"), [
+    (["us-east4-b", "us-east4-c"], None, True),  # us-east is us-east4 on GKE (the spec's region table)
+    (["us-west1-a"], None, False),  # a zone of another region
+    (["us-central1-f"], "us-central1", True),  # the per-provider region override
+    (["us-east1-b"], "us-central1", False),
+])
+def test_gke_zones_from_another_region_are_caught_at_the_zone_line(tmp_path: Path, zones: list[str],
+                                                                   region: str | None, ok: bool) -> None:
+    gke = "  providers:\n    gke:\n" + (f"      region: {region}\n" if region else "") + "      zones:\n" + \
+        "".join(f"        - {z}\n" for z in zones)
+    text = MINIMAL + gke
+    path = tmp_path / "z.yaml"
+    path.write_text(text)
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    if ok:
+        assert result.exit_code == 0, result.output
+        return
+    assert result.exit_code == 2, result.output
+    line = text.splitlines().index(f"        - {zones[0]}") + 1
+    assert f"z.yaml:{line}:" in " ".join(result.output.split()) and "region" in result.output

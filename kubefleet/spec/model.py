@@ -623,6 +623,23 @@ class ClusterBody(_Model):
         return self
 
     @model_validator(mode="after")
+    def _gke_zones_in_region(self) -> ClusterBody:
+        """A GKE zone is named after its region: ``<region>-<letter>`` (cloud.google.com/compute/docs/
+        regions-zones); a zone of another region is refused by the API only at `up` (the node locations must
+        be in the cluster's region), so it is caught here, at the zone's line."""
+        opts = self.providers.gke
+        if opts is None or not opts.zones:
+            return self
+        region = opts.region or REGIONS[self.region]["gke"]
+        for i, zone in enumerate(opts.zones):
+            if not re.fullmatch(re.escape(region) + r"-[a-z]", zone):
+                raise FieldRuleError(
+                    ("providers", "gke", "zones", i), f"zone {zone!r} is not in the cluster's GKE region {region}",
+                    f"use zones of {region} (e.g. {region}-b), or set `providers.gke.region`",
+                )
+        return self
+
+    @model_validator(mode="after")
     def _static_masters(self) -> ClusterBody:
         opts = self.providers.kubeadm
         if opts is None or opts.control_plane_addresses is None:
