@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from kubefleet.catalog import Catalog
     from kubefleet.compare import Comparison
     from kubefleet.cost.model import Assumptions, CostBreakdown
+    from kubefleet.spec.loader import LoadedSpec
+    from kubefleet.spec.model import ClusterSpec
 
 
 def _assumptions(hours: str | None, egress: str | None, log_gb: str | None = None) -> Assumptions:
@@ -150,6 +152,8 @@ def compare_cmd(
     usage: Path | None = typer.Option(None, "--usage", help="Usage file (Infracost's infracost-usage.yml "
                                        "format: version 0.1, resource_type_default_usage.kubefleet_cluster, "
                                        "resource_usage.kubefleet_cluster.<name>) for usage-priced items."),
+    regions: str | None = typer.Option(None, "--regions", help="Price each spec in these neutral regions side by "
+                                       "side, e.g. us-east,europe-west (replaces spec.region)."),
 ) -> None:
     """Identical clusters side by side: monthly and yearly cost by category, features and parity."""
     from kubefleet.cli.common import load_specs, parse_date, today
@@ -170,17 +174,68 @@ def compare_cmd(
             specs = load_specs(builtin, cluster)
     else:
         specs = load_specs(file, cluster)
-    pairs = [(loaded.spec, p) for loaded in specs for p in chosen]
     assume_for = _per_cluster(assume, usage, [loaded.spec.name for loaded in specs])
+    variants = [(loaded.spec, None) for loaded in specs] if regions is None else [
+        (in_region, region) for loaded in specs for region, in_region in _in_regions(loaded, regions)]
+    pairs = [(spec, p) for spec, _r in variants for p in chosen]
     dated = parse_date(as_of)  # an explicit date dates the resolved choices too (as `plan --as-of` does)
     render_ahead(pairs, catalog=catalog, what="compare", as_of=dated)
-    progress = Progress("comparing clusters", len(specs))
+    progress = Progress("comparing clusters", len(variants))
     items = []
-    for index, loaded in enumerate(specs, 1):
-        items.append(compare(loaded.spec, chosen, as_of=when, catalog=catalog, assumptions=assume_for(loaded.spec.name),
-                             dated=dated))
+    for index, (spec, region) in enumerate(variants, 1):
+        cmp = compare(spec, chosen, as_of=when, catalog=catalog, assumptions=assume_for(spec.name), dated=dated)
+        if region is not None:
+            cmp.cluster = f"{spec.name} @ {region}"
+        items.append(cmp)
         progress.step(index)
     _emit(items, output, single=False)
+    if regions is not None and output is Format.table:
+        _print_regions(items)
+
+
+def _in_regions(loaded: LoadedSpec, regions: str) -> list[tuple[str, ClusterSpec]]:
+    """The spec once per neutral region (spec.region replaced); refused when the spec pins a provider
+    region, which would silently win over the one asked for."""
+    from kubefleet.spec.regions import REGIONS
+
+    names = [r.strip() for r in regions.split(",") if r.strip()]
+    unknown = [r for r in names if r not in REGIONS]
+    if not names or unknown:
+        raise UsageError(f"--regions {regions!r}: unknown region(s) {', '.join(unknown) or '(none given)'}",
+                         hint="neutral regions: " + ", ".join(REGIONS))
+    spec = loaded.spec
+    opts = spec.spec.providers
+    pinned = [f"spec.providers.{p}.{field}" for p, field in (("gke", "region"), ("eks", "region"), ("aks", "location"))
+              if getattr(getattr(opts, p, None), field, None)]
+    if pinned:
+        raise UsageError(f"{spec.name}: --regions replaces spec.region, but the spec pins {', '.join(pinned)}",
+                         hint="remove the provider region override to compare regions")
+    return [(r, spec.model_copy(update={"spec": spec.spec.model_copy(update={"region": r})})) for r in
+            dict.fromkeys(names)]
+
+
+def _print_regions(items: list[Comparison]) -> None:
+    """One row per region: each provider's monthly total (or interval), the cheapest where it is certain."""
+    from rich.table import Table
+
+    from kubefleet.cli.console import print_table, stdout
+    from kubefleet.compare import fmt_interval
+    from kubefleet.cost.model import fmt_money
+    from kubefleet.report.compare_out import label
+
+    providers = list(items[0].results) if items else []
+    t = Table(title="regions side by side: monthly total (ranked interval)", title_justify="left")
+    t.add_column("cluster @ region")
+    for p in providers:
+        t.add_column(label(p), justify="right")
+    t.add_column("cheapest")
+    for cmp in items:
+        cells = []
+        for p in providers:
+            b = cmp.results[p].breakdown
+            cells.append(f"{fmt_money(b.monthly_total)} ({fmt_interval(b.monthly_low, b.monthly_high)})" if b else "—")
+        t.add_row(cmp.cluster, *cells, cmp.cheapest or "none certain")
+    print_table(stdout(), t)
 
 
 def _emit(items: list[Comparison], output: Format, *, single: bool) -> None:
