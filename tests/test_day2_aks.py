@@ -113,3 +113,34 @@ def test_version_bump_on_an_auto_upgrade_channel_is_said_not_silent(tmp_path: Pa
     assert cluster["op"] in ("same", "update")
     assert "kubernetesVersion" not in [i["path"] for i in cluster["inputs"]]
     assert "not applied by up" in cluster.get("at_apply", "") and "kubernetesVersion" in cluster["at_apply"]
+
+
+def test_stack_azure_native_config_reaches_the_explicit_provider() -> None:
+    """`providers.aks.subscriptionId` makes an explicit provider, which Pulumi does not configure from the
+    stack's `azure-native:*` keys; the program must carry them (every key of the installed ProviderArgs)."""
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+
+    from kubefleet.catalog import load_catalog
+    from kubefleet.render.offline import render
+    from kubefleet.spec.loader import load_text
+
+    text = BASE + "  providers:\n    aks: {subscriptionId: 00000000-0000-0000-0000-000000000001}\n"
+    (spec,) = load_text(text, "sub.yaml")
+    keys = {"azure-native:clientId": "11111111-2222-3333-4444-555555555555",
+            "azure-native:tenantId": "66666666-7777-8888-9999-000000000000", "azure-native:useOidc": "true",
+            "azure-native:environment": "usgovernment"}
+    for key, value in keys.items():
+        pulumi.runtime.set_config(key, value)
+    try:
+        graph = render(spec.spec, "aks", catalog=load_catalog())
+    finally:
+        for key in keys:
+            runtime_config.CONFIG.get().pop(key, None)
+    provider = graph.one("pulumi:providers:azure-native")
+    assert provider.get("clientId") in (keys["azure-native:clientId"], "[secret]")  # the SDK marks it secret
+    assert provider.get("clientId") is not None
+    assert provider.get("tenantId") in (keys["azure-native:tenantId"], "[secret]")
+    assert provider.get("useOidc") in (True, "true")  # provider config travels as strings
+    assert provider.get("environment") == "usgovernment"
+    assert provider.get("subscriptionId") == "00000000-0000-0000-0000-000000000001"

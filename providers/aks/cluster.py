@@ -46,6 +46,38 @@ class AksCluster(pulumi.ComponentResource):
         super().__init__(COMPONENT_TYPE, name, None, opts)
 
 
+def stack_provider_args(subscription_id: str, location: str) -> Any:
+    """Arguments of the explicit provider a `providers.aks.subscriptionId` needs. An explicit provider takes
+    only its own arguments, not the stack's `azure-native:*` configuration the default provider reads
+    (pulumi docs, "Explicit provider configuration"), so credentials and cloud settings made with
+    `pulumi config set azure-native:<key>` would be ignored: every key the installed SDK's ProviderArgs
+    knows is carried over (secret-looking ones as secrets), like the EKS adapter does for `aws:*`."""
+    import json
+
+    from pulumi_azure_native import ProviderArgs
+
+    cfg = pulumi.Config("azure-native")
+    kwargs: dict[str, Any] = {}
+    for py_name, member in vars(ProviderArgs).items():
+        getter = getattr(member, "fget", None)
+        key = getattr(getter, "_pulumi_name", None)
+        if not key or py_name in ("subscription_id", "location"):
+            continue
+        if any(word in key.lower() for word in ("secret", "password", "token")):
+            secret = cfg.get_secret(key)
+            if secret is not None:
+                kwargs[py_name] = secret
+            continue
+        raw = cfg.get(key)
+        if raw is None:
+            continue
+        try:
+            kwargs[py_name] = json.loads(raw)  # booleans and lists are stored as JSON text
+        except ValueError:
+            kwargs[py_name] = raw
+    return ProviderArgs(subscription_id=subscription_id, location=location, **kwargs)
+
+
 def _role_definition(subscription_id: pulumi.Input[str], role: str) -> pulumi.Output[str]:
     return pulumi.Output.concat(
         "/subscriptions/", subscription_id, "/providers/Microsoft.Authorization/roleDefinitions/", role
@@ -70,11 +102,11 @@ def build(spec: ClusterSpec, ctx: ResolvedCluster) -> ClusterOutputs:
     child = pulumi.ResourceOptions(parent=component)
 
     if opts_aks is not None and opts_aks.subscription_id:
-        from pulumi_azure_native import Provider, ProviderArgs
+        from pulumi_azure_native import Provider
 
         azure = Provider(
             f"{spec.name}-azure",
-            ProviderArgs(subscription_id=opts_aks.subscription_id, location=location),
+            stack_provider_args(opts_aks.subscription_id, location),
             opts=child,
         )
         child = pulumi.ResourceOptions(parent=component, provider=azure)
