@@ -53,3 +53,17 @@ def test_readme_states_the_install_size_it_takes() -> None:
     gigabytes = size / 1e9
     assert abs(gigabytes - float(stated.group(1))) <= 0.15 * float(stated.group(1)), \
         f"README says ~{stated.group(1)} GB; the runtime closure takes {gigabytes:.2f} GB ({count} distributions)"
+
+
+def test_the_pr_workflow_caches_pip_keyed_on_the_dependency_set() -> None:
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "kubefleet-pr.yml").read_text(encoding="utf-8"))
+    [job] = workflow["jobs"].values()
+    steps = job["steps"]
+    [cache] = [i for i, s in enumerate(steps) if str(s.get("uses", "")).startswith("actions/cache@")]
+    [install] = [i for i, s in enumerate(steps) if s.get("name") == "Install kubefleet"]
+    assert cache < install  # restored before pip runs
+    key = steps[cache]["with"]["key"]
+    assert "${{ env.KUBEFLEET_PIP }}" in key and "hashFiles('pyproject.toml')" in key
+    assert steps[cache]["with"]["path"] == "~/.cache/pip"

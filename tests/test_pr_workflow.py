@@ -447,9 +447,10 @@ def test_no_pip_cache_in_a_spec_only_repository() -> None:
 
 
 def test_actions_are_pinned_to_commit_shas() -> None:
-    # the SHAs were read from the actions' own repositories (tags v4.2.2 and v5.6.0)
+    # the SHAs were read from the actions' own repositories (tags v4.2.2, v5.6.0 and v4.2.3)
     pinned = {"actions/checkout": "11bd71901bbe5b1630ceea73d27597364c9af683",
-              "actions/setup-python": "a26af69be951a213d495a4c3e4e4022e16d87065"}
+              "actions/setup-python": "a26af69be951a213d495a4c3e4e4022e16d87065",
+              "actions/cache": "5a3ec84eff668545956fd18022155c47e93e2684"}
     uses = [str(s["uses"]) for s in _job()["steps"] if "uses" in s]
     assert uses
     for ref in uses:
