@@ -102,7 +102,7 @@ def test_gke_two_hops_stop_at_an_injected_failure_and_resume(engine_env: Env,
 
     # the second hop fails in the cloud (another operation holds the cluster): stop, say what to do
     versions.fail_upgrade_to(engine_env.cloud, versions.GKE_CLUSTER, "1.37", "busy")
-    result = kf("upgrade", "apply", spec, "-p", "gke", "--to", target, "--soak", "1s", "-y")
+    result = kf("upgrade", "apply", spec, "-p", "gke", "--to", target, "--soak", "200ms", "-y")
     flat = _flat(result.output)
     assert result.exit_code == 1, result.output
     assert "hop 2 of 2 (1.36 → 1.37) failed in the engine; the cluster stays on 1.36" in flat, flat
