@@ -82,7 +82,8 @@ def eks_specs(draw: st.DrawFn) -> ClusterSpec:
         eks["admins"] = [f"arn:aws:iam::{draw(st.integers(10**11, 10**12 - 1))}:role/{draw(st.sampled_from(['ops', 'a/b/admins', 'x.y@z']))}"]
     if draw(st.booleans()):
         eks.update(vpcId="vpc-0123", subnetIds=["subnet-a", "subnet-b"])
-        if draw(st.booleans()):
+        sandboxed = data["spec"].get("tenancy", {}).get("isolation") == "sandboxed"
+        if sandboxed or draw(st.booleans()):  # Fargate needs named private subnets (spec model rule)
             eks["privateSubnetIds"] = ["subnet-c", "subnet-d"]
     if eks:
         data["spec"].setdefault("providers", {})["eks"] = eks

@@ -623,6 +623,21 @@ class ClusterBody(_Model):
         return self
 
     @model_validator(mode="after")
+    def _fargate_private_subnets(self) -> ClusterBody:
+        """Sandboxed pods run on EKS Fargate, which accepts only private subnets (the EKS API model,
+        CreateFargateProfileRequest.subnets); in an existing VPC kubefleet cannot tell which subnets are
+        private, so they must be named rather than guessed from subnetIds."""
+        opts = self.providers.eks
+        if (self.tenancy.isolation == "sandboxed" and opts is not None and opts.vpc_id
+                and not opts.private_subnet_ids):
+            raise FieldRuleError(
+                ("providers", "eks", "vpcId"), "sandboxed tenancy on EKS runs pods on Fargate, which takes "
+                "private subnets only, and none are named for this existing VPC",
+                "list them under `providers.eks.privateSubnetIds`",
+            )
+        return self
+
+    @model_validator(mode="after")
     def _gke_zones_in_region(self) -> ClusterBody:
         """A GKE zone is named after its region: ``<region>-<letter>`` (cloud.google.com/compute/docs/
         regions-zones); a zone of another region is refused by the API only at `up` (the node locations must

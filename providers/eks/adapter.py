@@ -51,7 +51,7 @@ class EksAdapter(ClusterAdapter):
         )
         compute: list[pulumi.Resource] = list(groups)
         if spec.spec.tenancy.isolation == "sandboxed":
-            fargate_role = iam.fargate_role(spec, scope)
+            fargate_role = iam.fargate_role(spec, scope, ctx.region)
             compute.append(
                 tenancy.build_fargate_profile(
                     spec, scope, cluster, fargate_role.role.arn, net.fargate_subnets, iam.depends(fargate_role)

@@ -20,6 +20,7 @@ from kubefleet.providers.eks.common import (
     NODE_POLICIES,
     POLICY_PREFIX,
     Scope,
+    cluster_name,
     name_for,
 )
 from kubefleet.spec.model import ClusterSpec
@@ -31,31 +32,34 @@ class Role:
     attachments: list[aws.iam.RolePolicyAttachment]
 
 
-def _trust(service: str) -> str:
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": service},
-                    "Action": ["sts:AssumeRole", "sts:TagSession"],
-                }
-            ],
-        },
-        sort_keys=True,
-    )
+def _trust(service: str, source_arn: str | None = None) -> str:
+    statement: dict[str, object] = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": ["sts:AssumeRole", "sts:TagSession"],
+    }
+    if source_arn is not None:
+        statement["Condition"] = {"ArnLike": {"aws:SourceArn": source_arn}}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]}, sort_keys=True)
+
+
+def fargate_source_arn(region: str, account: str, cluster: str) -> str:
+    """The Fargate profiles of this cluster only: the confused-deputy condition AWS's pod execution role
+    documentation puts in the trust policy (docs.aws.amazon.com/eks/latest/userguide/pod-execution-role.html:
+    ``"ArnLike": {"aws:SourceArn": "arn:aws:eks:<region>:<account>:fargateprofile/<cluster>/*"}``)."""
+    return f"arn:aws:eks:{region}:{account}:fargateprofile/{cluster}/*"
 
 
 def service_role(
-    spec: ClusterSpec, scope: Scope, kind: str, service: str, policies: Sequence[str], description: str
+    spec: ClusterSpec, scope: Scope, kind: str, service: str, policies: Sequence[str], description: str,
+    trust: pulumi.Input[str] | None = None,
 ) -> Role:
     role = aws.iam.Role(
         f"{spec.name}-{kind}-role",
         aws.iam.RoleArgs(
             name=name_for(IAM_ROLE, spec, kind),
             description=description,
-            assume_role_policy=_trust(service),
+            assume_role_policy=trust if trust is not None else _trust(service),
             tags=scope.tagged(),
         ),
         opts=scope.opts(),
@@ -85,10 +89,15 @@ def node_role(spec: ClusterSpec, scope: Scope) -> Role:
     )
 
 
-def fargate_role(spec: ClusterSpec, scope: Scope) -> Role:
+def fargate_role(spec: ClusterSpec, scope: Scope, region: str) -> Role:
+    service = "eks-fargate-pods.amazonaws.com"
+    account = aws.get_caller_identity_output(
+        opts=pulumi.InvokeOutputOptions(parent=scope.parent, provider=scope.provider)
+    ).account_id
+    trust = account.apply(lambda acct: _trust(service, fargate_source_arn(region, acct, cluster_name(spec))))
     return service_role(
-        spec, scope, "fargate", "eks-fargate-pods.amazonaws.com", FARGATE_POLICIES,
-        f"Fargate pod execution for sandboxed pods of {spec.name} (kubefleet)",
+        spec, scope, "fargate", service, FARGATE_POLICIES,
+        f"Fargate pod execution for sandboxed pods of {spec.name} (kubefleet)", trust=trust,
     )
 
 

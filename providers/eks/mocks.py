@@ -22,6 +22,7 @@ ADDON_VERSION_OFFLINE: Final = "v0.0.0-resolved-at-apply"
 GET_ADDON_VERSION: Final = "aws:eks/getAddonVersion:getAddonVersion"
 GET_AVAILABILITY_ZONES: Final = "aws:index/getAvailabilityZones:getAvailabilityZones"
 GET_NODE_GROUP: Final = "aws:eks/getNodeGroup:getNodeGroup"
+GET_CALLER_IDENTITY: Final = "aws:index/getCallerIdentity:getCallerIdentity"
 
 
 def mock_ca(cluster: str) -> str:
@@ -68,6 +69,10 @@ def mock_call(token: str, args: Mapping[str, Any]) -> dict[str, Any] | None:
         # offline nothing is deployed: every node group is new (the data source's not-found answer)
         raise InvokeFailure(f"reading EKS Node Group ({args.get('clusterName')}:{args.get('nodeGroupName')}): "
                                 "couldn't find resource (offline render: nothing is deployed)")
+    if token == GET_CALLER_IDENTITY:
+        # offline: the documentation account (a real `up` asks STS who runs it)
+        return {"accountId": MOCK_ACCOUNT, "arn": f"arn:aws:sts::{MOCK_ACCOUNT}:assumed-role/deployer/kubefleet",
+                "userId": "AROAEXAMPLE:kubefleet", "id": MOCK_ACCOUNT}
     if token == GET_AVAILABILITY_ZONES:
         from kubefleet.providers.eks.network import zone_ids
 

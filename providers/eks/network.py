@@ -83,7 +83,7 @@ def build_network(spec: ClusterSpec, region: str, scope: Scope) -> ClusterNetwor
             control_plane_subnets=subnets,
             node_subnets=subnets[:1] if spec.spec.control_plane.availability == "zonal" else subnets,
             # Fargate takes private subnets only (CreateFargateProfileRequest.subnets in AWS's API model)
-            fargate_subnets=list(opts.private_subnet_ids) or subnets,
+            fargate_subnets=list(opts.private_subnet_ids),  # required with sandboxed tenancy (spec model)
             created=False,
         )
     return _create_network(spec, region, scope)

@@ -256,18 +256,13 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
         else "not given: kubefleet creates the VPC"
     )
     table["spec.providers.eks.subnetIds"] = native(
-        "control plane and node groups use these subnets (and Fargate, unless privateSubnetIds are given)"
+        "control plane and node groups use these subnets (Fargate uses privateSubnetIds)"
         if existing else "not given: subnets are created"
     )
     private_ids = opts.private_subnet_ids if opts is not None else []
     if private_ids:
         fargate = native("the Fargate profile uses these subnets (Fargate accepts private subnets only)")
-    elif existing and spec.spec.tenancy.isolation == "sandboxed":
-        fargate = emulated(
-            "not given: the Fargate profile uses subnetIds, which must then all be private (no route to an internet "
-            "gateway) or CreateFargateProfile fails; `plan --verify` cannot see routes of existing subnets"
-        )
-    else:
+    else:  # (sandboxed tenancy in an existing VPC without them is refused by the spec model)
         fargate = native("not given: Fargate uses the private subnets kubefleet creates" if not existing
                          else "not given: no Fargate profile (tenancy is shared)")
     table["spec.providers.eks.privateSubnetIds"] = fargate
