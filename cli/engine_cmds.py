@@ -30,20 +30,30 @@ if TYPE_CHECKING:
     from kubefleet.changes.model import ClusterChanges
     from kubefleet.engine.backend import Backend
     from kubefleet.engine.progress import Diagnostic, EventRouter, StepProgress
-    from kubefleet.engine.workspace import StackTarget
+    from kubefleet.engine.workspace import RunOptions, StackTarget
     from kubefleet.graph import ResourceGraph
     from kubefleet.spec.loader import LoadedSpec
 
 FILE_ARG = typer.Argument(..., help="Spec file (one cluster, or choose one with --cluster).")
 PROVIDER_OPT = typer.Option(None, "--provider", "-p", help="gke | eks | aks | kubeadm (default: spec.provider).")
 CLUSTER_OPT = typer.Option(None, "--cluster", help="The cluster to use when FILE holds several.")
-STACK_OPT = typer.Option(None, "--stack", help="Stack name (default: <cluster>-<provider>).")
+STACK_OPT = typer.Option(None, "--stack", "-s", help="Stack name (default: <cluster>-<provider>), as `pulumi -s`.")
 BACKEND_OPT = typer.Option(
     None, "--backend",
     help="State backend: https://api.pulumi.com, s3://…, gs://…, azblob://…, file://… "
     "(default: PULUMI_BACKEND_URL, else kubefleet's local backend under ~/.kubefleet/state).",
 )
 YES_OPT = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (required when not interactive).")
+TARGET_OPT = typer.Option(
+    None, "--target", "-t", metavar="URN",
+    help="Only this resource (a Pulumi URN; repeatable), as `pulumi --target`; `kubefleet preview -o json` lists URNs.")
+DEBUG_OPT = typer.Option(False, "--debug", help="Show the engine's debug diagnostics (secrets still masked).")
+
+
+def _run_options(targets: list[str] | None, debug: bool) -> RunOptions:
+    from kubefleet.engine.workspace import RunOptions, check_targets
+
+    return RunOptions(targets=tuple(check_targets(targets or [])), debug=debug)
 
 
 # ------------------------------------------------------------------ shared steps
@@ -179,10 +189,11 @@ def _progress(console: Console, *, total: int | None, live: bool) -> Iterator[
 
 
 def _router(on_step: Callable[[StepProgress], None] | None, on_diag: Callable[[Diagnostic], None] | None,
-            target: StackTarget, listeners: list[Any] | None = None) -> EventRouter:
+            target: StackTarget, listeners: list[Any] | None = None, *, debug: bool = False) -> EventRouter:
     from kubefleet.engine.progress import EventRouter
 
-    return EventRouter(on_step=on_step, on_diagnostic=on_diag, listeners=listeners or [], secrets=target.secrets)
+    return EventRouter(on_step=on_step, on_diagnostic=on_diag, listeners=listeners or [], secrets=target.secrets,
+                       debug=debug)
 
 
 def _context(action: str, target: StackTarget) -> Any:
@@ -351,20 +362,22 @@ def _policy_verdict(router_box: list[EventRouter], action: str, stack_name: str)
 def _engine_preview(target: StackTarget, err: Console, *, refresh: bool = False, live: bool = True,
                     packs: list[str] | None = None, extra_config: dict[str, str] | None = None,
                     pack_env: dict[str, str] | None = None,
-                    monthly_after: Decimal | None = None) -> tuple[Any, ClusterChanges]:
+                    monthly_after: Decimal | None = None,
+                    options: RunOptions | None = None) -> tuple[Any, ClusterChanges]:
     """An engine preview against the stack (created if new): the stack and its change set."""
     from kubefleet.changes.model import ChangeCollector
     from kubefleet.engine.errors import engine_errors
-    from kubefleet.engine.workspace import open_stack, run_preview
+    from kubefleet.engine.workspace import RunOptions, open_stack, run_preview
 
+    options = options or RunOptions()
     collector = ChangeCollector()
     routers: list[EventRouter] = []
     with _policy_verdict(routers, "the preview", target.stack_name), engine_errors(_context("preview", target)), \
             _progress(err, total=None, live=live) as (on_step, on_diag):
-        router = _router(on_step, on_diag, target, [collector])
+        router = _router(on_step, on_diag, target, [collector], debug=options.debug)
         routers.append(router)
         the_stack = open_stack(target, extra_config=extra_config, extra_env=_policy_env(extra_config, pack_env))
-        run_preview(the_stack, router, refresh=refresh, policy_packs=packs or ())
+        run_preview(the_stack, router, refresh=refresh, policy_packs=packs or (), options=options)
     return the_stack, collector.result(target.spec.name, target.provider, monthly_before=None,
                                        monthly_after=monthly_after)
 
@@ -390,13 +403,16 @@ def up(
     policy_pack: Path | None = POLICY_PACK_OPT,
     policy_config: Path | None = POLICY_CONFIG_OPT,
     drained: str | None = DRAINED_OPT,
+    targets: list[str] | None = TARGET_OPT,
+    debug: bool = DEBUG_OPT,
 ) -> None:
     """Create or update the cluster for real (Pulumi engine): the engine's preview of what changes
     (replacements and deletions highlighted) and the cost, a confirmation, then live progress.
-    With --yes there is no preview and no question (as `pulumi up --yes --skip-preview`)."""
+    With --yes the same preview is printed, then applied without a question (as `pulumi up --yes`)."""
     from kubefleet.cli.console import stderr, stdout
     from kubefleet.report.pr_markdown import fmt_money
 
+    options = _run_options(targets, debug)
     target = _target(file, provider, cluster, stack, backend, creates=True)
     if policy_config is not None:  # its production rule decides `protect`, as it does for the pack
         from kubefleet.cli.common import protection_rule
@@ -412,21 +428,18 @@ def up(
     graph, monthly, caveat = _plan_and_cost(target)
     cost_line = f"estimated cost: {fmt_money(monthly)}/month" + (f" ({caveat})" if caveat else "")
 
-    if not yes:
-        _, changes = _engine_preview(target, err, refresh=True, packs=packs, extra_config=policy_stack_config,
-                                     pack_env=pack_env,
-                                     monthly_after=monthly)
-        print_changes_table(changes, out)
-        out.print(cost_line, markup=False, highlight=False)
-        if not changes.has_changes:
-            out.print(f"[green]✓[/] {target.stack_name} is up to date: nothing to apply", highlight=False)
-            return
-        _print_destructive(changes, out)
-        if not _require_confirmation(yes, f"Apply these changes to stack {target.stack_name}?"):
-            out.print("nothing applied")
-            return
-    else:
-        out.print(cost_line, markup=False, highlight=False)
+    # the change set it applies, shown with --yes too (as `pulumi up --yes` previews before it updates)
+    _, changes = _engine_preview(target, err, refresh=True, packs=packs, extra_config=policy_stack_config,
+                                 pack_env=pack_env, monthly_after=monthly, options=options)
+    print_changes_table(changes, out)
+    out.print(cost_line, markup=False, highlight=False)
+    if not changes.has_changes:
+        out.print(f"[green]✓[/] {target.stack_name} is up to date: nothing to apply", highlight=False)
+        return
+    _print_destructive(changes, out)
+    if not _require_confirmation(yes, f"Apply these changes to stack {target.stack_name}?"):
+        out.print("nothing applied")
+        return
 
     from kubefleet.engine.errors import engine_errors
     from kubefleet.engine.outputs import display_outputs, secret_output_values
@@ -436,11 +449,11 @@ def up(
     routers: list[EventRouter] = []
     with _policy_verdict(routers, "the update", target.stack_name), engine_errors(ctx), \
             _progress(err, total=len(graph.resources) + 1, live=True) as (on_step, on_diag):
-        router = _router(on_step, on_diag, target)
+        router = _router(on_step, on_diag, target, debug=debug)
         routers.append(router)
         the_stack = open_stack(target, extra_config=policy_stack_config,
                                extra_env=_policy_env(policy_stack_config, pack_env))
-        result = run_up(the_stack, router, policy_packs=packs)
+        result = run_up(the_stack, router, policy_packs=packs, options=options)
     ctx.add_secrets(secret_output_values(result.outputs))
     _print_outputs(display_outputs(result.outputs), out)
     done = ", ".join(f"{n} {op}" for op, n in sorted((router.summary or {}).items()) if n)
@@ -461,6 +474,8 @@ def preview(
     policy_pack: Path | None = POLICY_PACK_OPT,
     policy_config: Path | None = POLICY_CONFIG_OPT,
     drained: str | None = DRAINED_OPT,
+    targets: list[str] | None = TARGET_OPT,
+    debug: bool = DEBUG_OPT,
 ) -> None:
     """Show what `up` would change (Pulumi engine preview); with --refresh, drift too."""
     from kubefleet.changes.diff import ClusterNotes
@@ -468,6 +483,7 @@ def preview(
     from kubefleet.cli.console import stderr, stdout, write
     from kubefleet.report.pr_markdown import render_pr_markdown
 
+    options = _run_options(targets, debug)
     target = _target(file, provider, cluster, stack, backend, creates=True)
     if policy_config is not None:
         from kubefleet.cli.common import protection_rule
@@ -482,7 +498,8 @@ def preview(
     except KubefleetError:
         monthly = None  # e.g. no price data for this region: the preview stands without a cost line
     _, changes = _engine_preview(target, stderr(), refresh=refresh, live=output is DiffFormat.table, packs=packs,
-                                 extra_config=policy_stack_config, pack_env=pack_env, monthly_after=monthly)
+                                 extra_config=policy_stack_config, pack_env=pack_env, monthly_after=monthly,
+                                 options=options)
     drift = _explain_drift(graph, monthly, changes)
     if drift is not None and drift.monthly_cloud is not None and all(
             c.drift for c in changes.changes if c.op != "same"):
@@ -543,6 +560,8 @@ def refresh(
     cluster: str | None = CLUSTER_OPT,
     stack: str | None = STACK_OPT,
     backend: str | None = BACKEND_OPT,
+    targets: list[str] | None = TARGET_OPT,
+    debug: bool = DEBUG_OPT,
 ) -> None:
     """Read the real resources into the stack's state and report what drifted."""
     from kubefleet.changes.model import ChangeCollector
@@ -550,12 +569,13 @@ def refresh(
     from kubefleet.engine.errors import engine_errors
     from kubefleet.engine.workspace import open_stack, run_refresh
 
+    options = _run_options(targets, debug)
     target = _target(file, provider, cluster, stack, backend)
     collector = ChangeCollector()
     with engine_errors(_context("refresh", target)), _progress(stderr(), total=None, live=True) as (on_step, on_diag):
-        router = _router(on_step, on_diag, target, [collector])
+        router = _router(on_step, on_diag, target, [collector], debug=debug)
         the_stack = open_stack(target, create=False)
-        run_refresh(the_stack, router)
+        run_refresh(the_stack, router, options=options)
     changes = collector.result(target.spec.name, target.provider)
     out = stdout()
     if changes.drifted:
@@ -583,12 +603,16 @@ def destroy(
                                "rule; default env/environment/stage: prod…, production…, prd…, live…) or "
                                "protected clusters."),
     yes: bool = YES_OPT,
+    targets: list[str] | None = TARGET_OPT,
+    debug: bool = DEBUG_OPT,
 ) -> None:
-    """Delete every resource of the cluster's stack. Production and protected clusters need --force."""
+    """Delete every resource of the cluster's stack (with --target only those). Production and protected
+    clusters need --force."""
     from kubefleet.cli.common import protection_rule, provider_for
     from kubefleet.cli.console import stderr, stdout
     from kubefleet.resolve.cluster import protection_reason
 
+    options = _run_options(targets, debug)
     loaded = _pick(file, cluster)
     chosen = provider_for(loaded, provider)
     reason = protection_reason(loaded.spec, protection_rule())
@@ -614,7 +638,9 @@ def destroy(
             f"refusing to destroy stack {target.stack_name!r}: {len(protected)} of its resources are protected",
             hint="pass --force to unprotect them and destroy the stack",
         )
-    question = f"Destroy every resource of stack {target.stack_name}? This cannot be undone."
+    what = (f"{len(options.targets)} targeted resource(s) of stack" if options.targets
+            else "every resource of stack")
+    question = f"Destroy {what} {target.stack_name}? This cannot be undone."
     if not _require_confirmation(yes, question, type_to_confirm=target.stack_name if prod or protected else None):
         out.print("nothing destroyed")
         return
@@ -622,8 +648,10 @@ def destroy(
         if protected:
             count = unprotect_all(the_stack)
             out.print(f"unprotected {count} resource(s)", highlight=False)
-        run_destroy(the_stack, _router(on_step, on_diag, target))
-    out.print(f"[green]✓[/] {target.stack_name} destroyed", highlight=False)
+        run_destroy(the_stack, _router(on_step, on_diag, target, debug=debug), options=options)
+    out.print(f"[green]✓[/] {target.stack_name} destroyed"
+              + (f" ({len(options.targets)} targeted resource(s); the rest stays)" if options.targets else ""),
+              highlight=False)
 
 
 def outputs(

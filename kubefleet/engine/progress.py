@@ -59,7 +59,7 @@ class StepProgress:
 
 @dataclass(frozen=True)
 class Diagnostic:
-    severity: str  # "error" | "warning" | "info"
+    severity: str  # "error" | "warning", and with --debug "info" | "debug"
     message: str
     urn: str | None = None
 
@@ -112,11 +112,13 @@ class EventRouter:
         on_diagnostic: Callable[[Diagnostic], None] | None = None,
         listeners: Iterable[Callable[[EngineEvent], None]] = (),
         secrets: Iterable[str] = (),
+        debug: bool = False,
     ) -> None:
         self.on_step = on_step
         self.on_diagnostic = on_diagnostic
         self.listeners = list(listeners)
         self._secrets = [s for s in secrets if s]
+        self._shown = ("error", "warning", "info", "debug") if debug else ("error", "warning")
         self._lock = threading.Lock()
         self.summary: dict[str, int] | None = None
         self.failed = 0
@@ -135,7 +137,7 @@ class EventRouter:
             diag = event.diagnostic_event
             if diag is not None and self.on_diagnostic is not None and not diag.ephemeral:
                 severity = diag.severity.split("#", 1)[0]
-                if severity in ("error", "warning"):
+                if severity in self._shown:
                     message = scrub(condense_tracebacks(diag.message).strip(), self._secrets)
                     if message:
                         self.on_diagnostic(Diagnostic(severity=severity, message=message, urn=diag.urn))

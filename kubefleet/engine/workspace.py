@@ -185,29 +185,59 @@ def open_stack(target: StackTarget, *, create: bool = True, install_plugins: boo
     return stack
 
 
+_URN_TARGET = re.compile(r"^urn:pulumi:[^\s]+$")
+
+
+def check_targets(targets: Sequence[str]) -> list[str]:
+    """``--target`` values: Pulumi resource URNs (``urn:pulumi:<stack>::<project>::<type>::<name>``; the engine
+    also takes ``*``/``**`` globs in them). Anything else is a usage error before the engine starts."""
+    bad = [t for t in targets if not _URN_TARGET.match(t)]
+    if bad:
+        raise UsageError(f"--target {bad[0]!r} is not a resource URN",
+                         hint="targets are URNs as `pulumi stack --show-urns` lists them: urn:pulumi:<stack>::kubefleet::…")
+    return list(dict.fromkeys(targets))
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What the user chose for one engine run, as `pulumi` flags: ``targets`` (``--target``, repeatable: only
+    these resources are touched) and ``debug`` (``--debug``: the engine's debug diagnostics as events)."""
+
+    targets: tuple[str, ...] = ()
+    debug: bool = False
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"target": list(self.targets) or None, "debug": True if self.debug else None}
+
+
+_DEFAULT_RUN: Final = RunOptions()
+
+
 def run_up(stack: Stack, on_event: OnEvent, *, policy_packs: Sequence[str] = (),
-           policy_pack_configs: Sequence[str] = ()) -> UpResult:
+           policy_pack_configs: Sequence[str] = (), options: RunOptions = _DEFAULT_RUN) -> UpResult:
     # refresh=True (`pulumi up --refresh`): read the cloud first, so drift (a pool resized in a console)
     # is put back. Without it the engine diffs the program against its last recorded state only, and
     # `up` after a drift report changed nothing (found with the real CLI, tests/test_e2e_engine.py).
     return stack.up(on_event=on_event, show_secrets=False, refresh=True, policy_packs=list(policy_packs) or None,
-                    policy_pack_configs=list(policy_pack_configs) or None, **_QUIET)
+                    policy_pack_configs=list(policy_pack_configs) or None, **options.kwargs(), **_QUIET)
 
 
 def run_preview(stack: Stack, on_event: OnEvent, *, refresh: bool = False, policy_packs: Sequence[str] = (),
-                policy_pack_configs: Sequence[str] = ()) -> PreviewResult:
+                policy_pack_configs: Sequence[str] = (), options: RunOptions = _DEFAULT_RUN) -> PreviewResult:
     return stack.preview(on_event=on_event, refresh=refresh or None, policy_packs=list(policy_packs) or None,
-                         policy_pack_configs=list(policy_pack_configs) or None, **_QUIET)
+                         policy_pack_configs=list(policy_pack_configs) or None, **options.kwargs(), **_QUIET)
 
 
-def run_refresh(stack: Stack, on_event: OnEvent) -> RefreshResult:
-    return stack.refresh(on_event=on_event, show_secrets=False, **_QUIET)
+def run_refresh(stack: Stack, on_event: OnEvent, *, options: RunOptions = _DEFAULT_RUN) -> RefreshResult:
+    return stack.refresh(on_event=on_event, show_secrets=False, **options.kwargs(), **_QUIET)
 
 
-def run_destroy(stack: Stack, on_event: OnEvent) -> DestroyResult:
+def run_destroy(stack: Stack, on_event: OnEvent, *, options: RunOptions = _DEFAULT_RUN) -> DestroyResult:
     # remove=True: like `pulumi destroy --remove`, the emptied stack and its config go too, so `kubefleet
     # stacks` no longer lists a cluster that is gone (the generated config is rebuilt by the next `up`).
-    return stack.destroy(on_event=on_event, show_secrets=False, remove=True, **_QUIET)
+    # A targeted destroy leaves the rest of the stack, so the stack stays.
+    return stack.destroy(on_event=on_event, show_secrets=False, remove=not options.targets or None,
+                         **options.kwargs(), **_QUIET)
 
 
 def stack_outputs(stack: Stack) -> OutputMap:
