@@ -76,8 +76,8 @@ class RecordingStack:
 
 
 class _Result:
-    outputs: dict[str, Any] = {}  # noqa: RUF012 - an empty map, never mutated
-    deployment: dict[str, Any] = {"resources": []}  # noqa: RUF012
+    outputs: dict[str, Any] = {}
+    deployment: dict[str, Any] = {"resources": []}
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def test_debug_shows_the_engines_debug_diagnostics_with_secrets_masked(
 
 
 def test_up_yes_with_nothing_to_change_applies_nothing(engine: tuple[RecordingStack, list[str]]) -> None:
-    stack, opened = engine
+    stack, _ = engine
     stack.changes = False
     result = _kf("up", SPEC, "-p", "gke", "--stack", "team-dev", "-y")
     assert result.exit_code == 0, result.output
