@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from kubefleet.catalog import Catalog
+    from kubefleet.catalog.fx import FxRate
     from kubefleet.compare import Comparison
     from kubefleet.cost.model import Assumptions, CostBreakdown
     from kubefleet.spec.loader import LoadedSpec
@@ -61,6 +63,27 @@ def _per_cluster(base: Assumptions, usage: Path | None, names: list[str]) -> Cal
     return lambda name: loaded.assumptions_for(name, base, flags=flags)
 
 
+def fx_rate(currency: str | None) -> FxRate | None:
+    """The catalog's dated rate for ``--currency`` (None: USD); an unknown code is exit 2 with the list."""
+    if currency is None:
+        return None
+    from kubefleet.catalog.fx import fx_table
+
+    return fx_table().rate(currency)
+
+
+@contextlib.contextmanager
+def shown_in(rate: FxRate | None) -> Iterator[None]:
+    """Amounts printed inside are labelled with ``rate``'s currency (USD when None)."""
+    from kubefleet.cost.model import DISPLAY_CURRENCY
+
+    token = DISPLAY_CURRENCY.set("USD" if rate is None else rate.currency)
+    try:
+        yield
+    finally:
+        DISPLAY_CURRENCY.reset(token)
+
+
 def active_catalog() -> Catalog:
     """The shipped catalog, overlaid by the user's refreshed prices (`kubefleet prices refresh`) if any."""
     from kubefleet.cli.console import stderr
@@ -78,15 +101,16 @@ def _print_breakdown(out: Console, b: CostBreakdown) -> None:
     from rich.table import Table
 
     from kubefleet.compare import freshness_warnings, undated_warning
-    from kubefleet.cost.model import fmt_money, fmt_qty, money
+    from kubefleet.cost.model import currency_prefix, fmt_money, fmt_qty, money
 
-    t = Table(title=f"{b.cluster} on {b.provider} ({b.region}) — as of {b.as_of}", title_justify="left")
+    t = Table(title=f"{b.cluster} on {b.provider} ({b.region}) — {b.currency}, as of {b.as_of}", title_justify="left")
     for col, just in (("category", "left"), ("item", "left"), ("quantity", "right"), ("unit price", "right"),
                       ("monthly", "right")):
         t.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
     for c in b.components:
         name = c.name + (" (estimate)" if c.estimate else "")
-        t.add_row(c.category, name, f"{fmt_qty(c.quantity)} {c.unit}", f"${c.unit_price}", fmt_money(c.monthly))
+        t.add_row(c.category, name, f"{fmt_qty(c.quantity)} {c.unit}", f"{currency_prefix()}{c.unit_price_shown}",
+                  fmt_money(c.monthly))
     t.add_section()
     total = fmt_money(b.monthly_total)
     if b.monthly_max != b.monthly_total:
@@ -103,6 +127,8 @@ def _print_breakdown(out: Console, b: CostBreakdown) -> None:
         out.print(f"[yellow]warning:[/] {w}", markup=True, highlight=False)
     out.print(f"prices read {b.catalog_as_of}; data published/generated {b.data_as_of or 'date unknown'} (oldest "
               f"dated source); {len(b.sources())} source(s); free: {len(b.free)} resource(s)")
+    if b.fx is not None:
+        out.print(f"currency {b.currency}: {b.fx.describe()}", markup=False, highlight=False)
 
 
 def cost(
@@ -119,21 +145,25 @@ def cost(
     usage: Path | None = typer.Option(None, "--usage", help="Usage file (Infracost's infracost-usage.yml "
                                        "format: version 0.1, resource_type_default_usage.kubefleet_cluster, "
                                        "resource_usage.kubefleet_cluster.<name>) for usage-priced items."),
+    currency: str | None = typer.Option(None, "--currency", help="Show every amount in this currency (EUR, GBP, …) "
+                                        "at the catalog's dated ECB reference rate; default USD (the list prices)."),
 ) -> None:
     """One cost breakdown: every line with quantity, unit price and source."""
     from kubefleet.cli.common import load_specs, parse_date, provider_for, today
-    from kubefleet.compare import compare
+    from kubefleet.compare import compare, in_currency
 
     catalog = active_catalog()
+    rate = fx_rate(currency)
     when = parse_date(as_of) or today()
     assume = _assumptions(hours, egress_gb, log_gb)
     pairs = [(loaded.spec, provider_for(loaded, provider)) for loaded in load_specs(file, cluster)]
     assume_for = _per_cluster(assume, usage, [spec.name for spec, _p in pairs])
     dated = parse_date(as_of)  # an explicit date dates the resolved choices too (as `plan --as-of` does)
     render_ahead(pairs, catalog=catalog, what="cost", as_of=dated)
-    items = [compare(spec, [p], as_of=when, catalog=catalog, assumptions=assume_for(spec.name), dated=dated)
-             for spec, p in pairs]
-    _emit(items, output, single=True)
+    items = [in_currency(compare(spec, [p], as_of=when, catalog=catalog, assumptions=assume_for(spec.name),
+                                 dated=dated), rate) for spec, p in pairs]
+    with shown_in(rate):
+        _emit(items, output, single=True)
 
 
 def compare_cmd(
@@ -154,13 +184,16 @@ def compare_cmd(
                                        "resource_usage.kubefleet_cluster.<name>) for usage-priced items."),
     regions: str | None = typer.Option(None, "--regions", help="Price each spec in these neutral regions side by "
                                        "side, e.g. us-east,europe-west (replaces spec.region)."),
+    currency: str | None = typer.Option(None, "--currency", help="Show every amount in this currency (EUR, GBP, …) "
+                                        "at the catalog's dated ECB reference rate; default USD (the list prices)."),
 ) -> None:
     """Identical clusters side by side: monthly and yearly cost by category, features and parity."""
     from kubefleet.cli.common import load_specs, parse_date, today
-    from kubefleet.compare import compare
+    from kubefleet.compare import compare, in_currency
     from kubefleet.providers import parse_providers
 
     chosen = parse_providers(providers)
+    rate = fx_rate(currency)
     catalog = active_catalog()
     when = parse_date(as_of) or today()
     assume = _assumptions(hours, egress_gb, log_gb)
@@ -186,11 +219,12 @@ def compare_cmd(
         cmp = compare(spec, chosen, as_of=when, catalog=catalog, assumptions=assume_for(spec.name), dated=dated)
         if region is not None:
             cmp.cluster = f"{spec.name} @ {region}"
-        items.append(cmp)
+        items.append(in_currency(cmp, rate))
         progress.step(index)
-    _emit(items, output, single=False)
-    if regions is not None and output is Format.table:
-        _print_regions(items)
+    with shown_in(rate):
+        _emit(items, output, single=False)
+        if regions is not None and output is Format.table:
+            _print_regions(items)
 
 
 def _in_regions(loaded: LoadedSpec, regions: str) -> list[tuple[str, ClusterSpec]]:
@@ -224,7 +258,8 @@ def _print_regions(items: list[Comparison]) -> None:
     from kubefleet.report.compare_out import label
 
     providers = list(items[0].results) if items else []
-    t = Table(title="regions side by side: monthly total (ranked interval)", title_justify="left")
+    currency = items[0].currency if items else "USD"
+    t = Table(title=f"regions side by side: monthly total in {currency} (ranked interval)", title_justify="left")
     t.add_column("cluster @ region")
     for p in providers:
         t.add_column(label(p), justify="right")
@@ -272,7 +307,7 @@ def _print_comparison(out: Console, cmp: Comparison) -> None:
     from kubefleet.report.compare_out import label
 
     providers = list(cmp.results)
-    t = Table(title=f"{cmp.cluster}: monthly cost (USD) as of {cmp.as_of}", title_justify="left")
+    t = Table(title=f"{cmp.cluster}: monthly cost ({cmp.currency}) as of {cmp.as_of}", title_justify="left")
     t.add_column("")
     for p in providers:
         t.add_column(label(p) + (" ✓ cheapest" if cmp.cheapest == p else ""), justify="right")
@@ -334,6 +369,8 @@ def _print_comparison(out: Console, cmp: Comparison) -> None:
     out.print(f"cheapest rests on: {cmp.ranking_basis}")
     out.print(f"prices read {cmp.catalog_as_of}; data published/generated {cmp.data_as_of or 'date unknown'} "
               f"(oldest dated source); every line's source: --output markdown|html|csv|json")
+    if cmp.fx is not None:
+        out.print(f"currency {cmp.currency}: {cmp.fx.describe()}", markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

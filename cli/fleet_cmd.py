@@ -45,6 +45,8 @@ def fleet(
                                 "with the specs (needs the Pulumi CLI)."),
     backend: str | None = typer.Option(None, "--backend", help="State backend for --stacks (default: "
                                        "PULUMI_BACKEND_URL, else kubefleet's local backend)."),
+    currency: str | None = typer.Option(None, "--currency", help="Show every amount in this currency (EUR, GBP, …) "
+                                        "at the catalog's dated ECB reference rate; default USD (the list prices)."),
 ) -> None:
     """Fleet view: inventory, monthly cost grouped by team/env/provider/region, and findings
     (missing owner or cost-center, versions near or past end of support, clusters too small for their
@@ -61,8 +63,9 @@ def fleet(
         raise UsageError("--backend only applies with --stacks")
     if not paths:
         raise UsageError("name at least one spec file or directory", hint="e.g. kubefleet fleet clusters/")
-    from kubefleet.cli.cost_cmds import _assumptions, active_catalog
+    from kubefleet.cli.cost_cmds import _assumptions, active_catalog, fx_rate, shown_in
 
+    rate = fx_rate(currency)
     when = parse_date(as_of) or today()
     assume = _assumptions(hours, egress_gb, log_gb)
     loaded, failures = discover(paths)
@@ -75,19 +78,21 @@ def fleet(
         stderr().print(skipped, highlight=False, markup=False)
     if not loaded and not failures:
         raise UsageError("no cluster specs found", hint="name *.yaml spec files or directories that hold them")
-    with _FleetProgress(len(loaded), len(failures), compare_providers) as progress:
-        report = build_report(loaded, failures, as_of=when, catalog=active_catalog(), group_by=by.value,
-                              assumptions=assume, compare_providers=compare_providers, jobs=jobs, progress=progress)
-    if output is Format.json:
-        write(fleet_out.to_json(report))
-    elif output is Format.csv:
-        write(fleet_out.to_csv(report))
-    elif output is Format.markdown:
-        write(fleet_out.to_markdown(report))
-    elif output is Format.html:
-        write(fleet_out.to_html(report))
-    else:
-        _print_report(report)
+    with shown_in(rate):
+        with _FleetProgress(len(loaded), len(failures), compare_providers) as progress:
+            report = build_report(loaded, failures, as_of=when, catalog=active_catalog(), group_by=by.value,
+                                  assumptions=assume, compare_providers=compare_providers, jobs=jobs,
+                                  progress=progress, fx=rate)
+        if output is Format.json:
+            write(fleet_out.to_json(report))
+        elif output is Format.csv:
+            write(fleet_out.to_csv(report))
+        elif output is Format.markdown:
+            write(fleet_out.to_markdown(report))
+        elif output is Format.html:
+            write(fleet_out.to_html(report))
+        else:
+            _print_report(report)
     if report.failures:
         raise ProblemFound(f"{len(report.failures)} spec file(s) failed to load; the report lists them "
                            "with file:line:col and covers every other cluster")
@@ -167,7 +172,7 @@ def _print_report(report: FleetReport) -> None:
 
     out = stdout()
     t = report.total
-    inv = Table(title=f"fleet: {t.clusters} cluster(s), {fmt_money(t.monthly)}/month (USD) as of {report.as_of}",
+    inv = Table(title=f"fleet: {t.clusters} cluster(s), {fmt_money(t.monthly)}/month ({report.currency}) as of {report.as_of}",
                 title_justify="left")
     for col, just in (("cluster", "left"), ("team", "left"), ("owner", "left"), ("env", "left"),
                       ("provider", "left"), ("region", "left"), ("version", "left"), ("nodes", "right"),
@@ -190,6 +195,8 @@ def _print_report(report: FleetReport) -> None:
     print_table(out, groups, drop=("at autoscaling max",))
     for line in credit_lines(report):
         out.print(line, highlight=False, markup=False)
+    if report.fx is not None:
+        out.print(f"currency {report.currency}: {report.fx.describe()}", highlight=False, markup=False)
     _print_findings(out, report)
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final
 
 from kubefleet.catalog import Catalog
+from kubefleet.catalog.fx import FxRate
 from kubefleet.cost.model import CATEGORIES, Assumptions, CostBreakdown
 from kubefleet.errors import CatalogError, RenderError
 from kubefleet.graph import ParityNote
@@ -49,7 +51,8 @@ class Comparison:
 
     @property
     def ranking(self) -> Ranking:
-        """Which provider is cheapest for certain, or why none can be named (see :func:`rank`)."""
+        """Which provider is cheapest for certain, or why none can be named (see :func:`rank`); a converted
+        comparison ranks its converted intervals (the same order: converting is monotone)."""
         pools = {name: lo for name, (lo, _hi) in self.spec_pools.items()}
         return rank(self.priced, pools)
 
@@ -66,6 +69,12 @@ class Comparison:
 
     spec_nodes: tuple[int, int] = (0, 0)  # worker nodes the spec asks for (min, max)
     spec_pools: dict[str, tuple[int, int]] = field(default_factory=dict)  # per spec pool (min, max)
+    #: ``--currency``: the rate every amount was converted at (None: USD list prices)
+    fx: FxRate | None = None
+
+    @property
+    def currency(self) -> str:
+        return "USD" if self.fx is None else self.fx.currency
 
     def nodes_cell(self, provider: str) -> str:
         """Worker nodes the provider runs, flagged when its count semantics differ from the spec's."""
@@ -118,7 +127,8 @@ class Comparison:
         return {
             "cluster": self.cluster,
             "as_of": self.as_of.isoformat(),
-            "currency": "USD",
+            "currency": self.currency,
+            **({"exchange_rate": self.fx.as_dict()} if self.fx is not None else {}),
             "assumptions": self.assumptions.as_dict(),
             "cheapest": self.cheapest,
             "ranking_basis": self.ranking_basis,
@@ -215,6 +225,17 @@ def compare(
     warnings.extend(undated_warning({p: r.breakdown for p, r in results.items() if r.breakdown is not None}))
     return Comparison(spec.name, as_of, assume, results, feature_rows(catalog, providers), warnings,
                       spec_nodes=spec_nodes, spec_pools={p.name: (p.min_nodes, p.max_nodes) for p in pools})
+
+
+def in_currency(cmp: Comparison, rate: FxRate | None) -> Comparison:
+    """``cmp`` with every breakdown converted at ``rate`` (kubefleet.cost.fx); itself when None (USD)."""
+    from kubefleet.cost.fx import convert_breakdown
+
+    if rate is None:
+        return cmp
+    results = {p: dataclasses.replace(r, breakdown=None if r.breakdown is None else convert_breakdown(r.breakdown, rate))
+               for p, r in cmp.results.items()}
+    return dataclasses.replace(cmp, results=results, fx=rate)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from kubefleet.spec.regions import PROVIDERS
 
 if TYPE_CHECKING:
     from kubefleet.catalog import Catalog
+    from kubefleet.catalog.fx import FxRate
     from kubefleet.engine.backend import Backend
 
 #: a plain label naming the provider, read when ``spec.provider`` is absent (label keys cannot hold '/')
@@ -171,12 +172,13 @@ class ProviderPrice:
 
 
 def price_one(spec: ClusterSpec, providers: Sequence[str], *, as_of: date, catalog: Catalog,
-              assumptions: Assumptions) -> dict[str, ProviderPrice]:
-    """Price one twin on each provider through :func:`kubefleet.compare.compare`."""
-    from kubefleet.compare import compare
+              assumptions: Assumptions, fx: FxRate | None = None) -> dict[str, ProviderPrice]:
+    """Price one twin on each provider through :func:`kubefleet.compare.compare` (converted per line at
+    ``fx`` when given, so every fleet sum is a sum of converted lines)."""
+    from kubefleet.compare import compare, in_currency
     from kubefleet.cost.pricer import FREE_TIER_CREDIT
 
-    cmp = compare(spec, list(providers), as_of=as_of, catalog=catalog, assumptions=assumptions)
+    cmp = in_currency(compare(spec, list(providers), as_of=as_of, catalog=catalog, assumptions=assumptions), fx)
     out: dict[str, ProviderPrice] = {}
     for p, r in cmp.results.items():
         b = r.breakdown
@@ -194,21 +196,23 @@ def price_one(spec: ClusterSpec, providers: Sequence[str], *, as_of: date, catal
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(catalog: Catalog, as_of: date, assumptions: Assumptions, home: str | None) -> None:
+def _init_worker(catalog: Catalog, as_of: date, assumptions: Assumptions, home: str | None,
+                 fx: FxRate | None = None) -> None:
     if home is not None:
         os.environ["KUBEFLEET_HOME"] = home
-    _WORKER.update(catalog=catalog, as_of=as_of, assumptions=assumptions)
+    _WORKER.update(catalog=catalog, as_of=as_of, assumptions=assumptions, fx=fx)
 
 
 def _price_task(task: tuple[str, ClusterSpec, tuple[str, ...]]) -> tuple[str, dict[str, ProviderPrice]]:
     key, spec, providers = task
-    return key, _price_guarded(spec, providers, _WORKER["catalog"], _WORKER["as_of"], _WORKER["assumptions"])
+    return key, _price_guarded(spec, providers, _WORKER["catalog"], _WORKER["as_of"], _WORKER["assumptions"],
+                               _WORKER.get("fx"))
 
 
 def _price_guarded(spec: ClusterSpec, providers: Sequence[str], catalog: Catalog, as_of: date,
-                   assumptions: Assumptions) -> dict[str, ProviderPrice]:
+                   assumptions: Assumptions, fx: FxRate | None = None) -> dict[str, ProviderPrice]:
     try:
-        return price_one(spec, providers, as_of=as_of, catalog=catalog, assumptions=assumptions)
+        return price_one(spec, providers, as_of=as_of, catalog=catalog, assumptions=assumptions, fx=fx)
     except (CatalogError, RenderError) as err:
         return {p: ProviderPrice(p, error=err.render().split("\n")[0]) for p in providers}
 
@@ -236,6 +240,7 @@ def price_twins(
     assumptions: Assumptions,
     jobs: int | None = None,
     progress: Progress | None = None,
+    fx: FxRate | None = None,
 ) -> dict[str, dict[str, ProviderPrice]]:
     """Price every twin (key -> (spec, providers)); in worker processes when ``jobs`` > 1. ``progress``
     is called with (twins done, twins, workers) before the first and after each twin."""
@@ -246,14 +251,14 @@ def price_twins(
     if workers <= 1 or len(twins) < 2:
         tick(0, total, 1)
         for key, (spec, provs) in twins.items():
-            out[key] = _price_guarded(spec, provs, catalog, as_of, assumptions)
+            out[key] = _price_guarded(spec, provs, catalog, as_of, assumptions, fx)
             tick(len(out), total, 1)
         return out
     tasks = [(key, spec, provs) for key, (spec, provs) in twins.items()]
     chunk = max(1, min(16, len(tasks) // (workers * 6)))
     tick(0, total, workers)
     with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(), initializer=_init_worker,
-                             initargs=(catalog, as_of, assumptions, os.environ.get("KUBEFLEET_HOME"))) as pool:
+                             initargs=(catalog, as_of, assumptions, os.environ.get("KUBEFLEET_HOME"), fx)) as pool:
         for key, priced in pool.map(_price_task, tasks, chunksize=chunk):
             out[key] = priced
             tick(len(out), total, workers)
@@ -567,6 +572,12 @@ class FleetReport:
     price_twins: int
     #: "<provider>:<billing account>" -> the one cluster that got the account's credit
     account_credits: Mapping[str, str] = field(default_factory=dict)
+    #: ``--currency``: the rate every cluster's lines were converted at (None: USD)
+    fx: FxRate | None = None
+
+    @property
+    def currency(self) -> str:
+        return "USD" if self.fx is None else self.fx.currency
 
     def groups(self, by: GroupBy | None = None) -> list[GroupTotal]:
         return group_totals(self.rows, by or self.group_by)
@@ -578,7 +589,8 @@ class FleetReport:
     def as_json(self) -> dict[str, Any]:
         """The stable ``fleet --output json`` contract; money as decimal strings."""
         return {
-            "as_of": self.as_of.isoformat(), "currency": "USD", "group_by": self.group_by,
+            "as_of": self.as_of.isoformat(), "currency": self.currency,
+            **({"exchange_rate": self.fx.as_dict()} if self.fx is not None else {}), "group_by": self.group_by,
             "assumptions": self.assumptions.as_dict(), "compared_providers": self.compared,
             "price_twins": self.price_twins,
             "account_credits": dict(sorted(self.account_credits.items())),
@@ -601,6 +613,7 @@ def build_report(
     compare_providers: bool = True,
     jobs: int | None = None,
     progress: Progress | None = None,
+    fx: FxRate | None = None,
 ) -> FleetReport:
     """Price every cluster on its provider (and, with ``compare_providers``, on every provider for the
     cheaper-provider finding) and collect the findings."""
@@ -615,13 +628,14 @@ def build_report(
         _twin, provs = twins.setdefault(key, (price_twin(item.spec), set()))
         provs.update(wanted)
     work = {k: (spec, tuple(p for p in PROVIDERS if p in provs)) for k, (spec, provs) in twins.items() if provs}
-    prices = price_twins(work, as_of=as_of, catalog=catalog, assumptions=assume, jobs=jobs, progress=progress)
+    prices = price_twins(work, as_of=as_of, catalog=catalog, assumptions=assume, jobs=jobs, progress=progress,
+                         fx=fx)
     rows = [make_row(item, provider, source, problem, prices.get(key, {}))
             for (item, provider, source, problem), key in zip(chosen, keys, strict=True)]
     rows, credits = allocate_account_credits(rows)
     return FleetReport(as_of=as_of, group_by=group_by, assumptions=assume, rows=rows,
                        failures=sorted(failures, key=lambda f: f.file), findings=findings(rows, catalog, as_of),
-                       compared=compare_providers, price_twins=len(work), account_credits=credits)
+                       compared=compare_providers, price_twins=len(work), account_credits=credits, fx=fx)
 
 
 # ----------------------------------------------------------------------------- deployed stacks

@@ -9,10 +9,14 @@ of those rounded lines, so the lines, the categories and the totals always recon
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+if TYPE_CHECKING:
+    from kubefleet.catalog.fx import FxRate
 
 Category = Literal["control-plane", "nodes", "storage", "network", "logging", "mesh", "support"]
 CATEGORIES: Final[tuple[Category, ...]] = ("control-plane", "nodes", "storage", "network", "logging", "mesh",
@@ -23,6 +27,17 @@ HOURS_PER_MONTH: Final = Decimal("730")
 MONTHS_PER_YEAR: Final = Decimal("12")
 
 
+#: the currency amounts are shown in (set by ``--currency`` for one command's output; USD otherwise)
+DISPLAY_CURRENCY: ContextVar[str] = ContextVar("kubefleet_display_currency", default="USD")
+SYMBOLS: Final = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def currency_prefix(code: str | None = None) -> str:
+    """``$`` for USD, ``€``/``£``/``¥`` where the symbol is unambiguous, else the ISO code and a space."""
+    code = code or DISPLAY_CURRENCY.get()
+    return SYMBOLS.get(code, f"{code} ")
+
+
 def money(value: Decimal) -> Decimal:
     """Round to cents, half up (how invoices round)."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
@@ -31,7 +46,7 @@ def money(value: Decimal) -> Decimal:
 def fmt_money(value: Decimal, *, sign: bool = False) -> str:
     """``$1,234.50``; with ``sign``: ``+$12.00`` / ``-$3.10``."""
     v = money(value)
-    text = f"${abs(v):,.2f}"
+    text = f"{currency_prefix()}{abs(v):,.2f}"
     if sign:
         return ("-" if v < 0 else "+") + text
     return ("-" if v < 0 else "") + text
@@ -99,25 +114,44 @@ class CostComponent:
     high: Decimal | None = None
     #: the date the source published/generated the figure (None: the source states none)
     data_as_of: date | None = None
+    #: ``--currency``: units of the display currency per USD. The line's USD amount (rounded to the cent)
+    #: converts at this rate and is rounded to the cent once more (kubefleet.catalog.fx.ROUNDING_RULE)
+    fx_rate: Decimal | None = None
+
+    def _fx(self, usd: Decimal) -> Decimal:
+        return usd if self.fx_rate is None else money(usd * self.fx_rate)
+
+    @property
+    def monthly_usd(self) -> Decimal:
+        """Quantity × unit price, rounded to the cent: the one place a USD line is rounded."""
+        return money(self.quantity * self.unit_price)
 
     @property
     def monthly(self) -> Decimal:
-        """Quantity × unit price, rounded to the cent: the one place a line is rounded."""
-        return money(self.quantity * self.unit_price)
+        """The line in the display currency: the USD line, converted (and rounded) once when converting."""
+        return self._fx(self.monthly_usd)
+
+    @property
+    def unit_price_shown(self) -> Decimal:
+        """The unit price in the display currency, to 6 decimal places (informational: the line converts
+        from its USD amount, see ``monthly``)."""
+        if self.fx_rate is None:
+            return self.unit_price
+        return (self.unit_price * self.fx_rate).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
 
     @property
     def monthly_max(self) -> Decimal:
         qty = self.quantity_max if self.quantity_max is not None else self.quantity
         price = self.unit_price_max if self.unit_price_max is not None else self.unit_price
-        return money(qty * price)
+        return self._fx(money(qty * price))
 
     @property
     def monthly_low(self) -> Decimal:
-        return self.monthly if self.low is None else money(self.low)
+        return self.monthly if self.low is None else self._fx(money(self.low))
 
     @property
     def monthly_high(self) -> Decimal:
-        return self.monthly if self.high is None else money(self.high)
+        return self.monthly if self.high is None else self._fx(money(self.high))
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -125,8 +159,10 @@ class CostComponent:
             "category": self.category,
             "unit": self.unit,
             "quantity": str(self.quantity),
-            "unit_price": str(self.unit_price),
+            "unit_price": str(self.unit_price_shown),
             "monthly": str(self.monthly),
+            **({"monthly_usd": str(self.monthly_usd), "unit_price_usd": str(self.unit_price)}
+               if self.fx_rate is not None else {}),
             "source": self.source_url,
             "as_of": self.as_of.isoformat(),
             "data_as_of": self.data_as_of.isoformat() if self.data_as_of else None,
@@ -191,6 +227,9 @@ class CostBreakdown:
     nodes_max: int | None = None
     #: the same per spec pool (pools the provider adds are not in it): what a like-for-like ranking checks
     pool_nodes: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: the currency every amount is in; ``fx`` the rate it was converted at from USD (None: USD list prices)
+    currency: str = "USD"
+    fx: FxRate | None = None
 
     @property
     def monthly_total(self) -> Decimal:
@@ -252,6 +291,8 @@ class CostBreakdown:
             "cluster": self.cluster,
             "provider": self.provider,
             "region": self.region,
+            "currency": self.currency,
+            **({"exchange_rate": self.fx.as_dict()} if self.fx is not None else {}),
             "monthly_total": str(self.monthly_total),
             "monthly_max": str(self.monthly_max),
             **self.bounds_dict(),

@@ -9,7 +9,7 @@ import json
 from decimal import Decimal
 
 from kubefleet.compare import Comparison, fmt_interval, node_range
-from kubefleet.cost.model import CATEGORIES, MONTHS_PER_YEAR, fmt_money, fmt_qty, money
+from kubefleet.cost.model import CATEGORIES, MONTHS_PER_YEAR, currency_prefix, fmt_money, fmt_qty, money
 
 PROVIDER_LABELS = {"gke": "GKE", "eks": "EKS", "aks": "AKS", "kubeadm": "kubeadm (vSphere)"}
 CATEGORY_COLORS = {
@@ -40,13 +40,28 @@ COMPARE_CSV_COLUMNS = ["row_kind", "cluster", "provider", "category", "item", "u
                        "bound", "source", "as_of", "data_as_of", "note", "low_usd", "high_usd", "yearly_usd"]
 
 
+def csv_header(currency: str) -> list[str]:
+    """The CSV columns with amounts in ``currency`` (``monthly_eur``…); USD keeps the documented names."""
+    suffix = "_" + currency.lower()
+    return [c[:-4] + suffix if c.endswith("_usd") else c for c in COMPARE_CSV_COLUMNS]
+
+
 def to_csv(items: list[Comparison]) -> str:
     """row_kind ``component`` (one priced line), ``unpriced`` (a declared item with no price: no amount),
-    ``total`` (per provider; amounts only in total_*), ``error`` (a provider that could not be priced)."""
+    ``total`` (per provider; amounts only in total_*), ``error`` (a provider that could not be priced),
+    ``exchange-rate`` (``--currency``: the rate, its date and source; amounts are converted per line).
+    With ``--currency`` the *_usd columns are named for the currency (monthly_eur, …)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(COMPARE_CSV_COLUMNS)
+    currency = items[0].currency if items else "USD"
+    w.writerow(csv_header(currency))
     blank = dict.fromkeys(COMPARE_CSV_COLUMNS, "")
+    fx = items[0].fx if items else None
+    if fx is not None:
+        w.writerow(list({**blank, "row_kind": "exchange-rate", "item": f"USD to {fx.currency}",
+                         "unit": f"{fx.currency} per USD", "unit_price_usd": fx.per_usd, "source": fx.source.url,
+                         "as_of": fx.source.read.isoformat(), "data_as_of": fx.day.isoformat(),
+                         "note": fx.describe()}.values()))
     for cmp in items:
         for p, r in cmp.results.items():
             b = r.breakdown
@@ -56,7 +71,7 @@ def to_csv(items: list[Comparison]) -> str:
                 continue
             for c in b.components:
                 w.writerow(list({**base, "row_kind": "component", "category": c.category, "item": c.name,
-                                 "unit": c.unit, "quantity": c.quantity, "unit_price_usd": c.unit_price,
+                                 "unit": c.unit, "quantity": c.quantity, "unit_price_usd": c.unit_price_shown,
                                  "monthly_usd": c.monthly, "monthly_max_usd": c.monthly_max,
                                  "estimate": "yes" if c.estimate else "", "bound": c.bound or "",
                                  "source": c.source_url, "as_of": c.as_of.isoformat(),
@@ -72,7 +87,7 @@ def to_csv(items: list[Comparison]) -> str:
             note = "; ".join(x for x in ("cheapest" if cmp.cheapest == p else "",
                                          f"lower bound: {len(b.unpriced)} unpriced" if b.unpriced else "",
                                          "estimate-only rates" if b.estimate_only else "") if x)
-            w.writerow(list({**base, "row_kind": "total", "item": "monthly total", "unit": "USD/month",
+            w.writerow(list({**base, "row_kind": "total", "item": "monthly total", "unit": f"{cmp.currency}/month",
                              "total_monthly_usd": b.monthly_total, "total_monthly_max_usd": b.monthly_max,
                              "as_of": cmp.as_of.isoformat(),
                              "data_as_of": b.data_as_of.isoformat() if b.data_as_of else "unknown",
@@ -89,9 +104,11 @@ def to_markdown(items: list[Comparison]) -> str:
     out: list[str] = []
     for cmp in items:
         providers = list(cmp.results)
-        out.append(f"## {cmp.cluster}: monthly cost by provider (USD, as of {cmp.as_of})\n")
+        out.append(f"## {cmp.cluster}: monthly cost by provider ({cmp.currency}, as of {cmp.as_of})\n")
         out.append(f"Prices read on or after {cmp.catalog_as_of or '—'}; published/generated on or after "
                    f"{cmp.data_as_of or 'an unknown date'} (oldest dated source).\n")
+        if cmp.fx is not None:
+            out.append(f"Currency {cmp.currency}: {md_cell(cmp.fx.describe())}.\n")
         out.append("| category | " + " | ".join(label(p) for p in providers) + " |")
         out.append("|---|" + "---:|" * len(providers))
         for cat in CATEGORIES:
@@ -233,7 +250,9 @@ def to_html(items: list[Comparison]) -> str:
     for cmp in items:
         providers = list(cmp.results)
         body.append(f"<h1>kubefleet: {e(cmp.cluster)} — monthly cost by provider</h1>")
-        body.append(f'<p class="muted">USD list prices; estimate for {cmp.as_of}; prices read on or after '
+        if cmp.fx is not None:
+            body.append(f'<p class="muted">Currency {e(cmp.currency)}: {e(cmp.fx.describe())}.</p>')
+        body.append(f'<p class="muted">{"USD list prices" if cmp.fx is None else cmp.currency + " (from USD list prices)"}; estimate for {cmp.as_of}; prices read on or after '
                     f"{cmp.catalog_as_of or '—'}, published/generated on or after {cmp.data_as_of or 'an unknown date'} "
                     f"(oldest dated source); {cmp.assumptions.hours_per_month} hours per month; "
                     "autoscaling pools priced at their minimum, the maximum shown as a range.</p>")
@@ -277,7 +296,7 @@ def to_html(items: list[Comparison]) -> str:
                     f"<tr><td>{e(label(p))}</td><td>{c.category}</td><td>{e(c.name)}"
                     f"{'<br><span class=muted>' + e(c.note) + '</span>' if c.note else ''}</td>"
                     f'<td class="num">{e(fmt_qty(c.quantity))} {e(c.unit)}</td>'
-                    f'<td class="num">${e(str(c.unit_price))}</td><td class="num">{e(fmt_money(c.monthly))}'
+                    f'<td class="num">{e(currency_prefix())}{e(str(c.unit_price_shown))}</td><td class="num">{e(fmt_money(c.monthly))}'
                     f"{' (up to ' + e(fmt_money(c.monthly_max)) + ')' if c.monthly_max != c.monthly else ''}"
                     f"{' <span class=muted>upper bound</span>' if c.bound == 'upper' else ''}</td>"
                     f'<td><a href="{e(c.source_url)}">source</a> (read {c.as_of}; data '

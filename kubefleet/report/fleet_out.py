@@ -66,8 +66,13 @@ def to_csv(report: FleetReport) -> str:
     and ``total`` (amounts in subtotal_* only), ``error`` (a spec that failed to load)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(FLEET_CSV_COLUMNS)
+    suffix = "_" + report.currency.lower()
+    w.writerow([c[:-4] + suffix if c.endswith("_usd") else c for c in FLEET_CSV_COLUMNS])
     blank = dict.fromkeys(FLEET_CSV_COLUMNS, "")
+    if report.fx is not None:  # --currency: the rate, its date and source, before any amount
+        w.writerow(list({**blank, "row_kind": "exchange-rate", "cluster": f"USD to {report.fx.currency}",
+                         "file": report.fx.source.url, "version": report.fx.day.isoformat(),
+                         "note": report.fx.describe()}.values()))
     codes: dict[tuple[str, str], list[str]] = {}
     for f in report.findings:
         codes.setdefault((f.cluster, f.where), []).append(f.code)
@@ -124,7 +129,10 @@ def _group_note(g: GroupTotal) -> str:
 
 def to_markdown(report: FleetReport) -> str:
     t = report.total
-    out = [f"## Fleet: {t.clusters} cluster(s), {fmt_money(t.monthly)} per month (USD, as of {report.as_of})\n"]
+    out = [f"## Fleet: {t.clusters} cluster(s), {fmt_money(t.monthly)} per month ({report.currency}, as of "
+           f"{report.as_of})\n"]
+    if report.fx is not None:
+        out.append(f"Currency {report.currency}: {md_cell(report.fx.describe())}.\n")
     out.append("| cluster | team | owner | env | provider | region | version | nodes | max | monthly |")
     out.append("|---|---|---|---|---|---|---|---:|---:|---:|")
     for r in report.rows:
@@ -215,7 +223,9 @@ def to_html(report: FleetReport) -> str:
     e = html.escape
     t = report.total
     body = [f"<h1>kubefleet fleet: {t.clusters} cluster(s), {e(fmt_money(t.monthly))} per month</h1>",
-            f'<p class="muted">USD list prices; estimate for {report.as_of}; autoscaling pools at their minimum '
+            *([f'<p class="muted">Currency {e(report.currency)}: {e(report.fx.describe())}.</p>']
+              if report.fx is not None else []),
+            f'<p class="muted">{e(report.currency)} {"" if report.fx is None else "(from USD) "}list prices; estimate for {report.as_of}; autoscaling pools at their minimum '
             f"(up to {e(fmt_money(t.monthly_max))} at their maximum); {report.assumptions.hours_per_month} hours per "
             f"month. {t.not_priced} cluster(s) not priced, {t.incomplete} priced as a lower bound.</p>"]
     if report.failures:
