@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from kubefleet.cli.console import TableOrJson
+from kubefleet.cli.console import DiffFormat
 from kubefleet.cli.main import KubefleetGroup
 
 if TYPE_CHECKING:
+    from kubefleet.catalog import Catalog
+    from kubefleet.catalog.models import NotPublished, Price
     from kubefleet.cost.sources.show import ProviderInfo
 
 prices_app = typer.Typer(
@@ -92,10 +95,11 @@ def refresh(
 def show(
     provider: str | None = typer.Option(None, "--provider", "-p", help="gke, eks, aks, a comma list, or all."),
     region: str | None = typer.Option(None, "--region", "-r", help="Only this provider region (e.g. eastus)."),
-    output: TableOrJson = typer.Option(TableOrJson.table, "--output", "-o", help="table or json."),
+    output: DiffFormat = typer.Option(DiffFormat.table, "--output", "-o", help="table, json or markdown."),
     as_of: str | None = typer.Option(None, "--as-of", help="Date to measure source ages against (YYYY-MM-DD)."),
 ) -> None:
-    """What the catalog in use knows per provider and region, where each figure came from and how old it is."""
+    """The catalog's unit prices per provider and region (instance types in $/hour, storage, network, fees),
+    each with its source, publication and read dates, and how old each source is."""
     import json
 
     from kubefleet.cli.common import parse_date, today
@@ -105,18 +109,99 @@ def show(
 
     when = parse_date(as_of) or today()
     directory = cache_dir()
-    infos = summarize(active_catalog(), as_of=when, cache=directory if directory.is_dir() else None,
+    catalog = active_catalog()
+    infos = summarize(catalog, as_of=when, cache=directory if directory.is_dir() else None,
                       providers=_providers(provider), region=region)
-    if output is TableOrJson.json:
-        write(json.dumps({"as_of": when.isoformat(), "providers": [i.as_dict() for i in infos]}, indent=2))
+    prices = {info.provider: unit_prices(catalog, info) for info in infos}
+    if output is DiffFormat.json:
+        providers = [{**i.as_dict(), "prices": [r.as_dict() for r in prices[i.provider]]} for i in infos]
+        write(json.dumps({"as_of": when.isoformat(), "providers": providers}, indent=2))
         for info in infos:  # the JSON carries them too; stderr keeps them visible without breaking a pipe
             for warning in info.warnings:
                 _progress(f"warning: {warning}")
+    elif output is DiffFormat.markdown:
+        write(_markdown(infos, prices))
     else:
-        _print(infos)
+        _print(infos, prices)
 
 
-def _print(infos: Sequence[ProviderInfo]) -> None:
+@dataclass(frozen=True)
+class PriceRow:
+    """One unit price of the catalog, as shown: where it applies, the exact catalog figure (or why there is
+    none), and the source it came from with its dates."""
+
+    kind: str            # instance | fee | storage | network
+    region: str | None   # None: provider-wide (fees)
+    item: str
+    detail: str          # instance shape, or the catalog's note
+    price: str | None    # the catalog's Decimal, exactly; None: unpriced
+    unit: str
+    source: str
+    url: str
+    published: str | None
+    read: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "region": self.region, "item": self.item, "detail": self.detail,
+                "price": self.price, "currency": "USD", "unit": self.unit, "source": self.source, "url": self.url,
+                "published": self.published, "read": self.read}
+
+    def shown_price(self) -> str:
+        return f"${self.price}/{self.unit}" if self.price is not None else f"unpriced ({self.unit})"
+
+
+def _row(kind: str, region: str | None, item: str, detail: str, price: Price | NotPublished) -> PriceRow:
+    from kubefleet.catalog.models import Price
+
+    src = price.source
+    amount = str(price.amount) if isinstance(price, Price) else None
+    unit = price.unit if isinstance(price, Price) else "not published"
+    return PriceRow(kind=kind, region=region, item=item, detail=detail, price=amount, unit=unit, source=src.key,
+                    url=src.url, published=src.published.isoformat() if src.published else None,
+                    read=src.read.isoformat())
+
+
+def unit_prices(catalog: Catalog, info: ProviderInfo) -> list[PriceRow]:
+    """Every unit price the catalog holds for the provider in the regions shown, then its fees."""
+    rows: list[PriceRow] = []
+    for region in info.regions:
+        for it in catalog.instances(info.provider, region.region):
+            gpu = f", {it.gpu_count}× {it.gpu_kind}" if it.gpu_kind else ""
+            shape = f"{it.vcpus} vCPU, {it.memory_gib} GiB{gpu}, {it.family}" + ("" if it.current else ", previous gen")
+            rows.append(_row("instance", region.region, it.name, shape, it.price))
+        for disk in region.storage:
+            found = catalog.storage(info.provider, region.region, disk)
+            if found is not None:
+                rows.append(_row("storage", region.region, disk, found.note or "", found))
+        for item in region.network:
+            net = catalog.network(info.provider, region.region, item)
+            if net is not None:
+                rows.append(_row("network", region.region, item, net.note or "", net))
+    for key, fee in sorted(catalog.fees(info.provider).items()):
+        rows.append(_row("fee", None, key, fee.note or "", fee))
+    return rows
+
+
+def _md(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _markdown(infos: Sequence[ProviderInfo], prices: dict[str, list[PriceRow]]) -> str:
+    lines: list[str] = []
+    for info in infos:
+        lines += [f"## {info.provider} unit prices (USD)", "",
+                  "| region | kind | item | detail | price | source | published | read |",
+                  "|---|---|---|---|---:|---|---|---|"]
+        for r in prices[info.provider]:
+            lines.append(f"| {r.region or 'all'} | {r.kind} | {_md(r.item)} | {_md(r.detail)} | {_md(r.shown_price())} "
+                         f"| [{_md(r.source)}]({r.url}) | {r.published or 'not stated'} | {r.read} |")
+        for warning in info.warnings:
+            lines.append(f"\n> warning: {_md(warning)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _print(infos: Sequence[ProviderInfo], prices: dict[str, list[PriceRow]]) -> None:
     from rich.table import Table
 
     from kubefleet.cli.console import stdout
@@ -143,6 +228,12 @@ def _print(infos: Sequence[ProviderInfo]) -> None:
                           f"{', '.join(info.undated)}", markup=False)
         for warning in info.warnings:
             console.print(f"  warning: {warning}", markup=False)
+        prices_table = Table("region", "item", "price", "source", "published", "read", "detail", show_edge=False,
+                             title=f"{info.provider} unit prices (USD)", title_justify="left")
+        for row in prices[info.provider]:
+            prices_table.add_row(row.region or "all", row.item, row.shown_price(), row.source,
+                                 row.published or "not stated", row.read, row.detail)
+        console.print(prices_table)
         console.print("")
 
 

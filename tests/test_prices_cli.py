@@ -116,3 +116,67 @@ def test_refresh_all_skips_gke_without_a_key_and_reports_other_failures(monkeypa
     assert res.exit_code == 2
     assert "could not reach pricing.us-east-1.amazonaws.com" in res.stderr
     assert not cached_file("eks").exists()
+
+
+# ------------------------------------------------------------------ prices shown, against the data file itself
+# The oracle is the catalog data file read here with PyYAML (not through kubefleet's catalog loader): every
+# figure `prices show` prints must be that file's figure for the provider and region, with its source's URL
+# and dates.
+
+def _from_data_file(provider: str, region: str) -> list[dict[str, object]]:
+    import yaml
+
+    from tests.conftest import ROOT
+
+    data = yaml.safe_load((ROOT / "kubefleet" / "catalog" / "data" / f"{provider}.yaml").read_text(encoding="utf-8"))
+    sources = data["sources"]
+
+    def row(kind: str, where: str | None, item: str, entry: dict[str, object], unit: str | None = None) -> dict[str, object]:
+        src = sources[entry["source"]]
+        published = src.get("published")
+        return {"kind": kind, "region": where, "item": item, "price": None if entry.get("not_published") else entry["price"],
+                "unit": unit or entry.get("unit"), "source": entry["source"], "url": src["url"],
+                "published": published.isoformat() if published else None, "read": src["read"].isoformat()}
+
+    rows = [row("instance", region, name, e, "hour") for name, e in data["instances"][region].items()]
+    rows += [row("storage", region, name, e) for name, e in (data.get("storage") or {}).get(region, {}).items()]
+    rows += [row("network", region, name, e) for name, e in (data.get("network") or {}).get(region, {}).items()]
+    rows += [row("fee", None, f"{group}.{name}", e) for group, entries in data["fees"].items()
+             for name, e in entries.items()]
+    return rows
+
+
+_KEYS = ("kind", "region", "item", "price", "unit", "source", "url", "published", "read")
+
+
+@pytest.mark.parametrize(("provider", "region"), [("gke", "us-east4"), ("eks", "us-east-1"), ("aks", "westeurope")])
+def test_show_json_lists_every_unit_price_of_the_data_file(provider: str, region: str) -> None:
+    res = runner.invoke(app, ["prices", "show", "-p", provider, "-r", region, "-o", "json", "--as-of", "2026-12-06"])
+    assert res.exit_code == 0, res.stderr
+    (shown,) = json.loads(res.stdout)["providers"]
+    got = sorted((tuple(r[k] for k in _KEYS) for r in shown["prices"]), key=str)
+    expected = sorted((tuple(r[k] for k in _KEYS) for r in _from_data_file(provider, region)), key=str)
+    assert got == expected
+    assert any(r["kind"] == "instance" for r in shown["prices"]) and all(r["currency"] == "USD" for r in shown["prices"])
+
+
+def test_show_table_and_markdown_print_each_instance_price_on_its_row() -> None:
+    expected = [r for r in _from_data_file("gke", "europe-west4") if r["kind"] in ("instance", "fee")]
+    wide = runner.invoke(app, ["prices", "show", "-p", "gke", "-r", "europe-west4", "--as-of", "2026-12-06"],
+                         env={"COLUMNS": "400"})
+    assert wide.exit_code == 0, wide.stderr
+    table_rows = {line.split("│")[1].strip(): line for line in wide.stdout.splitlines() if line.count("│") >= 6}
+    md = runner.invoke(app, ["prices", "show", "-p", "gke", "-r", "europe-west4", "-o", "markdown"])
+    assert md.exit_code == 0, md.stderr
+    md_rows: dict[str, list[str]] = {}
+    for md_line in md.stdout.splitlines():
+        cells = [c.strip() for c in md_line.strip().strip("|").split("|")]
+        if md_line.startswith("| ") and len(cells) == 8:
+            md_rows[cells[2]] = cells
+    for r in expected:
+        figure = f"${r['price']}/{r['unit']}"
+        line = table_rows[str(r["item"])]
+        assert figure in line and str(r["source"]) in line and str(r["read"]) in line, line
+        cells = md_rows[str(r["item"])]
+        assert cells[4] == figure and cells[5] == f"[{r['source']}]({r['url']})", cells
+        assert cells[6] == (r["published"] or "not stated") and cells[7] == r["read"]
