@@ -7,7 +7,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
@@ -146,11 +146,97 @@ def print_table(out: Console, table: Table, *, drop: Sequence[str] = ()) -> None
 
 
 def write(text: str) -> None:
-    """Plain text to stdout, exactly as given (machine formats: json, csv, markdown, html)."""
+    """Plain text to stdout, exactly as given (machine formats: json, csv, markdown, html); under
+    ``-o yaml`` the command's JSON document, as YAML (see :func:`offer_yaml`)."""
+    if _yaml_requested():
+        text = json_text_as_yaml(text)
     sys.stdout.write(text)
     if not text.endswith("\n"):
         sys.stdout.write("\n")
     sys.stdout.flush()
+
+
+# ------------------------------------------------------------------ -o yaml wherever -o json exists
+
+#: this invocation asked for -o yaml (set while its options are parsed; reset_yaml() at each CLI start)
+_YAML: dict[str, bool] = {"on": False}
+
+
+def reset_yaml() -> None:
+    _YAML["on"] = False
+
+
+def offer_yaml(command: object) -> None:
+    """Give ``command``'s ``--output`` choice a ``yaml`` beside its ``json``, as kubectl does: the command runs
+    as for json (its code never sees yaml) and :func:`write` turns that JSON document into YAML. Called for
+    every command when the CLI starts (cli/main.py ``tidy_help``), after the help placeholders are set."""
+    for param in getattr(command, "params", []):
+        desc = getattr(param, "type_descriptor", None)
+        choices = [str(getattr(c, "value", c)) for c in (getattr(desc, "choices", None) or ())]
+        if param.name != "output" or "json" not in choices or "yaml" in choices \
+                or getattr(param, "_kubefleet_yaml", False):
+            continue
+        original = param.process_value
+
+        def process_value(ctx: Any, value: Any, _original: Any = original) -> Any:
+            yaml_wanted = isinstance(value, str) and value.strip().lower() == "yaml"
+            _YAML["on"] = yaml_wanted
+            return _original(ctx, "json" if yaml_wanted else value)
+
+        param.process_value = process_value
+        param._kubefleet_yaml = True
+        if isinstance(param.metavar, str) and "|json" in param.metavar:  # the help placeholder <table|json|…>
+            param.metavar = param.metavar.replace("|json", "|json|yaml", 1)
+        if isinstance(param.help, str):
+            param.help = param.help.rstrip(".") + "; yaml: the json document as YAML."
+
+
+def _yaml_requested() -> bool:
+    return _YAML["on"]
+
+
+def json_text_as_yaml(text: str) -> str:
+    """The JSON document(s) in ``text`` as YAML: the same object, emitted with the safe dumper, and every
+    string that a YAML 1.1 reader (PyYAML, Go's yaml.v2) would take for another type (``no``, ``on``,
+    ``1.30``, ``0x1F``, ``2026-12-01``, ``1_000``) quoted, as YAML 1.2 ones already are. JSON lines become
+    a YAML stream (one document each)."""
+    import json
+
+    try:
+        docs = [json.loads(text)]
+    except ValueError:
+        docs = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return "".join(("---\n" if i else "") + _dump_yaml(doc) for i, doc in enumerate(docs))
+
+
+def _dump_yaml(data: object) -> str:
+    import io
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.nodes import ScalarNode
+    from ruamel.yaml.representer import SafeRepresenter
+    from ruamel.yaml.resolver import VersionedResolver
+
+    yaml11 = VersionedResolver(version=(1, 1))
+
+    class Representer(SafeRepresenter):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.sort_base_mapping_type_on_output = False  # the JSON document's key order
+
+    def represent_str(rep: SafeRepresenter, value: str) -> ScalarNode:
+        plain_is_str = yaml11.resolve(ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str"
+        return rep.represent_scalar("tag:yaml.org,2002:str", value, style=None if plain_is_str else "'")
+
+    Representer.add_representer(str, represent_str)
+    dumper = YAML(typ="safe", pure=True)
+    dumper.Representer = Representer
+    dumper.default_flow_style = False
+    dumper.allow_unicode = True
+    dumper.width = 4096
+    buffer = io.StringIO()
+    dumper.dump(data, buffer)
+    return buffer.getvalue()
 
 
 class TableOrJson(StrEnum):

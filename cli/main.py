@@ -128,6 +128,9 @@ def tidy_help(command: Any, seen: set[int] | None = None) -> None:
             param.metavar = metavar
     if _writes_a_report(command):
         command.params.append(_out_file_option())
+    from kubefleet.cli.console import offer_yaml
+
+    offer_yaml(command)  # -o yaml wherever -o json exists
     for sub in getattr(command, "commands", {}).values():
         tidy_help(sub, seen)
 
@@ -205,6 +208,9 @@ class KubefleetGroup(TyperGroup):
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         if parent is None:
+            from kubefleet.cli.console import reset_yaml
+
+            reset_yaml()  # -o yaml is per invocation (CliRunner runs many in one process)
             try:
                 tidy_help(self)
             except Exception as err:  # placeholders and --out-file are niceties: never a reason to fail
