@@ -63,6 +63,20 @@ def _per_cluster(base: Assumptions, usage: Path | None, names: list[str]) -> Cal
     return lambda name: loaded.assumptions_for(name, base, flags=flags)
 
 
+PRICING_CHOICES = ("on-demand", "1y", "3y", "spot")
+
+
+def _with_pricing(base: Assumptions, pricing: str | None) -> Assumptions:
+    """``--pricing``: the purchase option every node line is priced at (checked before any render)."""
+    import dataclasses
+
+    if pricing is None:
+        return base
+    if pricing not in PRICING_CHOICES:
+        raise UsageError(f"--pricing {pricing!r} is not a purchase option", hint="one of: " + ", ".join(PRICING_CHOICES))
+    return dataclasses.replace(base, pricing=pricing, origins={**base.origins, "pricing": "--pricing"})  # type: ignore[arg-type]
+
+
 def fx_rate(currency: str | None) -> FxRate | None:
     """The catalog's dated rate for ``--currency`` (None: USD); an unknown code is exit 2 with the list."""
     if currency is None:
@@ -103,7 +117,7 @@ def _print_breakdown(out: Console, b: CostBreakdown) -> None:
     from kubefleet.compare import freshness_warnings, undated_warning
     from kubefleet.cost.model import currency_prefix, fmt_money, fmt_qty, money
 
-    t = Table(title=f"{b.cluster} on {b.provider} ({b.region}) — {b.currency}, as of {b.as_of}", title_justify="left")
+    t = Table(title=f"{b.cluster} on {b.provider} ({b.region}) — {b.currency}{b.assumptions.pricing_suffix}, as of {b.as_of}", title_justify="left")
     for col, just in (("category", "left"), ("item", "left"), ("quantity", "right"), ("unit price", "right"),
                       ("monthly", "right")):
         t.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
@@ -145,6 +159,9 @@ def cost(
     usage: Path | None = typer.Option(None, "--usage", help="Usage file (Infracost's infracost-usage.yml "
                                        "format: version 0.1, resource_type_default_usage.kubefleet_cluster, "
                                        "resource_usage.kubefleet_cluster.<name>) for usage-priced items."),
+    pricing: str | None = typer.Option(None, "--pricing", help="on-demand | 1y | 3y | spot: on-demand with the "
+                                       "automatic discounts (GKE sustained use), 1- or 3-year committed rates, or every "
+                                       "pool on spot; default: list on-demand prices."),
     currency: str | None = typer.Option(None, "--currency", help="Show every amount in this currency (EUR, GBP, …) "
                                         "at the catalog's dated ECB reference rate; default USD (the list prices)."),
 ) -> None:
@@ -155,7 +172,7 @@ def cost(
     catalog = active_catalog()
     rate = fx_rate(currency)
     when = parse_date(as_of) or today()
-    assume = _assumptions(hours, egress_gb, log_gb)
+    assume = _with_pricing(_assumptions(hours, egress_gb, log_gb), pricing)
     pairs = [(loaded.spec, provider_for(loaded, provider)) for loaded in load_specs(file, cluster)]
     assume_for = _per_cluster(assume, usage, [spec.name for spec, _p in pairs])
     dated = parse_date(as_of)  # an explicit date dates the resolved choices too (as `plan --as-of` does)
@@ -184,6 +201,9 @@ def compare_cmd(
                                        "resource_usage.kubefleet_cluster.<name>) for usage-priced items."),
     regions: str | None = typer.Option(None, "--regions", help="Price each spec in these neutral regions side by "
                                        "side, e.g. us-east,europe-west (replaces spec.region)."),
+    pricing: str | None = typer.Option(None, "--pricing", help="on-demand | 1y | 3y | spot: on-demand with the "
+                                       "automatic discounts (GKE sustained use), 1- or 3-year committed rates, or every "
+                                       "pool on spot; default: list on-demand prices."),
     currency: str | None = typer.Option(None, "--currency", help="Show every amount in this currency (EUR, GBP, …) "
                                         "at the catalog's dated ECB reference rate; default USD (the list prices)."),
 ) -> None:
@@ -196,7 +216,7 @@ def compare_cmd(
     rate = fx_rate(currency)
     catalog = active_catalog()
     when = parse_date(as_of) or today()
-    assume = _assumptions(hours, egress_gb, log_gb)
+    assume = _with_pricing(_assumptions(hours, egress_gb, log_gb), pricing)
     if file is None:
         from importlib import resources
 
@@ -307,7 +327,7 @@ def _print_comparison(out: Console, cmp: Comparison) -> None:
     from kubefleet.report.compare_out import label
 
     providers = list(cmp.results)
-    t = Table(title=f"{cmp.cluster}: monthly cost ({cmp.currency}) as of {cmp.as_of}", title_justify="left")
+    t = Table(title=f"{cmp.cluster}: monthly cost ({cmp.currency}{cmp.assumptions.pricing_suffix}) as of {cmp.as_of}", title_justify="left")
     t.add_column("")
     for p in providers:
         t.add_column(label(p) + (" ✓ cheapest" if cmp.cheapest == p else ""), justify="right")

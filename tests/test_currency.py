@@ -78,7 +78,9 @@ def test_bad_fx_tables_are_refused(patch: dict[str, Any], message: str) -> None:
 @pytest.fixture(scope="module")
 def shared_home(tmp_path_factory: pytest.TempPathFactory) -> str:
     """One kubefleet home for this module's CLI runs: the render cache is warm after the first."""
-    return str(tmp_path_factory.mktemp("fxhome"))
+    home = tmp_path_factory.getbasetemp() / "sweet-spot-render-home"  # shared with test_currency/test_pricing_options
+    home.mkdir(exist_ok=True)
+    return str(home)
 
 
 @pytest.fixture(autouse=True)

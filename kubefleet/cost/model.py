@@ -58,6 +58,15 @@ def fmt_qty(value: Decimal) -> str:
     return text if text not in ("", "-0") else "0"
 
 
+PRICING_LABELS: Final[dict[str | None, str]] = {
+    None: "list on-demand prices",
+    "on-demand": "on-demand with automatic discounts (GKE sustained use)",
+    "1y": "1-year commitments",
+    "3y": "3-year commitments",
+    "spot": "every pool on spot",
+}
+
+
 @dataclass(frozen=True)
 class Assumptions:
     """Usage assumptions, explicit inputs with documented defaults."""
@@ -73,9 +82,22 @@ class Assumptions:
     #: where a usage value came from (field name -> "--log-gb", "usage file f.yml:4:30 (key)"); a field
     #: not named here is the documented default
     origins: dict[str, str] = field(default_factory=dict, compare=False)
+    #: ``--pricing``: None list on-demand prices (no automatic discount); "on-demand" with the automatic
+    #: discounts the provider gives (GKE sustained use); "1y"/"3y" committed rates; "spot" every pool on spot
+    pricing: Literal["on-demand", "1y", "3y", "spot"] | None = None
 
     def origin(self, name: str) -> str:
         return self.origins.get(name, "the default")
+
+    @property
+    def pricing_label(self) -> str:
+        """The purchase option the node lines are priced at, for titles in every format."""
+        return PRICING_LABELS[self.pricing]
+
+    @property
+    def pricing_suffix(self) -> str:
+        """``", 1-year commitments"`` for a title; empty for the default list prices (titles unchanged)."""
+        return "" if self.pricing is None else ", " + self.pricing_label
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -83,6 +105,7 @@ class Assumptions:
             "egress_gb_month": str(self.egress_gb_month),
             "autoscaling_priced_at": "min" if self.at_min else "max",
             **({"log_gb_month": str(self.log_gb_month)} if self.log_gb_month is not None else {}),
+            **({"pricing": self.pricing} if self.pricing is not None else {}),
             **({"origins": dict(self.origins)} if self.origins else {}),
         }
 

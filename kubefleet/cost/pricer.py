@@ -17,7 +17,16 @@ from typing import Any, Final, Literal
 
 from kubefleet.catalog import Catalog
 from kubefleet.catalog.models import NotPublished, Price, Source
-from kubefleet.cost.model import Assumptions, Category, CostBreakdown, CostComponent, Unpriced, fmt_qty, money
+from kubefleet.cost.model import (
+    HOURS_PER_MONTH,
+    Assumptions,
+    Category,
+    CostBreakdown,
+    CostComponent,
+    Unpriced,
+    fmt_qty,
+    money,
+)
 from kubefleet.graph import RenderedResource, ResourceGraph
 from kubefleet.lifecycle.support import Outlook, outlook, support_phase
 from kubefleet.spec.model import ClusterSpec
@@ -201,6 +210,18 @@ def node_components(
                 note += f" + {accelerator[1]}× {accelerator[0]} at ${acc.price.amount}/h"
         bound: Literal["upper"] | None = None
         low: Decimal | None = None
+        high: Decimal | None = None
+        purchase = ctx.assumptions.pricing
+        spot = spot or purchase == "spot"
+        if not spot and purchase in ("on-demand", "1y", "3y"):
+            priced = _purchase_rate(ctx, r, label, instance_type, count, unit_price, accelerator, purchase)
+            if isinstance(priced, Unpriced):
+                out.append(priced)
+                out.extend(_disk_lines(ctx, r, label, count, disk_gb, disk_product))
+                return out
+            if priced is not None:
+                price, unit_price, extra = priced
+                note += extra
         if spot:
             # Both treatments are upper bounds on what spot capacity costs: on-demand (no published
             # least discount for the provider) or the least discount the provider publishes.
@@ -228,8 +249,59 @@ def node_components(
             ctx, r, f"{label} ({instance_type})", category, price,
             count.min * hours, unit="node-hour", unit_price=unit_price,
             quantity_max=count.max * hours if count.max != count.min else None, note=note, estimate=estimate,
-            bound=bound, low=low,
+            bound=bound, low=low, high=high,
         ))
+    out.extend(_disk_lines(ctx, r, label, count, disk_gb, disk_product))
+    return out
+
+
+def _purchase_rate(ctx: PriceContext, r: RenderedResource, label: str, instance_type: str, count: NodeCount,
+                   on_demand: Decimal, accelerator: tuple[str, int] | None,
+                   purchase: str) -> tuple[Price, Decimal, str] | Unpriced | None:
+    """The node-hour rate ``--pricing`` asks for: (price with its source, unit price, note), an Unpriced
+    line bounded by the on-demand charge when the catalog has no rate, or None to keep on-demand."""
+    from kubefleet.catalog.commitments import commitments
+
+    book = commitments().get(ctx.provider)
+    if ctx.provider == "kubeadm" or book is None:
+        return None  # own hardware: on-prem rates have no purchase options
+    if purchase == "on-demand":
+        rate = book.rate(ctx.region, instance_type, "sud")
+        if rate is None or book.sud_source is None:
+            return None  # no automatic discount for this type (E2, C3, A2/A3; EKS, AKS): list is on-demand
+        if ctx.hours < HOURS_PER_MONTH:
+            return None  # sustained use grows with the share of the month run; the full-month figure does not apply
+        ctx.used_sources.add(book.sud_source)
+        return (Price(rate.hourly, "node-hour", rate.source), rate.hourly + _attached(ctx, accelerator),
+                f"; on-demand with Compute Engine's automatic sustained-use discount for a full month "
+                f"(${rate.month} per 730-hour month; list ${on_demand}/h)")
+    term: Literal["1y", "3y"] = "1y" if purchase == "1y" else "3y"
+    rate = book.rate(ctx.region, instance_type, term)
+    if rate is None:
+        reason = book.missing_reason or f"no {term} commitment rate for {instance_type} in {ctx.region}"
+        on_demand_month = money(count.min * ctx.hours * on_demand)  # on_demand includes attached GPUs
+        return Unpriced(_rid(r), f"{label} ({instance_type}) at --pricing {purchase}: {reason}",
+                        low=Decimal(0), high=on_demand_month,
+                        how="price it on demand (--pricing on-demand) or add the commitment rate to the catalog")
+    years = term[0]
+    gpu = _attached(ctx, accelerator)
+    return (Price(rate.hourly, "node-hour", rate.source), rate.hourly + gpu,
+            f"; {years}-year resource-based committed-use rate (${rate.month} per 730-hour month; list "
+            f"${on_demand}/h)" + ("; the attached GPU stays at its on-demand price (its commitment is bought "
+                                  "separately and not in the catalog)" if gpu else ""))
+
+
+def _attached(ctx: PriceContext, accelerator: tuple[str, int] | None) -> Decimal:
+    """The attached GPUs' on-demand price per node-hour (0 without, or without a catalog price)."""
+    if accelerator is None:
+        return Decimal(0)
+    acc = ctx.catalog.accelerator(ctx.provider, ctx.region, accelerator[0])
+    return Decimal(0) if acc is None else acc.price.amount * accelerator[1]
+
+
+def _disk_lines(ctx: PriceContext, r: RenderedResource, label: str, count: NodeCount, disk_gb: Decimal | None,
+                disk_product: str) -> Result:
+    out: Result = []
     if disk_gb:
         storage = ctx.catalog.storage(ctx.provider, ctx.region, disk_product)
         if storage is None:

@@ -87,7 +87,8 @@ def to_csv(items: list[Comparison]) -> str:
             note = "; ".join(x for x in ("cheapest" if cmp.cheapest == p else "",
                                          f"lower bound: {len(b.unpriced)} unpriced" if b.unpriced else "",
                                          "estimate-only rates" if b.estimate_only else "") if x)
-            w.writerow(list({**base, "row_kind": "total", "item": "monthly total", "unit": f"{cmp.currency}/month",
+            item = "monthly total" + ("" if cmp.assumptions.pricing is None else f" ({cmp.assumptions.pricing_label})")
+            w.writerow(list({**base, "row_kind": "total", "item": item, "unit": f"{cmp.currency}/month",
                              "total_monthly_usd": b.monthly_total, "total_monthly_max_usd": b.monthly_max,
                              "as_of": cmp.as_of.isoformat(),
                              "data_as_of": b.data_as_of.isoformat() if b.data_as_of else "unknown",
@@ -104,7 +105,8 @@ def to_markdown(items: list[Comparison]) -> str:
     out: list[str] = []
     for cmp in items:
         providers = list(cmp.results)
-        out.append(f"## {cmp.cluster}: monthly cost by provider ({cmp.currency}, as of {cmp.as_of})\n")
+        out.append(f"## {cmp.cluster}: monthly cost by provider ({cmp.currency}{cmp.assumptions.pricing_suffix}, as of "
+                   f"{cmp.as_of})\n")
         out.append(f"Prices read on or after {cmp.catalog_as_of or '—'}; published/generated on or after "
                    f"{cmp.data_as_of or 'an unknown date'} (oldest dated source).\n")
         if cmp.fx is not None:
@@ -252,7 +254,7 @@ def to_html(items: list[Comparison]) -> str:
         body.append(f"<h1>kubefleet: {e(cmp.cluster)} — monthly cost by provider</h1>")
         if cmp.fx is not None:
             body.append(f'<p class="muted">Currency {e(cmp.currency)}: {e(cmp.fx.describe())}.</p>')
-        body.append(f'<p class="muted">{"USD list prices" if cmp.fx is None else cmp.currency + " (from USD list prices)"}; estimate for {cmp.as_of}; prices read on or after '
+        body.append(f'<p class="muted">{"USD" if cmp.fx is None else cmp.currency + " (from USD)"} {e(cmp.assumptions.pricing_label)}; estimate for {cmp.as_of}; prices read on or after '
                     f"{cmp.catalog_as_of or '—'}, published/generated on or after {cmp.data_as_of or 'an unknown date'} "
                     f"(oldest dated source); {cmp.assumptions.hours_per_month} hours per month; "
                     "autoscaling pools priced at their minimum, the maximum shown as a range.</p>")
