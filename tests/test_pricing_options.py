@@ -114,6 +114,10 @@ def test_pricing_options_through_every_format() -> None:
     on_demand = docs["on-demand"]["providers"]
     assert Decimal(on_demand["gke"]["monthly_total"]) < Decimal(listed["providers"]["gke"]["monthly_total"])
     assert on_demand["eks"]["monthly_total"] == listed["providers"]["eks"]["monthly_total"]
+    partial = json.loads(_run(*base, "--pricing", "on-demand", "--hours", "300", "--output", "json"))["providers"]["gke"]
+    pool = next(c for c in partial["components"] if c["unit"] == "node-hour")
+    assert "sustained-use discount is not applied at 300 hours" in pool["note"]  # only the full-month figure exists
+    assert Decimal(pool["unit_price"]) == load_catalog().instance("gke", region, "n2-standard-4").price.amount  # type: ignore[union-attr]
     csv_text = _run(*base, "--pricing", "1y", "--output", "csv")
     totals = [r for r in csv.DictReader(io.StringIO(csv_text)) if r["row_kind"] == "total"]
     assert all(r["item"] == "monthly total (1-year commitments)" for r in totals)

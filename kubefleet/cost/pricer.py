@@ -219,7 +219,9 @@ def node_components(
                 out.append(priced)
                 out.extend(_disk_lines(ctx, r, label, count, disk_gb, disk_product))
                 return out
-            if priced is not None:
+            if isinstance(priced, str):
+                note += priced
+            elif priced is not None:
                 price, unit_price, extra = priced
                 note += extra
         if spot:
@@ -257,9 +259,10 @@ def node_components(
 
 def _purchase_rate(ctx: PriceContext, r: RenderedResource, label: str, instance_type: str, count: NodeCount,
                    on_demand: Decimal, accelerator: tuple[str, int] | None,
-                   purchase: str) -> tuple[Price, Decimal, str] | Unpriced | None:
+                   purchase: str) -> tuple[Price, Decimal, str] | Unpriced | str | None:
     """The node-hour rate ``--pricing`` asks for: (price with its source, unit price, note), an Unpriced
-    line bounded by the on-demand charge when the catalog has no rate, or None to keep on-demand."""
+    line bounded by the on-demand charge when the catalog has no rate, a note to add to the on-demand line,
+    or None to keep on-demand as it is."""
     from kubefleet.catalog.commitments import commitments
 
     book = commitments().get(ctx.provider)
@@ -269,8 +272,9 @@ def _purchase_rate(ctx: PriceContext, r: RenderedResource, label: str, instance_
         rate = book.rate(ctx.region, instance_type, "sud")
         if rate is None or book.sud_source is None:
             return None  # no automatic discount for this type (E2, C3, A2/A3; EKS, AKS): list is on-demand
-        if ctx.hours < HOURS_PER_MONTH:
-            return None  # sustained use grows with the share of the month run; the full-month figure does not apply
+        if ctx.hours < HOURS_PER_MONTH:  # sustained use grows with the share of the month a VM runs
+            return (f"; list price: the automatic sustained-use discount is not applied at {ctx.hours} hours a "
+                    "month (only the full-month figure is in the catalog): the real charge may be lower")
         ctx.used_sources.add(book.sud_source)
         return (Price(rate.hourly, "node-hour", rate.source), rate.hourly + _attached(ctx, accelerator),
                 f"; on-demand with Compute Engine's automatic sustained-use discount for a full month "
