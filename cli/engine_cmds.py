@@ -46,7 +46,8 @@ BACKEND_OPT = typer.Option(
 YES_OPT = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (required when not interactive).")
 TARGET_OPT = typer.Option(
     None, "--target", "-t", metavar="URN",
-    help="Only this resource (a Pulumi URN; repeatable), as `pulumi --target`; `kubefleet preview -o json` lists URNs.")
+    help="Only this resource, as `pulumi --target` (repeatable): its URN, urn:pulumi:<stack>::kubefleet::<type>::<name> "
+    "(`pulumi stack --show-urns` lists them).")
 DEBUG_OPT = typer.Option(False, "--debug", help="Show the engine's debug diagnostics (secrets still masked).")
 
 
