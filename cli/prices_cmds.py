@@ -115,7 +115,9 @@ def show(
     prices = {info.provider: unit_prices(catalog, info) for info in infos}
     if output is DiffFormat.json:
         providers = [{**i.as_dict(), "prices": [r.as_dict() for r in prices[i.provider]]} for i in infos]
-        write(json.dumps({"as_of": when.isoformat(), "providers": providers}, indent=2))
+        doc = {"apiVersion": "kubefleet.dev/v1", "kind": "PriceCatalog", "as_of": when.isoformat(),
+               "providers": providers}  # schemas/prices.schema.json
+        write(json.dumps(doc, indent=2))
         for info in infos:  # the JSON carries them too; stderr keeps them visible without breaking a pipe
             for warning in info.warnings:
                 _progress(f"warning: {warning}")

@@ -180,3 +180,18 @@ def test_show_table_and_markdown_print_each_instance_price_on_its_row() -> None:
         cells = md_rows[str(r["item"])]
         assert cells[4] == figure and cells[5] == f"[{r['source']}]({r['url']})", cells
         assert cells[6] == (r["published"] or "not stated") and cells[7] == r["read"]
+
+
+def test_show_json_matches_its_published_schema() -> None:
+    import jsonschema  # type: ignore[import-untyped]
+
+    from tests.conftest import ROOT
+
+    schema = json.loads((ROOT / "schemas" / "prices.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    res = runner.invoke(app, ["prices", "show", "-o", "json", "--as-of", "2026-12-06"])
+    assert res.exit_code == 0, res.stderr
+    doc = json.loads(res.stdout)
+    jsonschema.validate(doc, schema)
+    assert {p["provider"] for p in doc["providers"]} == {"gke", "eks", "aks"}
+    assert all(p["prices"] for p in doc["providers"])
