@@ -75,7 +75,7 @@ RUNNER = textwrap.dedent("""
             code, out, exc = -1, "", repr(err)
         finally:
             signal.alarm(0)
-        results[name] = {{"code": code, "seconds": time.monotonic() - start, "output": out[-3000:],
+        results[name] = {{"code": code, "seconds": time.monotonic() - start, "output": out[-20000:],
                          "length": len(out), "exception": exc[:500],
                          "peak_mib": peak_mib()}}
     print(json.dumps(results))
