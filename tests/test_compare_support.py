@@ -118,3 +118,22 @@ def test_cost_command_prints_the_support_line(tmp_path) -> None:  # type: ignore
     doc = json.loads(CliRunner().invoke(app, ["cost", str(spec), "--provider", "eks", "--as-of", ON.isoformat(),
                                               "-o", "json"]).stdout)
     assert "upgrades it automatically" in json.dumps(doc)
+
+
+def test_eks_extended_fee_starts_on_the_end_of_standard_support_date_itself() -> None:
+    """AWS: "Billing for extended support starts at the beginning of the day that the version reaches end of
+    standard support, in the UTC+0 timezone" (awsdocs/amazon-eks-user-guide@4d52b4d05e3478582e7d10a73cbd9ba9194dd5f7:
+    latest/ug/clusters/kubernetes-versions.adoc:64); the public EKS report (aws-samples/sample-aws-genai-ops-demos#84)
+    shows two 1.33 clusters going from $4.80 to $28.80 a day ON 2026-07-29, 1.33's end of standard support."""
+    text = MINIMAL.replace('version: "1.33"}', 'version: "1.33", channel: extended}')
+    (loaded,) = load_text(text, "spec.yaml")
+
+    def per_day(on: date) -> Decimal:
+        b = compare(loaded.spec, ["eks"], as_of=on, catalog=CAT).results["eks"].breakdown
+        assert b is not None
+        fee = sum((c.monthly for c in b.components if c.name.startswith("EKS control plane")
+                   and c.category in ("control-plane", "support")), Decimal(0))
+        return 2 * fee / HOURS * 24  # two clusters, one day
+
+    assert per_day(date(2026, 7, 28)) == Decimal("4.80")
+    assert per_day(date(2026, 7, 29)) == Decimal("28.80")

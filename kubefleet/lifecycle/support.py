@@ -27,6 +27,14 @@ class SupportPhase:
     source: Source | None = None
 
 
+#: Providers whose extended support (and its fee) starts ON the end-of-standard-support date, not the day after.
+#: EKS: "Billing for extended support starts at the beginning of the day that the version reaches end of standard
+#: support, in the UTC+0 timezone" (awsdocs/amazon-eks-user-guide@4d52b4d05e3478582e7d10a73cbd9ba9194dd5f7:
+#: latest/ug/clusters/kubernetes-versions.adoc:64). The upgrade planner's staying cost and the PR comment's
+#: Upgrades section bill from that date too, so the pricer agrees with them at the boundary.
+EXTENDED_FROM_END_DATE = frozenset({"eks"})
+
+
 def support_phase(catalog: Catalog, provider: str, version: str, on: date) -> SupportPhase:
     """The support phase of ``version``'s minor on ``provider`` on ``on``; standard when the catalog has no
     dates for it (said in ``why``)."""
@@ -37,7 +45,7 @@ def support_phase(catalog: Catalog, provider: str, version: str, on: date) -> Su
     if support.extended_end is not None and on > support.extended_end:
         return SupportPhase("ended", f"Kubernetes {minor} reached the end of extended support on {support.extended_end}",
                             support.source)
-    if on > support.standard_end:
+    if on > support.standard_end or (on == support.standard_end and provider in EXTENDED_FROM_END_DATE):
         return SupportPhase("extended", f"Kubernetes {minor} left standard support on {support.standard_end}",
                             support.source)
     return SupportPhase("standard", f"Kubernetes {minor} is in standard support until {support.standard_end}",
