@@ -84,6 +84,9 @@ def control_plane_shape(spec: ClusterSpec) -> Shape:
     up to 250                    8        32 GiB    100 GiB
     more                         16       64 GiB    100 GiB
     ==========================  =======  ========  =========
+
+    2 vCPU / 4 GiB is above kubeadm's floor (2 CPUs, 1700 MB) with room for etcd; the steps follow the usual
+    API-server/etcd load curve by node count (as kOps and the managed services size their masters).
     """
     workers = sum(pool.max_nodes for pool in spec.spec.node_pools)
     if workers <= 10:

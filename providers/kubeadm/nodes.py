@@ -1,18 +1,7 @@
 """Control-plane and worker VMs: ``vsphere.VirtualMachine`` clones of the template, bootstrapped by cloud-init.
 
-Control-plane sizing rule (the spec states worker shapes only; masters are sized from the cluster):
-
-==========================  =======  ========  =========
-workers at their maximum     vCPUs    memory    disk
-==========================  =======  ========  =========
-up to 10                     2        4 GiB     50 GiB
-up to 100                    4        16 GiB    50 GiB
-up to 250                    8        32 GiB    100 GiB
-more                         16       64 GiB    100 GiB
-==========================  =======  ========  =========
-
-2 vCPU / 4 GiB is above kubeadm's floor (2 CPUs, 1700 MB) with room for etcd; the steps follow the
-usual API-server/etcd load curve by node count (as kOps and the managed services size their masters).
+Control-plane VMs are sized by :func:`kubefleet.providers.kubeadm.capi.control_plane_shape` (one rule for both
+paths; its docstring has the table and the reasoning).
 
 Workers: one VM per node at the pool's ``count`` or autoscaling ``min`` (vSphere has no cloud
 autoscaler), sized from ``ctx.instance(pool)``, disk from ``pool.disk``.
