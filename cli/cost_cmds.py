@@ -145,25 +145,36 @@ def _print_breakdown(out: Console, b: CostBreakdown) -> None:
         out.print(f"currency {b.currency}: {b.fx.describe()}", markup=False, highlight=False)
 
 
+# Options cost and compare share (one definition, so their help and defaults cannot drift apart).
+_OUTPUT = typer.Option(Format.table, "--output", "-o", help="table | json | csv | markdown | html.")
+_AS_OF = typer.Option(None, "--as-of", help="Price as of this date (YYYY-MM-DD; default today) and make the dated choices (Istio release, "
+                              "AKS add-on revision) for it (default: the date their data was read).")
+_HOURS = typer.Option(None, "--hours", help="Hours per month (default 730).")
+_EGRESS_GB = typer.Option(None, "--egress-gb", help="NAT egress GB per month (default 100).")
+_LOG_GB = typer.Option(None, "--log-gb", help="Log GiB ingested per cluster per month (GKE Cloud "
+                                  "Logging, EKS control-plane logs to CloudWatch); default: not priced, no upper bound.")
+_USAGE = typer.Option(None, "--usage", help="Usage file (Infracost's infracost-usage.yml "
+                                   "format: version 0.1, resource_type_default_usage.kubefleet_cluster, "
+                                   "resource_usage.kubefleet_cluster.<name>) for usage-priced items.")
+_PRICING = typer.Option(None, "--pricing", help="on-demand | 1y | 3y | spot: on-demand with the "
+                                   "automatic discounts (GKE sustained use), 1- or 3-year committed rates, or every "
+                                   "pool on spot; default: list on-demand prices.")
+_CURRENCY = typer.Option(None, "--currency", help="Show every amount in this currency (EUR, GBP, …) "
+                                    "at the catalog's dated ECB reference rate; default USD (the list prices).")
+
+
 def cost(
     file: Path = typer.Argument(..., help="Spec file."),
     provider: str | None = typer.Option(None, "--provider", "-p", help="gke | eks | aks | kubeadm (default: spec.provider)."),
     cluster: str | None = typer.Option(None, "--cluster", help="Only this cluster of a multi-document file."),
-    output: Format = typer.Option(Format.table, "--output", "-o", help="table | json | csv | markdown | html."),
-    as_of: str | None = typer.Option(None, "--as-of", help="Price as of this date (YYYY-MM-DD; default today) and make the dated choices (Istio release, "
-                                  "AKS add-on revision) for it (default: the date their data was read)."),
-    hours: str | None = typer.Option(None, "--hours", help="Hours per month (default 730)."),
-    egress_gb: str | None = typer.Option(None, "--egress-gb", help="NAT egress GB per month (default 100)."),
-    log_gb: str | None = typer.Option(None, "--log-gb", help="Log GiB ingested per cluster per month (GKE Cloud "
-                                      "Logging, EKS control-plane logs to CloudWatch); default: not priced, no upper bound."),
-    usage: Path | None = typer.Option(None, "--usage", help="Usage file (Infracost's infracost-usage.yml "
-                                       "format: version 0.1, resource_type_default_usage.kubefleet_cluster, "
-                                       "resource_usage.kubefleet_cluster.<name>) for usage-priced items."),
-    pricing: str | None = typer.Option(None, "--pricing", help="on-demand | 1y | 3y | spot: on-demand with the "
-                                       "automatic discounts (GKE sustained use), 1- or 3-year committed rates, or every "
-                                       "pool on spot; default: list on-demand prices."),
-    currency: str | None = typer.Option(None, "--currency", help="Show every amount in this currency (EUR, GBP, …) "
-                                        "at the catalog's dated ECB reference rate; default USD (the list prices)."),
+    output: Format = _OUTPUT,
+    as_of: str | None = _AS_OF,
+    hours: str | None = _HOURS,
+    egress_gb: str | None = _EGRESS_GB,
+    log_gb: str | None = _LOG_GB,
+    usage: Path | None = _USAGE,
+    pricing: str | None = _PRICING,
+    currency: str | None = _CURRENCY,
 ) -> None:
     """One cost breakdown: every line with quantity, unit price and source."""
     from kubefleet.cli.common import load_specs, parse_date, provider_for, today
@@ -189,23 +200,16 @@ def compare_cmd(
     ),
     providers: str | None = typer.Option(None, "--providers", help="Comma-separated subset, e.g. gke,eks (default all)."),
     cluster: str | None = typer.Option(None, "--cluster", help="Only this cluster of a multi-document file."),
-    output: Format = typer.Option(Format.table, "--output", "-o", help="table | json | csv | markdown | html."),
-    as_of: str | None = typer.Option(None, "--as-of", help="Price as of this date (YYYY-MM-DD; default today) and make the dated choices (Istio release, "
-                                  "AKS add-on revision) for it (default: the date their data was read)."),
-    hours: str | None = typer.Option(None, "--hours", help="Hours per month (default 730)."),
-    egress_gb: str | None = typer.Option(None, "--egress-gb", help="NAT egress GB per month (default 100)."),
-    log_gb: str | None = typer.Option(None, "--log-gb", help="Log GiB ingested per cluster per month (GKE Cloud "
-                                      "Logging, EKS control-plane logs to CloudWatch); default: not priced, no upper bound."),
-    usage: Path | None = typer.Option(None, "--usage", help="Usage file (Infracost's infracost-usage.yml "
-                                       "format: version 0.1, resource_type_default_usage.kubefleet_cluster, "
-                                       "resource_usage.kubefleet_cluster.<name>) for usage-priced items."),
+    output: Format = _OUTPUT,
+    as_of: str | None = _AS_OF,
+    hours: str | None = _HOURS,
+    egress_gb: str | None = _EGRESS_GB,
+    log_gb: str | None = _LOG_GB,
+    usage: Path | None = _USAGE,
     regions: str | None = typer.Option(None, "--regions", help="Price each spec in these neutral regions side by "
                                        "side, e.g. us-east,europe-west (replaces spec.region)."),
-    pricing: str | None = typer.Option(None, "--pricing", help="on-demand | 1y | 3y | spot: on-demand with the "
-                                       "automatic discounts (GKE sustained use), 1- or 3-year committed rates, or every "
-                                       "pool on spot; default: list on-demand prices."),
-    currency: str | None = typer.Option(None, "--currency", help="Show every amount in this currency (EUR, GBP, …) "
-                                        "at the catalog's dated ECB reference rate; default USD (the list prices)."),
+    pricing: str | None = _PRICING,
+    currency: str | None = _CURRENCY,
 ) -> None:
     """Identical clusters side by side: monthly and yearly cost by category, features and parity."""
     from kubefleet.cli.common import load_specs, parse_date, today
