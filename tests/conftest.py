@@ -146,3 +146,29 @@ def resolved(spec: ClusterSpec, provider: str) -> ResolvedCluster:
     from kubefleet.resolve.cluster import resolve
 
     return resolve(spec, provider, resolver=shape_resolver(provider))
+
+
+@pytest.fixture(scope="session")
+def apiserver() -> Iterator[Any]:
+    """One kube-apiserver + etcd with Cluster API's and CAPV's CRDs, and Cluster API's managers with their
+    admission webhooks when built, for the whole test session (tests/capi_apiserver.py): starting them
+    costs ~15 s, so every Cluster API oracle test shares them. Tests keep to their own namespaces
+    (``kubefleet-<cluster name>``), so each uses cluster names no other test uses.
+
+    Without the binaries (no Go toolchain to build them) the tests skip and say why; .ci/run builds them
+    and sets KUBEFLEET_REQUIRE_CAPI_ORACLE=1, which turns that skip into a failure."""
+    from tests.capi_apiserver import binaries_dir, managers_dir, running_apiserver
+
+    bins = binaries_dir()
+    if bins is None:
+        reason = (
+            "kube-apiserver/etcd not built (scripts/build-kube-apiserver.sh needs a Go toolchain); "
+            "the Cluster API objects were not checked against the CRDs"
+        )
+        if os.environ.get("KUBEFLEET_REQUIRE_CAPI_ORACLE") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with running_apiserver(bins, managers_dir()) as api:
+        for ns in ("capv-system",):
+            api.request("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+        yield api

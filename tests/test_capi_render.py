@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ import pytest
 
 from kubefleet.providers.kubeadm import capi, capv_template
 from kubefleet.spec.model import ClusterSpec
-from tests.capi_apiserver import ApiServer, binaries_dir, managers_dir, running_apiserver
+from tests.capi_apiserver import ApiServer
 from tests.conftest import example_specs, resolved
 
 DATA = Path(__file__).parent / "data" / "capi"
@@ -74,21 +73,7 @@ def _rendered(spec: ClusterSpec) -> list[dict[str, Any]]:
     return capi.render(inputs) + capi.credential_secrets(inputs, "svc-capv@vsphere.local", "not-a-real-password")
 
 
-@pytest.fixture(scope="module")
-def apiserver() -> Iterator[ApiServer]:
-    bins = binaries_dir()
-    if bins is None:
-        reason = (
-            "kube-apiserver/etcd not built (scripts/build-kube-apiserver.sh needs a Go toolchain); "
-            "the Cluster API objects were not checked against the CRDs"
-        )
-        if os.environ.get("KUBEFLEET_REQUIRE_CAPI_ORACLE") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    with running_apiserver(bins, managers_dir()) as api:
-        for ns in ("capv-system",):
-            api.request("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
-        yield api
+# the `apiserver` fixture (one kube-apiserver + Cluster API's managers per test session) is in tests/conftest.py
 
 
 def _ensure_namespace(api: ApiServer, objects: list[dict[str, Any]]) -> None:
