@@ -190,8 +190,9 @@ def compare(
     from kubefleet.render.cache import cached_render
     from kubefleet.resolve.cluster import resolve
 
-    assume = assumptions or Assumptions()
     pools = spec.spec.node_pools
+    assume = dataclasses.replace(assumptions or Assumptions(),
+                                 pool_pricing=tuple((p.name, p.pricing) for p in pools if p.pricing is not None))
     spec_nodes = (sum(p.min_nodes for p in pools), sum(p.max_nodes for p in pools))
     results: dict[str, ProviderResult] = {}
     warnings: list[str] = []

@@ -131,7 +131,10 @@ class ContractError(Exception):
 
 
 GENERIC_PATHS = ("apiVersion", "kind", "metadata.name", "metadata.labels", "metadata.protected", "spec.provider",
-                 "spec.region")
+                 "spec.region",
+                 # a pricing input for `cost`/`compare` only (the purchase option a pool is priced at): no cloud
+                 # resource realises it, on any provider
+                 "spec.nodePools[].pricing")
 
 
 def _walk(model: type[BaseModel], prefix: str) -> Iterator[str]:

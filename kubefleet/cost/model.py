@@ -58,6 +58,11 @@ def fmt_qty(value: Decimal) -> str:
     return text if text not in ("", "-0") else "0"
 
 
+#: a pool's own purchase option as its line names it (``nodePools[].pricing`` in the spec)
+POOL_PRICING_NAMES: Final[dict[str | None, str]] = {
+    "on-demand": "on-demand", "1y": "1-year commitment", "3y": "3-year commitment", "spot": "spot",
+}
+
 PRICING_LABELS: Final[dict[str | None, str]] = {
     None: "list on-demand prices",
     "on-demand": "on-demand with automatic discounts (GKE sustained use)",
@@ -85,6 +90,9 @@ class Assumptions:
     #: ``--pricing``: None list on-demand prices (no automatic discount); "on-demand" with the automatic
     #: discounts the provider gives (GKE sustained use); "1y"/"3y" committed rates; "spot" every pool on spot
     pricing: Literal["on-demand", "1y", "3y", "spot"] | None = None
+    #: spec pools that name their own purchase option (``nodePools[].pricing``, winning over ``pricing``):
+    #: (pool, option) pairs in spec order; set from the spec by ``compare``
+    pool_pricing: tuple[tuple[str, str], ...] = ()
 
     def origin(self, name: str) -> str:
         return self.origins.get(name, "the default")
@@ -92,12 +100,15 @@ class Assumptions:
     @property
     def pricing_label(self) -> str:
         """The purchase option the node lines are priced at, for titles in every format."""
-        return PRICING_LABELS[self.pricing]
+        if not self.pool_pricing:
+            return PRICING_LABELS[self.pricing]
+        own = ", ".join(f"{pool} at {POOL_PRICING_NAMES[option]}" for pool, option in self.pool_pricing)
+        return f"{PRICING_LABELS[self.pricing]}; the spec's own pool pricing: {own}"
 
     @property
     def pricing_suffix(self) -> str:
         """``", 1-year commitments"`` for a title; empty for the default list prices (titles unchanged)."""
-        return "" if self.pricing is None else ", " + self.pricing_label
+        return "" if self.pricing is None and not self.pool_pricing else ", " + self.pricing_label
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -106,6 +117,7 @@ class Assumptions:
             "autoscaling_priced_at": "min" if self.at_min else "max",
             **({"log_gb_month": str(self.log_gb_month)} if self.log_gb_month is not None else {}),
             **({"pricing": self.pricing} if self.pricing is not None else {}),
+            **({"pricing_by_pool": dict(self.pool_pricing)} if self.pool_pricing else {}),
             **({"origins": dict(self.origins)} if self.origins else {}),
         }
 

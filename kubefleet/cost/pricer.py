@@ -19,6 +19,7 @@ from kubefleet.catalog import Catalog
 from kubefleet.catalog.models import NotPublished, Price, Source
 from kubefleet.cost.model import (
     HOURS_PER_MONTH,
+    POOL_PRICING_NAMES,
     Assumptions,
     Category,
     CostBreakdown,
@@ -181,9 +182,9 @@ def node_components(
     """VMs (× hours × count, spot-adjusted) plus their boot disks."""
     out: Result = []
     hours = ctx.hours
+    pool = _spec_pool(ctx, r, label) if category == "nodes" else None
     if category == "nodes":
         ctx.nodes.append((count.min, count.max))
-        pool = _spec_pool(ctx, r, label)
         if pool is not None:
             lo, hi = ctx.pool_nodes.get(pool, (Decimal(0), Decimal(0)))
             ctx.pool_nodes[pool] = (lo + count.min, hi + count.max)
@@ -211,10 +212,13 @@ def node_components(
         bound: Literal["upper"] | None = None
         low: Decimal | None = None
         high: Decimal | None = None
-        purchase = ctx.assumptions.pricing
+        purchase, named = _pool_purchase(ctx, pool)
+        if named:
+            note += f"; priced at {POOL_PRICING_NAMES[purchase]} as the spec's pool asks (`pricing: {purchase}`)"
         spot = spot or purchase == "spot"
         if not spot and purchase in ("on-demand", "1y", "3y"):
-            priced = _purchase_rate(ctx, r, label, instance_type, count, unit_price, accelerator, purchase)
+            priced = _purchase_rate(ctx, r, label, instance_type, count, unit_price, accelerator, purchase,
+                                    spec_named=named)
             if isinstance(priced, Unpriced):
                 out.append(priced)
                 out.extend(_disk_lines(ctx, r, label, count, disk_gb, disk_product))
@@ -248,7 +252,8 @@ def node_components(
                 low = Decimal(0)
                 note += "; no deepest discount published: a ranking takes $0 as its floor"
         out.append(component(
-            ctx, r, f"{label} ({instance_type})", category, price,
+            ctx, r, f"{label} ({instance_type}" + (f", {POOL_PRICING_NAMES[purchase]})" if named else ")"),
+            category, price,
             count.min * hours, unit="node-hour", unit_price=unit_price,
             quantity_max=count.max * hours if count.max != count.min else None, note=note, estimate=estimate,
             bound=bound, low=low, high=high,
@@ -257,9 +262,19 @@ def node_components(
     return out
 
 
+def _pool_purchase(ctx: PriceContext, pool: str | None) -> tuple[str | None, bool]:
+    """The purchase option a node line is priced at: the spec pool's own ``pricing`` wins over
+    ``--pricing`` (True: the pool named it); a pool the provider adds (AKS's system pool) follows ``--pricing``."""
+    if pool is not None:
+        for p in ctx.spec.spec.node_pools:
+            if p.name == pool and p.pricing is not None:
+                return p.pricing, True
+    return ctx.assumptions.pricing, False
+
+
 def _purchase_rate(ctx: PriceContext, r: RenderedResource, label: str, instance_type: str, count: NodeCount,
                    on_demand: Decimal, accelerator: tuple[str, int] | None,
-                   purchase: str) -> tuple[Price, Decimal, str] | Unpriced | str | None:
+                   purchase: str, *, spec_named: bool = False) -> tuple[Price, Decimal, str] | Unpriced | str | None:
     """The node-hour rate ``--pricing`` asks for: (price with its source, unit price, note), an Unpriced
     line bounded by the on-demand charge when the catalog has no rate, a note to add to the on-demand line,
     or None to keep on-demand as it is."""
@@ -284,9 +299,12 @@ def _purchase_rate(ctx: PriceContext, r: RenderedResource, label: str, instance_
     if rate is None:
         reason = book.missing_reason or f"no {term} commitment rate for {instance_type} in {ctx.region}"
         on_demand_month = money(count.min * ctx.hours * on_demand)  # on_demand includes attached GPUs
-        return Unpriced(_rid(r), f"{label} ({instance_type}) at --pricing {purchase}: {reason}",
+        asked = f"the spec's `pricing: {purchase}`" if spec_named else f"--pricing {purchase}"
+        return Unpriced(_rid(r), f"{label} ({instance_type}) at {asked}: {reason}",
                         low=Decimal(0), high=on_demand_month,
-                        how="price it on demand (--pricing on-demand) or add the commitment rate to the catalog")
+                        how=("price the pool on demand (`pricing: on-demand` in the spec)" if spec_named
+                             else "price it on demand (--pricing on-demand)")
+                        + " or add the commitment rate to the catalog")
     years = term[0]
     gpu = _attached(ctx, accelerator)
     return (Price(rate.hourly, "node-hour", rate.source), rate.hourly + gpu,

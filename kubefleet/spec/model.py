@@ -327,6 +327,10 @@ class NodePool(_Model):
     count: int | None = Field(None, ge=1, le=1000, description="Fixed node count (or use autoscaling).")
     autoscaling: Autoscaling | None = Field(None, description="Autoscaling bounds (or use count).")
     spot: bool = Field(False, description="Spot / preemptible capacity.")
+    pricing: Literal["on-demand", "1y", "3y", "spot"] | None = Field(
+        None, description="Purchase option this pool's nodes are priced at by `kubefleet cost`/`compare` "
+        "(on-demand, 1- or 3-year commitment, spot); wins over `--pricing` for this pool. Pricing only: "
+        "nothing is bought. Unset: `--pricing`, else list on-demand prices.")
     disk: Disk = Field(default_factory=Disk)
     os: Literal["default", "ubuntu"] = Field("default", description="Node OS: the provider's default image, or Ubuntu.")
     labels: dict[str, str] = Field(default_factory=dict, description="Kubernetes node labels.")
@@ -339,6 +343,11 @@ class NodePool(_Model):
         if self.count is not None and self.autoscaling is not None:
             raise FieldRuleError(
                 ("autoscaling",), f"node pool {self.name!r} has both `count` and `autoscaling`", "keep one of them"
+            )
+        if self.spot and self.pricing not in (None, "spot"):
+            raise FieldRuleError(
+                ("pricing",), f"node pool {self.name!r} runs on spot capacity (`spot: true`) but asks for "
+                f"`pricing: {self.pricing}`", "a spot pool is priced at spot rates: drop `pricing` or set `spot: false`"
             )
         return self
 
