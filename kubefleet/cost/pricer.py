@@ -828,6 +828,17 @@ def _aks_cluster(r: RenderedResource, ctx: PriceContext) -> Result:
                                  unit="lb-hour", note=note + "; one outbound rule, within the 5 rules the base fee includes"))
         else:
             out.append(_missing(r, "outbound Standard load balancer"))
+        lb_data = ctx.catalog.network("aks", ctx.region, "load_balancer_data_gb")
+        if lb_data is None:
+            out.append(_missing(r, "outbound Standard load balancer data processed"))
+        elif ctx.assumptions.egress_gb_month > 0:
+            out.append(component(
+                ctx, r, "outbound Standard load balancer data processed", "network", lb_data,
+                ctx.assumptions.egress_gb_month, unit="GB",
+                note=f"estimate: the cluster's outbound traffic leaves through the load balancer; assumes "
+                f"{fmt_qty(ctx.assumptions.egress_gb_month)} GB/month per cluster (from "
+                f"{ctx.assumptions.origin('egress_gb_month')}; `--egress-gb` or `monthly_data_processed_gb` in a "
+                "usage file)", estimate=True))
         if ip is not None:
             out.append(component(ctx, r, "outbound public IPv4", "network", ip, ctx.hours, note=note))
         else:

@@ -9,7 +9,8 @@ Infracost's own key names where the meaning is the same:
 - ``monthly_data_ingested_gb`` (Infracost's ``aws_cloudwatch_log_group`` key): log GiB ingested per month
   -- GKE's Cloud Logging and EKS's control-plane logs to CloudWatch;
 - ``monthly_data_processed_gb`` (Infracost's ``aws_nat_gateway`` key): GB processed by the cluster's NAT
-  gateway (Cloud NAT, NAT gateway) per month.
+  gateway (Cloud NAT, NAT gateway) per month; on AKS with load-balancer outbound, the GB its outbound
+  Standard load balancer processes (Infracost's ``azurerm_kubernetes_cluster`` ``load_balancer`` key).
 
 A cluster's own entry wins over the type default; a command-line flag wins over both. The file is read
 through :mod:`kubefleet.safeio` (bounded, plain-data YAML); every mistake is a ``file:line:col`` error.
@@ -34,7 +35,8 @@ SCHEMA: Final = "infracost/infracost@211260563727c2b245f28342688ebfe7ffd865e2:in
 KEYS: Final[dict[str, tuple[str, str]]] = {
     "monthly_data_ingested_gb": ("log_gb_month", "log GiB ingested per month (GKE Cloud Logging, EKS "
                                  "control-plane logs to CloudWatch)"),
-    "monthly_data_processed_gb": ("egress_gb_month", "GB processed by the NAT gateway per month"),
+    "monthly_data_processed_gb": ("egress_gb_month", "GB processed by the NAT gateway (AKS: the outbound load "
+                                                     "balancer) per month"),
 }
 
 
