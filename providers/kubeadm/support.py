@@ -1,23 +1,99 @@
-"""How kubeadm on vSphere realises each spec field (the parity report's rows).
+"""How kubeadm on vSphere realises each spec field on the Cluster API path (the parity report's rows).
 
-What peers (Cluster API with CAPV, Kubespray) do and kubefleet does not, stated in the rows below:
-- vSphere CPI/CSI with ``cloud-provider: external``: not installed (``spec.providers.kubeadm.vsphere.datastore``);
-  it needs vCenter credentials inside the cluster, which kubefleet keeps out of the guests on purpose;
-- control-plane certificate renewal before day 365: kubeadm renews them on ``kubeadm upgrade``; without an
-  upgrade within a year an operator runs ``kubeadm certs renew all`` (``spec.upgrades.strategy``);
-- containerd pinned per Kubernetes minor: the Ubuntu archive's containerd is installed (``nodePools[].os``);
-- exact patch resolved at plan time: only when the spec pins one (``spec.kubernetes.version``);
-- masters joining one at a time: VM creation is ordered, the joins are not awaited (``controlPlane.replicas``);
-- an upgrade path: manual, node by node (``spec.upgrades.*``).
+Every object is a Cluster API v1.13.6 / CAPV v1.16.1 object in the management cluster (providers/kubeadm/
+capi.py); the lifecycle is their controllers'. Each row says whether the field is *native* (a Cluster API,
+KCP, CABPK or CAPV field or controller does exactly this), *emulated* (approximated with what those
+offer, and how) or *unsupported* (nothing realises it; what to do instead), and names the upstream line
+that makes it so in :data:`SOURCES`. tests/test_kubeadm_parity.py opens every cited line in the Cluster
+API module (as the Go module proxy serves it) or in the pinned CAPV files under tests/data/capi and checks
+that it says what the row relies on.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from kubefleet.providers.base import Support, emulated, native, unsupported
-from kubefleet.providers.kubeadm.capi import control_plane_vip, vip_is_derived
-from kubefleet.providers.kubeadm.cloudinit import CALICO_VERSION, SANDBOX_RUNTIME_CLASS
-from kubefleet.providers.kubeadm.nodes import control_plane_shape
+from kubefleet.providers.kubeadm.capi import (
+    AUTOSCALER_MAX,
+    CALICO_VERSION,
+    CAPI_VERSION,
+    CERT_RENEWAL_DAYS,
+    SANDBOX_RUNTIME_CLASS,
+    control_plane_shape,
+    control_plane_vip,
+    vip_is_derived,
+    vm_template,
+)
 from kubefleet.resolve.model import ResolvedCluster
+
+CAPI: str = f"cluster-api@{CAPI_VERSION}"
+#: CAPV v1.16.1 = commit 5b57d1db50a72f8d7ac605f9860f18d517215b4d (tests/data/capi/PROVENANCE.md); the cited
+#: files are pinned byte for byte in providers/kubeadm/templates and tests/data/capi/crds/capv-v1.16.1
+CAPV: str = "cluster-api-provider-vsphere@5b57d1db"
+CAPV_TEMPLATE = "templates/cluster-template.yaml"
+CAPV_CRDS = "config/default/crd/bases"
+
+
+@dataclass(frozen=True)
+class Cite:
+    """An upstream line a row relies on: ``repo@ref:path:line`` and a phrase that line (or the few after
+    it) contains."""
+
+    repo: str
+    path: str
+    line: int
+    phrase: str
+
+    def __str__(self) -> str:
+        return f"{self.repo}:{self.path}:{self.line}"
+
+
+SOURCES: dict[str, Cite] = {
+    "topology-version": Cite(CAPI, "internal/webhooks/cluster.go", 382,
+                             "If there are Kubernetes versions defined, we will instead validate"),
+    "class-versions": Cite(CAPI, "api/core/v1beta2/clusterclass_types.go", 143,
+                           "kubernetesVersions is the list of Kubernetes versions that can be"),
+    "no-downgrade": Cite(CAPI, "internal/webhooks/cluster.go", 430, "version cannot be decreased"),
+    "kcp-one-at-a-time": Cite(CAPI, "controlplane/kubeadm/internal/controllers/scale.go", 119,
+                              'KCP performs "one operation at time"'),
+    "kcp-max-surge": Cite(CAPI, "api/controlplane/kubeadm/v1beta2/kubeadm_control_plane_types.go", 621,
+                          "Value can be an absolute number 1 or 0."),
+    "kcp-etcd-member": Cite(CAPI, "controlplane/kubeadm/internal/controllers/controller.go", 1497,
+                            "workloadCluster.RemoveEtcdMember(ctx, etcdMemberToBeDeleted"),
+    "kcp-etcd-leader": Cite(CAPI, "controlplane/kubeadm/internal/controllers/scale.go", 149,
+                            "ForwardEtcdLeadership"),
+    "kcp-even": Cite(CAPI, "controlplane/kubeadm/internal/webhooks/kubeadmcontrolplane.go", 278,
+                     "cannot be an even number when etcd is stacked"),
+    "kcp-cert-rollout": Cite(CAPI, "api/controlplane/kubeadm/v1beta2/kubeadm_control_plane_types.go", 592,
+                             "certificatesExpiryDays indicates a rollout needs to be performed"),
+    "kcp-remediation-quorum": Cite(CAPI, "controlplane/kubeadm/internal/controllers/remediation.go", 293,
+                                   "etcd quorum loss. Skipping remediation"),
+    "mhc-class": Cite(CAPI, "api/core/v1beta2/clusterclass_types.go", 462,
+                      "healthCheck defines a MachineHealthCheck for this MachineDeploymentClass."),
+    "md-max-unavailable": Cite(CAPI, "api/core/v1beta2/machinedeployment_types.go", 332,
+                               "maxUnavailable is the maximum number of machines that can be unavailable"),
+    "machine-drain": Cite(CAPI, "internal/controllers/machine/machine_controller.go", 510,
+                          "Drain node before deletion"),
+    "autoscaler-annotation": Cite(CAPI, "api/core/v1beta2/common_types.go", 205, AUTOSCALER_MAX),
+    "autoscaler-min-default": Cite(CAPI, "internal/webhooks/machinedeployment.go", 335,
+                                   "if it's a new MachineDeployment, use min size"),
+    "topology-gate": Cite(CAPI, "feature/feature.go", 107, "ClusterTopology:                {Default: false"),
+    "kube-vip": Cite(CAPV, CAPV_TEMPLATE, 149, "image: ghcr.io/kube-vip/kube-vip:"),
+    "cpi-csi": Cite(CAPV, CAPV_TEMPLATE, 324, "kind: ClusterResourceSet"),
+    "capv-ipam": Cite(CAPV, f"{CAPV_CRDS}/infrastructure.cluster.x-k8s.io_vspheremachinetemplates.yaml", 266,
+                      "addressesFromPools:"),
+    "capv-pci": Cite(CAPV, f"{CAPV_CRDS}/infrastructure.cluster.x-k8s.io_vspheremachinetemplates.yaml", 567,
+                     "pciDevices:"),
+    "capv-failure-domain": Cite(CAPV, f"{CAPV_CRDS}/infrastructure.cluster.x-k8s.io_vspheremachinetemplates.yaml",
+                                169, "failureDomain:"),
+    "capv-storage-policy": Cite(CAPV, f"{CAPV_CRDS}/infrastructure.cluster.x-k8s.io_vspheremachinetemplates.yaml",
+                                719, "storagePolicyName:"),
+}
+
+
+def _src(*keys: str) -> str:
+    return " [" + "; ".join(str(SOURCES[k]) for k in keys) + "]"
 
 
 def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
@@ -28,40 +104,46 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
     istio = body.addons.istio
     vip = control_plane_vip(spec)
     shape = control_plane_shape(spec)
+    patch = ctx.kubernetes_patch or body.kubernetes.version
     t: dict[str, Support] = {}
 
     # ---- kubernetes ----
     t["spec.kubernetes.version"] = native(
-        "ClusterConfiguration.kubernetesVersion (kubeadm.k8s.io/v1beta4, so 1.31 .. 1.35 only), and "
-        f"kubelet/kubeadm/kubectl installed from the pkgs.k8s.io v{body.kubernetes.minor} repository (apt-mark hold)"
+        f"Cluster.spec.topology.version v{patch.lstrip('v')}: Cluster API upgrades the control plane (KCP) "
+        "first, then every MachineDeployment, by replacing machines; a version that skips minors is upgraded "
+        "through each minor in turn (chained upgrade), because the ClusterClass lists one patch per minor "
+        "in kubernetesVersions; a downgrade is refused by Cluster API's webhook"
         + ("" if body.kubernetes.version.count(".") == 2 else
-           "; a minor-only version resolves to that minor's newest patch at boot (`stable-1.x`), not at plan "
-           "time - pin a patch (e.g. 1.33.4) for identical nodes")
+           f"; the minor-only {body.kubernetes.version} is resolved to its newest patch at plan time from the "
+           "catalog - pin a patch to choose another")
+        + _src("topology-version", "class-versions", "no-downgrade")
     )
     t["spec.kubernetes.channel"] = (
-        native("channel none: no automatic upgrades, which is kubeadm's only mode")
+        native("channel none: versions change only when the spec's version does (Cluster API has no channels)")
         if body.kubernetes.channel == "none"
         else unsupported(
-            "no release channel on self-managed clusters: versions are pinned and held; `kubeadm upgrade` is run "
-            "by an operator, node by node"
+            "Cluster API has no release channels: the version is the spec's; bump spec.kubernetes.version and "
+            "run `kubefleet up` (`kubefleet upgrade plan` shows the hops)"
         )
     )
 
     # ---- control plane ----
     t["spec.controlPlane.availability"] = (
         emulated(
-            f"{cp.replicas} stacked-etcd masters spread over ESXi hosts by a soft (should) DRS anti-affinity "
-            f"rule, as CAPV does: with fewer than {cp.replicas} hosts, or while one is in maintenance, masters "
-            "share a host rather than fail to start; one vSphere cluster is one site, not several zones"
+            f"{cp.replicas} stacked-etcd masters (KCP replicas); kubefleet renders no vSphere failure domains "
+            "(VSphereDeploymentZone/VSphereFailureDomain), so KCP cannot spread them and DRS places them: "
+            "one vSphere cluster is one site, and masters may share an ESXi host"
+            + _src("capv-failure-domain")
         )
         if cp.availability == "regional"
-        else native("zonal: masters are placed by DRS with no spreading rule")
+        else native("zonal: one KCP machine, placed by DRS")
     )
     t["spec.controlPlane.tier"] = unsupported(
-        "no managed tier or fee: the masters are VMs you pay for (priced as VMs), with no provider SLA"
+        "no managed tier or fee: the masters are VMs you pay for (priced as VMs, plus the management cluster's "
+        "share), with no provider SLA"
     )
     t["spec.controlPlane.endpoint"] = (
-        native(f"kube-vip announces {vip}:6443 on the VMs' port group (reachable wherever that network is)")
+        native(f"kube-vip (CAPV's template) announces {vip}:6443 by ARP on the VMs' port group" + _src("kube-vip"))
         if cp.endpoint == "private"
         else unsupported(
             f"public exposure needs NAT or a load balancer in front of the VIP {vip}, outside vSphere; "
@@ -76,25 +158,33 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
         )
     )
     t["spec.controlPlane.replicas"] = native(
-        f"{cp.replicas} control-plane VMs ({shape.vcpus} vCPU / {shape.memory_gib} GiB / {shape.disk_gib} GiB "
-        "by the cluster-size rule), each bootstrapped with the shared CA material as Cluster API's kubeadm "
-        "bootstrap does: the first runs `kubeadm init` on the run that creates the cluster, every other "
-        "master - and a replacement of the first - `kubeadm join --control-plane` (VMs are created one after "
-        "another; the joins themselves are not awaited one by one). Lowering replicas is "
-        "refused until the removed masters are reset (`kubeadm reset` removes the etcd member) and named in "
-        "kubefleet:kubeadmDrainedNodes"
+        f"KubeadmControlPlane replicas {cp.replicas} ({shape.vcpus} vCPU / {shape.memory_gib} GiB / "
+        f"{shape.disk_gib} GiB VMs by the cluster-size rule): KCP adds or removes one machine at a time, "
+        "waiting for a healthy control plane between steps; on scale-down it moves etcd leadership off the "
+        "machine and removes its etcd member; even counts are refused with stacked etcd (so is the spec). "
+        f"KCP also replaces masters whose certificates expire within {CERT_RENEWAL_DAYS} days "
+        "(rollout.before.certificatesExpiryDays) and remediates an unhealthy master only while etcd keeps quorum"
+        + _src("kcp-one-at-a-time", "kcp-etcd-leader", "kcp-etcd-member", "kcp-even", "kcp-cert-rollout",
+               "kcp-remediation-quorum")
     )
 
     # ---- node pools ----
     gpu = any(p.machine.gpu is not None for p in body.node_pools)
     spot = any(p.spot for p in body.node_pools)
     autoscaled = any(p.autoscaling is not None for p in body.node_pools)
-    t["spec.nodePools[].name"] = native("VM names and the node label kubefleet.dev/pool=<name>")
-    t["spec.nodePools[].machine.vcpus"] = native("VirtualMachine num_cpus from the matched machine shape")
-    t["spec.nodePools[].machine.memoryGiB"] = native("VirtualMachine memory (MiB) from the matched machine shape")
+    t["spec.nodePools[].name"] = native(
+        "one MachineDeployment topology (and MachineDeploymentClass) per pool; node label kubefleet.dev/pool=<name>"
+    )
+    small = [p.name for p in body.node_pools if p.machine.vcpus < 2]
+    t["spec.nodePools[].machine.vcpus"] = (
+        emulated(f"VSphereMachineTemplate numCPUs has a floor of 2: pool(s) {', '.join(small)} get 2 vCPUs")
+        if small
+        else native("VSphereMachineTemplate numCPUs from the matched machine shape")
+    )
+    t["spec.nodePools[].machine.memoryGiB"] = native("VSphereMachineTemplate memoryMiB from the matched machine shape")
     gpu_reason = (
-        "GPU passthrough or vGPU needs host PCI device ids (pci_device_ids) or a vGPU profile that the spec "
-        "does not carry; the VMs are created without GPUs"
+        "CAPV can pass PCI devices through (VSphereMachineTemplate pciDevices) but needs the device and vendor "
+        "ids, which the spec does not carry; the VMs are created without GPUs" + _src("capv-pci")
     )
     t["spec.nodePools[].machine.gpu.kind"] = unsupported(gpu_reason) if gpu else native("no GPU requested")
     t["spec.nodePools[].machine.gpu.count"] = unsupported(gpu_reason) if gpu else native("no GPU requested")
@@ -103,18 +193,23 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
             f"a {cloud} instance-type pin has no meaning on vSphere; VMs are sized from the machine shape"
         )
     t["spec.nodePools[].count"] = native(
-        "one VirtualMachine per node; a lower count is refused until the removed nodes are drained and named "
-        "in the stack config kubefleet:kubeadmDrainedNodes"
+        "MachineDeployment replicas: Cluster API creates or deletes machines, draining each node before its VM "
+        "is deleted" + _src("machine-drain")
     )
     t["spec.nodePools[].autoscaling.min"] = (
-        emulated("VMs are created at the minimum; nothing adds more (no cloud autoscaler on vSphere)")
+        emulated(
+            "the pool's MachineDeployment starts at the minimum (Cluster API defaults replicas to the "
+            "min-size annotation kubefleet sets); nothing adds more unless cluster-autoscaler runs"
+            + _src("autoscaler-min-default")
+        )
         if autoscaled
         else native("not used (fixed count)")
     )
     t["spec.nodePools[].autoscaling.max"] = (
         unsupported(
-            "no cloud autoscaler: scaling to the maximum needs cluster-autoscaler with its Cluster API "
-            "provider (CAPV), which kubefleet does not deploy"
+            "kubefleet sets cluster-autoscaler's Cluster API min/max annotations on the MachineDeployment but "
+            "deploys no cluster-autoscaler (clusterapi provider); without one the pool stays at its minimum"
+            + _src("autoscaler-annotation")
         )
         if autoscaled
         else native("not used (fixed count)")
@@ -124,19 +219,23 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
         if spot
         else native("on-demand VMs (the only kind)")
     )
-    t["spec.nodePools[].disk.sizeGiB"] = native("VirtualMachine disk0 size (the template's disk grown on clone)")
-    t["spec.nodePools[].disk.type"] = emulated(
-        "provisioning mode: ssd = eager-zeroed thick, balanced = lazy-zeroed thick, standard = thin; the "
-        "medium is the datastore's"
+    t["spec.nodePools[].disk.sizeGiB"] = native("VSphereMachineTemplate diskGiB (a full clone grows the template's disk)")
+    t["spec.nodePools[].disk.type"] = unsupported(
+        "CAPV clones the template's disk as it is provisioned; thin/thick and the medium follow the template "
+        "and the datastore (or a storage policy, VSphereMachineTemplate storagePolicyName, which the spec does "
+        "not carry)" + _src("capv-storage-policy")
     )
     t["spec.nodePools[].os"] = native(
-        "every VM is cloned from the vSphere template (an Ubuntu cloud image with cloud-init), which is both "
-        "the default and Ubuntu; containerd comes from the Ubuntu archive, not pinned per Kubernetes minor as "
-        "Cluster API images pin it - check the template's containerd against the minor's requirements"
+        f"every VM is cloned from the image-builder template for the patch ({vm_template(spec, patch)}: Ubuntu "
+        "with kubeadm, kubelet and a containerd pinned for that Kubernetes minor), the Cluster API way"
     )
-    t["spec.nodePools[].labels"] = native("kubelet --node-labels via JoinConfiguration.nodeRegistration.kubeletExtraArgs")
+    t["spec.nodePools[].labels"] = native(
+        "kubelet --node-labels in the pool's KubeadmConfigTemplate joinConfiguration.nodeRegistration"
+    )
     for key in ("key", "value", "effect"):
-        t[f"spec.nodePools[].taints[].{key}"] = native("JoinConfiguration.nodeRegistration.taints")
+        t[f"spec.nodePools[].taints[].{key}"] = native(
+            "the pool's KubeadmConfigTemplate joinConfiguration.nodeRegistration.taints"
+        )
 
     # ---- network ----
     static = opts is not None and bool(opts.control_plane_addresses)
@@ -146,9 +245,10 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
         + f"; the VIP ({vip}) is taken from it and must lie outside the DHCP pool"
     )
     t["spec.network.podCidr"] = native(
-        f"ClusterConfiguration.networking.podSubnet and the Calico {CALICO_VERSION} IP pool"
+        f"Cluster.spec.clusterNetwork.pods and the Calico {CALICO_VERSION} IP pool (a postKubeadmCommand). "
+        "Cluster API accepts a later change, but a running cluster keeps its pod addresses: choose it once"
     )
-    t["spec.network.serviceCidr"] = native("ClusterConfiguration.networking.serviceSubnet")
+    t["spec.network.serviceCidr"] = native("Cluster.spec.clusterNetwork.services")
     t["spec.network.privateNodes"] = (
         native("VMs get one NIC on the port group and no public address from kubefleet")
         if body.network.private_nodes
@@ -156,7 +256,7 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
     )
 
     # ---- add-ons ----
-    helm = "Helm releases (providers/mesh.py) through a Kubernetes provider on the exported kubeconfig"
+    helm = "Helm releases (providers/mesh.py) through a Kubernetes provider on the workload cluster's kubeconfig"
     if istio.mode == "none":
         t["spec.addons.istio.mode"] = native("no mesh installed")
     elif istio.mode == "managed":
@@ -182,61 +282,88 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
     # ---- tenancy ----
     t["spec.tenancy.isolation"] = (
         emulated(
-            f"gVisor (runsc) installed by cloud-init as a containerd runtime, with RuntimeClass "
-            f"`{SANDBOX_RUNTIME_CLASS}`; pods opt in with runtimeClassName"
+            "gVisor (runsc) added to containerd by a script in every KubeadmConfigTemplate and the "
+            f"KubeadmControlPlaneTemplate (preKubeadmCommands), RuntimeClass `{SANDBOX_RUNTIME_CLASS}` delivered by "
+            "a ClusterResourceSet; pods opt in with runtimeClassName"
         )
         if body.tenancy.isolation == "sandboxed"
         else native("runc: containers share the node kernel")
     )
 
     # ---- upgrades ----
-    manual = (
-        "kubeadm has no managed upgrades: `kubeadm upgrade apply/node` is run by an operator node by node "
-        "(drain, upgrade, uncordon)"
+    up = body.upgrades
+    t["spec.upgrades.strategy"] = (
+        emulated(
+            "blue-green: each MachineDeployment rolls with maxSurge 100% / maxUnavailable 0 (a full new set "
+            "of machines before old ones go), the nearest Cluster API has; the control plane always rolls "
+            "one master at a time (KCP maxSurge 1)" + _src("kcp-max-surge")
+        )
+        if up.strategy == "blue-green"
+        else native(
+            "rolling: MachineDeployment RollingUpdate for workers, KCP rolling update (maxSurge 1, one master at "
+            "a time) for the control plane" + _src("kcp-max-surge")
+        )
     )
-    t["spec.upgrades.strategy"] = unsupported(
-        f"{manual}; neither surge nor blue-green is automated. Control-plane certificates live 365 days and "
-        "are renewed by `kubeadm upgrade`; a cluster not upgraded within a year needs `kubeadm certs renew all` "
-        "on every master (kubefleet renews only its own exported credentials)"
+    t["spec.upgrades.maxSurge"] = (
+        native(f"MachineDeployment rollingUpdate.maxSurge {up.max_surge} (workers; masters: KCP maxSurge 1)")
+        if up.strategy != "blue-green"
+        else emulated("replaced by 100% for blue-green (workers); masters: KCP maxSurge 1")
     )
-    t["spec.upgrades.maxSurge"] = unsupported(manual)
-    t["spec.upgrades.maxUnavailable"] = unsupported(manual)
+    t["spec.upgrades.maxUnavailable"] = (
+        native(f"MachineDeployment rollingUpdate.maxUnavailable {up.max_unavailable} (workers)"
+               + _src("md-max-unavailable"))
+        if up.strategy != "blue-green"
+        else emulated("replaced by 0 for blue-green (workers)")
+    )
     for key in ("day", "start", "hours"):
         t[f"spec.upgrades.maintenanceWindow.{key}"] = (
-            unsupported(f"no automatic upgrades, so no window to schedule them in; {manual}")
-            if body.upgrades.maintenance_window is not None
+            unsupported(
+                "Cluster API has no maintenance windows: a rollout starts when `kubefleet up` changes the objects "
+                "(and a certificate-driven rollout when certificates near expiry); run up inside your window"
+            )
+            if up.maintenance_window is not None
             else native("no window requested")
         )
 
     # ---- provider block ----
     t["spec.providers.kubeadm.vsphere.server"] = native(
-        "explicit vsphere Provider for this vCenter (credentials from VSPHERE_USER / VSPHERE_PASSWORD)"
+        "VSphereClusterTemplate/VSphereMachineTemplate server; the credentials go into a Secret in CAPV's "
+        "namespace behind a VSphereClusterIdentity allowed only in this cluster's namespace"
     )
-    t["spec.providers.kubeadm.vsphere.datacenter"] = native("vsphere.get_datacenter")
-    t["spec.providers.kubeadm.vsphere.cluster"] = native("vsphere.get_compute_cluster: its resource pool hosts the VMs")
+    t["spec.providers.kubeadm.vsphere.datacenter"] = native("VSphereMachineTemplate datacenter")
+    t["spec.providers.kubeadm.vsphere.cluster"] = native(
+        "VSphereMachineTemplate resourcePool /<datacenter>/host/<cluster>/Resources"
+    )
     t["spec.providers.kubeadm.vsphere.datastore"] = native(
-        "vsphere.get_datastore: VM disks. No vSphere CPI/CSI is installed (it needs vCenter credentials inside "
-        "the cluster): PersistentVolumes need a CSI driver you add"
+        "VSphereMachineTemplate datastore for VM disks; the vSphere CPI and CSI driver CAPV's template ships "
+        "are installed by a ClusterResourceSet, so PersistentVolumes work" + _src("cpi-csi")
     )
-    t["spec.providers.kubeadm.vsphere.network"] = native("vsphere.get_network: the VMs' port group")
-    t["spec.providers.kubeadm.vsphere.template"] = native("vsphere.get_virtual_machine: every VM is cloned from it")
-    t["spec.providers.kubeadm.vsphere.folder"] = native("VirtualMachine folder")
+    t["spec.providers.kubeadm.vsphere.network"] = native("VSphereMachineTemplate network device (the port group)")
+    t["spec.providers.kubeadm.vsphere.template"] = native(
+        f"VSphereMachineTemplate template {vm_template(spec, patch)}: image-builder's name for the patch unless "
+        "the spec sets one (`{version}` in it becomes the patch); it must exist in vCenter before `up`"
+    )
+    t["spec.providers.kubeadm.vsphere.folder"] = native("VSphereMachineTemplate folder")
     t["spec.providers.kubeadm.controlPlaneVip"] = (
         emulated(f"not given: derived as the 10th address of nodeCidr, {vip}; announced by kube-vip (ARP)")
         if vip_is_derived(spec)
-        else native(f"kube-vip static pod on every master announces {vip} (ARP, leader election)")
+        else native(f"VSphereCluster controlPlaneEndpoint {vip}:6443, announced by kube-vip on every master (ARP)")
     )
     if static:
         t["spec.providers.kubeadm.controlPlaneAddresses"] = native(
-            "static netplan addresses on the masters (guestinfo.metadata network), so etcd peers never move"
+            "an InClusterIPPool the masters' network device takes addresses from (CAPV addressesFromPools; the "
+            "in-cluster IPAM provider must be installed), so etcd peers never move" + _src("capv-ipam")
         )
     else:
         t["spec.providers.kubeadm.controlPlaneAddresses"] = emulated(
             "not given: masters take DHCP leases, which must be reserved (a changed address breaks etcd); "
             "give one address per master to make them static"
         )
-    t["spec.providers.kubeadm.gateway"] = native("default route of masters with static addresses")
-    t["spec.providers.kubeadm.nameservers"] = native("DNS servers of masters with static addresses")
+    t["spec.providers.kubeadm.gateway"] = native("the InClusterIPPool's gateway (masters with static addresses)")
+    t["spec.providers.kubeadm.nameservers"] = native("the masters' network device nameservers (static addresses)")
     for key in ("vcpuHour", "gibHour", "diskGbMonth", "vmLicenseMonth"):
-        t[f"spec.providers.kubeadm.costs.{key}"] = native("on-premises rate used by the cost model; creates nothing")
+        t[f"spec.providers.kubeadm.costs.{key}"] = native(
+            "on-premises rate used by the cost model (for this cluster's VMs and its management-cluster share); "
+            "creates nothing"
+        )
     return t
