@@ -47,6 +47,9 @@ def fleet(
                                        "PULUMI_BACKEND_URL, else kubefleet's local backend)."),
     currency: str | None = typer.Option(None, "--currency", help="Show every amount in this currency (EUR, GBP, …) "
                                         "at the catalog's dated ECB reference rate; default USD (the list prices)."),
+    usage: Path | None = typer.Option(None, "--usage", help="Usage file in Infracost's infracost-usage.yml format: "
+                                      "kubefleet_cluster.<name> entries per cluster, a kubefleet_cluster type "
+                                      "default; flags win over it."),
 ) -> None:
     """Fleet view: inventory, monthly cost grouped by team/env/provider/region, and findings
     (missing owner or cost-center, versions near or past end of support, clusters too small for their
@@ -63,12 +66,13 @@ def fleet(
         raise UsageError("--backend only applies with --stacks")
     if not paths:
         raise UsageError("name at least one spec file or directory", hint="e.g. kubefleet fleet clusters/")
-    from kubefleet.cli.cost_cmds import _assumptions, active_catalog, fx_rate, shown_in
+    from kubefleet.cli.cost_cmds import _assumptions, _per_cluster, active_catalog, fx_rate, shown_in
 
     rate = fx_rate(currency)
     when = parse_date(as_of) or today()
     assume = _assumptions(hours, egress_gb, log_gb)
     loaded, failures = discover(paths)
+    assume_for = _per_cluster(assume, usage, [item.spec.name for item in loaded]) if usage is not None else None
     from kubefleet.spec.files import cluster_files
 
     skipped = cluster_files(paths).skipped_note()
@@ -82,7 +86,7 @@ def fleet(
         with _FleetProgress(len(loaded), len(failures), compare_providers) as progress:
             report = build_report(loaded, failures, as_of=when, catalog=active_catalog(), group_by=by.value,
                                   assumptions=assume, compare_providers=compare_providers, jobs=jobs,
-                                  progress=progress, fx=rate)
+                                  progress=progress, fx=rate, assumptions_for=assume_for)
         if output is Format.json:
             write(fleet_out.to_json(report))
         elif output is Format.csv:

@@ -128,6 +128,15 @@ def twin_key(spec: ClusterSpec) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def usage_key(assumptions: Assumptions) -> str:
+    """A short digest of the usage assumptions a cluster is priced with (its twin key's suffix)."""
+    import hashlib
+    import json
+
+    data = {k: v for k, v in assumptions.as_dict().items() if k != "origins"}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:8]
+
+
 # ----------------------------------------------------------------------------- pricing
 
 
@@ -203,9 +212,9 @@ def _init_worker(catalog: Catalog, as_of: date, assumptions: Assumptions, home: 
     _WORKER.update(catalog=catalog, as_of=as_of, assumptions=assumptions, fx=fx)
 
 
-def _price_task(task: tuple[str, ClusterSpec, tuple[str, ...]]) -> tuple[str, dict[str, ProviderPrice]]:
-    key, spec, providers = task
-    return key, _price_guarded(spec, providers, _WORKER["catalog"], _WORKER["as_of"], _WORKER["assumptions"],
+def _price_task(task: tuple[str, ClusterSpec, tuple[str, ...], Assumptions | None]) -> tuple[str, dict[str, ProviderPrice]]:
+    key, spec, providers, own = task
+    return key, _price_guarded(spec, providers, _WORKER["catalog"], _WORKER["as_of"], own or _WORKER["assumptions"],
                                _WORKER.get("fx"))
 
 
@@ -241,9 +250,12 @@ def price_twins(
     jobs: int | None = None,
     progress: Progress | None = None,
     fx: FxRate | None = None,
+    twin_assumptions: Mapping[str, Assumptions] | None = None,
 ) -> dict[str, dict[str, ProviderPrice]]:
     """Price every twin (key -> (spec, providers)); in worker processes when ``jobs`` > 1. ``progress``
-    is called with (twins done, twins, workers) before the first and after each twin."""
+    is called with (twins done, twins, workers) before the first and after each twin. ``twin_assumptions``:
+    a twin's own usage assumptions (a usage file's per-cluster entry), else ``assumptions``."""
+    own = twin_assumptions or {}
     workers = auto_jobs(len(twins)) if jobs is None else max(1, jobs)
     tick = progress or (lambda done, total, workers: None)
     total = len(twins)
@@ -251,10 +263,10 @@ def price_twins(
     if workers <= 1 or len(twins) < 2:
         tick(0, total, 1)
         for key, (spec, provs) in twins.items():
-            out[key] = _price_guarded(spec, provs, catalog, as_of, assumptions, fx)
+            out[key] = _price_guarded(spec, provs, catalog, as_of, own.get(key, assumptions), fx)
             tick(len(out), total, 1)
         return out
-    tasks = [(key, spec, provs) for key, (spec, provs) in twins.items()]
+    tasks = [(key, spec, provs, own.get(key)) for key, (spec, provs) in twins.items()]
     chunk = max(1, min(16, len(tasks) // (workers * 6)))
     tick(0, total, workers)
     with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(), initializer=_init_worker,
@@ -614,22 +626,30 @@ def build_report(
     jobs: int | None = None,
     progress: Progress | None = None,
     fx: FxRate | None = None,
+    assumptions_for: Callable[[str], Assumptions] | None = None,
 ) -> FleetReport:
     """Price every cluster on its provider (and, with ``compare_providers``, on every provider for the
-    cheaper-provider finding) and collect the findings."""
+    cheaper-provider finding) and collect the findings. ``assumptions_for``: a cluster's own usage
+    assumptions by name (``fleet --usage``: the usage file's entry for the cluster, then its type default,
+    over the flags), else ``assumptions`` for every cluster."""
     assume = assumptions or Assumptions()
     chosen = [(item, *choose_provider(item.spec)) for item in loaded]
     twins: dict[str, tuple[ClusterSpec, set[str]]] = {}
+    own: dict[str, Assumptions] = {}
     keys: list[str] = []
     for item, provider, _source, _problem in chosen:
         key = twin_key(item.spec)
+        mine = assumptions_for(item.spec.name) if assumptions_for is not None else assume
+        if mine != assume:  # twins share a price only when their usage is the same too
+            key += "-" + usage_key(mine)
+            own[key] = mine
         keys.append(key)
         wanted = set(PROVIDERS) if compare_providers else ({provider} if provider else set())
         _twin, provs = twins.setdefault(key, (price_twin(item.spec), set()))
         provs.update(wanted)
     work = {k: (spec, tuple(p for p in PROVIDERS if p in provs)) for k, (spec, provs) in twins.items() if provs}
     prices = price_twins(work, as_of=as_of, catalog=catalog, assumptions=assume, jobs=jobs, progress=progress,
-                         fx=fx)
+                         fx=fx, twin_assumptions=own)
     rows = [make_row(item, provider, source, problem, prices.get(key, {}))
             for (item, provider, source, problem), key in zip(chosen, keys, strict=True)]
     rows, credits = allocate_account_credits(rows)
