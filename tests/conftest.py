@@ -120,6 +120,8 @@ def shape_resolver(provider: str) -> Callable[[NodePool], InstanceChoice]:
             name=pinned or names[provider], reason="test resolver", vcpus=m.vcpus, memory_gib=m.memory_gib,
             gpu_kind=gpu.kind if gpu else None, gpu_count=gpu.count if gpu else 0,
             accelerator="nvidia-tesla-t4" if provider == "gke" and gpu and gpu.kind == "nvidia-t4" else None,
+            # the invented names are x86_64 types; a pin's facts come from the catalog, as in product code
+            arch=None if pinned else "x86_64",
         )
     return resolve
 

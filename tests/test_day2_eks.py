@@ -4,11 +4,15 @@ documentation rather than kubefleet's own code."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import botocore.session
+import pytest
 from typer.testing import CliRunner
 
+from kubefleet.changes import replace
 from kubefleet.cli.app import app
 from kubefleet.render.offline import render
 from kubefleet.spec.loader import load_text
@@ -16,6 +20,8 @@ from tests.conftest import MINIMAL, shape_resolver
 
 EKS = botocore.session.get_session().get_service_model("eks")
 SANDBOXED = MINIMAL + "  tenancy: {isolation: sandboxed}\n"
+CLUSTER = "aws:eks/cluster:Cluster"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
 
 def test_fargate_role_trusts_only_this_clusters_fargate_profiles() -> None:
@@ -46,3 +52,156 @@ def test_fargate_in_an_existing_vpc_needs_named_private_subnets(tmp_path: Path) 
     assert f"v.yaml:{line}:" in " ".join(result.output.split())
     path.write_text(existing + "      privateSubnetIds: [subnet-0c, subnet-0d]\n")
     assert CliRunner().invoke(app, ["validate", str(path)]).exit_code == 0
+
+
+# ---- the control-plane log group EKS names itself ----
+
+
+def _registrations(monkeypatch: pytest.MonkeyPatch, text: str, answers: dict[str, Any]) -> dict[str, Any]:
+    """Render ``text`` on EKS with some data sources answering as a deployed account would, and return each
+    resource's registration request (its import id and dependencies, which the plan graph does not hold)."""
+    from pulumi.runtime import mocks as pulumi_mocks
+
+    from kubefleet.providers.eks import mocks
+
+    seen: dict[str, Any] = {}
+    original_register = pulumi_mocks.MockMonitor.RegisterResource
+    original_call = mocks.mock_call
+
+    def register(self: Any, request: Any) -> Any:
+        seen[f"{request.type}::{request.name}"] = request
+        return original_register(self, request)
+
+    def call(token: str, args: Any) -> Any:
+        return answers[token](args) if token in answers else original_call(token, args)
+
+    monkeypatch.setattr(pulumi_mocks.MockMonitor, "RegisterResource", register)
+    monkeypatch.setattr(mocks, "mock_call", call)
+    (spec,) = load_text(text, "s.yaml")
+    render(spec.spec, "eks", resolver=shape_resolver("eks"))
+    return seen
+
+
+def test_the_log_group_eks_names_is_declared_first_and_adopted_when_it_exists(monkeypatch: pytest.MonkeyPatch) -> None:
+    """EKS fixes the name ("The log group name format is /aws/eks/my-cluster/cluster",
+    awsdocs/amazon-eks-user-guide@4d52b4d05e3478582e7d10a73cbd9ba9194dd5f7:latest/ug/observability/
+    control-plane-logs.adoc:147), so a group EKS created (an older kubefleet's cluster, or logs delivered after
+    a destroy) cannot be avoided by another name: it is imported (Pulumi's import option, id = the name), and
+    only when AWS has it. The cluster depends on the group, so destroy deletes the cluster first."""
+    from kubefleet.providers.eks.mocks import GET_LOG_GROUP
+
+    fresh = _registrations(monkeypatch, MINIMAL, {})
+    (cluster,) = [r for k, r in fresh.items() if k.startswith(CLUSTER)]
+    (group,) = [r for k, r in fresh.items() if k.startswith(LOG_GROUP)]
+    name = group.object["name"]
+    cluster_name = cluster.object["name"]
+    assert name == f"/aws/eks/{cluster_name}/cluster"
+    assert group.importId == ""  # nothing exists: created
+    group_urn = [u for u in cluster.dependencies if LOG_GROUP in u]
+    assert group_urn, cluster.dependencies  # the cluster waits for the group; destroy removes the cluster first
+
+    existing = _registrations(monkeypatch, MINIMAL, {GET_LOG_GROUP: lambda args: {
+        "id": args["name"], "name": args["name"], "arn": f"arn:aws:logs:us-east-1:123456789012:log-group:{args['name']}",
+        "retentionInDays": 0, "kmsKeyId": "", "logGroupClass": "STANDARD", "creationTime": 1, "tags": {}}})
+    (adopted,) = [r for k, r in existing.items() if k.startswith(LOG_GROUP)]
+    assert adopted.importId == name
+
+
+# ---- the deployer's access entry ----
+
+
+def test_the_deployer_listed_in_admins_gets_one_access_entry_and_eks_adds_none() -> None:
+    """CreateAccessEntry fails with ResourceInUseException for a principal that has an entry (EKS API model), and
+    bootstrapClusterCreatorAdminPermissions defaults to true (EKS API model), making EKS create one for the
+    creator. So the flag is false and the deployer is one principal among the admins, once per ARN."""
+    from kubefleet.providers.eks.mocks import MOCK_DEPLOYER_ROLE
+
+    assert "ResourceInUseException" in [e.name for e in EKS.operation_model("CreateAccessEntry").error_shapes]
+    doc = EKS.shape_for("CreateAccessConfigRequest").members["bootstrapClusterCreatorAdminPermissions"].documentation
+    assert "default value is <code>true</code>" in doc
+    ops = "arn:aws:iam::123456789012:role/ops"
+    text = MINIMAL + f"  providers:\n    eks:\n      admins: [{ops}, {MOCK_DEPLOYER_ROLE}]\n"
+    (spec,) = load_text(text, "s.yaml")
+    graph = render(spec.spec, "eks", resolver=shape_resolver("eks"))
+    principals = [e.get("principalArn") for e in graph.of_type("aws:eks/accessEntry:AccessEntry")]
+    assert sorted(principals) == sorted([ops, MOCK_DEPLOYER_ROLE])
+    assert len(graph.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")) == 2
+    cluster = graph.one(CLUSTER)
+    assert cluster.get("accessConfig.bootstrapClusterCreatorAdminPermissions") is False
+    # create-only (the generated replace table, from terraform-provider-aws eks/cluster.go): ignored, so a
+    # cluster an older kubefleet created with `true` is kept rather than replaced
+    path = "accessConfig.bootstrapClusterCreatorAdminPermissions"
+    assert path in replace.replace_paths(CLUSTER) and path in cluster.ignore_changes
+
+
+def test_an_entry_eks_already_made_for_the_deployer_is_adopted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cluster created with the bootstrap flag on holds EKS's own entry for the creator: it is imported with
+    terraform-provider-aws's ids (<cluster>:<principal>, <cluster>#<principal>#<policy>), not created twice."""
+    from kubefleet.providers.eks.access import CLUSTER_ADMIN_POLICY
+    from kubefleet.providers.eks.mocks import GET_ACCESS_ENTRY, MOCK_DEPLOYER_ROLE
+
+    seen = _registrations(monkeypatch, MINIMAL, {GET_ACCESS_ENTRY: lambda args: {
+        "clusterName": args["clusterName"], "principalArn": args["principalArn"], "id": "x", "type": "STANDARD",
+        "accessEntryArn": "arn", "createdAt": "", "kubernetesGroups": [], "modifiedAt": "", "tagsAll": {},
+        "userName": args["principalArn"]}})
+    (cluster,) = [r for k, r in seen.items() if k.startswith(CLUSTER)]
+    name = cluster.object["name"]
+    (entry,) = [r for k, r in seen.items() if k.startswith("aws:eks/accessEntry:AccessEntry")]
+    (policy,) = [r for k, r in seen.items() if k.startswith("aws:eks/accessPolicyAssociation")]
+    assert entry.importId == f"{name}:{MOCK_DEPLOYER_ROLE}"
+    assert policy.importId == f"{name}#{MOCK_DEPLOYER_ROLE}#{CLUSTER_ADMIN_POLICY}"
+
+
+# ---- what an offline plan can know ----
+
+
+def test_offline_zones_are_not_made_up_zone_ids() -> None:
+    """An account's zone ids exist only in AWS (DescribeAvailabilityZones at `up`); the offline plan shows which
+    zone of the lookup each subnet takes, never a string shaped like a zone id (EC2 model: ZoneId, e.g. use1-az1)."""
+    (spec,) = load_text(MINIMAL, "s.yaml")
+    graph = render(spec.spec, "eks", resolver=shape_resolver("eks"))
+    zones = {s.get("availabilityZoneId") for s in graph.of_type("aws:ec2/subnet:Subnet")}
+    assert zones and not any(re.fullmatch(r"[a-z]{2,}[0-9]+-az[0-9]+", z) for z in zones)
+    assert all(z.endswith("-resolved-at-up") for z in zones)
+
+
+# ---- nodes ----
+
+
+def test_imds_v2_with_the_hop_limit_that_keeps_pods_off_node_credentials() -> None:
+    """IMDSv2 only, hop limit 1: the EC2 API model's default ("Default: 1") and EKS's default for AL2023 managed
+    node groups (awsdocs/amazon-eks-user-guide@4d52b4d05e3478582e7d10a73cbd9ba9194dd5f7:latest/ug/nodes/
+    al2023.adoc:40: containers then have no access to the node's credentials; pods use EKS Pod Identity)."""
+    model = botocore.session.get_session().get_service_model("ec2").shape_for(
+        "LaunchTemplateInstanceMetadataOptionsRequest")
+    default = re.search(r"Default: <code>(\d+)</code>", model.members["HttpPutResponseHopLimit"].documentation)
+    assert default is not None
+    (spec,) = load_text(MINIMAL, "s.yaml")
+    graph = render(spec.spec, "eks", resolver=shape_resolver("eks"))
+    for lt in graph.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
+        assert lt.get("metadataOptions.httpPutResponseHopLimit") == int(default.group(1))
+        assert lt.get("metadataOptions.httpTokens") == "required"  # IMDSv2 only
+    addons = {a.get("addonName") for a in graph.of_type("aws:eks/addon:Addon")}
+    assert "eks-pod-identity-agent" in addons  # what pods use instead of the node's credentials
+
+
+def test_ami_type_follows_the_catalogs_arch_and_accelerator_facts() -> None:
+    """Every EKS type in the catalog gets an AMI type from botocore's AMITypes enum: arm64 -> ARM_64, an
+    NVIDIA gpu_kind -> NVIDIA, else STANDARD (the catalog's facts, not the instance name)."""
+    from kubefleet.catalog import load_catalog
+    from kubefleet.resolve.eks import ami_type
+    from kubefleet.resolve.model import InstanceChoice
+
+    enum = set(EKS.shape_for("AMITypes").enum)
+    cat = load_catalog()
+    seen = set()
+    for region in cat.regions("eks"):
+        for inst in cat.instances("eks", region):
+            choice = InstanceChoice(name=inst.name, reason="t", vcpus=inst.vcpus, memory_gib=int(inst.memory_gib),
+                                    gpu_kind=inst.gpu_kind, gpu_count=inst.gpu_count, arch=inst.arch)
+            got = ami_type("p", choice, cat, region)
+            assert got in enum
+            assert ("ARM_64" in got) is (inst.arch == "arm64")
+            assert got.endswith("_NVIDIA") is bool(inst.gpu_kind and inst.gpu_kind.startswith("nvidia-"))
+            seen.add(got)
+    assert {"AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "AL2023_x86_64_NVIDIA"} <= seen

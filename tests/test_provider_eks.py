@@ -10,11 +10,11 @@ from functools import cache
 
 import pytest
 
-from kubefleet.errors import RenderError
+from kubefleet.errors import CatalogError, RenderError
 from kubefleet.graph import SECRET, ResourceGraph
 from kubefleet.providers import get_adapter
 from kubefleet.providers.base import spec_field_paths
-from kubefleet.providers.eks.mocks import mock_ca
+from kubefleet.providers.eks.mocks import MOCK_DEPLOYER_ROLE, mock_ca
 from kubefleet.providers.mesh import ISTIO_CHART_REPO
 from kubefleet.render.offline import render
 from kubefleet.spec.loader import load_text
@@ -248,21 +248,24 @@ def test_gpu_pools_get_the_nvidia_device_plugin() -> None:
     assert not rendered(MINIMAL).of_type(RELEASE)  # no GPU pool, no plugin
 
 
-def test_arm_and_neuron_ami_types() -> None:
-    pools = """\
+def test_arm_ami_type_comes_from_the_catalogs_arch_and_an_unlisted_type_is_refused() -> None:
+    """m7g.xlarge is arch arm64 in the catalog (AL2023_ARM_64_STANDARD, a member of botocore's AMITypes); inf2.xlarge
+    is not in the catalog, so its architecture is unknown and it is refused instead of guessed from its name."""
+    import botocore.session
+
+    enum = botocore.session.get_session().get_service_model("eks").shape_for("AMITypes").enum
+    arm = """\
   nodePools:
     - name: arm
       machine: {vcpus: 4, memoryGiB: 16}
       instanceTypes: {eks: m7g.xlarge}
       count: 1
-    - name: neuron
-      machine: {vcpus: 4, memoryGiB: 16}
-      instanceTypes: {eks: inf2.xlarge}
-      count: 1
 """
-    graph = rendered(with_spec("", pools=pools))
+    graph = rendered(with_spec("", pools=arm))
     assert by_name(graph, NODEGROUP, "mini-arm").get("amiType") == "AL2023_ARM_64_STANDARD"
-    assert by_name(graph, NODEGROUP, "mini-neuron").get("amiType") == "AL2023_x86_64_NEURON"
+    assert "AL2023_ARM_64_STANDARD" in enum
+    with pytest.raises(CatalogError, match=r"inf2\.xlarge is not in the EKS catalog"):
+        rendered(with_spec("", pools=arm.replace("m7g.xlarge", "inf2.xlarge")))
 
 
 def test_surge_settings_map_to_update_config() -> None:
@@ -299,8 +302,8 @@ def test_created_vpc_spans_distinct_zones_with_nat_per_zone() -> None:
     public = [s for s in subnets if "kubernetes.io/role/elb" in s.inputs["tags"]]
     assert len(private) == len(public) == 3
     zones = [s.get("availabilityZoneId") for s in private]
-    assert len(set(zones)) == 3 and "use1-az3" not in zones  # EKS rejects use1-az3
-    assert all(z.startswith("use1-az") for z in zones)
+    # an account's zone ids are known only at `up`: offline each subnet says which zone of the lookup it takes
+    assert zones == [f"us-east-1-zone-{n}-resolved-at-up" for n in (1, 2, 3)]
     assert [s.get("cidrBlock") for s in private] == ["10.10.0.0/18", "10.10.64.0/18", "10.10.128.0/18"]
     assert len(graph.of_type("aws:ec2/natGateway:NatGateway")) == 3
     assert len(graph.of_type("aws:ec2/eip:Eip")) == 3
@@ -379,7 +382,8 @@ def test_admins_get_access_entries_with_the_cluster_admin_policy() -> None:
     arns = ["arn:aws:iam::111122223333:role/platform-admins", "arn:aws:iam::111122223333:user/jane"]
     graph = rendered(with_spec(f"  providers:\n    eks: {{admins: [{arns[0]}, {arns[1]}]}}\n"))
     entries = graph.of_type("aws:eks/accessEntry:AccessEntry")
-    assert sorted(e.get("principalArn") for e in entries) == sorted(arns)
+    # the listed ARNs plus the deployer (offline: the documentation account's role behind the session)
+    assert sorted(e.get("principalArn") for e in entries) == sorted([*arns, MOCK_DEPLOYER_ROLE])
     assert {e.get("type") for e in entries} == {"STANDARD"}
     policies = graph.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
     # the AWS-managed policy terraform-aws-eks associates for cluster admins (terraform-aws-modules/
@@ -388,7 +392,8 @@ def test_admins_get_access_entries_with_the_cluster_admin_policy() -> None:
         "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"}
     assert {p.get("accessScope.type") for p in policies} == {"cluster"}
     assert graph.one(CLUSTER).get("accessConfig.authenticationMode") in ("API", "API_AND_CONFIG_MAP")
-    assert not rendered(MINIMAL).of_type("aws:eks/accessEntry:AccessEntry")
+    assert [e.get("principalArn") for e in rendered(MINIMAL).of_type("aws:eks/accessEntry:AccessEntry")] == [
+        MOCK_DEPLOYER_ROLE]
 
 
 def test_admins_must_be_iam_principal_arns() -> None:

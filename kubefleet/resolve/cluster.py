@@ -122,6 +122,12 @@ def resolve(
                 f"spec.nodePools: the pool name {pool.name!r} is reserved on {provider} for the system pool "
                 "kubefleet adds there", hint="rename that node pool")
         instances[pool.name] = choose(pool)
+    if provider == "eks":  # the AMI type of each node group, from the catalog's facts about its type
+        from kubefleet.catalog import load_catalog
+        from kubefleet.resolve.eks import with_ami_types
+
+        instances = with_ami_types(instances, catalog if catalog is not None else load_catalog(),
+                                   spec.region_for(provider))
     # Dated choices only where the spec asks for them: a cluster without a mesh needs no release data.
     minor = spec.spec.kubernetes.minor
     mode = spec.spec.addons.istio.mode

@@ -56,6 +56,7 @@ def choice_for(catalog: Catalog, provider: str, region: str, pool: NodePool) -> 
         gpu_count=gpu_count,
         accelerator=accelerator,
         note="; ".join(n for n in (m.gpu_note, fallback_note) if n) or None,
+        arch=inst.arch if inst is not None else None,
     )
 
 

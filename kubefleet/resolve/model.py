@@ -33,6 +33,11 @@ class InstanceChoice:
     gpu_count: int = 0
     accelerator: str | None = None  # GKE: accelerator type attached to the VM (e.g. nvidia-tesla-t4)
     note: str | None = None  # e.g. "L4 not offered here; nearest is A10"
+    #: the CPU architecture the catalog lists for the type (x86_64 | arm64); None: the catalog does not list it
+    arch: str | None = None
+    #: the node image family chosen for the type from those facts (EKS: the managed node group's amiType,
+    #: kubefleet/resolve/eks.py); None on providers that choose no image per instance type
+    node_image: str | None = None
 
 
 InstanceResolver = Callable[[NodePool], InstanceChoice]

@@ -8,10 +8,25 @@
   endpoint the authorised networks become HTTPS ingress rules on the cluster security group;
 - ``access_config.authentication_mode = "API"`` (access entries, no aws-auth ConfigMap);
 - control-plane logs api, audit, authenticator to CloudWatch, into a log group the program declares
-  (``/aws/eks/<name>/cluster``, 90 days' retention) before the cluster: left to EKS, the group is created
-  with no expiry and outlives ``destroy`` (an orphan that keeps billing for storage), as terraform-aws-eks
-  avoids the same way (terraform-aws-modules/terraform-aws-eks@bef29c4d9523523e57fe898643fde2895106b339:
-  main.tf:199-204,230-236; variables.tf:338-342 for the 90-day default);
+  (``/aws/eks/<name>/cluster``, 90 days' retention) and the cluster depends on: left to EKS, the group is
+  created with no expiry and outlives ``destroy`` (an orphan that keeps billing for storage), as
+  terraform-aws-eks avoids the same way (terraform-aws-modules/terraform-aws-eks@bef29c4d9523523e57fe898643fde2895106b339:
+  main.tf:199-204,230-236; variables.tf:338-342 for the 90-day default). EKS fixes the name ("The log group
+  name format is /aws/eks/my-cluster/cluster", awsdocs/amazon-eks-user-guide@4d52b4d05e3478582e7d10a73cbd9ba9194dd5f7:
+  latest/ug/observability/control-plane-logs.adoc:147), so a unique name is impossible and a group that
+  already exists is adopted instead: one EKS created for a cluster of an older kubefleet (no group in the
+  stack) or re-created after ``destroy`` (delivery is best effort and can land after the group is deleted).
+  :func:`existing_log_group` asks AWS at ``up``; when the group exists, the resource carries Pulumi's
+  ``import`` option with its id (the name: terraform-provider-aws internal/service/logs/group.go sets the id
+  to the name), which the engine ignores when the stack already holds that id and otherwise imports, then
+  updates to the declared retention and tags (pulumi/pulumi@v3.274.0:pkg/resource/deploy/step_generator.go:1209).
+  ``destroy`` deletes the cluster before the group (the dependency), so no cluster is left logging into a
+  deleted group;
+- ``accessConfig.bootstrapClusterCreatorAdminPermissions = false``: the deployer's admin access is an access
+  entry the program declares (access.py), as terraform-aws-eks does (main.tf:50-57, 254-268), so listing the
+  deployer in ``admins`` cannot create the entry twice. The flag is create-only (its change replaces the
+  cluster: the generated replace table, eks/cluster.go), so it is in ``ignore_changes`` as in
+  terraform-aws-eks (main.tf:207-210, PR #3042): a cluster an older kubefleet created with ``true`` is kept;
 - managed add-ons vpc-cni, kube-proxy, eks-pod-identity-agent (before nodes) and coredns (after). Their
   versions must follow the cluster's Kubernetes version, so none is frozen here: each is looked up at apply
   time with ``aws.eks.get_addon_version(kubernetes_version=<the cluster's version output>, most_recent=True)``,
@@ -31,7 +46,7 @@ from typing import Final
 import pulumi
 import pulumi_aws as aws
 
-from kubefleet.providers.eks.common import CLUSTER_LOG_TYPES, Scope, cluster_name
+from kubefleet.providers.eks.common import CLUSTER_LOG_TYPES, Scope, cluster_name, found_or_none
 from kubefleet.providers.eks.network import ClusterNetwork
 from kubefleet.spec.model import ClusterSpec
 
@@ -54,6 +69,18 @@ def addon_version(addon: str, cluster: aws.eks.Cluster, scope: Scope) -> pulumi.
     return found.version
 
 
+def log_group_name(spec: ClusterSpec) -> str:
+    """The name EKS writes control-plane logs to (fixed by EKS)."""
+    return f"/aws/eks/{cluster_name(spec)}/cluster"
+
+
+def existing_log_group(name: str, scope: Scope) -> bool:
+    """Whether the log group exists in AWS now (offline: never; nothing is deployed)."""
+    found = found_or_none(lambda: aws.cloudwatch.get_log_group(
+        name=name, opts=pulumi.InvokeOptions(provider=scope.provider, parent=scope.parent)))
+    return found is not None
+
+
 def support_type(spec: ClusterSpec) -> str:
     return "EXTENDED" if spec.spec.kubernetes.channel == "extended" else "STANDARD"
 
@@ -68,14 +95,13 @@ def build_cluster(
 ) -> aws.eks.Cluster:
     cp = spec.spec.control_plane
     private = cp.endpoint == "private"
+    group = log_group_name(spec)
     logs = aws.cloudwatch.LogGroup(
         f"{spec.name}-control-plane-logs",
-        aws.cloudwatch.LogGroupArgs(
-            name=f"/aws/eks/{cluster_name(spec)}/cluster",
-            retention_in_days=LOG_RETENTION_DAYS,
-            tags=scope.tagged(),
-        ),
-        opts=scope.opts(),
+        aws.cloudwatch.LogGroupArgs(name=group, retention_in_days=LOG_RETENTION_DAYS, tags=scope.tagged()),
+        # adopt the group EKS made (an older kubefleet's cluster, or logs delivered after a destroy)
+        opts=pulumi.ResourceOptions.merge(
+            scope.opts(), pulumi.ResourceOptions(import_=group if existing_log_group(group, scope) else None)),
     )
     vpc_config = aws.eks.ClusterVpcConfigArgs(
         subnet_ids=network.control_plane_subnets,
@@ -93,7 +119,7 @@ def build_cluster(
             vpc_config=vpc_config,
             access_config=aws.eks.ClusterAccessConfigArgs(
                 authentication_mode="API",
-                bootstrap_cluster_creator_admin_permissions=True,
+                bootstrap_cluster_creator_admin_permissions=False,  # the creator's entry is declared (access.py)
             ),
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type=support_type(spec)),
             kubernetes_network_config=aws.eks.ClusterKubernetesNetworkConfigArgs(
@@ -107,7 +133,11 @@ def build_cluster(
             deletion_protection=spec.metadata.env == "prod",
             tags=scope.tagged(),
         ),
-        opts=scope.opts(depends_on=[*network.ready, *depends_on, logs]),
+        opts=pulumi.ResourceOptions.merge(
+            scope.opts(depends_on=[*network.ready, *depends_on, logs]),
+            # create-only; clusters an older kubefleet created with `true` are kept, not replaced
+            pulumi.ResourceOptions(ignore_changes=["accessConfig.bootstrapClusterCreatorAdminPermissions"]),
+        ),
     )
     if private:
         for i, cidr in enumerate(cp.authorized_networks):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
 import pulumi
 
@@ -36,6 +36,24 @@ CLUSTER_LOG_TYPES: Final = ("api", "audit", "authenticator")
 
 #: Pods carrying this label run on Fargate (one micro-VM per pod) when tenancy is sandboxed.
 SANDBOX_LABEL: Final = "kubefleet.dev/sandboxed"
+
+
+#: What terraform-provider-aws's data sources say when the object they read does not exist: a
+#: ``retry.NotFoundError`` ("couldn't find resource", wrapping EKS's ResourceNotFoundException) or a
+#: ``tfresource.NewEmptyResultError`` ("empty result", e.g. internal/service/logs/group.go findLogGroupByName).
+NOT_FOUND: Final = ("couldn't find resource", "empty result", "ResourceNotFoundException", "No node group found")
+
+T = TypeVar("T")
+
+
+def found_or_none(read: Callable[[], T]) -> T | None:
+    """``read()``'s answer, or None when the data source says the object does not exist (other errors raise)."""
+    try:
+        return read()
+    except Exception as err:
+        if any(text in str(err) for text in NOT_FOUND):
+            return None
+        raise
 
 
 def name_for(rule: NameRule, spec: ClusterSpec, *parts: str) -> str:

@@ -2,8 +2,9 @@
 
 The adapter calls two data sources. ``aws.eks.get_addon_version`` (add-on versions follow the cluster's
 Kubernetes version and are looked up at apply time): offline it answers with a placeholder that says so and
-still has the semantic-version shape the provider requires. ``aws.get_availability_zones``: offline it answers
-with the zone ids the region's name suggests (network.zone_ids).
+still has the semantic-version shape the provider requires. ``aws.get_availability_zones``: which zone ids an
+account has in a region is known only at ``up``, so offline it answers with placeholders that say so
+(network.OFFLINE_ZONE: ``us-east-1-zone-1-resolved-at-up``), never made-up zone ids.
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ GET_ADDON_VERSION: Final = "aws:eks/getAddonVersion:getAddonVersion"
 GET_AVAILABILITY_ZONES: Final = "aws:index/getAvailabilityZones:getAvailabilityZones"
 GET_NODE_GROUP: Final = "aws:eks/getNodeGroup:getNodeGroup"
 GET_CALLER_IDENTITY: Final = "aws:index/getCallerIdentity:getCallerIdentity"
+GET_SESSION_CONTEXT: Final = "aws:iam/getSessionContext:getSessionContext"
+GET_ACCESS_ENTRY: Final = "aws:eks/getAccessEntry:getAccessEntry"
+GET_LOG_GROUP: Final = "aws:cloudwatch/getLogGroup:getLogGroup"
+#: Who runs ``up`` offline: a session of the documentation account's role ``deployer``.
+MOCK_DEPLOYER_ROLE: Final = f"arn:aws:iam::{MOCK_ACCOUNT}:role/deployer"
 
 
 def mock_ca(cluster: str) -> str:
@@ -73,13 +79,23 @@ def mock_call(token: str, args: Mapping[str, Any]) -> dict[str, Any] | None:
         # offline: the documentation account (a real `up` asks STS who runs it)
         return {"accountId": MOCK_ACCOUNT, "arn": f"arn:aws:sts::{MOCK_ACCOUNT}:assumed-role/deployer/kubefleet",
                 "userId": "AROAEXAMPLE:kubefleet", "id": MOCK_ACCOUNT}
+    if token == GET_SESSION_CONTEXT:
+        # the IAM role behind the assumed-role session above
+        return {"arn": args.get("arn"), "id": args.get("arn"), "issuerArn": MOCK_DEPLOYER_ROLE,
+                "issuerId": "AROAEXAMPLE", "issuerName": "deployer", "sessionName": "kubefleet"}
+    if token == GET_ACCESS_ENTRY:
+        # offline nothing is deployed (the data source's not-found answer)
+        raise InvokeFailure(f"reading EKS Access Entry ({args.get('clusterName')}:{args.get('principalArn')}): "
+                            "couldn't find resource (offline render: nothing is deployed)")
+    if token == GET_LOG_GROUP:
+        raise InvokeFailure(f"reading CloudWatch Logs Log Group ({args.get('name')}): empty result "
+                            "(offline render: nothing is deployed)")
     if token == GET_AVAILABILITY_ZONES:
-        from kubefleet.providers.eks.network import zone_ids
+        from kubefleet.providers.eks.network import OFFLINE_ZONE
 
         region = str(args.get("region") or "us-east-1")
-        ids = zone_ids(region, 6)
-        return {"id": region, "zoneIds": ids, "names": [f"{region}{chr(ord('a') + i)}" for i in range(len(ids))],
-                "groupNames": [region] * len(ids), "region": region}
+        ids = [OFFLINE_ZONE.format(region=region, n=n) for n in range(1, 4)]
+        return {"id": region, "zoneIds": ids, "names": list(ids), "groupNames": [region] * len(ids), "region": region}
     if token == GET_ADDON_VERSION:
         addon, version = str(args.get("addonName")), str(args.get("kubernetesVersion"))
         return {"id": f"{addon}-{version}", "addonName": addon, "kubernetesVersion": version,

@@ -14,8 +14,9 @@ has is looked up at apply time (``aws.get_availability_zones``: available, not o
 ids excluded), as terraform-aws-eks's examples do with ``data "aws_availability_zones"``
 (terraform-aws-modules/terraform-aws-eks@bef29c4d9523523e57fe898643fde2895106b339:examples/eks-auto-mode/main.tf:5-19),
 instead of being guessed from the region's name: regions differ (us-west-1 offers new accounts two zones,
-some regions number their zones with gaps). The offline render answers the lookup with the guess
-(:func:`zone_ids`, mocks.py).
+some regions number their zones with gaps). Offline nothing is known about an account's zones, so the
+offline render shows what is known - which zone of the lookup each subnet takes - as
+``<region>-zone-<n>-resolved-at-up`` (:data:`OFFLINE_ZONE`, mocks.py), never an invented zone id.
 """
 
 from __future__ import annotations
@@ -31,15 +32,13 @@ import pulumi_aws as aws
 from kubefleet.providers.eks.common import TAG_NAME, Scope, cluster_name, name_for
 from kubefleet.spec.model import ClusterSpec
 
+#: What an offline render shows for the n-th (1-based) zone the lookup returns at ``up``: not a zone id.
+OFFLINE_ZONE: Final = "{region}-zone-{n}-resolved-at-up"
+
 #: Zone ids where EKS does not create control planes (EKS user guide, "Subnet requirements").
 EKS_UNSUPPORTED_ZONE_IDS: Final = ("use1-az3", "usw1-az2", "cac1-az3")
 
 #: Tags the AWS Load Balancer Controller and the in-tree cloud provider use to pick subnets.
-_DIRECTIONS: Final = {
-    "east": "e", "west": "w", "north": "n", "south": "s", "central": "c",
-    "northeast": "ne", "northwest": "nw", "southeast": "se", "southwest": "sw",
-}
-
 PUBLIC_ELB_TAG: Final = {"kubernetes.io/role/elb": "1"}
 PRIVATE_ELB_TAG: Final = {"kubernetes.io/role/internal-elb": "1"}
 
@@ -87,26 +86,6 @@ def build_network(spec: ClusterSpec, region: str, scope: Scope) -> ClusterNetwor
             created=False,
         )
     return _create_network(spec, region, scope)
-
-
-def zone_id_prefix(region: str) -> str:
-    """AWS's zone-id spelling of a region: us-east-1 -> use1, ap-southeast-1 -> apse1, eu-west-1 -> euw1."""
-    parts = region.split("-")
-    if len(parts) < 3:
-        return region.replace("-", "")
-    return parts[0] + "".join(_DIRECTIONS.get(p, p[:1]) for p in parts[1:-1]) + parts[-1]
-
-
-def zone_ids(region: str, count: int) -> list[str]:
-    """The offline stand-in for the zone lookup: the first ``count`` zone ids ``region`` would have if its
-    zones were numbered az1..az6, minus those EKS rejects.
-
-    Zone *ids* (use1-az1) name the same physical zone in every account, unlike zone names (us-east-1a),
-    which AWS maps per account. A real ``up`` asks AWS (:func:`available_zone_ids`).
-    """
-    prefix = zone_id_prefix(region)
-    ids = [f"{prefix}-az{n}" for n in range(1, 7)]
-    return [z for z in ids if z not in EKS_UNSUPPORTED_ZONE_IDS][:count]
 
 
 def available_zone_ids(region: str, scope: Scope) -> pulumi.Output[list[str]]:

@@ -15,7 +15,6 @@ beside the old (blue) one instead of a rolling update of the same group.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Final
 
@@ -23,7 +22,14 @@ import pulumi
 import pulumi_aws as aws
 
 from kubefleet.naming import short_hash
-from kubefleet.providers.eks.common import EC2_LAUNCH_TEMPLATE, EKS_NODEGROUP, Scope, cluster_name, name_for
+from kubefleet.providers.eks.common import (
+    EC2_LAUNCH_TEMPLATE,
+    EKS_NODEGROUP,
+    Scope,
+    cluster_name,
+    found_or_none,
+    name_for,
+)
 from kubefleet.providers.eks.gpu import GPU_PRESENT_LABEL, is_nvidia
 from kubefleet.resolve.model import InstanceChoice, ResolvedCluster
 from kubefleet.spec.model import ClusterSpec, Disk, NodePool
@@ -33,19 +39,24 @@ TAINT_EFFECTS: Final = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER
 #: Root device of the AL2023 EKS AMIs.
 ROOT_DEVICE: Final = "/dev/xvda"
 
-_FAMILY = re.compile(r"^(?P<family>[a-z]+)(?P<gen>\d+)(?P<attrs>[a-z-]*)\.")
+#: IMDSv2 only, and its token may travel one hop: pods (one hop further, behind the node's network namespace)
+#: cannot reach the node role's credentials through IMDS; they get their own through EKS Pod Identity (the
+#: eks-pod-identity-agent add-on runs on the host network, as do vpc-cni and kube-proxy). Amazon EKS's own
+#: default for AL2023 managed node groups ("the default hop count for managed node groups is set to 1. This
+#: means that containers won't have access to the node's credentials using IMDS ... you can use Amazon EKS
+#: Pod Identity to provide credentials instead", awsdocs/amazon-eks-user-guide@4d52b4d05e3478582e7d10a73cbd9ba9194dd5f7:
+#: latest/ug/nodes/al2023.adoc:40), and terraform-aws-eks's launch-template default
+#: (terraform-aws-modules/terraform-aws-eks@bef29c4d9523523e57fe898643fde2895106b339:
+#: modules/eks-managed-node-group/variables.tf:314,320). The EC2 API's own default is 1 as well
+#: (botocore ec2 LaunchTemplateInstanceMetadataOptionsRequest.HttpPutResponseHopLimit).
+IMDS_HOP_LIMIT: Final = 1
 
 
 def ami_type(choice: InstanceChoice) -> str:
-    """The EKS AMI type for an instance type: AL2023 standard, NVIDIA (GPU), Neuron (Inferentia/Trainium)."""
-    m = _FAMILY.match(choice.name)
-    family = m.group("family") if m else ""
-    arm = m is not None and "g" in m.group("attrs")
-    if family in ("inf", "trn"):
-        return "AL2023_x86_64_NEURON"
-    if choice.gpu_count > 0 or family in ("g", "p"):
-        return "AL2023_ARM_64_NVIDIA" if arm else "AL2023_x86_64_NVIDIA"
-    return "AL2023_ARM_64_STANDARD" if arm else "AL2023_x86_64_STANDARD"
+    """The node group's AMI type: chosen by the resolve step from the catalog's facts (kubefleet/resolve/eks.py)."""
+    if choice.node_image is None:
+        raise ValueError(f"no EKS AMI type was resolved for instance type {choice.name} (resolve chooses it)")
+    return choice.node_image
 
 
 def ebs_volume(disk: Disk) -> aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs:
@@ -81,22 +92,14 @@ def update_config(spec: ClusterSpec) -> aws.eks.NodeGroupUpdateConfigArgs:
     )
 
 
-#: What the data source says when the node group does not exist (a new cluster, a new pool, a new blue-green
-#: generation): hashicorp/terraform-provider-aws internal/service/eks/node_group_data_source.go
-#: dataSourceNodeGroupRead wraps findNodegroupByTwoPartKey's NotFoundError ("couldn't find resource", from
-#: EKS's ResourceNotFoundException "No node group found for name").
-_NOT_FOUND: Final = ("couldn't find resource", "ResourceNotFoundException", "No node group found")
-
-
 def current_desired(spec: ClusterSpec, name: str, scope: Scope) -> int | None:
     """The node group's desired size in AWS now, or None when it does not exist yet."""
-    try:
-        found = aws.eks.get_node_group(cluster_name=cluster_name(spec), node_group_name=name,
-                                       opts=pulumi.InvokeOptions(provider=scope.provider))
-    except Exception as err:
-        if any(text in str(err) for text in _NOT_FOUND):
-            return None
-        raise
+    # not found (a new cluster, a new pool, a new blue-green generation): hashicorp/terraform-provider-aws
+    # internal/service/eks/node_group_data_source.go wraps findNodegroupByTwoPartKey's NotFoundError
+    found = found_or_none(lambda: aws.eks.get_node_group(
+        cluster_name=cluster_name(spec), node_group_name=name, opts=pulumi.InvokeOptions(provider=scope.provider)))
+    if found is None:
+        return None
     configs = found.scaling_configs or []
     return int(configs[0].desired_size) if configs else None
 
@@ -140,7 +143,7 @@ def build_node_groups(
                     aws.ec2.LaunchTemplateBlockDeviceMappingArgs(device_name=ROOT_DEVICE, ebs=ebs_volume(pool.disk))
                 ],
                 metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
-                    http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=2,
+                    http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=IMDS_HOP_LIMIT,
                 ),
                 tag_specifications=[
                     aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=scope.tagged())

@@ -87,7 +87,10 @@ def _node_pools(spec: ClusterSpec) -> dict[str, Support]:
             "build — these nodes run AL2023"
         )
     else:
-        os_support = native("ami_type AL2023_x86_64_STANDARD (NVIDIA / Neuron / ARM variants chosen by instance type)")
+        os_support = native(
+            "Amazon Linux 2023: NodeGroup.ami_type AL2023_<x86_64|ARM_64>_<STANDARD|NVIDIA|NEURON>, chosen from the "
+            "catalog's architecture and accelerator facts for the pool's instance type (a type the catalog does not "
+            "list is refused, not guessed from its name)")
     autoscaled = any(p.autoscaling for p in pools)
     autoscaling = (
         emulated(
@@ -102,7 +105,8 @@ def _node_pools(spec: ClusterSpec) -> dict[str, Support]:
         "spec.nodePools[].machine.vcpus": native("matched to an EC2 instance type in NodeGroup.instance_types"),
         "spec.nodePools[].machine.memoryGiB": native("matched to an EC2 instance type in NodeGroup.instance_types"),
         "spec.nodePools[].machine.gpu.kind": native(
-            "matched to a GPU instance type (g/p family); ami_type AL2023_*_NVIDIA (driver + toolkit) and NVIDIA's "
+            "matched to a GPU instance type; ami_type AL2023_*_NVIDIA (driver + toolkit; x86_64 or ARM_64 by the "
+            "catalog's arch of the type) and NVIDIA's "
             f"device plugin chart {NVIDIA_PLUGIN_VERSION} (Helm, kube-system) so nodes advertise nvidia.com/gpu; "
             "GPU node groups carry nvidia.com/gpu.present=true for the chart's affinity"
             + (" (the Helm install needs `up` to reach the private API endpoint: run it inside the VPC)"
@@ -268,11 +272,13 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
     table["spec.providers.eks.privateSubnetIds"] = fargate
     names = admins(spec)
     table["spec.providers.eks.admins"] = native(
-        f"{len(names)} EKS access entr{'y' if len(names) == 1 else 'ies'} (STANDARD) with {CLUSTER_ADMIN_POLICY} at "
-        "cluster scope; authentication mode API (no aws-auth ConfigMap); the identity running `up` is admin too "
-        "(bootstrapClusterCreatorAdminPermissions)" if names else
-        "none given: only the identity that runs `up` is cluster admin (bootstrapClusterCreatorAdminPermissions); "
-        "add IAM role/user ARNs to grant others access entries"
+        f"one EKS access entry (STANDARD) with {CLUSTER_ADMIN_POLICY} at cluster scope for the identity that runs "
+        f"`up` (its IAM role, from the session) and for each of the {len(names)} listed ARN(s), once per ARN (the "
+        "deployer may be listed too); bootstrapClusterCreatorAdminPermissions is off, so EKS adds no entry of its "
+        "own; authentication mode API (no aws-auth ConfigMap)" if names else
+        f"none given: only the identity that runs `up` is cluster admin - an EKS access entry (STANDARD) with "
+        f"{CLUSTER_ADMIN_POLICY} for its IAM role, declared by kubefleet (bootstrapClusterCreatorAdminPermissions "
+        "is off); add IAM role/user ARNs to grant others access entries"
     )
     return table
 
