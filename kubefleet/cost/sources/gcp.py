@@ -15,6 +15,7 @@ Docs: https://cloud.google.com/billing/v1/how-tos/catalog-api
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -197,6 +198,61 @@ def machine_price(name: str, spec: Mapping[str, Any], rates: RegionRates) -> tup
         price += bundled * rates.local_ssd / HOURS_PER_MONTH
         how += f" + {bundled} GiB bundled Local SSD × {rates.local_ssd} per GiB-month / {HOURS_PER_MONTH} h"
     return price, how
+
+
+# ---- resource-based committed-use discounts (the rates commitments.yaml carries as month_1y / month_3y)
+
+#: "Commitment v1: N2 Cpu in Americas for 1 Year", "Commitment v1: Ram in Americas for 3 Years" (N1 names no
+#: series): the SKU description patterns Cyclenerd/google-cloud-pricing-cost-calculator@0166a59 build/mapping.csv
+#: maps to gce.compute.cpu|ram.<series>.1y|3y; CPU vs RAM is the SKU's category.resourceGroup
+_COMMIT = re.compile(r"^Commitment v1: (?:(?P<series>[A-Z][A-Z0-9]*) )?(?:Cpu|Ram|Core)?.*? for (?P<years>[13]) Years?\b")
+COMMIT_TERMS: dict[str, str] = {"Commit1Yr": "1y", "Commit3Yr": "3y"}
+
+
+@dataclass(frozen=True)
+class CommitRates:
+    cpu: dict[tuple[str, str], Decimal]  # (series, "1y"|"3y") -> USD per vCPU-hour
+    ram: dict[tuple[str, str], Decimal]  # (series, "1y"|"3y") -> USD per GiB-hour
+
+
+def commitment_rates(skus: Iterable[Mapping[str, Any]], region: str) -> CommitRates:
+    """Per-vCPU and per-GiB committed-use prices in ``region`` from Compute Engine's commitment SKUs."""
+    cpu: dict[tuple[str, str], Decimal] = {}
+    ram: dict[tuple[str, str], Decimal] = {}
+    for sku in skus:
+        cat = sku.get("category")
+        regions = sku.get("serviceRegions")
+        if not isinstance(cat, Mapping) or cat.get("usageType") not in COMMIT_TERMS:
+            continue
+        if not isinstance(regions, list) or region not in regions:
+            continue
+        m = _COMMIT.match(str(sku.get("description", "")))
+        priced = unit_price(sku)
+        if m is None or priced is None:
+            continue
+        term = COMMIT_TERMS[str(cat["usageType"])]
+        if m["years"] != term[0]:
+            continue  # the description and the usage type disagree: trust neither
+        series = (m["series"] or "N1").lower()
+        amount, unit = priced
+        if cat.get("resourceGroup") == "CPU" and unit == "h":
+            cpu[(series, term)] = amount
+        elif cat.get("resourceGroup") == "RAM" and unit == "GiBy.h":
+            ram[(series, term)] = amount
+    return CommitRates(cpu, ram)
+
+
+def commitment_month(name: str, spec: Mapping[str, Any], rates: CommitRates, term: str) -> Decimal | None:
+    """The committed price of a machine type per 730-hour month (vCPUs × CPU + GiB × RAM commitment), as
+    commitments.yaml states it; None when a rate is missing or the type carries GPUs (GPU commitments are
+    bought separately and are not modelled) or bundled Local SSD."""
+    series = name.split("-", 1)[0]
+    if int(spec.get("gpu_count", 0) or 0) or name in BUNDLED_LOCAL_SSD_GIB:
+        return None
+    if (series, term) not in rates.cpu or (series, term) not in rates.ram:
+        return None
+    hourly = int(spec["vcpus"]) * rates.cpu[(series, term)] + Decimal(str(spec["memory_gib"])) * rates.ram[(series, term)]
+    return hourly * HOURS_PER_MONTH
 
 
 def fetch_gke(plan: RefreshPlan, fetch: Fetch, progress: Progress, today: date,
