@@ -383,6 +383,39 @@ def _engine_preview(target: StackTarget, err: Console, *, refresh: bool = False,
                                        monthly_after=monthly_after)
 
 
+def _scope_context(scope: Any, action: str, provider: str) -> Any:
+    from kubefleet.engine.backend import mask_url
+    from kubefleet.engine.errors import EngineContext
+
+    return EngineContext(action=action, stack=scope.stack_name, provider=provider,
+                         backend=mask_url(scope.backend.url), secrets=list(scope.secrets))
+
+
+def _scope_preview(target: StackTarget, err: Console, *, live: bool) -> tuple[Any, Any, ClusterChanges] | None:
+    """The cluster's shared scope stack (providers/scope.py), created or selected with what it needs, and the
+    engine's preview of it; None when the provider has no once-per-scope resources, or when the scope stack
+    is already applied with everything this cluster needs (then nothing is previewed: it changes nothing)."""
+    from kubefleet.changes.model import ChangeCollector
+    from kubefleet.engine.errors import engine_errors
+    from kubefleet.engine.scope import scope_is_current, scope_target
+    from kubefleet.engine.workspace import run_preview
+
+    scope = scope_target(target)
+    if scope is None:
+        return None
+    collector = ChangeCollector()
+    with engine_errors(_scope_context(scope, "preview", target.provider)), \
+            _progress(err, total=None, live=live) as (on_step, on_diag):
+        from kubefleet.engine.progress import EventRouter
+
+        stack, current = scope_is_current(scope)
+        if current:
+            return None
+        router = EventRouter(on_step=on_step, on_diagnostic=on_diag, listeners=[collector], secrets=scope.secrets)
+        run_preview(stack, router)
+    return scope, stack, collector.result(scope.stack_name, target.provider)
+
+
 def _print_destructive(changes: ClusterChanges, console: Console) -> None:
     """Replacements and deletions named one by one, in red, before the question (as `pulumi up` does)."""
     from rich.text import Text
@@ -429,18 +462,36 @@ def up(
     graph, monthly, caveat = _plan_and_cost(target)
     cost_line = f"estimated cost: {fmt_money(monthly)}/month" + (f" ({caveat})" if caveat else "")
 
+    # the project's shared stack first (created or adopted): the cluster stack references it
+    shared = _scope_preview(target, err, live=True) if not options.targets else None
+    scope_changes = shared[2] if shared is not None and shared[2].has_changes else None
+    if scope_changes is not None:
+        out.print(f"shared by every cluster of the project: stack {scope_changes.cluster}", highlight=False)
+        print_changes_table(scope_changes, out)
     # the change set it applies, shown with --yes too (as `pulumi up --yes` previews before it updates)
     _, changes = _engine_preview(target, err, refresh=True, packs=packs, extra_config=policy_stack_config,
                                  pack_env=pack_env, monthly_after=monthly, options=options)
     print_changes_table(changes, out)
     out.print(cost_line, markup=False, highlight=False)
-    if not changes.has_changes:
+    if not changes.has_changes and scope_changes is None:
         out.print(f"[green]✓[/] {target.stack_name} is up to date: nothing to apply", highlight=False)
         return
     _print_destructive(changes, out)
     if not _require_confirmation(yes, f"Apply these changes to stack {target.stack_name}?"):
         out.print("nothing applied")
         return
+    if shared is not None and scope_changes is not None:
+        from kubefleet.engine.errors import engine_errors as _errors
+        from kubefleet.engine.progress import EventRouter
+        from kubefleet.engine.workspace import run_up as _run_up
+
+        scope, scope_stack, _ = shared
+        with _errors(_scope_context(scope, "up", target.provider)), \
+                _progress(err, total=len(scope_changes.changes) + 1, live=True) as (on_step, on_diag):
+            _run_up(scope_stack, EventRouter(on_step=on_step, on_diagnostic=on_diag, secrets=scope.secrets))
+        out.print(f"[green]✓[/] {scope.stack_name} is up", highlight=False)
+        if not changes.has_changes:
+            return
 
     from kubefleet.engine.errors import engine_errors
     from kubefleet.engine.outputs import display_outputs, secret_output_values
@@ -498,6 +549,8 @@ def preview(
         monthly: Decimal | None = monthly_after
     except KubefleetError:
         monthly = None  # e.g. no price data for this region: the preview stands without a cost line
+    shared = _scope_preview(target, stderr(), live=output is DiffFormat.table) if not options.targets else None
+    scope_changes = shared[2] if shared is not None and shared[2].has_changes else None
     _, changes = _engine_preview(target, stderr(), refresh=refresh, live=output is DiffFormat.table, packs=packs,
                                  extra_config=policy_stack_config, pack_env=pack_env, monthly_after=monthly,
                                  options=options)
@@ -508,7 +561,8 @@ def preview(
         # update's cost effect is known (otherwise the deployed spec's cost is not, and "before" stays unknown)
         changes = dataclasses.replace(changes, monthly_before=drift.monthly_cloud)
     if output is DiffFormat.json:
-        text = changes_json([changes])
+        # the scope stack's changes (if any) after the cluster's: clusters[0] stays the cluster
+        text = changes_json([changes, *([scope_changes] if scope_changes is not None else [])])
         if drift is not None:  # the same document, with the drift in spec terms added to its one cluster
             data = json.loads(text)
             data["clusters"][0]["driftExplained"] = drift.as_json()
@@ -516,9 +570,13 @@ def preview(
         write(text)
     elif output is DiffFormat.markdown:
         notes = {(changes.cluster, changes.provider): ClusterNotes(drift=drift)}
-        write(render_pr_markdown([changes], title or f"kubefleet preview: {target.stack_name}", notes=notes))
+        write(render_pr_markdown([changes, *([scope_changes] if scope_changes is not None else [])],
+                                 title or f"kubefleet preview: {target.stack_name}", notes=notes))
     else:
         out = stdout()
+        if scope_changes is not None:
+            out.print(f"shared by every cluster of the project: stack {scope_changes.cluster}", highlight=False)
+            print_changes_table(scope_changes, out)
         print_changes_table(changes, out)
         if drift is not None:
             _print_drift(drift, out)
@@ -606,9 +664,14 @@ def destroy(
     yes: bool = YES_OPT,
     targets: list[str] | None = TARGET_OPT,
     debug: bool = DEBUG_OPT,
+    scope: bool = typer.Option(
+        False, "--scope",
+        help="Destroy the cluster's shared per-project stack (scope-gcp-<project>: API enablement, the fleet's "
+        "servicemesh Feature) instead of the cluster; refused (exit 1) while any cluster stack still uses it."),
 ) -> None:
     """Delete every resource of the cluster's stack (with --target only those). Production and protected
-    clusters need --force."""
+    clusters need --force. A cluster's destroy never touches the shared per-project stack; --scope removes
+    that one once no cluster uses it."""
     from kubefleet.cli.common import protection_rule, provider_for
     from kubefleet.cli.console import stderr, stdout
     from kubefleet.resolve.cluster import protection_reason
@@ -616,6 +679,11 @@ def destroy(
     options = _run_options(targets, debug)
     loaded = _pick(file, cluster)
     chosen = provider_for(loaded, provider)
+    if scope:
+        if targets:
+            raise UsageError("--scope destroys the whole shared stack; it takes no --target")
+        _destroy_scope(_with_backend(loaded, chosen, stack, backend), yes=yes, debug=debug)
+        return
     reason = protection_reason(loaded.spec, protection_rule())
     prod = reason is not None
     if prod and not force:
@@ -652,6 +720,40 @@ def destroy(
         run_destroy(the_stack, _router(on_step, on_diag, target, debug=debug), options=options)
     out.print(f"[green]✓[/] {target.stack_name} destroyed"
               + (f" ({len(options.targets)} targeted resource(s); the rest stays)" if options.targets else ""),
+              highlight=False)
+
+
+def _destroy_scope(target: StackTarget, *, yes: bool, debug: bool) -> None:
+    """`destroy --scope`: the shared stack of the cluster's project, only when no cluster stack references it."""
+    from kubefleet.cli.console import stderr, stdout
+    from kubefleet.engine.errors import engine_errors
+    from kubefleet.engine.progress import EventRouter
+    from kubefleet.engine.scope import open_scope_stack, scope_exists, scope_target, scope_users
+    from kubefleet.engine.workspace import run_destroy
+
+    scope = scope_target(target)
+    if scope is None:
+        raise UsageError(f"{target.provider} clusters have no shared per-project stack",
+                         hint="only GKE keeps project-wide resources (APIs, fleet features) in a scope stack")
+    out = stdout()
+    ctx = _scope_context(scope, "destroy", target.provider)
+    with engine_errors(ctx):
+        if not scope_exists(scope):
+            raise UsageError(f"there is no scope stack {scope.stack_name!r} in {target.backend.describe()}",
+                             hint="`kubefleet stacks` lists the stacks")
+        users = scope_users(scope)
+    if users:
+        raise ProblemFound(f"refusing to destroy {scope.stack_name}: still used by {len(users)} cluster stack(s): "
+                           + ", ".join(users),
+                           hint="destroy those clusters first (`kubefleet destroy FILE`), then rerun with --scope")
+    if not _require_confirmation(yes, f"Destroy the shared stack {scope.stack_name}? No cluster stack uses it."):
+        out.print("nothing destroyed")
+        return
+    with engine_errors(ctx), _progress(stderr(), total=None, live=True) as (on_step, on_diag):
+        the_stack = open_scope_stack(scope, create=False)
+        run_destroy(the_stack, EventRouter(on_step=on_step, on_diagnostic=on_diag, secrets=scope.secrets,
+                                           debug=debug))
+    out.print(f"[green]✓[/] {scope.stack_name} destroyed (APIs stay enabled; an adopted Feature is kept)",
               highlight=False)
 
 

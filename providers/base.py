@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import pulumi
 
     from kubefleet.graph import ResourceGraph
+    from kubefleet.providers.scope import Scope
     from kubefleet.verify import VerifyReport
 
 @dataclass(frozen=True)
@@ -82,6 +83,18 @@ class ClusterAdapter(abc.ABC):
         Keys are dotted paths with ``[]`` for list items, e.g. ``spec.nodePools[].spot``. Paths under
         another provider's ``spec.providers.<name>`` block are not asked for.
         """
+
+    # ---- once-per-scope resources (providers/scope.py) ----
+
+    def scope(self, spec: ClusterSpec, project: str | None = None) -> Scope | None:
+        """The shared per-project/account/subscription scope this cluster uses (None: the provider has no
+        once-per-scope resources). ``project``: the scope key the engine knows from elsewhere (the
+        provider's project environment variables) when the spec names none."""
+        return None
+
+    def build_scope(self, scope: Scope) -> None:
+        """Declare the scope stack's resources (only called when :meth:`scope` returned a scope)."""
+        raise ContractError(f"{type(self).__name__} has no scope stack")
 
     # ---- offline render hooks (used only under the SDK's mock monitor) ----
 

@@ -7,6 +7,7 @@ import importlib
 import inspect
 
 from kubefleet.providers import get_adapter
+from kubefleet.resolve.model import ResolvedCluster
 from kubefleet.spec.loader import load_text
 from tests.conftest import MINIMAL, resolved
 
@@ -29,3 +30,82 @@ def test_channel_none_parity_text_says_what_the_exclusion_scope_really_blocks() 
     assert "NO_MINOR_OR_NODE_UPGRADES" in note
     assert "node security patches included" in note and "only control-plane patch upgrades" in note
     assert "security patches still do" not in note
+
+
+# ------------------------------------------------------------------ once per project: the scope stack
+
+TWO_IN_ONE_PROJECT = MINIMAL + "  addons: {istio: {mode: managed}}\n  providers: {gke: {project: acme-prod}}\n"
+
+
+def _two_clusters() -> list[ResolvedCluster]:
+    out: list[ResolvedCluster] = []
+    for name in ("alpha", "beta"):
+        (loaded,) = load_text(TWO_IN_ONE_PROJECT.replace("name: mini", f"name: {name}"), f"{name}.yaml")
+        out.append(resolved(loaded.spec, "gke"))
+    return out
+
+
+def test_the_servicemesh_feature_and_project_apis_are_declared_once_per_project() -> None:
+    """The fleet Feature exists once per project (a second create is a 409, terraform-google-modules/
+    terraform-google-kubernetes-engine#1590); two clusters of one project render no Feature of their own and
+    one scope stack holds it, with the project's APIs."""
+    from kubefleet.render.offline import render_resolved, scope_graphs
+
+    clusters = _two_clusters()
+    for ctx in clusters:
+        graph = render_resolved(ctx)
+        assert not graph.of_type("gcp:gkehub/feature:Feature", "gcp:projects/service:Service")
+        (fm,) = graph.of_type("gcp:gkehub/featureMembership:FeatureMembership")
+        assert fm.get("feature") == "servicemesh"
+    (scope,) = scope_graphs(clusters)
+    assert scope.stack == "scope-gcp-acme-prod" and scope.clusters == ("alpha", "beta")
+    features = [r for r in scope.resources if r.type == "gcp:gkehub/feature:Feature"]
+    assert [(f.get("name"), f.get("location"), f.get("project")) for f in features] == [
+        ("servicemesh", "global", "acme-prod")]
+    apis = {r.get("service"): r for r in scope.resources if r.type == "gcp:projects/service:Service"}
+    # the APIs the cluster programs call (container, compute, iam, cloudresourcemanager) and the mesh's
+    assert {"container.googleapis.com", "compute.googleapis.com", "gkehub.googleapis.com",
+            "mesh.googleapis.com"} <= set(apis)
+    # pulumi-gcp's own doc of disable_on_destroy: "should generally only be true in configurations that manage
+    # the organizations.Project resource itself" - the scope does not own the project
+    import pulumi_gcp
+
+    doc = " ".join((pulumi_gcp.projects.ServiceArgs.__init__.__doc__ or "").split())
+    assert ("should generally only be `true` in configurations that manage the `organizations.Project` resource "
+            "itself") in doc
+    assert all(r.get("disableOnDestroy") is False for r in apis.values())
+
+
+def test_scope_resources_cost_nothing_so_nothing_is_priced_per_cluster_for_them() -> None:
+    """Enabling an API and the fleet's Feature switch carry no charge of their own; Cloud Service Mesh is priced
+    (or named unpriced) on each cluster's FeatureMembership, once per cluster that runs it."""
+    from datetime import date
+
+    from kubefleet.catalog import load_catalog
+    from kubefleet.cost.pricer import free_reason, price_graph
+    from kubefleet.render.offline import render_resolved, scope_graphs
+
+    clusters = _two_clusters()
+    (scope,) = scope_graphs(clusters)
+    assert all(free_reason(r.type) for r in scope.resources)
+    breakdown = price_graph(render_resolved(clusters[0]), load_catalog(), as_of=date(2026, 11, 27))
+    mesh = [u for u in breakdown.unpriced if "Service Mesh" in u.reason]
+    assert len(mesh) == 1 and "featureMembership" in str(mesh[0]), breakdown.unpriced
+
+
+def test_gke_scope_is_the_project_and_needs_only_grow() -> None:
+    from kubefleet.providers import get_adapter
+    from kubefleet.providers.scope import group
+
+    adapter = get_adapter("gke")
+    (plain,) = load_text(MINIMAL, "m.yaml")
+    scope = adapter.scope(plain.spec, "from-env")
+    assert scope is not None and scope.stack_name == "scope-gcp-from-env" and scope.needs == frozenset()
+    unknown = adapter.scope(plain.spec)
+    assert unknown is not None and not unknown.known
+    mesh = adapter.scope(_two_clusters()[0].spec)
+    assert mesh is not None and mesh.needs == {"mesh"}
+    grouped = group([("a", mesh), ("b", mesh.with_needs(()))])
+    assert list(grouped) == ["scope-gcp-acme-prod"] and grouped["scope-gcp-acme-prod"][1] == ["a", "b"]
+    for other in ("eks", "aks", "kubeadm"):
+        assert get_adapter(other).scope(plain.spec) is None

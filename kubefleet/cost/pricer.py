@@ -635,9 +635,11 @@ def _gcp_nat(r: RenderedResource, ctx: PriceContext) -> Result:
     return out
 
 
-@pricer("gcp:gkehub/feature:Feature")
+@pricer("gcp:gkehub/featureMembership:FeatureMembership")
 def _gke_mesh_feature(r: RenderedResource, ctx: PriceContext) -> Result:
-    if "mesh" not in str(r.get("name", "")) and "mesh" not in r.name:
+    """Cloud Service Mesh is billed for the clusters (memberships) that run it; the project's servicemesh
+    Feature itself (once per project, in the scope stack) is a switch with no charge of its own."""
+    if r.get("mesh") is None:
         return []
     fee = ctx.catalog.fee("gke", "mesh_managed")
     if isinstance(fee, Price):
@@ -984,8 +986,9 @@ free("identity and access; no charge",
      "azure-native:authorization:RoleAssignment", "azure-native:managedidentity:UserAssignedIdentity")
 free("a grouping or configuration object; no charge",
      "azure-native:resources:ResourceGroup", "azure-native:containerservice:MaintenanceConfiguration",
-     "gcp:gkehub/membership:Membership", "gcp:gkehub/featureMembership:FeatureMembership",
-     "aws:cloudwatch/logGroup:LogGroup")
+     "gcp:gkehub/membership:Membership", "aws:cloudwatch/logGroup:LogGroup")
+free("a once-per-project switch in the project's scope stack (an enabled API, a fleet feature); no charge by "
+     "itself - what runs on it is priced per cluster", "gcp:projects/service:Service", "gcp:gkehub/feature:Feature")
 free("EKS add-on; no charge beyond the nodes it runs on", "aws:eks/addon:Addon")
 free("software installed on the cluster; its capacity is priced on the mesh line",
      "kubernetes:helm.sh/v3:Release", "kubernetes:core/v1:Namespace", "kubernetes:yaml/v2:ConfigGroup",

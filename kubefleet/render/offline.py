@@ -9,8 +9,9 @@ policies, plan and diff. No credentials, no Pulumi CLI, no network.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Final
 
@@ -22,6 +23,7 @@ from kubefleet.spec.model import ClusterSpec
 
 if TYPE_CHECKING:
     from kubefleet.catalog import Catalog
+    from kubefleet.providers.scope import Scope
 
 PROJECT: Final = "kubefleet"
 
@@ -173,13 +175,82 @@ def render(
     return render_resolved(resolve(spec, provider, catalog=catalog, resolver=resolver, as_of=as_of))
 
 
-def render_resolved(ctx: ResolvedCluster) -> ResourceGraph:
-    """Run the program for a resolved cluster under the mock monitor and return what it declares."""
+def _run(adapter: Any, stack_name: str, program: Any, what: str) -> tuple[list[RenderedResource], dict[str, Any]]:
+    """Run ``program`` under the recording mock monitor as stack ``stack_name``: the resources it declared
+    (sorted) and its exported outputs. The caller holds _LOCK."""
     import pulumi
     from pulumi.runtime import mocks, settings
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
+    the_mocks, monitor, recorded = _make_mocks_and_monitor(adapter)
+    settings.ROOT.set(None)
+    mocks.set_mocks(the_mocks, project=PROJECT, stack=stack_name, preview=False, monitor=monitor)
+    settings.SETTINGS.rpc_manager.clear()
+    settings.SETTINGS.outputs.clear()
+    outputs: dict[str, Any] = {}
+    try:
+        _sync_await(run_pulumi_func(program))
+        stack = settings.get_root_resource()
+        exported = getattr(stack, "outputs", {}) if stack is not None else {}
+        for key, value in dict(exported).items():
+            out = pulumi.Output.from_input(value)
+            is_secret = _sync_await(out.is_secret())
+            outputs[key] = SECRET if is_secret else _sync_await(out.future())
+    except KubefleetError:
+        raise
+    except Exception as err:  # the SDK raises plain exceptions for bad arguments; make them ours
+        raise RenderError(
+            f"{what} failed: {type(err).__name__}: {err}",
+            hint="this is a kubefleet bug if the spec validated; please report it with the spec",
+        ) from err
+    # Registrations reach the monitor from the SDK's thread pool, in no fixed order; sort so that the
+    # same spec always gives the same graph (roots first, then by URN, which nests children by type).
+    return sorted(recorded, key=lambda r: (r.parent is not None, r.urn)), outputs
+
+
+@dataclass(frozen=True)
+class ScopeGraph:
+    """What a scope stack declares (providers/scope.py), rendered once per scope, and the clusters using it."""
+
+    scope: Scope
+    clusters: tuple[str, ...]
+    resources: list[RenderedResource]
+    outputs: dict[str, Any]
+
+    @property
+    def stack(self) -> str:
+        return self.scope.stack_name
+
+
+def render_scope(scope: Scope, clusters: tuple[str, ...] = ()) -> ScopeGraph:
+    """Run a scope stack's program (providers/scope.py) under the mock monitor: the resources that exist once
+    per project/account, declared once whatever the number of ``clusters`` using it."""
+    from kubefleet.providers import get_adapter
+    from kubefleet.render.program import scope_program
+
+    adapter = get_adapter(scope.provider)
+    with _LOCK, _collector_paced_for_a_render():
+        ordered, outputs = _run(adapter, scope.stack_name, lambda: scope_program(scope),
+                                f"rendering scope stack {scope.stack_name}")
+    return ScopeGraph(scope=scope, clusters=clusters, resources=ordered, outputs=outputs)
+
+
+def scope_graphs(clusters: Sequence[ResolvedCluster]) -> list[ScopeGraph]:
+    """One render per distinct scope of ``clusters`` (the union of their needs), in stack-name order."""
+    from kubefleet.providers import get_adapter
+    from kubefleet.providers.scope import group
+
+    pairs = []
+    for ctx in clusters:
+        scope = get_adapter(ctx.provider).scope(ctx.spec)
+        if scope is not None:
+            pairs.append((ctx.spec.name, scope))
+    return [render_scope(scope, tuple(names)) for _, (scope, names) in sorted(group(pairs).items())]
+
+
+def render_resolved(ctx: ResolvedCluster) -> ResourceGraph:
+    """Run the program for a resolved cluster under the mock monitor and return what it declares."""
     from kubefleet.providers import get_adapter
     from kubefleet.render.program import cluster_program
 
@@ -187,31 +258,9 @@ def render_resolved(ctx: ResolvedCluster) -> ResourceGraph:
     adapter = get_adapter(provider)
     instances = {pool.name: ctx.instance(pool) for pool in spec.spec.node_pools}
     with _LOCK, _collector_paced_for_a_render():
-        the_mocks, monitor, recorded = _make_mocks_and_monitor(adapter)
-        settings.ROOT.set(None)
-        mocks.set_mocks(the_mocks, project=PROJECT, stack=f"{spec.name}-{provider}", preview=False, monitor=monitor)
-        settings.SETTINGS.rpc_manager.clear()
-        settings.SETTINGS.outputs.clear()
-        outputs: dict[str, Any] = {}
-        try:
-            _sync_await(run_pulumi_func(lambda: cluster_program(spec, provider, ctx)))
-            stack = settings.get_root_resource()
-            exported = getattr(stack, "outputs", {}) if stack is not None else {}
-            for key, value in dict(exported).items():
-                out = pulumi.Output.from_input(value)
-                is_secret = _sync_await(out.is_secret())
-                outputs[key] = SECRET if is_secret else _sync_await(out.future())
-        except KubefleetError:
-            raise
-        except Exception as err:  # the SDK raises plain exceptions for bad arguments; make them ours
-            raise RenderError(
-                f"rendering {spec.name!r} for {provider} failed: {type(err).__name__}: {err}",
-                hint="this is a kubefleet bug if the spec validated; please report it with the spec",
-            ) from err
+        ordered, outputs = _run(adapter, f"{spec.name}-{provider}", lambda: cluster_program(spec, provider, ctx),
+                                f"rendering {spec.name!r} for {provider}")
         parity = adapter.parity(ctx)  # its notes name the same dated choices
-    # Registrations reach the monitor from the SDK's thread pool, in no fixed order; sort so that the
-    # same spec always gives the same graph (roots first, then by URN, which nests children by type).
-    ordered = sorted(recorded, key=lambda r: (r.parent is not None, r.urn))
     return ResourceGraph(
         cluster=spec.name,
         provider=provider,

@@ -17,6 +17,7 @@ from kubefleet.spec.model import ClusterSpec
 
 if TYPE_CHECKING:
     from kubefleet.catalog import Catalog
+    from kubefleet.providers.scope import Scope
     from kubefleet.resolve.cluster import ProtectionRule
 
 
@@ -40,6 +41,31 @@ def cluster_program(spec: ClusterSpec, provider: str, ctx: ResolvedCluster | Non
     pulumi.export("kubernetesVersion", out.version)
     pulumi.export("endpoint", out.endpoint)
     pulumi.export("kubeconfig", pulumi.Output.secret(out.kubeconfig))
+
+
+def scope_program(scope: Scope) -> None:
+    """Declare a scope stack's resources (providers/scope.py): what exists once per project/account."""
+    import pulumi
+
+    from kubefleet.providers import get_adapter
+    from kubefleet.providers.scope import NEEDS_CONFIG, parse_needs
+
+    # what the scope stack already holds stays (another cluster of the scope may use it): the recorded needs
+    recorded = parse_needs(pulumi.Config(NEEDS_CONFIG.split(":")[0]).get(NEEDS_CONFIG.split(":")[1]))
+    get_adapter(scope.provider).build_scope(scope.with_needs(recorded))
+    pulumi.export("provider", scope.provider)
+
+
+def inline_scope_program(scope: Scope) -> Callable[[], None]:
+    """The Automation API inline program of a scope stack."""
+
+    def run() -> None:
+        try:
+            scope_program(scope)
+        except KubefleetError as err:
+            raise program_error(err) from None
+
+    return run
 
 
 def inline_program(spec: ClusterSpec, provider: str, catalog: Catalog | None = None, *,

@@ -141,6 +141,7 @@ def build_cluster(
     net: ClusterNetwork,
     where: Placement,
     parent: pulumi.Resource,
+    after: list[pulumi.Resource] | None = None,
 ) -> gcp.container.Cluster:
     return gcp.container.Cluster(
         f"{spec.name}-cluster",
@@ -175,5 +176,6 @@ def build_cluster(
         # min_master_version needs no ignoreChanges: when the channel has already upgraded the control plane
         # past it, the provider skips the update (resource_container_cluster.go:4690-4691), and a spec bump
         # still upgrades.
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=net.resources, ignore_changes=["initialNodeCount"]),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[*net.resources, *(after or [])],
+                                    ignore_changes=["initialNodeCount"]),
     )

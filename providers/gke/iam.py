@@ -20,8 +20,9 @@ class NodeIdentity:
     resources: list[pulumi.Resource]
 
 
-def node_identity(spec: ClusterSpec, project: pulumi.Input[str], parent: pulumi.Resource) -> NodeIdentity:
-    opts = pulumi.ResourceOptions(parent=parent)
+def node_identity(spec: ClusterSpec, project: pulumi.Input[str], parent: pulumi.Resource,
+                  after: list[pulumi.Resource] | None = None) -> NodeIdentity:
+    opts = pulumi.ResourceOptions(parent=parent, depends_on=after)
     account = gcp.serviceaccount.Account(
         f"{spec.name}-nodes-sa",
         gcp.serviceaccount.AccountArgs(

@@ -1,6 +1,7 @@
 """Istio on GKE. ``managed``: Cloud Service Mesh — the cluster joins the project's fleet
-(``gkehub.Membership``), the fleet's ``servicemesh`` feature is enabled and a ``FeatureMembership`` asks
-Google to manage the control and data plane automatically. ``self-managed``: the upstream charts via
+(``gkehub.Membership``) and a ``FeatureMembership`` asks Google to manage the control and data plane
+automatically; the fleet's ``servicemesh`` Feature exists once per project, so it lives in the project's
+scope stack (providers/gke/scope.py), which the cluster stack references. ``self-managed``: the upstream charts via
 the shared Helm installer (providers/mesh.py) with Istio's GKE platform settings."""
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import pulumi_gcp as gcp
 
 from kubefleet.naming import gcp_labels
 from kubefleet.providers import mesh as shared_mesh
-from kubefleet.providers.gke import names
+from kubefleet.providers.gke import names, scope
 from kubefleet.resolve.model import ResolvedCluster
 from kubefleet.spec.model import ClusterSpec
 
-FLEET_LOCATION: Final = "global"
-MESH_FEATURE: Final = "servicemesh"
+FLEET_LOCATION: Final = scope.FLEET_LOCATION
+MESH_FEATURE: Final = scope.MESH_FEATURE
 
 
 def install(
@@ -28,10 +29,11 @@ def install(
     kubeconfig: pulumi.Input[str],
     pools: list[pulumi.Resource],
     parent: pulumi.Resource,
+    after: list[pulumi.Resource] | None = None,
 ) -> list[pulumi.Resource]:
     mode = spec.spec.addons.istio.mode
     if mode == "managed":
-        return managed_mesh(spec, ctx, project, cluster, pools, parent)
+        return managed_mesh(spec, ctx, project, cluster, pools, parent, after or [])
     if mode == "self-managed":
         extra = critical_pods_quota(spec, kubeconfig, pools, parent) if spec.spec.addons.istio.data_plane == "ambient" else []
         return extra + shared_mesh.install_istio(spec, kubeconfig, parent, [*pools, *extra], platform="gke",
@@ -87,9 +89,10 @@ def managed_mesh(
     cluster: gcp.container.Cluster,
     pools: list[pulumi.Resource],
     parent: pulumi.Resource,
+    after: list[pulumi.Resource],
 ) -> list[pulumi.Resource]:
     labels = gcp_labels(ctx.labels)
-    opts = pulumi.ResourceOptions(parent=parent)
+    opts = pulumi.ResourceOptions(parent=parent, depends_on=after)
     membership = gcp.gkehub.Membership(
         f"{spec.name}-membership",
         gcp.gkehub.MembershipArgs(
@@ -112,22 +115,16 @@ def managed_mesh(
         ),
         opts=opts,
     )
-    feature = gcp.gkehub.Feature(
-        f"{spec.name}-servicemesh",
-        gcp.gkehub.FeatureArgs(name=MESH_FEATURE, project=project, location=FLEET_LOCATION, labels=labels),
-        # the fleet feature exists once per project: destroying this cluster must not switch the mesh off
-        # for other clusters of the project (creating it from a second stack still collides - see parity)
-        opts=pulumi.ResourceOptions(parent=parent, retain_on_delete=True),
-    )
     feature_membership = gcp.gkehub.FeatureMembership(
         f"{spec.name}-mesh",
         gcp.gkehub.FeatureMembershipArgs(
             project=project,
             location=FLEET_LOCATION,
-            feature=feature.name,
+            # the project's servicemesh Feature lives in the scope stack (providers/gke/scope.py)
+            feature=MESH_FEATURE,
             membership=membership.membership_id,
             mesh=gcp.gkehub.FeatureMembershipMeshArgs(management="MANAGEMENT_AUTOMATIC"),
         ),
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=pools),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[*pools, *after]),
     )
-    return [membership, feature, feature_membership]
+    return [membership, feature_membership]

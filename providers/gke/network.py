@@ -28,14 +28,15 @@ class ClusterNetwork:
 
 
 def build_network(
-    spec: ClusterSpec, ctx: ResolvedCluster, project: pulumi.Input[str], parent: pulumi.Resource
+    spec: ClusterSpec, ctx: ResolvedCluster, project: pulumi.Input[str], parent: pulumi.Resource,
+    after: list[pulumi.Resource] | None = None,
 ) -> ClusterNetwork:
     existing_net, existing_subnet = settings.existing_network(spec)
     if existing_net:
         return ClusterNetwork(existing_net, existing_subnet, None, None)
 
     net = spec.spec.network
-    opts = pulumi.ResourceOptions(parent=parent)
+    opts = pulumi.ResourceOptions(parent=parent, depends_on=after)
     vpc = gcp.compute.Network(
         f"{spec.name}-vpc",
         gcp.compute.NetworkArgs(

@@ -26,6 +26,7 @@ SERVICE_ACCOUNT: Final = "gcp:serviceaccount/account:Account"
 
 GET_CLIENT_CONFIG: Final = "gcp:organizations/getClientConfig:getClientConfig"
 GET_ZONES: Final = "gcp:compute/getZones:getZones"
+GET_FEATURE: Final = "gcp:gkehub/getFeature:getFeature"
 
 
 def _project(inputs: Mapping[str, Any]) -> str:
@@ -114,6 +115,12 @@ def mock_outputs(type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, 
 
 
 def mock_call(token: str, args: Mapping[str, Any]) -> dict[str, Any] | None:
+    if token == GET_FEATURE:  # offline nothing exists yet: the data source's own not-found error
+        from kubefleet.providers.base import InvokeFailure
+
+        name = args.get("name") or "servicemesh"
+        raise InvokeFailure(f"projects/{args.get('project') or OFFLINE_PROJECT}/locations/"
+                            f"{args.get('location') or 'global'}/features/{name} not found")
     if token == GET_CLIENT_CONFIG:
         return {"id": f"projects/{OFFLINE_PROJECT}/regions/{OFFLINE_REGION}/zones/", "project": OFFLINE_PROJECT,
                 "region": OFFLINE_REGION, "zone": "", "accessToken": ""}

@@ -163,8 +163,9 @@ def _addons(ctx: ResolvedCluster) -> dict[str, Support]:
         return out
     if istio.mode == "managed":
         out["spec.addons.istio.mode"] = native(
-            "Cloud Service Mesh: gkehub.Membership + fleet Feature 'servicemesh' + FeatureMembership "
-            "with MANAGEMENT_AUTOMATIC (the Feature is one per project: clusters sharing a project share it)"
+            "Cloud Service Mesh: gkehub.Membership + FeatureMembership with MANAGEMENT_AUTOMATIC; the fleet "
+            "Feature 'servicemesh' exists once per project, so it lives in the project's shared scope stack "
+            "(scope-gcp-<project>, created or adopted by `kubefleet up`), which clusters of the project share"
         )
         out["spec.addons.istio.dataPlane"] = (
             native("Cloud Service Mesh's managed sidecar data plane")

@@ -312,6 +312,39 @@ class InvokeError(Exception):
 
 
 NODE_GROUP: Final = "aws:eks/nodeGroup:NodeGroup"
+FEATURE: Final = "gcp:gkehub/feature:Feature"
+GET_FEATURE: Final = "gcp:gkehub/getFeature:getFeature"
+
+
+def _feature_key(values: Mapping[str, Any]) -> tuple[str, str, str]:
+    return (str(values.get("project") or "local-project"), str(values.get("location") or "global"),
+            str(values.get("name") or ""))
+
+
+def _features(root: Path, key: tuple[str, str, str]) -> list[dict[str, Any]]:
+    return [r for r in all_resources(root) if r["type"] == FEATURE and _feature_key(r["outputs"]) == key]
+
+
+def duplicate_error(root: Path, type_: str, inputs: Mapping[str, Any]) -> str | None:
+    """A fleet Feature exists once per project and location: the GKE Hub API refuses a second create with 409
+    ALREADY_EXISTS (terraform-google-modules/terraform-google-kubernetes-engine#1590, "asm: error creating
+    Feature: Resource already exists" for a second cluster of a project)."""
+    if type_ != FEATURE:
+        return None
+    key = _feature_key(inputs)
+    if _features(root, key):
+        return (f"Error creating Feature: googleapi: Error 409: Resource 'projects/{key[0]}/locations/{key[1]}/"
+                f"features/{key[2]}' already exists, alreadyExists")
+    return None
+
+
+def _feature(root: Path, args: Mapping[str, Any]) -> dict[str, Any]:
+    key = _feature_key(args)
+    for record in _features(root, key):
+        return {**record["outputs"], "id": record["id"]}
+    # the data source's not-found text (terraform-provider-google@2bdfed3:
+    # google/services/gkehub2/data_source_google_gke_hub_feature.go)
+    raise InvokeError(f"projects/{key[0]}/locations/{key[1]}/features/{key[2]} not found")
 
 
 def api_error(type_: str, inputs: Mapping[str, Any]) -> str | None:
@@ -344,6 +377,8 @@ def invoke(token: str, args: Mapping[str, Any], root: Path | None = None) -> dic
     back, else the adapters' offline answers. InvokeError: the data source fails (not found)."""
     if token == "aws:eks/getNodeGroup:getNodeGroup":
         return _node_group(root or state_dir(), args)
+    if token == GET_FEATURE:
+        return _feature(root or state_dir(), args)
     package = package_of(token)
     adapter = ADAPTERS.get(package)
     if adapter is None:

@@ -182,6 +182,8 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
         root = cloud.state_dir()
         self._fail_or_wait(root, type_, "create", inputs, context)
         refused = cloud.api_error(type_, inputs)
+        with cloud.locked(root):
+            refused = refused or cloud.duplicate_error(root, type_, inputs)
         if refused is not None:
             cloud.log(root, op="create-failed", type=type_, reason=refused)
             context.abort(grpc.StatusCode.UNKNOWN, refused)
