@@ -83,6 +83,7 @@ class _Result:
 @pytest.fixture
 def engine(monkeypatch: pytest.MonkeyPatch) -> tuple[RecordingStack, list[str]]:
     """The recording stack for every open_stack, the stack names it was opened for; no Pulumi CLI needed."""
+    import kubefleet.cli.engine_cmds as engine_cmds
     import kubefleet.engine.preflight as preflight
     import kubefleet.engine.workspace as workspace
     from kubefleet.engine.backend import resolve_backend
@@ -100,6 +101,8 @@ def engine(monkeypatch: pytest.MonkeyPatch) -> tuple[RecordingStack, list[str]]:
 
     monkeypatch.setattr(preflight, "require_pulumi_cli", lambda: None)
     monkeypatch.setattr(workspace, "open_stack", open_stack)
+    # the project's shared scope stack (a second stack) is exercised by tests/test_e2e_scope.py
+    monkeypatch.setattr(engine_cmds, "_scope_preview", lambda *_, **__: None)
     return stack, opened
 
 

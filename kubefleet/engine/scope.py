@@ -9,6 +9,7 @@ names the scope it uses (and ``destroy`` of that cluster removes the reference w
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -26,6 +27,8 @@ STACK_REFERENCE: Final = "pulumi:pulumi:StackReference"
 
 #: the provider config key that names the scope, per cloud
 SCOPE_CONFIG: Final[dict[str, str]] = {"gcp": "gcp:project"}
+KEY_ENV: Final[dict[str, tuple[str, ...]]] = {
+    "gcp": ("GOOGLE_PROJECT", "GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT")}
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,12 @@ def scope_target(target: StackTarget, environ: Mapping[str, str] | None = None) 
     probe = adapter.scope(target.spec)
     if probe is None:
         return None
-    scope = adapter.scope(target.spec, config.get(SCOPE_CONFIG.get(probe.cloud, "")))
+    env = os.environ if environ is None else environ
+    # the stack config's key, else the environment variables the provider itself reads (pulumi-gcp's
+    # config.project: GOOGLE_PROJECT, GOOGLE_CLOUD_PROJECT, GCLOUD_PROJECT, CLOUDSDK_CORE_PROJECT)
+    key = config.get(SCOPE_CONFIG.get(probe.cloud, "")) or next(
+        (env[v] for v in KEY_ENV.get(probe.cloud, ()) if env.get(v)), None)
+    scope = adapter.scope(target.spec, key)
     assert scope is not None
     if not scope.known:
         raise UsageError(
