@@ -62,12 +62,14 @@ def _deploy(env: Env, provider: str) -> None:
     from kubefleet.engine.backend import resolve_backend
     from kubefleet.engine.errors import EngineContext, engine_errors
     from kubefleet.engine.progress import EventRouter
+    from kubefleet.engine.scope import apply_scope
     from kubefleet.engine.workspace import open_stack, run_up, stack_target
     from kubefleet.spec.loader import load_file
 
     (loaded,) = load_file(env.spec)
     target = stack_target(loaded.spec, provider, resolve_backend())
     with engine_errors(EngineContext(action="up", stack=target.stack_name, provider=provider)):
+        apply_scope(target, EventRouter())  # the project's shared stack first, as `up` (GKE only)
         run_up(open_stack(target), EventRouter())
 
 

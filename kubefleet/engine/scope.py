@@ -165,3 +165,18 @@ def scope_exists(target: ScopeTarget) -> bool:
     from kubefleet.engine.workspace import list_stacks
 
     return any(s.name.rsplit("/", 1)[-1] == target.stack_name for s in list_stacks(target.backend))
+
+
+def apply_scope(target: StackTarget, on_event: Any) -> bool:
+    """Bring the cluster's scope stack up to what the cluster needs (create, adopt or extend it), as
+    ``kubefleet up`` does before the cluster; nothing when it is already current. True when it ran an update."""
+    from kubefleet.engine.workspace import run_up
+
+    scope = scope_target(target)
+    if scope is None:
+        return False
+    stack, current = scope_is_current(scope)
+    if current:
+        return False
+    run_up(stack, on_event)
+    return True
