@@ -82,8 +82,9 @@ def fx_rate(currency: str | None) -> FxRate | None:
     if currency is None:
         return None
     from kubefleet.catalog.fx import fx_table
+    from kubefleet.cost.sources.cache import cache_dir
 
-    return fx_table().rate(currency)
+    return fx_table(cache_dir()).rate(currency)  # a refreshed table (prices refresh -p fx) wins
 
 
 @contextlib.contextmanager

@@ -50,7 +50,8 @@ def _progress(line: str) -> None:
 @prices_app.command("refresh")
 def refresh(
     provider: str | None = typer.Option(
-        None, "--provider", "-p", help="gke, eks, aks, a comma list, or all (default: all)."
+        None, "--provider", "-p", help="gke, eks, aks, a comma list, or all (default: all); fx: the ECB's "
+        "exchange rates for --currency."
     ),
     accept_large_changes: bool = typer.Option(
         False, "--accept-large-changes", help="Accept prices more than 10× away from the catalog's current ones."
@@ -62,10 +63,23 @@ def refresh(
     from kubefleet.cost.sources.refresh import refresh_provider
     from kubefleet.errors import CatalogError, KubefleetError, UsageError
 
-    chosen = _providers(provider)
+    asked = [] if provider is None else [p.strip() for p in provider.split(",") if p.strip()]
+    want_fx = "fx" in asked
+    rest = [p for p in asked if p != "fx"]
+    chosen = [] if want_fx and not rest else _providers(",".join(rest) if rest else provider)
     explicit = provider is not None and provider.strip() != "all"
     when = today()
     failures: list[tuple[str, KubefleetError]] = []
+    if want_fx:
+        from kubefleet.cost.sources.cache import cache_dir
+        from kubefleet.cost.sources.ecb import refresh_fx
+
+        try:
+            path, day = refresh_fx(today=when, directory=cache_dir(), progress=_progress)
+            typer.echo(f"fx: wrote {path}: ECB reference rates of {day.day.isoformat()} ({len(day.per_eur)} currencies)")
+        except KubefleetError as err:
+            failures.append(("fx", err))
+            _progress(f"fx: failed: {err.message}")
     for name in chosen:
         try:
             result = refresh_provider(name, today=when, progress=_progress, accept_large_changes=accept_large_changes)

@@ -78,3 +78,52 @@ def test_a_table_without_usd_cannot_be_written() -> None:
                 title="t")
     with pytest.raises(CatalogError, match="no <Cube time"):
         parse_xml("<a/>")
+
+
+def _fake_fetch(body: bytes):  # type: ignore[no-untyped-def]
+    import io
+
+    seen: list[str] = []
+
+    def fetch(url: str) -> io.BytesIO:
+        seen.append(url)
+        return io.BytesIO(body)
+
+    return fetch, seen
+
+
+def test_refresh_fx_writes_the_feed_and_currency_uses_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`prices refresh -p fx` reads the ECB's daily XML (here the recorded 2024-06-28 copy), writes
+    $KUBEFLEET_HOME/prices/fx.yaml atomically, and --currency converts at that table from then on."""
+    from typer.testing import CliRunner
+
+    from kubefleet.cli.app import app
+    from kubefleet.cli.cost_cmds import fx_rate
+    from kubefleet.cost.sources import transport
+    from kubefleet.cost.sources.ecb import DAILY_XML
+
+    fetch, seen = _fake_fetch((ECB / "eurofxref-daily-2024-06-28-dialogplay-cd390df.xml").read_bytes())
+    monkeypatch.setattr(transport, "urllib_fetch", fetch)
+    monkeypatch.setenv("KUBEFLEET_HOME", str(tmp_path))
+    result = CliRunner().invoke(app, ["prices", "refresh", "-p", "fx"])
+    assert result.exit_code == 0, result.output
+    assert seen == [DAILY_XML] and "ECB reference rates of 2024-06-28 (30 currencies)" in result.stdout
+    written = tmp_path / "prices" / "fx.yaml"
+    assert written.is_file() and not list(written.parent.glob(".fx-*"))
+    rate = fx_rate("GBP")
+    assert rate is not None and rate.day == date(2024, 6, 28) and rate.source.url == DAILY_XML
+    assert rate.per_usd == Decimal("0.7906398879")  # 0.84638 / 1.0705, as the table it replaced stated
+
+
+def test_a_broken_feed_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from kubefleet.cli.app import app
+    from kubefleet.cost.sources import transport
+
+    fetch, _seen = _fake_fetch(b"<html>maintenance</html>")
+    monkeypatch.setattr(transport, "urllib_fetch", fetch)
+    monkeypatch.setenv("KUBEFLEET_HOME", str(tmp_path))
+    result = CliRunner().invoke(app, ["prices", "refresh", "-p", "fx"])
+    assert result.exit_code != 0 and "no <Cube time" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "prices" / "fx.yaml").exists()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from kubefleet.catalog.loader import _Ctx, _date, _decimal, _mapping, _source, _sources, read_yaml
@@ -97,7 +98,21 @@ def parse_fx(data: Any, file: str) -> FxTable:
     return FxTable(day=day, base=str(data.get("base", "EUR")), source=source, per_eur=rates)
 
 
-@functools.lru_cache(maxsize=1)
-def fx_table() -> FxTable:
+@functools.lru_cache(maxsize=4)
+def fx_table(overlay_dir: Path | None = None) -> FxTable:
+    """The shipped table, or ``overlay_dir/fx.yaml`` (what ``kubefleet prices refresh -p fx`` writes) when
+    that file exists; a refreshed file that does not parse is an error naming it (never a silent fallback)."""
+    if overlay_dir is not None and (overlay_dir / FX_FILE).is_file():
+        from kubefleet.catalog.loader import MAX_OVERLAY_BYTES, read_user_yaml
+        from kubefleet.errors import CatalogError
+        from kubefleet.safeio import FileProblem, read_text
+
+        path = overlay_dir / FX_FILE
+        try:
+            return parse_fx(read_user_yaml(read_text(path, MAX_OVERLAY_BYTES), str(path)), str(path))
+        except (CatalogError, FileProblem) as err:
+            raise CatalogError(f"{path}: the refreshed exchange-rate table does not load: {err}",
+                               hint=f"run `kubefleet prices refresh -p fx` again, or delete {path} to use the "
+                               "shipped table") from None
     text = (resources.files("kubefleet.catalog") / "data" / FX_FILE).read_text(encoding="utf-8")
     return parse_fx(read_yaml(text, FX_FILE), FX_FILE)

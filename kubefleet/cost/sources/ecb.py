@@ -12,13 +12,23 @@ Rates are units of the currency per 1 EUR, kept as the published text (Decimal, 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
+from kubefleet.cost.sources import transport
+from kubefleet.cost.sources.transport import Fetch, Progress
 from kubefleet.errors import CatalogError
+
+#: the ECB's first-party feed of the latest day's reference rates
+DAILY_XML = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml"
+MAX_XML_BYTES = 1 << 20
 
 _CODE = re.compile(r"^[A-Z]{3}$")
 
@@ -120,3 +130,35 @@ def fx_yaml(day: EcbDay, *, source_key: str, url: str, read: date, title: str) -
     order = ["USD", *sorted(c for c in day.per_eur if c != "USD")]
     lines += [f'  {code}: "{day.per_eur[code]}"' for code in order]
     return "\n".join(lines) + "\n"
+
+
+def refresh_fx(*, today: date, directory: Path, fetch: Fetch | None = None,
+               progress: Progress = lambda _line: None) -> tuple[Path, EcbDay]:
+    """Fetch the ECB's latest reference rates and write ``directory/fx.yaml`` atomically: the new file is
+    written beside the old one, parsed back with the catalog's own loader, and only then moved over it."""
+    from kubefleet.catalog.fx import FX_FILE, parse_fx
+    from kubefleet.catalog.loader import read_yaml
+
+    progress(f"fx: fetching {DAILY_XML}")
+    with transport.opened(transport.urllib_fetch if fetch is None else fetch, DAILY_XML, MAX_XML_BYTES) as stream:
+        raw = stream.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CatalogError(f"{transport.host_of(DAILY_XML)} answered with something that is not UTF-8 text") from None
+    day = max(parse_xml(text, DAILY_XML), key=lambda d: d.day)
+    doc = fx_yaml(day, source_key=f"ecb-eurofxref-{day.day.isoformat()}", url=DAILY_XML, read=today,
+                  title=f"ECB euro foreign exchange reference rates of {day.day.isoformat()} (eurofxref-daily.xml, "
+                        f"first-party), fetched by `kubefleet prices refresh -p fx` on {today.isoformat()}")
+    parse_fx(read_yaml(doc, FX_FILE), FX_FILE)
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / FX_FILE
+    fd, tmp = tempfile.mkstemp(prefix=".fx-", suffix=".yaml", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(doc)
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+    return target, day
