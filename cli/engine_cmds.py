@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -261,39 +260,19 @@ def print_changes_table(changes: ClusterChanges, console: Console) -> None:
 POLICY_PACK_OPT = typer.Option(
     None, "--policy-pack", help="A CrossGuard policy pack enforced by the engine: `kubefleet` (kubefleet's own rules) "
     "or a pack directory.")
-DRAINED_OPT = typer.Option(
-    None, "--drained", metavar="NODE[,NODE]",
-    help="kubeadm: nodes you have drained (and, for masters, reset) that this update may delete.")
 POLICY_CONFIG_OPT = typer.Option(
     None, "--policy-config", help="kubefleet policy config (levels, parameters) for the pack and the offline check.")
 
 
-_NODE_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-
-
-def _kubeadm_run_config(target: Any, drained: str | None) -> dict[str, str]:
-    """kubeadm runs: the stack config naming the nodes a scale-down may delete (always set, empty when none, so
-    a name given to one run never carries over from the stored stack config), and the readiness deadline
-    checked before the engine starts."""
+def _kubeadm_preflight(target: Any) -> None:
+    """kubeadm (Cluster API): a management cluster and the vCenter account are given, and the management
+    cluster serves every Cluster API kind kubefleet creates (exit 2 with the `clusterctl init` line if not)."""
     if target.provider != "kubeadm":
-        if drained:
-            raise UsageError("--drained applies to kubeadm clusters only",
-                             hint="managed node pools drain their own nodes when they shrink")
-        return {}
-    from kubefleet.providers.kubeadm.readiness import TIMEOUT_ENV, ready_timeout_s
-    from kubefleet.providers.kubeadm.topology import DRAINED_CONFIG
+        return
+    from kubefleet.engine import management
 
-    try:  # read by the engine's provider process mid-update; a bad value is a usage error now, not then
-        ready_timeout_s()
-    except ValueError as err:
-        raise UsageError(str(err), hint=f"unset {TIMEOUT_ENV} for the default 45 minutes") from None
-
-    names = [n.strip() for n in (drained or "").split(",") if n.strip()]
-    bad = [n for n in names if not _NODE_NAME.match(n)]
-    if bad:
-        raise UsageError(f"--drained: {', '.join(repr(b) for b in bad)} is not a node name",
-                         hint="give the VM names the refusal listed, comma-separated")
-    return {f"kubefleet:{DRAINED_CONFIG}": ",".join(names)}
+    management.require_setup(target.spec)
+    management.check_installed(target.spec, management.kubeconfig_text(target))
 
 
 def _policy_env(policy_stack_config: dict[str, str] | None, pack_env: dict[str, str] | None = None) -> dict[str, str]:
@@ -436,7 +415,6 @@ def up(
     yes: bool = YES_OPT,
     policy_pack: Path | None = POLICY_PACK_OPT,
     policy_config: Path | None = POLICY_CONFIG_OPT,
-    drained: str | None = DRAINED_OPT,
     targets: list[str] | None = TARGET_OPT,
     debug: bool = DEBUG_OPT,
 ) -> None:
@@ -453,7 +431,7 @@ def up(
 
         target = dataclasses.replace(target, protection=protection_rule(policy_config))
     packs, policy_stack_config, pack_env = _policy_setup(file, target, policy_pack, policy_config, offline_check=True)
-    policy_stack_config = {**policy_stack_config, **_kubeadm_run_config(target, drained)}
+    _kubeadm_preflight(target)
     if not yes and not _interactive():  # before any engine work: the question could not be asked
         _require_confirmation(yes, "")
     out = stdout()
@@ -525,7 +503,6 @@ def preview(
     title: str | None = typer.Option(None, "--title", help="Heading of the markdown comment."),
     policy_pack: Path | None = POLICY_PACK_OPT,
     policy_config: Path | None = POLICY_CONFIG_OPT,
-    drained: str | None = DRAINED_OPT,
     targets: list[str] | None = TARGET_OPT,
     debug: bool = DEBUG_OPT,
 ) -> None:
@@ -542,7 +519,7 @@ def preview(
 
         target = dataclasses.replace(target, protection=protection_rule(policy_config))
     packs, policy_stack_config, pack_env = _policy_setup(file, target, policy_pack, policy_config, offline_check=False)
-    policy_stack_config = {**policy_stack_config, **_kubeadm_run_config(target, drained)}
+    _kubeadm_preflight(target)
     graph: ResourceGraph | None = None
     try:
         graph, monthly_after, _ = _plan_and_cost(target)
@@ -702,6 +679,13 @@ def destroy(
     with engine_errors(ctx):
         the_stack = open_stack(target, create=False)
         protected = protected_resources(the_stack)
+    if target.provider == "kubeadm" and not options.targets:
+        from kubefleet.engine import management
+
+        stored = the_stack.get_all_config().get(management.CONFIG_KUBECONFIG)
+        kubeconfig = stored.value if stored is not None and management.management_stack(target.spec) is None \
+            else management.kubeconfig_text(target)
+        management.refuse_while_deleting(target.spec, kubeconfig)
     if protected and not force:
         raise UsageError(
             f"refusing to destroy stack {target.stack_name!r}: {len(protected)} of its resources are protected",

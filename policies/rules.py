@@ -34,7 +34,8 @@ NODE_GROUP_TYPES: Final = (
     "aws:eks/nodeGroup:NodeGroup",
     "azure-native:containerservice:AgentPool",
 )
-VSPHERE_VM: Final = "vsphere:index/virtualMachine:VirtualMachine"
+#: kubeadm: the Cluster API Cluster in the management cluster (deleting it deletes every machine)
+CAPI_CLUSTER: Final = "kubernetes:cluster.x-k8s.io/v1beta2:Cluster"
 GKE_CLUSTER: Final = "gcp:container/cluster:Cluster"
 GKE_NODE_POOL: Final = "gcp:container/nodePool:NodePool"
 EKS_NODE_GROUP: Final = "aws:eks/nodeGroup:NodeGroup"
@@ -43,7 +44,7 @@ EKS_SUBNET: Final = "aws:ec2/subnet:Subnet"
 AKS_CLUSTER: Final = "azure-native:containerservice:ManagedCluster"
 AKS_AGENT_POOL: Final = "azure-native:containerservice:AgentPool"
 
-DEFAULT_PROTECTED_TYPES: Final = (*CLUSTER_TYPES, *NODE_GROUP_TYPES, VSPHERE_VM)
+DEFAULT_PROTECTED_TYPES: Final = (*CLUSTER_TYPES, *NODE_GROUP_TYPES, CAPI_CLUSTER)
 
 # Instance families their clouds have superseded (older, dearer per unit of work, some retiring).
 DEFAULT_DEPRECATED_FAMILIES: Final = (

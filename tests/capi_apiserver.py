@@ -75,6 +75,7 @@ class ApiServer:
     def __init__(self, url: str, token: str, ca_file: Path) -> None:
         self.url = url
         self.token = token
+        self.ca_file = ca_file
         self._ctx = ssl.create_default_context(cafile=str(ca_file))
         self._ctx.check_hostname = False  # the self-signed serving cert names the host, we dial 127.0.0.1
         self._resources: dict[tuple[str, str], tuple[str, bool]] = {}

@@ -133,33 +133,34 @@ def test_table_output(monkeypatch: pytest.MonkeyPatch) -> None:
 # ------------------------------------------------------------------ secrets
 
 
-SEEDED = "zq9sekretzq9sekr"  # a recognisable bootstrap-token secret (16 chars, [a-z0-9])
+SEEDED = "zq9sekretzq9sekr"  # a recognisable vCenter password
 
 
 def test_seeded_secret_never_appears(monkeypatch: pytest.MonkeyPatch) -> None:
-    from kubefleet.providers.kubeadm.adapter import KubeadmAdapter
+    """kubeadm's vCenter password (stack config, a secret) goes into Secrets in the management cluster; a
+    diff that changes the VM shape shows the template roll and never the password."""
+    import pulumi
 
-    original = KubeadmAdapter.mock_outputs
+    real_secret = pulumi.Config.get_secret
     seen: list[str] = []
 
-    def seeded(self: Any, type_: str, name: str, inputs: Any) -> dict[str, Any]:
-        out = original(self, type_, name, inputs)
-        if type_ == "random:index/randomString:RandomString":
-            seen.append(name)
-            return {"result": SEEDED[: int(inputs.get("length", 16))]}
-        return out
+    def seeded(self: Any, key: str, *args: Any, **kwargs: Any) -> Any:
+        if key == "vspherePassword":
+            seen.append(key)
+            return pulumi.Output.secret(SEEDED)
+        return real_secret(self, key, *args, **kwargs)
 
-    monkeypatch.setattr(KubeadmAdapter, "mock_outputs", seeded)
+    monkeypatch.setattr(pulumi.Config, "get_secret", seeded)
     monkeypatch.setenv("KUBEFLEET_NO_CACHE", "1")
     outputs = [_diff("kubeadm-resize", fmt, monkeypatch) for fmt in ("markdown", "json", "table")]
     assert seen, "the seeded secret was never handed to the program"
     for text in outputs:
         assert SEEDED not in text
-        assert SEEDED[:6] not in text  # the token id (6 chars) either
-    assert "`extraConfig`: `[secret]` (may have changed)" in outputs[0]
-    workers = {c["name"]: c for c in json.loads(outputs[1])["clusters"][0]["changes"]}
-    extra = next(i for i in workers["onprem-general-0"]["inputs"] if i["path"] == "extraConfig")
-    assert extra == {"path": "extraConfig", "old": "[secret]", "new": "[secret]", "uncertain": True}
+    changes = json.loads(outputs[1])["clusters"][0]["changes"]
+    kinds = {(c["op"], c["type"].rsplit(":", 1)[-1]) for c in changes}
+    # a new shape is a new VSphereMachineTemplate (CAPV's are immutable) and class; the Cluster moves to it
+    assert {("create", "VSphereMachineTemplate"), ("delete", "VSphereMachineTemplate"), ("create", "ClusterClass"),
+            ("update", "Cluster")} <= kinds, kinds
 
 
 # ------------------------------------------------------------------ the change computation itself

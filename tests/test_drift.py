@@ -40,7 +40,7 @@ def drifted(provider: str, name: str, *found: InputChange) -> ClusterChanges:
     """A refresh's finding as the engine events give it (kubefleet.changes.model): old = the recorded state,
     new = the cloud; the update that puts it back reads the other way round."""
     back = tuple(InputChange(i.path, i.new, i.old) for i in found)
-    change = ResourceChange(op="update", type=POOL_TYPE.get(provider, "vsphere:index/virtualMachine:VirtualMachine"),
+    change = ResourceChange(op="update", type=POOL_TYPE[provider],
                             name=name, inputs=back, drift=True, drift_inputs=found)
     return ClusterChanges(cluster="web", provider=provider, changes=(change,))
 
@@ -76,18 +76,22 @@ def test_terms_name_the_pool_and_fall_back_to_provider_terms() -> None:
     ]
 
 
-def test_a_kubeadm_master_has_no_spec_field_and_says_why() -> None:
-    changes = drifted("kubeadm", "web-cp-0", InputChange("numCpus", 2, 8))
-    (term,) = spec_terms(changes, graph_for("kubeadm"), ["default"])
-    assert term.line() == ("controlPlane (web-cp-0, sized by kubefleet from the node count) (numCpus): "
-                           "8 vCPUs in the cloud, 2 vCPUs in the spec")
+def test_a_kubeadm_pool_scaled_in_the_management_cluster_costs_what_the_resized_spec_costs() -> None:
+    """kubeadm's pools are replicas in the Cluster API Cluster's topology: drift there is priced by pricing
+    the graph with the cloud's Cluster, and equals the price of the spec resized to match (the oracle)."""
+    import copy
 
+    from kubefleet.cost.pricer import CAPI_CLUSTER
 
-def test_a_kubeadm_worker_with_more_vcpus_costs_more() -> None:
     graph = graph_for("kubeadm")
-    changes = drifted("kubeadm", "web-default-0", InputChange("numCpus", 2, 8))
-    report = explain(graph, changes, load_catalog(), AS_OF)
-    assert [t.field for t in report.terms] == ["nodePools[default].machine.vcpus"]
+    cluster = graph.one(CAPI_CLUSTER)
+    old = cluster.inputs["spec"]
+    new = copy.deepcopy(old)
+    new["topology"]["workers"]["machineDeployments"][0]["replicas"] = 5
+    change = ResourceChange(op="update", type=CAPI_CLUSTER, name=cluster.name, inputs=(InputChange("spec", new, old),),
+                            drift=True, drift_inputs=(InputChange("spec", old, new),))
+    report = explain(graph, ClusterChanges(cluster="web", provider="kubeadm", changes=(change,)), load_catalog(), AS_OF)
+    assert report.monthly_cloud == price_graph(graph_for("kubeadm", 5), load_catalog(), as_of=AS_OF).monthly_total
     assert report.monthly_delta is not None and report.monthly_delta > 0
 
 
@@ -109,10 +113,10 @@ def test_pool_owner_prefers_the_longest_pool_name() -> None:
 def test_every_mapped_property_is_one_the_program_sets() -> None:
     """The table names properties our programs really declare (checked on the rendered graphs), so a
     renamed input cannot silently stop being explained."""
-    for provider, type_ in [*POOL_TYPE.items(), ("kubeadm", "vsphere:index/virtualMachine:VirtualMachine")]:
+    for provider, type_ in POOL_TYPE.items():
         graph = graph_for(provider)
         resource = graph.of_type(type_)[0]
         declared = {p for p in FIELDS[type_] if resource.get(p) is not None}
         # the size of the pool / VM is always declared (a fixed count: no autoscaling bounds)
-        assert declared & {"nodeCount", "scalingConfig.desiredSize", "count", "numCpus"}, (provider, declared)
-        assert declared & {"nodeConfig.machineType", "instanceTypes", "vmSize", "memory"}, (provider, declared)
+        assert declared & {"nodeCount", "scalingConfig.desiredSize", "count"}, (provider, declared)
+        assert declared & {"nodeConfig.machineType", "instanceTypes", "vmSize"}, (provider, declared)

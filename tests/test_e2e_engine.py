@@ -12,7 +12,6 @@ asked the local cloud to do (the cloud's own log and resource files).
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import ipaddress
 import json
@@ -35,7 +34,7 @@ from typer.testing import CliRunner
 
 from kubefleet.cli.app import app
 from tests.conftest import ROOT
-from tests.localcloud import apiserver, cloud
+from tests.localcloud import cloud
 from tests.localcloud.install import find_pulumi_cli, install_plugins
 
 CLI_DIR, WHY_NOT = find_pulumi_cli()
@@ -90,8 +89,6 @@ DRIFT: dict[str, Drift] = {
                  "nodePools[default].count (scalingConfig.desiredSize): 5 nodes in the cloud, 2 nodes in the spec", 5),
     "aks": Drift("azure-native:containerservice:AgentPool", "count", 5, 2, "count",
                  "nodePools[default].count (count): 5 nodes in the cloud, 2 nodes in the spec", 5),
-    "kubeadm": Drift("vsphere:index/virtualMachine:VirtualMachine", "numCpus", 8, 2, "numCpus",
-                     "nodePools[default].machine.vcpus (numCpus): 8 vCPUs in the cloud, 2 vCPUs in the spec", None),
 }
 
 
@@ -101,7 +98,7 @@ def loopback_vip() -> str:
     for _ in range(50):
         vip = f"127.{random.randint(1, 254)}.{random.randint(0, 255)}.10"
         with socket.socket() as probe, contextlib.suppress(OSError):
-            probe.bind((vip, apiserver.PORT))
+            probe.bind((vip, 6443))
             return vip
     raise RuntimeError("no free loopback address for the API-server stand-in")
 
@@ -149,11 +146,9 @@ def engine_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]
     for var in ("PULUMI_BACKEND_URL", "PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE",
                 "PULUMI_CONFIG_PASSPHRASE_FILE", "CI", "PULUMI_IGNORE_AMBIENT_PLUGINS"):
         monkeypatch.delenv(var, raising=False)
-    # kubeadm's /readyz gate waits at most this long in the engine's provider process (not 45 min)
-    monkeypatch.setenv("KUBEFLEET_READY_TIMEOUT_S", "180")
     env = Env(root=tmp_path, home=kf_home, cloud=cloud_dir, spec=tmp_path / "cluster.yaml", vip=loopback_vip())
     env.write_spec()
-    # Safety: the kubeadm program probes https://<vip>:6443 from the test machine. Never anything but loopback.
+    # Safety: a VIP in a spec the tests deploy is never anything but loopback.
     assert ipaddress.ip_address(env.vip).is_loopback
     yield env
 
@@ -202,20 +197,10 @@ def _value(record: dict[str, Any], path: str) -> Any:
 # ------------------------------------------------------------------ the lifecycle, per target
 
 
-# kubeadm's program gates Istio and the token Secret on the API server answering /readyz through the
-# control-plane VIP (providers/kubeadm/readiness.py, a pulumi.dynamic resource run by the engine). The local
-# cloud's stand-in (tests/localcloud/apiserver.py) answers on the loopback VIP once a master VM exists, with
-# a serving certificate issued from the CA in that VM's user data, as kubeadm init would.
-
-
-@pytest.mark.parametrize("target", ["gke", "eks", "aks", "kubeadm"])
+@pytest.mark.parametrize("target", ["gke", "eks", "aks"])
 def test_lifecycle_through_the_real_engine(engine_env: Env, target: str) -> None:
-    with contextlib.ExitStack() as stack:
-        standin = stack.enter_context(contextlib.contextmanager(apiserver.serve)(engine_env.cloud, engine_env.vip)) \
-            if target == "kubeadm" else None
-        _lifecycle(engine_env, target)
-        if standin is not None:  # the engine's readiness gate really asked the stand-in
-            assert "/readyz" in standin.requests, standin.problems
+    """kubeadm's lifecycle (Cluster API objects in a real kube-apiserver) is tests/test_e2e_kubeadm.py."""
+    _lifecycle(engine_env, target)
 
 
 def _lifecycle(env: Env, target: str) -> None:
@@ -262,7 +247,6 @@ def _lifecycle(env: Env, target: str) -> None:
             if user.get("user", {}).get(key):
                 secrets.append(str(user["user"][key]))
     for record in live(env):  # the cloud knows the generated secrets (random tokens, seeds) in clear
-        # kubeadm's 4-byte creation clock (secrets.creation_clock) is a timestamp holder, not a secret
         if record["type"].startswith("random:") and record["inputs"].get("byteLength", 16) >= 16:
             secrets.extend(str(record["outputs"][k]) for k in ("result", "hex", "b64Std") if record["outputs"].get(k))
     state = env.state_text()
@@ -275,8 +259,8 @@ def _lifecycle(env: Env, target: str) -> None:
         for text in transcript:
             assert secret not in text, f"a secret ({secret[:12]}…) was printed"
 
-    # someone resizes a node pool (kubeadm: a worker VM of the pool) in the console
-    name = "e2e-default-0" if target == "kubeadm" else "e2e-default"
+    # someone resizes a node pool in the console
+    name = "e2e-default"
     cloud.edit(env.cloud, drift.type, name, {drift.path: drift.value})
 
     # preview --refresh --output markdown: the drift in spec terms, with the monthly cost; exit 1
@@ -468,30 +452,6 @@ def test_refresh_accepts_the_clouds_state(engine_env: Env) -> None:
     assert not change["drift"]  # no refresh in this preview: the state already holds the cloud's value
 
 
-def test_kubeadm_waits_for_the_api_server_and_says_so_when_it_never_answers(
-    engine_env: Env, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """No API server behind the (loopback) VIP: the engine's /readyz gate gives up after its deadline with a
-    message naming the URL, nothing that talks to the cluster is created, and once the control plane answers
-    a second `up` converges."""
-    spec = str(engine_env.spec)
-    monkeypatch.setenv("KUBEFLEET_READY_TIMEOUT_S", "5")
-    result = kf("up", spec, "-p", "kubeadm", "-y")
-    flat = " ".join(result.output.split())
-    assert result.exit_code == 2, result.output
-    assert f"the cluster's API server did not answer https://{engine_env.vip}:6443/readyz within 5 s" in flat, flat
-    assert "journalctl -u kubefleet-bootstrap" in flat
-    # the gate's own error, once, as the exception line of the dynamic provider's traceback
-    assert f"error: TimeoutError: https://{engine_env.vip}:6443/readyz did not answer ok within 5 s" in flat, flat
-    assert "Traceback" not in result.output, result.output
-    assert live(engine_env, "vsphere:index/virtualMachine:VirtualMachine")  # the VMs were made
-    assert not live(engine_env, "kubernetes:core/v1:Secret")  # nothing was sent to a cluster that is not there
-    with contextlib.contextmanager(apiserver.serve)(engine_env.cloud, engine_env.vip) as standin:
-        ok("up", spec, "-p", "kubeadm", "-y")
-    assert standin.requests.count("/readyz") == 1
-    assert live(engine_env, "kubernetes:core/v1:Secret")
-
-
 @pytest.mark.parametrize("target", ["aks", "eks"])
 def test_the_offline_diff_ignores_what_the_engine_ignores(engine_env: Env, target: str) -> None:
     """An autoscaled pool's node count belongs to the autoscaler (ignore_changes in the program). Raising the
@@ -544,48 +504,3 @@ def test_raising_an_autoscaled_eks_minimum_above_what_runs_converges(engine_env:
     ok("up", spec, "-p", "eks", "-y")
     pool = cloud.find(engine_env.cloud, "aws:eks/nodeGroup:NodeGroup", "e2e-default")
     assert pool["outputs"]["scalingConfig"]["desiredSize"] == 5
-
-
-def test_a_kubeadm_cluster_grows_and_shrinks_only_by_drained_nodes(engine_env: Env) -> None:
-    """Through the real engine: a third worker is one new VM that joins with a fresh bootstrap token (the
-    running VMs are not touched); taking it away again is refused until the operator names it drained."""
-    spec = str(engine_env.spec)
-    vm = "vsphere:index/virtualMachine:VirtualMachine"
-    with contextlib.contextmanager(apiserver.serve)(engine_env.cloud, engine_env.vip):
-        ok("up", spec, "-p", "kubeadm", "-y")
-        before = {r["urn"]: r for r in live(engine_env, vm)}
-        token_before = live(engine_env, "kubernetes:core/v1:Secret")
-        engine_env.spec.write_text(engine_env.spec.read_text(encoding="utf-8").replace("count: 2", "count: 3"),
-                                   encoding="utf-8")
-        ok("up", spec, "-p", "kubeadm", "-y")
-    after = {r["urn"]: r for r in live(engine_env, vm)}
-    (added,) = set(after) - set(before)
-    assert added.endswith("::e2e-default-2")
-    log = cloud.read_log(engine_env.cloud)
-    assert not [e for e in log if e.get("type") == vm and e["op"] in ("update", "delete")], "running VMs were touched"
-    # the new VM joins with the token the cluster now holds (the old one was rotated with the node set)
-    secret = live(engine_env, "kubernetes:core/v1:Secret")
-    assert secret and secret != token_before
-    data = secret[0]["outputs"].get("stringData") or {}
-    token = f"{data['token-id']}.{data['token-secret']}"
-    user_data = base64.b64decode(after[added]["outputs"]["extraConfig"]["guestinfo.userdata"]).decode()
-    assert token in user_data
-
-    # shrink back to two workers: refused, the node is named, nothing deleted
-    engine_env.spec.write_text(engine_env.spec.read_text(encoding="utf-8").replace("count: 3", "count: 2"),
-                               encoding="utf-8")
-    name = after[added]["outputs"]["name"]
-    refused = kf("up", spec, "-p", "kubeadm", "-y")
-    flat = " ".join(refused.output.split())
-    assert refused.exit_code == 2, refused.output
-    assert f"refusing to delete 1 node(s) that are still cluster members: {name}" in flat, flat
-    assert f"--drained {name}" in flat and "kubectl drain" in flat, refused.output
-    assert len(live(engine_env, vm)) == len(after)  # nothing deleted
-    # drained: the update deletes exactly that VM
-    ok("up", spec, "-p", "kubeadm", "-y", "--drained", name)
-    assert sorted(r["urn"] for r in live(engine_env, vm)) == sorted(before)
-    # the name does not stay in the stack's stored config: the next run without --drained clears it
-    ok("preview", spec, "-p", "kubeadm")
-    (stack_config,) = (engine_env.home / "workspaces").rglob("Pulumi.e2e-kubeadm.yaml")
-    stored = yaml.safe_load(stack_config.read_text(encoding="utf-8"))["config"]
-    assert stored["kubefleet:kubeadmDrainedNodes"] == "", stored

@@ -13,6 +13,7 @@ import os
 import stat
 import subprocess
 import sys
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -181,11 +182,23 @@ def test_provider_config_from_the_spec(monkeypatch: pytest.MonkeyPatch, load_spe
     assert provider_config(spec, "aks", {}) == {"azure-native:location": spec.region_for("aks")}
     with pytest.raises(UsageError, match="vCenter"):
         provider_config(spec, "kubeadm", {})
-    assert provider_config(spec, "kubeadm", {"VSPHERE_SERVER": "vc.example"}) == {"vsphere:vsphereServer": "vc.example"}
+    assert provider_config(spec, "kubeadm", {"VSPHERE_SERVER": "vc.example"}) == {"kubefleet:vsphereServer": "vc.example"}
     custom = load_spec(minimal_text + "  providers:\n    aks: {subscriptionId: sub-123}\n"
                        "    kubeadm: {vsphere: {server: vc.acme}}\n    gke: {region: europe-west4}\n")
     assert provider_config(custom, "aks", {})["azure-native:subscriptionId"] == "sub-123"
-    assert provider_config(custom, "kubeadm", {"VSPHERE_SERVER": "ignored"}) == {"vsphere:vsphereServer": "vc.acme"}
+    assert provider_config(custom, "kubeadm", {"VSPHERE_SERVER": "ignored"}) == {"kubefleet:vsphereServer": "vc.acme"}
+    # kubeadm (Cluster API): the management kubeconfig file and the vCenter account go to stack config
+    kc = Path(tempfile.mkdtemp()) / "mgmt.kubeconfig"
+    kc.write_text("apiVersion: v1\nkind: Config\n")
+    got = provider_config(custom, "kubeadm", {"KUBEFLEET_MANAGEMENT_KUBECONFIG": str(kc), "VSPHERE_USER": "u",
+                                              "VSPHERE_PASSWORD": "p"})
+    assert got == {"kubefleet:vsphereServer": "vc.acme", "kubefleet:managementKubeconfig": kc.read_text(),
+                   "kubefleet:vsphereUser": "u", "kubefleet:vspherePassword": "p"}
+    from kubefleet.engine.management import SECRET_CONFIG
+
+    assert {"kubefleet:managementKubeconfig", "kubefleet:vspherePassword"} == SECRET_CONFIG
+    with pytest.raises(UsageError, match="KUBEFLEET_MANAGEMENT_KUBECONFIG"):
+        provider_config(custom, "kubeadm", {"KUBEFLEET_MANAGEMENT_KUBECONFIG": str(kc) + ".missing"})
     assert provider_config(custom, "gke", {"GOOGLE_PROJECT": "from-env"}) == {
         "gcp:project": "from-env", "gcp:region": "europe-west4"}
 

@@ -1,6 +1,7 @@
 """Engine text that carries a Python traceback (a dynamic provider raised) reaches the operator as the
 exception it ends with, never as a traceback. The tracebacks here are real ones (``traceback.format_exc``
-of real exceptions, including kubeadm's readiness gate giving up against a closed loopback port)."""
+of real exceptions, including a socket connect to a closed loopback port timing out as a dynamic provider's
+wait would)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,9 @@ import socket
 import traceback
 
 import pytest
-from pulumi.automation.errors import CommandError
 
-from kubefleet.engine.errors import EngineContext, engine_detail, translate
+from kubefleet.engine.errors import EngineContext, translate
 from kubefleet.engine.tracebacks import condense_tracebacks
-from kubefleet.providers.kubeadm import readiness
 
 
 def _closed_port() -> int:
@@ -21,13 +20,22 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _gate_traceback() -> tuple[str, str]:
-    url = readiness.readyz_url(f"https://127.0.0.1:{_closed_port()}")
+def _wait_ready(url: str) -> None:
+    """A dynamic provider's wait, as one would write it: connect, and give up with a TimeoutError."""
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
     try:
-        readiness.wait_ready(url, "", deadline_s=0.01, poll_s=0.01)
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        raise TimeoutError(f"{url} did not answer ok within 0 s") from None
+
+
+def _gate_traceback() -> tuple[str, str]:
+    url = f"https://127.0.0.1:{_closed_port()}/readyz"
+    try:
+        _wait_ready(url)
     except TimeoutError:
         return url, traceback.format_exc()
-    raise AssertionError("the gate answered without a server")
+    raise AssertionError("the wait answered without a server")
 
 
 def _chained() -> str:
@@ -64,73 +72,17 @@ def test_text_without_a_traceback_is_unchanged(text: str) -> None:
     assert condense_tracebacks(text) == text
 
 
-def test_the_readiness_gate_failing_in_the_engine_is_named_with_what_to_do() -> None:
-    url, tb = _gate_traceback()
-    raw = ("stderr: Updating (e2e-kubeadm):\n"
-           + "\n".join("    " + ln for ln in ("error: " + tb).splitlines())
-           + "\n  pulumi-python:dynamic:Resource (e2e-api-ready):\n    error: update failed\n")
-    err = translate(CommandError(raw), EngineContext(action="up", stack="e2e-kubeadm", provider="kubeadm"))
-    assert f"the cluster's API server did not answer {url} within 0 s" in err.message
-    assert "journalctl -u kubefleet-bootstrap" in (err.hint or "")
-    assert "Traceback" not in err.message and "File " not in err.message
-    assert "Traceback" not in engine_detail(raw)
-
-
 def test_a_refusal_raised_inside_the_program_keeps_its_hint_and_exit_code() -> None:
     """The inline program runs in this process; the engine reports only its message. translate() hands back
-    the original kubefleet error (here kubeadm's scale-down refusal) instead of a generic program failure."""
+    the original kubefleet error instead of a generic program failure."""
     from pulumi.automation.errors import InlineSourceRuntimeError
 
-    from kubefleet.errors import program_error
-    from kubefleet.providers.kubeadm.topology import removal_error
+    from kubefleet.errors import RenderError, program_error
 
-    refusal = removal_error(["web-default-2-abc123"], [], [])
-    assert refusal is not None
+    refusal = RenderError("spec.kubernetes.version: '1.30' is too old for kubeadm on vSphere",
+                          hint="use 1.31 or newer")
     program_error(refusal)
     raw = f"stderr: error: python inline source runtime error: {refusal.message}\nkubefleet.errors.RenderError: ..."
     err = translate(InlineSourceRuntimeError(raw), EngineContext(action="up", stack="web-kubeadm"))
     assert err is refusal and err.exit_code == 2
-    assert "--drained web-default-2-abc123" in (err.hint or "")
-
-
-@pytest.mark.parametrize("provider, drained, expect", [
-    ("kubeadm", None, {"kubefleet:kubeadmDrainedNodes": ""}),
-    ("kubeadm", " a-1 , b-2 ", {"kubefleet:kubeadmDrainedNodes": "a-1,b-2"}),
-    ("gke", None, {}),
-])
-def test_drained_nodes_are_always_set_for_kubeadm(provider: str, drained: str | None, expect: dict[str, str]) -> None:
-    from types import SimpleNamespace
-
-    from kubefleet.cli.engine_cmds import _kubeadm_run_config
-
-    assert _kubeadm_run_config(SimpleNamespace(provider=provider), drained) == expect
-
-
-@pytest.mark.parametrize("provider, drained, message", [
-    ("gke", "a-1", "kubeadm clusters only"),
-    ("kubeadm", "A_1,--force", "is not a node name"),
-])
-def test_drained_nodes_refuse_what_cannot_be_meant(provider: str, drained: str, message: str) -> None:
-    from types import SimpleNamespace
-
-    from kubefleet.cli.engine_cmds import _kubeadm_run_config
-    from kubefleet.errors import UsageError
-
-    with pytest.raises(UsageError, match=message):
-        _kubeadm_run_config(SimpleNamespace(provider=provider), drained)
-
-
-@pytest.mark.parametrize("value", ["abc", "0", "-5", "99999999", "1.5"])
-def test_a_bad_ready_timeout_is_a_usage_error_before_the_engine_runs(
-    value: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from types import SimpleNamespace
-
-    from kubefleet.cli.engine_cmds import _kubeadm_run_config
-    from kubefleet.errors import UsageError
-
-    monkeypatch.setenv("KUBEFLEET_READY_TIMEOUT_S", value)
-    with pytest.raises(UsageError, match="KUBEFLEET_READY_TIMEOUT_S"):
-        _kubeadm_run_config(SimpleNamespace(provider="kubeadm"), None)
-    monkeypatch.setenv("KUBEFLEET_READY_TIMEOUT_S", "600")
-    assert readiness.ready_timeout_s() == 600
+    assert err.hint == "use 1.31 or newer"

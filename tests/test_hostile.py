@@ -351,29 +351,6 @@ def test_free_text_in_the_pr_comment_is_inert_markdown() -> None:
     assert render_pr_markdown([], "kubefleet: 2 clusters change").splitlines()[1] == "## kubefleet: 2 clusters change"
 
 
-def test_kubeadm_joining_node_text_is_identical_to_a_direct_render() -> None:
-    """The per-pool template (issue 14's 10,000-node speed-up) must give byte-identical cloud-init."""
-    from kubefleet.providers.kubeadm import cloudinit, nodes
-    from kubefleet.providers.kubeadm.kubeadm_config import JoinSecrets, join_document
-    from tests.conftest import example_specs
-
-    join = JoinSecrets(token="abcdef.0123456789abcdef", ca_cert_hash="sha256:" + "ab" * 32)
-    checked = 0
-    for loaded in example_specs():
-        spec = loaded.spec
-        vip = nodes.control_plane_vip(spec)
-        for pool in spec.spec.node_pools:
-            for index in (0, 1, 7, 10, 123):
-                name = nodes.worker_name(spec, pool, index)
-                direct = cloudinit.user_data(spec, hostname=name, role="worker", vip=vip,
-                                             join_document=join_document(spec, name, join, pool),
-                                             init_documents=(), pki=None)
-                assert nodes._joining_text(spec, name, "worker", pool, join, vip) == direct, name
-                checked += 1
-    assert checked > 20
-    assert any(v is not None for v in nodes._TEXTS.values())  # the template path was really taken
-
-
 def test_yaml_1_2_spellings_libyaml_rejects_still_load() -> None:
     """libyaml (the fast C parser) is YAML 1.1: `03:00` inside a flow mapping is a syntax error there;
     the loader then parses with ruamel's own YAML 1.2 parser, as before, and resolves scalars the same."""

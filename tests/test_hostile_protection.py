@@ -49,7 +49,7 @@ def _protect_of_cluster_resources(spec: ClusterSpec, rule: ProtectionRule | None
     from kubefleet.resolve.cluster import resolve
 
     graph = render_resolved(resolve(spec, "kubeadm", catalog=load_catalog(), protection=rule))
-    vms = [r for r in graph.resources if r.type == "vsphere:index/virtualMachine:VirtualMachine"]
+    vms = [r for r in graph.resources if r.type == "kubernetes:cluster.x-k8s.io/v1beta2:Cluster"]
     assert vms
     return {r.protect for r in vms}
 

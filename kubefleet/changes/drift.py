@@ -7,7 +7,7 @@ per month than the spec says, until ``up`` puts it back.
 
 * :func:`spec_terms` maps each drifted property that a spec field decides to that field, by resource
   type and property (:data:`FIELDS`) and by the resource names the adapters give pools and masters
-  (``<cluster>-<pool>``; kubeadm VMs ``<cluster>-<pool>-<i>`` and ``<cluster>-cp-<i>``). A property no
+  (``<cluster>-<pool>``; kubeadm's pools live inside its Cluster API Cluster, whose drift is priced but not mapped). A property no
   spec field decides is still listed, in the provider's terms.
 * :func:`explain` prices the graph the program declares and the same graph with the cloud's values put
   in the drifted resources, with the ONE pricing model (kubefleet.cost.pricer): the drift's monthly cost is the
@@ -54,10 +54,6 @@ FIELDS: Final[dict[str, dict[str, tuple[str, str]]]] = {
         "vmSize": ("machine", "VM size"),
         "osDiskSizeGB": ("disk.sizeGiB", "GiB"),
         "scaleSetPriority": ("spot", ""),
-    },
-    "vsphere:index/virtualMachine:VirtualMachine": {
-        "numCpus": ("machine.vcpus", "vCPUs"),
-        "memory": ("machine.memoryGiB", "MiB"),
     },
 }
 

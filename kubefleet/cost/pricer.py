@@ -9,7 +9,7 @@ the estimate's date (``as_of``) is an explicit input.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -911,42 +911,89 @@ def onprem_rates(ctx: PriceContext) -> dict[str, Price | NotPublished]:
     return rates
 
 
-def _vm_role(r: RenderedResource) -> Category:
-    text = " ".join(str(x) for x in (r.name, r.get("name", ""), r.get("annotation", ""))).lower()
-    return "control-plane" if ("control-plane" in text or "-cp-" in text or text.endswith("-cp")
-                               or "master" in text) else "nodes"
+CAPI_CLUSTER: Final = "kubernetes:cluster.x-k8s.io/v1beta2:Cluster"
+CAPI_CLUSTER_CLASS: Final = "kubernetes:cluster.x-k8s.io/v1beta2:ClusterClass"
+VSPHERE_MACHINE_TEMPLATE: Final = "kubernetes:infrastructure.cluster.x-k8s.io/v1beta2:VSphereMachineTemplate"
+#: cluster-autoscaler's Cluster API provider reads a MachineDeployment's bounds from these annotations
+_AUTOSCALER_MIN: Final = "cluster.x-k8s.io/cluster-api-autoscaler-node-group-min-size"
 
 
-@pricer("vsphere:index/virtualMachine:VirtualMachine")
-def _vsphere_vm(r: RenderedResource, ctx: PriceContext) -> Result:
+def _by_name(ctx: PriceContext, type_: str, name: str) -> RenderedResource | None:
+    for res in ctx.graph.resources:
+        if res.type == type_ and res.get("metadata.name") == name:
+            return res
+    return None
+
+
+def _vm_lines(ctx: PriceContext, r: RenderedResource, what: str, role: Category, machine: Mapping[str, Any],
+              low: Decimal, high: Decimal) -> Result:
+    """The VMs CAPV clones from one VSphereMachineTemplate: ``low``..``high`` of them, priced per vCPU, GiB,
+    disk GB and licence at the on-prem rates."""
     rates = onprem_rates(ctx)
-    role = _vm_role(r)
-    if role == "nodes":
-        ctx.nodes.append((Decimal(1), Decimal(1)))
-    what = "control-plane VM" if role == "control-plane" else "worker VM"
-    cpus = _dec(r.get("numCpus"), Decimal(1)) or Decimal(1)
-    mem_gib = (_dec(r.get("memory"), Decimal(1024)) or Decimal(1024)) * GIB_PER_MIB
-    disk_gb = sum((_dec(d.get("size"), Decimal(0)) or Decimal(0) for d in r.get("disks") or []), Decimal(0))
+    cpus = _dec(machine.get("numCPUs"), Decimal(1)) or Decimal(1)
+    mem_gib = (_dec(machine.get("memoryMiB"), Decimal(1024)) or Decimal(1024)) * GIB_PER_MIB
+    disk_gb = _dec(machine.get("diskGiB"), Decimal(0)) or Decimal(0)
+    span = f"{low}" if low == high else f"{low}-{high}"
     out: Result = []
-    for key, qty, label in (
-        ("vcpu_hour", cpus * ctx.hours, f"{what} {r.name}: {cpus} vCPU"),
-        ("gib_hour", mem_gib * ctx.hours, f"{what} {r.name}: {mem_gib.normalize()} GiB RAM"),
-        ("disk_gb_month", disk_gb, f"{what} {r.name}: {disk_gb} GB disk"),
-        ("vm_license_month", Decimal(1), f"{what} {r.name}: licence"),
+    for key, per_vm, label in (
+        ("vcpu_hour", cpus * ctx.hours, f"{what}: {span} VM × {cpus} vCPU"),
+        ("gib_hour", mem_gib * ctx.hours, f"{what}: {span} VM × {mem_gib.normalize()} GiB RAM"),
+        ("disk_gb_month", disk_gb, f"{what}: {span} VM × {disk_gb} GB disk"),
+        ("vm_license_month", Decimal(1), f"{what}: {span} VM licence"),
     ):
         rate = rates.get(key)
         if isinstance(rate, Price):
             category: Category = "storage" if key == "disk_gb_month" else role
-            out.append(component(ctx, r, label, category, rate, qty, note=rate.note, estimate=True))
+            out.append(component(ctx, r, label, category, rate, per_vm * low, note=rate.note, estimate=True,
+                                 quantity_max=per_vm * high if high != low else None))
         else:
             out.append(_missing(r, f"{label} (on-prem rate {key}; set spec.providers.kubeadm.costs)", rate))
+    return out
+
+
+@pricer(CAPI_CLUSTER)
+def _capi_cluster(r: RenderedResource, ctx: PriceContext) -> Result:
+    """kubeadm on vSphere: the VMs Cluster API creates for the topology Cluster - control-plane replicas and
+    each MachineDeployment's replicas (autoscaled pools: their minimum) - at their VSphereMachineTemplate's
+    shape."""
+    topology = r.get("spec.topology") or {}
+    cls = _by_name(ctx, CAPI_CLUSTER_CLASS, str((topology.get("classRef") or {}).get("name")))
+    if cls is None:
+        return [Unpriced(_rid(r), "the Cluster's ClusterClass is not in the rendered graph")]
+
+    def machine(ref: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+        tpl = _by_name(ctx, VSPHERE_MACHINE_TEMPLATE, str((ref or {}).get("name")))
+        return tpl.get("spec.template.spec") if tpl is not None else None
+
+    out: Result = []
+    cp = machine(cls.get("spec.controlPlane.machineInfrastructure.templateRef"))
+    replicas = Decimal(int((topology.get("controlPlane") or {}).get("replicas") or 1))
+    if cp is not None:
+        out += _vm_lines(ctx, r, "control plane", "control-plane", cp, replicas, replicas)
+    classes = {c.get("class"): c for c in cls.get("spec.workers.machineDeployments") or []}
+    for md in (topology.get("workers") or {}).get("machineDeployments") or []:
+        shape = machine(((classes.get(md.get("class")) or {}).get("infrastructure") or {}).get("templateRef"))
+        if shape is None:
+            out.append(Unpriced(_rid(r), f"pool {md.get('name')}: its VSphereMachineTemplate is not in the graph"))
+            continue
+        notes = (md.get("metadata") or {}).get("annotations") or {}
+        if "replicas" in md:
+            low = high = Decimal(int(md["replicas"]))
+        else:
+            # the bounds are annotations for cluster-autoscaler's Cluster API provider, which kubefleet does
+            # not install: Cluster API creates the minimum and nothing adds more
+            low = high = Decimal(int(notes.get(_AUTOSCALER_MIN, 0)))
+        ctx.nodes.append((low, high))
+        lo, hi = ctx.pool_nodes.get(str(md.get("name")), (Decimal(0), Decimal(0)))
+        ctx.pool_nodes[str(md.get("name"))] = (lo + low, hi + high)
+        out += _vm_lines(ctx, r, f"pool {md.get('name')}", "nodes", shape, low, high)
     return out
 
 
 def onprem_gpu_components(ctx: PriceContext) -> Result:
     """GPUs the spec asks for on kubeadm: priced at the on-prem GPU rate (an estimate), never free.
 
-    The vSphere VMs are created without GPUs (the spec carries no PCI device ids; see the parity notes),
+    The VSphereMachineTemplates carry no GPUs (the spec carries no PCI device ids; see the parity notes),
     so the GPUs are the hardware you would have to supply: priced per GPU-hour on their own line."""
     anchor = RenderedResource(urn="", type="kubefleet:onprem:Gpus", name=f"{ctx.graph.cluster}-gpus", parent=None,
                               inputs={}, custom=False, protect=False)
@@ -960,7 +1007,7 @@ def onprem_gpu_components(ctx: PriceContext) -> Result:
         if not isinstance(rate, Price):
             out.append(_missing(anchor, f"{label} (on-prem rate gpu_hour)", rate))
             continue
-        # kubeadm creates each pool's minimum of VMs and nothing adds more (no autoscaler): no range
+        # priced at each pool's minimum: no autoscaler is installed (the bounds are annotations only)
         qty = Decimal(pool.min_nodes * gpu.count) * ctx.hours
         out.append(component(ctx, anchor, f"{label} (on-prem GPU)", "nodes", rate, qty, unit="gpu-hour",
                              note=rate.note, estimate=True))
@@ -999,12 +1046,16 @@ free("a DaemonSet on the cluster's own nodes (e.g. the NVIDIA device plugin); no
 free("Pulumi bookkeeping (no cloud resource)",
      "pulumi:providers:kubernetes", "random:index/randomString:RandomString", "random:index/randomId:RandomId",
      "random:index/randomPassword:RandomPassword", "random:index/randomBytes:RandomBytes")
-free("vSphere inventory object (folder, tag, DRS rule); no charge", "vsphere:index/folder:Folder",
-     "vsphere:index/tag:Tag", "vsphere:index/tagCategory:TagCategory",
-     "vsphere:index/computeClusterVmAntiAffinityRule:ComputeClusterVmAntiAffinityRule")
-free("a Kubernetes object or a readiness check (kubeadm join token, /readyz gate); no charge",
-     "kubernetes:core/v1:Secret", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
-     "pulumi-python:dynamic:Resource")
+free("a Kubernetes object; no charge",
+     "kubernetes:core/v1:Secret", "kubernetes:core/v1:ConfigMap", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")
+free("a Cluster API object in the management cluster; the VMs it makes are priced on the Cluster line",
+     CAPI_CLUSTER_CLASS, VSPHERE_MACHINE_TEMPLATE,
+     "kubernetes:infrastructure.cluster.x-k8s.io/v1beta2:VSphereClusterTemplate",
+     "kubernetes:infrastructure.cluster.x-k8s.io/v1beta2:VSphereClusterIdentity",
+     "kubernetes:controlplane.cluster.x-k8s.io/v1beta2:KubeadmControlPlaneTemplate",
+     "kubernetes:bootstrap.cluster.x-k8s.io/v1beta2:KubeadmConfigTemplate",
+     "kubernetes:addons.cluster.x-k8s.io/v1beta2:ClusterResourceSet",
+     "kubernetes:ipam.cluster.x-k8s.io/v1alpha2:InClusterIPPool")
 
 
 def _is_free(type_: str) -> str | None:

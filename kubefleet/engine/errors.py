@@ -24,7 +24,8 @@ CREDENTIAL_HINTS: Final[dict[str, str]] = {
     "gke": "run `gcloud auth application-default login` or set GOOGLE_APPLICATION_CREDENTIALS",
     "eks": "run `aws configure` / `aws sso login`, or set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
     "aks": "run `az login`, or set ARM_CLIENT_ID, ARM_CLIENT_SECRET, ARM_TENANT_ID and ARM_SUBSCRIPTION_ID",
-    "kubeadm": "set VSPHERE_USER and VSPHERE_PASSWORD (and VSPHERE_SERVER unless the spec names the vCenter)",
+    "kubeadm": "set KUBEFLEET_MANAGEMENT_KUBECONFIG (or spec.providers.kubeadm.managementCluster) to a Cluster API "
+               "management cluster you may write to, and VSPHERE_USER/VSPHERE_PASSWORD for CAPV",
 }
 
 _CREDENTIAL_TEXT = re.compile(
@@ -49,8 +50,6 @@ _RESOURCE_FAILED = re.compile(
     r"|^\s+(?!pulumi:pulumi:Stack)[A-Za-z0-9-]+:[A-Za-z0-9/._-]+:[A-Za-z0-9]+ \(.+\):$)",
     re.MULTILINE,
 )
-# kubeadm's readiness gate gave up (providers/kubeadm/readiness.py wait_ready's message; a test ties the two)
-_NOT_READY = re.compile(r"(https://\S+/readyz) did not answer ok within (\d+) s")
 _STREAM_PREFIX = re.compile(r"^(stdout|stderr):\s*")
 _ERROR_LINE = re.compile(r"^\s*(error|panic)[:\s]", re.IGNORECASE)
 
@@ -161,16 +160,6 @@ def _command_error(raw: str, detail: str, ctx: EngineContext) -> EngineError:
         hint = CREDENTIAL_HINTS.get(ctx.provider or "", "configure the cloud credentials in the environment")
         return EngineError(f"{ctx.action} for {where} failed: the cloud credentials are missing or expired:\n{detail}",
                            hint=hint)
-    not_ready = _NOT_READY.search(raw)
-    if not_ready is not None:
-        return EngineError(
-            f"{ctx.action} for {where} failed: the cluster's API server did not answer {not_ready[1]} "
-            f"within {not_ready[2]} s",
-            hint="the VMs exist; the first master's bootstrap (cloud-init, kubeadm init, kube-vip) did not bring "
-            "the API server up at the VIP: read `journalctl -u kubefleet-bootstrap` and "
-            "/var/log/cloud-init-output.log on it and check that the VIP is free on the VMs' network; then rerun "
-            "`kubefleet up` (set KUBEFLEET_READY_TIMEOUT_S to wait longer than 45 min)",
-        )
     if _RESOURCE_FAILED.search(raw):
         # checked before the backend patterns: a cloud's "AccessDenied"/"NoSuchBucket" for a resource
         # is not a state backend problem (found with the real CLI: an EKS AccessDeniedException was

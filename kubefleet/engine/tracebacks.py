@@ -1,6 +1,6 @@
 """Python tracebacks inside engine text, reduced to the exception they end with.
 
-A Pulumi dynamic provider (kubeadm's /readyz gate, providers/kubeadm/readiness.py) runs in the engine's
+A Pulumi dynamic provider (``pulumi.dynamic``; kubefleet ships none since kubeadm moved to Cluster API) runs in the engine's
 ``pulumi-resource-pulumi-python`` process; when it raises, the engine reports the whole traceback as the
 resource's error (pulumi/pulumi@v3.274.0 sdk/python/lib/pulumi/dynamic/__main__.py formats it with
 ``traceback.format_exc()``). An operator needs the last line ("TimeoutError: https://…/readyz did not

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 PROJECT: Final = "kubefleet"
 
 #: provider -> its main Pulumi resource plugin
-PLUGINS: Final[dict[str, str]] = {"gke": "gcp", "eks": "aws", "aks": "azure-native", "kubeadm": "vsphere"}
+PLUGINS: Final[dict[str, str]] = {"gke": "gcp", "eks": "aws", "aks": "azure-native", "kubeadm": "kubernetes"}
 
 #: Python SDK distributions that are not resource plugins
 NOT_PLUGINS: Final = frozenset({"pulumi", "pulumi_policy"})
@@ -114,7 +114,10 @@ def provider_config(spec: ClusterSpec, provider: str, environ: Mapping[str, str]
                 f"cluster {spec.name!r} on kubeadm needs a vCenter server",
                 hint="set spec.providers.kubeadm.vsphere.server or the VSPHERE_SERVER environment variable",
             )
-        config["vsphere:vsphereServer"] = server
+        from kubefleet.engine.management import CONFIG_SERVER, stack_config
+
+        config[CONFIG_SERVER] = server
+        config.update(stack_config(spec, env))
     return config
 
 
@@ -178,7 +181,10 @@ def open_stack(target: StackTarget, *, create: bool = True, install_plugins: boo
     else:
         stack = auto.select_stack(stack_name=target.stack_name, project_name=PROJECT, program=program, opts=opts)
     config = {**provider_config(target.spec, target.provider), **dict(extra_config or {})}
-    stack.set_all_config({key: auto.ConfigValue(value=value) for key, value in sorted(config.items())})
+    from kubefleet.engine.management import SECRET_CONFIG
+
+    stack.set_all_config({key: auto.ConfigValue(value=value, secret=key in SECRET_CONFIG)
+                          for key, value in sorted(config.items())})
     if install_plugins:
         for plugin, version in required_plugins(target.provider):
             stack.workspace.install_plugin(plugin, version)

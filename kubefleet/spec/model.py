@@ -563,6 +563,19 @@ class KubeadmOptions(_Model):
     nameservers: list[str] = Field(
         default_factory=list, description="DNS servers of masters with static addresses (default: the gateway)."
     )
+    management_cluster: str | None = Field(
+        None,
+        description="The kubefleet stack of the Cluster API management cluster (e.g. `mgmt-eks`, in the same "
+        "backend); without it the management kubeconfig comes from KUBEFLEET_MANAGEMENT_KUBECONFIG.",
+    )
+
+    @field_validator("management_cluster")
+    @classmethod
+    def _stack(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"([A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]{1,100}", v):
+            raise FieldRuleError((), f"{v!r} is not a stack name",
+                                 "name the management cluster's stack, e.g. `mgmt-eks` (<cluster>-<provider>)")
+        return v
 
     @field_validator("control_plane_vip", "gateway")
     @classmethod

@@ -1,7 +1,7 @@
-"""kubeadm on vSphere: VMs from a template, bootstrapped by cloud-init + kubeadm.
+"""kubeadm on vSphere through Cluster API (KCP, CABPK, CAPV) in a management cluster.
 
 The adapter is imported on first use (``KubeadmAdapter``), so the SDK-free parts of this package (the
-version range in :mod:`kubeadm_config`, used by ``validate``) load without pulumi-vsphere.
+Cluster API object mapping in :mod:`capi`) load without pulumi-kubernetes.
 """
 
 from __future__ import annotations

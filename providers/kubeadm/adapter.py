@@ -1,36 +1,103 @@
-"""kubeadm on vSphere: VMs cloned from a cloud-init template, bootstrapped into a kubeadm cluster."""
+"""kubeadm on vSphere through Cluster API: the objects of :mod:`capi` created in a management cluster.
+
+kubefleet declares the Cluster API objects (ClusterClass, templates, the topology Cluster, the vCenter
+identity and its Secret, the CPI/CSI ClusterResourceSet) through pulumi-kubernetes on an explicit provider
+built from the management cluster's kubeconfig. Everything that happens to machines afterwards - creating
+the VMs, ``kubeadm init``/``join`` one control-plane machine at a time, tokens, the PKI, certificate renewal,
+rolling replacement, scale-down with etcd membership, remediation - is done by Cluster API's controllers
+(KCP, CABPK, CAPV, MachineHealthCheck, topology), not by this program.
+
+Where the management cluster comes from (``management_kubeconfig``):
+
+- ``spec.providers.kubeadm.managementCluster``: another kubefleet stack in the same backend (e.g.
+  ``mgmt-eks``); its ``kubeconfig`` output is read through a StackReference (a secret stays a secret);
+- otherwise the stack config secret ``kubefleet:managementKubeconfig``, which ``kubefleet up``/``preview``
+  set from the file named by ``KUBEFLEET_MANAGEMENT_KUBECONFIG`` (kubefleet.engine.management).
+
+The workload cluster's kubeconfig is the ``<cluster>-kubeconfig`` Secret KCP writes once the control plane
+is initialised; the program waits for the Cluster's ``ControlPlaneInitialized`` condition
+(pulumi-kubernetes' ``pulumi.com/waitFor`` annotation) and reads that Secret back as the secret
+``kubeconfig`` output, which ``kubefleet kubeconfig`` writes to a 0600 file.
+"""
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
-import ipaddress
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from kubefleet.providers.base import ClusterAdapter, ClusterOutputs, Support
-from kubefleet.providers.kubeadm import infra, nodes, support
-from kubefleet.providers.kubeadm.bootstrap_token import bootstrap_token_secret, operators_binding
-from kubefleet.providers.kubeadm.kubeadm_config import control_plane_endpoint
-from kubefleet.providers.kubeadm.kubeconfig import kubeconfig
-from kubefleet.providers.kubeadm.readiness import ApiReady, readyz_url
-from kubefleet.providers.kubeadm.secrets import cluster_secrets
-from kubefleet.providers.kubeadm.topology import DRAINED_CONFIG, guard_removals
+from kubefleet.providers.kubeadm import capi, support
 from kubefleet.resolve.model import ResolvedCluster
 
-_ALPHANUM = "abcdefghijklmnopqrstuvwxyz0123456789"
+#: stack config (namespace ``kubefleet``): the management cluster's kubeconfig (secret), the vCenter
+#: account CAPV uses (user, secret password), its TLS thumbprint and CAPV's namespace
+MANAGEMENT_KUBECONFIG: Final = "managementKubeconfig"
+VSPHERE_USER: Final = "vsphereUser"
+VSPHERE_PASSWORD: Final = "vspherePassword"
+VSPHERE_SERVER: Final = "vsphereServer"
+VSPHERE_THUMBPRINT: Final = "vsphereThumbprint"
+CAPV_NAMESPACE: Final = "capvNamespace"
+#: pulumi-kubernetes (4.18+) waits on a custom resource until this holds (await logic for any kind);
+#: the Cluster condition is cluster-api@v1.13.6:api/core/v1beta2/cluster_types.go:183
+WAIT_FOR: Final = "pulumi.com/waitFor"
+CONTROL_PLANE_INITIALIZED: Final = "condition=ControlPlaneInitialized"
+WAIT_TIMEOUT: Final = "pulumi.com/timeoutSeconds"
+#: KCP brings up the first control-plane machine (clone, boot, kubeadm init) within this; CAPI's own
+#: MachineHealthCheck gives a control-plane machine 20 minutes to join (capi._health_check)
+WAIT_SECONDS: Final = 45 * 60
+#: when no management cluster is configured the provider points at a name that never resolves (RFC 6761
+#: ``.invalid``) instead of falling back to the ambient ~/.kube/config; `kubefleet up` refuses earlier
+UNSET_KUBECONFIG: Final = """\
+apiVersion: v1
+kind: Config
+clusters: [{name: unset, cluster: {server: "https://management-cluster-not-configured.invalid:6443"}}]
+users: [{name: unset, user: {}}]
+contexts: [{name: unset, context: {cluster: unset, user: unset}}]
+current-context: unset
+"""
 
 
-def _digest(*parts: str, size: int = 32) -> bytes:
-    out = b""
-    counter = 0
-    while len(out) < size:
-        out += hashlib.sha256("\x1f".join(("kubefleet-offline", str(counter), *parts)).encode()).digest()
-        counter += 1
-    return out[:size]
+def kubeconfig_secret_name(cluster: str) -> str:
+    """The Secret Cluster API writes the workload cluster's admin kubeconfig to (key ``value``)."""
+    return f"{cluster}-kubeconfig"
+
+
+def management_kubeconfig(ctx: ResolvedCluster, parent: pulumi.Resource) -> pulumi.Output[str]:
+    opts = ctx.spec.spec.providers.kubeadm
+    if opts is not None and opts.management_cluster:
+        stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{opts.management_cluster}"
+        ref = pulumi.StackReference(f"{ctx.spec.name}-management", stack_name=stack,
+                                    opts=pulumi.ResourceOptions(parent=parent))
+        got = ref.get_output("kubeconfig")
+        return pulumi.Output.secret(got.apply(lambda v: v if isinstance(v, str) and v else UNSET_KUBECONFIG))
+    configured = pulumi.Config("kubefleet").get_secret(MANAGEMENT_KUBECONFIG)
+    if configured is None:
+        return pulumi.Output.secret(UNSET_KUBECONFIG)
+    return pulumi.Output.secret(configured)
+
+
+def _logical(obj: Mapping[str, Any]) -> str:
+    meta = obj["metadata"]
+    where = f"{meta['namespace']}/" if meta.get("namespace") else ""
+    return f"{obj['kind']}:{where}{meta['name']}"
+
+
+def _declare(obj: dict[str, Any], opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
+    """One object as a pulumi-kubernetes resource: core kinds typed, Cluster API's as CustomResource."""
+    name = _logical(obj)
+    if obj["kind"] == "Namespace":
+        return k8s.core.v1.Namespace(name, metadata=obj["metadata"], opts=opts)
+    if obj["kind"] == "ConfigMap":
+        return k8s.core.v1.ConfigMap(name, metadata=obj["metadata"], data=obj.get("data"), opts=opts)
+    body = {k: v for k, v in obj.items() if k not in ("apiVersion", "kind", "metadata")}
+    return k8s.apiextensions.CustomResource(name, api_version=obj["apiVersion"], kind=obj["kind"],
+                                            metadata=obj["metadata"], opts=opts, **body)
 
 
 class KubeadmAdapter(ClusterAdapter):
@@ -43,52 +110,84 @@ class KubeadmAdapter(ClusterAdapter):
         component = pulumi.ComponentResource(
             self.component_type, spec.name, None, opts=pulumi.ResourceOptions(protect=ctx.protect)
         )
-        inv = infra.lookup(spec, component)
-        tags = infra.label_tags(spec, ctx.labels, component, inv.provider)
-        names = nodes.node_names(spec)
-        secrets = cluster_secrets(spec.name, names, component, ctx.now)
-        drained = [n.strip() for n in (pulumi.Config().get(DRAINED_CONFIG) or "").split(",") if n.strip()]
-        stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
-        previous_nodes = guard_removals(stack, names, drained)
-
-        masters = nodes.control_plane(spec, inv, secrets, tags, ctx.labels, component)
-        all_vms: list[pulumi.Resource] = list(masters)
-        if spec.spec.control_plane.availability == "regional" and len(masters) > 1:
-            nodes.anti_affinity(spec, masters, inv, component)
-        for pool in spec.spec.node_pools:
-            all_vms += nodes.workers(
-                spec, pool, ctx.instance(pool), inv, secrets, tags, ctx.labels, component, masters[0]
-            )
-
-        endpoint = f"https://{control_plane_endpoint(spec)}"
-        config = kubeconfig(spec.name, endpoint, secrets.pki)  # daily, revocable (kubeconfig.py)
-        break_glass = kubeconfig(spec.name, endpoint, secrets.pki, break_glass=True)
-        pulumi.export("breakGlassKubeconfig", break_glass)
-        # Everything that talks to the cluster waits for /readyz through the VIP, not just for the VMs.
-        ready = ApiReady(
-            f"{spec.name}-api-ready",
-            readyz_url(endpoint),
-            secrets.pki.apply(lambda p: p.ca_cert_pem),
-            opts=pulumi.ResourceOptions(parent=component, depends_on=all_vms),
+        config = pulumi.Config("kubefleet")
+        provider = k8s.Provider(
+            f"{spec.name}-management", kubeconfig=management_kubeconfig(ctx, component),
+            enable_server_side_apply=True, opts=pulumi.ResourceOptions(parent=component),
         )
-        k8s_provider = k8s.Provider(
-            f"{spec.name}-kubeadm-k8s",
-            kubeconfig=break_glass,
-            opts=pulumi.ResourceOptions(parent=component, depends_on=[ready]),
+        vs = capi.vsphere_options(spec)
+        server = vs.server or config.get(VSPHERE_SERVER) or "vcenter.invalid"
+        inputs = capi.inputs_for(ctx, server=server, thumbprint=config.get(VSPHERE_THUMBPRINT),
+                                 capv_namespace=config.get(CAPV_NAMESPACE) or capi.CAPV_NAMESPACE)
+        opts = pulumi.ResourceOptions(parent=component, provider=provider)
+
+        objects = capi.render(inputs)
+        made: dict[str, pulumi.CustomResource] = {}
+        namespace = None
+        templates: list[pulumi.Resource] = []
+        for obj in objects:
+            kind = obj["kind"]
+            depends: list[pulumi.Resource] = [namespace] if namespace is not None else []
+            if kind == "ClusterClass":
+                depends += templates
+            elif kind == "Cluster":
+                # the class, the identity, its Secret and the IP pool exist first, and (reverse order) the
+                # Cluster is deleted - Cluster API deleting its machines - before any of them goes
+                depends += [made[k] for k in made if k.split(":")[0] in (
+                    "ClusterClass", "VSphereClusterIdentity", "InClusterIPPool", "Secret")]
+                obj = {**obj, "metadata": {**obj["metadata"], "annotations": {
+                    WAIT_FOR: CONTROL_PLANE_INITIALIZED, WAIT_TIMEOUT: str(WAIT_SECONDS)}}}
+            resource = _declare(obj, pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=depends)))
+            made[_logical(obj)] = resource
+            if kind == "Namespace":
+                namespace = resource
+                # the credentials next: the identity and the ClusterResourceSet reference them
+                for secret in self._credential_secrets(inputs, config, opts, resource):
+                    made[f"Secret:{secret[0]}"] = secret[1]
+            elif kind.endswith("Template"):
+                templates.append(resource)
+        cluster = made[f"Cluster:{capi.namespace(spec)}/{spec.name}"]
+
+        secret_id = f"{capi.namespace(spec)}/{kubeconfig_secret_name(spec.name)}"
+        # read once the Cluster exists (its id known): a first preview, before the Cluster is created, cannot
+        # read what KCP has not written yet and shows the kubeconfig as unknown instead
+        written = k8s.core.v1.Secret.get(
+            f"{spec.name}-workload-kubeconfig", cluster.id.apply(lambda _: secret_id),
+            opts=pulumi.ResourceOptions(parent=component, provider=provider, depends_on=[cluster]),
         )
-        bootstrap_token_secret(spec.name, secrets.token, secrets.now, k8s_provider, component, [ready])
-        operators_binding(spec.name, k8s_provider, component)
+        kubeconfig = pulumi.Output.secret(written.data.apply(_decode_value))
+        endpoint = f"https://{capi.control_plane_vip(spec)}:{capi.API_PORT}"
+        version = spec.spec.kubernetes.version
         if spec.spec.addons.istio.mode != "none":
             from kubefleet.providers.mesh import install_istio
 
-            install_istio(spec, break_glass, component, [ready], version=ctx.helm_istio().version)
+            install_istio(spec, kubeconfig, component, [written], version=ctx.helm_istio().version)
+        component.register_outputs({"endpoint": endpoint, "kubeconfig": kubeconfig, "version": version})
+        return ClusterOutputs(name=spec.name, endpoint=endpoint, kubeconfig=kubeconfig, version=version)
 
-        version = spec.spec.kubernetes.version
-        # previousNodes is awaited here, so a refused removal fails the program before anything is deleted
-        component.register_outputs(
-            {"endpoint": endpoint, "kubeconfig": config, "version": version, "previousNodes": previous_nodes}
-        )
-        return ClusterOutputs(name=spec.name, endpoint=endpoint, kubeconfig=config, version=version)
+    @staticmethod
+    def _credential_secrets(inputs: capi.Inputs, config: pulumi.Config, opts: pulumi.ResourceOptions,
+                            namespace: pulumi.Resource) -> list[tuple[str, pulumi.CustomResource]]:
+        """The vCenter credential Secrets (capi.credential_secrets), their values secret end to end: the
+        user from ``kubefleet:vsphereUser``, the password from the secret ``kubefleet:vspherePassword``."""
+        user = config.get(VSPHERE_USER) or ""
+        password = config.get_secret(VSPHERE_PASSWORD) or pulumi.Output.secret("")
+        shapes = capi.credential_secrets(inputs, "", "")  # names and order do not depend on the values
+        def fill(values: list[Any]) -> list[dict[str, Any]]:
+            return capi.credential_secrets(inputs, str(values[0]), str(values[1]))
+
+        filled: pulumi.Output[list[dict[str, Any]]] = pulumi.Output.all(user, password).apply(fill)
+        out = []
+        for i, shape in enumerate(shapes):
+            meta = shape["metadata"]
+            where = f"{meta['namespace']}/{meta['name']}"
+            secret = k8s.core.v1.Secret(
+                f"Secret:{where}", metadata=meta, type=shape.get("type"),
+                string_data=filled.apply(functools.partial(_string_data, i)),  # secret: the password is
+                opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[namespace])),
+            )
+            out.append((where, secret))
+        return out
 
     def field_support(self, ctx: ResolvedCluster) -> Mapping[str, Support]:
         return support.field_support(ctx)
@@ -97,63 +196,28 @@ class KubeadmAdapter(ClusterAdapter):
 
     def mock_outputs(self, type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
         if type_ == "pulumi:pulumi:StackReference":
-            return {"outputs": {}, "secretOutputNames": []}  # offline: no previous deployment
-        if type_ == "random:index/randomString:RandomString":
-            length = int(inputs.get("length", 16))
-            raw = _digest(type_, name, size=length)
-            return {"result": "".join(_ALPHANUM[b % len(_ALPHANUM)] for b in raw)}
-        if type_ == "random:index/randomId:RandomId":
-            raw = _digest(type_, name, size=int(inputs.get("byteLength", 32)))
-            return {
-                "hex": raw.hex(),
-                "dec": str(int.from_bytes(raw, "big")),
-                "b64Std": base64.b64encode(raw).decode(),
-                "b64Url": base64.urlsafe_b64encode(raw).decode().rstrip("="),
-            }
-        if type_ == "vsphere:index/virtualMachine:VirtualMachine":
-            raw = _digest(type_, name, size=16)
-            extra = inputs.get("extraConfig") or {}
-            net = ipaddress.IPv4Network(extra.get(nodes.NODE_CIDR_KEY, "10.0.0.0/16"))
-            # a DHCP lease above the VIP's .10: deterministic, inside the node network
-            ip = str(net.network_address + 20 + int.from_bytes(raw[:2], "big") % max(net.num_addresses - 40, 1))
-            return {
-                "moid": f"vm-{int.from_bytes(raw[:3], 'big') % 100000}",
-                "uuid": f"{raw[:4].hex()}-{raw[4:6].hex()}-{raw[6:8].hex()}-{raw[8:10].hex()}-{raw[10:16].hex()}",
-                "defaultIpAddress": ip,
-                "guestIpAddresses": [ip],
-                "powerState": "on",
-                "vmwareToolsStatus": "guestToolsRunning",
-            }
+            return {"outputs": {}, "secretOutputNames": []}  # offline: no management stack deployed
+        if type_ == "kubernetes:core/v1:Secret" and name.endswith("-workload-kubeconfig"):
+            cluster = name.removesuffix("-workload-kubeconfig")
+            return {"data": {"value": base64.b64encode(offline_kubeconfig(cluster).encode()).decode()},
+                    "type": "cluster.x-k8s.io/secret"}
         return {}
 
-    def mock_call(self, token: str, args: Mapping[str, Any]) -> dict[str, Any] | None:
-        name = str(args.get("name", ""))
-        h = hashlib.sha256(f"{token}\x1f{name}".encode()).hexdigest()
-        if token == "vsphere:index/getDatacenter:getDatacenter":
-            return {"id": f"datacenter-{int(h[:6], 16) % 1000}", "name": name}
-        if token == "vsphere:index/getComputeCluster:getComputeCluster":
-            return {
-                "id": f"domain-c{int(h[:6], 16) % 1000}",
-                "name": name,
-                "datacenterId": args.get("datacenterId"),
-                "resourcePoolId": f"resgroup-{int(h[6:12], 16) % 1000}",
-            }
-        if token == "vsphere:index/getDatastore:getDatastore":
-            return {"id": f"datastore-{int(h[:6], 16) % 1000}", "name": name, "datacenterId": args.get("datacenterId")}
-        if token == "vsphere:index/getNetwork:getNetwork":
-            return {"id": f"network-{int(h[:6], 16) % 1000}", "name": name, "type": "Network"}
-        if token == "vsphere:index/getVirtualMachine:getVirtualMachine":
-            uuid = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
-            return {
-                "id": uuid,
-                "uuid": uuid,
-                "name": name,
-                "moid": f"vm-{int(h[32:38], 16) % 100000}",
-                "datacenterId": args.get("datacenterId"),
-                "guestId": "ubuntu64Guest",
-                "firmware": "efi",
-                "scsiType": "pvscsi",
-                "networkInterfaceTypes": ["vmxnet3"],
-                "disks": [{"label": "Hard disk 1", "size": 10, "eagerlyScrub": False, "thinProvisioned": True, "unitNumber": 0}],
-            }
-        return None
+
+def _string_data(index: int, docs: list[dict[str, Any]]) -> dict[str, str]:
+    return dict(docs[index]["stringData"])
+
+
+def _decode_value(data: Any) -> str:
+    value = (data or {}).get("value") if isinstance(data, Mapping) else None
+    return base64.b64decode(value).decode() if value else ""
+
+
+def offline_kubeconfig(cluster: str) -> str:
+    """What an offline render shows for the Secret KCP writes: the shape, no credentials (the real one is
+    read from the management cluster at ``up``)."""
+    digest = hashlib.sha256(cluster.encode()).hexdigest()[:8]
+    return (f"apiVersion: v1\nkind: Config\nclusters: [{{name: {cluster}, cluster: {{server: "
+            f"\"https://offline-{digest}.invalid:6443\"}}}}]\nusers: [{{name: {cluster}-admin, user: {{}}}}]\n"
+            f"contexts: [{{name: {cluster}, context: {{cluster: {cluster}, user: {cluster}-admin}}}}]\n"
+            f"current-context: {cluster}\n")

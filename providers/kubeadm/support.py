@@ -361,6 +361,9 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
         )
     t["spec.providers.kubeadm.gateway"] = native("the InClusterIPPool's gateway (masters with static addresses)")
     t["spec.providers.kubeadm.nameservers"] = native("the masters' network device nameservers (static addresses)")
+    t["spec.providers.kubeadm.managementCluster"] = native(
+        "the Cluster API management cluster: that kubefleet stack's kubeconfig output (a StackReference); "
+        "unset: the kubeconfig file named by KUBEFLEET_MANAGEMENT_KUBECONFIG, kept as a secret in stack config")
     for key in ("vcpuHour", "gibHour", "diskGbMonth", "vmLicenseMonth"):
         t[f"spec.providers.kubeadm.costs.{key}"] = native(
             "on-premises rate used by the cost model (for this cluster's VMs and its management-cluster share); "

@@ -9,8 +9,8 @@
   $PATH" on every run, so the e2e tests leave them off PATH.
 * ``pulumi-language-python`` (the policy-pack-only stand-in, :mod:`tests.localcloud.languagehost`) in
   ``bin_dir``, which must be on PATH: language hosts are found on PATH or next to ``pulumi``.
-* ``pulumi-resource-pulumi-python``, the dynamic-provider host (the kubeadm ``/readyz`` wait is a
-  ``pulumi.dynamic`` resource). Pulumi's CLI distribution bundles this plugin as a launcher of the SDK's own
+* ``pulumi-resource-pulumi-python``, the dynamic-provider host (for any
+  ``pulumi.dynamic`` resource a program declares). Pulumi's CLI distribution bundles this plugin as a launcher of the SDK's own
   ``python -m pulumi.dynamic`` (pulumi/pulumi@332a620 sdk/python/dist/pulumi-resource-pulumi-python); a CLI
   built from its Go module has no such file, so the tests write a launcher of the same SDK module,
   run by the interpreter running the tests.

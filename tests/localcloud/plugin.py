@@ -24,7 +24,7 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import plugin_pb2, provider_pb2, provider_pb2_grpc
 
-from tests.localcloud import cloud, managed_api, versions
+from tests.localcloud import cloud, kube_forward, managed_api, versions
 
 PropertyDiff = provider_pb2.PropertyDiff
 
@@ -101,6 +101,8 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
             self.version = importlib.metadata.version(module)
         except importlib.metadata.PackageNotFoundError:
             self.version = "0.0.1"
+        #: kubeadm e2e: this kubernetes provider instance talks to a real kube-apiserver (kube_forward)
+        self.forward: kube_forward.Forward | None = None
 
     # -------------------------------------------------------------- plugin and provider config
 
@@ -120,6 +122,13 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
         return provider_pb2.DiffResponse(changes=kind, diffs=changed)
 
     def Configure(self, request: Any, context: Any) -> Any:
+        if self.package == "kubernetes":
+            kubeconfig = to_dict(request.args).get("kubeconfig") if request.HasField("args") else None
+            kubeconfig = kubeconfig or dict(request.variables).get("kubernetes:config:kubeconfig")
+            if isinstance(kubeconfig, dict):  # a secret arrives in its envelope: {<sig>: <secret sig>, "value": ...}
+                kubeconfig = kubeconfig.get("value")
+            if kube_forward.Forward.wanted(kubeconfig):
+                self.forward = kube_forward.Forward(str(kubeconfig))
         return provider_pb2.ConfigureResponse(acceptSecrets=False, supportsPreview=True, acceptResources=False,
                                               acceptOutputs=False)
 
@@ -179,6 +188,8 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
         inputs = to_dict(request.properties)
         if request.preview:
             return provider_pb2.CreateResponse(id="", properties=request.properties)
+        if self.forward is not None:
+            return provider_pb2.CreateResponse(**self._forward_apply(type_, inputs, context))
         root = cloud.state_dir()
         self._fail_or_wait(root, type_, "create", inputs, context)
         refused = cloud.api_error(type_, inputs)
@@ -196,6 +207,16 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
 
     def Read(self, request: Any, context: Any) -> Any:
         type_ = _type(request)
+        if self.forward is not None:
+            try:
+                live = self.forward.read(type_, request.id)
+            except kube_forward.Refused as err:
+                context.abort(grpc.StatusCode.UNKNOWN, str(err))
+            if live is None:
+                return provider_pb2.ReadResponse(id="")
+            inputs = to_dict(request.inputs)
+            return provider_pb2.ReadResponse(id=request.id, properties=to_struct(kube_forward.outputs_of(live)),
+                                             inputs=to_struct(inputs) if inputs else None)
         root = cloud.state_dir()
         record = cloud.get(root, type_, request.id)
         cloud.log(root, op="read", type=type_, urn=request.urn, id=request.id, found=record is not None)
@@ -219,6 +240,8 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
             # a real provider keeps the computed values under an input object it updates (the cluster
             # identity's principalId under `identity`): merge deeply, not key by key
             return provider_pb2.UpdateResponse(properties=to_struct(_deep_merge(olds, news)))
+        if self.forward is not None:
+            return provider_pb2.UpdateResponse(properties=self._forward_apply(type_, news, context)["properties"])
         root = cloud.state_dir()
         self._fail_or_wait(root, type_, "update", news, context)
         refused = cloud.api_error(type_, news)
@@ -245,12 +268,26 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
 
     def Delete(self, request: Any, context: Any) -> Any:
         type_ = _type(request)
+        if self.forward is not None:
+            try:
+                self.forward.delete(type_, request.id)
+            except kube_forward.Refused as err:
+                context.abort(grpc.StatusCode.UNKNOWN, str(err))
+            return empty_pb2.Empty()
         root = cloud.state_dir()
         self._fail_or_wait(root, type_, "delete", to_dict(request.properties), context)
         with cloud.locked(root):
             found = cloud.delete(root, type_, request.id)
             cloud.log(root, op="delete", type=type_, urn=request.urn, id=request.id, found=found)
         return empty_pb2.Empty()
+
+    def _forward_apply(self, type_: str, inputs: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        assert self.forward is not None
+        try:
+            id_, live = self.forward.apply(type_, inputs)
+        except kube_forward.Refused as err:
+            context.abort(grpc.StatusCode.UNKNOWN, str(err))
+        return {"id": id_, "properties": to_struct(kube_forward.outputs_of(live))}
 
     # -------------------------------------------------------------- data sources
 
