@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from kubefleet.cli.app import app
 from kubefleet.providers import get_adapter
+from kubefleet.render.offline import render_resolved
 from kubefleet.resolve.model import ResolvedCluster
 from kubefleet.spec.loader import load_text
 from tests.conftest import MINIMAL, resolved
@@ -109,3 +115,54 @@ def test_gke_scope_is_the_project_and_needs_only_grow() -> None:
     assert list(grouped) == ["scope-gcp-acme-prod"] and grouped["scope-gcp-acme-prod"][1] == ["a", "b"]
     for other in ("eks", "aks", "kubeadm"):
         assert get_adapter(other).scope(plain.spec) is None
+
+
+# ------------------------------------------------------------------ autoscaled pools start within their bounds
+
+def _autoscaling_doc(field: str) -> str:
+    types = importlib.import_module("google.cloud.container_v1.types")
+    doc = " ".join((inspect.getdoc(types.NodePoolAutoscaling) or "").split())
+    return doc.split(field + " (int): ", 1)[1].split(" (", 1)[0]
+
+
+POOL_LINE = "      count: 3\n"
+
+
+@pytest.mark.parametrize(("bounds", "zones", "expected"), [
+    # (min, max) in total; zones the pool spans; expected initial nodes per zone (None: validate refuses)
+    ((0, 2), ["us-east4-a", "us-east4-b", "us-east4-c"], 0),  # 1 per zone would be 3 > max 2
+    ((1, 6), ["us-east4-a", "us-east4-b", "us-east4-c"], 1),
+    ((4, 9), ["us-east4-a", "us-east4-b", "us-east4-c"], 2),  # ceil(4/3)
+    ((2, 2), ["us-east4-a", "us-east4-b", "us-east4-c"], None),  # 1 per zone = 3 > 2: no start fits
+    ((0, 5), [], 1),  # zonal: one zone
+])
+def test_autoscaled_initial_count_never_exceeds_the_max(tmp_path: Path, bounds: tuple[int, int], zones: list[str],
+                                                        expected: int | None) -> None:
+    """GKE creates initial_node_count nodes in each zone of the pool (gcloud --num-nodes: "the number of nodes to
+    create in each location"); total_max_node_count is, per the API model, the "Maximum number of nodes in the
+    node pool". So initial x zones must stay within [total min, total max]."""
+    assert _autoscaling_doc("total_max_node_count").startswith("Maximum number of nodes in the node pool")
+    assert _autoscaling_doc("max_node_count").startswith("Maximum number of nodes for one location")
+    low, high = bounds
+    # validate checks a provider's API limits for specs that name the provider
+    text = MINIMAL.replace(POOL_LINE, f"      autoscaling: {{min: {low}, max: {high}}}\n").replace(
+        "spec:\n", "spec:\n  provider: gke\n", 1).replace('version: "1.33"', 'version: "1.35"')
+    if zones:
+        text += "  controlPlane: {availability: regional}\n  providers:\n    gke:\n      zones:\n" + "".join(
+            f"        - {z}\n" for z in zones)
+    path = tmp_path / "a.yaml"
+    path.write_text(text)
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    (loaded,) = load_text(text, "a.yaml")
+    if expected is None:
+        assert result.exit_code == 2, result.output
+        line = text.splitlines().index(f"      autoscaling: {{min: {low}, max: {high}}}") + 1
+        assert f"a.yaml:{line}:" in " ".join(result.output.split()) and "over the max" in result.output
+        return
+    assert result.exit_code == 0, result.output
+    graph = render_resolved(resolved(loaded.spec, "gke"))
+    (pool,) = [r for r in graph.of_type("gcp:container/nodePool:NodePool")]
+    initial = pool.get("initialNodeCount")
+    assert initial == expected
+    count = max(len(zones), 1)
+    assert low <= initial * count <= high

@@ -29,6 +29,9 @@ EKS_MIN_LABEL_VALUE: Final = 1
 #: so a spec pool may not take it on AKS (kubefleet/resolve/pools.py).
 AKS_SYSTEM_POOL_KEY: Final = "kubefleet-aks-system"
 
+#: A regional GKE cluster's node pools span this many zones unless ``providers.gke.zones`` names them.
+GKE_DEFAULT_REGIONAL_ZONES: Final = 3
+
 #: ``kubeadm.k8s.io/v1beta4`` is read by kubeadm 1.31 and newer only: Cluster API picks v1beta4 from
 #: exactly this version (kubernetes-sigs/cluster-api@ae7ff047db499ac3858ade268ba38db8c9f128bb:
 #: bootstrap/kubeadm/pkg/types/utils.go:39 ``v1beta4KubeadmVersion = semver.MustParse("1.31.0")``).
@@ -73,6 +76,18 @@ def api_limits(loaded: LoadedSpec, provider: str) -> list[SpecIssue]:
                 f"the node pool name {pool.name!r} is reserved on AKS for the system pool kubefleet adds",
                 "rename that node pool",
             ))
+        if provider == "gke" and pool.autoscaling is not None:
+            smallest, largest = gke_initial_bounds(loaded.spec, pool.autoscaling.min, pool.autoscaling.max)
+            if smallest > largest:
+                zones = gke_zone_count(loaded.spec)
+                found.append(loaded.issue(
+                    ("spec", "nodePools", i, "autoscaling", "max"),
+                    f"GKE starts an autoscaled pool with the same number of nodes in each of its {zones} zones, so "
+                    f"pool {pool.name!r} (min {pool.autoscaling.min}, max {pool.autoscaling.max} in total) has no "
+                    f"start within its bounds: {smallest} per zone is {smallest * zones} nodes, over the max",
+                    f"raise autoscaling.max to at least {smallest * zones}, or place the pool in fewer zones "
+                    "(providers.gke.zones)",
+                ))
         if provider == "eks":
             for key, value in pool.labels.items():
                 if len(value) < EKS_MIN_LABEL_VALUE:
@@ -83,3 +98,27 @@ def api_limits(loaded: LoadedSpec, provider: str) -> list[SpecIssue]:
                         f'give it a value, e.g. `{key}: "true"`',
                     ))
     return found
+
+
+def gke_zone_count(spec: ClusterSpec) -> int:
+    """How many zones each GKE node pool spans (its node counts are per zone)."""
+    opts = spec.spec.providers.gke
+    if opts is not None and opts.zones:
+        return len(opts.zones)
+    return GKE_DEFAULT_REGIONAL_ZONES if spec.spec.control_plane.availability == "regional" else 1
+
+
+def gke_initial_bounds(spec: ClusterSpec, low: int, high: int) -> tuple[int, int]:
+    """The per-zone initial node counts an autoscaled GKE pool may start with: GKE creates
+    ``initial_node_count`` nodes in *each* of the pool's zones (gcloud's ``--num-nodes``: "the number of nodes
+    to create in each location", cloud.google.com/kubernetes-engine/docs/how-to/cluster-autoscaler, read
+    2026-12-06), and the autoscaler's bounds are totals (``total_min_node_count`` / ``total_max_node_count``:
+    "Minimum/Maximum number of nodes in the node pool", google-cloud-container 2.65.0 NodePoolAutoscaling) or,
+    with ``nodeCount: perZone``, per zone (``min_node_count`` / ``max_node_count``: "for one location"). So the
+    start must satisfy ``low <= initial x zones <= high`` (totals) or ``low <= initial <= high`` (per zone):
+    (smallest, largest) per-zone value; smallest > largest = no start fits."""
+    opts = spec.spec.providers.gke
+    if opts is not None and opts.node_count == "perZone":
+        return low, high
+    zones = gke_zone_count(spec)
+    return -(-low // zones), high // zones

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from kubefleet.resolve.pools import GKE_SANDBOX_SYSTEM_POOL
+from kubefleet.spec.limits import GKE_DEFAULT_REGIONAL_ZONES
 from kubefleet.spec.model import ClusterSpec, MaintenanceWindow, NodePool
 
 #: spec channel -> GKE release channel. ``none`` is NOT sent as UNSPECIFIED ("No channel"): Google deprecated
@@ -70,7 +71,7 @@ RRULE_DAYS: Final[dict[str, str]] = {
 }
 
 #: GKE spreads a regional cluster's node pools over three zones unless node locations are given.
-DEFAULT_REGIONAL_ZONES: Final = 3
+DEFAULT_REGIONAL_ZONES: Final = GKE_DEFAULT_REGIONAL_ZONES
 
 #: GKE rejects a maintenance policy that allows less than 48 hours of maintenance in any 32-day window
 #: (blocks shorter than 4 h do not count). Every 32-day window holds at least four of any weekday, so a
@@ -160,8 +161,13 @@ def fixed_size(pool: NodePool, zones: int, per_zone: bool = False) -> FixedSize:
 
 
 def initial_per_zone(pool: NodePool, zones: int, per_zone: bool = False) -> int:
-    """Nodes per zone an autoscaled pool starts with: enough for its minimum, at least one."""
-    return max(1, pool.min_nodes if per_zone else math.ceil(pool.min_nodes / zones))
+    """Nodes per zone an autoscaled pool starts with: enough for its minimum, at least one where the maximum
+    allows it, never more than the maximum (GKE creates this many in *each* zone; kubefleet.spec.limits.
+    gke_initial_bounds gives the rule and its sources; `validate` refuses bounds no start fits)."""
+    assert pool.autoscaling is not None
+    low, high = pool.autoscaling.min, pool.autoscaling.max
+    smallest, largest = (low, high) if per_zone else (math.ceil(low / zones), high // zones)
+    return max(smallest, min(1, largest))
 
 
 @dataclass(frozen=True)
