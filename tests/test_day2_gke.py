@@ -166,3 +166,53 @@ def test_autoscaled_initial_count_never_exceeds_the_max(tmp_path: Path, bounds: 
     assert initial == expected
     count = max(len(zones), 1)
     assert low <= initial * count <= high
+
+
+# ------------------------------------------------------------------ GPU pools only in zones that offer the GPU
+
+#: rows of the cited source (skypilot-org/skypilot-catalog@017e250:catalogs/v7/gcp/vms.csv), verbatim but for
+#: the price columns: every zone of us-east4 where g2-standard-8 (nvidia-l4) is offered - no us-east4-b row
+SOURCE_ROWS = ("g2-standard-8,8.0,32.0,,,,us-east4,us-east4-a", "g2-standard-8,8.0,32.0,,,,us-east4,us-east4-c")
+
+
+def _gpu_spec(kind: str, zones: list[str], region_override: str | None = None) -> str:
+    text = MINIMAL.replace("spec:\n", "spec:\n  provider: gke\n  controlPlane: {availability: regional}\n", 1)
+    text = text.replace('version: "1.33"', 'version: "1.35"').replace(
+        "machine: {vcpus: 4, memoryGiB: 16}", f"machine: {{vcpus: 8, memoryGiB: 32, gpu: {{kind: {kind}, count: 1}}}}")
+    if zones or region_override:
+        text += "  providers:\n    gke:\n" + (f"      region: {region_override}\n" if region_override else "")
+        if zones:
+            text += "      zones:\n" + "".join(f"        - {z}\n" for z in zones)
+    return text
+
+
+@pytest.mark.parametrize(("kind", "zones", "region", "bad_line"), [
+    ("nvidia-l4", [], None, "gpu"),  # regional us-east4 would take us-east4-b too, which has no g2
+    ("nvidia-l4", ["us-east4-a", "us-east4-b"], None, "        - us-east4-b"),
+    ("nvidia-l4", ["us-east4-a", "us-east4-c"], None, None),
+    ("nvidia-a100", ["us-east4-a"], None, "gpu"),  # no a2-highgpu-1g row for any us-east4 zone
+    ("nvidia-h100", ["us-west1-a", "us-west1-b"], "us-west1", None),
+    ("nvidia-t4", [], None, None),  # attached T4: not in the zone table, not checked
+])
+def test_gpu_pool_zones_are_checked_where_the_machine_type_exists(tmp_path: Path, kind: str, zones: list[str],
+                                                                  region: str | None, bad_line: str | None) -> None:
+    from kubefleet.catalog.zones import gpu_zones
+
+    table = gpu_zones("gke")
+    assert table is not None and "017e2502fb63c7a28757acd94002b2d6099d3e3d" in table.source.url
+    for row in SOURCE_ROWS:  # the table says what the source rows say
+        assert row.rsplit(",", 1)[-1] in (table.zones_with("nvidia-l4", "us-east4") or ())
+    assert "us-east4-b" not in (table.zones_with("nvidia-l4", "us-east4") or ())
+    text = _gpu_spec(kind, zones, region)
+    path = tmp_path / "g.yaml"
+    path.write_text(text)
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    if bad_line is None:
+        assert result.exit_code == 0, result.output
+        return
+    assert result.exit_code == 2, result.output
+    lines = text.splitlines()
+    line = next(i for i, ln in enumerate(lines, 1) if (ln.strip().startswith("machine:") and "gpu" in ln)) \
+        if bad_line == "gpu" else lines.index(bad_line) + 1
+    flat = " ".join(result.output.split())
+    assert f"g.yaml:{line}:" in flat and kind in flat and "skypilot-catalog" in flat, flat

@@ -42,6 +42,9 @@ def problems(loaded: LoadedSpec, provider: str, on: date, compat: Compat | None 
         except RenderError as err:  # the v1beta4 floor and the add-ons' ceiling, cited there
             found.append(loaded.issue(("spec", "kubernetes", "version"), err.message, err.hint))
     found += api_limits(loaded, provider)
+    from kubefleet.lifecycle.zones import gpu_zone_issues
+
+    found += gpu_zone_issues(loaded, provider)
     channel = compat.channel(provider, spec.kubernetes.channel)
     offered = compat.offered_minors(provider, spec.kubernetes.channel, on)
     if channel is not None and offered is not None and minor not in offered:
