@@ -10,8 +10,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from kubefleet.catalog.loader import read_yaml
 from kubefleet.catalog.models import Source
 from kubefleet.errors import CatalogError
 
@@ -62,4 +61,4 @@ def gpu_zones(provider: str) -> GpuZones | None:
     if name is None:
         return None
     text = resources.files("kubefleet.catalog").joinpath("data", name).read_text(encoding="utf-8")
-    return _parse(yaml.safe_load(text), name)
+    return _parse(read_yaml(text, name), name)
