@@ -174,8 +174,12 @@ def run_diff(
         breakdown = price_graph(graph, catalog, as_of=as_of)
         return Priced(breakdown.monthly_total, len(breakdown.unpriced), breakdown.by_category())
 
-    return diff_specs(old, new, render=render, price=price, providers=providers,
-                      upgrades=checker(catalog, as_of=as_of, horizon_days=horizon_days))
+    from kubefleet.changes.scope import scope_diffs
+
+    clusters = diff_specs(old, new, render=render, price=price, providers=providers,
+                          upgrades=checker(catalog, as_of=as_of, horizon_days=horizon_days))
+    # the shared per-project stacks the change creates or extends, once per project (kubefleet/changes/scope.py)
+    return clusters + scope_diffs(old, new, providers)
 
 
 def policy_split(

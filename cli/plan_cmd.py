@@ -13,6 +13,7 @@ from kubefleet.cli.diff_cmd import BASE_HELP
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from kubefleet.resolve.model import ResolvedCluster
     from kubefleet.verify import VerifyReport
 
 
@@ -62,7 +63,8 @@ def plan(
     enforce(loaded_specs, chosen, on or today())
     # an explicit --as-of also dates the resolved cluster's dated choices (mesh revisions, Istio releases),
     # so the plan shows what would be chosen on that day, not on the day the data was read
-    graphs = [cached_render(resolve(s.spec, chosen[s.spec.name], catalog=catalog, as_of=on)) for s in loaded_specs]
+    resolved = [resolve(s.spec, chosen[s.spec.name], catalog=catalog, as_of=on) for s in loaded_specs]
+    graphs = [cached_render(ctx) for ctx in resolved]
     reports: list[VerifyReport] = []
     if verify:
         from kubefleet.providers import verify_graph
@@ -97,9 +99,30 @@ def plan(
         for n in rows:
             parity.add_row(n.field, n.status, n.detail)
         print_table(out, parity)
+    _print_scopes(out, resolved)
     for report in reports:
         _print_verify(out, report)
     _fail_on_violations(reports)
+
+
+def _print_scopes(out: Console, resolved: list[ResolvedCluster]) -> None:
+    """The resources that exist once per project (providers/scope.py), once per scope whatever the number of
+    clusters of the file in it: the shared stack `up` creates or adopts before the clusters."""
+    from rich.table import Table
+
+    from kubefleet.cli.console import print_table
+    from kubefleet.render.offline import scope_graphs
+    from kubefleet.report.plan import key_inputs
+
+    for sg in scope_graphs(resolved):
+        where = sg.scope.key if sg.scope.known else "the project of GOOGLE_PROJECT at `up`"
+        table = Table(title=f"shared by {', '.join(sg.clusters)} (stack {sg.stack}, once per project {where}): "
+                      f"{len(sg.resources)} resources, no charge of their own", title_justify="left")
+        for col in ("type", "name", "key inputs"):
+            table.add_column(col, overflow="fold")
+        for r in sg.resources:
+            table.add_row(r.type, r.name, key_inputs(r.inputs))
+        print_table(out, table)
 
 
 def _print_verify(out: Console, report: VerifyReport) -> None:

@@ -92,6 +92,10 @@ class ClusterAdapter(abc.ABC):
         provider's project environment variables) when the spec names none."""
         return None
 
+    def scope_cloud(self) -> tuple[str, str] | None:
+        """(cloud, the provider config key naming the scope), e.g. ("gcp", "project"); None: no scope."""
+        return None
+
     def build_scope(self, scope: Scope) -> None:
         """Declare the scope stack's resources (only called when :meth:`scope` returned a scope)."""
         raise ContractError(f"{type(self).__name__} has no scope stack")

@@ -13,6 +13,10 @@ from kubefleet.spec.loader import load_file
 
 
 def run_from_config(config: pulumi.Config) -> None:
+    scope = config.get("scope")
+    if scope:  # a project's shared stack (providers/scope.py): kubefleet:scope names the provider
+        run_scope_from_config(check_provider(scope))
+        return
     spec_path = Path(config.require("spec"))
     if not spec_path.is_absolute():
         # Pulumi runs the program with cwd = the directory of `main` (stacks/); specs are named
@@ -43,3 +47,23 @@ def run_from_config(config: pulumi.Config) -> None:
 
         protection = load_policy_config(policy_config).protection()
     cluster_program(spec, provider, catalog=active_catalog(), protection=protection)
+
+
+def run_scope_from_config(provider: str) -> None:
+    """The shared per-project stack (``kubefleet:scope: gke``; the project from ``gcp:project``; what it holds
+    from ``kubefleet:scopeNeeds``, e.g. ``mesh``): the stack cluster stacks of that project reference, under the
+    name ``scope-gcp-<project>`` they expect."""
+    from kubefleet.providers import get_adapter
+    from kubefleet.providers.scope import Scope
+    from kubefleet.render.program import scope_program
+
+    probe = get_adapter(provider).scope_cloud()
+    key = pulumi.Config(probe[0]).get(probe[1]) if probe else None
+    if not probe or not key:
+        raise UsageError(f"{provider} has no shared per-project stack, or its project is not set",
+                         hint="kubefleet:scope: gke with gcp:project set")
+    expected = f"scope-{probe[0]}-{key}"
+    if pulumi.get_stack() != expected:
+        raise UsageError(f"the scope stack of project {key!r} must be named {expected!r} (cluster stacks reference it "
+                         f"by that name), not {pulumi.get_stack()!r}")
+    scope_program(Scope(provider, probe[0], key))

@@ -216,3 +216,41 @@ def test_gpu_pool_zones_are_checked_where_the_machine_type_exists(tmp_path: Path
         if bad_line == "gpu" else lines.index(bad_line) + 1
     flat = " ".join(result.output.split())
     assert f"g.yaml:{line}:" in flat and kind in flat and "skypilot-catalog" in flat, flat
+
+
+def _two_file(mesh: bool) -> str:
+    docs = []
+    for name in ("alpha", "beta"):
+        text = MINIMAL.replace("name: mini", f"name: {name}").replace("spec:\n", "spec:\n  provider: gke\n", 1)
+        text = text.replace('version: "1.33"', 'version: "1.35"')
+        text += ("  addons: {istio: {mode: managed}}\n" if mesh else "") + "  providers: {gke: {project: acme-prod}}\n"
+        docs.append(text)
+    return "---\n".join(docs)
+
+
+def test_plan_and_diff_show_the_project_scope_once_not_per_cluster(tmp_path: Path) -> None:
+    import json
+
+    path, base = tmp_path / "two.yaml", tmp_path / "base.yaml"
+    path.write_text(_two_file(mesh=True))
+    base.write_text(_two_file(mesh=False))
+    plan = CliRunner().invoke(app, ["plan", str(path)], env={"COLUMNS": "200"})
+    assert plan.exit_code == 0, plan.output
+    assert plan.output.count("stack scope-gcp-acme-prod") == 1
+    assert plan.output.count("gcp:gkehub/feature:Feature") == 1  # the Feature: once, in the scope's table
+    # turning the managed mesh on in both clusters: the project's scope gains the Feature and two APIs, once
+    diff = CliRunner().invoke(app, ["diff", "--base", str(base), str(path), "-o", "json"])
+    assert diff.exit_code == 0, diff.output
+    doc = json.loads(diff.output[diff.output.index("{"):])
+    scopes = [c for c in doc["clusters"] if c["cluster"].startswith("scope-")]
+    assert [s["cluster"] for s in scopes] == ["scope-gcp-acme-prod"]
+    created = sorted(f"{c['type']}::{c['name']}" for c in scopes[0]["changes"] if c["op"] == "create")
+    assert created == ["gcp:gkehub/feature:Feature::servicemesh", "gcp:projects/service:Service::api-gkehub",
+                       "gcp:projects/service:Service::api-mesh"]
+    assert scopes[0]["monthly_delta"] == "0.00"
+    for cluster in (c for c in doc["clusters"] if not c["cluster"].startswith("scope-")):
+        assert all(c["type"] != "gcp:gkehub/feature:Feature" for c in cluster["changes"])
+    # and back: the scope keeps what it holds (another cluster of the project may use it), nothing is shown
+    back = CliRunner().invoke(app, ["diff", "--base", str(path), str(base), "-o", "json"])
+    doc = json.loads(back.output[back.output.index("{"):])
+    assert not [c for c in doc["clusters"] if c["cluster"].startswith("scope-")]

@@ -82,9 +82,12 @@ def test_tier_change_moves_the_control_plane_fee(monkeypatch: pytest.MonkeyPatch
 
 
 def test_project_change_replaces_everything_and_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
-    (gke,) = _json("provider-block", monkeypatch)["clusters"]
+    clusters = {c["cluster"]: c for c in _json("provider-block", monkeypatch)["clusters"]}
+    gke = clusters["ledger"]
     ops = {c["op"] for c in gke["changes"]}
     assert ops == {"replace"}
+    # the new project's shared stack (APIs, once per project: kubefleet/changes/scope.py) is created
+    assert {c["op"] for c in clusters["scope-gcp-acme-payments-prod"]["changes"]} == {"create"}
     cluster = _by_name(gke)["ledger-cluster"]
     assert "project" in cluster["replaced_because"]
 

@@ -72,6 +72,9 @@ class GkeAdapter(ClusterAdapter):
         needs = {gke_scope.MESH_NEED} if spec.spec.addons.istio.mode == "managed" else set()
         return Scope(self.name, gke_scope.CLOUD, key or settings.PROJECT_PLACEHOLDER, frozenset(needs), bool(key))
 
+    def scope_cloud(self) -> tuple[str, str] | None:
+        return gke_scope.CLOUD, "project"
+
     def build_scope(self, scope: Scope) -> None:
         gke_scope.build(scope)
 
