@@ -676,7 +676,7 @@ class StackInfo:
         return self.name.rsplit("/", 1)[-1]
 
 
-StackStatus = Literal["deployed", "provider-differs", "no-stack", "no-spec"]
+StackStatus = Literal["deployed", "provider-differs", "no-stack", "no-spec", "shared-scope"]
 
 
 @dataclass(frozen=True)
@@ -703,7 +703,9 @@ def match_stacks(specs: Sequence[LoadedSpec], stacks: Sequence[StackInfo]) -> li
     """Specs against deployed stacks, by the default stack name ``<cluster>-<provider>``.
 
     A spec whose stack exists is ``deployed``; one whose cluster is deployed under another provider's
-    stack name is ``provider-differs``; otherwise ``no-stack``. Stacks left over are ``no-spec``."""
+    stack name is ``provider-differs``; otherwise ``no-stack``. A project's shared stack (``scope-<cloud>-<key>``,
+    providers/scope.py: APIs and fleet features the project's clusters share) is ``shared-scope``, listed once,
+    never a stack without a spec. Stacks left over are ``no-spec``."""
     by_name: dict[str, StackInfo] = {}
     for st in stacks:
         by_name.setdefault(st.short_name, st)
@@ -725,9 +727,11 @@ def match_stacks(specs: Sequence[LoadedSpec], stacks: Sequence[StackInfo]) -> li
             out.append(StackMatch("provider-differs", stack=by_name[other], **base))
         else:
             out.append(StackMatch("no-stack", **base))
+    from kubefleet.providers.scope import is_scope_stack
+
     for st in sorted(stacks, key=lambda s: s.name):
         if st.short_name not in used:
-            out.append(StackMatch("no-spec", stack=st))
+            out.append(StackMatch("shared-scope" if is_scope_stack(st.short_name) else "no-spec", stack=st))
     return out
 
 

@@ -254,3 +254,19 @@ def test_plan_and_diff_show_the_project_scope_once_not_per_cluster(tmp_path: Pat
     back = CliRunner().invoke(app, ["diff", "--base", str(path), str(base), "-o", "json"])
     doc = json.loads(back.output[back.output.index("{"):])
     assert not [c for c in doc["clusters"] if c["cluster"].startswith("scope-")]
+
+
+def test_fleet_lists_a_project_scope_stack_once_as_shared_not_as_a_stack_without_spec() -> None:
+    from datetime import UTC, datetime
+
+    from kubefleet.fleet import StackInfo, match_stacks
+
+    def stack(name: str) -> StackInfo:
+        return StackInfo(name=name, last_update=datetime(2026, 12, 6, tzinfo=UTC), resource_count=7,
+                         url=f"file:///state/{name}", outputs={})
+
+    matches = match_stacks([], [stack("scope-gcp-acme-prod"), stack("old-cluster-eks"),
+                                stack("organization/kubefleet/scope-gcp-acme-dev")])
+    assert {(m.status, m.stack.name if m.stack else None) for m in matches} == {
+        ("shared-scope", "scope-gcp-acme-prod"), ("no-spec", "old-cluster-eks"),
+        ("shared-scope", "organization/kubefleet/scope-gcp-acme-dev")}
