@@ -270,3 +270,31 @@ def test_fleet_lists_a_project_scope_stack_once_as_shared_not_as_a_stack_without
     assert {(m.status, m.stack.name if m.stack else None) for m in matches} == {
         ("shared-scope", "scope-gcp-acme-prod"), ("no-spec", "old-cluster-eks"),
         ("shared-scope", "organization/kubefleet/scope-gcp-acme-dev")}
+
+
+@pytest.mark.parametrize(("error", "adopt_nothing"), [
+    # the bridged getFeature's own not-found text (terraform-provider-google@2bdfed3:
+    # google/services/gkehub2/data_source_google_gke_hub_feature.go: fmt.Errorf("%s not found", id))
+    ("invoke of gcp:gkehub/getFeature:getFeature failed: projects/p1/locations/global/features/servicemesh "
+     "not found", True),
+    # a fresh project: the fleet API is enabled by the scope stack itself, after the program asked
+    ("googleapi: Error 403: GKE Hub API has not been used in project 123 before or it is disabled. Enable it by "
+     "visiting https://console.developers.google.com/apis/api/gkehub.googleapis.com/overview?project=123 then "
+     "retry., SERVICE_DISABLED", True),
+    ("googleapi: Error 403: Permission 'gkehub.features.get' denied on resource, forbidden", False),
+])
+def test_scope_program_creates_the_feature_only_when_none_can_exist(monkeypatch: pytest.MonkeyPatch, error: str,
+                                                                    adopt_nothing: bool) -> None:
+    import pulumi_gcp
+
+    from kubefleet.providers.gke import scope as gke_scope
+
+    def failing(**_: object) -> object:
+        raise Exception(error)
+
+    monkeypatch.setattr(pulumi_gcp.gkehub, "get_feature", failing)
+    if adopt_nothing:
+        assert gke_scope._existing_feature("p1") is None
+    else:  # any other failure stops the run instead of creating a Feature that may exist (409)
+        with pytest.raises(Exception, match="denied"):
+            gke_scope._existing_feature("p1")

@@ -45,6 +45,11 @@ MESH_SERVICES: Final = ("gkehub.googleapis.com", "mesh.googleapis.com")
 #: the not-found text of the getFeature data source (hashicorp/terraform-provider-google@2bdfed3:
 #: google/services/gkehub2/data_source_google_gke_hub_feature.go: ``fmt.Errorf("%s not found", id)``)
 NOT_FOUND: Final = "not found"
+#: what a Google API answers while it is not enabled in the project (HTTP 403 reason SERVICE_DISABLED /
+#: accessNotConfigured: "<API> has not been used in project <n> before or it is disabled"): in a fresh project
+#: the fleet API is enabled by this very stack, after the program has asked for the Feature - so no Feature
+#: can exist yet
+API_DISABLED: Final = ("SERVICE_DISABLED", "has not been used in project", "accessNotConfigured")
 
 
 def feature_id(project: str, name: str = MESH_FEATURE) -> str:
@@ -107,6 +112,7 @@ def _existing_feature(project: str) -> Any:
     try:
         return gcp.gkehub.get_feature(name=MESH_FEATURE, location=FLEET_LOCATION, project=project)
     except Exception as err:  # the data source fails when the Feature does not exist
-        if f"{feature_id(project)} {NOT_FOUND}" in str(err):
+        text = str(err)
+        if f"{feature_id(project)} {NOT_FOUND}" in text or any(marker in text for marker in API_DISABLED):
             return None
         raise
