@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from kubefleet.errors import CatalogError, KubefleetError, RenderError
 from kubefleet.policies.config import PolicyConfig, default_config
 from kubefleet.policies.model import Facts, Finding, Rule, RuleContext, TeamCost, Violation
 from kubefleet.policies.rules import RULES
@@ -108,6 +109,16 @@ def fleet_findings(costs: Sequence[TeamCost], config: PolicyConfig) -> list[Find
     return out
 
 
+def cannot_render(spec: ClusterSpec, provider: str, err: KubefleetError, config: PolicyConfig) -> list[Finding]:
+    """The ``renders`` finding for a spec its provider's adapter or the catalog refuses (nothing when the rule
+    is disabled: then the pair is simply not checked further)."""
+    rule = RULES["renders"]
+    level = config.settings(rule).level
+    if level == "disabled":
+        return []
+    return [place(rule, Violation(f"cannot be built on {provider}: {err.message}", err.hint), level, spec.name, provider)]
+
+
 def needs_team_cost(spec: ClusterSpec, config: PolicyConfig) -> bool:
     settings = config.settings(RULES["budget-team"])
     return settings.level != "disabled" and spec.metadata.team in settings.params["teamCaps"]
@@ -169,7 +180,12 @@ def check(
         protection = cfg.protection()
         findings.extend(spec_findings(RuleContext(spec, as_of, the_facts, protection=protection), cfg))
         for provider in providers_for(spec, providers):
-            graph = renderer(spec, provider)
+            try:
+                graph = renderer(spec, provider)
+            except (CatalogError, RenderError) as err:  # no graph: one finding instead of ending the whole check
+                findings.extend(cannot_render(spec, provider, err, cfg))
+                checked.append((spec.name, provider))
+                continue
             ctx = RuleContext(spec, as_of, the_facts, provider=provider, graph=graph, pricer=pricer,
                               protection=protection)
             findings.extend(provider_findings(ctx, cfg))

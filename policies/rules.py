@@ -339,6 +339,15 @@ def odd_control_plane(ctx: RuleContext, params: Mapping[str, Any]) -> Iterator[V
 # ------------------------------------------------------------------------------ placement allow-lists
 
 
+def renders(ctx: RuleContext, params: Mapping[str, Any]) -> Iterator[Violation]:
+    """Placed by the offline check itself (:func:`kubefleet.policies.engine.check`) when the spec cannot be
+    built on a provider at all — the adapter or the catalog refuses it (e.g. a Kubernetes minor kubeadm's
+    pinned add-ons were not checked with, an instance the region does not offer): then no graph exists for
+    the other rules to read. In the CrossGuard pack the stack was built, so there is nothing to report."""
+    return iter(())
+
+
+
 def allowed_providers(ctx: RuleContext, params: Mapping[str, Any]) -> Iterator[Violation]:
     allowed: list[str] = params["providers"]
     if allowed and ctx.provider not in allowed:
@@ -552,6 +561,8 @@ def _rules() -> dict[str, Rule]:
              )),
         Rule("odd-control-plane", "control-plane replicas are odd (etcd quorum)",
              "mandatory", "spec", odd_control_plane),
+        Rule("renders", "the spec can be built on the provider (its adapter and the catalog accept it)",
+             "mandatory", "provider", renders),
         Rule("allowed-providers", "clusters run only on allowed providers",
              "mandatory", "provider", allowed_providers, (
                  Param("providers", "str-list", [], "allowed providers (empty: any)"),

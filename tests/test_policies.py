@@ -391,3 +391,35 @@ def test_markdown_report(load_spec: Callable[[str], ClusterSpec], golden: Any) -
     spec = make(load_spec, pools=fixed, istio="managed", pods=100)
     golden.check("policy/findings.md", findings_markdown(run_spec_rules(spec)))
     assert "No policy findings" in findings_markdown([])
+
+
+def test_a_spec_one_provider_cannot_build_is_a_finding_not_the_end_of_the_check(tmp_path: Path) -> None:
+    """`policy check --provider all` over an EKS 1.36 spec: kubeadm's pinned add-ons stop at 1.35
+    (kubefleet/spec/limits.py MAX_MINOR, Calico v3.31's requirements), so kubeadm cannot build it. That is a
+    `renders` finding on kubeadm (mandatory: exit 1) while the other three providers are still checked —
+    not an exit 2 without a file for the whole run (found by benchmarks/fleet300.py)."""
+    import json
+
+    spec = tmp_path / "a.yaml"
+    spec.write_text(
+        "apiVersion: kubefleet.dev/v1alpha1\nkind: Cluster\nmetadata:\n  name: a\n"
+        "  labels: {team: t, env: dev, owner: o, cost-center: cc-1234}\nspec:\n  provider: eks\n"
+        "  kubernetes: {version: \"1.36\"}\n  region: us-east\n  nodePools:\n    - name: general\n"
+        "      machine: {vcpus: 4, memoryGiB: 16}\n      count: 2\n")
+    from typer.testing import CliRunner
+
+    from kubefleet.cli.app import app
+
+    result = CliRunner().invoke(app, ["policy", "check", str(spec), "--provider", "all", "-o", "json",
+                                      "--as-of", "2026-12-06"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert {c["provider"] for c in report["checked"]} == {"gke", "eks", "aks", "kubeadm"}
+    renders = [f for f in report["findings"] if f["rule"] == "renders"]
+    assert [(f["provider"], f["level"]) for f in renders] == [("kubeadm", "mandatory")]
+    assert "1.36" in renders[0]["message"] and renders[0]["hint"]
+    disabled = tmp_path / "policy.yaml"
+    disabled.write_text("rules: {renders: disabled}\n")
+    quiet = CliRunner().invoke(app, ["policy", "check", str(spec), "--provider", "kubeadm", "-o", "json",
+                                     "--config", str(disabled), "--as-of", "2026-12-06"])
+    assert not [f for f in json.loads(quiet.stdout)["findings"] if f["rule"] == "renders"], quiet.output

@@ -104,3 +104,4 @@ def test_a_directory_with_bad_specs_reports_every_bad_file(tmp_path: Path) -> No
     assert f"{tmp_path / 'b.yaml'}:4:19: spec.nodePools: expected a list" in result.output
     assert f"{tmp_path / 'c.yaml'}:4:16: spec.region: unknown neutral region 'mars'" in result.output
     assert "Traceback" not in result.output
+
