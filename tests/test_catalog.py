@@ -254,7 +254,9 @@ def test_aks_network_and_eastus_gpus(catalog: Catalog) -> None:
         assert catalog.network("aks", region, "nat_gateway_hour").amount == Decimal("0.045")  # type: ignore[union-attr]
         assert catalog.network("aks", region, "load_balancer_hour").amount == Decimal("0.025")  # type: ignore[union-attr]
     assert catalog.network("aks", "westeurope", "public_ipv4_hour").amount == Decimal("0.005")  # type: ignore[union-attr]
-    assert catalog.network("aks", "eastus", "public_ipv4_hour") is None  # regional meter not sourced
+    eastus_ip = catalog.network("aks", "eastus", "public_ipv4_hour")  # Infracost's public_ip golden (eastus)
+    assert eastus_ip is not None and eastus_ip.amount == Decimal("0.005") and "public_ip_test" in eastus_ip.source.url
+    assert catalog.network("aks", "westus2", "public_ipv4_hour") is None  # regional meter not sourced there
     t4 = catalog.instance("aks", "eastus", "Standard_NC4as_T4_v3")
     assert t4 is not None and t4.price.amount == Decimal("0.526") and t4.gpu_count == 1
 

@@ -113,6 +113,12 @@ def aks_rule(line: Line) -> Decimal | str:
         price = CATALOG.network("aks", region, "load_balancer_data_gb")
         assert price is not None
         return price.amount
+    if line.name == "IP address (static, regional)":  # public_ip_test.tf: eastus, Standard, Static
+        price = CATALOG.network("aks", region, "public_ipv4_hour")
+        assert price is not None
+        return price.amount
+    if line.name == "IP address (static, global)":
+        return "a global (cross-region) Standard IP: kubefleet's clusters use regional addresses"
     if line.name == "Hosted zone":
         return "Azure DNS zone for the HTTP application routing add-on: kubefleet does not enable it"
     raise AssertionError(f"no rule for AKS golden line {line}")
@@ -123,6 +129,7 @@ CASES = [
     (f"infracost-eks-node-group-{COMMIT}.golden", eks_rule, 12),
     (f"infracost-gke-container-cluster-{COMMIT}.golden", gke_rule, 16),
     (f"infracost-aks-cluster-{COMMIT}.golden", aks_rule, 8),
+    (f"infracost-azure-public-ip-{COMMIT}.golden", aks_rule, 2),
 ]
 
 
