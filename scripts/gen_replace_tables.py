@@ -221,6 +221,10 @@ TF_TYPES += (
     _aws("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "iam", "RolePolicyAttachmentArgs",
          "iam/role_policy_attachment.go", "ResourceRolePolicyAttachment"),
     _aws("aws:cloudwatch/logGroup:LogGroup", "cloudwatch", "LogGroupArgs", "logs/group.go", "resourceGroup"),
+    _aws("aws:iam/rolePolicy:RolePolicy", "iam", "RolePolicyArgs", "iam/role_policy.go", "resourceRolePolicy"),
+    _aws("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "iam", "OpenIdConnectProviderArgs",
+         "iam/openid_connect_provider.go", "resourceOpenIDConnectProvider"),
+    _aws("aws:kms/key:Key", "kms", "KeyArgs", "kms/key.go", "resourceKey"),
 )
 
 AZ = "pulumi/pulumi-azure-native"

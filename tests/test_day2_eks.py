@@ -205,3 +205,63 @@ def test_ami_type_follows_the_catalogs_arch_and_accelerator_facts() -> None:
             assert got.endswith("_NVIDIA") is bool(inst.gpu_kind and inst.gpu_kind.startswith("nvidia-"))
             seen.add(got)
     assert {"AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "AL2023_x86_64_NVIDIA"} <= seen
+
+
+# ---- secrets encryption, IRSA, Pod Identity, EBS CSI ----
+
+
+def test_secrets_are_envelope_encrypted_with_a_rotating_kms_key_the_cluster_role_may_use() -> None:
+    """EKS API model: CreateCluster.encryptionConfig takes resources + provider.keyArn; the cluster is checked
+    against the model by verify. terraform-aws-eks defaults: resources ["secrets"], key rotation on, and the
+    cluster role granted kms:Encrypt/Decrypt/ListGrants/DescribeKey on the key
+    (terraform-aws-modules/terraform-aws-eks@bef29c4d9523523e57fe898643fde2895106b339:variables.tf:178-185,268-272;
+    main.tf:584-590)."""
+    from kubefleet.providers.eks.verify import verify_graph
+
+    assert set(EKS.shape_for("EncryptionConfig").members) == {"resources", "provider"}
+    (spec,) = load_text(MINIMAL, "s.yaml")
+    graph = render(spec.spec, "eks", resolver=shape_resolver("eks"))
+    (key,) = graph.of_type("aws:kms/key:Key")
+    assert key.get("enableKeyRotation") is True
+    cluster = graph.one(CLUSTER)
+    assert cluster.get("encryptionConfig.resources") == ["secrets"]
+    arn = cluster.get("encryptionConfig.provider.keyArn")
+    assert arn.startswith("arn:aws:kms:")
+    (grant,) = graph.of_type("aws:iam/rolePolicy:RolePolicy")
+    (statement,) = json.loads(grant.get("policy"))["Statement"]
+    assert statement["Resource"] == arn and statement["Effect"] == "Allow"
+    assert sorted(statement["Action"]) == sorted(["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"])
+    (role,) = [r for r in graph.of_type("aws:iam/role:Role") if r.name.endswith("-cluster-role")]
+    assert grant.get("role") == role.get("name")
+    report = verify_graph(graph)
+    assert not report.violations and "kms" in report.oracle
+    # adding it to a running cluster is an in-place update (AssociateEncryptionConfig), not a replacement
+    assert not any(p.startswith("encryptionConfig") for p in replace.replace_paths(CLUSTER))
+
+
+def test_irsa_oidc_provider_and_the_ebs_csi_driver_with_its_own_pod_identity_role() -> None:
+    """IRSA: the cluster's OIDC issuer as an IAM OIDC provider for sts.amazonaws.com (terraform-aws-eks main.tf:
+    458-471); no thumbprint, which the IAM API model makes optional (IAM then fetches it). The EBS CSI add-on's
+    controller service account ebs-csi-controller-sa gets a role trusting pods.eks.amazonaws.com with
+    AmazonEBSCSIDriverPolicy (awsdocs/amazon-eks-user-guide@4d52b4d05e3478582e7d10a73cbd9ba9194dd5f7:
+    latest/ug/storage/ebs-csi.adoc:85-95; latest/ug/manage-access/aws-access/service-accounts.adoc:163-172)."""
+    iam = botocore.session.get_session().get_service_model("iam")
+    assert iam.operation_model("CreateOpenIDConnectProvider").input_shape.required_members == ["Url"]
+    assert set(EKS.shape_for("AddonPodIdentityAssociations").members) == {"serviceAccount", "roleArn"}
+    (spec,) = load_text(MINIMAL, "s.yaml")
+    graph = render(spec.spec, "eks", resolver=shape_resolver("eks"))
+    (oidc,) = graph.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    # the cluster's issuer (offline: the mock's https://oidc.eks.<region>.amazonaws.com/id/<id>)
+    assert oidc.get("url").startswith("https://oidc.eks.") and oidc.get("clientIdLists") == ["sts.amazonaws.com"]
+    assert oidc.get("thumbprintLists") is None
+    addons = {a.get("addonName"): a for a in graph.of_type("aws:eks/addon:Addon")}
+    (assoc,) = addons["aws-ebs-csi-driver"].get("podIdentityAssociations")
+    assert assoc["serviceAccount"] == "ebs-csi-controller-sa"
+    (role,) = [r for r in graph.of_type("aws:iam/role:Role") if r.name.endswith("-ebs-csi-role")]
+    (statement,) = json.loads(role.get("assumeRolePolicy"))["Statement"]
+    assert statement["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+    assert sorted(statement["Action"]) == ["sts:AssumeRole", "sts:TagSession"]
+    assert assoc["roleArn"].endswith(f":role/{role.get('name')}")
+    attached = {a.get("policyArn") for a in graph.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                if a.parent_name == role.name}
+    assert attached == {"arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"}

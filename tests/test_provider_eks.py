@@ -170,7 +170,7 @@ def test_cluster_defaults() -> None:
     assert cluster.get("bootstrapSelfManagedAddons") is False
     assert cluster.get("roleArn", "").startswith("arn:aws:iam::")
     addons = {a.get("addonName") for a in rendered(MINIMAL).of_type("aws:eks/addon:Addon")}
-    assert addons == {"vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent"}
+    assert addons == {"vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent", "aws-ebs-csi-driver"}
 
 
 def test_private_endpoint_with_authorised_networks() -> None:
@@ -354,6 +354,7 @@ def test_iam_policy_attachments() -> None:
         "mini-cluster-role": {"AmazonEKSClusterPolicy"},
         "mini-node-role": {"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"},
         "mini-fargate-role": {"AmazonEKSFargatePodExecutionRolePolicy"},
+        "mini-ebs-csi-role": {"AmazonEBSCSIDriverPolicy"},
     }
     trust = json.loads(roles["mini-node-role"].get("assumeRolePolicy"))
     assert trust["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
@@ -434,7 +435,8 @@ def test_addon_versions_and_zones_are_looked_up_not_guessed() -> None:
     finally:
         del adapter.mock_call
     addons = [s for s in seen if s["token"] == GET_ADDON_VERSION]
-    assert {s["addonName"] for s in addons} == {"vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent"}
+    assert {s["addonName"] for s in addons} == {"vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent",
+                                                "aws-ebs-csi-driver"}
     assert all(s["kubernetesVersion"] == "1.33" and s["mostRecent"] is True for s in addons)
     # zones are looked up too, with the ids EKS rejects excluded (EKS user guide, "Subnet requirements")
     zones = [s for s in seen if s["token"] == GET_AVAILABILITY_ZONES]

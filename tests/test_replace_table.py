@@ -35,7 +35,8 @@ GAPS: dict[str, set[str]] = {
         "aws:cloudwatch/logGroup:LogGroup", "aws:ec2/eip:Eip", "aws:ec2/internetGateway:InternetGateway",
         "aws:ec2/natGateway:NatGateway", "aws:ec2/routeTable:RouteTable", "aws:ec2/subnet:Subnet",
         "aws:ec2/vpc:Vpc", "aws:eks/accessEntry:AccessEntry", "aws:eks/addon:Addon", "aws:eks/fargateProfile:FargateProfile",
-        "aws:eks/nodeGroup:NodeGroup", "aws:iam/role:Role")},
+        "aws:eks/nodeGroup:NodeGroup", "aws:iam/role:Role", "aws:kms/key:Key",
+        "aws:iam/openIdConnectProvider:OpenIdConnectProvider")},
     # the stored internal/service/eks/cluster.go predates deletion_protection; `region` is injected by
     # the provider (Enhanced Region Support, terraform-provider-aws 6), not declared in the resource file
     "aws:eks/cluster:Cluster": {"deletionProtection", "region", "tags"},

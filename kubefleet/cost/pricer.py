@@ -680,6 +680,15 @@ def _eks_fee(r: RenderedResource, ctx: PriceContext) -> Result:
     return out
 
 
+@pricer("aws:kms/key:Key")
+def _kms_key(r: RenderedResource, ctx: PriceContext) -> Result:
+    fee = ctx.catalog.fee("eks", "kms.key")
+    if not isinstance(fee, Price):
+        return [_missing(r, "KMS key", fee)]
+    return [component(ctx, r, "KMS key (secrets envelope encryption)", "control-plane", fee, Decimal(1),
+                      unit="key-month", note=fee.note)]
+
+
 @pricer("aws:eks/nodeGroup:NodeGroup")
 def _eks_nodes(r: RenderedResource, ctx: PriceContext) -> Result:
     scaling = r.get("scalingConfig") or {}
@@ -1027,6 +1036,7 @@ free("networking object; no charge by itself",
      "azure-native:network:VirtualNetwork", "azure-native:network:Subnet")
 free("identity and access; no charge",
      "aws:iam/role:Role", "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/policy:Policy",
+     "aws:iam/rolePolicy:RolePolicy",
      "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "aws:eks/accessEntry:AccessEntry",
      "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
      "gcp:serviceaccount/account:Account", "gcp:projects/iAMMember:IAMMember",

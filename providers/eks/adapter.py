@@ -11,7 +11,18 @@ import pulumi_aws as aws
 
 from kubefleet.providers import mesh
 from kubefleet.providers.base import ClusterAdapter, ClusterOutputs, Support
-from kubefleet.providers.eks import access, auth, gpu, iam, mocks, network, nodepool, support, tenancy
+from kubefleet.providers.eks import (
+    access,
+    auth,
+    gpu,
+    iam,
+    mocks,
+    network,
+    nodepool,
+    security,
+    support,
+    tenancy,
+)
 from kubefleet.providers.eks import cluster as cluster_mod
 from kubefleet.providers.eks.common import Scope
 from kubefleet.resolve.model import ResolvedCluster
@@ -40,9 +51,12 @@ class EksAdapter(ClusterAdapter):
         net = network.build_network(spec, ctx.region, scope)
         cluster_role = iam.cluster_role(spec, scope)
         node_role = iam.node_role(spec, scope)
+        secrets = security.secrets_key(spec, scope, cluster_role)
         cluster = cluster_mod.build_cluster(
-            spec, ctx.region, scope, cluster_role.role.arn, net, depends_on=iam.depends(cluster_role)
+            spec, ctx.region, scope, cluster_role.role.arn, net,
+            depends_on=[*iam.depends(cluster_role), secrets.grant], encryption=security.encryption_config(secrets),
         )
+        security.oidc_provider(spec, scope, cluster)
         access.build_access_entries(spec, scope, cluster)
         early = cluster_mod.build_addons(spec, scope, cluster, cluster_mod.ADDONS_BEFORE_NODES)
         groups = nodepool.build_node_groups(
@@ -57,7 +71,11 @@ class EksAdapter(ClusterAdapter):
                     spec, scope, cluster, fargate_role.role.arn, net.fargate_subnets, iam.depends(fargate_role)
                 )
             )
-        late = cluster_mod.build_addons(spec, scope, cluster, cluster_mod.ADDONS_AFTER_NODES, depends_on=compute)
+        ebs_csi = security.ebs_csi_role(spec, scope)
+        late = cluster_mod.build_addons(
+            spec, scope, cluster, cluster_mod.ADDONS_AFTER_NODES, depends_on=[*compute, *iam.depends(ebs_csi)],
+            identities={security.EBS_CSI_ADDON: security.ebs_csi_association(ebs_csi)},
+        )
 
         kubeconfig = cluster_mod.kubeconfig(cluster, ctx.region, auth.get_token_args(stack))
         gpus = gpu.gpu_pools(spec, ctx, nodepool.ami_type)

@@ -27,7 +27,10 @@
   deployer in ``admins`` cannot create the entry twice. The flag is create-only (its change replaces the
   cluster: the generated replace table, eks/cluster.go), so it is in ``ignore_changes`` as in
   terraform-aws-eks (main.tf:207-210, PR #3042): a cluster an older kubefleet created with ``true`` is kept;
-- managed add-ons vpc-cni, kube-proxy, eks-pod-identity-agent (before nodes) and coredns (after). Their
+- secrets envelope encryption with a KMS key (``encryption_config``), IRSA's OIDC provider and the EBS CSI
+  driver's Pod Identity role: security.py;
+- managed add-ons vpc-cni, kube-proxy, eks-pod-identity-agent (before nodes), coredns and aws-ebs-csi-driver
+  (after; the driver with its Pod Identity association, security.py). Their
   versions must follow the cluster's Kubernetes version, so none is frozen here: each is looked up at apply
   time with ``aws.eks.get_addon_version(kubernetes_version=<the cluster's version output>, most_recent=True)``,
   as terraform-aws-eks does with its ``aws_eks_addon_version`` data source
@@ -40,7 +43,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 import pulumi
@@ -52,8 +55,8 @@ from kubefleet.spec.model import ClusterSpec
 
 #: Add-ons that must exist before nodes join (networking, kube-proxy, pod identity).
 ADDONS_BEFORE_NODES: Final = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
-#: Add-ons that need schedulable capacity to become ACTIVE.
-ADDONS_AFTER_NODES: Final = ("coredns",)
+#: Add-ons that need schedulable capacity to become ACTIVE (the EBS CSI driver's controller is a Deployment).
+ADDONS_AFTER_NODES: Final = ("coredns", "aws-ebs-csi-driver")
 #: Control-plane log retention (terraform-aws-eks's default; one of CloudWatch Logs' allowed values).
 LOG_RETENTION_DAYS: Final = 90
 #: Add-on configuration (the add-on's own JSON schema; values are strings there).
@@ -92,6 +95,7 @@ def build_cluster(
     role_arn: pulumi.Input[str],
     network: ClusterNetwork,
     depends_on: Sequence[pulumi.Resource],
+    encryption: aws.eks.ClusterEncryptionConfigArgs | None = None,
 ) -> aws.eks.Cluster:
     cp = spec.spec.control_plane
     private = cp.endpoint == "private"
@@ -127,6 +131,7 @@ def build_cluster(
                 ip_family="ipv4",
             ),
             enabled_cluster_log_types=list(CLUSTER_LOG_TYPES),
+            encryption_config=encryption,
             # kubefleet declares the managed add-ons itself (below), so EKS must not pre-install
             # unmanaged copies that the add-ons would then have to take over.
             bootstrap_self_managed_addons=False,
@@ -163,6 +168,7 @@ def build_addons(
     cluster: aws.eks.Cluster,
     names: Sequence[str],
     depends_on: Sequence[pulumi.Resource] = (),
+    identities: Mapping[str, Sequence[aws.eks.AddonPodIdentityAssociationArgs]] | None = None,
 ) -> list[aws.eks.Addon]:
     return [
         aws.eks.Addon(
@@ -173,6 +179,7 @@ def build_addons(
                 addon_version=addon_version(addon, cluster, scope),
                 configuration_values=json.dumps(ADDON_CONFIGURATION[addon], sort_keys=True)
                 if addon in ADDON_CONFIGURATION else None,
+                pod_identity_associations=list((identities or {}).get(addon, ())) or None,
                 resolve_conflicts_on_create="OVERWRITE",
                 resolve_conflicts_on_update="OVERWRITE",
                 tags=scope.tagged(),

@@ -66,7 +66,7 @@ def service_role(
     )
     attachments = [
         aws.iam.RolePolicyAttachment(
-            f"{spec.name}-{kind}-{policy}",
+            f"{spec.name}-{kind}-{policy.rsplit('/', 1)[-1]}",
             aws.iam.RolePolicyAttachmentArgs(role=role.name, policy_arn=POLICY_PREFIX + policy),
             opts=scope.opts(parent=role),
         )

@@ -60,6 +60,13 @@ def mock_outputs(type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, 
     if type_ == "aws:iam/role:Role":
         role = str(inputs.get("name", name))
         return {"arn": f"arn:aws:iam::{MOCK_ACCOUNT}:role/{role}", "uniqueId": f"AROA{short_hash(role, length=17).upper()}"}
+    if type_ == "aws:kms/key:Key":
+        digest = short_hash(name, "kms", length=32)
+        key_id = f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:]}"
+        return {"arn": f"arn:aws:kms:{inputs.get('region') or 'us-east-1'}:{MOCK_ACCOUNT}:key/{key_id}", "keyId": key_id}
+    if type_ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+        url = str(inputs.get("url") or "").removeprefix("https://")
+        return {"arn": f"arn:aws:iam::{MOCK_ACCOUNT}:oidc-provider/{url}"}
     if type_ == "aws:ec2/launchTemplate:LaunchTemplate":
         return {"latestVersion": 1, "defaultVersion": 1}
     if type_ == "aws:ec2/eip:Eip":

@@ -245,7 +245,12 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
     table.update(_network(spec))
     table.update(_istio(ctx))
     policy = ("; Kubernetes NetworkPolicy is enforced on EC2 nodes by the VPC CNI network policy agent "
-              "(vpc-cni configurationValues enableNetworkPolicy=true), as GKE enforces it")
+              "(vpc-cni configurationValues enableNetworkPolicy=true), as GKE enforces it; pods get no AWS "
+              "credentials from the node (launch template IMDSv2 only, hop limit 1) but their own through EKS Pod "
+              "Identity (eks-pod-identity-agent add-on) or IRSA (the cluster's OIDC issuer is an IAM OIDC provider); "
+              "the EBS CSI driver add-on (PersistentVolumes on EBS) runs with its own Pod Identity role "
+              "(AmazonEBSCSIDriverPolicy); Kubernetes Secrets are envelope-encrypted with a customer-managed KMS key "
+              "(encryption_config, yearly rotation on, $1/month; once on it cannot be turned off)")
     table["spec.tenancy.isolation"] = (
         native("aws.eks.FargateProfile: pods labelled kubefleet.dev/sandboxed=true each run in their own Fargate micro-VM"
                + policy + "; NetworkPolicy is NOT enforced for Fargate pods (the VPC CNI agent runs on EC2 nodes only) "
