@@ -144,3 +144,100 @@ def test_stack_azure_native_config_reaches_the_explicit_provider() -> None:
     assert provider.get("useOidc") in (True, "true")  # provider config travels as strings
     assert provider.get("environment") == "usgovernment"
     assert provider.get("subscriptionId") == "00000000-0000-0000-0000-000000000001"
+
+
+# ---- the System pool as an AgentPool ------------------------------------------------------------------
+
+SYSTEM = f"{POOL}::shop-kubefleet-aks-system"
+
+
+def _forcenew(type_: str) -> set[str]:
+    """AgentPool inputs in azure-native's forceNewMap, as the generated replace table holds them."""
+    from kubefleet.changes import replace
+
+    return {path for path, rule in replace.rules(type_).items() if rule.get("arm") == "forceNewMap"}
+
+
+def test_system_pool_name_hashes_every_input_that_replaces_a_pool() -> None:
+    """The managed System pool's name changes exactly when a replace-forcing input changes: azure-native's
+    forceNewMap (pulumi-azure-native@1b7112af provider/pkg/gen/replacement.go, via the generated table) plus
+    the inputs AKS refuses to change (RECREATE_ON)."""
+    from kubefleet.providers.aks.nodepool import NAME_INPUTS
+
+    assert set(NAME_INPUTS) == _forcenew(POOL) | set(RECREATE_ON)
+    assert {"vmSize", "gpuInstanceProfile"} <= _forcenew(POOL)
+
+
+def test_zone_change_replaces_the_system_pool_create_before_delete(tmp_path: Path) -> None:
+    """use-system-pools.md@fb060ab:90-91: a System pool may be deleted only when another takes its place,
+    and a cluster requires at least one: the System pool's replacement gets a new agentPoolName (an ARM URL
+    parameter, so the table replaces it) and is created before the old one is deleted; the ManagedCluster is
+    not touched (its agentPoolProfiles, the bootstrap pool, is ignored after creation)."""
+    changes = _diff(tmp_path, BASE.replace("availability: regional", "availability: zonal"))
+    system = changes[SYSTEM]
+    assert system["op"] == "replace"
+    assert {"agentPoolName", "availabilityZones"} <= set(system["replaced_because"])
+    assert "deleted before its replacement is created" not in system.get("at_apply", "")
+    cluster = changes[f"{CLUSTER}::shop-aks"]
+    assert "agentPoolProfiles" not in [i["path"] for i in cluster["inputs"]]
+    assert "agentPoolProfiles" not in cluster.get("at_apply", "")
+    # the user pool keeps its name: deleted first
+    assert "deleted before its replacement is created" in _pool(changes)["at_apply"]
+
+
+def _render(text: str, system_vm: str | None = None) -> Any:
+    from kubefleet.render.offline import render
+    from kubefleet.resolve.pools import SYSTEM_POOL_KEY
+    from kubefleet.spec.loader import load_text
+    from tests.conftest import shape_resolver
+
+    base = shape_resolver("aks")
+
+    def resolver(pool: Any) -> Any:
+        choice = base(pool)
+        if system_vm and pool.name == SYSTEM_POOL_KEY:
+            return type(choice)(**{**vars(choice), "name": system_vm})
+        return choice
+
+    (spec,) = load_text(text, "spec.yaml")
+    return render(spec.spec, "aks", resolver=resolver)
+
+
+def test_system_vm_size_change_is_a_create_before_delete_replace_the_api_model_accepts() -> None:
+    """Offline plan (mock monitor): the System shape resolving to another VM size replaces the managed
+    System AgentPool (vmSize is in the table's forceNewMap; the new name makes it create-before-delete);
+    the cluster stays the same. The API model (azure-mgmt-containerservice 40.1.0, ARM 2025-09-01) accepts
+    both rendered AgentPool bodies."""
+    from kubefleet.changes.diff import diff_graphs
+    from kubefleet.providers import verify_graph
+
+    old, new = _render(BASE), _render(BASE, system_vm="Standard_D4s_v5")
+    by_key = {f"{d.change.type}::{d.change.name}": d for d in diff_graphs(old, new)}
+    system = by_key[SYSTEM]
+    assert system.change.op == "replace" and not system.delete_first
+    assert {"vmSize", "agentPoolName"} <= set(system.forced_by)
+    assert by_key[f"{CLUSTER}::shop-aks"].change.op == "same"
+    assert by_key[f"{POOL}::shop-general"].change.op == "same"
+    for graph in (old, new):
+        report = verify_graph(graph)
+        assert report.violations == [], report.violations
+        body = next(r for r in graph.of_type(POOL) if r.get("mode") == "System")
+        assert body.get("vmSize") in ("Standard_D2s_v5", "Standard_D4s_v5")
+
+
+def test_user_pool_count_update_and_pool_removal(tmp_path: Path) -> None:
+    """count is not in the forceNewMap: an in-place update of the one AgentPool; removing a pool deletes
+    its AgentPool only (the System pool stays)."""
+    resized = _diff(tmp_path, BASE.replace("count: 3", "count: 4"))
+    assert resized[SYSTEM]["op"] == "same" and _pool(resized)["op"] == "update"
+    assert "count" not in _forcenew(POOL)
+    two = BASE.replace("      count: 3\n", "      count: 3\n    - name: batch\n"
+                                           "      machine: {vcpus: 4, memoryGiB: 16}\n      count: 1\n")
+    (tmp_path / "two.yaml").write_text(two)
+    (tmp_path / "one.yaml").write_text(BASE)
+    result = CliRunner().invoke(app, ["diff", "--base", str(tmp_path / "two.yaml"), str(tmp_path / "one.yaml"),
+                                      "--as-of", "2026-11-27", "--output", "json"], catch_exceptions=False)
+    (cluster,) = json.loads(result.stdout)["clusters"]
+    ops = {f"{c['type']}::{c['name']}": c["op"] for c in cluster["changes"]}
+    assert ops[f"{POOL}::shop-batch"] == "delete"
+    assert ops[SYSTEM] == "same" and ops[f"{POOL}::shop-general"] == "same"

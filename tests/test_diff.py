@@ -446,7 +446,8 @@ def test_the_render_records_the_programs_ignore_changes() -> None:
     text = MINIMAL.replace('version: "1.33"', 'version: "1.35"').replace("count: 3", "autoscaling: {min: 2, max: 5}")
     spec = load_text(text)[0].spec
     pools = {p: render(spec, p, catalog=load_catalog()) for p in ("aks", "eks")}
-    (aks_pool,) = [r for r in pools["aks"].resources if r.type == "azure-native:containerservice:AgentPool"]
+    (aks_pool,) = [r for r in pools["aks"].resources if r.type == "azure-native:containerservice:AgentPool"
+                   and r.get("mode") == "User"]  # the System pool is an AgentPool too (fixed count)
     (eks_pool,) = [r for r in pools["eks"].resources if r.type == "aws:eks/nodeGroup:NodeGroup"]
     assert aks_pool.ignore_changes == ("count",)
     assert eks_pool.ignore_changes == ("scalingConfig.desiredSize",)

@@ -73,3 +73,6 @@ def test_day2_changes_engine_plan_equals_offline_diff(engine_env: Env, target: s
     assert seen["shape+add-pool"].get(f"{POOL[target]}::e2e-batch") == "create"
     if target == "aks":  # AKS refuses new zones on a pool: a delete-first replace (providers/aks/nodepool.py)
         assert seen["zones"].get(pool_key) == "replace"
+        # the System pool is an AgentPool renamed on a zone change (create-before-delete), the cluster untouched
+        assert seen["zones"].get(f"{POOL[target]}::e2e-kubefleet-aks-system") == "replace"
+        assert "azure-native:containerservice:ManagedCluster::e2e-aks" not in seen["zones"]

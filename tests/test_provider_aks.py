@@ -53,7 +53,13 @@ def example(file: str, name: str | None = None) -> ClusterSpec:
 def pools(graph: ResourceGraph) -> dict[str, RenderedResource]:
     """User agent pools by their spec pool name (the logical name is ``<cluster>-<pool>``)."""
     prefix = graph.cluster + "-"
-    return {r.name.removeprefix(prefix): r for r in graph.of_type(POOL)}
+    return {r.name.removeprefix(prefix): r for r in graph.of_type(POOL) if r.get("mode") == "User"}
+
+
+def system_agent_pool(graph: ResourceGraph) -> RenderedResource:
+    """The managed System pool (an AgentPool in mode System)."""
+    [system] = [r for r in graph.of_type(POOL) if r.get("mode") == "System"]
+    return system
 
 
 BASE = """\
@@ -277,13 +283,35 @@ def test_existing_resource_group_and_subscription(load_spec: Callable[[str], Clu
 # ---- node pools ---------------------------------------------------------------------------------
 
 
-def test_system_pool_inline_and_user_pools(example_graphs: dict[str, ResourceGraph]) -> None:
+def _model_system_pool_minimum() -> int:
+    """The smallest System pool the AKS API model allows (AgentPool.count's text, ARM 2025-09-01)."""
+    import importlib
+    import inspect
+
+    models = importlib.import_module("azure.mgmt.containerservice.models")
+    doc = " ".join((inspect.getdoc(models.AgentPool) or "").split(":ivar count:", 1)[1].split(":ivar", 1)[0].split())
+    found = re.search(r"range of (\d+) to \d+ \(inclusive\) for system pools", doc)
+    assert found, doc
+    return int(found.group(1))
+
+
+def test_bootstrap_system_pool_inline_and_every_pool_an_agent_pool(example_graphs: dict[str, ResourceGraph]) -> None:
+    """The cluster is created with the smallest System pool the API model allows and ignores agentPoolProfiles
+    afterwards; the spec's System pool and every spec pool are AgentPools."""
     graph = example_graphs["inference"]
-    [system] = graph.one(MC).get("agentPoolProfiles")
-    assert system["mode"] == "System"
-    assert system["nodeTaints"] == ["CriticalAddonsOnly=true:NoSchedule"]
-    assert system["vmSize"] == "Standard_D2s_v5"  # ctx.instance of the 2 vCPU / 8 GiB system shape
-    assert system["count"] == 3 and system["availabilityZones"] == ["1", "2", "3"]
+    mc = graph.one(MC)
+    [bootstrap] = mc.get("agentPoolProfiles")
+    assert bootstrap["mode"] == "System"
+    assert bootstrap["nodeTaints"] == ["CriticalAddonsOnly=true:NoSchedule"]
+    assert bootstrap["vmSize"] == "Standard_D2s_v5"  # ctx.instance of the 2 vCPU / 8 GiB system shape
+    assert bootstrap["count"] == _model_system_pool_minimum() == 1
+    assert "agentPoolProfiles" in mc.ignore_changes
+    system = system_agent_pool(graph)
+    assert system.get("mode") == "System" and system.get("nodeTaints") == ["CriticalAddonsOnly=true:NoSchedule"]
+    assert system.get("vmSize") == "Standard_D2s_v5"
+    assert system.get("count") == 3 and system.get("availabilityZones") == ["1", "2", "3"]
+    assert system.get("agentPoolName") != bootstrap["name"]
+    assert not system.delete_before_replace  # a new name: create-before-delete keeps a System pool running
     for pool in pools(graph).values():
         assert pool.get("mode") == "User"
         assert pool.get("resourceName") == graph.one(MC).get("resourceName")
@@ -318,6 +346,7 @@ def test_max_surge_and_unavailable(example_graphs: dict[str, ResourceGraph]) -> 
     for pool in pools(graph).values():
         assert pool.get("upgradeSettings") == {"maxSurge": "2", "maxUnavailable": "0"}
     assert graph.one(MC).get("agentPoolProfiles.0.upgradeSettings.maxSurge") == "2"
+    assert system_agent_pool(graph).get("upgradeSettings") == {"maxSurge": "2", "maxUnavailable": "0"}
 
 
 def test_taint_without_value_and_os_choice(load_spec: Callable[[str], ClusterSpec]) -> None:
@@ -382,7 +411,7 @@ def test_names_legal_and_deterministic(example_graphs: dict[str, ResourceGraph])
     for graph in example_graphs.values():
         mc = graph.one(MC)
         system_name = mc.get("agentPoolProfiles.0.name")
-        names = [p.get("agentPoolName") for p in pools(graph).values()] + [system_name]
+        names = [p.get("agentPoolName") for p in graph.of_type(POOL)] + [system_name]
         assert all(AKS_POOL_NAME.match(n) for n in names), names
         assert len(set(names)) == len(names)
         assert len(mc.get("resourceName")) <= 63 and len(mc.get("dnsPrefix")) <= 54

@@ -272,8 +272,9 @@ def test_auto_upgraded_version_and_autoscaled_count_are_not_fought(
     text = PUBLIC_AUTHORIZED_PRIVATE_NODES.replace(
         "count: 2, disk", "autoscaling: {min: 1, max: 5}, disk")
     seen = _ignore_changes(load_spec(text), monkeypatch)
-    assert seen["natauth-aks"] == ["kubernetesVersion"]
+    # agentPoolProfiles: only the bootstrap System pool, never changed (providers/aks/nodepool.py)
+    assert seen["natauth-aks"] == ["agentPoolProfiles", "kubernetesVersion"]
     assert seen["natauth-general"] == ["count"]
     pinned = _ignore_changes(load_spec(PUBLIC_AUTHORIZED_PRIVATE_NODES.replace("channel: stable", "channel: none")),
                              monkeypatch)
-    assert pinned["natauth-aks"] == [] and pinned["natauth-general"] == []
+    assert pinned["natauth-aks"] == ["agentPoolProfiles"] and pinned["natauth-general"] == []

@@ -204,8 +204,10 @@ DELETE_FIRST_NOTE: Final = ("deleted before its replacement is created (its clou
                             "until the new one is up")
 
 
-#: ignored inputs an autoscaler owns: the spec's bounds changed, not the count; nothing to tell
-_AUTOSCALER_OWNED: Final = frozenset({"count", "nodeCount", "scalingConfig.desiredSize"})
+#: ignored inputs an autoscaler owns: the spec's bounds changed, not the count; nothing to tell. AKS
+#: agentPoolProfiles holds only the bootstrap System pool the cluster was created with; the spec's pools are
+#: AgentPool resources, whose rows show the change (providers/aks/nodepool.py)
+_AUTOSCALER_OWNED: Final = frozenset({"count", "nodeCount", "scalingConfig.desiredSize", "agentPoolProfiles"})
 
 
 def ignored_note(paths: Sequence[str]) -> str | None:

@@ -1,4 +1,4 @@
-"""The AKS cluster: resource group, ManagedCluster (control plane + System pool), access, outputs.
+"""The AKS cluster: resource group, ManagedCluster (control plane + bootstrap System pool), access, outputs.
 
 Everything is declared under the ``kubefleet:aks:Cluster`` component; the node network, User pools,
 maintenance schedules and mesh come from their own modules.
@@ -16,7 +16,7 @@ from kubefleet.providers.aks.gpu import install_device_plugin
 from kubefleet.providers.aks.kubeconfig import kubeconfig_output
 from kubefleet.providers.aks.mesh import install_self_managed, service_mesh_profile
 from kubefleet.providers.aks.network import NodeNetwork, build_network
-from kubefleet.providers.aks.nodepool import build_pool, system_pool_profile
+from kubefleet.providers.aks.nodepool import bootstrap_pool_profile, build_pool, build_system_pool
 from kubefleet.providers.aks.resource_args import as_kwargs
 from kubefleet.providers.aks.upgrades import build_maintenance
 from kubefleet.providers.base import ClusterOutputs
@@ -177,7 +177,7 @@ def build(spec: ClusterSpec, ctx: ResolvedCluster) -> ClusterOutputs:
                 ),
                 disable_local_accounts=True,
                 enable_rbac=True,
-                agent_pool_profiles=[system_pool_profile(spec, ctx, subnet_id, tags)],
+                agent_pool_profiles=[bootstrap_pool_profile(spec, ctx, subnet_id, tags)],
                 service_mesh_profile=service_mesh_profile(ctx),
                 tags=tags,
             )
@@ -191,8 +191,11 @@ def build(spec: ClusterSpec, ctx: ResolvedCluster) -> ClusterOutputs:
             # revisions during the upgrade, learn.microsoft.com/azure/aks/istio-upgrade); sending the
             # resolved revision again would roll a canary back, so it too is the revision created with.
             # `kubefleet diff` says when a spec change lands on an ignored input (not applied by `up`).
-            ignore_changes=[*(["kubernetesVersion"] if t.auto_upgrades(spec) else []),
-                            *(["serviceMeshProfile.istio.revisions"] if t.managed_mesh(spec) else [])] or None,
+            # agentPoolProfiles holds only the bootstrap System pool the cluster is created with; every pool
+            # the spec describes is an AgentPool (providers/aks/nodepool.py says why).
+            ignore_changes=["agentPoolProfiles",
+                            *(["kubernetesVersion"] if t.auto_upgrades(spec) else []),
+                            *(["serviceMeshProfile.istio.revisions"] if t.managed_mesh(spec) else [])],
         )),
     )
 
@@ -228,8 +231,9 @@ def build(spec: ClusterSpec, ctx: ResolvedCluster) -> ClusterOutputs:
 
     pool_opts = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(parent=cluster))
     pools: list[Any] = [
-        build_pool(spec, ctx, pool, rg_name, cluster.name, subnet_id, tags, pool_opts)
-        for pool in spec.spec.node_pools
+        build_system_pool(spec, ctx, rg_name, cluster.name, subnet_id, tags, pool_opts),
+        *(build_pool(spec, ctx, pool, rg_name, cluster.name, subnet_id, tags, pool_opts)
+          for pool in spec.spec.node_pools),
     ]
     build_maintenance(spec, rg_name, cluster.name, pool_opts)
 

@@ -1,4 +1,22 @@
-"""Node pools: the System pool inline in the ManagedCluster, every spec pool as a User ``AgentPool``."""
+"""Node pools, every one an ``AgentPool``: the managed System pool and every spec pool as a User pool.
+
+AKS creates a cluster only with at least one System pool in ``agentPoolProfiles``, and the ManagedCluster
+API refuses to change an existing pool's VM size or zones (learn.microsoft.com/azure/aks/use-system-pools,
+"System and user node pools"; the way to change them is a new pool, then delete the old one). So:
+
+* the ManagedCluster is created with a one-node *bootstrap* System pool (:func:`bootstrap_pool_profile`)
+  and ignores ``agentPoolProfiles`` afterwards. The bootstrap pool is never changed or deleted: azure-native
+  sends the ignored creation-time ``agentPoolProfiles`` with every later ManagedCluster PUT, and AKS
+  answers a PUT that lists a pool deleted since with "A new agent pool was introduced. Adding agent pools to
+  an existing cluster is not allowed through managed cluster operations" (pulumi/pulumi-azure-native#2719,
+  #579). It also keeps the cluster's System pool count above zero while the managed one is replaced.
+* the System pool the spec describes is an ``AgentPool`` in mode System (:func:`build_system_pool`) whose
+  name hashes the inputs that replace a pool (:data:`NAME_INPUTS`): a VM-size or zone change gives a new
+  name, and the engine creates the new pool before it deletes the old one (Pulumi's default
+  create-before-delete) — AKS moves the system pods over when the old System pool is deleted;
+* spec pools keep their names (upgrading kubefleet must not replace a running pool), so their replacement
+  deletes the old pool first (:func:`build_pool`).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +28,7 @@ from pulumi_azure_native import containerservice
 from kubefleet.providers.aks import translate as t
 from kubefleet.providers.aks.resource_args import as_kwargs
 from kubefleet.resolve.model import ResolvedCluster
-from kubefleet.resolve.pools import system_pool
+from kubefleet.resolve.pools import SYSTEM_POOL_KEY, system_pool
 from kubefleet.spec.model import ClusterSpec, NodePool
 
 #: AgentPool inputs AKS refuses to change on an existing pool although azure-native would send them as an
@@ -20,6 +38,15 @@ from kubefleet.spec.model import ClusterSpec, NodePool
 #: azure-mgmt-containerservice AgentPool.os_disk_type): "May not be changed after creation".
 #: The engine replaces the pool on these (replace_on_changes); tests/test_day2_aks.py reads the model text.
 RECREATE_ON: tuple[str, ...] = ("availabilityZones", "osDiskType")
+#: The inputs the managed System pool's name is hashed from: azure-native's forceNewMap for AgentPool
+#: (vmSize, gpuInstanceProfile: the generated replace table, kubefleet/changes/replace_table.json) and
+#: :data:`RECREATE_ON`. tests/test_day2_aks.py checks this list against the table.
+NAME_INPUTS: tuple[str, ...] = ("vmSize", "gpuInstanceProfile", *RECREATE_ON)
+#: The bootstrap pool's node count: AKS's minimum for a System pool ("System node pools ... require at
+#: least one node", use-system-pools).
+BOOTSTRAP_COUNT = 1
+#: OS disk of the System pools (bootstrap and managed): Managed, 64 GiB.
+SYSTEM_OS_DISK_GIB = 64
 
 
 def _upgrade_settings(spec: ClusterSpec) -> Any:
@@ -29,12 +56,13 @@ def _upgrade_settings(spec: ClusterSpec) -> Any:
     )
 
 
-def system_pool_profile(
+def bootstrap_pool_profile(
     spec: ClusterSpec, ctx: ResolvedCluster, subnet_id: pulumi.Input[str] | None, tags: dict[str, str]
 ) -> Any:
-    """The mandatory System pool (CoreDNS, metrics-server, ...), tainted so workloads land on spec pools."""
-    pool = system_pool(spec)
-    choice = ctx.instance(pool)
+    """The one-node System pool the ManagedCluster is created with (ignored afterwards, never changed): AKS
+    creates no cluster without a System pool. The VM size is the resolved System shape's, which the catalog
+    says the region offers; tainted so only system pods land on it."""
+    choice = ctx.instance(system_pool(spec))
     return containerservice.ManagedClusterAgentPoolProfileArgs(
         name=t.system_pool_name(spec),
         mode="System",
@@ -42,14 +70,67 @@ def system_pool_profile(
         os_type="Linux",
         os_sku="AzureLinux",
         vm_size=choice.name,
-        count=pool.min_nodes,
+        count=BOOTSTRAP_COUNT,
         availability_zones=t.zones(spec),
         os_disk_type="Managed",
-        os_disk_size_gb=64,
+        os_disk_size_gb=SYSTEM_OS_DISK_GIB,
         node_taints=[t.SYSTEM_TAINT],
         vnet_subnet_id=subnet_id,
         upgrade_settings=_upgrade_settings(spec),
         tags=tags,
+    )
+
+
+def system_replace_inputs(spec: ClusterSpec, ctx: ResolvedCluster) -> dict[str, object]:
+    """The managed System pool's values of :data:`NAME_INPUTS` (absent ones as None)."""
+    values: dict[str, object] = {
+        "vmSize": ctx.instance(system_pool(spec)).name,
+        "gpuInstanceProfile": None,
+        "availabilityZones": t.zones(spec),
+        "osDiskType": "Managed",
+    }
+    return {k: values[k] for k in NAME_INPUTS}
+
+
+def build_system_pool(
+    spec: ClusterSpec,
+    ctx: ResolvedCluster,
+    resource_group_name: pulumi.Input[str],
+    cluster_name: pulumi.Input[str],
+    subnet_id: pulumi.Input[str] | None,
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+) -> Any:
+    """The System pool the spec describes (CoreDNS, metrics-server, konnectivity), as an AgentPool in mode
+    System, tainted so workloads land on spec pools; renamed (create-before-delete) when it must be replaced."""
+    pool = system_pool(spec)
+    values = system_replace_inputs(spec, ctx)
+    return containerservice.AgentPool(
+        f"{spec.name}-{SYSTEM_POOL_KEY}",
+        **as_kwargs(
+            containerservice.AgentPoolArgs(
+                resource_group_name=resource_group_name,
+                resource_name=cluster_name,
+                agent_pool_name=t.system_agent_pool_name(spec, values),
+                mode="System",
+                type="VirtualMachineScaleSets",
+                os_type="Linux",
+                os_sku="AzureLinux",
+                vm_size=values["vmSize"],
+                count=pool.count,
+                enable_auto_scaling=False,
+                availability_zones=values["availabilityZones"],
+                os_disk_type=values["osDiskType"],
+                os_disk_size_gb=SYSTEM_OS_DISK_GIB,
+                node_taints=[t.SYSTEM_TAINT],
+                vnet_subnet_id=subnet_id,
+                upgrade_settings=_upgrade_settings(spec),
+                tags=tags,
+            )
+        ),
+        # The name changes with every input that replaces a pool, so a replacement is create-before-delete
+        # (no delete_before_replace): the old System pool runs until the new one is up.
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(replace_on_changes=list(RECREATE_ON))),
     )
 
 

@@ -220,7 +220,8 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
         "spec.controlPlane.availability": native(
             "node pools in availability zones "
             + ",".join(t.zones(spec))
-            + "; the AKS control plane itself is Azure-run and zone-redundant in zone regions"
+            + "; the AKS control plane itself is Azure-run and zone-redundant in zone regions. "
+            + _system_pools(spec)
         ),
         "spec.controlPlane.tier": _tier(spec),
         "spec.controlPlane.endpoint": native(
@@ -291,6 +292,16 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
             "existing resource group used as is; otherwise kubefleet creates one"
         ),
     }
+
+
+def _system_pools(spec: ClusterSpec) -> str:
+    from kubefleet.resolve.pools import system_pool
+
+    count = system_pool(spec).count
+    return (f"System pods run on an AgentPool in mode System ({count} node{'s' if count != 1 else ''}), replaced "
+            "under a new name (created before the old one is deleted) when its VM size or zones change, and on "
+            "the one-node System pool the cluster is created with, which is kept as it is (AKS creates no "
+            "cluster without one, and every later cluster update names it)")
 
 
 def _disk_size(spec: ClusterSpec) -> Support:

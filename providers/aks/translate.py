@@ -69,8 +69,21 @@ def pool_name_for(spec: ClusterSpec, pool_name: str) -> str:
 
 
 def system_pool_name(spec: ClusterSpec) -> str:
-    """The System pool's name, hashed apart from a spec pool that is itself called ``system``."""
+    """The bootstrap System pool's name (inline in the ManagedCluster at creation), hashed apart from a spec
+    pool that is itself called ``system``."""
     return cloud_name(AKS_POOL, SYSTEM_POOL, spec.name, SYSTEM_POOL_KEY, hash_len=POOL_HASH_LEN)
+
+
+#: Prefix of the managed System pool (an AgentPool); its hash covers the inputs that replace a pool.
+SYSTEM_AGENT_POOL: Final = "sys"
+
+
+def system_agent_pool_name(spec: ClusterSpec, replace_inputs: Mapping[str, object]) -> str:
+    """The managed System AgentPool's name: a new name whenever an input that replaces a pool changes, so
+    the engine creates the new System pool before it deletes the old one (AKS keeps at least one System
+    pool at all times; the agentPoolName is the ARM URL, so two pools cannot share it)."""
+    parts = [f"{k}={replace_inputs[k]!r}" for k in sorted(replace_inputs)]
+    return cloud_name(AKS_POOL, SYSTEM_AGENT_POOL, spec.name, SYSTEM_POOL_KEY, *parts, hash_len=POOL_HASH_LEN)
 
 
 def role_assignment_name(*parts: str) -> str:
