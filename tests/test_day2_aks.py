@@ -241,3 +241,74 @@ def test_user_pool_count_update_and_pool_removal(tmp_path: Path) -> None:
     ops = {f"{c['type']}::{c['name']}": c["op"] for c in cluster["changes"]}
     assert ops[f"{POOL}::shop-batch"] == "delete"
     assert ops[SYSTEM] == "same" and ops[f"{POOL}::shop-general"] == "same"
+
+
+# ---- Kata (Pod Sandboxing) on a VM size that cannot run it ----------------------------------------------
+
+ORACLES = Path(__file__).parent / "data" / "oracles" / "vm-features"
+
+
+def _size_page(series_file: str) -> tuple[list[str], bool, bool]:
+    """(sizes, generation 2, nested virtualization) as the committed excerpt of a size page states them."""
+    import re
+
+    text = (ORACLES / series_file).read_text(encoding="utf-8")
+    sizes = re.findall(r"^\| (Standard_[A-Za-z0-9_]+) \|", text, re.M)
+
+    def supported(feature: str) -> bool:
+        line = next(ln for ln in text.splitlines() if f"[{feature}]" in ln)
+        status = line.split(")", 1)[1]
+        return "Not Supported" not in status and "Supported" in status
+
+    return sizes, supported("Generation 2 VMs"), supported("Nested Virtualization")
+
+
+def test_vm_feature_facts_are_the_size_pages() -> None:
+    """kubefleet/catalog/data/vm-features.yaml against the committed excerpts of Microsoft's size pages (each
+    source URL pins the commit the excerpt names); the Kata rule itself is use-pod-sandboxing.md:64-65."""
+    from kubefleet.catalog.vm_features import vm_features
+
+    rule = (ORACLES / "use-pod-sandboxing.md").read_text(encoding="utf-8")
+    assert "generation 2 VM and supports nested virtualization" in rule
+    assert "Only the Azure Linux os-sku supports this feature" in rule
+    facts = vm_features()
+    for page in ("dsv5-series.md", "esv5-series.md", "fsv2-series.md", "bv1-series.md"):
+        sizes, gen2, nested = _size_page(page)
+        commit = (ORACLES / page).read_text(encoding="utf-8").split("@", 1)[1].split(" ", 1)[0]
+        assert sizes
+        for size in sizes:
+            f = facts[size]
+            assert (f.generation2, f.nested_virtualization) == (gen2, nested), size
+            assert commit in f.source.url and f.source.url.endswith(page), size
+    assert facts["Standard_B2ms"].runs_kata is False and facts["Standard_D4s_v5"].runs_kata is True
+
+
+def test_shape_matching_cannot_pick_a_size_kata_cannot_run_on() -> None:
+    """Every non-GPU AKS size in the price catalog (what shape matching picks from) is listed and runs Kata."""
+    from kubefleet.catalog import load_catalog
+    from kubefleet.catalog.vm_features import features_of
+
+    catalog = load_catalog()
+    names = {i.name for region in ("eastus", "westus2", "westeurope", "southeastasia")
+             for i in catalog.instances("aks", region) if not i.gpu_count}
+    assert names
+    for name in sorted(names):
+        f = features_of(name)
+        assert f is not None and f.runs_kata, name
+
+
+def test_validate_refuses_a_sandboxed_pool_pinned_to_a_size_without_nested_virtualization(tmp_path: Path) -> None:
+    """The Bv1 page says Nested Virtualization Not Supported: `validate` says so at the pin's line, exit 2."""
+    text = BASE.replace('version: "1.33"', 'version: "1.36"').replace(
+        "      count: 3\n", "      count: 3\n      instanceTypes: {aks: Standard_B2ms}\n") + (
+        "  tenancy: {isolation: sandboxed}\n")
+    spec = tmp_path / "kata.yaml"
+    spec.write_text(text)
+    result = CliRunner().invoke(app, ["validate", str(spec), "--as-of", "2026-12-06"])
+    line = text.splitlines().index("      instanceTypes: {aks: Standard_B2ms}") + 1
+    assert result.exit_code == 2, result.output
+    assert f"kata.yaml:{line}:" in result.output and "Standard_B2ms cannot run AKS Pod Sandboxing" in result.output
+    assert "nested virtualization" in result.output
+    ok = spec.read_text().replace("Standard_B2ms", "Standard_D4s_v5")
+    spec.write_text(ok)
+    assert "Pod Sandboxing" not in CliRunner().invoke(app, ["validate", str(spec), "--as-of", "2026-12-06"]).output

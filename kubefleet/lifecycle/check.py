@@ -45,6 +45,9 @@ def problems(loaded: LoadedSpec, provider: str, on: date, compat: Compat | None 
     from kubefleet.lifecycle.zones import gpu_zone_issues
 
     found += gpu_zone_issues(loaded, provider)
+    from kubefleet.lifecycle.sandbox import sandbox_limits  # the catalog's VM-size facts
+
+    found += sandbox_limits(loaded, provider)
     channel = compat.channel(provider, spec.kubernetes.channel)
     offered = compat.offered_minors(provider, spec.kubernetes.channel, on)
     if channel is not None and offered is not None and minor not in offered:

@@ -148,8 +148,9 @@ def _isolation(spec: ClusterSpec) -> Support:
         return native("runc containers on shared node kernels (workloadRuntime OCIContainer)")
     gpu_pools = [p.name for p in spec.spec.node_pools if p.machine.gpu]
     detail = (
-        "Pod Sandboxing: workloadRuntime KataVmIsolation on Azure Linux pools; pods opt in with "
-        "runtimeClassName kata-vm-isolation"
+        "Pod Sandboxing: workloadRuntime KataVmIsolation (Kata Containers; AKS offers no gVisor) on Azure Linux "
+        "pools of generation 2 VM sizes with nested virtualization (`validate` refuses a pinned size without); "
+        "pods opt in with runtimeClassName kata-vm-isolation"
     )
     if gpu_pools:
         return emulated(
