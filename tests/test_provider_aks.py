@@ -591,3 +591,91 @@ def test_importing_the_adapter_does_not_import_the_sdk() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+# ---- secrets encryption (KMS) and workload identity ---------------------------------------------------
+
+KMS_TAIL = (
+    "  providers:\n    aks:\n      kms:\n"
+    "        keyId: https://kv-shop.vault.azure.net/keys/etcd/0123456789abcdef0123456789abcdef\n"
+    "        keyVaultResourceId: /subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-keys/"
+    "providers/Microsoft.KeyVault/vaults/kv-shop\n"
+)
+
+
+def _model_doc(cls: str, attr: str) -> str:
+    models = importlib.import_module("azure.mgmt.containerservice.models")
+    doc = inspect.getdoc(getattr(models, cls)) or ""
+    return " ".join(doc.split(f":ivar {attr}:", 1)[1].split(":ivar", 1)[0].split())
+
+
+def test_kms_uses_a_user_assigned_identity_granted_on_the_vault_before_the_cluster(
+        load_spec: Callable[[str], ClusterSpec]) -> None:
+    """use-kms-etcd-encryption.md@fb060ab:54 ("KMS etcd encryption doesn't work with system-assigned managed
+    identity"), :153-156 (Key Vault Crypto User on the vault); the AKS API model (ARM 2025-09-01) accepts the
+    body, and for a public vault keyVaultResourceId is left empty as its text asks."""
+    from kubefleet.providers import verify_graph
+
+    graph = aks(inline(load_spec, tail=KMS_TAIL))
+    mc = graph.one(MC)
+    identity = graph.one("azure-native:managedidentity:UserAssignedIdentity")
+    assert mc.get("identity") == {"type": "UserAssigned", "userAssignedIdentities": [f"{identity.name}-id"]}
+    kms = mc.get("securityProfile.azureKeyVaultKms")
+    assert kms == {"enabled": True, "keyId": "https://kv-shop.vault.azure.net/keys/etcd/0123456789abcdef0123456789abcdef",
+                   "keyVaultNetworkAccess": "Public"}
+    assert "When keyVaultNetworkAccess is ``Public``\\ , leave the field empty" in _model_doc(
+        "AzureKeyVaultKms", "key_vault_resource_id")
+    grants = {r.name: r for r in graph.of_type("azure-native:authorization:RoleAssignment")}
+    crypto = grants["inline-kms-crypto-user"]
+    assert crypto.get("scope").endswith("/Microsoft.KeyVault/vaults/kv-shop")
+    assert crypto.get("roleDefinitionId").endswith("/roleDefinitions/" + t.KEY_VAULT_CRYPTO_USER)
+    assert crypto.get("principalId") == aks_mocks.mock_outputs(
+        "azure-native:managedidentity:UserAssignedIdentity", identity.name, identity.inputs)["principalId"]
+    subnet = grants["inline-subnet-network-contributor"]
+    assert subnet.get("principalId") == crypto.get("principalId")  # the same identity, granted before the cluster
+    assert crypto.parent_name == identity.name and subnet.parent_name == identity.name
+    report = verify_graph(graph)
+    assert report.violations == [], report.violations
+    parity = {n.field: n for n in graph.parity}
+    assert "securityProfile.azureKeyVaultKms" in parity["spec.providers.aks.kms.keyId"].detail
+
+
+def test_workload_identity_is_on_by_default_and_can_be_turned_off(load_spec: Callable[[str], ClusterSpec]) -> None:
+    on = aks(inline(load_spec)).one(MC)
+    assert on.get("oidcIssuerProfile.enabled") is True and on.get("securityProfile.workloadIdentity.enabled") is True
+    assert on.get("identity") == {"type": "SystemAssigned"} and on.get("securityProfile.azureKeyVaultKms") is None
+    off = aks(inline(load_spec, tail="  providers:\n    aks: {workloadIdentity: false}\n")).one(MC)
+    assert off.get("oidcIssuerProfile.enabled") is False and off.get("securityProfile.workloadIdentity.enabled") is False
+
+
+@pytest.mark.parametrize(("key_id", "vault_id", "where"), [
+    ("https://kv-shop.vault.azure.net/keys/etcd", "/subscriptions/00000000-0000-0000-0000-000000000001/"
+     "resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-shop", "keyId"),  # no version
+    ("https://kv-shop.vault.azure.net/keys/etcd/0123456789abcdef0123456789abcdef", "/subscriptions/"
+     "00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-else",
+     "keyVaultResourceId"),  # another vault
+])
+def test_kms_fields_are_validated_at_their_line(tmp_path: Any, key_id: str, vault_id: str, where: str) -> None:
+    from typer.testing import CliRunner
+
+    from kubefleet.cli.app import app
+
+    text = BASE.format(name="kms", channel="stable", tier="standard", endpoint="public", extra_cp="") + (
+        f"  providers:\n    aks:\n      kms:\n        keyId: {key_id}\n        keyVaultResourceId: {vault_id}\n")
+    path = tmp_path / "kms.yaml"
+    path.write_text(text.replace("kubernetes: {version", "provider: aks\n  kubernetes: {version"))
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    line = next(i for i, ln in enumerate(path.read_text().splitlines(), 1) if ln.strip().startswith(where))
+    assert result.exit_code == 2 and f"kms.yaml:{line}:" in result.output, result.output
+
+
+def test_nat_gateway_parity_says_egress_is_not_zone_redundant(example_graphs: dict[str, ResourceGraph]) -> None:
+    """nat-gateway.md@fb060ab:234-235: a Standard NAT gateway is resilient only within its zone; zone redundancy
+    needs StandardV2, which the installed pulumi-azure-native network module (ARM 2024-05-01) does not offer."""
+    from pulumi_azure_native import network
+
+    assert [e.value for e in network.NatGatewaySkuName] == ["Standard"]
+    graph = example_graphs["sweet-spot"]
+    assert graph.one("azure-native:network:NatGateway").get("sku") == {"name": "Standard"}
+    detail = {n.field: n for n in graph.parity}["spec.network.privateNodes"].detail
+    assert "not zone-redundant" in detail and "StandardV2" in detail

@@ -517,6 +517,33 @@ class EksOptions(_Model):
         return self
 
 
+#: An Azure Key Vault key identifier with its version (what `az keyvault key show --query key.kid` prints):
+#: https://{vault}.vault.azure.net/keys/{name}/{version} (Azure public, China, US Government clouds).
+AZURE_KEY_ID = (r"^https://(?P<vault>[A-Za-z0-9-]{3,24})\.vault\.(azure\.net|azure\.cn|usgovcloudapi\.net)"
+                r"/keys/[A-Za-z0-9-]{1,127}/[0-9a-fA-F]{32}$")
+#: The ARM resource ID of a key vault.
+AZURE_KEY_VAULT_ID = (r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[^/]+/providers/Microsoft\.KeyVault"
+                      r"/vaults/(?P<vault>[A-Za-z0-9-]{3,24})$")
+
+
+class AksKms(_Model):
+    key_id: Annotated[str, StringConstraints(pattern=AZURE_KEY_ID)] = Field(
+        description="Versioned Azure Key Vault key identifier (https://<vault>.vault.azure.net/keys/<name>/<version>) "
+        "that encrypts Kubernetes secrets in etcd (securityProfile.azureKeyVaultKms.keyId).")
+    key_vault_resource_id: Annotated[str, StringConstraints(pattern=AZURE_KEY_VAULT_ID)] = Field(
+        description="ARM resource ID of that key's vault (a public-access vault); the cluster identity gets "
+        "Key Vault Crypto User on it.")
+
+    @model_validator(mode="after")
+    def _same_vault(self) -> AksKms:
+        key_vault = re.match(AZURE_KEY_ID, self.key_id)
+        vault = re.match(AZURE_KEY_VAULT_ID, self.key_vault_resource_id)
+        if key_vault and vault and key_vault["vault"].lower() != vault["vault"].lower():
+            raise FieldRuleError(("keyVaultResourceId",), f"the key is in vault {key_vault['vault']!r}, the "
+                                 f"resource ID names vault {vault['vault']!r}", "name the key's own vault")
+        return self
+
+
 class AksOptions(_Model):
     subscription_id: str | None = Field(None, description="Azure subscription (default: environment).")
     location: str | None = Field(None, description="Overrides the neutral region, e.g. northeurope.")
@@ -525,6 +552,11 @@ class AksOptions(_Model):
         default_factory=list, max_length=50,
         description="Entra ID group object IDs made cluster admins (aadProfile.adminGroupObjectIDs).",
     )
+    kms: AksKms | None = Field(
+        None, description="Encrypt Kubernetes secrets in etcd with your Azure Key Vault key (KMS); the cluster then "
+        "runs with a user-assigned identity kubefleet creates. None = AKS's default platform encryption at rest.")
+    workload_identity: bool = Field(
+        True, description="OIDC issuer and Microsoft Entra Workload ID, so pods get Azure tokens without secrets.")
 
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=6)]

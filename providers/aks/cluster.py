@@ -92,6 +92,23 @@ def _authorized_ranges(spec: ClusterSpec, net: NodeNetwork) -> pulumi.Input[list
     return net.nat_ip.ip_address.apply(lambda ip: [*ranges, t.egress_range(str(ip))])
 
 
+def _subnet_grant(spec: ClusterSpec, ctx: ResolvedCluster, names: t.Names, subnet_id: pulumi.Input[str],
+                  subscription_id: pulumi.Input[str], principal_id: pulumi.Input[str | None],
+                  opts: pulumi.ResourceOptions) -> Any:
+    return authorization.RoleAssignment(
+        f"{spec.name}-subnet-network-contributor",
+        authorization.RoleAssignmentArgs(
+            role_assignment_name=t.role_assignment_name(spec.name, ctx.region, "subnet", NETWORK_CONTRIBUTOR),
+            scope=subnet_id,
+            principal_id=principal_id,
+            principal_type="ServicePrincipal",
+            role_definition_id=_role_definition(subscription_id, NETWORK_CONTRIBUTOR),
+            description=f"kubefleet: AKS {names.cluster} manages its node subnet",
+        ),
+        opts=opts,
+    )
+
+
 def build(spec: ClusterSpec, ctx: ResolvedCluster) -> ClusterOutputs:
     names = t.names(spec, ctx.region)
     tags = t.azure_tags(ctx.labels)
@@ -133,6 +150,36 @@ def build(spec: ClusterSpec, ctx: ResolvedCluster) -> ClusterOutputs:
     net = build_network(spec, names, rg_name, location, tags, child)
     subnet_id = net.subnet.id
 
+    # KMS needs a user-assigned control-plane identity with Key Vault Crypto User on the vault before the
+    # cluster exists (use-kms-etcd-encryption.md:54), and a BYO identity needs its subnet rights up front too.
+    identity: Any = None
+    control_plane_grants: list[pulumi.Resource] = []
+    if t.kms(spec):
+        from pulumi_azure_native import managedidentity
+
+        assert opts_aks is not None and opts_aks.kms is not None
+        identity = managedidentity.UserAssignedIdentity(
+            f"{spec.name}-identity",
+            **as_kwargs(managedidentity.UserAssignedIdentityArgs(
+                resource_group_name=rg_name, resource_name=names.identity, location=location, tags=tags)),
+            opts=child,
+        )
+        control_plane_grants.append(authorization.RoleAssignment(
+            f"{spec.name}-kms-crypto-user",
+            authorization.RoleAssignmentArgs(
+                role_assignment_name=t.role_assignment_name(spec.name, ctx.region, "kms", t.KEY_VAULT_CRYPTO_USER),
+                scope=opts_aks.kms.key_vault_resource_id,
+                principal_id=identity.principal_id,
+                principal_type="ServicePrincipal",
+                role_definition_id=_role_definition(subscription_id, t.KEY_VAULT_CRYPTO_USER),
+                description=f"kubefleet: AKS {names.cluster} encrypts secrets with its Key Vault key (KMS)",
+            ),
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(parent=identity)),
+        ))
+        control_plane_grants.append(_subnet_grant(spec, ctx, names, subnet_id, subscription_id,
+                                                  identity.principal_id, pulumi.ResourceOptions.merge(
+                                                      child, pulumi.ResourceOptions(parent=identity))))
+
     cluster = containerservice.ManagedCluster(
         f"{spec.name}-aks",
         **as_kwargs(
@@ -164,12 +211,20 @@ def build(spec: ClusterSpec, ctx: ResolvedCluster) -> ClusterOutputs:
                     load_balancer_sku="standard",
                     outbound_type=t.outbound_type(spec),
                 ),
-                identity=containerservice.ManagedClusterIdentityArgs(type="SystemAssigned"),
-                oidc_issuer_profile=containerservice.ManagedClusterOIDCIssuerProfileArgs(enabled=True),
+                identity=(containerservice.ManagedClusterIdentityArgs(
+                    type="UserAssigned", user_assigned_identities=[identity.id]) if identity is not None
+                    else containerservice.ManagedClusterIdentityArgs(type="SystemAssigned")),
+                oidc_issuer_profile=containerservice.ManagedClusterOIDCIssuerProfileArgs(
+                    enabled=t.workload_identity(spec)),
                 security_profile=containerservice.ManagedClusterSecurityProfileArgs(
                     workload_identity=containerservice.ManagedClusterSecurityProfileWorkloadIdentityArgs(
-                        enabled=True
+                        enabled=t.workload_identity(spec)
                     ),
+                    # a public-access vault: keyVaultResourceId stays empty (the API model: "When
+                    # keyVaultNetworkAccess is Public, leave the field empty")
+                    azure_key_vault_kms=containerservice.AzureKeyVaultKmsArgs(
+                        enabled=True, key_id=opts_aks.kms.key_id, key_vault_network_access="Public",
+                    ) if opts_aks is not None and opts_aks.kms is not None else None,
                 ),
                 aad_profile=containerservice.ManagedClusterAADProfileArgs(
                     managed=True, enable_azure_rbac=True,
@@ -183,7 +238,7 @@ def build(spec: ClusterSpec, ctx: ResolvedCluster) -> ClusterOutputs:
             )
         ),
         opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
-            depends_on=net.resources,
+            depends_on=[*net.resources, *control_plane_grants],
             # Auto-upgrade channels move the version behind the program's back (stable can move a cluster
             # to a newer minor than the spec names); sending the spec's version again would be a
             # downgrade ARM refuses. The spec's version is the version the cluster is created with.
@@ -199,20 +254,12 @@ def build(spec: ClusterSpec, ctx: ResolvedCluster) -> ClusterOutputs:
         )),
     )
 
-    # The cluster identity manages load balancers / NAT in the node subnet: Network Contributor on it.
-    principal_id = cluster.identity.apply(lambda i: i.principal_id if i else None)
-    authorization.RoleAssignment(
-        f"{spec.name}-subnet-network-contributor",
-        authorization.RoleAssignmentArgs(
-            role_assignment_name=t.role_assignment_name(spec.name, ctx.region, "subnet", NETWORK_CONTRIBUTOR),
-            scope=subnet_id,
-            principal_id=principal_id,
-            principal_type="ServicePrincipal",
-            role_definition_id=_role_definition(subscription_id, NETWORK_CONTRIBUTOR),
-            description=f"kubefleet: AKS {names.cluster} manages its node subnet",
-        ),
-        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(parent=cluster)),
-    )
+    # The cluster identity manages load balancers / NAT in the node subnet: Network Contributor on it (a
+    # user-assigned identity got it before the cluster, above).
+    if identity is None:
+        principal_id = cluster.identity.apply(lambda i: i.principal_id if i else None)
+        _subnet_grant(spec, ctx, names, subnet_id, subscription_id, principal_id,
+                      pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(parent=cluster)))
     # Local accounts are off: whoever deploys gets cluster-admin through Azure RBAC (Helm needs it too).
     deployer_admin = authorization.RoleAssignment(
         f"{spec.name}-deployer-cluster-admin",

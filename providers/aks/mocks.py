@@ -21,6 +21,7 @@ NAME_INPUTS: Final[dict[str, str]] = {
     "azure-native:network:NatGateway": "natGatewayName",
     "azure-native:network:PublicIPAddress": "publicIpAddressName",
     "azure-native:authorization:RoleAssignment": "roleAssignmentName",
+    "azure-native:managedidentity:UserAssignedIdentity": "resourceName",
 }
 
 OFFLINE_TENANT: Final = str(uuid.uuid5(uuid.NAMESPACE_URL, "kubefleet/offline/tenant"))
@@ -66,6 +67,10 @@ def mock_outputs(type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, 
     elif type_ == "azure-native:containerservice:AgentPool":
         out["provisioningState"] = "Succeeded"
         out["currentOrchestratorVersion"] = inputs.get("orchestratorVersion")
+    elif type_ == "azure-native:managedidentity:UserAssignedIdentity":
+        out["principalId"] = _guid(name, "principal")
+        out["clientId"] = _guid(name, "client")
+        out["tenantId"] = OFFLINE_TENANT
     elif type_ == "azure-native:network:PublicIPAddress":
         h = int(short_hash(name, length=4), 16)
         out["ipAddress"] = f"20.{(h >> 8) % 256}.{h % 256}.{len(name) % 250 + 1}"

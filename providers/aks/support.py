@@ -202,7 +202,10 @@ def _private_nodes(spec: ClusterSpec) -> Support:
     if spec.spec.network.private_nodes:
         return native(
             "AKS nodes have no public IPs; egress through a NAT gateway on the node subnet "
-            "(outboundType userAssignedNATGateway)"
+            "(outboundType userAssignedNATGateway). It is a Standard NAT gateway, which Azure places in one zone "
+            "(\"resiliency only within the availability zone in which you deploy it\"): egress is not "
+            "zone-redundant. The zone-redundant StandardV2 NAT gateway is not in the network API version "
+            "pulumi-azure-native 3.x speaks (2024-05-01: NAT gateway SKU Standard only)"
         )
     return native(
         "AKS nodes have no public IPs either way; egress through the standard load balancer "
@@ -292,7 +295,27 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
         "spec.providers.aks.resourceGroup": native(
             "existing resource group used as is; otherwise kubefleet creates one"
         ),
+        "spec.providers.aks.kms.keyId": _kms(spec),
+        "spec.providers.aks.kms.keyVaultResourceId": _kms(spec),
+        "spec.providers.aks.workloadIdentity": _workload_identity(spec),
     }
+
+
+def _kms(spec: ClusterSpec) -> Support:
+    if not t.kms(spec):
+        return native("not set: secrets in etcd are encrypted at rest by AKS with platform-managed keys; set kms "
+                      "for encryption with your own Key Vault key")
+    return native("securityProfile.azureKeyVaultKms (KMS plugin, your Key Vault key, public-access vault); the "
+                  "control plane runs with a user-assigned identity kubefleet creates and grants Key Vault Crypto "
+                  "User on the vault (KMS does not work with a system-assigned identity). Rotating the key is "
+                  "yours; deleting it makes the cluster's secrets unreadable")
+
+
+def _workload_identity(spec: ClusterSpec) -> Support:
+    if t.workload_identity(spec):
+        return native("oidcIssuerProfile.enabled and securityProfile.workloadIdentity.enabled: pods exchange "
+                      "service-account tokens for Microsoft Entra tokens (federated credentials), no secrets")
+    return native("off: no OIDC issuer, no Microsoft Entra Workload ID")
 
 
 def _system_pools(spec: ClusterSpec) -> str:

@@ -46,6 +46,7 @@ class Names:
     subnet: str
     nat_gateway: str
     nat_ip: str
+    identity: str  # the user-assigned control-plane identity (KMS only)
 
 
 def names(spec: ClusterSpec, region: str) -> Names:
@@ -60,6 +61,7 @@ def names(spec: ClusterSpec, region: str) -> Names:
         subnet=cloud_name(AZURE_NETWORK, f"snet-{base}-nodes", *ident),
         nat_gateway=cloud_name(AZURE_NETWORK, f"ng-{base}", *ident),
         nat_ip=cloud_name(AZURE_NETWORK, f"pip-{base}-nat", *ident),
+        identity=cloud_name(AZURE_NETWORK, f"id-{base}", *ident),
     )
 
 
@@ -290,6 +292,25 @@ def admin_group_object_ids(spec: ClusterSpec) -> list[str] | None:
     """Entra ID groups whose members are cluster admins (aadProfile.adminGroupObjectIDs)."""
     opts = spec.spec.providers.aks
     return list(opts.admin_group_object_ids) if opts is not None and opts.admin_group_object_ids else None
+
+
+# ---- secrets encryption, workload identity ---------------------------------------------------------
+
+#: Built-in role "Key Vault Crypto User" (encrypt/decrypt with keys): what the KMS plugin's identity needs on
+#: the vault (MicrosoftDocs/azure-aks-docs@fb060ab articles/aks/use-kms-etcd-encryption.md:153-156).
+KEY_VAULT_CRYPTO_USER: Final = "12338af0-0e69-4776-bea7-57ae8d297424"
+
+
+def kms(spec: ClusterSpec) -> bool:
+    """KMS etcd encryption with the user's key. It "doesn't work with system-assigned managed identity"
+    (use-kms-etcd-encryption.md:54): the cluster then runs with a user-assigned identity."""
+    opts = spec.spec.providers.aks
+    return opts is not None and opts.kms is not None
+
+
+def workload_identity(spec: ClusterSpec) -> bool:
+    opts = spec.spec.providers.aks
+    return opts is None or opts.workload_identity
 
 
 # ---- GPUs ----------------------------------------------------------------------------------------

@@ -244,6 +244,11 @@ class _Walk:
             for i, item in enumerate(value):
                 self.value(inner, item, f"{where}.{i}", api, owner)
             return
+        if typ.startswith("{") and typ.endswith("}") and f.rest == "userAssignedIdentities" and isinstance(value, list):
+            # pulumi-azure-native takes the identities as a list of ARM resource IDs and sends them as the keys
+            # of ARM's map (ManagedClusterIdentityArgs.user_assigned_identities: "The keys must be ARM resource
+            # IDs"), so the body the model judges is {id: {}}
+            value = {str(v): {} for v in value}
         if typ.startswith("{") and typ.endswith("}"):
             if not isinstance(value, Mapping):
                 self.add(where, api, value, "expected a map", typ, f"models.{owner.__name__}._attribute_map")
