@@ -98,6 +98,9 @@ def refresh(
             typer.echo(f"{name}: fees from the API: {', '.join(result.fees)}")
         if result.gaps:
             typer.echo(f"{name}: not in the API's answer (recorded as gaps): {', '.join(result.gaps)}")
+        if result.commitments_path is not None:
+            counts = ", ".join(f"{r} ({n})" for r, n in result.commitments.items())
+            typer.echo(f"{name}: wrote {result.commitments_path}: 1- and 3-year commitment rates per region: {counts}")
     if failures:
         if len(failures) == 1:
             raise failures[0][1]

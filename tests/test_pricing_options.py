@@ -135,3 +135,34 @@ def test_pricing_options_through_every_format() -> None:
 def test_unknown_pricing_is_exit_2_before_any_render() -> None:
     result = CliRunner().invoke(app, ["cost", "examples/sweet-spot.yaml", "--pricing", "5y"])
     assert result.exit_code == 2 and "one of: on-demand, 1y, 3y, spot" in result.output
+
+
+def test_a_refreshed_commitments_file_in_the_price_cache_is_what_pricing_uses(shared_home: str) -> None:
+    """$KUBEFLEET_HOME/prices/commitments.yaml (what `prices refresh -p gke` writes) replaces the shipped
+    rates: a figure changed there, with its own dated source, is the node line's rate and source."""
+    from datetime import date
+    from pathlib import Path
+
+    from ruamel.yaml import YAML
+
+    base = ["compare", "examples/sweet-spot.yaml", "--providers", "gke", "--pricing", "1y", "--output", "json"]
+    gke = json.loads(_run(*base))["providers"]["gke"]
+    node = next(c for c in gke["components"] if c["name"].startswith("node pool"))
+    machine, region = node["name"].split("(")[1].rstrip(")"), gke["region"]
+    yaml = YAML(typ="rt")
+    data = yaml.load((Path("kubefleet/catalog/data/commitments.yaml")).read_text())
+    url = "https://cloudbilling.googleapis.com/v1/services/6F81-5844-456A/skus"
+    day = date(2026, 11, 20)
+    data["sources"]["refreshed"] = {"url": url, "read": day, "published": day, "title": "a refresh"}
+    entry = data["gke"]["rates"][region][machine]
+    entry["month_1y"], entry["source_1y"] = "36.5", "refreshed"
+    overlay = Path(shared_home) / "prices" / "commitments.yaml"
+    overlay.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with overlay.open("w") as out:
+            yaml.dump(data, out)
+        gke = json.loads(_run(*base))["providers"]["gke"]
+    finally:
+        overlay.unlink()
+    node = next(c for c in gke["components"] if c["name"].startswith("node pool"))
+    assert Decimal(node["unit_price"]) == Decimal("0.05") and node["source"] == url

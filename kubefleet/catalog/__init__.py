@@ -13,7 +13,7 @@ import functools
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubefleet.catalog.loader import (
     CLOUD_PROVIDERS,
@@ -39,6 +39,9 @@ from kubefleet.catalog.models import (
     VersionSupport,
 )
 from kubefleet.errors import CatalogError
+
+if TYPE_CHECKING:
+    from kubefleet.catalog.commitments import ProviderCommitments
 
 __all__ = [
     "Accelerator",
@@ -74,6 +77,9 @@ class Catalog:
         self._feature_sources, self._features, self._versions = parse_features(
             files["features.yaml"], origin["features.yaml"]
         )
+        from kubefleet.catalog.commitments import parse_commitments
+
+        self._commitments = parse_commitments(files["commitments.yaml"], origin["commitments.yaml"])
 
     # -- provenance ----------------------------------------------------------------------------------
     def sources(self, provider: str | None = None) -> list[Source]:
@@ -177,6 +183,10 @@ class Catalog:
 
     def features(self) -> dict[str, Feature]:
         return dict(self._features)
+
+    def commitments(self, provider: str) -> ProviderCommitments | None:
+        """Purchase-option rates (commitments.yaml, or the refreshed one in the overlay dir)."""
+        return self._commitments.get(provider)
 
     def versions(self, provider: str) -> dict[str, VersionSupport]:
         return dict(self._versions.get(provider, {}))

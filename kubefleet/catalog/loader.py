@@ -35,7 +35,7 @@ from kubefleet.errors import CatalogError
 
 CLOUD_PROVIDERS = ("gke", "eks", "aks")
 PROVIDER_FILES = ("gke.yaml", "eks.yaml", "aks.yaml")
-OTHER_FILES = ("kubeadm.yaml", "istio.yaml", "features.yaml")
+OTHER_FILES = ("kubeadm.yaml", "istio.yaml", "features.yaml", "commitments.yaml")
 FAMILIES = frozenset({"general", "compute", "memory", "gpu"})
 ARCHES = frozenset({"x86_64", "arm64"})
 

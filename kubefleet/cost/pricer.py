@@ -278,9 +278,7 @@ def _purchase_rate(ctx: PriceContext, r: RenderedResource, label: str, instance_
     """The node-hour rate ``--pricing`` asks for: (price with its source, unit price, note), an Unpriced
     line bounded by the on-demand charge when the catalog has no rate, a note to add to the on-demand line,
     or None to keep on-demand as it is."""
-    from kubefleet.catalog.commitments import commitments
-
-    book = commitments().get(ctx.provider)
+    book = ctx.catalog.commitments(ctx.provider)
     if ctx.provider == "kubeadm" or book is None:
         return None  # own hardware: on-prem rates have no purchase options
     if purchase == "on-demand":

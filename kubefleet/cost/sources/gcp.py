@@ -268,11 +268,24 @@ def fetch_gke(plan: RefreshPlan, fetch: Fetch, progress: Progress, today: date,
     )
     for region in plan.regions:
         rates = region_rates(skus, region)
+        committed = commitment_rates(skus, region)
         for name in plan.names:
             priced = machine_price(name, plan.specs[name], rates)
             if priced is not None:
                 out.put(out.instances, region, name, Item(priced[0], "hour", SOURCE, note=priced[1]))
+            for term in ("1y", "3y"):
+                month = commitment_month(name, plan.specs[name], committed, term)
+                if month is not None:
+                    out.commitments.setdefault(region, {}).setdefault(name, {})[term] = month
         for cls, price in rates.disk.items():
             out.put(out.storage, region, cls, Item(price, "gb-month", SOURCE,
                                                    note="zonal persistent disk, priced per GiB-month"))
+    if out.commitments:
+        out.commitment_source = SourceRef(
+            url=API,
+            title=f"Google Cloud Billing Catalog API, Compute Engine commitment SKUs ('Commitment v1: <series> "
+                  f"Cpu|Ram in <region> for 1 Year|3 Years', usage types Commit1Yr/Commit3Yr): a machine type's "
+                  f"resource-based committed-use price per 730-hour month is (vCPUs × CPU + GiB × RAM commitment "
+                  f"price) × 730; fetched {today.isoformat()}",
+        )
     return out

@@ -45,6 +45,10 @@ class Fetched:
     storage: dict[str, dict[str, Item]] = field(default_factory=dict)
     network: dict[str, dict[str, Item]] = field(default_factory=dict)
     fees: dict[str, Item] = field(default_factory=dict)
+    #: committed-use figures (region -> instance type -> "1y"|"3y" -> USD per 730-hour month) and the key
+    #: of the source they came from (commitments.yaml's format); empty for a provider without them
+    commitments: dict[str, dict[str, dict[str, Decimal]]] = field(default_factory=dict)
+    commitment_source: SourceRef | None = None
 
     def put(self, section: dict[str, dict[str, Item]], region: str, key: str, item: Item) -> None:
         section.setdefault(region, {})[key] = item

@@ -18,7 +18,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from io import StringIO
@@ -56,6 +56,9 @@ class RefreshResult:
     regions: dict[str, int]          # region -> instance count written
     fees: list[str]                  # fee keys refreshed from the API
     gaps: list[str]                  # planned instances the API did not price (regions new to the catalog)
+    #: commitments.yaml written beside the provider file (None: the API gave no commitment figure)
+    commitments_path: Path | None = None
+    commitments: dict[str, int] = field(default_factory=dict)  # region -> instance types with fresh figures
 
 
 def current_raw(provider: str, directory: Path) -> tuple[Mapping[str, Any], str]:
@@ -483,6 +486,9 @@ def refresh_provider(provider: str, *, today: date, fetch: Fetch | None = None,
         fetched = fetcher(plan, transport.urllib_fetch if fetch is None else fetch, progress, today)
     check_figures(fetched, current_data, parse_provider(shipped, f"{provider}.yaml", provider),
                   accept_large_changes=accept_large_changes)
+    from kubefleet.cost.sources import commitments
+
+    commitments_text = commitments.prepare(fetched, directory, today, accept_large_changes=accept_large_changes)
     data, unpriced = build_provider_data(plan, current, fetched, today)
     header = (f"# {provider} list prices, USD, refreshed by `kubefleet prices refresh` on {today.isoformat()}.\n"
               f"# Same format as the shipped kubefleet/catalog/data/{provider}.yaml; delete this file to fall\n"
@@ -495,4 +501,6 @@ def refresh_provider(provider: str, *, today: date, fetch: Fetch | None = None,
         regions={r: len(t) for r, t in sorted(parsed.instances.items())},
         fees=sorted(fetched.fees),
         gaps=unpriced,
+        commitments_path=None if commitments_text is None else commitments.write(commitments_text, directory),
+        commitments={r: len(t) for r, t in sorted(fetched.commitments.items())},
     )
