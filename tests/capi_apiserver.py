@@ -183,11 +183,11 @@ CRD_LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def _install_crds(api: ApiServer) -> None:
+def _install_crds(api: ApiServer, only: str | None = None) -> None:
     names = []
     for path in sorted(CRD_DIR.glob("*/*.yaml")):
         for doc in yaml.safe_load_all(path.read_text()):
-            if not doc:
+            if not doc or (only is not None and doc["metadata"]["name"] != only):
                 continue
             group = doc["spec"]["group"]
             if "ipam-in-cluster" not in path.parent.name and group in CRD_LABELS:
@@ -206,6 +206,13 @@ def _install_crds(api: ApiServer) -> None:
         return True
 
     _wait(established, 60, "CRDs Established")
+
+
+def reinstall_crd(api: ApiServer, name: str) -> None:
+    """Put one pinned CRD back (after a test removed it), once the old one is gone."""
+    path = f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}"
+    _wait(lambda: api.request("GET", path).status == 404, 60, f"CRD {name} deleted")
+    _install_crds(api, only=name)
 
 
 def managers_dir() -> Path | None:

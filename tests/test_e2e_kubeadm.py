@@ -40,7 +40,7 @@ import pytest
 import yaml
 
 from kubefleet.providers.kubeadm import capi
-from tests.capi_apiserver import ApiServer, binaries_dir, managers_dir, running_apiserver
+from tests.capi_apiserver import ApiServer, reinstall_crd
 from tests.localcloud.kube_forward import FORWARD_ENV
 from tests.test_e2e_engine import CLI_DIR, WHY_NOT, Env, engine_env, kf, ok  # noqa: F401  (engine_env: fixture)
 
@@ -75,21 +75,20 @@ CLUSTERS = f"/apis/cluster.x-k8s.io/v1beta2/namespaces/{NS}/clusters"
 KCPS = f"/apis/controlplane.cluster.x-k8s.io/v1beta2/namespaces/{NS}/kubeadmcontrolplanes"
 MACHINES = f"/apis/cluster.x-k8s.io/v1beta2/namespaces/{NS}/machines"
 HOLD = "kubefleet.test/hold"
+REMOVED_CRD = "vspheremachinetemplates.infrastructure.cluster.x-k8s.io"
 
 
-@pytest.fixture(scope="module")
-def management() -> Iterator[ApiServer]:
-    bins, mgrs = binaries_dir(), managers_dir()
-    if bins is None or mgrs is None:
-        reason = "kube-apiserver/etcd or Cluster API managers not built (scripts/build-kube-apiserver.sh, " \
-                 "scripts/build-capi-managers.sh)"
+@pytest.fixture
+def management(apiserver: ApiServer) -> Iterator[ApiServer]:
+    """The session's Cluster API oracle (tests/conftest.py ``apiserver``), with Cluster API's managers; the
+    CRD the presence check removes is put back afterwards for the tests that share it."""
+    if not apiserver.webhooks:
+        reason = "Cluster API managers not built (scripts/build-capi-managers.sh): no webhooks to judge day 2"
         if REQUIRED:
             pytest.fail(reason)
         pytest.skip(reason)
-    with running_apiserver(bins, mgrs) as api:
-        api.request("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace",
-                                                   "metadata": {"name": capi.CAPV_NAMESPACE}})
-        yield api
+    yield apiserver
+    reinstall_crd(apiserver, REMOVED_CRD)
 
 
 def _kubeconfig(api: ApiServer, ca_file: Path) -> str:
@@ -278,7 +277,7 @@ def test_kubeadm_lifecycle_through_cluster_api(
             assert secret not in text
 
     # ---- the presence check: a management cluster without CAPV's kinds is refused before the engine runs
-    crd = "vspheremachinetemplates.infrastructure.cluster.x-k8s.io"
+    crd = REMOVED_CRD
     assert api.request("DELETE", f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{crd}").ok
     result = kf("preview", spec, "-p", "kubeadm")
     flat = " ".join(result.output.split())

@@ -22,6 +22,18 @@ Shape of what is rendered (one namespace per cluster in the management cluster, 
 - the vSphere CPI and CSI exactly as CAPV v1.16.1's template ships them, through a ClusterResourceSet
   (which also carries the gVisor RuntimeClass for sandboxed tenancy);
 - an InClusterIPPool for static control-plane addresses (CAPV's IPAM ``addressesFromPools``).
+
+What kubefleet itself still puts into bootstrap data, because Cluster API has no answer for it:
+
+- ``templates/kubefleet-calico.sh`` (control plane ``postKubeadmCommands``): Cluster API installs no CNI, and
+  without one no node becomes Ready (so MachineHealthCheck would replace every machine);
+- ``templates/kubefleet-runsc.sh`` (``preKubeadmCommands``, sandboxed tenancy only): gVisor is not part of
+  Cluster API, CABPK or image-builder's images; the script registers runsc in the containerd config of the
+  version on the image (1.x and 2.x tables). Both pass shellcheck, and CABPK's rendered bootstrap data
+  passes ``cloud-init schema`` (tests/test_capi_render.py).
+
+Everything else kubefleet once did in the guest (init vs join, retries and ``kubeadm reset``, tokens, the
+PKI, the ``/readyz`` gate, scale-down guards) is gone: KCP, CABPK and CAPV do it.
 """
 
 from __future__ import annotations
