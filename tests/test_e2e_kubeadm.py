@@ -32,6 +32,7 @@ import json
 import os
 import stat
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -278,7 +279,15 @@ def test_kubeadm_lifecycle_through_cluster_api(
 
     # ---- the presence check: a management cluster without CAPV's kinds is refused before the engine runs
     crd = REMOVED_CRD
-    assert api.request("DELETE", f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{crd}").ok
+    path = f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{crd}"
+    assert api.request("DELETE", path).ok
+    result = kf("preview", spec, "-p", "kubeadm")  # while the apiserver deletes it (and every instance)
+    flat = " ".join(result.output.split())
+    assert result.exit_code == 2 and (f"{crd} is being deleted" in flat or f"{crd} is not installed" in flat), flat
+    deadline = time.monotonic() + 60
+    while api.request("GET", path).status != 404:
+        assert time.monotonic() < deadline, f"{crd} still there"
+        time.sleep(0.5)
     result = kf("preview", spec, "-p", "kubeadm")
     flat = " ".join(result.output.split())
     assert result.exit_code == 2, result.output

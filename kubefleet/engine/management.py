@@ -214,6 +214,9 @@ def crd_problems(client: Any, crds: tuple[Crd, ...]) -> list[str]:
         if status != 200:
             raise ManagementClusterError(f"management cluster answered HTTP {status} for {crd.name}",
                                          hint="is the management cluster healthy?")
+        if (body.get("metadata") or {}).get("deletionTimestamp"):
+            problems.append(f"{crd.name} is being deleted")
+            continue
         versions = {v.get("name"): v for v in (body.get("spec") or {}).get("versions") or []}
         served = versions.get(crd.version) or {}
         if not served.get("served"):
