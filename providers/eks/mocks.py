@@ -27,8 +27,9 @@ GET_CALLER_IDENTITY: Final = "aws:index/getCallerIdentity:getCallerIdentity"
 GET_SESSION_CONTEXT: Final = "aws:iam/getSessionContext:getSessionContext"
 GET_ACCESS_ENTRY: Final = "aws:eks/getAccessEntry:getAccessEntry"
 GET_LOG_GROUP: Final = "aws:cloudwatch/getLogGroup:getLogGroup"
-#: Who runs ``up`` offline: a session of the documentation account's role ``deployer``.
-MOCK_DEPLOYER_ROLE: Final = f"arn:aws:iam::{MOCK_ACCOUNT}:role/deployer"
+#: Who runs ``up`` is known only at ``up`` (STS): offline the deployer's access entry names this placeholder
+#: role of the documentation account, whose path says so, not a made-up principal.
+MOCK_DEPLOYER_ROLE: Final = f"arn:aws:iam::{MOCK_ACCOUNT}:role/resolved-at-up/identity-that-runs-up"
 
 
 def mock_ca(cluster: str) -> str:
@@ -87,9 +88,9 @@ def mock_call(token: str, args: Mapping[str, Any]) -> dict[str, Any] | None:
         return {"accountId": MOCK_ACCOUNT, "arn": f"arn:aws:sts::{MOCK_ACCOUNT}:assumed-role/deployer/kubefleet",
                 "userId": "AROAEXAMPLE:kubefleet", "id": MOCK_ACCOUNT}
     if token == GET_SESSION_CONTEXT:
-        # the IAM role behind the assumed-role session above
+        # the IAM role behind the assumed-role session above (a placeholder: offline nobody runs `up`)
         return {"arn": args.get("arn"), "id": args.get("arn"), "issuerArn": MOCK_DEPLOYER_ROLE,
-                "issuerId": "AROAEXAMPLE", "issuerName": "deployer", "sessionName": "kubefleet"}
+                "issuerId": "AROAEXAMPLE", "issuerName": "identity-that-runs-up", "sessionName": "kubefleet"}
     if token == GET_ACCESS_ENTRY:
         # offline nothing is deployed (the data source's not-found answer)
         raise InvokeFailure(f"reading EKS Access Entry ({args.get('clusterName')}:{args.get('principalArn')}): "
