@@ -395,6 +395,31 @@ def _scope_preview(target: StackTarget, err: Console, *, live: bool) -> tuple[An
     return scope, stack, collector.result(scope.stack_name, target.provider)
 
 
+def _scope_apply(target: StackTarget, out: Console, err: Console) -> None:
+    """`up --yes`: bring the project's shared stack up to what the cluster needs now (nothing when it is
+    current), printing the changes it applied."""
+    from kubefleet.changes.model import ChangeCollector
+    from kubefleet.engine.errors import engine_errors
+    from kubefleet.engine.progress import EventRouter
+    from kubefleet.engine.scope import scope_is_current, scope_target
+    from kubefleet.engine.workspace import run_up
+
+    scope = scope_target(target)
+    if scope is None:
+        return
+    collector = ChangeCollector()
+    with engine_errors(_scope_context(scope, "up", target.provider)), \
+            _progress(err, total=None, live=True) as (on_step, on_diag):
+        stack, current = scope_is_current(scope)
+        if current:
+            return
+        run_up(stack, EventRouter(on_step=on_step, on_diagnostic=on_diag, listeners=[collector],
+                                  secrets=scope.secrets))
+    out.print(f"shared by every cluster of the project: stack {scope.stack_name}", highlight=False)
+    print_changes_table(collector.result(scope.stack_name, target.provider), out)
+    out.print(f"[green]✓[/] {scope.stack_name} is up", highlight=False)
+
+
 def _print_destructive(changes: ClusterChanges, console: Console) -> None:
     """Replacements and deletions named one by one, in red, before the question (as `pulumi up` does)."""
     from rich.text import Text
@@ -440,12 +465,16 @@ def up(
     graph, monthly, caveat = _plan_and_cost(target)
     cost_line = f"estimated cost: {fmt_money(monthly)}/month" + (f" ({caveat})" if caveat else "")
 
-    # the project's shared stack first (created or adopted): the cluster stack references it
-    shared = _scope_preview(target, err, live=True) if not options.targets else None
+    # the project's shared stack first (created or adopted): the cluster stack references it. With --yes it is
+    # applied at once (its changes printed as applied: one engine run less); otherwise previewed, then applied
+    # after the question together with the cluster
+    shared = _scope_preview(target, err, live=True) if not options.targets and not yes else None
     scope_changes = shared[2] if shared is not None and shared[2].has_changes else None
     if scope_changes is not None:
         out.print(f"shared by every cluster of the project: stack {scope_changes.cluster}", highlight=False)
         print_changes_table(scope_changes, out)
+    if yes and not options.targets:
+        _scope_apply(target, out, err)
     # the change set it applies, shown with --yes too (as `pulumi up --yes` previews before it updates)
     _, changes = _engine_preview(target, err, refresh=True, packs=packs, extra_config=policy_stack_config,
                                  pack_env=pack_env, monthly_after=monthly, options=options)
