@@ -103,6 +103,7 @@ def engine(monkeypatch: pytest.MonkeyPatch) -> tuple[RecordingStack, list[str]]:
     monkeypatch.setattr(workspace, "open_stack", open_stack)
     # the project's shared scope stack (a second stack) is exercised by tests/test_e2e_scope.py
     monkeypatch.setattr(engine_cmds, "_scope_preview", lambda *_, **__: None)
+    monkeypatch.setattr(engine_cmds, "_scope_apply", lambda *_, **__: None)
     return stack, opened
 
 
