@@ -72,6 +72,25 @@ def test_refresh_writes_dated_commitments_and_keeps_what_the_api_does_not_give()
     # everything else of the file (EKS/AKS say why they have no rates) is carried with its source
     eks = active_catalog().commitments("eks")
     assert eks is not None and eks.missing_reason == commitments()["eks"].missing_reason
+    from kubefleet.catalog.loader import read_yaml, shipped_parsed
+
+    written = read_yaml((cache_dir() / "commitments.yaml").read_text(), "commitments.yaml")
+    assert written["searched"] == shipped_parsed()["commitments.yaml"]["searched"]  # the search record is carried
+
+
+def test_the_registry_search_record_pins_every_artifact() -> None:
+    """What was inspected for EKS/AKS commitment rates: each package at an exact version, with the artifact's
+    sha256 and release date, so the lead can re-check it."""
+    import re
+
+    from kubefleet.catalog.loader import shipped_parsed
+
+    record = shipped_parsed()["commitments.yaml"]["searched"]
+    assert len(record) >= 10
+    for row in record:
+        assert row["version"] in row["registry"] and re.fullmatch(r"[0-9a-f]{64}", row["sha256"]), row
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["released"]) and row["read"] == "2026-12-06"
+        assert row["contains"] and row["verdict"].startswith("not used")
 
 
 def test_a_second_refresh_keeps_the_first_refresh_date_on_what_it_does_not_answer(monkeypatch: pytest.MonkeyPatch) -> None:

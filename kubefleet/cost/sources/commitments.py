@@ -132,6 +132,10 @@ def build_commitments(current: Mapping[str, Any], origin: str, fetched: Fetched,
     data["sources"] = sources
     for name, value in body.items():
         data[name] = value
+    for key, value in current.items():  # the record of what was searched, and anything else the file says
+        if key not in data:
+            data[key] = _nested_copy(value) if not isinstance(value, list) else [_flow(v) if isinstance(v, Mapping)
+                                                                                else v for v in value]
     return data
 
 
