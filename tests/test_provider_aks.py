@@ -631,7 +631,7 @@ def test_kms_uses_a_user_assigned_identity_granted_on_the_vault_before_the_clust
     assert crypto.get("roleDefinitionId").endswith("/roleDefinitions/" + t.KEY_VAULT_CRYPTO_USER)
     assert crypto.get("principalId") == aks_mocks.mock_outputs(
         "azure-native:managedidentity:UserAssignedIdentity", identity.name, identity.inputs)["principalId"]
-    subnet = grants["inline-subnet-network-contributor"]
+    subnet = grants["inline-subnet-user-assigned-network-contributor"]
     assert subnet.get("principalId") == crypto.get("principalId")  # the same identity, granted before the cluster
     assert crypto.parent_name == identity.name and subnet.parent_name == identity.name
     report = verify_graph(graph)
@@ -679,3 +679,21 @@ def test_nat_gateway_parity_says_egress_is_not_zone_redundant(example_graphs: di
     assert graph.one("azure-native:network:NatGateway").get("sku") == {"name": "Standard"}
     detail = {n.field: n for n in graph.parity}["spec.network.privateNodes"].detail
     assert "not zone-redundant" in detail and "StandardV2" in detail
+
+
+def test_turning_kms_on_replaces_the_subnet_grant_under_a_new_name(load_spec: Callable[[str], ClusterSpec]) -> None:
+    """Day 2: KMS on an existing cluster moves the control plane to the user-assigned identity. principalId
+    replaces a role assignment (the generated replace table), so the identity's grant gets its own name: the
+    new grant is created and the old one deleted, no two assignments under one name."""
+    from kubefleet.changes import replace
+    from kubefleet.changes.diff import diff_graphs
+
+    assert "principalId" in replace.replace_paths("azure-native:authorization:RoleAssignment")
+    before, after = aks(inline(load_spec)), aks(inline(load_spec, tail=KMS_TAIL))
+    ops = {d.change.name: d.change.op for d in diff_graphs(before, after)}
+    assert ops["inline-subnet-network-contributor"] == "delete"
+    assert ops["inline-subnet-user-assigned-network-contributor"] == "create"
+    assert ops["inline-identity"] == "create" and ops["inline-aks"] == "update"
+    names = {r.get("roleAssignmentName") for g in (before, after)
+             for r in g.of_type("azure-native:authorization:RoleAssignment") if "subnet" in r.name}
+    assert len(names) == 2

@@ -94,11 +94,16 @@ def _authorized_ranges(spec: ClusterSpec, net: NodeNetwork) -> pulumi.Input[list
 
 def _subnet_grant(spec: ClusterSpec, ctx: ResolvedCluster, names: t.Names, subnet_id: pulumi.Input[str],
                   subscription_id: pulumi.Input[str], principal_id: pulumi.Input[str | None],
-                  opts: pulumi.ResourceOptions) -> Any:
+                  opts: pulumi.ResourceOptions, *, user_assigned: bool = False) -> Any:
+    """Network Contributor on the node subnet for the control-plane identity. The system-assigned and the
+    user-assigned (KMS) identity's grants have different names: turning KMS on or off creates the new grant
+    and deletes the old one (principalId replaces a role assignment — the generated replace table — and a
+    replacement under the same name would collide with the grant it replaces)."""
+    seed = "subnet-user-assigned" if user_assigned else "subnet"
     return authorization.RoleAssignment(
-        f"{spec.name}-subnet-network-contributor",
+        f"{spec.name}-{seed}-network-contributor",
         authorization.RoleAssignmentArgs(
-            role_assignment_name=t.role_assignment_name(spec.name, ctx.region, "subnet", NETWORK_CONTRIBUTOR),
+            role_assignment_name=t.role_assignment_name(spec.name, ctx.region, seed, NETWORK_CONTRIBUTOR),
             scope=subnet_id,
             principal_id=principal_id,
             principal_type="ServicePrincipal",
@@ -178,7 +183,8 @@ def build(spec: ClusterSpec, ctx: ResolvedCluster) -> ClusterOutputs:
         ))
         control_plane_grants.append(_subnet_grant(spec, ctx, names, subnet_id, subscription_id,
                                                   identity.principal_id, pulumi.ResourceOptions.merge(
-                                                      child, pulumi.ResourceOptions(parent=identity))))
+                                                      child, pulumi.ResourceOptions(parent=identity)),
+                                                  user_assigned=True))
 
     cluster = containerservice.ManagedCluster(
         f"{spec.name}-aks",
