@@ -211,6 +211,9 @@ def _install_crds(api: ApiServer, only: str | None = None) -> None:
 def reinstall_crd(api: ApiServer, name: str) -> None:
     """Put one pinned CRD back (after a test removed it), once the old one is gone."""
     path = f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}"
+    got = api.request("GET", path)
+    if got.ok and not got.body.get("metadata", {}).get("deletionTimestamp"):
+        return  # still installed
     _wait(lambda: api.request("GET", path).status == 404, 60, f"CRD {name} deleted")
     _install_crds(api, only=name)
 

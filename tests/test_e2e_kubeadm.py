@@ -293,3 +293,41 @@ def test_kubeadm_lifecycle_through_cluster_api(
     assert result.exit_code == 2, result.output
     assert f"{crd} is not installed" in flat and "CLUSTER_TOPOLOGY=true clusterctl init" in flat, flat
     assert "--infrastructure vsphere:v1.16.1" in flat and api.token not in flat
+
+
+def test_the_management_cluster_can_be_another_kubefleet_stack(
+    engine_env: Env, management: ApiServer, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    """``spec.providers.kubeadm.managementCluster: mgmt-eks``: the presence check and the program (a
+    StackReference) read the management kubeconfig from that stack's secret ``kubeconfig`` output, in the
+    same backend; no KUBEFLEET_MANAGEMENT_KUBECONFIG is set. (The stack here is a one-output stand-in for a
+    kubefleet cluster stack, written through the same Automation API workspace.)"""
+    import pulumi
+    from pulumi import automation as auto
+
+    from kubefleet.engine.backend import resolve_backend
+    from kubefleet.engine.workspace import PROJECT, workspace_options
+
+    api = management
+    text = _kubeconfig(api, api.ca_file)
+
+    def program() -> None:
+        pulumi.export("kubeconfig", pulumi.Output.secret(text))
+
+    mgmt = auto.create_or_select_stack(stack_name="mgmt-eks", project_name=PROJECT, program=program,
+                                       opts=workspace_options(resolve_backend()))
+    mgmt.up()
+    monkeypatch.delenv("KUBEFLEET_MANAGEMENT_KUBECONFIG", raising=False)
+    monkeypatch.setenv("VSPHERE_USER", "svc-capv@vsphere.local")
+    monkeypatch.setenv("VSPHERE_PASSWORD", PASSWORD)
+    monkeypatch.setenv(FORWARD_ENV, api.url)
+    spec = str(engine_env.spec)
+    engine_env.spec.write_text(SPEC.replace("VERSION", "1.35").replace("COUNT", "1").replace(
+        "      controlPlaneVip:", "      managementCluster: mgmt-eks\n      controlPlaneVip:"), encoding="utf-8")
+    with Controllers(api):
+        out = ok("up", spec, "-p", "kubeadm", "-y")
+        assert _cluster(api)["spec"]["topology"]["version"] == "v1.35.4"
+        ok("destroy", spec, "-p", "kubeadm", "-y")
+    assert api.request("GET", f"{CLUSTERS}/{NAME}").status == 404
+    assert api.token not in out
+    mgmt.destroy()
