@@ -89,3 +89,48 @@ def test_rows_follow_the_cluster_api_objects() -> None:
     text = " ".join(r.detail for r in rows.values())
     for gone in ("kubeadmDrainedNodes", "kubeadm reset", "cloud-init", "bootstrap token", "apt-mark"):
         assert gone not in text, gone
+
+
+def test_feature_table_names_what_the_renderer_installs() -> None:
+    from kubefleet.catalog import load_catalog
+    from kubefleet.providers.kubeadm import capi
+
+    features = load_catalog().features()
+    assert capi.CALICO_VERSION in features["network_policy"].values["kubeadm"].value
+    assert "management cluster" in features["control_plane_billing"].values["kubeadm"].value
+
+
+def test_readmes_clusterctl_init_is_what_clusterctl_v1_13_6_takes() -> None:
+    """README's install command, checked against clusterctl's own source in the module: every flag is one
+    `clusterctl init` declares (cmd/clusterctl/cmd/init.go), every provider name one clusterctl knows
+    (cmd/clusterctl/client/config/providers_client.go), every version the pinned one (capi.py, and
+    tests/data/capi/PROVENANCE.md for CAPV and IPAM), and CLUSTER_TOPOLOGY the variable the core manager's
+    feature gate reads, off by default (config/manager/manager.yaml)."""
+    import re
+    import shlex
+
+    from kubefleet.providers.kubeadm import capi
+
+    readme = (ROOT / "README.md").read_text()
+    (command,) = [line for line in readme.splitlines() if line.strip().startswith("clusterctl init ")]
+    base = _module_dir()
+    if base is None:
+        if os.environ.get("KUBEFLEET_REQUIRE_CAPI_ORACLE") == "1":
+            pytest.fail("Cluster API module not in the Go module cache")
+        pytest.skip("Cluster API module not in the Go module cache")
+    init = (base / "cmd/clusterctl/cmd/init.go").read_text()
+    known = set(re.findall(r'= "([a-z0-9-]+)"', (base / "cmd/clusterctl/client/config/providers_client.go").read_text()))
+    provenance = (ROOT / "tests/data/capi/PROVENANCE.md").read_text()
+    args = shlex.split(command)[2:]
+    pins = {"cluster-api": capi.CAPI_VERSION, "kubeadm": capi.CAPI_VERSION, "vsphere": "v1.16.1", "in-cluster": "v1.0.3"}
+    flags = set()
+    for flag, value in zip(args[::2], args[1::2], strict=True):
+        assert flag.startswith("--") and f'"{flag[2:]}"' in init, flag
+        flags.add(flag)
+        name, version = value.split(":")
+        assert name in known and version == pins[name], value
+    assert flags == {"--core", "--bootstrap", "--control-plane", "--infrastructure", "--ipam"}
+    assert "CAPV v1.16.1" in provenance and "v1.0.3" in provenance
+    manager = (base / "config/manager/manager.yaml").read_text()
+    assert "ClusterTopology=${CLUSTER_TOPOLOGY:=false}" in manager
+    assert "export CLUSTER_TOPOLOGY=true" in readme

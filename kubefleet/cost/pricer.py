@@ -1175,7 +1175,11 @@ def price_graph(
                 breakdown.unpriced.append(item)
             elif item.unit != "info":
                 breakdown.components.append(item)
-    extra = mesh_components(ctx) + (onprem_gpu_components(ctx) if graph.provider == "kubeadm" else [])
+    extra = mesh_components(ctx)
+    if graph.provider == "kubeadm":
+        from kubefleet.cost.management import management_share  # it builds on this module
+
+        extra += onprem_gpu_components(ctx) + management_share(ctx)
     for item in extra:
         if isinstance(item, Unpriced):
             breakdown.unpriced.append(item)

@@ -567,6 +567,16 @@ class OnPremCosts(_Model):
     gib_hour: Money | None = Field(None, description="USD per GiB of RAM per hour.")
     disk_gb_month: Money | None = Field(None, description="USD per GB of VM disk per month.")
     vm_license_month: Money | None = Field(None, description="USD per VM per month (OS / support licence).")
+    management_cluster_month: Money | None = Field(
+        None,
+        description="USD per month the whole Cluster API management cluster costs (default: the catalog's "
+        "reference management cluster, priced at these rates).",
+    )
+    managed_clusters: int | None = Field(
+        None, ge=1, le=100_000,
+        description="Workload clusters that management cluster manages: this cluster is priced 1/N of it "
+        "(default 1, the whole management cluster).",
+    )
 
 
 class Vsphere(_Model):

@@ -369,4 +369,8 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
             "on-premises rate used by the cost model (for this cluster's VMs and its management-cluster share); "
             "creates nothing"
         )
+    share = ("how the cost model prices this cluster's share of its Cluster API management cluster "
+             "(kubefleet/cost/management.py); creates nothing")
+    t["spec.providers.kubeadm.costs.managementClusterMonth"] = native(share)
+    t["spec.providers.kubeadm.costs.managedClusters"] = native(share)
     return t
