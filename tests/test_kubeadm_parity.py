@@ -134,3 +134,6 @@ def test_readmes_clusterctl_init_is_what_clusterctl_v1_13_6_takes() -> None:
     manager = (base / "config/manager/manager.yaml").read_text()
     assert "ClusterTopology=${CLUSTER_TOPOLOGY:=false}" in manager
     assert "export CLUSTER_TOPOLOGY=true" in readme
+    from kubefleet.engine import management  # the line `up` prints when Cluster API is missing
+
+    assert management.INSTALL == "CLUSTER_TOPOLOGY=true " + command.strip()
