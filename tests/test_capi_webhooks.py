@@ -347,8 +347,6 @@ def test_a_template_name_denotes_one_spec() -> None:
     assert machine_names("three masters") == base
 
 
-@pytest.mark.xfail(strict=True, reason="capi.py names a pool's machine template <cluster>-<pool>-<hash> and the masters' "
-                   "<cluster>-control-plane-<hash>: a pool named control-plane with the masters' shape collides")
 def test_a_pool_named_like_the_control_plane_gets_its_own_template() -> None:
     """A pool called ``control-plane`` with the masters' VM shape must not render the control plane's
     VSphereMachineTemplate a second time (two Pulumi resources would own one object: deleting the pool

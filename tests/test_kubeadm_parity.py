@@ -6,6 +6,7 @@ KUBEFLEET_REQUIRE_CAPI_ORACLE=1, as .ci/run sets it)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 from pathlib import Path
@@ -27,6 +28,7 @@ def _capv_pinned(path: str) -> Path:
     return ROOT / "tests" / "data" / "capi" / "crds" / "capv-v1.16.1" / Path(path).name
 
 
+@functools.lru_cache(maxsize=1)
 def _module_dir() -> Path | None:
     roots = [os.environ.get("GOMODCACHE"), str(Path.home() / "go" / "pkg" / "mod"), "/root/go/pkg/mod"]
     try:
@@ -136,4 +138,4 @@ def test_readmes_clusterctl_init_is_what_clusterctl_v1_13_6_takes() -> None:
     assert "export CLUSTER_TOPOLOGY=true" in readme
     from kubefleet.engine import management  # the line `up` prints when Cluster API is missing
 
-    assert management.INSTALL == "CLUSTER_TOPOLOGY=true " + command.strip()
+    assert "CLUSTER_TOPOLOGY=true " + command.strip() == management.INSTALL

@@ -494,7 +494,10 @@ def render(inputs: Inputs) -> list[dict[str, Any]]:
     objects += [infra, cp_machine, kcp]
     classes = []
     for p in body.node_pools:
-        machine = _named(inputs, INFRA_API, "VSphereMachineTemplate", f"{spec.name}-{p.name}",
+        # a pool called control-plane with the masters' VM shape would otherwise render the masters' own
+        # VSphereMachineTemplate, name and content, a second time (tests/test_capi_webhooks.py)
+        base = f"{spec.name}-pool-{p.name}" if p.name == "control-plane" else f"{spec.name}-{p.name}"
+        machine = _named(inputs, INFRA_API, "VSphereMachineTemplate", base,
                          _machine_spec(inputs, inputs.shapes[p.name], _dhcp(vs)))
         boot = _worker_bootstrap(inputs, p, upstream)
         objects += [machine, boot]
