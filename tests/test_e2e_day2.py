@@ -1,78 +1,328 @@
-"""Day 2 through the REAL engine (Pulumi CLI + local cloud): for each provider one stack is created, then
-each day-2 change is previewed by the engine; the engine's plan (create / update / replace / delete per
-resource) must equal what `kubefleet diff` showed offline before anything ran, and the node pool's
-operation must be what the providers' own schemas say (the generated replace table and its cited source:
-GKE node_config.go machine_type has no ForceNew — an in-place rolling update; EKS node_group.go
-instance_types is ForceNew; azure-native forceNewMap has AgentPool vmSize).
+"""The day-2 matrix through the REAL engine (Pulumi CLI + local cloud), on GKE, EKS and AKS.
 
-One `up` per provider, then two previews (nothing else is applied), to stay near the test-time budget.
-Not run here (only a real cloud settles them, or they need more `up`s than the budget allows): destroy
-and re-create, two clusters in one project/account, minor bumps, mesh on/off, pool removal.
+Per provider ONE stack walks the matrix: it is brought up, then each step is the next change to the same
+cluster. A step carries the matrix rows that touch different resources (so each resource's operation is still
+one row's): for every step `kubefleet diff` (offline, before anything runs) and the engine's own steps during
+`up` must both equal the operations written below, per resource, with the upstream rule that predicts them,
+and the local cloud must have done what they say (a delete-first replacement deletes before it creates).
+
+Operations: ``update`` (in place), ``create``, ``delete``, ``replace`` (create the new, then delete the old:
+Pulumi's default) and ``delete-first`` (delete, then create: deleteBeforeReplace — the provider asks for it when
+the program set the resource's autonamed input, pulumi/pulumi-terraform-bridge@59de6c6:pkg/tfbridge/
+provider.go:1275-1276 with schema.go:195, or the program sets the option).
+
+The local cloud refuses what the real APIs refuse (tests/localcloud/cloud.py ``already_exists``,
+``update_error``; versions.py for a skipped minor), so a wrong operation fails at `up` as it would there.
+Not here: destroy and re-create, two clusters in one project (tests of the per-scope stacks).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from kubefleet.changes import replace
-from tests.test_e2e_engine import Env, engine_env, ok  # noqa: F401  (engine_env is the fixture)
+from kubefleet.changes.diff import DELETE_FIRST_NOTE
+from tests.localcloud import cloud
+from tests.test_e2e_engine import CLI_DIR, WHY_NOT, Env, engine_env, ok
 
-POOL = {"gke": "gcp:container/nodePool:NodePool", "eks": "aws:eks/nodeGroup:NodeGroup",
-        "aks": "azure-native:containerservice:AgentPool"}
-#: what the provider does to the pool when its machine shape changes, and the source that says so
-SHAPE: dict[str, tuple[str, str]] = {
-    "gke": ("update", "nodeConfig.machineType"),  # node_config.go: machine_type without ForceNew
-    "eks": ("replace", "instanceTypes"),  # node_group.go: instance_types ForceNew
-    "aks": ("replace", "vmSize"),  # azure-native replacement.go forceNewMap AgentPool vmSize
+__all__ = ["engine_env"]  # the fixture, shared with tests/test_e2e_engine.py
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(CLI_DIR is None, reason=WHY_NOT)]
+
+#: (start minor, next minor, channel) the compatibility data offers today on each provider
+VERSIONS = {"gke": ("1.35", "1.36", "rapid"), "eks": ("1.34", "1.35", "extended"), "aks": ("1.35", "1.36", "none")}
+
+DISK = "      disk: {sizeGiB: 50, type: standard}\n"
+BATCH = "    - name: batch\n      machine: {vcpus: 2, memoryGiB: 8}\n      count: 1\n"
+BATCH_4 = BATCH.replace("vcpus: 2, memoryGiB: 8", "vcpus: 4, memoryGiB: 16")
+MESH = "  addons: {istio: {mode: managed}}\n"
+ZONAL = "availability: zonal, tier: free, endpoint: public, replicas: 1"
+REGIONAL = "availability: regional, tier: free, endpoint: public"
+
+
+def _sub(old: str, new: str) -> Callable[[str], str]:
+    def edit(text: str) -> str:
+        assert text.count(old) == 1, (old, text)
+        return text.replace(old, new)
+    return edit
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str  # the matrix row
+    edit: Callable[[str], str]  # the spec change
+
+
+def _minor(provider: str) -> Row:
+    start, nxt, _ = VERSIONS[provider]
+    return Row("bump the minor", _sub(f'version: "{start}"', f'version: "{nxt}"'))
+
+
+def steps(provider: str) -> list[tuple[str, list[Row]]]:
+    return [
+        ("resize+add+mesh-on", [
+            Row("resize a pool", _sub("count: 2\n", "count: 3\n")),
+            Row("add a pool", _sub(DISK, DISK + BATCH)),
+            Row("mesh on", _sub("  providers:\n", MESH + "  providers:\n")),
+        ]),
+        ("shape+minor+mesh-off", [
+            Row("change the machine shape", _sub(BATCH, BATCH_4)),
+            _minor(provider),
+            Row("mesh off", _sub(MESH, "")),
+        ]),
+        ("zones+remove", [
+            Row("change zones/availability", _sub(ZONAL, REGIONAL)),
+            Row("remove a pool", _sub(BATCH_4, "")),
+        ]),
+    ]
+
+
+GKE_CLUSTER, GKE_POOL = "gcp:container/cluster:Cluster", "gcp:container/nodePool:NodePool"
+FEATURE, MEMBERSHIP = "gcp:gkehub/feature:Feature", "gcp:gkehub/membership:Membership"
+FEATURE_MEMBERSHIP = "gcp:gkehub/featureMembership:FeatureMembership"
+EKS_CLUSTER, NODE_GROUP = "aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup"
+LAUNCH_TEMPLATE, SUBNET = "aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/subnet:Subnet"
+ROUTE_ASSOC, RELEASE = "aws:ec2/routeTableAssociation:RouteTableAssociation", "kubernetes:helm.sh/v3:Release"
+AKS_CLUSTER, AGENT_POOL = "azure-native:containerservice:ManagedCluster", "azure-native:containerservice:AgentPool"
+
+TF_GOOGLE = "hashicorp/terraform-provider-google-beta@3dc173a:google-beta/services/container/"
+TF_AWS = "hashicorp/terraform-provider-aws@012e0a3:internal/service/eks/"
+AZN = "pulumi/pulumi-azure-native@1b7112a:provider/pkg/gen/replacement.go forceNewMap"
+BRIDGE_DBR = "autonamed input set by the program: bridge provider.go:1275 + pulumi-{pkg} autonaming"
+
+#: deleted from the stack but left in the cloud (retainOnDelete: the project-wide Feature other clusters use)
+RETAINED = {f"{FEATURE}::e2e-servicemesh"}
+
+#: provider -> step -> {"type::name": (operation, why — the upstream rule, not kubefleet's code)}
+EXPECTED: dict[str, dict[str, dict[str, tuple[str, str]]]] = {
+    "gke": {
+        "resize+add+mesh-on": {
+            f"{GKE_POOL}::e2e-default": ("update", TF_GOOGLE + "resource_container_node_pool.go: node_count has no "
+                                                  "ForceNew (resized in place)"),
+            f"{GKE_POOL}::e2e-batch": ("create", "a new pool"),
+            f"{FEATURE}::e2e-servicemesh": ("create", "mesh on: the servicemesh Feature"),
+            f"{MEMBERSHIP}::e2e-membership": ("create", "mesh on: the fleet membership"),
+            f"{FEATURE_MEMBERSHIP}::e2e-mesh": ("create", "mesh on: managed control plane for the membership"),
+        },
+        "shape+minor+mesh-off": {
+            f"{GKE_POOL}::e2e-batch": ("update", TF_GOOGLE + "node_config.go: machine_type has no ForceNew (the "
+                                                "provider rolls the pool to the new machine type in place)"),
+            f"{GKE_CLUSTER}::e2e-cluster": ("update", TF_GOOGLE + "resource_container_cluster.go: min_master_version "
+                                                     "has no ForceNew (UpdateCluster desiredMasterVersion)"),
+            f"{FEATURE}::e2e-servicemesh": ("delete", "mesh off"),
+            f"{MEMBERSHIP}::e2e-membership": ("delete", "mesh off"),
+            f"{FEATURE_MEMBERSHIP}::e2e-mesh": ("delete", "mesh off"),
+        },
+        "zones+remove": {
+            # zonal -> regional moves `location` from a zone to the region: ForceNew on both; both names are
+            # set by the program and autonamed (pulumi-gcp@ed6078a:provider/resources.go:3014 SetAutonaming)
+            f"{GKE_CLUSTER}::e2e-cluster": ("delete-first", TF_GOOGLE + "resource_container_cluster.go: location "
+                                                           "ForceNew; " + BRIDGE_DBR.format(pkg="gcp")),
+            f"{GKE_POOL}::e2e-default": ("delete-first", TF_GOOGLE + "resource_container_node_pool.go: location "
+                                                        "ForceNew; " + BRIDGE_DBR.format(pkg="gcp")),
+            f"{GKE_POOL}::e2e-batch": ("delete", "pool removed"),
+        },
+    },
+    "eks": {
+        "resize+add+mesh-on": {
+            f"{NODE_GROUP}::e2e-default": ("update", TF_AWS + "node_group.go: scaling_config has no ForceNew "
+                                                    "(UpdateNodegroupConfig)"),
+            f"{NODE_GROUP}::e2e-batch": ("create", "a new pool"),
+            f"{LAUNCH_TEMPLATE}::e2e-batch-lt": ("create", "the new pool's launch template"),
+            f"{RELEASE}::e2e-istio-base": ("create", "mesh on: Istio base chart"),
+            f"{RELEASE}::e2e-istiod": ("create", "mesh on: istiod chart"),
+        },
+        "shape+minor+mesh-off": {
+            # instance_types ForceNew; nodeGroupName set by the program and autonamed by pulumi-aws
+            # (pulumi-aws@015d343:provider/resource_overrides.go aws_eks_node_group): delete first, or EKS
+            # answers "NodeGroup already exists" (terraform-aws-modules/terraform-aws-eks#1191)
+            f"{NODE_GROUP}::e2e-batch": ("delete-first", TF_AWS + "node_group.go: instance_types ForceNew; "
+                                                        + BRIDGE_DBR.format(pkg="aws")),
+            f"{EKS_CLUSTER}::e2e": ("update", TF_AWS + "cluster.go: version has no ForceNew (UpdateClusterVersion)"),
+            f"{NODE_GROUP}::e2e-default": ("update", TF_AWS + "node_group.go: version has no ForceNew "
+                                                    "(UpdateNodegroupVersion)"),
+            f"{RELEASE}::e2e-istio-base": ("delete", "mesh off"),
+            f"{RELEASE}::e2e-istiod": ("delete", "mesh off"),
+        },
+        "zones+remove": {
+            f"{SUBNET}::e2e-private-2": ("create", "regional: a second availability zone"),
+            f"{SUBNET}::e2e-public-2": ("create", "regional: a second availability zone"),
+            f"{ROUTE_ASSOC}::e2e-public-2": ("create", "regional: the new public subnet's route"),
+            f"{EKS_CLUSTER}::e2e": ("update", TF_AWS + "cluster.go: vpc_config.subnet_ids has no ForceNew "
+                                             "(UpdateClusterConfig)"),
+            f"{NODE_GROUP}::e2e-default": ("delete-first", TF_AWS + "node_group.go: subnet_ids ForceNew; "
+                                                          + BRIDGE_DBR.format(pkg="aws")),
+            f"{NODE_GROUP}::e2e-batch": ("delete", "pool removed"),
+            f"{LAUNCH_TEMPLATE}::e2e-batch-lt": ("delete", "pool removed"),
+        },
+    },
+    "aks": {
+        "resize+add+mesh-on": {
+            f"{AGENT_POOL}::e2e-default": ("update", AZN + ": AgentPool count is not listed (scaled in place)"),
+            f"{AGENT_POOL}::e2e-batch": ("create", "a new pool"),
+            f"{AKS_CLUSTER}::e2e-aks": ("update", "mesh on: serviceMeshProfile (not in " + AZN + ")"),
+        },
+        "shape+minor+mesh-off": {
+            # vmSize is in forceNewMap; the agentPoolName is the ARM URL, so old and new cannot coexist: the
+            # program deletes first (Azure/terraform-azurerm-aks extra_node_pool.tf create-after-destroy)
+            f"{AGENT_POOL}::e2e-batch": ("delete-first", AZN + ": AgentPool vmSize"),
+            f"{AKS_CLUSTER}::e2e-aks": ("update", "kubernetesVersion and serviceMeshProfile are updatable (not in "
+                                                  + AZN + ")"),
+        },
+        "zones+remove": {
+            # AKS refuses new zones on an existing pool (availability-zones doc; cloud.update_error)
+            f"{AGENT_POOL}::e2e-default": ("delete-first", "AKS: a pool's zones cannot change after creation"),
+            f"{AGENT_POOL}::e2e-batch": ("delete", "pool removed"),
+            f"{AKS_CLUSTER}::e2e-aks": ("update", "the inline system pool's zones"),
+        },
+    },
 }
-EXTRA_POOL = "      disk: {sizeGiB: 50, type: standard}\n"
 
 
-def _variants(text: str) -> dict[str, str]:
-    """Two previews per provider: the machine shape of the running pool together with a new pool (each
-    resource's operation is still its own), and the zones. A resize (an in-place update of the count) is
-    already previewed and applied by tests/test_e2e_engine.py (drift and autoscaling tests)."""
-    return {
-        "shape+add-pool": text.replace("vcpus: 2, memoryGiB: 8", "vcpus: 4, memoryGiB: 16").replace(
-            EXTRA_POOL, EXTRA_POOL + "    - name: batch\n      machine: {vcpus: 2, memoryGiB: 8}\n      count: 1\n", 1),
-        "zones": text.replace("availability: zonal, tier: free, endpoint: public, replicas: 1",
-                              "availability: regional, tier: free, endpoint: public"),
-    }
+class Engine:
+    """`up` through the engine as `kubefleet up -y` runs it (open_stack + run_up; the CLI's own preview and
+    pricing are tested in tests/test_e2e_engine.py). The stack is opened once; each later `up` gives it the
+    program of the changed spec (what open_stack would do again, less re-installing the same plugins and
+    re-setting the same provider config, which is checked to be unchanged)."""
+
+    def __init__(self, env: Env, provider: str) -> None:
+        self.env, self.provider = env, provider
+        self.stack: Any = None
+        self.config: dict[str, str] = {}
+
+    def up(self) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
+        """Run `up`: the (op, type, name) of every step the engine took, and the operations kubefleet's own
+        event collector made of them."""
+        from kubefleet.changes.model import ChangeCollector
+        from kubefleet.cost.sources.cache import active_catalog
+        from kubefleet.engine.backend import resolve_backend
+        from kubefleet.engine.errors import EngineContext, engine_errors
+        from kubefleet.engine.progress import EventRouter
+        from kubefleet.engine.workspace import open_stack, provider_config, run_up, stack_target
+        from kubefleet.render.program import inline_program
+        from kubefleet.spec.loader import load_file
+
+        seen: list[tuple[str, str, str]] = []
+        collector = ChangeCollector()
+
+        def listen(event: Any) -> None:
+            pre = event.resource_pre_event
+            if pre is not None:
+                op = getattr(pre.metadata.op, "value", pre.metadata.op)
+                seen.append((str(op), pre.metadata.type, pre.metadata.urn.rsplit("::", 1)[-1]))
+
+        (loaded,) = load_file(self.env.spec)
+        target = stack_target(loaded.spec, self.provider, resolve_backend())
+        config = provider_config(target.spec, target.provider)
+        with engine_errors(EngineContext(action="up", stack=target.stack_name, provider=self.provider)):
+            if self.stack is None:
+                self.stack, self.config = open_stack(target), config
+            else:
+                assert config == self.config, "the provider config changed: open the stack again"
+                self.stack.workspace.program = inline_program(target.spec, target.provider, active_catalog(),
+                                                              protection=target.protection)
+            run_up(self.stack, EventRouter(listeners=[listen, collector]))
+        shown = {f"{c.type}::{c.name}": c.op for c in collector.resource_changes() if c.op != "same"}
+        return seen, shown
 
 
-def _ops(changes: list[dict[str, Any]]) -> dict[str, str]:
-    return {f"{c['type']}::{c['name']}": c["op"] for c in changes if c["op"] != "same"}
+def engine_ops(steps_taken: list[tuple[str, str, str]]) -> dict[str, str]:
+    """Per resource, the operation the engine's steps make: a replace whose old resource was deleted before
+    the new one was created (delete-replaced before create-replacement) is ``delete-first``."""
+    order: dict[str, list[str]] = {}
+    for op, type_, name in steps_taken:
+        if type_.startswith(("pulumi:pulumi:", "pulumi:providers:")) or op in ("same", "read", "refresh"):
+            continue
+        order.setdefault(f"{type_}::{name}", []).append(op)
+    out: dict[str, str] = {}
+    for key, ops in order.items():
+        if "delete-replaced" in ops and "create-replacement" in ops:
+            first = ops.index("delete-replaced") < ops.index("create-replacement")
+            out[key] = "delete-first" if first else "replace"
+        elif "create" in ops:
+            out[key] = "create"
+        elif "delete" in ops or ops == ["delete-replaced", "remove-pending-replace"]:
+            # a removed resource that depends on a delete-first replacement: deleted with the dependents first,
+            # then dropped (pulumi v3.274.0 steps)
+            out[key] = "delete"
+        else:
+            out[key] = ops[0]
+    return out
 
 
-@pytest.mark.parametrize("target", ["gke", "eks", "aks"])
-def test_day2_changes_engine_plan_equals_offline_diff(engine_env: Env, target: str) -> None:  # noqa: F811
-    spec = str(engine_env.spec)
-    text = engine_env.spec.read_text(encoding="utf-8")
-    ok("up", spec, "-p", target, "-y")
-    base = engine_env.root / "base.yaml"
-    base.write_text(text, encoding="utf-8")
-    pool_key = f"{POOL[target]}::e2e-default"
-    seen: dict[str, dict[str, str]] = {}
-    for name, variant in _variants(text).items():
-        assert variant != text, name
-        engine_env.spec.write_text(variant, encoding="utf-8")
-        engine = json.loads(ok("preview", spec, "-p", target, "-o", "json"))["clusters"][0]["changes"]
-        out = ok("diff", "--base", str(base), spec, "--providers", target, "-o", "json")
-        offline = json.loads(out[out.index("{"):])["clusters"][0]["changes"]
-        assert _ops(engine) == _ops(offline), (name, _ops(engine), _ops(offline))
-        seen[name] = _ops(engine)
+def offline_ops(env: Env, base: str, provider: str) -> dict[str, str]:
+    """`kubefleet diff --base` (nothing runs) per resource; a replace it says deletes first is ``delete-first``."""
+    (env.root / "base.yaml").write_text(base, encoding="utf-8")
+    out = ok("diff", "--base", str(env.root / "base.yaml"), str(env.spec), "--providers", provider, "-o", "json")
+    changes = json.loads(out[out.index("{"):])["clusters"][0]["changes"]
+    ops = {}
+    for c in changes:
+        if c["op"] == "same":
+            continue
+        first = c["op"] == "replace" and DELETE_FIRST_NOTE in (c.get("at_apply") or "")
+        ops[f"{c['type']}::{c['name']}"] = "delete-first" if first else c["op"]
+    return ops
+
+
+def cloud_order(env: Env, since: int) -> dict[str, list[str]]:
+    """What the local cloud was asked to do per resource (create/update/delete, in order) since log entry ``since``."""
+    out: dict[str, list[str]] = {}
+    for entry in cloud.read_log(env.cloud)[since:]:
+        if entry["op"] in ("create", "update", "delete"):
+            out.setdefault(f"{entry['type']}::{str(entry['urn']).rsplit('::', 1)[-1]}", []).append(entry["op"])
+    return out
+
+
+@pytest.mark.parametrize("provider", ["gke", "eks", "aks"])
+def test_day2_matrix_engine_plan_equals_table_and_offline_diff(engine_env: Env, provider: str) -> None:
+    start, _, channel = VERSIONS[provider]
+    text = _sub('version: "1.35", channel: stable', f'version: "{start}", channel: {channel}')(
+        engine_env.spec.read_text(encoding="utf-8"))
     engine_env.spec.write_text(text, encoding="utf-8")
+    engine = Engine(engine_env, provider)
+    engine.up()
+    for step, rows in steps(provider):
+        base = text
+        for row in rows:
+            text = row.edit(text)
+        engine_env.spec.write_text(text, encoding="utf-8")
+        expected = {key: op for key, (op, _) in EXPECTED[provider][step].items()}
+        offline = offline_ops(engine_env, base, provider)
+        assert offline == expected, (provider, step, "kubefleet diff", offline)
+        since = len(cloud.read_log(engine_env.cloud))
+        taken, shown = engine.up()
+        planned = engine_ops(taken)
+        assert planned == expected, (provider, step, "engine", planned)
+        # what `kubefleet up`/`preview` show of those steps (kubefleet.changes.model.ChangeCollector), which
+        # has no delete-first of its own: it says replace
+        assert shown == {k: "replace" if op == "delete-first" else op for k, op in expected.items()}, (step, shown)
+        done = cloud_order(engine_env, since)
+        for key, op in expected.items():
+            if op == "delete-first":
+                assert done.get(key, [])[:2] == ["delete", "create"], (step, key, done.get(key))
+            elif op == "replace":
+                assert done.get(key, [])[:2] == ["create", "delete"], (step, key, done.get(key))
+            elif op in ("create", "update"):
+                assert done.get(key) == [op], (step, key, done.get(key))
+            elif key not in RETAINED:
+                assert done.get(key) == ["delete"], (step, key, done.get(key))
 
-    op, path = SHAPE[target]
-    assert seen["shape+add-pool"].get(pool_key) == op
-    # the table agrees with the cited source for the shape input
-    assert (path in replace.replace_paths(POOL[target])) is (op == "replace")
-    assert seen["shape+add-pool"].get(f"{POOL[target]}::e2e-batch") == "create"
-    if target == "aks":  # AKS refuses new zones on a pool: a delete-first replace (providers/aks/nodepool.py)
-        assert seen["zones"].get(pool_key) == "replace"
-        # the System pool is an AgentPool renamed on a zone change (create-before-delete), the cluster untouched
-        assert seen["zones"].get(f"{POOL[target]}::e2e-kubefleet-aks-system") == "replace"
-        assert "azure-native:containerservice:ManagedCluster::e2e-aks" not in seen["zones"]
+
+def test_the_table_agrees_with_the_cited_rules() -> None:
+    """The generated table says what the rows cite (so a regenerated table that disagrees fails here too)."""
+    assert "nodeConfig.machineType" not in replace.replace_paths(GKE_POOL)
+    assert "nodeCount" not in replace.replace_paths(GKE_POOL)
+    assert "location" in replace.replace_paths(GKE_POOL) and "location" in replace.replace_paths(GKE_CLUSTER)
+    assert "minMasterVersion" not in replace.replace_paths(GKE_CLUSTER)
+    assert {"instanceTypes", "subnetIds"} <= set(replace.replace_paths(NODE_GROUP))
+    assert not {"scalingConfig", "version"} & set(replace.replace_paths(NODE_GROUP))
+    assert "vmSize" in replace.replace_paths(AGENT_POOL) and "count" not in replace.replace_paths(AGENT_POOL)
+    assert replace.autonamed(NODE_GROUP) == ("nodeGroupName",)
+    assert replace.autonamed(GKE_POOL) == ("name",) and replace.autonamed(GKE_CLUSTER) == ("name",)
+    assert replace.names_fixed(NODE_GROUP, {"nodeGroupName": "e2e-batch"})
+    assert not replace.names_fixed(NODE_GROUP, {"nodeGroupNamePrefix": "e2e-"})

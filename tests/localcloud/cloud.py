@@ -361,6 +361,80 @@ def api_error(type_: str, inputs: Mapping[str, Any]) -> str | None:
     return None
 
 
+#: type -> (the inputs that name the resource in the cloud, the error the cloud answers a create of a name that
+#: exists, as seen): a create-before-delete replacement that keeps the name fails with it on the real API
+NAMED_IN_CLOUD: Final[dict[str, tuple[tuple[str, ...], str]]] = {
+    # EKS CreateNodegroup, quoted in terraform-aws-modules/terraform-aws-eks#1191 and aws/aws-cdk#26931 (409)
+    NODE_GROUP: (("clusterName", "nodeGroupName"),
+                 "operation error EKS: CreateNodegroup, https response error StatusCode: 409, ResourceInUseException: "
+                 "NodeGroup already exists with name {nodeGroupName} and cluster name {clusterName}"),
+    # GKE: a node pool's / cluster's name is unique in its cluster / project and location (googleapi 409
+    # alreadyExists, the error shape of cloud.FAILURES["gcp"])
+    "gcp:container/nodePool:NodePool": (("cluster", "location", "name"),
+                                        "googleapi: Error 409: Already exists: nodePools/{name}., alreadyExists"),
+    "gcp:container/cluster:Cluster": (("project", "location", "name"),
+                                      "googleapi: Error 409: Already exists: clusters/{name}., alreadyExists"),
+}
+
+
+def already_exists(root: Path, type_: str, inputs: Mapping[str, Any]) -> str | None:
+    """The cloud's refusal to create a resource under a name a live one of the same type already has."""
+    named = NAMED_IN_CLOUD.get(type_)
+    if named is None:
+        return None
+    keys, text = named
+    wanted = tuple(inputs.get(k) for k in keys)
+    if any(v is None for v in wanted):
+        return None
+    for record in all_resources(root):
+        if record["type"] == type_ and tuple(record["inputs"].get(k) for k in keys) == wanted:
+            return text.format(**{k: inputs.get(k) for k in keys})
+    return None
+
+
+AKS_CLUSTER: Final = "azure-native:containerservice:ManagedCluster"
+AGENT_POOL: Final = "azure-native:containerservice:AgentPool"
+
+
+def _zones(value: Any) -> list[str]:
+    return sorted(str(z) for z in value or [])
+
+
+def update_error(type_: str, running: Mapping[str, Any], news: Mapping[str, Any]) -> str | None:
+    """Updates the cloud's API refuses although the provider sends them as an update (no schema says so).
+
+    AKS, ManagedCluster PUT (the API version azure-native 3.29 uses, 2025-09-01):
+    * a pool in ``agentPoolProfiles`` that the cluster does not have: "A new agent pool was introduced. Adding
+      agent pools to an existing cluster is not allowed through managed cluster operations" (ARM's text as
+      quoted in pulumi/pulumi-azure-native#579);
+    * an existing pool's VM size: PropertyChangeNotAllowed, 'Changing property "agentPoolProfile.vmSize" is not
+      allowed in an api-version before "2026-01-02-preview"' (Azure/bicep-registry-modules#7130);
+    * an existing pool's zones: the zones of a node pool are set when it is created and cannot be changed
+      (MicrosoftDocs/azure-aks-docs articles/aks/availability-zones.md; error in the same PropertyChangeNotAllowed
+      shape) — for an AgentPool PUT as well.
+    """
+    if type_ == AKS_CLUSTER:
+        before = {p.get("name"): p for p in running.get("agentPoolProfiles") or []}
+        for profile in news.get("agentPoolProfiles") or []:
+            old = before.get(profile.get("name"))
+            if old is None:
+                return ('Code="BadRequest" Message="A new agent pool was introduced. Adding agent pools to an existing '
+                        "cluster is not allowed through managed cluster operations. For agent pool specific change, "
+                        'please use per agent pool operations: https://aka.ms/agent-pool-rest-api" '
+                        'Target="agentPoolProfiles"')
+            if profile.get("vmSize") != old.get("vmSize"):
+                return ('Code="PropertyChangeNotAllowed" Message="Changing property \'agentPoolProfile.vmSize\' is not '
+                        'allowed in an api-version before \'2026-01-02-preview\'." Target="agentPoolProfile.vmSize"')
+            if _zones(profile.get("availabilityZones")) != _zones(old.get("availabilityZones")):
+                return ('Code="PropertyChangeNotAllowed" Message="Changing property '
+                        '\'agentPoolProfile.availabilityZones\' is not allowed." '
+                        'Target="agentPoolProfile.availabilityZones"')
+    if type_ == AGENT_POOL and _zones(news.get("availabilityZones")) != _zones(running.get("availabilityZones")):
+        return ('Code="PropertyChangeNotAllowed" Message="Changing property \'availabilityZones\' is not allowed." '
+                'Target="availabilityZones"')
+    return None
+
+
 def _node_group(root: Path, args: Mapping[str, Any]) -> dict[str, Any]:
     for record in all_resources(root):
         out = record["outputs"]

@@ -81,6 +81,12 @@ def _deep_merge(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any
     return out
 
 
+def _names_fixed(type_: str, inputs: Mapping[str, Any]) -> bool:
+    from kubefleet.changes.replace import names_fixed
+
+    return names_fixed(type_, inputs)
+
+
 def _replace_paths(type_: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[str, ...]:
     """Which changed inputs force a replacement: the replace table generated from the real providers'
     schemas (kubefleet.changes.replace, the same rules `kubefleet diff` applies); for pulumi-random every
@@ -171,8 +177,11 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
             detailed[path] = PropertyDiff(kind=kind, inputDiff=True)
         top = sorted({p.split(".", 1)[0].split("[", 1)[0] for p, _, _ in changes})
         replaces = sorted({f.split(".", 1)[0] for f in forcing})
+        # a bridged provider deletes first when it replaces a resource whose autonamed input the program set
+        # (pulumi-terraform-bridge provider.go:1275; the table's rules.deleteBeforeReplace)
+        dbr = bool(replaces) and _names_fixed(type_, new)
         return provider_pb2.DiffResponse(changes=provider_pb2.DiffResponse.DIFF_SOME, diffs=top, replaces=replaces,
-                                         detailedDiff=detailed, hasDetailedDiff=True)
+                                         deleteBeforeReplace=dbr, detailedDiff=detailed, hasDetailedDiff=True)
 
     def _fail_or_wait(self, root: Any, type_: str, op: str, inputs: Mapping[str, Any], context: Any) -> None:
         delay = cloud.delay_for(root, type_)
@@ -194,7 +203,7 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
         self._fail_or_wait(root, type_, "create", inputs, context)
         refused = cloud.api_error(type_, inputs)
         with cloud.locked(root):
-            refused = refused or cloud.duplicate_error(root, type_, inputs)
+            refused = refused or cloud.duplicate_error(root, type_, inputs) or cloud.already_exists(root, type_, inputs)
         if refused is not None:
             cloud.log(root, op="create-failed", type=type_, reason=refused)
             context.abort(grpc.StatusCode.UNKNOWN, refused)
@@ -248,6 +257,8 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
         running = cloud.get(root, type_, request.id)
         if refused is None and running is not None:  # the clouds' control-plane version rules (versions.py)
             refused = versions.refusal(type_, running["outputs"], news) or versions.injected_failure(root, type_, news)
+        if refused is None and running is not None:
+            refused = cloud.update_error(type_, running["outputs"], news)
         if refused is not None:
             cloud.log(root, op="update-failed", type=type_, reason=refused)
             context.abort(grpc.StatusCode.UNKNOWN, refused)
