@@ -69,6 +69,13 @@ def test_plugin_lifecycle_over_grpc(gcp: tuple[Any, Path]) -> None:
                                               old_inputs=to_struct(_pool()), news=to_struct(_pool(spot=True))))
     assert list(spot.replaces) == ["nodeConfig"]
     assert spot.detailedDiff["nodeConfig.spot"].kind == provider_pb2.PropertyDiff.UPDATE_REPLACE
+    # the program set the pool's `name`, which pulumi-gcp autonames: the bridge asks to delete first
+    # (pulumi-terraform-bridge provider.go:1275; pulumi-gcp resources.go:3014 SetAutonaming)
+    assert spot.deleteBeforeReplace and not resize.deleteBeforeReplace
+    # ... because GKE refuses a second pool of that name in the cluster
+    with pytest.raises(grpc.RpcError) as taken:
+        stub.Create(provider_pb2.CreateRequest(urn=URN, type=POOL, name="e2e-default", properties=to_struct(_pool())))
+    assert "Error 409: Already exists: nodePools/default" in str(taken.value.details())
 
     # an out-of-band resize shows in Read, as cloud state and as re-derived inputs
     cloud.edit(state, POOL, "e2e-default", {"nodeCount": 5})
@@ -83,8 +90,8 @@ def test_plugin_lifecycle_over_grpc(gcp: tuple[Any, Path]) -> None:
     stub.Delete(provider_pb2.DeleteRequest(id=created.id, urn=URN, type=POOL, properties=updated.properties))
     gone = stub.Read(provider_pb2.ReadRequest(id=created.id, urn=URN, type=POOL, properties=updated.properties))
     assert gone.id == ""  # deleted: the engine drops it from state
-    assert [e["op"] for e in cloud.read_log(state) if e["op"] != "read"] == ["create", "console-edit", "update",
-                                                                               "delete"]
+    assert [e["op"] for e in cloud.read_log(state) if e["op"] != "read"] == ["create", "create-failed", "console-edit",
+                                                                               "update", "delete"]
 
 
 def test_a_create_can_be_told_to_fail(gcp: tuple[Any, Path]) -> None:
@@ -96,6 +103,23 @@ def test_a_create_can_be_told_to_fail(gcp: tuple[Any, Path]) -> None:
     assert cloud.all_resources(state) == []
     again = stub.Create(provider_pb2.CreateRequest(urn=URN, type=POOL, name="e2e-default", properties=to_struct(_pool())))
     assert again.id  # the failure was consumed
+
+
+def test_aks_refuses_pool_changes_through_the_cluster_and_new_zones_on_a_pool() -> None:
+    """What AKS answers a ManagedCluster / AgentPool PUT (cloud.update_error, each text cited there)."""
+    pool = {"name": "system", "vmSize": "Standard_D2s_v5", "availabilityZones": ["1"], "count": 1}
+    running = {"agentPoolProfiles": [pool]}
+    mc = "azure-native:containerservice:ManagedCluster"
+    assert cloud.update_error(mc, running, {"agentPoolProfiles": [{**pool, "count": 3}]}) is None
+    assert "Changing property 'agentPoolProfile.vmSize' is not allowed" in str(
+        cloud.update_error(mc, running, {"agentPoolProfiles": [{**pool, "vmSize": "Standard_D4s_v5"}]}))
+    assert "agentPoolProfile.availabilityZones" in str(
+        cloud.update_error(mc, running, {"agentPoolProfiles": [{**pool, "availabilityZones": ["1", "2", "3"]}]}))
+    assert "A new agent pool was introduced" in str(
+        cloud.update_error(mc, running, {"agentPoolProfiles": [pool, {**pool, "name": "user"}]}))
+    ap = "azure-native:containerservice:AgentPool"
+    assert cloud.update_error(ap, {"availabilityZones": ["1"]}, {"availabilityZones": ["1"], "count": 4}) is None
+    assert "availabilityZones" in str(cloud.update_error(ap, {"availabilityZones": ["1"]}, {"availabilityZones": ["2"]}))
 
 
 def test_invokes_answer_the_data_sources_the_programs_call(gcp: tuple[Any, Path]) -> None:
