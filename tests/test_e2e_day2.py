@@ -95,8 +95,20 @@ TF_AWS = "hashicorp/terraform-provider-aws@012e0a3:internal/service/eks/"
 AZN = "pulumi/pulumi-azure-native@1b7112a:provider/pkg/gen/replacement.go forceNewMap"
 BRIDGE_DBR = "autonamed input set by the program: bridge provider.go:1275 + pulumi-{pkg} autonaming"
 
-#: deleted from the stack but left in the cloud (retainOnDelete: the project-wide Feature other clusters use)
-RETAINED = {f"{FEATURE}::e2e-servicemesh"}
+#: provider -> step -> the steps of the project's shared scope stack that `up` applies first (issue #23 item 2:
+#: once-per-project resources live once; a second servicemesh Feature in a project is a 409,
+#: terraform-google-modules/terraform-google-kubernetes-engine#1590). Mesh off leaves them: other clusters of
+#: the project may use them, and a cluster's change never touches the scope stack's resources.
+SERVICE = "gcp:projects/service:Service"
+SCOPE: dict[str, dict[str, dict[str, tuple[str, str]]]] = {
+    "gke": {
+        "resize+add+mesh-on": {
+            f"{FEATURE}::servicemesh": ("create", "mesh on: the project's servicemesh Feature"),
+            f"{SERVICE}::api-mesh": ("create", "mesh on: mesh.googleapis.com enabled in the project"),
+            f"{SERVICE}::api-gkehub": ("create", "mesh on: gkehub.googleapis.com enabled in the project"),
+        },
+    },
+}
 
 #: provider -> step -> {"type::name": (operation, why — the upstream rule, not kubefleet's code)}
 EXPECTED: dict[str, dict[str, dict[str, tuple[str, str]]]] = {
@@ -105,7 +117,6 @@ EXPECTED: dict[str, dict[str, dict[str, tuple[str, str]]]] = {
             f"{GKE_POOL}::e2e-default": ("update", TF_GOOGLE + "resource_container_node_pool.go: node_count has no "
                                                   "ForceNew (resized in place)"),
             f"{GKE_POOL}::e2e-batch": ("create", "a new pool"),
-            f"{FEATURE}::e2e-servicemesh": ("create", "mesh on: the servicemesh Feature"),
             f"{MEMBERSHIP}::e2e-membership": ("create", "mesh on: the fleet membership"),
             f"{FEATURE_MEMBERSHIP}::e2e-mesh": ("create", "mesh on: managed control plane for the membership"),
         },
@@ -114,7 +125,6 @@ EXPECTED: dict[str, dict[str, dict[str, tuple[str, str]]]] = {
                                                 "provider rolls the pool to the new machine type in place)"),
             f"{GKE_CLUSTER}::e2e-cluster": ("update", TF_GOOGLE + "resource_container_cluster.go: min_master_version "
                                                      "has no ForceNew (UpdateCluster desiredMasterVersion)"),
-            f"{FEATURE}::e2e-servicemesh": ("delete", "mesh off"),
             f"{MEMBERSHIP}::e2e-membership": ("delete", "mesh off"),
             f"{FEATURE_MEMBERSHIP}::e2e-mesh": ("delete", "mesh off"),
         },
@@ -201,6 +211,7 @@ class Engine:
         self.env, self.provider = env, provider
         self.stack: Any = None
         self.config: dict[str, str] = {}
+        self.scope: list[list[tuple[str, str, str]]] = []  # per up, the steps of the shared scope stack
 
     def up(self) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
         """Run `up`: the (op, type, name) of every step the engine took, and the operations kubefleet's own
@@ -210,6 +221,7 @@ class Engine:
         from kubefleet.engine.backend import resolve_backend
         from kubefleet.engine.errors import EngineContext, engine_errors
         from kubefleet.engine.progress import EventRouter
+        from kubefleet.engine.scope import apply_scope
         from kubefleet.engine.workspace import open_stack, provider_config, run_up, stack_target
         from kubefleet.render.program import inline_program
         from kubefleet.spec.loader import load_file
@@ -218,15 +230,16 @@ class Engine:
         collector = ChangeCollector()
 
         def listen(event: Any) -> None:
-            pre = event.resource_pre_event
-            if pre is not None:
-                op = getattr(pre.metadata.op, "value", pre.metadata.op)
-                seen.append((str(op), pre.metadata.type, pre.metadata.urn.rsplit("::", 1)[-1]))
+            _step(event, seen)
 
         (loaded,) = load_file(self.env.spec)
         target = stack_target(loaded.spec, self.provider, resolve_backend())
         config = provider_config(target.spec, target.provider)
         with engine_errors(EngineContext(action="up", stack=target.stack_name, provider=self.provider)):
+            # the project's shared stack first, as `up` does (GKE: project APIs and the fleet Feature)
+            scope_steps: list[tuple[str, str, str]] = []
+            apply_scope(target, EventRouter(listeners=[lambda e: _step(e, scope_steps)]))
+            self.scope.append(scope_steps)
             if self.stack is None:
                 self.stack, self.config = open_stack(target), config
             else:
@@ -236,6 +249,14 @@ class Engine:
             run_up(self.stack, EventRouter(listeners=[listen, collector]))
         shown = {f"{c.type}::{c.name}": c.op for c in collector.resource_changes() if c.op != "same"}
         return seen, shown
+
+
+def _step(event: Any, into: list[tuple[str, str, str]]) -> None:
+    """Record the (op, type, name) of an engine step event."""
+    pre = event.resource_pre_event
+    if pre is not None:
+        op = getattr(pre.metadata.op, "value", pre.metadata.op)
+        into.append((str(op), pre.metadata.type, pre.metadata.urn.rsplit("::", 1)[-1]))
 
 
 def engine_ops(steps_taken: list[tuple[str, str, str]]) -> dict[str, str]:
@@ -305,6 +326,8 @@ def test_day2_matrix_engine_plan_equals_table_and_offline_diff(engine_env: Env, 
         taken, shown = engine.up()
         planned = engine_ops(taken)
         assert planned == expected, (provider, step, "engine", planned)
+        scope = {key: op for key, (op, _) in SCOPE.get(provider, {}).get(step, {}).items()}
+        assert engine_ops(engine.scope[-1]) == scope, (provider, step, "scope stack", engine.scope[-1])
         # what `kubefleet up`/`preview` show of those steps (kubefleet.changes.model.ChangeCollector), which
         # has no delete-first of its own: it says replace
         assert shown == {k: "replace" if op == "delete-first" else op for k, op in expected.items()}, (step, shown)
@@ -316,7 +339,7 @@ def test_day2_matrix_engine_plan_equals_table_and_offline_diff(engine_env: Env, 
                 assert done.get(key, [])[:2] == ["create", "delete"], (step, key, done.get(key))
             elif op in ("create", "update"):
                 assert done.get(key) == [op], (step, key, done.get(key))
-            elif key not in RETAINED:
+            else:
                 assert done.get(key) == ["delete"], (step, key, done.get(key))
 
 
