@@ -303,7 +303,7 @@ def _emit(items: list[Comparison], output: Format, *, single: bool) -> None:
     from kubefleet.report import compare_out
 
     if output is Format.json:
-        write(compare_out.to_json(items))
+        write(compare_out.to_json(items, "CostList" if single else "ComparisonList"))
     elif output is Format.csv:
         write(compare_out.to_csv(items))
     elif output is Format.markdown:

@@ -567,13 +567,14 @@ def preview(
         # update's cost effect is known (otherwise the deployed spec's cost is not, and "before" stays unknown)
         changes = dataclasses.replace(changes, monthly_before=drift.monthly_cloud)
     if output is DiffFormat.json:
+        from kubefleet.report.contract import document, dumps
+
         # the scope stack's changes (if any) after the cluster's: clusters[0] stays the cluster
-        text = changes_json([changes, *([scope_changes] if scope_changes is not None else [])])
+        data = json.loads(changes_json([changes, *([scope_changes] if scope_changes is not None else [])]))
         if drift is not None:  # the same document, with the drift in spec terms added to its one cluster
-            data = json.loads(text)
             data["clusters"][0]["driftExplained"] = drift.as_json()
-            text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        write(text)
+        # a Preview: diff's per-cluster change shape under "clusters" (schemas/preview.schema.json)
+        write(dumps(document("Preview", {"stack": target.stack_name, **data}), ensure_ascii=False))
     elif output is DiffFormat.markdown:
         notes = {(changes.cluster, changes.provider): ClusterNotes(drift=drift)}
         write(render_pr_markdown([changes, *([scope_changes] if scope_changes is not None else [])],
@@ -780,7 +781,6 @@ def outputs(
     output: TableOrJson = typer.Option(TableOrJson.table, "--output", "-o", help="table or json."),
 ) -> None:
     """Show the stack's outputs; secrets (the kubeconfig) are [secret] unless --show-secrets."""
-    import json
 
     from kubefleet.cli.console import stdout, write
     from kubefleet.engine.errors import engine_errors
@@ -792,7 +792,9 @@ def outputs(
         values = display_outputs(stack_outputs(open_stack(target, create=False, install_plugins=False)),
                                  show_secrets=show_secrets)
     if output is TableOrJson.json:
-        write(json.dumps(values, indent=2, sort_keys=True))
+        from kubefleet.report.contract import document, dumps
+
+        write(dumps(document("StackOutputs", {"stack": target.stack_name, "outputs": values})))
     else:
         _print_outputs(values, stdout())
 
@@ -802,7 +804,6 @@ def stacks(
     output: TableOrJson = typer.Option(TableOrJson.table, "--output", "-o", help="table or json."),
 ) -> None:
     """List the kubefleet stacks in the backend."""
-    import json
 
     from rich.table import Table
 
@@ -826,7 +827,9 @@ def stacks(
              "url": mask_url(s.url) if s.url else s.url}
             for s in found]
     if output is TableOrJson.json:
-        write(json.dumps({"backend": mask_url(chosen.url), "stacks": rows}, indent=2, sort_keys=True))
+        from kubefleet.report.contract import dumps, list_document
+
+        write(dumps(list_document("StackList", rows, backend=mask_url(chosen.url))))
         return
     table = Table(title=f"stacks in {chosen.describe()}", title_justify="left")
     for col in ("name", "last update", "resources", "updating"):

@@ -46,7 +46,6 @@ def check(
     as_of: str | None = typer.Option(None, "--as-of", help="Check date for version support and prices (YYYY-MM-DD)."),
 ) -> None:
     """Check cluster specs against the policy rules offline; exit 1 on any mandatory violation."""
-    import json
 
     from kubefleet.cli.common import Progress
     from kubefleet.cli.console import write
@@ -80,7 +79,9 @@ def check(
                        renderer=lambda spec, p: cached_render(resolve(spec, p, catalog=catalog, protection=protection)),
                        progress=progress.step)
     if output is DiffFormat.json:
-        write(json.dumps(result.as_dict(), indent=2))
+        from kubefleet.report.contract import document, dumps
+
+        write(dumps(document("PolicyReport", result.as_dict()), sort_keys=False))
     elif output is DiffFormat.markdown:
         write(findings_markdown(result.findings))
     else:
@@ -119,7 +120,6 @@ def rules(
     config: Path | None = typer.Option(None, "--config", "-c", help="Show levels and parameters under this config."),
 ) -> None:
     """List the policy rules: id, level, scope, parameters."""
-    import json
 
     from kubefleet.cli.console import stdout, write
     from kubefleet.policies.config import load_policy_config
@@ -138,7 +138,9 @@ def rules(
                        for k, v in settings.params.items()},
         })
     if output is TableOrJson.json:
-        write(json.dumps(entries, indent=2, default=str))
+        from kubefleet.report.contract import dumps, list_document
+
+        write(dumps(list_document("PolicyRuleList", entries), sort_keys=False))
         return
     from rich.table import Table
 

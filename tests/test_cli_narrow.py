@@ -42,7 +42,7 @@ def test_compare_at_80_columns() -> None:
     table = _run("compare", "examples/sweet-spot.yaml")
     assert table.returncode == 0, table.stderr
     _fits(table.stdout, 80)
-    doc = json.loads(_run("compare", "examples/sweet-spot.yaml", "--output", "json").stdout)
+    (doc,) = json.loads(_run("compare", "examples/sweet-spot.yaml", "--output", "json").stdout)["items"]
     for provider, data in doc["providers"].items():
         for category, value in data["by_category"].items():
             assert _money(value) in table.stdout, (provider, category, value)

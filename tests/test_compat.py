@@ -168,7 +168,7 @@ def test_plan_as_of_dates_the_mesh_revision_too(on: str | None) -> None:
     args = ["plan", str(ROOT / "examples/istio-microservices.yaml"), "-p", "aks", "-o", "json"]
     result = CliRunner().invoke(app, args + (["--as-of", on] if on else []))
     assert result.exit_code == 0, result.output
-    data = _json.loads(result.output[result.output.index("{"):])
+    (data,) = _json.loads(result.output[result.output.index("{"):])["items"]
     (cluster,) = [r for r in data["resources"] if r["type"] == "azure-native:containerservice:ManagedCluster"]
     assert cluster["inputs"]["serviceMeshProfile"]["istio"]["revisions"] == [expected]
 
@@ -208,7 +208,7 @@ def test_compare_as_of_dates_the_istio_release_like_plan(on: str | None, release
     args = ["compare", str(ROOT / "examples/istio-microservices.yaml"), "--providers", "eks", "-o", "json"]
     result = CliRunner().invoke(app, args + (["--as-of", on] if on else []))
     assert result.exit_code == 0, result.output
-    data = _json.loads(result.stdout)
+    (data,) = _json.loads(result.stdout)["items"]
     (mode,) = [n["detail"] for n in data["providers"]["eks"]["parity"] if n["field"] == "spec.addons.istio.mode"]
     assert f"Helm releases of Istio {release} " in mode, mode
 

@@ -15,7 +15,7 @@ def test_compare_regions_prices_one_spec_per_region_side_by_side() -> None:
     result = CliRunner().invoke(app, ["compare", "examples/sweet-spot.yaml", "--as-of", "2026-11-27", "--providers",
                                       "gke,eks", "--regions", "us-east,europe-west", "--output", "json"])
     assert result.exit_code == 0, result.output
-    docs = json.loads(result.stdout)
+    docs = json.loads(result.stdout)["items"]
     assert [d["cluster"] for d in docs] == ["sweet-spot @ us-east", "sweet-spot @ europe-west"]
     for doc, neutral in zip(docs, ("us-east", "europe-west"), strict=True):
         for p in ("gke", "eks"):

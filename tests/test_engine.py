@@ -493,7 +493,8 @@ def file_backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 def test_stacks_in_an_empty_file_backend(file_backend: str) -> None:
     result = CliRunner().invoke(app, ["stacks", "--output", "json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == {"backend": file_backend, "stacks": []}
+    assert json.loads(result.output) == {"apiVersion": "kubefleet.dev/v1", "kind": "StackList", "backend": file_backend,
+                                         "items": []}
 
 
 @needs_pulumi

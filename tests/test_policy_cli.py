@@ -78,7 +78,7 @@ def test_bad_date_and_provider_exit_2(tmp_path: Path) -> None:
 def test_rules_lists_every_rule() -> None:
     result = runner.invoke(app, ["policy", "rules", "-o", "json"])
     assert result.exit_code == 0
-    ids = [r["id"] for r in json.loads(result.stdout)]
+    ids = [r["id"] for r in json.loads(result.stdout)["items"]]
     assert {"ownership-labels", "budget-team", "allowed-regions", "allowed-providers", "mesh-overhead"} <= set(ids)
 
 

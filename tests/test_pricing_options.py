@@ -89,8 +89,8 @@ def _run(*args: str) -> str:
 
 def test_pricing_options_through_every_format() -> None:
     base = ["compare", "examples/sweet-spot.yaml", "--providers", "gke,eks"]
-    docs = {p: json.loads(_run(*base, "--pricing", p, "--output", "json")) for p in ("on-demand", "1y", "3y")}
-    listed = json.loads(_run(*base, "--output", "json"))
+    docs = {p: json.loads(_run(*base, "--pricing", p, "--output", "json"))["items"][0] for p in ("on-demand", "1y", "3y")}
+    (listed,) = json.loads(_run(*base, "--output", "json"))["items"]
     book = commitments()["gke"]
     region = listed["providers"]["gke"]["region"]
     for term in ("1y", "3y"):
@@ -114,7 +114,7 @@ def test_pricing_options_through_every_format() -> None:
     on_demand = docs["on-demand"]["providers"]
     assert Decimal(on_demand["gke"]["monthly_total"]) < Decimal(listed["providers"]["gke"]["monthly_total"])
     assert on_demand["eks"]["monthly_total"] == listed["providers"]["eks"]["monthly_total"]
-    partial = json.loads(_run(*base, "--pricing", "on-demand", "--hours", "300", "--output", "json"))["providers"]["gke"]
+    partial = json.loads(_run(*base, "--pricing", "on-demand", "--hours", "300", "--output", "json"))["items"][0]["providers"]["gke"]
     pool = next(c for c in partial["components"] if c["unit"] == "node-hour")
     assert "sustained-use discount is not applied at 300 hours" in pool["note"]  # only the full-month figure exists
     assert Decimal(pool["unit_price"]) == load_catalog().instance("gke", region, "n2-standard-4").price.amount  # type: ignore[union-attr]
@@ -124,11 +124,11 @@ def test_pricing_options_through_every_format() -> None:
     assert "1-year commitments" in _run(*base, "--pricing", "1y", "--output", "markdown").splitlines()[0]
     assert "1-year commitments" in _run(*base, "--pricing", "1y", "--output", "html")
     assert "3-year commitments" in _run(*base, "--pricing", "3y")
-    spot = json.loads(_run("cost", "examples/sweet-spot.yaml", "-p", "gke", "--pricing", "spot", "--output", "json"))
+    (spot,) = json.loads(_run("cost", "examples/sweet-spot.yaml", "-p", "gke", "--pricing", "spot", "--output", "json"))["items"]
     node = next(c for c in spot["providers"]["gke"]["components"] if c["name"].startswith("node pool"))
     assert node.get("bound") == "upper" and node.get("estimate") is True
-    mixed = json.loads(_run("cost", "examples/sweet-spot.yaml", "-p", "gke", "--pricing", "1y", "--currency", "EUR",
-                            "--output", "json"))
+    (mixed,) = json.loads(_run("cost", "examples/sweet-spot.yaml", "-p", "gke", "--pricing", "1y", "--currency", "EUR",
+                               "--output", "json"))["items"]
     assert mixed["currency"] == "EUR" and mixed["assumptions"]["pricing"] == "1y"
 
 

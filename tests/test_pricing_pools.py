@@ -68,7 +68,7 @@ def _usd(amount: str | Decimal) -> str:
 
 
 def test_each_spec_pool_is_priced_at_its_own_option_over_the_flag(outputs: dict[str, str]) -> None:
-    doc = json.loads(outputs["json"])
+    (doc,) = json.loads(outputs["json"])["items"]  # a ComparisonList (kubefleet.report.contract)
     assert doc["assumptions"]["pricing"] == "spot" and doc["assumptions"]["pricing_by_pool"] == POOL_PRICING
     providers = doc["providers"]
     book = commitments()["gke"]
@@ -110,7 +110,7 @@ def test_a_pool_the_provider_adds_follows_the_flag() -> None:
 
 
 def test_every_format_reconciles_to_the_cent(outputs: dict[str, str]) -> None:
-    providers = json.loads(outputs["json"])["providers"]
+    providers = json.loads(outputs["json"])["items"][0]["providers"]
     rows = list(csv.DictReader(io.StringIO(outputs["csv"])))
     lines: dict[str, Decimal] = defaultdict(Decimal)
     totals = {}

@@ -79,7 +79,7 @@ def test_compare_of_many_clusters_keeps_the_file_order(workers: list[int], monke
     assert workers and workers[0] > 0
     assert parallel.exit_code == sequential.exit_code == 0, parallel.output
     assert parallel.stdout == sequential.stdout
-    names = [item["cluster"] for item in json.loads(parallel.stdout)]
+    names = [item["cluster"] for item in json.loads(parallel.stdout)["items"]]
     assert names == [f"c{i:02d}" for i in range(12)]
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
 from decimal import Decimal
 
 from kubefleet.compare import Comparison, fmt_interval, node_range
 from kubefleet.cost.model import CATEGORIES, MONTHS_PER_YEAR, currency_prefix, fmt_money, fmt_qty, money
+from kubefleet.report.contract import dumps, list_document
 
 PROVIDER_LABELS = {"gke": "GKE", "eks": "EKS", "aks": "AKS", "kubeadm": "kubeadm (vSphere)"}
 CATEGORY_COLORS = {
@@ -27,9 +27,10 @@ def label(provider: str) -> str:
     return PROVIDER_LABELS.get(provider, provider)
 
 
-def to_json(items: list[Comparison]) -> str:
-    docs = [c.as_json() for c in items]
-    return json.dumps(docs[0] if len(docs) == 1 else docs, indent=2, sort_keys=True) + "\n"
+def to_json(items: list[Comparison], kind: str = "ComparisonList") -> str:
+    """``compare`` (ComparisonList) / ``cost`` (CostList): one item per cluster, also for one
+    (schemas/comparison.schema.json)."""
+    return dumps(list_document(kind, [c.as_json() for c in items]))
 
 
 #: ``compare``/``cost --output csv`` columns (docs/fleet.md, "CSV columns"). Each provider is an

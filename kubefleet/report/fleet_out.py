@@ -5,14 +5,13 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
 
 from kubefleet.cost.model import CATEGORIES, MONTHS_PER_YEAR, fmt_money, money
 from kubefleet.fleet import ClusterRow, FleetReport, GroupTotal, StackMatch
 from kubefleet.report.compare_out import CATEGORY_COLORS, PAGE_CSS, label, md_cell
+from kubefleet.report.contract import document, dumps, list_document
 
 SEVERITY_MARK = {"high": "🔴", "medium": "🟠", "low": "🟡", "info": "🔵"}
 
@@ -48,7 +47,9 @@ def provider_text(row: ClusterRow) -> str:
 
 
 def to_json(report: FleetReport) -> str:
-    return json.dumps(report.as_json(), indent=2, sort_keys=True) + "\n"
+    """A ``FleetReport`` (schemas/fleet.schema.json): the per-cluster rows in ``clusters`` beside the
+    groups, the total and the findings (a report, not a list kind: kubefleet.report.contract)."""
+    return dumps(document("FleetReport", report.as_json()))
 
 
 #: ``fleet --output csv`` columns (docs/fleet.md describes each). Money sits in a column of its own per row
@@ -279,5 +280,4 @@ def to_html(report: FleetReport) -> str:
 def stacks_json(backend: str, matches: Sequence[StackMatch]) -> str:
     from kubefleet.redact import mask_url
 
-    data: dict[str, Any] = {"backend": mask_url(backend), "stacks": [m.as_dict() for m in matches]}
-    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+    return dumps(list_document("FleetStackList", [m.as_dict() for m in matches], backend=mask_url(backend)))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from kubefleet.graph import ResourceGraph
+from kubefleet.report.contract import dumps, list_document
 
 if TYPE_CHECKING:
     from kubefleet.verify import VerifyReport
@@ -31,16 +31,15 @@ def key_inputs(inputs: Mapping[str, Any], limit: int = 4, width: int = 48) -> st
 
 
 def plan_json(graphs: list[ResourceGraph], reports: list[VerifyReport] | None = None) -> str:
-    """One object per cluster (an array when the file holds several): the stable plan contract.
+    """The stable plan contract: a ``PlanList`` with one item per cluster (also for one; schemas/plan.schema.json).
 
-    With ``reports`` (``plan --verify``), each object gains ``"verify"``: the API-model check's result.
+    With ``reports`` (``plan --verify``), each item gains ``"verify"``: the API-model check's result.
     """
     docs = [g.as_json() for g in graphs]
     if reports is not None:
         for doc, report in zip(docs, reports, strict=True):
             doc["verify"] = report.as_dict()
-    data: Any = docs[0] if len(docs) == 1 else docs
-    return json.dumps(data, indent=2, sort_keys=True, default=str) + "\n"
+    return dumps(list_document("PlanList", docs))
 
 
 def type_counts(graph: ResourceGraph) -> dict[str, int]:
