@@ -172,7 +172,10 @@ def run_diff(
         from kubefleet.changes.diff import Priced
 
         breakdown = price_graph(graph, catalog, as_of=as_of)
-        return Priced(breakdown.monthly_total, len(breakdown.unpriced), breakdown.by_category())
+        per_resource: dict[str, Decimal] = {}
+        for line in breakdown.components:
+            per_resource[line.resource] = per_resource.get(line.resource, Decimal(0)) + line.monthly
+        return Priced(breakdown.monthly_total, len(breakdown.unpriced), breakdown.by_category(), per_resource)
 
     from kubefleet.changes.scope import scope_diffs
 
@@ -248,24 +251,53 @@ def parse_fail_on(values: list[str]) -> list[tuple[str, Decimal | None]]:
     return out
 
 
-def failed_conditions(items: list[ClusterDiff], rules: list[tuple[str, Decimal | None]], new_mandatory: int) -> list[str]:
-    """The --fail-on conditions this change meets, as sentences."""
+def rule_text(kind: str, limit: Decimal | None) -> str:
+    """A parsed --fail-on condition as the user writes it (``delta>500``)."""
+    return f"delta>{limit}" if kind == "delta" else kind
+
+
+def _where(items: list[ClusterDiff], op: str) -> str:
+    """Which resources an operation hits, for the reason of a tripped condition (at most five named)."""
+    hit = [f"{c.changes.cluster} on {c.changes.provider}: {r.name} ({r.type})"
+           for c in items for r in c.changes.sorted() if r.op == op]
+    return "; ".join(hit[:5]) + (f"; and {len(hit) - 5} more" if len(hit) > 5 else "")
+
+
+def failed_conditions(items: list[ClusterDiff], rules: list[tuple[str, Decimal | None]],
+                      new_mandatory: int) -> list[tuple[str, str]]:
+    """The --fail-on conditions this change meets: (condition, why with the numbers)."""
     from kubefleet.changes.model import cents
 
     hits = []
     replaced = sum(c.changes.counts["replace"] for c in items)
     deleted = sum(c.changes.counts["delete"] for c in items)
+    before = sum((cents(c.changes.monthly_before or Decimal(0)) for c in items), Decimal(0))
+    after = sum((cents(c.changes.monthly_after or Decimal(0)) for c in items), Decimal(0))
     delta = sum((cents(c.changes.delta or Decimal(0)) for c in items), Decimal(0))
     for kind, limit in rules:
+        rule = rule_text(kind, limit)
         if kind == "mandatory" and new_mandatory:
-            hits.append(f"{new_mandatory} new mandatory policy finding(s)")
+            hits.append((rule, f"{new_mandatory} new mandatory policy finding(s) (see Policy)"))
         elif kind == "replace" and replaced:
-            hits.append(f"{replaced} resource(s) replaced")
+            hits.append((rule, f"{replaced} resource(s) replaced: {_where(items, 'replace')}"))
         elif kind == "delete" and deleted:
-            hits.append(f"{deleted} resource(s) deleted")
+            hits.append((rule, f"{deleted} resource(s) deleted: {_where(items, 'delete')}"))
         elif kind == "delta" and limit is not None and delta > limit:
-            hits.append(f"monthly cost +${delta:,.2f} is above the limit of ${limit:,.2f}")
+            hits.append((rule, f"monthly cost +${delta:,.2f} (${before:,.2f} → ${after:,.2f}) is above the "
+                               f"limit of ${limit:,.2f}"))
     return hits
+
+
+def _link_url(option: str, url: str | None) -> str | None:
+    """``--run-url``/``--report-url``: an http(s) URL (masked in the comment), else exit 2."""
+    if url is None or not url.strip():
+        return None
+    if not re.fullmatch(r"https?://[^\s]+", url.strip()) or len(url) > 2048:
+        from kubefleet.redact import mask_url
+
+        raise UsageError(f"{option} {mask_url(url)[:200]!r}: not an http(s) URL",
+                         hint="e.g. $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID")
+    return url.strip()
 
 
 def print_table(items: list[ClusterDiff], out: Console) -> None:
@@ -340,6 +372,11 @@ def diff(
         90, "--horizon", min=0, max=3650,
         help="Days ahead to warn of a pinned minor leaving standard (or extended) support, with its monthly "
              "cost (default 90)."),
+    run_url: str | None = typer.Option(
+        None, "--run-url", help="Markdown: link the CI run (GitHub: $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/"
+                                "$GITHUB_RUN_ID)."),
+    report_url: str | None = typer.Option(
+        None, "--report-url", help="Markdown: link the HTML report (e.g. actions/upload-artifact's artifact-url)."),
 ) -> None:
     """Offline preview of a spec change: resources added, changed, replaced, removed, and the cost delta.
 
@@ -347,7 +384,7 @@ def diff(
     is shown as refused, with the chain to use instead and the provider's rule, in every output format, and
     exits 1 (after the output is written). Pinned minors leaving support within --horizon days are listed
     with what the provider then does and, where it bills extended support, the monthly cost."""
-    from kubefleet.changes.diff import diff_json
+    from kubefleet.changes.diff import diff_document
     from kubefleet.cli.common import parse_date, today
     from kubefleet.cli.console import stdout, write
     from kubefleet.cli.cost_cmds import active_catalog
@@ -356,6 +393,7 @@ def diff(
 
     chosen = parse_providers(providers) if providers else None
     rules = parse_fail_on(fail_on)
+    run_link, report_link = _link_url("--run-url", run_url), _link_url("--report-url", report_url)
     when = parse_date(as_of) or today()
     old_text, base_label = read_base(base)
     old = load_side(old_text, base_label)
@@ -364,16 +402,23 @@ def diff(
     items = run_diff(old, new, catalog=catalog, as_of=when, providers=chosen, horizon_days=horizon)
     new_mandatory = 0
     if output is DiffFormat.json:
-        write(diff_json(items, base=base_label, head=str(file), as_of=when))
+        from kubefleet.report.contract import document, dumps
+
+        write(dumps(document("SpecDiff", diff_document(items, base=base_label, head=str(file), as_of=when)),
+                    ensure_ascii=False))
     elif output is DiffFormat.markdown:
-        from kubefleet.report.pr_markdown import render_pr_markdown
+        from kubefleet.report.pr_markdown import FailOn, Link, render_pr_markdown
 
         split, new_mandatory = policy_split(old, new, catalog=catalog, as_of=when, providers=chosen)
         heading = title or f"kubefleet diff: {file} (prices as of {when})"
         notes = {(d.changes.cluster, d.changes.provider): d.notes() for d in items}
+        gate = FailOn(tuple(rule_text(k, v) for k, v in rules),
+                      tuple(failed_conditions(items, rules, new_mandatory))) if rules else None
+        links = [Link(label, url) for label, url in (("workflow run", run_link), ("HTML report", report_link)) if url]
         write(render_pr_markdown([d.changes for d in items], heading, notes=notes, policy=split, commit=commit,
                                  max_chars=max_chars, note=note,
-                                 upgrades=[n for d in items for n in d.upgrades], horizon_days=horizon))
+                                 upgrades=[n for d in items for n in d.upgrades], horizon_days=horizon,
+                                 fail_on=gate, links=links))
     else:
         out = stdout()
         if not items:
@@ -390,7 +435,7 @@ def diff(
             _, new_mandatory = policy_split(old, new, catalog=catalog, as_of=when, providers=chosen)
         hits = failed_conditions(items, rules, new_mandatory)
         if hits:
-            problems.append("--fail-on: " + "; ".join(hits))
+            problems.append("--fail-on: " + "; ".join(f"{rule}: {why}" for rule, why in hits))
     if problems:
         from kubefleet.errors import ProblemFound
 

@@ -89,6 +89,19 @@ def test_the_issue_spellings_are_masked() -> None:
     assert mask_url("s3://bucket/prefix") == "s3://bucket/prefix"  # nothing to hide, nothing hidden
 
 
+@settings(max_examples=60, deadline=None)
+@given(urls(), urls())
+def test_the_pr_comments_links_carry_no_secret(run: tuple[str, list[str]], report: tuple[str, list[str]]) -> None:
+    """The PR comment's new fields (--run-url, --report-url) are masked by structure like a backend URL."""
+    from kubefleet.changes.model import ClusterChanges
+    from kubefleet.report.pr_markdown import Link, render_pr_markdown
+
+    text = render_pr_markdown([ClusterChanges("c", "gke", (), None, None)], "t",
+                              links=[Link("workflow run", run[0]), Link("HTML report", report[0])])
+    assert "[workflow run](<" in text and "[HTML report](<" in text
+    assert not _leaks(text, run[1] + report[1]), text
+
+
 # ---------------------------------------------------------------- every engine and fleet command
 
 CLI_DIR, WHY_NOT = find_pulumi_cli()

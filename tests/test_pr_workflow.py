@@ -6,7 +6,9 @@ with a base commit on ``origin/main`` and a head commit, in order, honouring eac
 two things are stand-ins, recorded: ``gh`` (GitHub's REST API: a fake that keeps the PR's comments in a
 JSON file, logs every call and can answer 403 like a read-only token, printing what gh prints then,
 ``gh: <message> (HTTP 403)`` — cli/cli@0398466 pkg/cmd/api/api.go) and ``pip`` (kubefleet is already
-installed in the test's virtualenv; the stub records the requested package). ``kubefleet``, ``git``,
+installed in the test's virtualenv; the stub records the requested package) and ``actions/upload-artifact`` (the
+file it would upload is recorded and the step's ``artifact-url`` output is set to a run-artifact URL, as
+action.yml of actions/upload-artifact@ea165f8 documents it). ``kubefleet``, ``git``,
 ``jq`` and ``bash`` are the real ones. Oracles besides the assertions: shellcheck over every script and
 actionlint over the file when it is installed (.ci/run installs it).
 """
@@ -30,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github" / "workflows" / "kubefleet-pr.yml"
 MARKER = "<!-- kubefleet:pr-comment -->"
 BOT = "github-actions[bot]"
+SERVER, RUN_ID = "https://github.com", "4242"
 
 pytestmark = pytest.mark.slow
 
@@ -165,6 +168,7 @@ class Run:
     comments: list[dict[str, Any]] = field(default_factory=list)
     pip: str = ""
     logs: str = ""
+    uploaded: dict[str, str] = field(default_factory=dict)  # artifact name -> the file's text
 
     @property
     def green(self) -> bool:
@@ -250,8 +254,12 @@ def run_workflow(repo: Path, tmp_path: Path, *, comments: list[dict[str, Any]] |
         "FAKE_GH_LOG": str(tmp_path / "gh-calls.jsonl"),
         "FAKE_PIP_LOG": str(tmp_path / "pip.log"),
         "GITHUB_STEP_SUMMARY": str(summary),
+        # default variables GitHub sets on every runner (docs: "Store information in variables")
+        "GITHUB_SERVER_URL": SERVER, "GITHUB_REPOSITORY": "acme/specs", "GITHUB_RUN_ID": RUN_ID,
         "KUBEFLEET_CACHE_DIR": os.environ.get("KUBEFLEET_CACHE_DIR", str(tmp_path / "cache")),
         "LANG": "C.UTF-8",
+        # the kubefleet under test (a worktree on PYTHONPATH), not only the one the console script was installed from
+        **({"PYTHONPATH": os.environ["PYTHONPATH"]} if os.environ.get("PYTHONPATH") else {}),
     }
     job_env = {k: _render(v, ctx) for k, v in (job.get("env") or {}).items()}
     job_env.update(env_overrides or {})
@@ -273,6 +281,11 @@ def run_workflow(repo: Path, tmp_path: Path, *, comments: list[dict[str, Any]] |
             continue
         if "uses" in step:
             # checkout: the scratch repository is the checkout (fetch-depth 0: every ref is there)
+            if str(step["uses"]).startswith("actions/upload-artifact@"):
+                where = repo / _render(step["with"]["path"], step_ctx)
+                if where.is_file():
+                    run.uploaded[step["with"]["name"]] = where.read_text(encoding="utf-8")
+                    run.outputs[step["id"]] = {"artifact-url": f"{SERVER}/acme/specs/actions/runs/{RUN_ID}/artifacts/77"}
             run.steps.append((name, "success"))
             continue
         output = tmp_path / f"output-{i}"
@@ -336,6 +349,13 @@ def test_a_yml_spec_is_found_and_priced(tmp_path: Path) -> None:
     assert run.pip.strip() == "install ."
     assert [c["method"] for c in run.writes()] == ["POST"]
     assert body in run.summary  # the job summary has it too
+    # the per-cluster table at the top, the run and the HTML report (uploaded as an artifact) linked
+    assert re.search(r"^\| payments \| GKE \| (≥ )?\$[\d,.]+ \| (≥ )?\$[\d,.]+ \| \+\$[\d,.]+ \| \+\d+% \|$", body, re.M), body
+    assert body.index("| Cluster | Provider |") < body.index("<details>")
+    assert f"[workflow run](<{SERVER}/acme/specs/actions/runs/{RUN_ID}>)" in body
+    assert f"[HTML report](<{SERVER}/acme/specs/actions/runs/{RUN_ID}/artifacts/77>)" in body
+    page = run.uploaded["kubefleet-report"]
+    assert page.lstrip().lower().startswith("<!doctype html") and "payments" in page
 
 
 def test_fork_and_dependabot_get_the_summary_and_a_green_check(tmp_path: Path) -> None:
@@ -365,6 +385,7 @@ def test_an_invalid_spec_is_posted_into_the_sticky_comment_and_fails_the_check(t
     assert "$999.00" not in body  # the stale numbers are gone
     assert "invalid" in body
     assert re.search(r"clusters/p\.yaml:\d+:\d+", body), body
+    assert run.uploaded == {}  # no report of an invalid spec
     assert [c["method"] for c in run.writes()] == ["PATCH"]
     assert not run.green  # bad input is a red check, after the comment was updated
     assert run.steps[-1][1] == "failure"
@@ -431,8 +452,12 @@ def test_the_sticky_comment_is_found_by_the_bot_author_and_the_marker_only(tmp_p
 def test_fail_on_gates_after_the_comment_is_posted(tmp_path: Path) -> None:
     repo = scratch_repo(tmp_path, {"c.yaml": spec()}, {"c.yaml": spec(min_nodes=6)})
     run = run_workflow(repo, tmp_path, env_overrides={"KUBEFLEET_FAIL_ON": "delta>10"})
-    assert "Monthly cost will increase by" in run.ours()["body"]
+    body = run.ours()["body"]
+    assert "Monthly cost will increase by" in body
     assert not run.green and run.steps[-1][1] == "failure"
+    # which condition tripped, and why, with the numbers
+    assert "This check fails: --fail-on `delta>10` tripped" in body
+    assert re.search(r"`delta>10`: monthly cost \+\$[\d,.]+ \(\$[\d,.]+ → \$[\d,.]+\) is above the limit of \$10\.00", body)
 
 
 # ------------------------------------------------------------------ hygiene
@@ -447,10 +472,11 @@ def test_no_pip_cache_in_a_spec_only_repository() -> None:
 
 
 def test_actions_are_pinned_to_commit_shas() -> None:
-    # the SHAs were read from the actions' own repositories (tags v4.2.2, v5.6.0 and v4.2.3)
+    # the SHAs were read from the actions' own repositories (tags v4.2.2, v5.6.0, v4.2.3 and v4.6.2)
     pinned = {"actions/checkout": "11bd71901bbe5b1630ceea73d27597364c9af683",
               "actions/setup-python": "a26af69be951a213d495a4c3e4e4022e16d87065",
-              "actions/cache": "5a3ec84eff668545956fd18022155c47e93e2684"}
+              "actions/cache": "5a3ec84eff668545956fd18022155c47e93e2684",
+              "actions/upload-artifact": "ea165f8d65b6e75b540449e92b4886f43607fa02"}
     uses = [str(s["uses"]) for s in _job()["steps"] if "uses" in s]
     assert uses
     for ref in uses:

@@ -25,7 +25,6 @@ No typer or rich here; the CLI (``kubefleet.cli.diff_cmd``) loads, renders and p
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -174,6 +173,8 @@ class ClusterNotes:
     drift: DriftReport | None = None  # engine preview --refresh: the drift in spec terms and its monthly cost
     at_apply: Mapping[str, str] = field(default_factory=dict)  # "type::name" -> what `up` decides from the live resource
     refused: tuple[str, ...] = ()  # version moves the provider refuses (kubefleet.changes.upgrades), as sentences
+    resources_before: Mapping[str, Decimal] = field(default_factory=dict)  # "type::name" -> monthly (priced lines)
+    resources_after: Mapping[str, Decimal] = field(default_factory=dict)
 
 
 #: Inputs holding a cluster's or a node pool's Kubernetes version (GKE cluster/node pool, EKS cluster/node group,
@@ -319,7 +320,7 @@ def _cascade(diffs: dict[str, ResourceDiff], new: dict[str, RenderedResource]) -
                 diffs[urn] = ResourceDiff(
                     ResourceChange(op, r.type, r.name, _with_uncertain_secrets(list(inputs), r)),
                     tuple(sorted({*d.forced_by, *forcing})), urn,
-                    delete_first=op == "replace" and (r.delete_before_replace or _replace.names_fixed(r.type, r.inputs)),
+                    delete_first=op == "replace" and r.delete_before_replace,
                 )
                 changed = True
 
@@ -352,16 +353,13 @@ def diff_graphs(old: ResourceGraph | None, new: ResourceGraph | None) -> list[Re
             continue
         forced = tuple(p for p in forcing_paths(r.type, before[urn].inputs, r.inputs)
                        if not ignored(p, r.ignore_changes))
-        # the provider itself asks to delete first when a replace it decides keeps a name the program set
-        # (kubefleet.changes.replace.names_fixed); a replace only the program's replace_on_changes forces does not
-        provider_dbr = bool(forced) and _replace.names_fixed(r.type, r.inputs)
         # the program's own replace_on_changes (pulumi/pulumi step_generator: a changed property at or under
         # one of them makes the step a replace, whatever the provider's diff says)
         forced += tuple(c.path for c in changes if c.path not in forced and ignored(c.path, r.replace_on_changes))
         op: Op = "replace" if forced else "update"
         diffs[urn] = ResourceDiff(ResourceChange(op, r.type, r.name, _with_uncertain_secrets(changes, r)), forced, urn,
                                   at_apply="; ".join(filter(None, (apply_time_note(before[urn], r), skipped))) or None,
-                                  delete_first=op == "replace" and (r.delete_before_replace or provider_dbr))
+                                  delete_first=op == "replace" and r.delete_before_replace)
     _cascade(diffs, after)
     for urn, d in list(diffs.items()):
         if d.change.destructive and urn in before and (why := protection(before[urn])):
@@ -386,6 +384,8 @@ class ClusterDiff:
     categories_after: dict[str, Decimal] = field(default_factory=dict)
     at_apply: dict[str, str] = field(default_factory=dict)  # "type::name" -> what `up` decides from the live resource
     upgrades: tuple[UpgradeNote, ...] = ()  # refused version moves and support cliffs (kubefleet.changes.upgrades)
+    resources_before: dict[str, Decimal] = field(default_factory=dict)  # "type::name" -> monthly of its priced lines
+    resources_after: dict[str, Decimal] = field(default_factory=dict)
 
     @property
     def refused(self) -> tuple[UpgradeNote, ...]:
@@ -405,7 +405,8 @@ class ClusterDiff:
         rolls = {f"{c.type}::{c.name}": r for c in self.changes.changes if (r := self.rolls_nodes(c))}
         return ClusterNotes(self.forced_by, rolls, self.protected, self.unpriced_before, self.unpriced_after,
                             self.categories_before, self.categories_after, at_apply=self.at_apply,
-                            refused=tuple(n.text for n in self.refused))
+                            refused=tuple(n.text for n in self.refused), resources_before=self.resources_before,
+                            resources_after=self.resources_after)
 
     def as_json(self) -> dict[str, Any]:
         data = self.changes.as_json()
@@ -435,11 +436,13 @@ Pricer = Callable[["ResourceGraph"], "Priced"]
 
 @dataclass(frozen=True)
 class Priced:
-    """What the diff needs from a price: the monthly total, the unpriced item count, per-category totals."""
+    """What the diff needs from a price: the monthly total, the unpriced item count, per-category totals and
+    per-resource totals ("type::name" -> the sum of the priced lines of that rendered resource)."""
 
     total: Decimal
     unpriced: int = 0
     categories: Mapping[str, Decimal] = field(default_factory=dict)
+    resources: Mapping[str, Decimal] = field(default_factory=dict)
 
 
 _NOTHING: Final = Priced(Decimal(0))
@@ -500,12 +503,14 @@ def diff_specs(
                              provider, new_graph) if upgrades is not None else ()
             out.append(ClusterDiff(changes, cluster_status(old_graph, new_graph, diffs), forced,
                                    before.unpriced, after.unpriced, protected,
-                                   dict(before.categories), dict(after.categories), at_apply, notes))
+                                   dict(before.categories), dict(after.categories), at_apply, notes,
+                                   dict(before.resources), dict(after.resources)))
     return out
 
 
-def diff_json(items: Sequence[ClusterDiff], *, base: str, head: str, as_of: date) -> str:
-    """The stable ``kubefleet diff --output json`` document (sorted; money as strings)."""
+def diff_document(items: Sequence[ClusterDiff], *, base: str, head: str, as_of: date) -> dict[str, Any]:
+    """The body of the stable ``kubefleet diff --output json`` document (money as strings; the CLI adds its
+    apiVersion and kind, kubefleet.report.contract)."""
     from kubefleet.changes.model import cents
 
     ordered = sorted(items, key=lambda d: (d.changes.cluster, d.changes.provider))
@@ -521,4 +526,4 @@ def diff_json(items: Sequence[ClusterDiff], *, base: str, head: str, as_of: date
         "clusters": [d.as_json() for d in ordered],
         "refused": sum(len(d.refused) for d in ordered),
     }
-    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return doc

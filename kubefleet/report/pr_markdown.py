@@ -2,7 +2,15 @@
 
 Deterministic (sorted, no timestamps) so a bot can compare and update ONE sticky comment, found by the
 hidden marker on its first line. Replacements and deletions are called out (⚠️), drift is called out,
-secrets are ``[secret]`` (masked again here, whatever the caller passed).
+secrets are ``[secret]`` (masked again here, whatever the caller passed; links are masked by structure).
+
+Laid out as Infracost lays out its pull-request comment (infracost/infracost@95ba4f49a7abf5567b04f751a115543281a4ab18:
+internal/output/templates/markdown-html.tmpl): the cost-change sentence first (:68), then one summary row per
+changed project with its change and new monthly cost (:55-65, :70-113; ours: one row per cluster × provider
+with before, after, change and %, the percentage rounded to a whole number and left out when either side is
+zero, as formatPercentChange does, internal/output/diff.go:502-515), the per-resource estimate in a collapsed
+details section (:121-130), and which policy failed with its details (:132-147; ours: the ``--fail-on``
+condition that tripped, with the numbers).
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 from kubefleet.changes.diff import ClusterNotes, changes_version
 from kubefleet.changes.model import ClusterChanges, InputChange, ResourceChange, cents
 from kubefleet.cost.model import CATEGORIES, fmt_money
-from kubefleet.redact import SECRET, is_secret_name, mask
+from kubefleet.redact import SECRET, is_secret_name, mask, mask_url
 
 if TYPE_CHECKING:
     from kubefleet.changes.drift import DriftReport
@@ -30,6 +38,23 @@ MAX_INPUTS_SHOWN: Final = 12
 #: googleapis/release-please issue #1034). The per-cluster details are what gets cut, never the headline,
 #: the warnings, the policy findings or the footer.
 GITHUB_COMMENT_LIMIT: Final = 65536
+
+
+@dataclass(frozen=True)
+class FailOn:
+    """``--fail-on`` as the comment shows it: the conditions asked for and those met, each (condition, why)."""
+
+    asked: tuple[str, ...]
+    tripped: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link under the headline (the workflow run, the HTML report artifact); the URL is masked by
+    structure (userinfo, query values and fragment: kubefleet.redact.mask_url) before it is shown."""
+
+    label: str
+    url: str
 
 
 @dataclass(frozen=True)
@@ -157,22 +182,59 @@ def _details(item: ClusterChanges, notes: ClusterNotes) -> list[str]:
         if notes.unpriced_before or notes.unpriced_after:
             out += [f"Unpriced items: {notes.unpriced_before} before, {notes.unpriced_after} after "
                     "(`kubefleet cost` lists them); ≥ marks a lower bound.", ""]
+    priced = bool(notes.resources_before or notes.resources_after)
     if changed:
-        out += ["| | Resource | Changes |", "|---|---|---|"]
+        out += ["| | Resource | Monthly | Changes |", "|---|---|---:|---|"] if priced else \
+            ["| | Resource | Changes |", "|---|---|---|"]
         for change in changed:
             symbol = _SYMBOL[change.op] + (" 🌀" if change.drift else "")
             op: str = change.op
             if notes.refused and changes_version(change):  # the cloud rejects it: not a routine update
                 symbol, op = "❌", f"{change.op} **refused** (see Upgrades)"
             cell = "<br>".join(x for x in [*_why(change, notes), _inputs_cell(change)] if x)
-            out.append(f"| {symbol} {op} | {_resource(change)} | {cell} |")
+            money = f" {_resource_money(change, notes)} |" if priced else ""
+            out.append(f"| {symbol} {op} | {_resource(change)} |{money} {cell} |")
         out.append("")
+        if priced:
+            out += _other_money(item, notes)
     else:
         out += ["No resource changes.", ""]
     if unchanged:
         out += [f"{unchanged} resource{'s' if unchanged != 1 else ''} unchanged.", ""]
     out += ["</details>", ""]
     return out
+
+
+def _resource_money(change: ResourceChange, notes: ClusterNotes) -> str:
+    """A resource's monthly cost before → after (the sum of its priced lines); "—" for a resource no line
+    prices (free, or unpriced: the cluster's unpriced count says how many)."""
+    key = _key(change)
+    before, after = notes.resources_before.get(key), notes.resources_after.get(key)
+    if before is None and after is None:
+        return "—"
+    if change.op == "create" or before is None:
+        return f"+{fmt_money(after or Decimal(0))}"
+    if change.op == "delete" or after is None:
+        return fmt_money(-before, sign=True)
+    if cents(before) == cents(after):
+        return fmt_money(after)
+    return f"{fmt_money(before)} → {fmt_money(after)} ({fmt_money(after - before, sign=True)})"
+
+
+def _other_money(item: ClusterChanges, notes: ClusterNotes) -> list[str]:
+    """Priced resources whose monthly cost moves although the resource itself does not change (a NAT gateway
+    billed per node VM when a pool grows): named, so the per-resource amounts add up to the cluster's delta."""
+    shown = {_key(c) for c in item.changes if c.op != "same" or c.drift}
+    moved = []
+    for key in sorted(set(notes.resources_before) | set(notes.resources_after)):
+        before, after = notes.resources_before.get(key, Decimal(0)), notes.resources_after.get(key, Decimal(0))
+        if key not in shown and cents(before) != cents(after):
+            kind, _, name = key.partition("::")
+            moved.append(f"- {_code(name)} ({_code(kind)}): {fmt_money(before)} → {fmt_money(after)} "
+                         f"({fmt_money(after - before, sign=True)})")
+    if not moved:
+        return []
+    return ["Cost that moves on resources not listed above:", "", *moved, ""]
 
 
 def _drift_cost(report: DriftReport) -> list[str]:
@@ -247,6 +309,58 @@ def headline(items: Sequence[ClusterChanges], notes: Mapping[tuple[str, str], Cl
     return ["  \n".join(out), ""]
 
 
+#: Rows of the per-cluster cost table; the rest are counted (the bullet list and `--output json` have them all).
+MAX_TABLE_ROWS: Final = 60
+
+
+def _whole_pct(before: Decimal | None, after: Decimal | None) -> str:
+    """The change in whole percent, as Infracost's formatPercentChange (blank when either side is zero or
+    unknown: no percentage of nothing)."""
+    if not before or not after:
+        return "—"
+    pct = ((after / before - 1) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"{'+' if pct > 0 else ''}{pct}%"
+
+
+def cost_table(items: Sequence[ClusterChanges], notes: Mapping[tuple[str, str], ClusterNotes]) -> list[str]:
+    """One row per cluster × provider: before, after, change and %; ≥ marks a lower bound (unpriced items)."""
+    if not any(i.monthly_before is not None or i.monthly_after is not None for i in items):
+        return []  # nothing priced (an engine preview without prices): no table of unknowns
+    none = ClusterNotes()
+    out = ["| Cluster | Provider | Before | After | Change | % |", "|---|---|---:|---:|---:|---:|"]
+    for item in items[:MAX_TABLE_ROWS]:
+        n = notes.get((item.cluster, item.provider), none)
+        change = fmt_money(item.delta, sign=True) if item.delta is not None else "unknown"
+        out.append(f"| {md_text(item.cluster, limit=80)} | {provider_display(item.provider)} | "
+                   f"{_money_mark(item.monthly_before, n.unpriced_before)} | "
+                   f"{_money_mark(item.monthly_after, n.unpriced_after)} | {change} | "
+                   f"{_whole_pct(item.monthly_before, item.monthly_after)} |")
+    if len(items) > MAX_TABLE_ROWS:
+        out.append(f"| _…and {len(items) - MAX_TABLE_ROWS} more (listed below)_ | | | | | |")
+    return [*out, ""]
+
+
+def _fail_on_section(fail_on: FailOn | None) -> list[str]:
+    """Which ``--fail-on`` condition tripped and why (the numbers), or that none did."""
+    if fail_on is None or not fail_on.asked:
+        return []
+    asked = _code(",".join(fail_on.asked))
+    if not fail_on.tripped:
+        return [f"✅ **--fail-on** {asked}: no condition met.", ""]
+    out = ["> [!CAUTION]", f"> ❌ **This check fails: --fail-on {asked} tripped** "
+           f"({len(fail_on.tripped)} condition{'s' if len(fail_on.tripped) != 1 else ''}):"]
+    out += [f"> - {_code(rule)}: {md_text(why, limit=400)}" for rule, why in fail_on.tripped]
+    return [*out, ""]
+
+
+def _link(link: Link) -> str:
+    """``[label](<url>)`` with the URL masked and percent-escaped where Markdown would end the link."""
+    url = mask_url(link.url)
+    url = "".join(ch if ch.isascii() and ch.isprintable() and ch not in ' <>"`\\' else
+                  "".join(f"%{b:02X}" for b in ch.encode()) for ch in url)
+    return f"[{md_text(link.label, limit=80)}](<{url}>)"
+
+
 def _upgrades_section(notes: Sequence[UpgradeNote], horizon_days: int) -> list[str]:
     """Refused version moves first (with the chain and the provider's rule), then the support cliffs within
     the horizon; nothing when there is neither."""
@@ -312,6 +426,8 @@ def render_pr_markdown(
     note: str | None = None,
     upgrades: Sequence[UpgradeNote] = (),
     horizon_days: int = 90,
+    fail_on: FailOn | None = None,
+    links: Sequence[Link] = (),
 ) -> str:
     """The PR comment for ``items`` (one per cluster × provider). Same input, same bytes.
 
@@ -319,12 +435,17 @@ def render_pr_markdown(
     unpriced marks and category deltas; ``policy`` splits findings into new / already on base;
     ``upgrades`` (kubefleet.changes.upgrades) fill the "Upgrades" section: version moves the cloud will refuse
     and pinned minors leaving support within ``horizon_days``; ``max_chars`` drops per-cluster details (last
-    first) until the comment fits — never the Upgrades section."""
+    first) until the comment fits — never the Upgrades section. ``fail_on`` says which ``--fail-on``
+    condition tripped and why; ``links`` (the workflow run, the HTML report) go under the headline."""
     notes = notes or {}
     ordered = _ordered(items)
     none = ClusterNotes()
     out = [MARKER, f"## {md_text(title)}", ""]
     out += headline(ordered, notes)
+    out += cost_table(ordered, notes)
+    out += _fail_on_section(fail_on)
+    if links:
+        out += [" · ".join(_link(link) for link in links), ""]
     if note:
         out += [" ".join(note.split()), ""]
     if not ordered:
