@@ -300,6 +300,23 @@ def _link_url(option: str, url: str | None) -> str | None:
     return url.strip()
 
 
+def _write_html_report(path: Path, specs: list[ClusterSpec], providers: list[str] | None, *, catalog: Catalog,
+                       as_of: date) -> None:
+    """``--html-report``: the new side's clusters on the providers the diff covers (their renders are the
+    diff's, from the render cache), every line with its source, as compare's self-contained HTML page."""
+    from kubefleet.changes.diff import default_providers
+    from kubefleet.compare import compare
+    from kubefleet.report.compare_out import to_html
+
+    if not specs:
+        return  # every cluster removed: nothing to report
+    pages = [compare(spec, list(providers) if providers else default_providers(spec), as_of=as_of, catalog=catalog)
+             for spec in specs]
+    if path.is_dir():
+        raise UsageError(f"--html-report {path} is a directory", hint="name a file, e.g. kubefleet-report.html")
+    path.write_text(to_html(pages), encoding="utf-8")
+
+
 def print_table(items: list[ClusterDiff], out: Console) -> None:
     import json
 
@@ -377,6 +394,10 @@ def diff(
                                 "$GITHUB_RUN_ID)."),
     report_url: str | None = typer.Option(
         None, "--report-url", help="Markdown: link the HTML report (e.g. actions/upload-artifact's artifact-url)."),
+    html_report: Path | None = typer.Option(
+        None, "--html-report", metavar="FILE",
+        help="Also write the new side's clusters, priced on the diffed providers, as one self-contained HTML page "
+             "(as compare --output html; the report the PR workflow uploads and links)."),
 ) -> None:
     """Offline preview of a spec change: resources added, changed, replaced, removed, and the cost delta.
 
@@ -400,6 +421,8 @@ def diff(
     new = load_side(read_spec_file(file), str(file))
     catalog = active_catalog()
     items = run_diff(old, new, catalog=catalog, as_of=when, providers=chosen, horizon_days=horizon)
+    if html_report is not None:
+        _write_html_report(html_report, new, chosen, catalog=catalog, as_of=when)
     new_mandatory = 0
     if output is DiffFormat.json:
         from kubefleet.report.contract import document, dumps

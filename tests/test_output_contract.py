@@ -31,6 +31,15 @@ from tests.test_output_yaml import _commands
 runner = CliRunner()
 DAY = "2026-11-27"
 
+
+@pytest.fixture(autouse=True)
+def _shared_render_home(_isolated_home: None, tmp_path_factory: pytest.TempPathFactory,
+                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """One kubefleet home (its render cache) for the tests of this module: the same specs are rendered once."""
+    home = tmp_path_factory.getbasetemp() / "output-contract-render-home"
+    home.mkdir(exist_ok=True)
+    monkeypatch.setenv("KUBEFLEET_HOME", str(home))
+
 #: command -> (args with ONE/MANY standing for the spec file, kind, where the per-cluster entries are)
 CASES: dict[str, tuple[list[str], str, str | None]] = {
     "kubefleet plan": (["plan", "SPEC", "-p", "eks"], "PlanList", "items"),

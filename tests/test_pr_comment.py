@@ -27,6 +27,15 @@ AS_OF = "2026-11-27"
 runner = CliRunner()
 
 
+@pytest.fixture(autouse=True)
+def _shared_render_home(_isolated_home: None, tmp_path_factory: pytest.TempPathFactory,
+                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """One kubefleet home (its render cache) for the tests of this module: the same specs are rendered once."""
+    home = tmp_path_factory.getbasetemp() / "pr-comment-render-home"
+    home.mkdir(exist_ok=True)
+    monkeypatch.setenv("KUBEFLEET_HOME", str(home))
+
+
 def _diff(case: str, *extra: str) -> tuple[int, str]:
     result = runner.invoke(app, ["diff", "--base", str(DATA / f"{case}.old.yaml"), str(DATA / f"{case}.new.yaml"),
                                  "--as-of", AS_OF, *extra])
@@ -153,6 +162,19 @@ def test_the_documented_fail_on_example_pastes_into_bash(tmp_path: Path, monkeyp
     unquoted = lines[0].replace("'", "")
     _bash_argv(unquoted, tmp_path)
     assert (tmp_path / "500").exists()
+
+
+def test_the_html_report_prices_the_new_side_as_the_diff_does(tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    _diff("multi", "--output", "markdown", "--html-report", str(page))
+    doc = json.loads(_diff("multi", "--output", "json")[1])
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "<script" not in text  # one self-contained page, no scripts
+    for cluster in doc["clusters"]:
+        if cluster["status"] == "removed":
+            assert f">{cluster['cluster']}<" not in text  # only the new side
+            continue
+        assert _fmt(Decimal(cluster["monthly_after"])) in text, cluster["cluster"]
 
 
 def test_links_are_masked_and_must_be_http() -> None:
