@@ -146,7 +146,7 @@ def test_a_refreshed_commitments_file_in_the_price_cache_is_what_pricing_uses(sh
     from ruamel.yaml import YAML
 
     base = ["compare", "examples/sweet-spot.yaml", "--providers", "gke", "--pricing", "1y", "--output", "json"]
-    gke = json.loads(_run(*base))["providers"]["gke"]
+    gke = json.loads(_run(*base))["items"][0]["providers"]["gke"]
     node = next(c for c in gke["components"] if c["name"].startswith("node pool"))
     machine, region = node["name"].split("(")[1].rstrip(")"), gke["region"]
     yaml = YAML(typ="rt")
@@ -161,7 +161,7 @@ def test_a_refreshed_commitments_file_in_the_price_cache_is_what_pricing_uses(sh
     try:
         with overlay.open("w") as out:
             yaml.dump(data, out)
-        gke = json.loads(_run(*base))["providers"]["gke"]
+        gke = json.loads(_run(*base))["items"][0]["providers"]["gke"]
     finally:
         overlay.unlink()
     node = next(c for c in gke["components"] if c["name"].startswith("node pool"))
