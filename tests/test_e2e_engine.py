@@ -373,12 +373,18 @@ def test_a_second_concurrent_up_gets_the_lock_error(engine_env: Env) -> None:
     first = subprocess.Popen([sys.executable, "-m", "kubefleet.cli", "up", spec, "-p", "gke", "-y"], cwd=ROOT,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
+        # the cluster stack's own lock (.pulumi/locks/<org>/<project>/<stack>/<id>.json): `up` first brings the
+        # project's shared scope stack up, whose lock alone would let the second `up` race past the first
         locks = engine_env.home / "state" / ".pulumi" / "locks"
+
+        def cluster_locked() -> bool:
+            return any("e2e-gke" in p.parts for p in locks.rglob("*.json"))
+
         deadline = time.monotonic() + 90
-        while not any(locks.rglob("*.json")) and time.monotonic() < deadline:
+        while not cluster_locked() and time.monotonic() < deadline:
             assert first.poll() is None, first.communicate()[0]
             time.sleep(0.5)
-        assert any(locks.rglob("*.json")), "the first up never took the stack lock"
+        assert cluster_locked(), "the first up never took the cluster stack's lock"
         second = kf("up", spec, "-p", "gke", "-y")
         assert second.exit_code == 2, second.output
         assert "is locked: another update is in progress" in second.output

@@ -143,7 +143,10 @@ def engine_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[lis
     monkeypatch.delenv("PULUMI_BACKEND_URL", raising=False)
     monkeypatch.delenv("PULUMI_ACCESS_TOKEN", raising=False)
     spec = tmp_path / "ok.yaml"
-    spec.write_text(good_spec(), encoding="utf-8")
+    # GKE, not the default kubeadm: a kubeadm `up`/`preview` stops at its missing management cluster before it
+    # opens the backend, and the backend URL is what these tests feed with secrets
+    spec.write_text(good_spec().replace("provider: kubeadm", "provider: gke").replace('"1.33"', '"1.35"')
+                    + "  providers:\n    gke: {project: hostile-test}\n", encoding="utf-8")
 
     def run(args: list[str], url: str, via_env: bool) -> str:
         from typer.testing import CliRunner
