@@ -114,6 +114,47 @@ REPOS: dict[str, Repo] = {
     ),
 }
 
+#: Delete-before-replace, as the bridge decides it: a replacement deletes the old resource before it creates the
+#: new one when the program set one of the resource's *autonamed* inputs itself (the name must stay, so the two
+#: cannot coexist): pulumi/pulumi-terraform-bridge@59de6c661df1e7561e6ece7ad7f1c835c63010c4
+#: pkg/tfbridge/provider.go:1275-1276 (``deleteBeforeReplace := len(replaces) > 0 && (... ||
+#: nameRequiresDeleteBeforeReplace(...))``) and pkg/tfbridge/schema.go:195 (an autonamed key of the checked inputs
+#: that ``__defaults`` does not list, i.e. not filled in by the autonamer). Which inputs are autonamed:
+#: package -> (input names, where the provider says so) for every bridged type whose schema has that input ...
+AUTONAMED_EVERYWHERE: dict[str, tuple[tuple[str, ...], str]] = {
+    "gcp": (("name",), "pulumi/pulumi-gcp@ed6078aacc64ac656da0f719a2c1186e092399cd:provider/resources.go:3014 "
+                       "(prov.SetAutonaming(255, \"-\"): every input `name`)"),
+    "aws": (("name",), "pulumi/pulumi-aws@0c5f6583ebfb37cbe0febc2edb51b44cfeac2b15:provider/autonaming.go:13-30 "
+                       "(setAutonaming: every input `name`)"),
+}
+#: ... and the inputs one resource's overrides autoname explicitly (type -> (inputs, source))
+AUTONAMED_FIELDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "aws:eks/nodeGroup:NodeGroup": (
+        ("nodeGroupName",), "pulumi/pulumi-aws@015d343812852f40a045a28e7f6e04bca69548f3:"
+                            "provider/resource_overrides.go (aws_eks_node_group: \"node_group_name\": "
+                            "tfbridge.AutoName(\"nodeGroupName\", 255, \"-\"); pulumi/pulumi-eks#294)"),
+}
+BRIDGE_DBR = ("pulumi/pulumi-terraform-bridge@59de6c661df1e7561e6ece7ad7f1c835c63010c4:pkg/tfbridge/provider.go:1275"
+              "-1276, pkg/tfbridge/schema.go:195")
+
+
+def autonamed(pulumi_type: str, covered: Iterable[str]) -> dict[str, Any] | None:
+    """The bridged type's autonamed inputs among those kubefleet sets (``covered``), with the sources."""
+    names: list[str] = []
+    sources: list[str] = []
+    everywhere = AUTONAMED_EVERYWHERE.get(pulumi_type.split(":", 1)[0])
+    if everywhere is not None and any(n in covered for n in everywhere[0]):
+        names += [n for n in everywhere[0] if n in covered]
+        sources.append(everywhere[1])
+    fields = AUTONAMED_FIELDS.get(pulumi_type)
+    if fields is not None:
+        names += [n for n in fields[0] if n in covered and n not in names]
+        sources.append(fields[1])
+    if not names:
+        return None
+    return {"autonamed": names, "sources": sources}
+
+
 GB = "hashicorp/terraform-provider-google-beta"
 AWS = "hashicorp/terraform-provider-aws"
 _C = "google-beta/services/container/"
@@ -624,6 +665,9 @@ def generate() -> dict[str, Any]:
             "covered": covered,
             "replace": replace,
         }
+        dbr = autonamed(t.pulumi_type, covered)
+        if dbr is not None:
+            types[t.pulumi_type]["deleteBeforeReplace"] = dbr
     return {
         "generatedBy": "scripts/gen_replace_tables.py",
         "dateRead": DATE_READ,
@@ -637,6 +681,8 @@ def generate() -> dict[str, Any]:
             "arm:location": "location of a tracked ARM resource is create-only (x-ms-mutability read,create; "
                             "ARM RPC-Put-V1-14, azure/azure-openapi-validator LocationMustHaveXmsMutability)",
             "arm:forceNewMap": "listed for the resource in azure-native's forceNewMap (any depth)",
+            "deleteBeforeReplace": "a replacement of a bridged resource whose autonamed input (deleteBeforeReplace."
+                                   "autonamed) the program sets deletes the old resource first (" + BRIDGE_DBR + ")",
         },
         "types": dict(sorted(types.items())),
     }

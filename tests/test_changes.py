@@ -183,6 +183,24 @@ def test_refresh_difference_is_drift_and_merges_with_the_update_that_reverts_it(
     assert [c.name for c in result.drifted] == ["general", "vpc"]
 
 
+def test_a_removed_dependent_of_a_delete_first_replacement_is_a_delete() -> None:
+    """The steps the real engine (pulumi v3.274.0) took when a GKE cluster was replaced delete-first while one of
+    its pools was removed (tests/test_e2e_day2.py, zones+remove): the removed pool is deleted with the cluster's
+    dependents first (delete-replaced) and then dropped (remove-pending-replace) — a delete, not a replace."""
+    events = [
+        pre("delete-replaced", POOL, "batch", old={"name": "batch"}),
+        pre("delete-replaced", POOL, "default", old={"name": "default"}),
+        pre("delete-replaced", CLUSTER, "main", old={"location": "us-east1-b"}),
+        pre("replace", CLUSTER, "main", old={"location": "us-east1-b"}, new={"location": "us-east1"}),
+        pre("create-replacement", CLUSTER, "main", old={"location": "us-east1-b"}, new={"location": "us-east1"}),
+        pre("replace", POOL, "default", old={"name": "default"}, new={"name": "default"}),
+        pre("create-replacement", POOL, "default", old={"name": "default"}, new={"name": "default"}),
+        pre("remove-pending-replace", POOL, "batch", old={"name": "batch"}),
+    ]
+    ops = {c.name: c.op for c in changes_from_events(events, "c", "gke").changes}
+    assert ops == {"batch": "delete", "default": "replace", "main": "replace"}
+
+
 def test_collector_accepts_directly_constructed_sdk_events() -> None:
     meta = StepEventMetadata(
         op=OpType.UPDATE, urn=urn(POOL, "gpu"), type=POOL, provider="",

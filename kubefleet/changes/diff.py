@@ -320,7 +320,7 @@ def _cascade(diffs: dict[str, ResourceDiff], new: dict[str, RenderedResource]) -
                 diffs[urn] = ResourceDiff(
                     ResourceChange(op, r.type, r.name, _with_uncertain_secrets(list(inputs), r)),
                     tuple(sorted({*d.forced_by, *forcing})), urn,
-                    delete_first=op == "replace" and r.delete_before_replace,
+                    delete_first=op == "replace" and (r.delete_before_replace or _replace.names_fixed(r.type, r.inputs)),
                 )
                 changed = True
 
@@ -353,13 +353,16 @@ def diff_graphs(old: ResourceGraph | None, new: ResourceGraph | None) -> list[Re
             continue
         forced = tuple(p for p in forcing_paths(r.type, before[urn].inputs, r.inputs)
                        if not ignored(p, r.ignore_changes))
+        # the provider itself asks to delete first when a replace it decides keeps a name the program set
+        # (kubefleet.changes.replace.names_fixed); a replace only the program's replace_on_changes forces does not
+        provider_dbr = bool(forced) and _replace.names_fixed(r.type, r.inputs)
         # the program's own replace_on_changes (pulumi/pulumi step_generator: a changed property at or under
         # one of them makes the step a replace, whatever the provider's diff says)
         forced += tuple(c.path for c in changes if c.path not in forced and ignored(c.path, r.replace_on_changes))
         op: Op = "replace" if forced else "update"
         diffs[urn] = ResourceDiff(ResourceChange(op, r.type, r.name, _with_uncertain_secrets(changes, r)), forced, urn,
                                   at_apply="; ".join(filter(None, (apply_time_note(before[urn], r), skipped))) or None,
-                                  delete_first=op == "replace" and r.delete_before_replace)
+                                  delete_first=op == "replace" and (r.delete_before_replace or provider_dbr))
     _cascade(diffs, after)
     for urn, d in list(diffs.items()):
         if d.change.destructive and urn in before and (why := protection(before[urn])):

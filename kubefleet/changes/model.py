@@ -303,6 +303,17 @@ class _Pending:
     op: Op | None = None
     inputs: dict[str, InputChange] = field(default_factory=dict)
     drift_inputs: dict[str, InputChange] = field(default_factory=dict)
+    steps: set[str] = field(default_factory=set)  # the engine's own op names seen
+
+    def final_op(self) -> Op:
+        """The merged op; a resource whose only steps are ``delete-replaced`` and ``remove-pending-replace`` is
+        deleted, not replaced: a removed resource that depends on a delete-before-replace resource is deleted
+        first and never re-created (seen with pulumi v3.274.0 when a GKE cluster is replaced delete-first and
+        a pool is removed in the same update; tests/test_e2e_day2.py)."""
+        if self.op == "replace" and "remove-pending-replace" in self.steps and not (
+                self.steps & {"create-replacement", "replace"}):
+            return "delete"
+        return self.op or "same"
 
 
 class ChangeCollector:
@@ -350,6 +361,7 @@ class ChangeCollector:
                 if pending.op is None:
                     pending.op = "same"
                 return
+            pending.steps.add(op_name)
             op = ENGINE_OPS.get(op_name, "same")
             if pending.op is None or OP_ORDER[op] < OP_ORDER[pending.op]:
                 pending.op = op
@@ -362,7 +374,7 @@ class ChangeCollector:
             for pending in self._by_urn.values():
                 merged = {**pending.drift_inputs, **pending.inputs}
                 out.append(ResourceChange(
-                    op=pending.op or "same",
+                    op=pending.final_op(),
                     type=pending.type,
                     name=pending.name,
                     inputs=tuple(merged[p] for p in sorted(merged)),

@@ -113,3 +113,16 @@ def forcing_paths(type_: str, old: Mapping[str, Any], new: Mapping[str, Any]) ->
             if shown not in out:
                 out.append(shown)
     return tuple(out)
+
+
+def autonamed(type_: str) -> tuple[str, ...]:
+    """The type's inputs its Pulumi provider autonames (the table's ``deleteBeforeReplace.autonamed``)."""
+    entry = table()["types"].get(type_) or {}
+    return tuple((entry.get("deleteBeforeReplace") or {}).get("autonamed") or ())
+
+
+def names_fixed(type_: str, inputs: Mapping[str, Any]) -> bool:
+    """Whether a replacement of ``type_`` with these inputs deletes the old resource first because the program
+    set an autonamed input itself (the bridge's rule, the table's ``rules.deleteBeforeReplace``): the name must
+    stay, so old and new cannot exist side by side."""
+    return any(inputs.get(name) is not None for name in autonamed(type_))
