@@ -74,6 +74,9 @@ def azure_routes(page2: Path | bytes | None = None) -> dict[str, Path | bytes]:
     routes[azure.vm_url("eastus")] = DATA / "azure" / "vm-eastus-page1.json"
     routes[AZURE_PAGE2] = page2 if page2 is not None else DATA / "azure" / "vm-eastus-page2.json"
     routes[azure.aks_url("eastus")] = DATA / "azure" / "aks-eastus.json"
+    for r in ("westus2", "westeurope", "southeastasia"):  # the reservation query (test_commitment_sources_eks_aks.py)
+        routes[azure.reservation_url(r)] = empty
+    routes[azure.reservation_url("eastus")] = DATA / "azure" / "vm-eastus-reservations.json"
     return routes
 
 

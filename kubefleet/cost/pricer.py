@@ -296,6 +296,8 @@ def _purchase_rate(ctx: PriceContext, r: RenderedResource, label: str, instance_
     rate = book.rate(ctx.region, instance_type, term)
     if rate is None:
         reason = book.missing_reason or f"no {term} commitment rate for {instance_type} in {ctx.region}"
+        if ctx.provider in _REFRESH_HINT:
+            reason += f"; run `kubefleet prices refresh -p {ctx.provider}` ({_REFRESH_HINT[ctx.provider]})"
         on_demand_month = money(count.min * ctx.hours * on_demand)  # on_demand includes attached GPUs
         asked = f"the spec's `pricing: {purchase}`" if spec_named else f"--pricing {purchase}"
         return Unpriced(_rid(r), f"{label} ({instance_type}) at {asked}: {reason}",
@@ -306,9 +308,17 @@ def _purchase_rate(ctx: PriceContext, r: RenderedResource, label: str, instance_
     years = term[0]
     gpu = _attached(ctx, accelerator)
     return (Price(rate.hourly, "node-hour", rate.source), rate.hourly + gpu,
-            f"; {years}-year resource-based committed-use rate (${rate.month} per 730-hour month; list "
+            f"; {years}-year {_COMMITMENT_KIND.get(ctx.provider, 'resource-based committed-use')} rate (${rate.month} per 730-hour month; list "
             f"${on_demand}/h)" + ("; the attached GPU stays at its on-demand price (its commitment is bought "
                                   "separately and not in the catalog)" if gpu else ""))
+
+
+#: how a user with network gets the EKS/AKS rates the shipped catalog cannot cite
+_REFRESH_HINT = {"eks": "AWS Price List Reserved Instance rates",
+                 "aks": "Azure Retail Prices API reservation rates"}
+#: what the refreshed EKS/AKS rate is (kubefleet/cost/sources/aws.py, azure.py)
+_COMMITMENT_KIND = {"eks": "EC2 Reserved Instance (standard, No Upfront)",
+                    "aks": "Azure VM reservation (whole-term price spread over its hours)"}
 
 
 def _attached(ctx: PriceContext, accelerator: tuple[str, int] | None) -> Decimal:

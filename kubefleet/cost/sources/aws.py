@@ -30,6 +30,7 @@ EC2_INDEX = f"{HOST}/offers/v1.0/aws/AmazonEC2/current/region_index.json"
 EKS_INDEX = f"{HOST}/offers/v1.0/aws/AmazonEKS/current/region_index.json"
 VPC_INDEX = f"{HOST}/offers/v1.0/aws/AmazonVPC/current/region_index.json"
 EC2_SOURCE = "aws-price-list-ec2"
+HOURS_PER_MONTH = Decimal(730)  # commitments.yaml states figures per 730-hour month
 EKS_SOURCE = "aws-price-list-eks"
 VPC_SOURCE = "aws-price-list-vpc"
 
@@ -79,6 +80,8 @@ class OfferScan:
     wanted: dict[str, tuple[str, str]] = field(default_factory=dict)
     prices: dict[str, Decimal] = field(default_factory=dict)
     publication: str | None = None
+    #: SKU -> "1y"|"3y" -> hourly USD of the Reserved Instance term (standard, No Upfront) of a wanted instance
+    reserved: dict[str, dict[str, Decimal]] = field(default_factory=dict)
 
 
 def in_region(product: Mapping[str, Any], region: str | None) -> bool:
@@ -130,11 +133,54 @@ def on_demand_price(sku_terms: Mapping[str, Any]) -> Decimal | None:
     return None
 
 
+#: The Reserved term kubefleet prices `--pricing 1y|3y` at on EKS: a standard Reserved Instance, No Upfront,
+#: billed per hour over the term. The offer file documents a Reserved term as ``terms.Reserved.<sku>.
+#: <sku>.<offerTermCode>`` with ``termAttributes`` ``LeaseContractLength`` ("1yr"/"3yr"), ``OfferingClass``
+#: ("standard"/"convertible") and ``PurchaseOption`` ("No Upfront"/"Partial Upfront"/"All Upfront"), and
+#: ``priceDimensions`` whose ``unit`` is "Hrs" (the hourly fee) or "Quantity" (an upfront fee)
+#: (https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/reading-service-price-list-file-for-services.html,
+#: "Terms" section). A No Upfront term has only the hourly dimension.
+RESERVED_LEASES = {"1yr": "1y", "3yr": "3y"}
+RESERVED_CLASS = "standard"
+RESERVED_PAYMENT = "No Upfront"
+
+
+def reserved_hourly(sku_terms: Mapping[str, Any]) -> dict[str, Decimal]:
+    """"1y"/"3y" -> the hourly USD of a SKU's standard No Upfront Reserved terms (Convertible, Partial and
+    All Upfront terms are skipped: their cost is not an hourly rate alone)."""
+    out: dict[str, Decimal] = {}
+    for term in sku_terms.values():
+        if not isinstance(term, Mapping):
+            continue
+        attrs = term.get("termAttributes")
+        dims = term.get("priceDimensions")
+        if not isinstance(attrs, Mapping) or not isinstance(dims, Mapping):
+            continue
+        lease = RESERVED_LEASES.get(str(attrs.get("LeaseContractLength", "")))
+        if lease is None or str(attrs.get("OfferingClass", "")).lower() != RESERVED_CLASS \
+                or attrs.get("PurchaseOption") != RESERVED_PAYMENT:
+            continue
+        hourly = [d for d in dims.values() if isinstance(d, Mapping) and d.get("unit") == "Hrs"]
+        if len(hourly) != 1 or len(dims) != 1:
+            continue  # a No Upfront term is one hourly dimension; anything else is not what we price
+        usd = (hourly[0].get("pricePerUnit") or {}).get("USD")
+        try:
+            price = Decimal(str(usd))
+        except InvalidOperation:
+            raise CatalogError(f"AWS price list: reserved price {str(usd)[:40]!r} of "
+                               f"{hourly[0].get('rateCode')} is not a number") from None
+        if lease in out and out[lease] != price:
+            raise CatalogError(f"AWS price list: two standard No Upfront {lease} Reserved prices for one SKU "
+                               f"({out[lease]}, {price}); refusing to guess")
+        out[lease] = price
+    return out
+
+
 def scan_offer(stream: IO[bytes], names: Iterable[str], *, what: str, progress: Progress | None = None,
                chunk_size: int = 1 << 20, region: str | None = None,
                usage_items: Mapping[str, tuple[str, str, str, str]] | None = None) -> OfferScan:
-    """Stream an offer file: keep the products kubefleet prices, then their OnDemand prices; skip
-    Reserved and every other section member by member."""
+    """Stream an offer file: keep the products kubefleet prices, then their OnDemand prices and, for
+    instances, their standard No Upfront Reserved prices; skip every other section member by member."""
     wanted_names = set(names)
     out = OfferScan()
     js = JsonStream(stream, what=what, chunk_size=chunk_size)
@@ -154,6 +200,13 @@ def scan_offer(stream: IO[bytes], names: Iterable[str], *, what: str, progress: 
         elif key == "terms":
             saw_terms = True
             for term_type in js.members():
+                if term_type == "Reserved":
+                    for sku in js.members():
+                        terms = js.value()
+                        if out.wanted.get(str(sku), ("",))[0] == "instance" and isinstance(terms, Mapping) \
+                                and (reserved := reserved_hourly(terms)):
+                            out.reserved[str(sku)] = reserved
+                    continue
                 if term_type != "OnDemand":
                     js.skip()
                     continue
@@ -200,11 +253,33 @@ def _apply(scan: OfferScan, region: str, out: Fetched, source: str = EC2_SOURCE)
                                f"on-demand prices ({', '.join(map(str, sorted(set(prices))))}); refusing to guess")
         price = max(prices)
         if section == "instance":
+            _apply_reserved(scan, region, key, out)
             out.put(out.instances, region, key, Item(price, "hour", source))
         elif section in ("storage", "network"):
             unit, note = units[key]
             out.put(out.storage if section == "storage" else out.network, region, key,
                     Item(price, unit, source, note=note))
+
+
+def _apply_reserved(scan: OfferScan, region: str, name: str, out: Fetched) -> None:
+    """The instance's standard No Upfront Reserved rates as commitments.yaml figures (hourly × 730)."""
+    terms: dict[str, set[Decimal]] = {}
+    for sku, kind in scan.wanted.items():
+        if kind == ("instance", name):
+            for term, hourly in scan.reserved.get(sku, {}).items():
+                terms.setdefault(term, set()).add(hourly)
+    for term, hourly_set in sorted(terms.items()):
+        if len(hourly_set) > 1:
+            raise CatalogError(f"AWS price list for {region}: {name} has {len(hourly_set)} different standard No "
+                               f"Upfront {term} Reserved prices; refusing to guess")
+        out.commitments.setdefault(region, {}).setdefault(name, {})[term] = hourly_set.pop() * HOURS_PER_MONTH
+
+
+def _published(publication: str | None) -> date | None:
+    try:
+        return date.fromisoformat(str(publication)[:10]) if publication else None
+    except ValueError:
+        return None
 
 
 def fetch_eks(plan: RefreshPlan, fetch: Fetch, progress: Progress, today: date) -> Fetched:
@@ -218,6 +293,7 @@ def fetch_eks(plan: RefreshPlan, fetch: Fetch, progress: Progress, today: date) 
               f"fetched {today.isoformat()}",
     )
     names = set(plan.names)
+    offers: list[tuple[str, str, str | None]] = []  # region, offer file URL, publicationDate
     for region in plan.regions:
         if region not in index:
             progress(f"eks: {region}: not in the AmazonEC2 region index, skipped")
@@ -228,6 +304,19 @@ def fetch_eks(plan: RefreshPlan, fetch: Fetch, progress: Progress, today: date) 
             scan = scan_offer(stream, names, what=f"AmazonEC2 offer file for {region}", progress=progress,
                               region=region)
         _apply(scan, region, out)
+        if region in out.commitments:
+            offers.append((region, url, scan.publication))
+    if offers:
+        dates = [d for _r, _u, p in offers if (d := _published(p)) is not None]
+        out.commitment_source = SourceRef(
+            url=offers[0][1] if len(offers) == 1 else EC2_INDEX,
+            title="AWS Price List Bulk API, AmazonEC2 regional offer files, terms.Reserved: EC2 Reserved Instances, "
+                  "standard offering class, No Upfront payment (LeaseContractLength 1yr/3yr), Linux, shared "
+                  "tenancy; the hourly rate × 730 per month; "
+                  + "; ".join(f"{r}: {u} (publicationDate {p})" for r, u, p in offers)
+                  + f"; fetched {today.isoformat()}",
+            published=min(dates) if dates else None,
+        )
     vpc_index = region_urls(get_json(fetch, VPC_INDEX), "the AmazonVPC region index")
     for region in plan.regions:
         if region not in vpc_index:

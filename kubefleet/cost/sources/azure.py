@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
@@ -31,6 +31,11 @@ def query_url(filter_expr: str) -> str:
 
 def vm_url(region: str) -> str:
     return query_url(f"serviceName eq 'Virtual Machines' and armRegionName eq '{region}' and priceType eq 'Consumption'")
+
+
+def reservation_url(region: str) -> str:
+    """The region's VM reservation items: the pay-as-you-go query (``priceType eq 'Consumption'``) excludes them."""
+    return query_url(f"serviceName eq 'Virtual Machines' and armRegionName eq '{region}' and priceType eq 'Reservation'")
 
 
 def aks_url(region: str) -> str:
@@ -107,6 +112,44 @@ def vm_prices(items: Iterable[Mapping[str, Any]], region: str, names: Iterable[s
     return {size: p for size, item in best.items() if (p := _price(item)) is not None}
 
 
+#: Reservation items of the Retail Prices API: ``type`` "Reservation", ``reservationTerm`` "1 Year" or
+#: "3 Years"; their ``unitPrice``/``retailPrice`` is the price of the whole term, not of an hour
+#: (https://learn.microsoft.com/en-us/rest/api/cost-management/retail-prices/azure-retail-prices), so the
+#: hourly rate is price / (365 × 24 × years) and the 730-hour month price / (12 × years).
+RESERVATION_TERMS = {"1 Year": ("1y", 1), "3 Years": ("3y", 3)}
+HOURS_PER_YEAR = Decimal(365 * 24)
+HOURS_PER_MONTH = Decimal(730)
+MONTH_PLACES = Decimal("1E-10")  # a whole-term price / (12 × years) does not terminate; 10 places is exact enough
+
+
+def reservation_months(items: Iterable[Mapping[str, Any]], region: str, names: Iterable[str]) -> dict[str, dict[str, Decimal]]:
+    """VM size -> "1y"/"3y" -> the reservation's price per 730-hour month in ``region``: reservations of the
+    wanted sizes in USD; Windows products and items that are not reservations are skipped. Where a size and
+    term has several items, the primary-region item with the latest effective date wins."""
+    wanted = set(names)
+    best: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for item in items:
+        size = item.get("armSkuName")
+        term = RESERVATION_TERMS.get(str(item.get("reservationTerm", "")))
+        if size not in wanted or term is None or item.get("armRegionName") != region:
+            continue
+        if item.get("type") != "Reservation" or item.get("currencyCode", "USD") != "USD":
+            continue
+        if "Windows" in str(item.get("productName", "")) or _price(item) is None:
+            continue
+        key = (str(size), term[0])
+        if key not in best or _rank(item) > _rank(best[key]):
+            best[key] = item
+    out: dict[str, dict[str, Decimal]] = {}
+    for (size, term_key), item in sorted(best.items()):
+        price = _price(item)
+        years = RESERVATION_TERMS[str(item["reservationTerm"])][1]
+        if price is not None and price > 0:
+            out.setdefault(size, {})[term_key] = (price * HOURS_PER_MONTH / (HOURS_PER_YEAR * years)).quantize(
+                MONTH_PLACES, rounding=ROUND_HALF_UP)
+    return out
+
+
 #: AKS tier meters as the Retail Prices API names them (ahmadabdalla/azure-cost-calculator@63ee6bd
 #: references/services/compute/kubernetes-service.md, "Meter Names"): both tiers are billed under
 #: ``skuName`` Standard of productName "Azure Kubernetes Service"; the Premium tier is the "Standard Long
@@ -147,6 +190,18 @@ def fetch_aks(plan: RefreshPlan, fetch: Fetch, progress: Progress, today: date) 
         items = [i for page in pages(fetch, vm_url(region), progress, f"VMs in {region}") for i in page]
         for size, price in vm_prices(items, region, plan.names).items():
             out.put(out.instances, region, size, Item(price, "hour", VM_SOURCE))
+        reserved = [i for page in pages(fetch, reservation_url(region), progress, f"VM reservations in {region}")
+                    for i in page]
+        for size, terms in reservation_months(reserved, region, plan.names).items():
+            out.commitments.setdefault(region, {})[size] = terms
+    if out.commitments:
+        out.commitment_source = SourceRef(
+            url=query_url("serviceName eq 'Virtual Machines' and priceType eq 'Reservation'"),
+            title=f"Azure Retail Prices API, Virtual Machines reservation items (type Reservation, reservationTerm "
+                  f"'1 Year'/'3 Years'; Windows products skipped), per region: the price is for the whole term, "
+                  f"per 730-hour month = price / (12 × years); "
+                  f"fetched {today.isoformat()}",
+        )
     if plan.regions:
         region = plan.regions[0]
         items = [i for page in pages(fetch, aks_url(region), progress, f"AKS tiers in {region}") for i in page]

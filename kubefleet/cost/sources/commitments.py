@@ -118,7 +118,8 @@ def build_commitments(current: Mapping[str, Any], origin: str, fetched: Fetched,
     data = CommentedMap()
     sources = CommentedMap()
     ref = fetched.commitment_source
-    sources[new_key] = CommentedMap(url=_scalar(ref.url), read=today, published=today, title=_scalar(ref.title))
+    sources[new_key] = CommentedMap(url=_scalar(ref.url), read=today, published=ref.published or today,
+                                    title=_scalar(ref.title))
     body = CommentedMap()
     for name in ("gke", "eks", "aks"):
         body[name] = new_entry if name == provider else _nested_copy(current.get(name) or {})

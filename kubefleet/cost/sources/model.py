@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +22,8 @@ class Item:
 class SourceRef:
     url: str
     title: str
+    #: the date the source says it was published (an AWS offer file's publicationDate); None: the read date
+    published: date | None = None
 
 
 @dataclass(frozen=True)
