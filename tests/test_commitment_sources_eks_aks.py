@@ -13,8 +13,11 @@ Nothing downloads.
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -22,6 +25,7 @@ from typer.testing import CliRunner
 from kubefleet.cli.app import app
 from kubefleet.cost.sources import aws, azure, refresh, transport
 from kubefleet.cost.sources.cache import active_catalog, cache_dir
+from kubefleet.errors import CatalogError
 from tests.test_pricing_sources import (
     DATA,
     PREVIOUS_AKS,
@@ -34,6 +38,20 @@ from tests.test_pricing_sources import (
 )
 
 EC2_OFFER = f"{aws.HOST}/offers/v1.0/aws/AmazonEC2/20261120180241/us-east-1/index.json"
+
+
+@pytest.fixture(scope="module")
+def shared_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One kubefleet home for this module: the render cache stays warm, the price cache starts empty."""
+    return tmp_path_factory.mktemp("kubefleet-home")
+
+
+@pytest.fixture(autouse=True)
+def _home(shared_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("KUBEFLEET_HOME", str(shared_home))
+    shutil.rmtree(shared_home / "prices", ignore_errors=True)
+    yield
+    shutil.rmtree(shared_home / "prices", ignore_errors=True)
 
 
 def test_the_offer_scan_keeps_only_standard_no_upfront_reserved_terms_of_priced_skus() -> None:
@@ -120,3 +138,23 @@ def test_cli_refresh_eks_reports_the_commitments_file(monkeypatch: pytest.Monkey
     res = CliRunner().invoke(app, ["prices", "refresh", "-p", "eks"])
     assert res.exit_code == 0, res.output
     assert f"eks: wrote {cache_dir() / 'commitments.yaml'}" in res.stdout and "us-east-1 (2)" in res.stdout
+
+
+def _offer_with(one: str, three: str) -> bytes:
+    data = json.loads((DATA / "aws" / "ec2-us-east-1.json").read_text())
+    for term in data["terms"]["Reserved"]["8NYA5DH7CXJSWRHD"].values():  # m7i.xlarge, on demand 0.2016/h
+        if term["termAttributes"]["OfferingClass"] == "standard":
+            dim = next(iter(term["priceDimensions"].values()))
+            dim["pricePerUnit"]["USD"] = one if term["termAttributes"]["LeaseContractLength"] == "1yr" else three
+    return json.dumps(data).encode()
+
+
+@pytest.mark.parametrize(("one", "three", "problem"), [("0.2500000000", "0.0868000000", "not below the on-demand"),
+                                                       ("0.1260000000", "0.1300000000", "3-year .* is not below")])
+def test_an_implausible_reserved_answer_writes_nothing(one: str, three: str, problem: str) -> None:
+    previous = write_previous("eks", PREVIOUS_EKS).read_bytes()
+    routes = {**aws_routes(), EC2_OFFER: _offer_with(one, three)}
+    with pytest.raises(CatalogError, match=problem):
+        refresh.refresh_provider("eks", today=TODAY, fetch=FakeTransport(routes))
+    assert (cache_dir() / "eks.yaml").read_bytes() == previous
+    assert not (cache_dir() / "commitments.yaml").exists() and not list(cache_dir().glob(".*.tmp"))

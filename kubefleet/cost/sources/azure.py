@@ -113,9 +113,12 @@ def vm_prices(items: Iterable[Mapping[str, Any]], region: str, names: Iterable[s
 
 
 #: Reservation items of the Retail Prices API: ``type`` "Reservation", ``reservationTerm`` "1 Year" or
-#: "3 Years"; their ``unitPrice``/``retailPrice`` is the price of the whole term, not of an hour
-#: (https://learn.microsoft.com/en-us/rest/api/cost-management/retail-prices/azure-retail-prices), so the
-#: hourly rate is price / (365 × 24 × years) and the 730-hour month price / (12 × years).
+#: "3 Years" (field names: https://learn.microsoft.com/en-us/rest/api/cost-management/retail-prices/azure-retail-prices);
+#: their ``unitPrice``/``retailPrice`` is the price of the whole term, not of an hour, although
+#: ``unitOfMeasure`` says "1 Hour": recorded from the live API in ahmadabdalla/azure-cost-calculator issue #400
+#: (2026-03-01: Standard_D4s_v5 "Virtual Machines Dsv5 Series", reservationTerm "1 Year", unitPrice 1771.8082
+#: AUD = "the total prepaid cost for the full term", monthly = unitPrice / 12, / 36 for 3 years). So the hourly
+#: rate is price / (365 × 24 × years) and the 730-hour month price / (12 × years).
 RESERVATION_TERMS = {"1 Year": ("1y", 1), "3 Years": ("3y", 3)}
 HOURS_PER_YEAR = Decimal(365 * 24)
 HOURS_PER_MONTH = Decimal(730)
