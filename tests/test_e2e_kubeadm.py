@@ -227,7 +227,7 @@ def test_kubeadm_lifecycle_through_cluster_api(
         assert base64.b64decode(identity["data"]["password"]).decode() == PASSWORD
 
         # ---- outputs and kubeconfig: the Secret KCP writes, read back as a secret output
-        values = json.loads(ok("outputs", spec, "-p", "kubeadm", "-o", "json"))
+        values = json.loads(ok("outputs", spec, "-p", "kubeadm", "-o", "json"))["outputs"]  # StackOutputs
         assert values["kubeconfig"] == "[secret]" and values["endpoint"] == "https://10.20.0.10:6443"
         kc_path = engine_env.root / "kc.yaml"
         assert ok("kubeconfig", spec, "-p", "kubeadm", "-o", str(kc_path)).strip() == str(kc_path)
