@@ -78,7 +78,7 @@ def check_commitments(fetched: Fetched, book: ProviderCommitments, *, accept_lar
 
 def build_commitments(current: Mapping[str, Any], origin: str, fetched: Fetched, today: date) -> CommentedMap:
     """The new commitments file: ``fetched``'s figures for its provider, everything else carried over."""
-    from kubefleet.cost.sources.refresh import _flow, _nested_copy, _scalar, decimal_text
+    from kubefleet.cost.sources.refresh import _flow, _nested_copy, _scalar, decimal_text, kept_source
 
     provider = fetched.provider
     if fetched.commitment_source is None:
@@ -126,10 +126,7 @@ def build_commitments(current: Mapping[str, Any], origin: str, fetched: Fetched,
     used = _used_sources(body)
     for key, src in (current.get("sources") or {}).items():
         if key in used and key not in sources:
-            kept = CommentedMap(url=_scalar(src["url"]), read=src["read"], title=_scalar(src["title"]))
-            if src.get("published") is not None:
-                kept["published"] = src["published"]
-            sources[key] = kept
+            sources[key] = kept_source(src)
     data["sources"] = sources
     for name, value in body.items():
         data[name] = value

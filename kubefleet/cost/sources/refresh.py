@@ -205,10 +205,7 @@ def build_provider_data(plan: RefreshPlan, current: Mapping[str, Any], fetched: 
         if key in sources:
             continue
         if key in used or key not in referenced_before:
-            kept = CommentedMap(url=_scalar(src["url"]), read=src["read"], title=_scalar(src["title"]))
-            if src.get("published") is not None:
-                kept["published"] = src["published"]
-            sources[key] = kept
+            sources[key] = kept_source(src)
     data["sources"] = sources
     for key, value in body.items():
         data[key] = value
@@ -234,6 +231,14 @@ def build_provider_data(plan: RefreshPlan, current: Mapping[str, Any], fetched: 
     if gaps:
         data["gaps"] = gaps
     return data, unpriced
+
+
+def kept_source(src: Mapping[str, Any]) -> CommentedMap:
+    """A source entry a refresh carries over unchanged (url, read, title and, when the file had one, published)."""
+    kept = CommentedMap(url=_scalar(src["url"]), read=src["read"], title=_scalar(src["title"]))
+    if src.get("published") is not None:
+        kept["published"] = src["published"]
+    return kept
 
 
 def _nested_copy(node: Any) -> Any:
