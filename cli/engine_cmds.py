@@ -266,13 +266,16 @@ POLICY_CONFIG_OPT = typer.Option(
 
 def _kubeadm_preflight(target: Any) -> None:
     """kubeadm (Cluster API): a management cluster and the vCenter account are given, and the management
-    cluster serves every Cluster API kind kubefleet creates (exit 2 with the `clusterctl init` line if not)."""
+    cluster serves every Cluster API kind kubefleet creates (exit 2 with the `clusterctl init` line if not);
+    what it found but does not stop for (masters CAPV will not keep apart) is printed as a warning."""
     if target.provider != "kubeadm":
         return
+    from kubefleet.cli.console import stderr
     from kubefleet.engine import management
 
     management.require_setup(target.spec)
-    management.check_installed(target.spec, management.kubeconfig_text(target))
+    for line in management.check_installed(target.spec, management.kubeconfig_text(target)):
+        stderr().print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _policy_env(policy_stack_config: dict[str, str] | None, pack_env: dict[str, str] | None = None) -> dict[str, str]:

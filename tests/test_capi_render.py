@@ -281,7 +281,8 @@ def test_pinned_files_match_provenance() -> None:
         parts = line.split()
         if len(parts) == 3 and parts[0] in ("blob", "sha256"):
             recorded[parts[2]] = f"{parts[0]} {parts[1]}"
-    files = [*sorted(DATA.glob("crds/*/*.yaml")), capv_template.TEMPLATE]
+    files = [*sorted(DATA.glob("crds/*/*.yaml")), capv_template.TEMPLATE,
+             *sorted(p for p in DATA.glob("capv-v1.16.1-src/**/*") if p.is_file())]
     assert len(recorded) == len(files)
     for path in files:
         rel = str(path.relative_to(Path(__file__).parent.parent))

@@ -44,15 +44,29 @@ IPAM_VERSION: Final = "v1.0.3"
 #: ClusterTopology (ClusterClass + topology Cluster) is a feature gate, off unless CLUSTER_TOPOLOGY=true when
 #: clusterctl renders the core manager: cluster-api@v1.13.6:config/manager/manager.yaml:26
 #: ``--feature-gates=...ClusterTopology=${CLUSTER_TOPOLOGY:=false}...``
+#: CAPV's node anti-affinity (vSphere cluster modules: one per KubeadmControlPlane and per MachineDeployment,
+#: whose VMs DRS keeps on separate ESXi hosts while there are enough) is the alpha feature gate NodeAntiAffinity,
+#: off by default (cluster-api-provider-vsphere@5b57d1db:feature/feature.go:75); clusterctl fills the manager's
+#: ``--feature-gates=...NodeAntiAffinity=${EXP_NODE_ANTI_AFFINITY:=false}...`` from the variable
+#: (config/manager/manager.yaml:24). Pinned: tests/data/capi/capv-v1.16.1-src.
+ANTI_AFFINITY_GATE: Final = "NodeAntiAffinity"
+ANTI_AFFINITY_ENV: Final = "EXP_NODE_ANTI_AFFINITY"
+#: the Deployment clusterctl installs CAPV's manager as: ``controller-manager`` (config/manager/manager.yaml:4)
+#: with the namePrefix ``capv-`` in namespace ``capv-system`` (config/default/kustomization.yaml:5,7); its
+#: container is ``manager`` (config/manager/manager.yaml:28)
+CAPV_NAMESPACE: Final = "capv-system"
+CAPV_MANAGER: Final = "capv-controller-manager"
+CAPV_CONTAINER: Final = "manager"
 INSTALL: Final = (
-    f"CLUSTER_TOPOLOGY=true clusterctl init --core cluster-api:{CAPI_VERSION} "
+    f"CLUSTER_TOPOLOGY=true {ANTI_AFFINITY_ENV}=true clusterctl init --core cluster-api:{CAPI_VERSION} "
     f"--bootstrap kubeadm:{CAPI_VERSION} --control-plane kubeadm:{CAPI_VERSION} "
     f"--infrastructure vsphere:{CAPV_VERSION} --ipam in-cluster:{IPAM_VERSION}"
 )
 INSTALL_HINT: Final = (
     f"install Cluster API {CAPI_VERSION} with the vSphere provider {CAPV_VERSION} in the management cluster: "
     f"`{INSTALL}` (clusterctl {CAPI_VERSION}; ClusterTopology is a feature gate off by default in Cluster API "
-    "1.13, hence CLUSTER_TOPOLOGY=true; CAPV's installer also asks for VSPHERE_USERNAME/VSPHERE_PASSWORD)"
+    f"1.13, hence CLUSTER_TOPOLOGY=true; {ANTI_AFFINITY_ENV}=true turns on CAPV's soft anti-affinity for "
+    "masters and pools; CAPV's installer also asks for VSPHERE_USERNAME/VSPHERE_PASSWORD)"
 )
 
 
@@ -229,13 +243,124 @@ def crd_problems(client: Any, crds: tuple[Crd, ...]) -> list[str]:
     return problems
 
 
-def check_installed(spec: ClusterSpec, kubeconfig: str) -> None:
-    """Exit 2 with the install line unless every CRD kubefleet needs is served at the version it writes."""
-    problems = crd_problems(_client(kubeconfig), required_crds(spec))
+def check_installed(spec: ClusterSpec, kubeconfig: str) -> list[str]:
+    """Exit 2 with the install line unless every CRD kubefleet needs is served at the version it writes.
+
+    Returns warnings for the operator (printed, never fatal): today, masters that CAPV will not keep apart
+    (:func:`anti_affinity_warnings`)."""
+    client = _client(kubeconfig)
+    problems = crd_problems(client, required_crds(spec))
     if problems:
         raise ManagementClusterError(
             f"Cluster API is not ready in the management cluster of {spec.name!r}: " + "; ".join(problems),
             hint=INSTALL_HINT)
+    return anti_affinity_warnings(client, spec)
+
+
+_TRUE: Final = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+_FALSE: Final = frozenset({"0", "f", "F", "FALSE", "false", "False"})
+
+
+def _gate_args(args: list[str]) -> list[tuple[int, str]]:
+    """(index of the argument holding the value, value) of every ``--feature-gates`` flag, in order: Go's flag
+    package takes ``-flag=v``, ``--flag=v``, ``-flag v`` and ``--flag v`` alike."""
+    found = []
+    for i, arg in enumerate(args):
+        name, eq, value = arg.lstrip("-").partition("=")
+        if not arg.startswith("-") or name != "feature-gates":
+            continue
+        if eq:
+            found.append((i, value))
+        elif i + 1 < len(args):
+            found.append((i + 1, args[i + 1]))
+    return found
+
+
+def feature_gates(args: list[str]) -> dict[str, bool]:
+    """The gates a manager's arguments set. component-base's flag merges every ``--feature-gates`` it is
+    given, ``key=value`` pairs separated by commas, values parsed by strconv.ParseBool (which takes 1/t/T/
+    TRUE/true/True and 0/f/F/FALSE/false/False); a value it cannot parse stops the manager, so it sets
+    nothing here."""
+    gates: dict[str, bool] = {}
+    for _, value in _gate_args(args):
+        for pair in value.split(","):
+            key, _, raw = pair.strip().partition("=")
+            if raw.strip() in _TRUE:
+                gates[key.strip()] = True
+            elif raw.strip() in _FALSE:
+                gates[key.strip()] = False
+    return gates
+
+
+def _manager_container(deployment: Mapping[str, Any]) -> tuple[int, dict[str, Any]] | None:
+    containers = ((deployment.get("spec") or {}).get("template") or {}).get("spec", {}).get("containers") or []
+    for i, c in enumerate(containers):
+        if c.get("name") == CAPV_CONTAINER:
+            return i, c
+    return None
+
+
+def anti_affinity_fix(deployment: Mapping[str, Any]) -> str:
+    """The exact ``kubectl patch`` that turns NodeAntiAffinity on in this CAPV manager Deployment, built from
+    the arguments it runs with now (every other gate kept as it is)."""
+    import shlex
+
+    found = _manager_container(deployment)
+    index, container = found if found is not None else (0, {})
+    args = [str(a) for a in container.get("args") or []]
+    base = f"/spec/template/spec/containers/{index}/args"
+    gate_args = _gate_args(args)
+    if gate_args:
+        at, value = gate_args[-1]  # the last flag wins for a key set twice
+        pairs = [p for p in value.split(",") if p.strip().partition("=")[0].strip() != ANTI_AFFINITY_GATE]
+        pairs.append(f"{ANTI_AFFINITY_GATE}=true")
+        new = ",".join(p for p in pairs if p.strip())
+        arg = args[at]
+        replacement = f"{arg.partition('=')[0]}={new}" if arg.startswith("-") else new
+        op = {"op": "replace", "path": f"{base}/{at}", "value": replacement}
+    else:
+        op = {"op": "add", "path": f"{base}/-", "value": f"--feature-gates={ANTI_AFFINITY_GATE}=true"}
+    meta = deployment.get("metadata") or {}
+    ns, name = meta.get("namespace") or CAPV_NAMESPACE, meta.get("name") or CAPV_MANAGER
+    return f"kubectl -n {ns} patch deployment {name} --type=json -p {shlex.quote(json.dumps([op]))}"
+
+
+def anti_affinity_warnings(client: Any, spec: ClusterSpec) -> list[str]:
+    """With more than one master, whether CAPV's NodeAntiAffinity gate is on in the management cluster.
+
+    Off (its default), CAPV creates no vSphere cluster module (cluster-api-provider-vsphere@5b57d1db:
+    controllers/vspherecluster_reconciler.go:501 and controllers/vspherevm_controller.go:357 reconcile modules
+    only when the gate is enabled), so only DRS places
+    the masters and two of three may share an ESXi host: that host's failure loses etcd quorum. It is a
+    warning, not a refusal: the cluster works either way, cluster modules are only "soft" anti-affinity even
+    when on (docs/proposal/20220907-node-affinity-and-anti-affinity.md:140), and turning an alpha gate on
+    restarts CAPV and creates modules for every cluster that management cluster runs - the platform owner's
+    call, not something an `up` at 3 a.m. should be blocked on. Single-master clusters are not checked."""
+    if spec.spec.control_plane.replicas <= 1:
+        return []
+    where = f"{CAPV_NAMESPACE}/{CAPV_MANAGER}"
+    status, body = _get(client, f"/apis/apps/v1/namespaces/{CAPV_NAMESPACE}/deployments/{CAPV_MANAGER}")
+    masters = spec.spec.control_plane.replicas
+    if status in (401, 403):
+        return [f"could not check whether CAPV keeps the {masters} masters of {spec.name!r} on separate ESXi hosts: "
+                f"the management kubeconfig may not read the Deployment {where} (HTTP {status}); check its "
+                f"--feature-gates for {ANTI_AFFINITY_GATE}=true yourself"]
+    if status == 404:
+        return [f"could not check whether CAPV keeps the {masters} masters of {spec.name!r} on separate ESXi hosts: "
+                f"there is no Deployment {where} (the name and namespace clusterctl gives CAPV's manager); if CAPV "
+                f"runs elsewhere, check its --feature-gates for {ANTI_AFFINITY_GATE}=true yourself"]
+    if status != 200:
+        raise ManagementClusterError(f"management cluster answered HTTP {status} for the Deployment {where}",
+                                     hint="is the management cluster healthy?")
+    found = _manager_container(body)
+    gates = feature_gates([str(a) for a in (found[1].get("args") or [])] if found is not None else [])
+    if gates.get(ANTI_AFFINITY_GATE):
+        return []
+    return [f"the {masters} masters of {spec.name!r} may share an ESXi host: CAPV's {ANTI_AFFINITY_GATE} feature "
+            f"gate is off in {where} (alpha, off by default), so CAPV creates no vSphere cluster modules and only "
+            "DRS places the machines; one host failure can then take etcd quorum. To turn it on (CAPV restarts "
+            "and creates cluster modules for every cluster it manages; needs vCenter 7 or later): "
+            + anti_affinity_fix(body)]
 
 
 def deleting_machines(spec: ClusterSpec, kubeconfig: str) -> list[str]:

@@ -89,6 +89,16 @@ SOURCES: dict[str, Cite] = {
                                 169, "failureDomain:"),
     "capv-storage-policy": Cite(CAPV, f"{CAPV_CRDS}/infrastructure.cluster.x-k8s.io_vspheremachinetemplates.yaml",
                                 719, "storagePolicyName:"),
+    # node anti-affinity (vSphere cluster modules), pinned in tests/data/capi/capv-v1.16.1-src
+    "capv-anti-affinity-gate": Cite(CAPV, "feature/feature.go", 75, "NodeAntiAffinity:       {Default: false"),
+    "capv-anti-affinity-env": Cite(CAPV, "config/manager/manager.yaml", 24,
+                                   "NodeAntiAffinity=${EXP_NODE_ANTI_AFFINITY:=false}"),
+    "capv-module-kcp": Cite(CAPV, "controllers/clustermodule_reconciler.go", 245,
+                            "&controlplanev1.KubeadmControlPlane{}"),
+    "capv-module-md": Cite(CAPV, "controllers/clustermodule_reconciler.go", 263, "&clusterv1.MachineDeployment{}"),
+    "capv-module-soft": Cite(CAPV, "docs/proposal/20220907-node-affinity-and-anti-affinity.md", 140,
+                             'supports "soft" anti-affinity'),
+    "capv-module-vcenter7": Cite(CAPV, "pkg/clustermodule/util.go", 64, "apiVersion.Major >= 7"),
 }
 
 
@@ -130,10 +140,16 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
     # ---- control plane ----
     t["spec.controlPlane.availability"] = (
         emulated(
-            f"{cp.replicas} stacked-etcd masters (KCP replicas); kubefleet renders no vSphere failure domains "
-            "(VSphereDeploymentZone/VSphereFailureDomain), so KCP cannot spread them and DRS places them: "
-            "one vSphere cluster is one site, and masters may share an ESXi host"
-            + _src("capv-failure-domain")
+            f"{cp.replicas} stacked-etcd masters (KCP replicas) with soft anti-affinity: CAPV puts the "
+            "KubeadmControlPlane's VMs into one vSphere cluster module, and DRS keeps them on separate ESXi hosts "
+            "while there are enough hosts (and stacks them when there are not) - only when CAPV's "
+            "NodeAntiAffinity feature gate is on (alpha, off by default; clusterctl sets it from "
+            "EXP_NODE_ANTI_AFFINITY, and `up`/`preview` warn when it is off with the kubectl patch that turns "
+            "it on) and vCenter is 7 or later. No vSphere failure domains (VSphereDeploymentZone/"
+            "VSphereFailureDomain): one compute cluster is one site, so a site or vCenter-cluster outage takes "
+            "every master"
+            + _src("capv-module-soft", "capv-module-kcp", "capv-anti-affinity-gate", "capv-anti-affinity-env",
+                   "capv-module-vcenter7", "capv-failure-domain")
         )
         if cp.availability == "regional"
         else native("zonal: one KCP machine, placed by DRS")
@@ -194,7 +210,8 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
         )
     t["spec.nodePools[].count"] = native(
         "MachineDeployment replicas: Cluster API creates or deletes machines, draining each node before its VM "
-        "is deleted" + _src("machine-drain")
+        "is deleted; with CAPV's NodeAntiAffinity gate on, each pool's VMs also share a cluster module (soft "
+        "anti-affinity across ESXi hosts)" + _src("machine-drain", "capv-module-md")
     )
     t["spec.nodePools[].autoscaling.min"] = (
         emulated(
