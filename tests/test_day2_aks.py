@@ -211,7 +211,7 @@ def test_system_vm_size_change_is_a_create_before_delete_replace_the_api_model_a
     from kubefleet.changes.diff import diff_graphs
     from kubefleet.providers import verify_graph
 
-    old, new = _render(BASE), _render(BASE, system_vm="Standard_D4s_v5")
+    old, new = _render(BASE), _render(BASE, system_vm="Standard_D8s_v5")
     by_key = {f"{d.change.type}::{d.change.name}": d for d in diff_graphs(old, new)}
     system = by_key[SYSTEM]
     assert system.change.op == "replace" and not system.delete_first
@@ -222,7 +222,7 @@ def test_system_vm_size_change_is_a_create_before_delete_replace_the_api_model_a
         report = verify_graph(graph)
         assert report.violations == [], report.violations
         body = next(r for r in graph.of_type(POOL) if r.get("mode") == "System")
-        assert body.get("vmSize") in ("Standard_D2s_v5", "Standard_D4s_v5")
+        assert body.get("vmSize") in ("Standard_D4s_v5", "Standard_D8s_v5")
 
 
 def test_user_pool_count_update_and_pool_removal(tmp_path: Path) -> None:

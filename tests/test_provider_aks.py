@@ -295,26 +295,66 @@ def _model_system_pool_minimum() -> int:
     return int(found.group(1))
 
 
+#: AKS's documented System pool rule, MicrosoftDocs/azure-aks-docs@fb060abe6a8fef960d4c487b543bf7b1e97808fe:
+#: articles/aks/use-system-pools.md:77 "System pools must contain at least two nodes but the recommendation is
+#: three nodes", :78 "System node pools require a VM SKU of at least 4 vCPUs and 4 GB of memory", :79 "B series
+#: VMs aren't supported for system node pools". Stricter than the API model's count range (read below).
+DOC_SYSTEM_MIN_NODES, DOC_SYSTEM_RECOMMENDED_NODES, DOC_SYSTEM_MIN_VCPUS = 2, 3, 4
+#: Azure VM size names: [family][sub-family]*[# of vCPUs]... (learn.microsoft.com/azure/virtual-machines/
+#: vm-naming-conventions), e.g. Standard_D4s_v5 = D family, 4 vCPUs.
+AZURE_SIZE = re.compile(r"^Standard_(?P<family>[A-Z]+)(?P<vcpus>\d+)")
+
+
+def _system_pools(graph: ResourceGraph) -> list[tuple[str, int, str, list[str]]]:
+    """(name, count, vmSize, zones) of every System pool: the inline bootstrap pool and the System AgentPools."""
+    out = [(p["name"], p["count"], p["vmSize"], p["availabilityZones"])
+           for p in graph.one(MC).get("agentPoolProfiles") if p["mode"] == "System"]
+    out += [(r.get("agentPoolName"), r.get("count"), r.get("vmSize"), r.get("availabilityZones"))
+            for r in graph.of_type(POOL) if r.get("mode") == "System"]
+    return out
+
+
 def test_bootstrap_system_pool_inline_and_every_pool_an_agent_pool(example_graphs: dict[str, ResourceGraph]) -> None:
-    """The cluster is created with the smallest System pool the API model allows and ignores agentPoolProfiles
-    afterwards; the spec's System pool and every spec pool are AgentPools."""
+    """The cluster is created with a System pool of AKS's documented minimum (the API model alone would take
+    fewer nodes) and ignores agentPoolProfiles afterwards; the spec's System pool and every spec pool are
+    AgentPools."""
+    assert _model_system_pool_minimum() <= DOC_SYSTEM_MIN_NODES  # the documented rule is the binding one
     graph = example_graphs["inference"]
     mc = graph.one(MC)
     [bootstrap] = mc.get("agentPoolProfiles")
     assert bootstrap["mode"] == "System"
     assert bootstrap["nodeTaints"] == ["CriticalAddonsOnly=true:NoSchedule"]
-    assert bootstrap["vmSize"] == "Standard_D2s_v5"  # ctx.instance of the 2 vCPU / 8 GiB system shape
-    assert bootstrap["count"] == _model_system_pool_minimum() == 1
+    assert bootstrap["vmSize"] == "Standard_D4s_v5"  # ctx.instance of the 4 vCPU / 16 GiB system shape
+    assert bootstrap["count"] == DOC_SYSTEM_MIN_NODES
     assert "agentPoolProfiles" in mc.ignore_changes
     system = system_agent_pool(graph)
     assert system.get("mode") == "System" and system.get("nodeTaints") == ["CriticalAddonsOnly=true:NoSchedule"]
-    assert system.get("vmSize") == "Standard_D2s_v5"
-    assert system.get("count") == 3 and system.get("availabilityZones") == ["1", "2", "3"]
+    assert system.get("vmSize") == "Standard_D4s_v5"
+    assert system.get("count") == DOC_SYSTEM_RECOMMENDED_NODES and system.get("availabilityZones") == ["1", "2", "3"]
     assert system.get("agentPoolName") != bootstrap["name"]
     assert not system.delete_before_replace  # a new name: create-before-delete keeps a System pool running
     for pool in pools(graph).values():
         assert pool.get("mode") == "User"
         assert pool.get("resourceName") == graph.one(MC).get("resourceName")
+
+
+def test_every_system_pool_meets_the_documented_minimum(example_graphs: dict[str, ResourceGraph]) -> None:
+    """use-system-pools.md@fb060ab:77-79 on every example, zonal and regional: at least two nodes (three, one per
+    zone, when the nodes span three zones; all in the one zone otherwise), at least 4 vCPUs, no B series."""
+    seen = set()
+    for name, graph in example_graphs.items():
+        zonal = graph.one(MC).get("agentPoolProfiles")[0]["availabilityZones"] == ["1"]
+        seen.add(zonal)
+        for pool, count, size, zones in _system_pools(graph):
+            found = AZURE_SIZE.match(size)
+            assert found, (name, pool, size)
+            assert int(found["vcpus"]) >= DOC_SYSTEM_MIN_VCPUS and found["family"] != "B", (name, pool, size)
+            assert count >= DOC_SYSTEM_MIN_NODES, (name, pool, count)
+            if zonal:
+                assert zones == ["1"], (name, pool, zones)
+            elif pool != graph.one(MC).get("agentPoolProfiles")[0]["name"]:  # the managed one: one node per zone
+                assert zones == ["1", "2", "3"] and count >= DOC_SYSTEM_RECOMMENDED_NODES, (name, pool, zones, count)
+    assert seen == {True, False}  # both kinds of cluster are among the examples
 
 
 def test_autoscaling_spot_taints_labels_and_disk(example_graphs: dict[str, ResourceGraph]) -> None:

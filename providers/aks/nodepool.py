@@ -4,7 +4,7 @@ AKS creates a cluster only with at least one System pool in ``agentPoolProfiles`
 API refuses to change an existing pool's VM size or zones (learn.microsoft.com/azure/aks/use-system-pools,
 "System and user node pools"; the way to change them is a new pool, then delete the old one). So:
 
-* the ManagedCluster is created with a one-node *bootstrap* System pool (:func:`bootstrap_pool_profile`)
+* the ManagedCluster is created with a two-node *bootstrap* System pool (:func:`bootstrap_pool_profile`)
   and ignores ``agentPoolProfiles`` afterwards. The bootstrap pool is never changed or deleted: azure-native
   sends the ignored creation-time ``agentPoolProfiles`` with every later ManagedCluster PUT, and AKS
   answers a PUT that lists a pool deleted since with "A new agent pool was introduced. Adding agent pools to
@@ -28,7 +28,7 @@ from pulumi_azure_native import containerservice
 from kubefleet.providers.aks import translate as t
 from kubefleet.providers.aks.resource_args import as_kwargs
 from kubefleet.resolve.model import ResolvedCluster
-from kubefleet.resolve.pools import SYSTEM_POOL_KEY, system_pool
+from kubefleet.resolve.pools import SYSTEM_MIN_NODES, SYSTEM_POOL_KEY, system_pool
 from kubefleet.spec.model import ClusterSpec, NodePool
 
 #: AgentPool inputs AKS refuses to change on an existing pool although azure-native would send them as an
@@ -42,9 +42,11 @@ RECREATE_ON: tuple[str, ...] = ("availabilityZones", "osDiskType")
 #: (vmSize, gpuInstanceProfile: the generated replace table, kubefleet/changes/replace_table.json) and
 #: :data:`RECREATE_ON`. tests/test_day2_aks.py checks this list against the table.
 NAME_INPUTS: tuple[str, ...] = ("vmSize", "gpuInstanceProfile", *RECREATE_ON)
-#: The bootstrap pool's node count: AKS's minimum for a System pool ("System node pools ... require at
-#: least one node", use-system-pools).
-BOOTSTRAP_COUNT = 1
+#: The bootstrap pool's node count: AKS's documented minimum for a System pool ("System pools must contain at
+#: least two nodes", MicrosoftDocs/azure-aks-docs@fb060ab:articles/aks/use-system-pools.md:77). The API model
+#: alone would take one (AgentPool.count: "1 to 1000 (inclusive) for system pools"); the documented rule is
+#: the stricter one and is what kubefleet renders. Its VM size is the System shape's (>= 4 vCPUs, line 78).
+BOOTSTRAP_COUNT = SYSTEM_MIN_NODES
 #: OS disk of the System pools (bootstrap and managed): Managed, 64 GiB.
 SYSTEM_OS_DISK_GIB = 64
 
@@ -59,7 +61,7 @@ def _upgrade_settings(spec: ClusterSpec) -> Any:
 def bootstrap_pool_profile(
     spec: ClusterSpec, ctx: ResolvedCluster, subnet_id: pulumi.Input[str] | None, tags: dict[str, str]
 ) -> Any:
-    """The one-node System pool the ManagedCluster is created with (ignored afterwards, never changed): AKS
+    """The two-node System pool the ManagedCluster is created with (ignored afterwards, never changed): AKS
     creates no cluster without a System pool. The VM size is the resolved System shape's, which the catalog
     says the region offers; tainted so only system pods land on it."""
     choice = ctx.instance(system_pool(spec))

@@ -319,13 +319,15 @@ def _workload_identity(spec: ClusterSpec) -> Support:
 
 
 def _system_pools(spec: ClusterSpec) -> str:
+    from kubefleet.resolve.pools import SYSTEM_MIN_NODES as BOOTSTRAP_COUNT  # nodepool.BOOTSTRAP_COUNT
     from kubefleet.resolve.pools import system_pool
 
     count = system_pool(spec).count
-    return (f"System pods run on an AgentPool in mode System ({count} node{'s' if count != 1 else ''}), replaced "
-            "under a new name (created before the old one is deleted) when its VM size or zones change, and on "
-            "the one-node System pool the cluster is created with, which is kept as it is (AKS creates no "
-            "cluster without one, and every later cluster update names it)")
+    return (f"System pods run on an AgentPool in mode System ({count} nodes of at least 4 vCPUs, AKS's documented "
+            "System pool minimum), replaced under a new name (created before the old one is deleted) when its VM "
+            f"size or zones change, and on the {BOOTSTRAP_COUNT}-node System pool the cluster is created with, "
+            "which is kept as it is (AKS creates no cluster without one, and every later cluster update names it; "
+            "clusters an older kubefleet created keep their one-node bootstrap pool)")
 
 
 def _disk_size(spec: ClusterSpec) -> Support:
