@@ -265,3 +265,104 @@ def test_irsa_oidc_provider_and_the_ebs_csi_driver_with_its_own_pod_identity_rol
     attached = {a.get("policyArn") for a in graph.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
                 if a.parent_name == role.name}
     assert attached == {"arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"}
+
+
+# ---- account-global names: IAM roles unique per region, existing stacks keep theirs ----
+
+ROLE = "aws:iam/role:Role"
+#: The role names kubefleet@093596a (before the region was hashed) rendered for SANDBOXED, by URN name: what an
+#: existing stack holds. Printed by rendering SANDBOXED with that commit's code.
+NAMES_AT_093596A: dict[str, str] = {
+    "mini-cluster-role": "mini-cluster-0463a6", "mini-ebs-csi-role": "mini-ebs-csi-e3d0a4",
+    "mini-fargate-role": "mini-fargate-1b63f4", "mini-node-role": "mini-node-f48bf8",
+}
+
+
+def previous_role_name(spec: Any, region: str, kind: str) -> str:
+    """The role name of a stack created before the region was hashed (kubefleet@093596a providers/eks/common.py
+    name_for: ``cloud_name(IAM_ROLE, f"{name}-{kind}", name, "eks", kind)``); ``region`` is not used."""
+    from kubefleet.naming import AWS_IAM_ROLE, cloud_name
+
+    return cloud_name(AWS_IAM_ROLE, f"{spec.name}-{kind}", spec.name, "eks", kind)
+
+
+def _render_at(region: str, text: str = SANDBOXED) -> Any:
+    (spec,) = load_text(text.replace("region: us-east", f"region: {region}"), "s.yaml")
+    return render(spec.spec, "eks", resolver=shape_resolver("eks"))
+
+
+def test_iam_is_one_namespace_per_account_so_role_names_differ_per_region() -> None:
+    """botocore's endpoint data: IAM is not regionalized (one partition endpoint, aws-global); its model: role
+    names "must be unique within the account. Names are not distinguished by case". Two clusters of one name in
+    two regions of one account: the EKS cluster names may be equal (EKS is regional: isRegionalized true), the
+    role names may not, not even by case."""
+    session = botocore.session.get_session()
+    endpoints = session.get_component("data_loader").load_data("endpoints")
+    (aws,) = [p for p in endpoints["partitions"] if p["partition"] == "aws"]
+    assert aws["services"]["iam"]["isRegionalized"] is False
+    assert aws["services"]["eks"].get("isRegionalized", aws.get("defaults", {}).get("isRegionalized", True)) is True
+    iam = session.get_service_model("iam")
+    role_name = iam.operation_model("CreateRole").input_shape.members["RoleName"]
+    doc = str(role_name.documentation)
+    assert "unique within the account" in doc and "not distinguished by case" in doc
+    east, west = _render_at("us-east"), _render_at("us-west")
+    assert east.one(CLUSTER).get("region") != west.one(CLUSTER).get("region")
+    east_roles = {r.name: r.get("name") for r in east.of_type(ROLE)}
+    west_roles = {r.name: r.get("name") for r in west.of_type(ROLE)}
+    assert set(east_roles) == set(west_roles) == set(NAMES_AT_093596A)
+    assert not {n.lower() for n in east_roles.values()} & {n.lower() for n in west_roles.values()}
+    pattern, most = role_name.metadata["pattern"], role_name.metadata["max"]
+    for name in (*east_roles.values(), *west_roles.values()):
+        assert re.fullmatch(pattern, name) and len(name) <= most, name
+    # every IAM type the adapter renders is classified: a new one (an instance profile, a customer-managed
+    # policy) must be looked at for the same collision
+    rendered = {r.type for g in (east, west) for r in g.resources if r.type.startswith("aws:iam/")}
+    assert rendered == {ROLE, "aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                        "aws:iam/openIdConnectProvider:OpenIdConnectProvider"}
+    # an inline policy's name lives inside its role (PutRolePolicy takes the RoleName); an attachment has no name
+    assert {"RoleName", "PolicyName"} <= set(iam.operation_model("PutRolePolicy").input_shape.required_members)
+    assert "PolicyName" not in iam.operation_model("AttachRolePolicy").input_shape.members
+    # an OIDC provider is keyed by its URL (CreateOpenIDConnectProvider: "You cannot register the same provider
+    # multiple times in a single Amazon Web Services account"), which is the cluster's own issuer
+    url_doc = iam.operation_model("CreateOpenIDConnectProvider").input_shape.members["Url"].documentation
+    assert "same provider multiple times" in url_doc
+
+
+def test_an_existing_stacks_roles_keep_their_names_so_nothing_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A role's name is ForceNew, and so are the inputs that hold its ARN (the cluster's roleArn, a node group's
+    nodeRoleArn, a Fargate profile's podExecutionRoleArn: the generated replace table from terraform-provider-aws):
+    a new name would replace the cluster. So the roles ignore their name after creation, and `kubefleet diff` of a
+    stack rendered with the previous names (kubefleet@093596a) against today's render shows no change but the
+    note on the roles (the engine does the same: tests/test_e2e_day2.py)."""
+    from kubefleet.changes.diff import KEPT_NAME_NOTE, diff_graphs
+    from kubefleet.providers.eks import iam
+
+    assert "name" in replace.replace_paths(ROLE)
+    assert "roleArn" in replace.replace_paths(CLUSTER)
+    assert "nodeRoleArn" in replace.replace_paths("aws:eks/nodeGroup:NodeGroup")
+    assert "podExecutionRoleArn" in replace.replace_paths("aws:eks/fargateProfile:FargateProfile")
+    new = _render_at("us-east")
+    for role in new.of_type(ROLE):
+        assert role.ignore_changes == ("name",), role.name
+        assert role.get("name") != NAMES_AT_093596A[role.name]
+    monkeypatch.setattr(iam, "role_name", previous_role_name)
+    old = _render_at("us-east")
+    assert {r.name: r.get("name") for r in old.of_type(ROLE)} == NAMES_AT_093596A
+    diffs = diff_graphs(old, new)
+    changed = {(d.change.type, d.change.name): d.change.op for d in diffs if d.change.op != "same"}
+    assert changed == {}
+    notes = {d.change.name: d.at_apply for d in diffs if d.change.type == ROLE}
+    assert notes == {name: KEPT_NAME_NOTE for name in NAMES_AT_093596A}
+
+
+def test_a_region_move_does_not_show_the_roles_dependents_replaced_for_a_name_the_engine_keeps() -> None:
+    """The same stack moved to another region: the roles keep their names (ignored), so whatever reads the role's
+    name or ARN (attachments, the inline policy, the cluster's roleArn) sees no change from them."""
+    from kubefleet.changes.diff import diff_graphs
+
+    diffs = diff_graphs(_render_at("us-east"), _render_at("us-west"))
+    for d in diffs:
+        assert d.change.type == ROLE or not any(i.path in ("role", "roleArn", "nodeRoleArn", "podExecutionRoleArn")
+                                                for i in d.change.inputs), (d.change.type, d.change.name)
+    assert {d.change.op for d in diffs if d.change.type.startswith("aws:iam/") and d.change.type != ROLE
+            and "openIdConnectProvider" not in d.change.type} == {"same"}

@@ -25,6 +25,7 @@ No typer or rich here; the CLI (``kubefleet.cli.diff_cmd``) loads, renders and p
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -211,14 +212,51 @@ DELETE_FIRST_NOTE: Final = ("deleted before its replacement is created (its clou
 _AUTOSCALER_OWNED: Final = frozenset({"count", "nodeCount", "scalingConfig.desiredSize", "agentPoolProfiles"})
 
 
+#: an ignored cloud name: the resource keeps the name it was created with (EKS IAM roles, providers/eks/iam.py)
+KEPT_NAME: Final = "name"
+KEPT_NAME_NOTE: Final = ("not applied by up: name (an existing resource keeps the name it was created with; only a "
+                         "new one gets this name)")
+
+
 def ignored_note(paths: Sequence[str]) -> str | None:
     """Say that a spec change is not applied because the program ignores the input after creation (an
-    auto-upgrade channel's version, the Istio add-on revision `az aks mesh upgrade` moves)."""
-    shown = [p for p in paths if p not in _AUTOSCALER_OWNED]
-    if not shown:
-        return None
-    return ("not applied by up: " + ", ".join(shown)
-            + " (ignored after creation: the cloud's upgrade channel or add-on upgrade moves it; see kubefleet upgrade)")
+    auto-upgrade channel's version, the Istio add-on revision `az aks mesh upgrade` moves, a kept cloud name)."""
+    shown = [p for p in paths if p not in _AUTOSCALER_OWNED and p != KEPT_NAME]
+    notes = [KEPT_NAME_NOTE] if KEPT_NAME in paths else []
+    if shown:
+        notes.append("not applied by up: " + ", ".join(shown) + " (ignored after creation: the cloud's upgrade "
+                     "channel or add-on upgrade moves it; see kubefleet upgrade)")
+    return "; ".join(notes) or None
+
+
+def kept_names(before: Mapping[str, RenderedResource], after: Mapping[str, RenderedResource]) -> dict[str, str]:
+    """New cloud name -> old, for every matched resource whose changed ``name`` the program ignores: the engine
+    keeps the old name (processIgnoreChanges resets it before the provider's Diff), so the resource's outputs
+    that carry the name (the name itself, an ARN ending in ``/<name>``) keep the old value too."""
+    kept: dict[str, str] = {}
+    for urn, r in after.items():
+        old = before.get(urn)
+        if old is None or not ignored(KEPT_NAME, r.ignore_changes):
+            continue
+        was, now = old.inputs.get(KEPT_NAME), r.inputs.get(KEPT_NAME)
+        if isinstance(was, str) and isinstance(now, str) and was != now and len(now) >= 6:
+            kept[now] = was
+    return kept
+
+
+def _with_kept(value: Any, kept: Mapping[str, str]) -> Any:
+    """``value`` with every reference to a kept name (the name, or an ARN/self-link ending in it) read as the
+    old name, as :func:`_refers` recognises references."""
+    if isinstance(value, str):
+        for now, was in kept.items():
+            if value == now or value.endswith("/" + now):
+                return value[: len(value) - len(now)] + was
+        return value
+    if isinstance(value, list):
+        return [_with_kept(v, kept) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _with_kept(v, kept) for k, v in value.items()}
+    return value
 
 
 def apply_time_note(old: RenderedResource, new: RenderedResource) -> str | None:
@@ -337,6 +375,10 @@ def ignored(path: str, ignore_changes: tuple[str, ...]) -> bool:
 def diff_graphs(old: ResourceGraph | None, new: ResourceGraph | None) -> list[ResourceDiff]:
     """Every resource of one cluster on one provider, OLD → NEW (either may be absent: added/removed)."""
     before, after = _relevant(old), _relevant(new)
+    kept = kept_names(before, after)
+    if kept:  # the others read the names the engine keeps (a resource's own kept name shows as ignored)
+        after = {urn: r if urn in before and ignored(KEPT_NAME, r.ignore_changes)
+                 else dataclasses.replace(r, inputs=_with_kept(r.inputs, kept)) for urn, r in after.items()}
     diffs: dict[str, ResourceDiff] = {}
     for urn, r in before.items():
         if urn not in after:

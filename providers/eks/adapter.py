@@ -49,8 +49,8 @@ class EksAdapter(ClusterAdapter):
         scope = Scope(parent=component, provider=provider, tags=dict(ctx.labels))
 
         net = network.build_network(spec, ctx.region, scope)
-        cluster_role = iam.cluster_role(spec, scope)
-        node_role = iam.node_role(spec, scope)
+        cluster_role = iam.cluster_role(spec, scope, ctx.region)
+        node_role = iam.node_role(spec, scope, ctx.region)
         secrets = security.secrets_key(spec, scope, cluster_role)
         cluster = cluster_mod.build_cluster(
             spec, ctx.region, scope, cluster_role.role.arn, net,
@@ -71,7 +71,7 @@ class EksAdapter(ClusterAdapter):
                     spec, scope, cluster, fargate_role.role.arn, net.fargate_subnets, iam.depends(fargate_role)
                 )
             )
-        ebs_csi = security.ebs_csi_role(spec, scope)
+        ebs_csi = security.ebs_csi_role(spec, scope, ctx.region)
         late = cluster_mod.build_addons(
             spec, scope, cluster, cluster_mod.ADDONS_AFTER_NODES, depends_on=[*compute, *iam.depends(ebs_csi)],
             identities={security.EBS_CSI_ADDON: security.ebs_csi_association(ebs_csi)},

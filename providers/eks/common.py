@@ -62,6 +62,31 @@ def name_for(rule: NameRule, spec: ClusterSpec, *parts: str) -> str:
     return cloud_name(rule, prefix, spec.name, "eks", *parts)
 
 
+#: The names kubefleet renders on EKS that live in an ACCOUNT-wide namespace: IAM is one service per
+#: partition, not per region (botocore's endpoints data: ``iam`` ``"isRegionalized": false``, one
+#: ``partitionEndpoint`` ``aws-global``; the iam service model's metadata has a ``globalEndpoint``), and
+#: CreateRole's RoleName doc says "IAM user, group, role, and policy names must be unique within the account.
+#: Names are not distinguished by case" (botocore iam service-2 ``CreateRoleRequest.RoleName``). So only the
+#: IAM roles (cluster, node, fargate, ebs-csi: iam.py, security.py) must differ between two clusters of the same
+#: name in two regions of one account. Every other name is regional or nested and stays as it was:
+#: the EKS cluster, launch templates, the log group (regional services); node groups, Fargate profiles, access
+#: entries, add-ons (inside the cluster); the role's inline ``RolePolicy`` (inside its role: PutRolePolicy
+#: takes a RoleName); the IRSA ``OpenIdConnectProvider`` (account-wide, but keyed by its URL, the cluster's own
+#: issuer ``https://oidc.eks.<region>.amazonaws.com/id/<id>``); the KMS key (no alias is rendered). No IAM
+#: instance profile or customer-managed policy is rendered (EKS managed node groups make their own profile).
+ACCOUNT_GLOBAL_TYPES: Final = ("aws:iam/role:Role",)
+
+
+def account_name_for(rule: NameRule, spec: ClusterSpec, region: str, *parts: str) -> str:
+    """The name of one of this cluster's resources in an account-wide namespace (IAM): the same readable
+    prefix as :func:`name_for`, hashed from the region too, so the same cluster name in another region of the
+    account gets another name. Stacks created before the region was hashed keep the name they were created
+    with: the resources carry ``ignore_changes=["name"]`` (iam.py; a new name would replace the role and, with
+    it, the cluster, whose ``roleArn`` is ForceNew in the generated replace table)."""
+    prefix = "-".join((spec.name, *parts))
+    return cloud_name(rule, prefix, spec.name, "eks", region, *parts)
+
+
 def cluster_name(spec: ClusterSpec) -> str:
     """The EKS cluster's name (also used in subnet discovery tags and the kubeconfig)."""
     return name_for(EKS_CLUSTER, spec)

@@ -2,6 +2,16 @@
 
 Each role trusts one AWS service and gets AWS managed policies attached with ``RolePolicyAttachment``
 (one resource per policy, so a plan shows exactly what is granted).
+
+Role names are account-wide (common.ACCOUNT_GLOBAL_TYPES), so they are hashed from the region as well as the
+cluster name (common.account_name_for): two clusters called ``payments`` in us-east-1 and eu-west-1 of one
+account no longer both ask CreateRole for the same name ("EntityAlreadyExists: Role with name ... already
+exists", HTTP 409: botocore iam ``EntityAlreadyExistsException``). Roles created before that keep their
+name: ``name`` is in ``ignore_changes``, so the engine reads the old name from the stack's state
+(pulumi/pulumi@v3.274.0:pkg/resource/deploy/step_generator.go processIgnoreChanges) and the role, its
+attachments and the cluster whose ``roleArn`` is ForceNew are left alone (tests/test_e2e_day2.py runs that
+upgrade through the real engine). A Pulumi alias cannot do this: aliases map a resource's old URN to its
+new one, not its physical name, and the role's ``name`` is ForceNew (generated replace table, iam/role.go).
 """
 
 from __future__ import annotations
@@ -9,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import pulumi
 import pulumi_aws as aws
@@ -20,8 +31,8 @@ from kubefleet.providers.eks.common import (
     NODE_POLICIES,
     POLICY_PREFIX,
     Scope,
+    account_name_for,
     cluster_name,
-    name_for,
 )
 from kubefleet.spec.model import ClusterSpec
 
@@ -50,19 +61,28 @@ def fargate_source_arn(region: str, account: str, cluster: str) -> str:
     return f"arn:aws:eks:{region}:{account}:fargateprofile/{cluster}/*"
 
 
+#: a role keeps the name it was created with (see the module docstring)
+KEEP_NAME: Final = ("name",)
+
+
+def role_name(spec: ClusterSpec, region: str, kind: str) -> str:
+    """The IAM role name a new stack gets: unique per cluster name, region and role kind in the account."""
+    return account_name_for(IAM_ROLE, spec, region, kind)
+
+
 def service_role(
-    spec: ClusterSpec, scope: Scope, kind: str, service: str, policies: Sequence[str], description: str,
-    trust: pulumi.Input[str] | None = None,
+    spec: ClusterSpec, scope: Scope, region: str, kind: str, service: str, policies: Sequence[str],
+    description: str, trust: pulumi.Input[str] | None = None,
 ) -> Role:
     role = aws.iam.Role(
         f"{spec.name}-{kind}-role",
         aws.iam.RoleArgs(
-            name=name_for(IAM_ROLE, spec, kind),
+            name=role_name(spec, region, kind),
             description=description,
             assume_role_policy=trust if trust is not None else _trust(service),
             tags=scope.tagged(),
         ),
-        opts=scope.opts(),
+        opts=pulumi.ResourceOptions.merge(scope.opts(), pulumi.ResourceOptions(ignore_changes=list(KEEP_NAME))),
     )
     attachments = [
         aws.iam.RolePolicyAttachment(
@@ -75,16 +95,16 @@ def service_role(
     return Role(role, attachments)
 
 
-def cluster_role(spec: ClusterSpec, scope: Scope) -> Role:
+def cluster_role(spec: ClusterSpec, scope: Scope, region: str) -> Role:
     return service_role(
-        spec, scope, "cluster", "eks.amazonaws.com", CLUSTER_POLICIES,
+        spec, scope, region, "cluster", "eks.amazonaws.com", CLUSTER_POLICIES,
         f"EKS control plane of {spec.name} (kubefleet)",
     )
 
 
-def node_role(spec: ClusterSpec, scope: Scope) -> Role:
+def node_role(spec: ClusterSpec, scope: Scope, region: str) -> Role:
     return service_role(
-        spec, scope, "node", "ec2.amazonaws.com", NODE_POLICIES,
+        spec, scope, region, "node", "ec2.amazonaws.com", NODE_POLICIES,
         f"EKS managed node groups of {spec.name} (kubefleet)",
     )
 
@@ -96,7 +116,7 @@ def fargate_role(spec: ClusterSpec, scope: Scope, region: str) -> Role:
     ).account_id
     trust = account.apply(lambda acct: _trust(service, fargate_source_arn(region, acct, cluster_name(spec))))
     return service_role(
-        spec, scope, "fargate", service, FARGATE_POLICIES,
+        spec, scope, region, "fargate", service, FARGATE_POLICIES,
         f"Fargate pod execution for sandboxed pods of {spec.name} (kubefleet)", trust=trust,
     )
 

@@ -102,9 +102,9 @@ def pod_identity_trust() -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]}, sort_keys=True)
 
 
-def ebs_csi_role(spec: ClusterSpec, scope: Scope) -> Role:
+def ebs_csi_role(spec: ClusterSpec, scope: Scope, region: str) -> Role:
     return service_role(
-        spec, scope, "ebs-csi", POD_IDENTITY_SERVICE, (EBS_CSI_POLICY,),
+        spec, scope, region, "ebs-csi", POD_IDENTITY_SERVICE, (EBS_CSI_POLICY,),
         f"EBS CSI driver of {spec.name} through EKS Pod Identity (kubefleet)", trust=pod_identity_trust(),
     )
 

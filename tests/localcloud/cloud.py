@@ -374,6 +374,13 @@ NAMED_IN_CLOUD: Final[dict[str, tuple[tuple[str, ...], str]]] = {
                                         "googleapi: Error 409: Already exists: nodePools/{name}., alreadyExists"),
     "gcp:container/cluster:Cluster": (("project", "location", "name"),
                                       "googleapi: Error 409: Already exists: clusters/{name}., alreadyExists"),
+    # IAM is one namespace per account, whatever the region (botocore iam CreateRoleRequest.RoleName: "role ...
+    # names must be unique within the account"; endpoints.json iam isRegionalized false): the local cloud is
+    # one account. The error as terraform-provider-aws words it, quoted in
+    # aws-ia/terraform-aws-control_tower_account_factory#529 (request id left out)
+    "aws:iam/role:Role": (("name",),
+                          "creating IAM Role ({name}): operation error IAM: CreateRole, https response error "
+                          "StatusCode: 409, EntityAlreadyExists: Role with name {name} already exists."),
 }
 
 
