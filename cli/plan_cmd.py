@@ -71,7 +71,9 @@ def plan(
 
         reports = [verify_graph(g) for g in graphs]
     if output is TableOrJson.json:
-        write(plan_json(graphs, reports or None))
+        from kubefleet.render.offline import scope_graphs
+
+        write(plan_json(graphs, reports or None, scope_graphs(resolved)))
         _fail_on_violations(reports)
         return
     out = stdout()

@@ -10,8 +10,9 @@ removes it only when no cluster stack references it any more.
 What a scope holds only grows: each ``up`` adds what its cluster needs (``needs``, e.g. ``mesh``) to what
 the scope stack already records, so one cluster's ``up`` never removes a feature another cluster uses.
 
-EKS and AKS need no scope stack for what kubefleet renders: the EKS control-plane log group and every IAM
-role are named after the cluster, and the AKS Istio add-on and the resource providers kubefleet uses need
+EKS and AKS need no scope stack for what kubefleet renders: the EKS control-plane log group is named after the
+cluster (EKS is regional) and every IAM role after the cluster and its region (IAM is account-wide:
+providers/eks/common.py ACCOUNT_GLOBAL_TYPES), and the AKS Istio add-on and the resource providers kubefleet uses need
 no per-subscription feature registration (GA features; azure-native registers resource providers itself).
 """
 

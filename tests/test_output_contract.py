@@ -167,3 +167,42 @@ def test_every_json_command_is_covered_and_every_kind_has_a_schema() -> None:
         declared = schema["properties"]["kind"]
         assert kind == declared.get("const") or kind in declared.get("enum", ()), (kind, file)
         assert schema["properties"]["apiVersion"] == {"const": API_VERSION}, file
+
+
+def test_plan_json_carries_the_shared_scope_stack_once_beside_the_clusters(tmp_path: Path) -> None:
+    """`plan -o json` shows what `plan` prints and `up` applies: the project's shared stack (providers/scope.py)
+    once, not inside each cluster. The fleet's servicemesh Feature exists once per project (a second create is
+    409 alreadyExists, terraform-google-modules/terraform-google-kubernetes-engine#1590), so two meshed clusters of
+    one project list it once, under the scope, and in no cluster's resources."""
+    from tests.conftest import MINIMAL
+
+    def cluster(name: str, project: str | None) -> str:
+        text = MINIMAL.replace("name: mini", f"name: {name}").replace("spec:\n", "spec:\n  provider: gke\n", 1)
+        text = text.replace('version: "1.33"', 'version: "1.35"') + "  addons: {istio: {mode: managed}}\n"
+        return text + (f"  providers: {{gke: {{project: {project}}}}}\n" if project else "")
+
+    spec = tmp_path / "two.yaml"
+    spec.write_text("---\n".join([cluster("alpha", "acme-prod"), cluster("beta", "acme-prod")]), encoding="utf-8")
+    doc = _run(["plan", "SPEC"], spec)
+    assert validate(doc) == "PlanList"
+    (scope,) = doc["scopes"]
+    assert (scope["stack"], scope["key"], scope["clusters"]) == ("scope-gcp-acme-prod", "acme-prod", ["alpha", "beta"])
+    assert "mesh" in scope["needs"]
+    features = [r for r in scope["resources"] if r["type"] == "gcp:gkehub/feature:Feature"]
+    assert [f["inputs"].get("name") for f in features] == ["servicemesh"]
+    assert {r["inputs"].get("service") for r in scope["resources"] if r["type"] == "gcp:projects/service:Service"} \
+        >= {"mesh.googleapis.com", "gkehub.googleapis.com"}
+    for item in doc["items"]:
+        assert not [r for r in item["resources"] if r["type"] == "gcp:gkehub/feature:Feature"], item["cluster"]
+    # the text plan shows the same stack once
+    text = runner.invoke(app, ["plan", str(spec)], env={"COLUMNS": "200"})
+    assert text.exit_code == 0 and text.output.count("stack scope-gcp-acme-prod") == 1, text.output
+    # no project named anywhere: the scope is the environment's at `up`, so its key and stack are null (not the
+    # placeholder the offline render uses)
+    spec.write_text(cluster("gamma", None), encoding="utf-8")
+    doc = _run(["plan", "SPEC"], spec)
+    assert validate(doc) == "PlanList"
+    (scope,) = doc["scopes"]
+    assert (scope["stack"], scope["key"], scope["clusters"]) == (None, None, ["gamma"])
+    # EKS has no once-per-account resources (providers/scope.py): the array is there, empty
+    assert _run(["plan", "SPEC", "-p", "eks"], EXAMPLES / "dev-small.yaml")["scopes"] == []

@@ -36,7 +36,9 @@ def _items_text(document: str, kind: str) -> str:
     (apiVersion/kind/items, tested against the schemas in tests/test_output_contract.py), so a render or
     price change and an output-contract change never rewrite the same golden files."""
     doc = json.loads(document)
-    assert doc["apiVersion"] == "kubefleet.dev/v1" and doc["kind"] == kind and set(doc) == {"apiVersion", "kind", "items"}
+    beside = {"PlanList": {"scopes"}}.get(kind, set())  # list-level fields (plan: the shared scope stacks)
+    assert doc["apiVersion"] == "kubefleet.dev/v1" and doc["kind"] == kind
+    assert set(doc) == {"apiVersion", "kind", "items", *beside}
     items = doc["items"]
     return json.dumps(items[0] if len(items) == 1 else items, indent=2, sort_keys=True) + "\n"
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kubefleet.graph import ResourceGraph
 from kubefleet.report.contract import dumps, list_document
 
 if TYPE_CHECKING:
+    from kubefleet.render.offline import ScopeGraph
     from kubefleet.verify import VerifyReport
 
 
@@ -30,8 +31,29 @@ def key_inputs(inputs: Mapping[str, Any], limit: int = 4, width: int = 48) -> st
     return ", ".join(parts)
 
 
-def plan_json(graphs: list[ResourceGraph], reports: list[VerifyReport] | None = None) -> str:
-    """The stable plan contract: a ``PlanList`` with one item per cluster (also for one; schemas/plan.schema.json).
+def scope_json(sg: ScopeGraph) -> dict[str, Any]:
+    """One shared scope stack (providers/scope.py) as the plan shows it: the stack `up` creates or adopts before
+    the clusters that use it, what it holds for them and its resources (the same fields as a cluster's)."""
+    scope = sg.scope
+    return {
+        # a cluster naming no project: the scope is the environment's project at `up`, unknown offline
+        "stack": sg.stack if scope.known else None,
+        "provider": scope.provider,
+        "cloud": scope.cloud,
+        "key": scope.key if scope.known else None,
+        "needs": sorted(scope.needs),
+        "clusters": list(sg.clusters),
+        "resources": [{"type": r.type, "name": r.name, "parent": r.parent_name, "inputs": r.inputs}
+                      for r in sg.resources],
+    }
+
+
+def plan_json(graphs: list[ResourceGraph], reports: list[VerifyReport] | None = None,
+              scopes: Sequence[ScopeGraph] = ()) -> str:
+    """The stable plan contract: a ``PlanList`` with one item per cluster (also for one; schemas/plan.schema.json)
+    and, beside the items, ``scopes``: the shared once-per-project stacks the clusters use, once per scope
+    whatever the number of its clusters in the file (an empty array when none does, so the keys do not depend
+    on the providers).
 
     With ``reports`` (``plan --verify``), each item gains ``"verify"``: the API-model check's result.
     """
@@ -39,7 +61,7 @@ def plan_json(graphs: list[ResourceGraph], reports: list[VerifyReport] | None = 
     if reports is not None:
         for doc, report in zip(docs, reports, strict=True):
             doc["verify"] = report.as_dict()
-    return dumps(list_document("PlanList", docs))
+    return dumps(list_document("PlanList", docs, scopes=[scope_json(s) for s in scopes]))
 
 
 def type_counts(graph: ResourceGraph) -> dict[str, int]:
