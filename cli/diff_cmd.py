@@ -323,12 +323,14 @@ def print_table(items: list[ClusterDiff], out: Console) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from kubefleet.changes.diff import changes_version
+    from kubefleet.changes.diff import refusals_of
     from kubefleet.report.pr_markdown import fmt_money, summary_line
 
     for item in sorted(items, key=lambda d: (d.changes.cluster, d.changes.provider)):
         c = item.changes
-        title = f"{c.cluster} ({item.status}) · {summary_line(c)}" + (" · VERSION CHANGE REFUSED" if item.refused else "")
+        cloud = any(not n.inputs for n in item.refused)  # a version move the cloud refuses; else kubefleet's own
+        title = f"{c.cluster} ({item.status}) · {summary_line(c)}" + (
+            " · VERSION CHANGE REFUSED" if cloud else " · CHANGE REFUSED" if item.refused else "")
         table = Table(title=Text(title), title_justify="left")
         for col in ("op", "type", "name", "changes"):
             table.add_column(col, overflow="fold")
@@ -350,7 +352,7 @@ def print_table(items: list[ClusterDiff], out: Console) -> None:
             protected = item.protected.get(f"{change.type}::{change.name}")
             if protected:
                 lines.append(f"deletion protection on ({protected.replace('`', '')}): the delete will fail")
-            refused = bool(item.refused) and changes_version(change)  # the cloud rejects it (see below)
+            refused = bool(refusals_of(item.refused, [i.path for i in change.inputs]))  # rejected (see below)
             table.add_row(f"{change.op} REFUSED" if refused else change.op, Text(change.type), Text(change.name),
                           Text("\n".join(lines)), style="red" if change.destructive or refused else None)
         from kubefleet.cli.console import print_table as print_fitted

@@ -264,9 +264,10 @@ POLICY_CONFIG_OPT = typer.Option(
     None, "--policy-config", help="kubefleet policy config (levels, parameters) for the pack and the offline check.")
 
 
-def _kubeadm_preflight(target: Any) -> None:
+def _kubeadm_preflight(target: Any, file: Path, cluster: str | None) -> None:
     """kubeadm (Cluster API): a management cluster and the vCenter account are given, and the management
     cluster serves every Cluster API kind kubefleet creates (exit 2 with the `clusterctl init` line if not);
+    a pod/service CIDR or VIP that differs from the Cluster already there is refused at its spec field (exit 2);
     what it found but does not stop for (masters CAPV will not keep apart) is printed as a warning."""
     if target.provider != "kubeadm":
         return
@@ -274,7 +275,7 @@ def _kubeadm_preflight(target: Any) -> None:
     from kubefleet.engine import management
 
     management.require_setup(target.spec)
-    for line in management.check_installed(target.spec, management.kubeconfig_text(target)):
+    for line in management.check_installed(target.spec, management.kubeconfig_text(target), _pick(file, cluster)):
         stderr().print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
 
 
@@ -459,7 +460,7 @@ def up(
 
         target = dataclasses.replace(target, protection=protection_rule(policy_config))
     packs, policy_stack_config, pack_env = _policy_setup(file, target, policy_pack, policy_config, offline_check=True)
-    _kubeadm_preflight(target)
+    _kubeadm_preflight(target, file, cluster)
     if not yes and not _interactive():  # before any engine work: the question could not be asked
         _require_confirmation(yes, "")
     out = stdout()
@@ -551,7 +552,7 @@ def preview(
 
         target = dataclasses.replace(target, protection=protection_rule(policy_config))
     packs, policy_stack_config, pack_env = _policy_setup(file, target, policy_pack, policy_config, offline_check=False)
-    _kubeadm_preflight(target)
+    _kubeadm_preflight(target, file, cluster)
     graph: ResourceGraph | None = None
     try:
         graph, monthly_after, _ = _plan_and_cost(target)

@@ -174,6 +174,9 @@ class ClusterNotes:
     drift: DriftReport | None = None  # engine preview --refresh: the drift in spec terms and its monthly cost
     at_apply: Mapping[str, str] = field(default_factory=dict)  # "type::name" -> what `up` decides from the live resource
     refused: tuple[str, ...] = ()  # version moves the provider refuses (kubefleet.changes.upgrades), as sentences
+    #: of ``refused``, the ones kubefleet itself refuses (a kubeadm re-address), and the inputs they concern
+    kubefleet_refused: tuple[str, ...] = ()
+    refused_inputs: frozenset[str] = frozenset()
     resources_before: Mapping[str, Decimal] = field(default_factory=dict)  # "type::name" -> monthly (priced lines)
     resources_after: Mapping[str, Decimal] = field(default_factory=dict)
 
@@ -187,6 +190,13 @@ VERSION_INPUTS: Final = frozenset({"minMasterVersion", "nodeVersion", "version",
 def changes_version(change: ResourceChange) -> bool:
     """Whether ``change`` moves a Kubernetes version input (see :data:`VERSION_INPUTS`)."""
     return any(i.path in VERSION_INPUTS for i in change.inputs)
+
+
+def refusals_of(refused: Sequence[UpgradeNote], paths: Iterable[str]) -> list[UpgradeNote]:
+    """The refusals a resource change with these input paths falls under: a refused version move the version
+    inputs (:data:`VERSION_INPUTS`), any other refusal the inputs it names (``UpgradeNote.inputs``)."""
+    changed = set(paths)
+    return [n for n in refused if changed & (set(n.inputs) if n.inputs else VERSION_INPUTS)]
 
 
 @dataclass(frozen=True)
@@ -451,7 +461,9 @@ class ClusterDiff:
         return ClusterNotes(self.forced_by, rolls, self.protected, self.unpriced_before, self.unpriced_after,
                             self.categories_before, self.categories_after, at_apply=self.at_apply,
                             refused=tuple(n.text for n in self.refused), resources_before=self.resources_before,
-                            resources_after=self.resources_after)
+                            resources_after=self.resources_after,
+                            kubefleet_refused=tuple(n.text for n in self.refused if n.inputs),
+                            refused_inputs=frozenset(i for n in self.refused for i in n.inputs))
 
     def as_json(self) -> dict[str, Any]:
         data = self.changes.as_json()
@@ -464,8 +476,9 @@ class ClusterDiff:
                 change["deletion_protected"] = self.protected[key]
             if key in self.at_apply:
                 change["at_apply"] = self.at_apply[key]
-            if self.refused and any(i["path"] in VERSION_INPUTS for i in change["inputs"]):
-                change["refused"] = [n.rule for n in self.refused]
+            refusing = refusals_of(self.refused, [i["path"] for i in change["inputs"]])
+            if refusing:
+                change["refused"] = [n.rule for n in refusing]
             rolls = self.rolls_nodes(ResourceChange(change["op"], change["type"], change["name"],
                                                     tuple(InputChange(i["path"], None, None) for i in change["inputs"])))
             if rolls:

@@ -6,6 +6,10 @@ comment's "Upgrades" section:
 * **refused**: base → head moves the Kubernetes minor in a way the provider rejects (a skipped minor such as
   EKS 1.32 → 1.34, or any downgrade such as GKE 1.35 → 1.34). The rule and the chain to use instead come
   from :func:`kubefleet.lifecycle.skew.transition_refusal`, which cites each provider's documentation.
+* **refused** (kubeadm, not a version): base → head changes the pod CIDR, the service CIDR or the control-plane
+  VIP of a kubeadm cluster. Cluster API accepts it, but nothing re-addresses a running cluster
+  (:func:`readdress_refusals`); `kubefleet up` refuses the same change against the live Cluster in the
+  management cluster (kubefleet/engine/management.py) before touching anything.
 * **support**: the head's pinned minor leaves standard support (or, on EKS, extended support) inside the
   horizon (``--horizon``, default 90 days) or already has: what the provider does on the rendered channel
   (:func:`kubefleet.lifecycle.support.outlook`) and, where it then bills the extended-support fee, the
@@ -49,6 +53,8 @@ class UpgradeNote:
     chain: tuple[str, ...] = ()  # refused: the minors to go through instead ("1.33", "1.34")
     base: str | None = None  # refused: the base's version
     head: str | None = None  # refused: the head's version
+    #: refused, other than a version: the changed resource inputs it concerns (marks those rows refused)
+    inputs: tuple[str, ...] = ()
     when: date | None = None  # support: the date the phase changes (end of standard / extended support)
     monthly_total: Decimal | None = None  # support: the control-plane fee per month in extended support
     monthly_extra: Decimal | None = None  # support: that fee minus the standard fee, per month
@@ -90,6 +96,83 @@ def refusal_note(cluster: str, provider: str, base: str, head: str, *, base_unsu
     else:
         text = f"{found.message}: go through {' → '.join([found.current, *found.chain])} instead, one change per minor"
     return UpgradeNote(cluster, provider, "refused", text, found.rule, tuple(found.chain), base, head)
+
+
+#: Why a running kubeadm cluster cannot be re-addressed through Cluster API v1.13.6 (the module's own lines):
+#: the Cluster webhook only checks that clusterNetwork's blocks parse as CIDRs, on create and update alike, and
+#: on update forbids nothing else of it, so a change is accepted; the bootstrap provider reads clusterNetwork
+#: only into the kubeadm configuration of a machine it generates, so running nodes, kube-proxy, the Calico
+#: pool (installed once by the first master) and Services keep the old ranges; and the Cluster takes its
+#: controlPlaneEndpoint from the infrastructure cluster only while it has none, so a new VIP never reaches it
+#: while the API server certificates and every kubeconfig name the old one.
+CIDR_RULE: Final = ("cluster-api@v1.13.6:internal/webhooks/cluster.go:202; "
+                    "cluster-api@v1.13.6:bootstrap/kubeadm/internal/controllers/kubeadmconfig_controller.go:1320")
+VIP_RULE: Final = "cluster-api@v1.13.6:internal/controllers/cluster/cluster_controller_phases.go:218"
+
+
+@dataclass(frozen=True)
+class Addresses:
+    """What a kubeadm cluster is addressed by, fixed when it is created."""
+
+    pods: str
+    services: str
+    vip: str
+
+
+def kubeadm_addresses(spec: ClusterSpec) -> Addresses:
+    """A spec's pod and service CIDRs and its effective control-plane VIP (given, or derived from nodeCidr)."""
+    from kubefleet.providers.kubeadm.capi import control_plane_vip
+
+    return Addresses(spec.spec.network.pod_cidr, spec.spec.network.service_cidr, control_plane_vip(spec))
+
+
+def vip_location(spec: ClusterSpec) -> tuple[str, ...]:
+    """Where the VIP comes from in the spec: controlPlaneVip, or nodeCidr when it is derived."""
+    from kubefleet.providers.kubeadm.capi import vip_is_derived
+
+    if vip_is_derived(spec):
+        return ("spec", "network", "nodeCidr")
+    return ("spec", "providers", "kubeadm", "controlPlaneVip")
+
+
+@dataclass(frozen=True)
+class Readdress:
+    """One refused re-address: the spec field it is about, the diff's note, and the same as what/why + hint."""
+
+    path: tuple[str, ...]
+    note: UpgradeNote
+    message: str  # what and why
+    hint: str  # the way out, and the rule
+
+
+def readdress_refusals(cluster: str, old: Addresses, new: Addresses, *,
+                       vip_at: tuple[str, ...] = ("spec", "providers", "kubeadm", "controlPlaneVip"),
+                       ) -> list[Readdress]:
+    """kubefleet's refusal of re-addressing a kubeadm cluster (Cluster API would accept it, see
+    :data:`CIDR_RULE` and :data:`VIP_RULE`): one per changed address. The way out is a new cluster."""
+    out = []
+
+    def refuse(path: tuple[str, ...], why: str, a: str, b: str, rule: str, inputs: tuple[str, ...]) -> None:
+        way = f"keep {a}, or create a new cluster with {b} (a new metadata.name) and move the workloads"
+        note = UpgradeNote(cluster, "kubeadm", "refused", f"{why}; {way}", rule, inputs=inputs)
+        out.append(Readdress(path, note, why, f"{way} (rule: {rule})"))
+
+    for what, path, inputs, a, b in (
+        ("pod CIDR", ("spec", "network", "podCidr"), ("spec.clusterNetwork.pods.cidrBlocks",), old.pods, new.pods),
+        ("service CIDR", ("spec", "network", "serviceCidr"), ("spec.clusterNetwork.services.cidrBlocks",),
+         old.services, new.services),
+    ):
+        if a != b:
+            refuse(path, f"kubefleet refuses to change the {what} of the running kubeadm cluster {cluster!r} from "
+                         f"{a} to {b}: Cluster API accepts the change but nothing re-addresses a running cluster "
+                         f"(its nodes, kube-proxy, the Calico pool and existing Services keep {a})",
+                   a, b, CIDR_RULE, inputs)
+    if old.vip != new.vip:
+        refuse(vip_at, f"kubefleet refuses to move the control-plane VIP of the running kubeadm cluster {cluster!r} "
+                       f"from {old.vip} to {new.vip}: Cluster API keeps the endpoint the Cluster was created with, "
+                       f"and the API server certificates, kube-vip and every kubeconfig name {old.vip}",
+               old.vip, new.vip, VIP_RULE, ("spec.topology.classRef.name",))
+    return out
 
 
 def support_note(cluster: str, graph: ResourceGraph, catalog: Catalog, *, as_of: date,
@@ -170,6 +253,9 @@ def checker(catalog: Catalog, *, as_of: date, horizon_days: int = DEFAULT_HORIZO
                                    **aks_exceptions(catalog, provider, old, new, as_of))
             if refused is not None:
                 out.append(refused)
+            if provider == "kubeadm":
+                out += [r.note for r in readdress_refusals(new.name, kubeadm_addresses(old), kubeadm_addresses(new),
+                                                           vip_at=vip_location(new))]
         if new is not None and graph is not None:
             note = support_note(new.name, graph, catalog, as_of=as_of, horizon_days=horizon_days)
             if note is not None:
@@ -183,7 +269,8 @@ def refusal_issues(loaded: Sequence[LoadedSpec], base: Sequence[ClusterSpec], pr
                    catalog: Catalog, on: date) -> list[SpecIssue]:
     """``validate --base`` / ``plan --base``: every spec whose Kubernetes version the provider(s) would refuse to
     move to from the base's cluster of the same name, at the spec's ``spec.kubernetes.version`` (file:line:col),
-    with the chain to use instead and the cited rule. ``providers_of`` maps a cluster name to the providers it
+    with the chain to use instead and the cited rule; on kubeadm also a changed pod/service CIDR or VIP, at its
+    field (:func:`readdress_refusals`). ``providers_of`` maps a cluster name to the providers it
     is checked on (its own ``spec.provider``, or every provider)."""
     olds = {s.name: s for s in base}
     issues: list[SpecIssue] = []
@@ -192,6 +279,9 @@ def refusal_issues(loaded: Sequence[LoadedSpec], base: Sequence[ClusterSpec], pr
         old = olds.get(new.name)
         if old is None:
             continue
+        if "kubeadm" in providers_of.get(new.name, []):
+            issues += [spec.issue(r.path, r.message, r.hint) for r in readdress_refusals(
+                new.name, kubeadm_addresses(old), kubeadm_addresses(new), vip_at=vip_location(new))]
         notes = [n for p in providers_of.get(new.name, []) if (n := refusal_note(
             new.name, p, old.spec.kubernetes.version, new.spec.kubernetes.version,
             **aks_exceptions(catalog, p, old, new, on))) is not None]

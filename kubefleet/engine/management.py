@@ -22,7 +22,9 @@ from kubefleet.errors import KubefleetError, ProblemFound, UsageError
 from kubefleet.spec.model import ClusterSpec
 
 if TYPE_CHECKING:
+    from kubefleet.changes.upgrades import Addresses
     from kubefleet.engine.workspace import StackTarget
+    from kubefleet.spec.loader import LoadedSpec
 
 #: a kubeconfig file for the management cluster (when the spec names no management stack)
 KUBECONFIG_ENV: Final = "KUBEFLEET_MANAGEMENT_KUBECONFIG"
@@ -243,8 +245,9 @@ def crd_problems(client: Any, crds: tuple[Crd, ...]) -> list[str]:
     return problems
 
 
-def check_installed(spec: ClusterSpec, kubeconfig: str) -> list[str]:
-    """Exit 2 with the install line unless every CRD kubefleet needs is served at the version it writes.
+def check_installed(spec: ClusterSpec, kubeconfig: str, loaded: LoadedSpec | None = None) -> list[str]:
+    """Exit 2 with the install line unless every CRD kubefleet needs is served at the version it writes;
+    exit 2 when the spec would re-address the cluster already running there (:func:`refuse_readdress`).
 
     Returns warnings for the operator (printed, never fatal): today, masters that CAPV will not keep apart
     (:func:`anti_affinity_warnings`)."""
@@ -254,7 +257,69 @@ def check_installed(spec: ClusterSpec, kubeconfig: str) -> list[str]:
         raise ManagementClusterError(
             f"Cluster API is not ready in the management cluster of {spec.name!r}: " + "; ".join(problems),
             hint=INSTALL_HINT)
+    refuse_readdress(client, spec, loaded)
     return anti_affinity_warnings(client, spec)
+
+
+def _host(endpoint: Any) -> str | None:
+    host = endpoint.get("host") if isinstance(endpoint, Mapping) else None
+    return str(host) if host else None
+
+
+def live_addresses(client: Any, spec: ClusterSpec) -> Addresses | None:
+    """The pod and service CIDRs and the control-plane VIP of this cluster as the management cluster holds
+    them (None: no such Cluster yet). The VIP is the Cluster's ``controlPlaneEndpoint`` once Cluster API set it
+    from the infrastructure cluster, before that the one the last ``up`` wrote into the class's
+    VSphereClusterTemplate; a range or VIP that cannot be read is taken as unchanged."""
+    from kubefleet.changes.upgrades import kubeadm_addresses
+    from kubefleet.providers.kubeadm.capi import CLUSTER_API, INFRA_API, namespace
+
+    ns = namespace(spec)
+    status, cluster = _get(client, f"/apis/{CLUSTER_API}/namespaces/{ns}/clusters/{spec.name}")
+    if status == 404:
+        return None
+    if status != 200:
+        raise ManagementClusterError(f"management cluster answered HTTP {status} reading Cluster {ns}/{spec.name}",
+                                     hint="is the management cluster healthy?")
+    mine = kubeadm_addresses(spec)
+    body = cluster.get("spec") or {}
+    network = body.get("clusterNetwork") or {}
+
+    def blocks(key: str, default: str) -> str:
+        got = (network.get(key) or {}).get("cidrBlocks") or []
+        return ",".join(str(b) for b in got) if got else default
+
+    vip = _host(body.get("controlPlaneEndpoint"))
+    class_name = ((body.get("topology") or {}).get("classRef") or {}).get("name")
+    if vip is None and class_name:
+        status, klass = _get(client, f"/apis/{CLUSTER_API}/namespaces/{ns}/clusterclasses/{class_name}")
+        ref = ((((klass.get("spec") or {}).get("infrastructure") or {}).get("templateRef") or {})
+               if status == 200 else {})
+        if ref.get("name"):
+            status, template = _get(client, f"/apis/{INFRA_API}/namespaces/{ns}/vsphereclustertemplates/{ref['name']}")
+            if status == 200:
+                vip = _host((((template.get("spec") or {}).get("template") or {}).get("spec") or {})
+                            .get("controlPlaneEndpoint"))
+    return Addresses(blocks("pods", mine.pods), blocks("services", mine.services), vip or mine.vip)
+
+
+def refuse_readdress(client: Any, spec: ClusterSpec, loaded: LoadedSpec | None = None) -> None:
+    """``up``/``preview`` stop (exit 2) before anything is touched when the spec changes the pod CIDR, the
+    service CIDR or the VIP of the Cluster already in the management cluster: Cluster API would take the new
+    values and nothing would re-address the running cluster (kubefleet.changes.upgrades.readdress_refusals,
+    the same refusal ``kubefleet diff`` shows). With the loaded spec the error points at the field."""
+    from kubefleet.changes.upgrades import kubeadm_addresses, readdress_refusals, vip_location
+    from kubefleet.errors import SpecError
+
+    live = live_addresses(client, spec)
+    if live is None:
+        return
+    found = readdress_refusals(spec.name, live, kubeadm_addresses(spec), vip_at=vip_location(spec))
+    if not found:
+        return
+    if loaded is not None:
+        raise SpecError([loaded.issue(r.path, r.message, r.hint) for r in found])
+    raise UsageError("; ".join(r.message for r in found), hint="; ".join(r.hint for r in found))
 
 
 _TRUE: Final = frozenset({"1", "t", "T", "TRUE", "true", "True"})

@@ -171,7 +171,8 @@ def _details(item: ClusterChanges, notes: ClusterNotes) -> list[str]:
     unchanged = sum(1 for c in item.changes if c.op == "same" and not c.drift)
     title = f"{item.cluster} · {summary_line(item)}"
     out = ["<details>", f"<summary>{_html(title)}</summary>", ""]
-    out += [f"❌ **Refused by the cloud**: {md_text(text, limit=600)}  " for text in notes.refused]
+    out += [f"❌ **Refused by {'kubefleet' if text in notes.kubefleet_refused else 'the cloud'}**: "
+            f"{md_text(text, limit=600)}  " for text in notes.refused]
     if notes.refused:
         out.append("")
     if item.monthly_before is not None or item.monthly_after is not None:
@@ -189,7 +190,9 @@ def _details(item: ClusterChanges, notes: ClusterNotes) -> list[str]:
         for change in changed:
             symbol = _SYMBOL[change.op] + (" 🌀" if change.drift else "")
             op: str = change.op
-            if notes.refused and changes_version(change):  # the cloud rejects it: not a routine update
+            cloud_refused = len(notes.refused) > len(notes.kubefleet_refused)
+            if (cloud_refused and changes_version(change)) or any(i.path in notes.refused_inputs
+                                                                   for i in change.inputs):  # not a routine update
                 symbol, op = "❌", f"{change.op} **refused** (see Upgrades)"
             cell = "<br>".join(x for x in [*_why(change, notes), _inputs_cell(change)] if x)
             money = f" {_resource_money(change, notes)} |" if priced else ""
@@ -369,6 +372,8 @@ def _upgrades_section(notes: Sequence[UpgradeNote], horizon_days: int) -> list[s
     ranked = sorted(notes, key=lambda n: (n.kind != "refused", n.cluster, _PROVIDER_ORDER.get(n.provider, 99), n.provider))
     refused = [n for n in ranked if n.kind == "refused"]
     out = ["### Upgrades", ""]
+    ours = [n for n in refused if n.inputs]  # refused by kubefleet (a kubeadm re-address), not by the cloud
+    refused = [n for n in refused if not n.inputs]
     if refused:
         out += ["> [!CAUTION]", f"> ❌ **{len(refused)} Kubernetes version change(s) the cloud will refuse** — "
                 "the apply would fail at the control plane:"]
@@ -376,6 +381,14 @@ def _upgrades_section(notes: Sequence[UpgradeNote], horizon_days: int) -> list[s
             out.append(f"> - **{n.cluster}** · {provider_display(n.provider)}: {md_text(n.text, limit=600)} "
                        f"(rule: {_code(n.rule)})")
         out += _more(len(refused), "> ")
+        out.append("")
+    if ours:
+        out += ["> [!CAUTION]", f"> ❌ **{len(ours)} change(s) kubefleet refuses** — `kubefleet up` stops before "
+                "touching the cluster:"]
+        for n in ours[:MAX_UPGRADE_LINES]:
+            out.append(f"> - **{n.cluster}** · {provider_display(n.provider)}: {md_text(n.text, limit=600)} "
+                       f"(rule: {_code(n.rule)})")
+        out += _more(len(ours), "> ")
         out.append("")
     support = [n for n in ranked if n.kind != "refused"]
     if support:
@@ -453,10 +466,12 @@ def render_pr_markdown(
     elif not any(i.has_changes or i.drifted for i in ordered):
         out += ["✅ **No changes**: the cluster specs in this pull request render to the same resources.", ""]
     for item in ordered:
-        refused = notes.get((item.cluster, item.provider), none).refused
+        mine = notes.get((item.cluster, item.provider), none)
+        refused = mine.refused
         flag = "❌ " if refused else ("⚠️ " if item.destructive else "")
         drift = " 🌀" if item.drifted else ""
-        mark = " · **version change refused by the cloud**" if refused else ""
+        mark = (" · **version change refused by the cloud**" if len(refused) > len(mine.kubefleet_refused)
+                else " · **change refused by kubefleet**" if refused else "")
         out.append(f"- {flag}**{item.cluster}** · {summary_line(item)}{drift}{mark}")
     out.append("")
 

@@ -89,6 +89,13 @@ SOURCES: dict[str, Cite] = {
                                 169, "failureDomain:"),
     "capv-storage-policy": Cite(CAPV, f"{CAPV_CRDS}/infrastructure.cluster.x-k8s.io_vspheremachinetemplates.yaml",
                                 719, "storagePolicyName:"),
+    # no re-addressing of a running cluster (kubefleet/changes/upgrades.py refuses it)
+    "cluster-cidr-webhook": Cite(CAPI, "internal/webhooks/cluster.go", 202,
+                                 "Ensure that the CIDR blocks defined under ClusterNetwork are valid"),
+    "cabpk-cluster-network": Cite(CAPI, "bootstrap/kubeadm/internal/controllers/kubeadmconfig_controller.go", 1320,
+                                  "len(cluster.Spec.ClusterNetwork.Services.CIDRBlocks) > 0"),
+    "cluster-endpoint-once": Cite(CAPI, "internal/controllers/cluster/cluster_controller_phases.go", 218,
+                                  "if !cluster.Spec.ControlPlaneEndpoint.IsValid()"),
     # node anti-affinity (vSphere cluster modules), pinned in tests/data/capi/capv-v1.16.1-src
     "capv-anti-affinity-gate": Cite(CAPV, "feature/feature.go", 75, "NodeAntiAffinity:       {Default: false"),
     "capv-anti-affinity-env": Cite(CAPV, "config/manager/manager.yaml", 24,
@@ -261,11 +268,13 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
         + ("" if static else " and masters (reserve the masters' leases: etcd breaks when a master's address changes)")
         + f"; the VIP ({vip}) is taken from it and must lie outside the DHCP pool"
     )
+    readdress = ("; fixed at creation: Cluster API's webhook accepts a later change, but nothing re-addresses a "
+                 "running cluster, so `diff` shows it as refused and `up` refuses it against the live Cluster "
+                 "(the way out is a new cluster)" + _src("cluster-cidr-webhook", "cabpk-cluster-network"))
     t["spec.network.podCidr"] = native(
-        f"Cluster.spec.clusterNetwork.pods and the Calico {CALICO_VERSION} IP pool (a postKubeadmCommand). "
-        "Cluster API accepts a later change, but a running cluster keeps its pod addresses: choose it once"
+        f"Cluster.spec.clusterNetwork.pods and the Calico {CALICO_VERSION} IP pool (a postKubeadmCommand)" + readdress
     )
-    t["spec.network.serviceCidr"] = native("Cluster.spec.clusterNetwork.services")
+    t["spec.network.serviceCidr"] = native("Cluster.spec.clusterNetwork.services" + readdress)
     t["spec.network.privateNodes"] = (
         native("VMs get one NIC on the port group and no public address from kubefleet")
         if body.network.private_nodes
@@ -361,10 +370,13 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
         "the spec sets one (`{version}` in it becomes the patch); it must exist in vCenter before `up`"
     )
     t["spec.providers.kubeadm.vsphere.folder"] = native("VSphereMachineTemplate folder")
+    vip_fixed = ("; fixed at creation (the Cluster keeps its first endpoint, the certificates name it): a change "
+                 "is refused by `diff` and `up`" + _src("cluster-endpoint-once"))
     t["spec.providers.kubeadm.controlPlaneVip"] = (
-        emulated(f"not given: derived as the 10th address of nodeCidr, {vip}; announced by kube-vip (ARP)")
+        emulated(f"not given: derived as the 10th address of nodeCidr, {vip}; announced by kube-vip (ARP)" + vip_fixed)
         if vip_is_derived(spec)
-        else native(f"VSphereCluster controlPlaneEndpoint {vip}:6443, announced by kube-vip on every master (ARP)")
+        else native(f"VSphereCluster controlPlaneEndpoint {vip}:6443, announced by kube-vip on every master (ARP)"
+                    + vip_fixed)
     )
     if static:
         t["spec.providers.kubeadm.controlPlaneAddresses"] = native(
