@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,7 +29,7 @@ import pytest
 from kubefleet.changes import replace
 from kubefleet.changes.diff import DELETE_FIRST_NOTE
 from tests.localcloud import cloud
-from tests.test_e2e_engine import CLI_DIR, WHY_NOT, Env, engine_env, ok
+from tests.test_e2e_engine import CLI_DIR, WHY_NOT, Env, engine_env, kf, ok
 
 __all__ = ["engine_env"]  # the fixture, shared with tests/test_e2e_engine.py
 
@@ -358,3 +359,96 @@ def test_the_table_agrees_with_the_cited_rules() -> None:
     assert replace.autonamed(GKE_POOL) == ("name",) and replace.autonamed(GKE_CLUSTER) == ("name",)
     assert replace.names_fixed(NODE_GROUP, {"nodeGroupName": "e2e-batch"})
     assert not replace.names_fixed(NODE_GROUP, {"nodeGroupNamePrefix": "e2e-"})
+
+
+# ------------------------------------------------------------------ EKS: account-wide IAM role names (issue #23)
+
+ROLE = "aws:iam/role:Role"
+
+
+def _roles(env: Env, stack: str) -> dict[str, str]:
+    """URN name -> the role name the local cloud holds, for one stack's roles."""
+    return {str(r["urn"]).rsplit("::", 1)[-1]: r["inputs"]["name"] for r in cloud.all_resources(env.cloud)
+            if r["type"] == ROLE and f"urn:pulumi:{stack}::" in str(r["urn"])}
+
+
+def test_eks_role_names_differ_per_region_and_an_existing_stack_keeps_its_own(
+        engine_env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """IAM is one namespace per account (botocore: iam isRegionalized false; "role names must be unique within the
+    account"); the local cloud is one account and refuses a second role of a name with EntityAlreadyExists
+    (tests/localcloud/cloud.py NAMED_IN_CLOUD). Through the real engine:
+
+    1. a stack made by the previous code (role names hashed from the cluster name only, kubefleet@093596a);
+    2. the same cluster name in another region of the account, with the previous names: CreateRole refuses;
+    3. today's code on the existing stack: preview and up leave every resource alone (the roles keep their names,
+       so neither they nor the cluster, whose roleArn is ForceNew, are replaced), and the offline diff of the two
+       programs says the same;
+    4. today's code in the other region: the roles get other names and the stack comes up.
+    """
+    from kubefleet.changes.diff import diff_graphs
+    from kubefleet.providers.eks import iam
+    from kubefleet.render.offline import render
+    from kubefleet.spec.loader import load_file
+    from tests.test_day2_eks import previous_role_name
+
+    monkeypatch.setenv("KUBEFLEET_NO_CACHE", "1")  # the old program must not be cached under today's code
+    env = engine_env
+    east = str(env.spec)
+    west_path = env.root / "west.yaml"
+    west_path.write_text(env.spec.read_text(encoding="utf-8").replace("region: us-east", "region: us-west"),
+                         encoding="utf-8")
+    west = str(west_path)
+    today = iam.role_name
+
+    # 1. the stack as the previous code made it
+    monkeypatch.setattr(iam, "role_name", previous_role_name)
+    ok("up", east, "-p", "eks", "-y")
+    (spec,) = load_file(env.spec)
+    old_names = _roles(env, "e2e-eks")
+    assert old_names == {f"e2e-{k}-role": previous_role_name(spec.spec, "", k)
+                         for k in ("cluster", "node", "ebs-csi")}, old_names
+    old_graph = render(spec.spec, "eks")
+
+    # 2. the bug: the same cluster name in us-west, previous names: IAM refuses the roles
+    since = len(cloud.read_log(env.cloud))
+    failed = kf("up", west, "-p", "eks", "-y", "--stack", "e2e-eks-west")
+    assert failed.exit_code != 0, failed.output
+    refused = [e for e in cloud.read_log(env.cloud)[since:] if e["op"] == "create-failed" and e["type"] == ROLE]
+    assert refused and all("EntityAlreadyExists: Role with name" in e["reason"] for e in refused), refused
+    assert _roles(env, "e2e-eks-west") == {}
+
+    # 3. today's code on the existing stack: nothing to do
+    monkeypatch.setattr(iam, "role_name", today)
+    engine = json.loads(ok("preview", east, "-p", "eks", "-o", "json"))["clusters"][0]["changes"]
+    assert {(c["type"], c["name"]): c["op"] for c in engine if c["op"] != "same"} == {}, engine
+    offline = diff_graphs(old_graph, render(spec.spec, "eks"))
+    assert {(d.change.type, d.change.name): d.change.op for d in offline if d.change.op != "same"} == {}
+    assert {d.change.name for d in offline if d.at_apply and d.change.type == ROLE} == set(old_names)
+    since = len(cloud.read_log(env.cloud))
+    taken: list[tuple[str, str, str]] = []
+    _up_steps(env, east, taken)
+    assert engine_ops(taken) == {}, taken
+    assert [e for e in cloud.read_log(env.cloud)[since:] if e["op"] in ("create", "update", "delete")] == []
+    assert _roles(env, "e2e-eks") == old_names
+
+    # 4. today's code in us-west: other names, and the stack comes up beside the old one
+    ok("up", west, "-p", "eks", "-y", "--stack", "e2e-eks-west")
+    west_names = _roles(env, "e2e-eks-west")
+    assert set(west_names) == set(old_names)
+    assert not {n.lower() for n in west_names.values()} & {n.lower() for n in old_names.values()}
+    clusters = [r for r in cloud.all_resources(env.cloud) if r["type"] == EKS_CLUSTER]
+    assert sorted(c["inputs"]["region"] for c in clusters) == ["us-east-1", "us-west-2"], clusters
+
+
+def _up_steps(env: Env, spec: str, into: list[tuple[str, str, str]]) -> None:
+    """`up` of ``spec`` on EKS through the engine, recording the engine's steps (as Engine.up does)."""
+    from kubefleet.engine.backend import resolve_backend
+    from kubefleet.engine.errors import EngineContext, engine_errors
+    from kubefleet.engine.progress import EventRouter
+    from kubefleet.engine.workspace import open_stack, run_up, stack_target
+    from kubefleet.spec.loader import load_file
+
+    (loaded,) = load_file(Path(spec))
+    target = stack_target(loaded.spec, "eks", resolve_backend())
+    with engine_errors(EngineContext(action="up", stack=target.stack_name, provider="eks")):
+        run_up(open_stack(target), EventRouter(listeners=[lambda e: _step(e, into)]))

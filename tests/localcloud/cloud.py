@@ -364,8 +364,9 @@ def api_error(type_: str, inputs: Mapping[str, Any]) -> str | None:
 #: type -> (the inputs that name the resource in the cloud, the error the cloud answers a create of a name that
 #: exists, as seen): a create-before-delete replacement that keeps the name fails with it on the real API
 NAMED_IN_CLOUD: Final[dict[str, tuple[tuple[str, ...], str]]] = {
-    # EKS CreateNodegroup, quoted in terraform-aws-modules/terraform-aws-eks#1191 and aws/aws-cdk#26931 (409)
-    NODE_GROUP: (("clusterName", "nodeGroupName"),
+    # EKS CreateNodegroup, quoted in terraform-aws-modules/terraform-aws-eks#1191 and aws/aws-cdk#26931 (409);
+    # EKS is regional (botocore endpoints.json: eks is regionalized), so the name is unique per region
+    NODE_GROUP: (("region", "clusterName", "nodeGroupName"),
                  "operation error EKS: CreateNodegroup, https response error StatusCode: 409, ResourceInUseException: "
                  "NodeGroup already exists with name {nodeGroupName} and cluster name {clusterName}"),
     # GKE: a node pool's / cluster's name is unique in its cluster / project and location (googleapi 409
@@ -384,18 +385,27 @@ NAMED_IN_CLOUD: Final[dict[str, tuple[tuple[str, ...], str]]] = {
 }
 
 
-def already_exists(root: Path, type_: str, inputs: Mapping[str, Any]) -> str | None:
-    """The cloud's refusal to create a resource under a name a live one of the same type already has."""
+def _with_region(inputs: Mapping[str, Any], region: str | None) -> dict[str, Any]:
+    """``inputs`` with the region the resource lives in: its own ``region`` input (pulumi-aws v7 takes one per
+    resource), else its provider's (the ``region`` a record keeps, set at create from the provider config)."""
+    return {**inputs, "region": inputs.get("region") or region or ""}
+
+
+def already_exists(root: Path, type_: str, inputs: Mapping[str, Any], region: str | None = None) -> str | None:
+    """The cloud's refusal to create a resource under a name a live one of the same type already has (in the same
+    region, where the name is regional: ``region`` is the creating provider's)."""
     named = NAMED_IN_CLOUD.get(type_)
     if named is None:
         return None
     keys, text = named
-    wanted = tuple(inputs.get(k) for k in keys)
+    values = _with_region(inputs, region)
+    wanted = tuple(values.get(k) for k in keys)
     if any(v is None for v in wanted):
         return None
     for record in all_resources(root):
-        if record["type"] == type_ and tuple(record["inputs"].get(k) for k in keys) == wanted:
-            return text.format(**{k: inputs.get(k) for k in keys})
+        have = _with_region(record["inputs"], record.get("region"))
+        if record["type"] == type_ and tuple(have.get(k) for k in keys) == wanted:
+            return text.format(**{k: values.get(k) for k in keys})
     return None
 
 

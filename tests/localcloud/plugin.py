@@ -109,6 +109,8 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
             self.version = "0.0.1"
         #: kubeadm e2e: this kubernetes provider instance talks to a real kube-apiserver (kube_forward)
         self.forward: kube_forward.Forward | None = None
+        #: aws: the provider's region (where its regional resources live; cloud.already_exists)
+        self.region: str | None = None
 
     # -------------------------------------------------------------- plugin and provider config
 
@@ -135,6 +137,9 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
                 kubeconfig = kubeconfig.get("value")
             if kube_forward.Forward.wanted(kubeconfig):
                 self.forward = kube_forward.Forward(str(kubeconfig))
+        if self.package == "aws":
+            args = to_dict(request.args) if request.HasField("args") else {}
+            self.region = str(args.get("region") or dict(request.variables).get("aws:config:region") or "") or None
         return provider_pb2.ConfigureResponse(acceptSecrets=False, supportsPreview=True, acceptResources=False,
                                               acceptOutputs=False)
 
@@ -203,14 +208,16 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
         self._fail_or_wait(root, type_, "create", inputs, context)
         refused = cloud.api_error(type_, inputs)
         with cloud.locked(root):
-            refused = refused or cloud.duplicate_error(root, type_, inputs) or cloud.already_exists(root, type_, inputs)
+            refused = (refused or cloud.duplicate_error(root, type_, inputs)
+                       or cloud.already_exists(root, type_, inputs, self.region))
         if refused is not None:
             cloud.log(root, op="create-failed", type=type_, reason=refused)
             context.abort(grpc.StatusCode.UNKNOWN, refused)
         id_ = cloud.new_id(type_, name, inputs)
         outputs = managed_api.endpoint(root, type_, cloud.computed_outputs(type_, name, inputs))
         with cloud.locked(root):
-            cloud.put(root, {"type": type_, "urn": request.urn, "id": id_, "inputs": inputs, "outputs": outputs})
+            cloud.put(root, {"type": type_, "urn": request.urn, "id": id_, "inputs": inputs, "outputs": outputs,
+                             **({"region": self.region} if self.region else {})})
             cloud.log(root, op="create", type=type_, urn=request.urn, id=id_)
         return provider_pb2.CreateResponse(id=id_, properties=to_struct(outputs))
 
