@@ -334,7 +334,7 @@ def test_an_existing_stacks_roles_keep_their_names_so_nothing_is_replaced(monkey
     a new name would replace the cluster. So the roles ignore their name after creation, and `kubefleet diff` of a
     stack rendered with the previous names (kubefleet@093596a) against today's render shows no change but the
     note on the roles (the engine does the same: tests/test_e2e_day2.py)."""
-    from kubefleet.changes.diff import KEPT_NAME_NOTE, diff_graphs
+    from kubefleet.changes.diff import diff_graphs, kept_name_note
     from kubefleet.providers.eks import iam
 
     assert "name" in replace.replace_paths(ROLE)
@@ -352,7 +352,7 @@ def test_an_existing_stacks_roles_keep_their_names_so_nothing_is_replaced(monkey
     changed = {(d.change.type, d.change.name): d.change.op for d in diffs if d.change.op != "same"}
     assert changed == {}
     notes = {d.change.name: d.at_apply for d in diffs if d.change.type == ROLE}
-    assert notes == {name: KEPT_NAME_NOTE for name in NAMES_AT_093596A}
+    assert notes == {name: kept_name_note("name") for name in NAMES_AT_093596A}
 
 
 def test_a_region_move_does_not_show_the_roles_dependents_replaced_for_a_name_the_engine_keeps() -> None:

@@ -15,7 +15,7 @@ from kubefleet.providers import get_adapter
 from kubefleet.render.offline import render_resolved
 from kubefleet.resolve.model import ResolvedCluster
 from kubefleet.spec.loader import load_text
-from tests.conftest import MINIMAL, resolved
+from tests.conftest import MINIMAL, resolved, shape_resolver
 
 
 def _scope_doc(name: str) -> str:
@@ -298,3 +298,107 @@ def test_scope_program_creates_the_feature_only_when_none_can_exist(monkeypatch:
     else:  # any other failure stops the run instead of creating a Feature that may exist (409)
         with pytest.raises(Exception, match="denied"):
             gke_scope._existing_feature("p1")
+
+
+# ---- project-wide names: unique per region, existing stacks keep theirs ----
+
+GKE_BASE = MINIMAL.replace("spec:\n", "spec:\n  provider: gke\n", 1).replace('version: "1.33"', 'version: "1.35"')
+#: managed mesh (fleet membership) and self-managed Istio on private nodes (the webhook firewall)
+WIDE_SPECS = {
+    "managed": GKE_BASE + "  addons: {istio: {mode: managed}}\n  providers: {gke: {project: acme-prod}}\n",
+    "self": GKE_BASE + "  controlPlane: {endpoint: private}\n  addons: {istio: {mode: self-managed}}\n"
+                       "  providers: {gke: {project: acme-prod}}\n",
+}
+#: what kubefleet@7b0dfba (before the region was hashed) rendered for WIDE_SPECS: what existing stacks hold
+NAMES_AT_7B0DFBA = {
+    "managed": {"mini-vpc": "mini-vpc-c457bc", "mini-membership": "mini-fleet-86ebba", "mini-nodes-sa": "mini-nodes-a59ac6"},
+    "self": {"mini-istio-webhooks": "mini-istio-webhooks-f4ca5a", "mini-vpc": "mini-vpc-c457bc",
+             "mini-nodes-sa": "mini-nodes-a59ac6"},
+}
+
+
+def previous_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Render with the names of kubefleet@7b0dfba providers/gke/names.py: ``resource(spec, kind)`` and
+    ``cloud_name(SERVICE_ACCOUNT, f"{name}-nodes", name, "gke", "node-sa")``, no region."""
+    from kubefleet.naming import cloud_name
+    from kubefleet.providers.gke import names
+
+    monkeypatch.setattr(names, "project_resource", lambda spec, region, kind: names.resource(spec, kind))
+    monkeypatch.setattr(names, "node_service_account", lambda spec, region: cloud_name(
+        names.SERVICE_ACCOUNT, f"{spec.name}-nodes", spec.name, "gke", "node-sa"))
+
+
+def _gke_at(kind: str, region: str = "us-east") -> object:
+    from kubefleet.render.offline import render
+
+    (spec,) = load_text(WIDE_SPECS[kind].replace("region: us-east", f"region: {region}"), "s.yaml")
+    return render(spec.spec, "gke", resolver=shape_resolver("gke"))
+
+
+def _wide(graph: object) -> dict[str, str]:
+    from kubefleet.providers.gke.names import PROJECT_WIDE
+
+    return {r.name: r.get(PROJECT_WIDE[r.type]) for r in graph.resources if r.type in PROJECT_WIDE}  # type: ignore[attr-defined]
+
+
+def test_project_wide_gke_names_differ_per_region() -> None:
+    """pulumi_gcp's own id templates: networks and firewalls are ``projects/{project}/global/...``, a membership
+    ``projects/{project}/locations/{location}/...`` (kubefleet uses location global), a service account id is
+    "unique within a project"; subnetworks and routers are ``regions/{region}/...`` and a cluster is per location.
+    Two clusters of one name in two regions of one project: the project-wide names differ, the regional ones may
+    not need to."""
+    import pulumi_gcp
+
+    from kubefleet.providers.gke.names import PROJECT_WIDE
+
+    root = Path(pulumi_gcp.__file__).parent
+    doc = {t: (root / f).read_text(encoding="utf-8") for t, f in {
+        "network": "compute/network.py", "firewall": "compute/firewall.py", "membership": "gkehub/membership.py",
+        "account": "serviceaccount/account.py", "subnetwork": "compute/subnetwork.py", "router": "compute/router.py",
+        "cluster": "container/cluster.py"}.items()}
+    assert "projects/{{project}}/global/networks/{{name}}" in doc["network"]
+    assert "projects/{{project}}/global/firewalls/{{name}}" in doc["firewall"]
+    assert "projects/{{project}}/locations/{{location}}/memberships/{{membership_id}}" in doc["membership"]
+    assert "unique within a project" in doc["account"]
+    assert "projects/{{project}}/regions/{{region}}/subnetworks/{{name}}" in doc["subnetwork"]
+    assert "projects/{{project}}/regions/{{region}}/routers/{{name}}" in doc["router"]
+    assert "projects/{{project_id}}/locations/{{location}}/clusters/{{cluster_id}}" in doc["cluster"]
+    from kubefleet.providers.gke.scope import FLEET_LOCATION
+
+    assert FLEET_LOCATION == "global"
+    for kind in WIDE_SPECS:
+        east, west = _gke_at(kind), _gke_at(kind, "us-west")
+        assert set(_wide(east)) == set(_wide(west)) == set(NAMES_AT_7B0DFBA[kind])
+        assert not set(_wide(east).values()) & set(_wide(west).values()), kind
+        for graph in (east, west):
+            for r in graph.resources:  # type: ignore[attr-defined]
+                if r.type in PROJECT_WIDE:
+                    assert r.ignore_changes == (PROJECT_WIDE[r.type],), r.name
+            (account,) = [r for r in graph.resources if r.type == "gcp:serviceaccount/account:Account"]  # type: ignore[attr-defined]
+            assert 6 <= len(account.get("accountId")) <= 30
+
+
+def test_an_existing_gke_stack_keeps_its_project_wide_names_so_nothing_is_replaced(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new network name would replace the network and the cluster (``network`` is ForceNew), a new account id
+    the node pools (``nodeConfig.serviceAccount``): the generated replace table. The offline diff of a stack
+    rendered with the previous names against today's render: nothing but the notes."""
+    from kubefleet.changes import replace
+    from kubefleet.changes.diff import diff_graphs, kept_name_note
+    from kubefleet.providers.gke.names import PROJECT_WIDE
+
+    assert "name" in replace.replace_paths("gcp:compute/network:Network")
+    assert "accountId" in replace.replace_paths("gcp:serviceaccount/account:Account")
+    assert "network" in replace.replace_paths("gcp:container/cluster:Cluster")
+    assert "nodeConfig.serviceAccount" in replace.replace_paths("gcp:container/nodePool:NodePool")
+    today = {kind: _gke_at(kind) for kind in WIDE_SPECS}
+    previous_names(monkeypatch)
+    for kind, new in today.items():
+        old = _gke_at(kind)
+        assert _wide(old) == NAMES_AT_7B0DFBA[kind]
+        diffs = diff_graphs(old, new)  # type: ignore[arg-type]
+        assert {(d.change.type, d.change.name): d.change.op for d in diffs if d.change.op != "same"} == {}, kind
+        notes = {d.change.name: d.at_apply for d in diffs if d.change.type in PROJECT_WIDE}
+        assert notes == {d.change.name: kept_name_note(PROJECT_WIDE[d.change.type])
+                         for d in diffs if d.change.type in PROJECT_WIDE}
+        assert set(notes) == set(NAMES_AT_7B0DFBA[kind]) and all(notes.values())

@@ -452,3 +452,66 @@ def _up_steps(env: Env, spec: str, into: list[tuple[str, str, str]]) -> None:
     target = stack_target(loaded.spec, "eks", resolve_backend())
     with engine_errors(EngineContext(action="up", stack=target.stack_name, provider="eks")):
         run_up(open_stack(target), EventRouter(listeners=[lambda e: _step(e, into)]))
+
+
+# ------------------------------------------------------------------ GKE: project-wide names (issue #23)
+
+SERVICE_ACCOUNT, NETWORK = "gcp:serviceaccount/account:Account", "gcp:compute/network:Network"
+
+
+def _named(env: Env, stack: str, type_: str, key: str) -> dict[str, str]:
+    return {str(r["urn"]).rsplit("::", 1)[-1]: r["inputs"][key] for r in cloud.all_resources(env.cloud)
+            if r["type"] == type_ and f"urn:pulumi:{stack}::" in str(r["urn"])}
+
+
+def test_gke_project_wide_names_differ_per_region_and_an_existing_stack_keeps_its_own(
+        engine_env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A GKE service account id and a VPC network name are project-wide (the local cloud is one project and
+    answers a second one with 409 alreadyExists, as GCP does). Through the real engine, as for EKS above: a
+    stack made with the previous names (kubefleet@7b0dfba) is left alone by today's code (preview, up and the
+    offline diff agree); the same cluster name in another region of the project is refused with the previous
+    names and comes up with today's."""
+    from kubefleet.changes.diff import diff_graphs
+    from kubefleet.render.offline import render
+    from kubefleet.spec.loader import load_file
+    from tests.test_day2_gke import previous_names
+
+    monkeypatch.setenv("KUBEFLEET_NO_CACHE", "1")
+    env = engine_env
+    east = str(env.spec)
+    west_path = env.root / "west.yaml"
+    west_path.write_text(env.spec.read_text(encoding="utf-8").replace("region: us-east", "region: us-west"),
+                         encoding="utf-8")
+    west = str(west_path)
+    (spec,) = load_file(env.spec)
+    today_graph = render(spec.spec, "gke")
+
+    with monkeypatch.context() as old_code:
+        previous_names(old_code)
+        ok("up", east, "-p", "gke", "-y")
+        old_graph = render(spec.spec, "gke")
+        since = len(cloud.read_log(env.cloud))
+        failed = kf("up", west, "-p", "gke", "-y", "--stack", "e2e-gke-west")
+        assert failed.exit_code != 0, failed.output
+        refused = {e["type"] for e in cloud.read_log(env.cloud)[since:] if e["op"] == "create-failed"
+                   and "Error 409" in e["reason"] and "already exists" in e["reason"]}
+        assert refused == {SERVICE_ACCOUNT, NETWORK}, cloud.read_log(env.cloud)[since:]
+    old_sa, old_net = _named(env, "e2e-gke", SERVICE_ACCOUNT, "accountId"), _named(env, "e2e-gke", NETWORK, "name")
+    assert old_sa and old_net
+
+    # today's code on the existing stack: nothing to do, in the engine's preview, its up and the offline diff
+    engine = json.loads(ok("preview", east, "-p", "gke", "-o", "json"))["clusters"][0]["changes"]
+    assert {(c["type"], c["name"]): c["op"] for c in engine if c["op"] != "same"} == {}, engine
+    offline = diff_graphs(old_graph, today_graph)
+    assert {(d.change.type, d.change.name): d.change.op for d in offline if d.change.op != "same"} == {}
+    since = len(cloud.read_log(env.cloud))
+    ok("up", east, "-p", "gke", "-y")
+    assert [e for e in cloud.read_log(env.cloud)[since:] if e["op"] in ("create", "update", "delete")] == []
+    assert _named(env, "e2e-gke", SERVICE_ACCOUNT, "accountId") == old_sa
+    assert _named(env, "e2e-gke", NETWORK, "name") == old_net
+
+    # today's code in us-west: other names, and the stack comes up beside the old one
+    ok("up", west, "-p", "gke", "-y", "--stack", "e2e-gke-west")
+    assert set(_named(env, "e2e-gke-west", SERVICE_ACCOUNT, "accountId").values()).isdisjoint(old_sa.values())
+    assert set(_named(env, "e2e-gke-west", NETWORK, "name").values()).isdisjoint(old_net.values())
+    assert len([r for r in cloud.all_resources(env.cloud) if r["type"] == GKE_CLUSTER]) == 2

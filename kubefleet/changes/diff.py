@@ -222,45 +222,60 @@ DELETE_FIRST_NOTE: Final = ("deleted before its replacement is created (its clou
 _AUTOSCALER_OWNED: Final = frozenset({"count", "nodeCount", "scalingConfig.desiredSize", "agentPoolProfiles"})
 
 
-#: an ignored cloud name: the resource keeps the name it was created with (EKS IAM roles, providers/eks/iam.py)
-KEPT_NAME: Final = "name"
-KEPT_NAME_NOTE: Final = ("not applied by up: name (an existing resource keeps the name it was created with; only a "
-                         "new one gets this name)")
+#: inputs that are a resource's cloud name: when the program ignores one after creation, the resource keeps the
+#: name it was created with (EKS IAM roles, GKE's project-wide network, firewall, membership, service account)
+KEPT_NAMES: Final = ("name", "accountId", "membershipId")
+
+
+def kept_name_note(path: str) -> str:
+    return (f"not applied by up: {path} (an existing resource keeps the name it was created with; only a new one "
+            "gets this name)")
 
 
 def ignored_note(paths: Sequence[str]) -> str | None:
     """Say that a spec change is not applied because the program ignores the input after creation (an
     auto-upgrade channel's version, the Istio add-on revision `az aks mesh upgrade` moves, a kept cloud name)."""
-    shown = [p for p in paths if p not in _AUTOSCALER_OWNED and p != KEPT_NAME]
-    notes = [KEPT_NAME_NOTE] if KEPT_NAME in paths else []
+    shown = [p for p in paths if p not in _AUTOSCALER_OWNED and p not in KEPT_NAMES]
+    notes = [kept_name_note(p) for p in paths if p in KEPT_NAMES]
     if shown:
         notes.append("not applied by up: " + ", ".join(shown) + " (ignored after creation: the cloud's upgrade "
                      "channel or add-on upgrade moves it; see kubefleet upgrade)")
     return "; ".join(notes) or None
 
 
+def _others_kept(r: RenderedResource, kept: Mapping[str, str]) -> dict[str, Any]:
+    """``r``'s inputs reading every kept name as the old one, except its own (its ignored change is shown)."""
+    inputs = dict(_with_kept(r.inputs, kept))
+    for path in KEPT_NAMES:
+        if path in r.inputs and ignored(path, r.ignore_changes):
+            inputs[path] = r.inputs[path]
+    return inputs
+
+
 def kept_names(before: Mapping[str, RenderedResource], after: Mapping[str, RenderedResource]) -> dict[str, str]:
-    """New cloud name -> old, for every matched resource whose changed ``name`` the program ignores: the engine
-    keeps the old name (processIgnoreChanges resets it before the provider's Diff), so the resource's outputs
-    that carry the name (the name itself, an ARN ending in ``/<name>``) keep the old value too."""
+    """New cloud name -> old, for every matched resource whose changed name input (:data:`KEPT_NAMES`) the program
+    ignores: the engine keeps the old name (processIgnoreChanges resets it before the provider's Diff), so the
+    resource's outputs that carry the name (the name itself, an ARN or self-link ending in it, a service
+    account's e-mail) keep the old value too."""
     kept: dict[str, str] = {}
     for urn, r in after.items():
         old = before.get(urn)
-        if old is None or not ignored(KEPT_NAME, r.ignore_changes):
+        if old is None:
             continue
-        was, now = old.inputs.get(KEPT_NAME), r.inputs.get(KEPT_NAME)
-        if isinstance(was, str) and isinstance(now, str) and was != now and len(now) >= 6:
-            kept[now] = was
+        for path in KEPT_NAMES:
+            was, now = old.inputs.get(path), r.inputs.get(path)
+            if (ignored(path, r.ignore_changes) and isinstance(was, str) and isinstance(now, str) and was != now
+                    and len(now) >= 6):
+                kept[now] = was
     return kept
 
 
 def _with_kept(value: Any, kept: Mapping[str, str]) -> Any:
-    """``value`` with every reference to a kept name (the name, or an ARN/self-link ending in it) read as the
-    old name, as :func:`_refers` recognises references."""
+    """``value`` with every reference to a kept name read as the old name. The names carry a hash of their
+    identity (kubefleet.naming.cloud_name), so a string holding one refers to that resource."""
     if isinstance(value, str):
         for now, was in kept.items():
-            if value == now or value.endswith("/" + now):
-                return value[: len(value) - len(now)] + was
+            value = value.replace(now, was)
         return value
     if isinstance(value, list):
         return [_with_kept(v, kept) for v in value]
@@ -387,8 +402,7 @@ def diff_graphs(old: ResourceGraph | None, new: ResourceGraph | None) -> list[Re
     before, after = _relevant(old), _relevant(new)
     kept = kept_names(before, after)
     if kept:  # the others read the names the engine keeps (a resource's own kept name shows as ignored)
-        after = {urn: r if urn in before and ignored(KEPT_NAME, r.ignore_changes)
-                 else dataclasses.replace(r, inputs=_with_kept(r.inputs, kept)) for urn, r in after.items()}
+        after = {urn: dataclasses.replace(r, inputs=_others_kept(r, kept)) for urn, r in after.items()}
     diffs: dict[str, ResourceDiff] = {}
     for urn, r in before.items():
         if urn not in after:

@@ -47,7 +47,7 @@ class GkeAdapter(ClusterAdapter):
         net = network.build_network(spec, ctx, project, component, after)
         where = cluster_mod.placement(spec, ctx, project)
         cluster = cluster_mod.build_cluster(spec, ctx, project, net, where, component, after)
-        identity = iam.node_identity(spec, project, component, after)
+        identity = iam.node_identity(spec, ctx.region, project, component, after)
         pools: list[pulumi.Resource] = [
             nodepool.build_pool(spec, ctx, cluster, project, where.zones, pool, sandboxed, component,
                                 identity.email, identity.resources)
@@ -55,7 +55,7 @@ class GkeAdapter(ClusterAdapter):
         ]
         kubeconfig = kubeconfig_mod.kubeconfig(cluster, dns=settings.dns_endpoint(spec))
         if settings.private_nodes(spec) and spec.spec.addons.istio.mode == "self-managed":
-            pools.append(network.webhook_firewall(spec, project, net.network, cluster, component))
+            pools.append(network.webhook_firewall(spec, ctx.region, project, net.network, cluster, component))
         mesh.install(spec, ctx, project, cluster, kubeconfig, pools, component, after)
         component.register_outputs(
             {"name": cluster.name, "endpoint": cluster.endpoint, "kubeconfig": kubeconfig,

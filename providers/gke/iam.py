@@ -20,18 +20,20 @@ class NodeIdentity:
     resources: list[pulumi.Resource]
 
 
-def node_identity(spec: ClusterSpec, project: pulumi.Input[str], parent: pulumi.Resource,
+def node_identity(spec: ClusterSpec, region: str, project: pulumi.Input[str], parent: pulumi.Resource,
                   after: list[pulumi.Resource] | None = None) -> NodeIdentity:
     opts = pulumi.ResourceOptions(parent=parent, depends_on=after)
     account = gcp.serviceaccount.Account(
         f"{spec.name}-nodes-sa",
         gcp.serviceaccount.AccountArgs(
-            account_id=names.node_service_account(spec),
+            account_id=names.node_service_account(spec, region),
             project=project,
             display_name=f"kubefleet nodes of {spec.name}"[:100],
             description=f"least-privilege node service account for cluster {spec.name}",
         ),
-        opts=opts,
+        # project-wide: an existing stack keeps the account id it was created with (names.PROJECT_WIDE)
+        opts=pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(ignore_changes=names.keep("gcp:serviceaccount/account:Account"))),
     )
     members: list[pulumi.Resource] = [
         gcp.projects.IAMMember(

@@ -96,7 +96,7 @@ def managed_mesh(
     membership = gcp.gkehub.Membership(
         f"{spec.name}-membership",
         gcp.gkehub.MembershipArgs(
-            membership_id=names.resource(spec, "fleet"),
+            membership_id=names.project_resource(spec, ctx.region, "fleet"),
             project=project,
             location=FLEET_LOCATION,
             endpoint=gcp.gkehub.MembershipEndpointArgs(
@@ -113,7 +113,8 @@ def managed_mesh(
             ),
             labels=labels,
         ),
-        opts=opts,
+        opts=pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(ignore_changes=names.keep("gcp:gkehub/membership:Membership"))),
     )
     feature_membership = gcp.gkehub.FeatureMembership(
         f"{spec.name}-mesh",

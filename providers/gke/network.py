@@ -40,13 +40,14 @@ def build_network(
     vpc = gcp.compute.Network(
         f"{spec.name}-vpc",
         gcp.compute.NetworkArgs(
-            name=names.resource(spec, "vpc"),
+            name=names.project_resource(spec, ctx.region, "vpc"),
             project=project,
             auto_create_subnetworks=False,
             routing_mode="REGIONAL",
             description=f"kubefleet network for cluster {spec.name}",
         ),
-        opts=opts,
+        opts=pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(ignore_changes=names.keep("gcp:compute/network:Network"))),
     )
     subnet = gcp.compute.Subnetwork(
         f"{spec.name}-subnet",
@@ -99,6 +100,7 @@ def build_network(
 
 def webhook_firewall(
     spec: ClusterSpec,
+    region: str,
     project: pulumi.Input[str],
     network: pulumi.Input[str],
     cluster: gcp.container.Cluster,
@@ -113,7 +115,7 @@ def webhook_firewall(
     return gcp.compute.Firewall(
         f"{spec.name}-istio-webhooks",
         gcp.compute.FirewallArgs(
-            name=names.resource(spec, "istio-webhooks"),
+            name=names.project_resource(spec, region, "istio-webhooks"),
             project=project,
             network=network,
             direction="INGRESS",
@@ -122,7 +124,7 @@ def webhook_firewall(
             target_tags=[names.node_tag(spec)],
             allows=[gcp.compute.FirewallAllowArgs(protocol="tcp", ports=[settings.ISTIO_WEBHOOK_PORT])],
         ),
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=names.keep("gcp:compute/firewall:Firewall")),
     )
 
 

@@ -379,6 +379,16 @@ NAMED_IN_CLOUD: Final[dict[str, tuple[tuple[str, ...], str]]] = {
     # names must be unique within the account"; endpoints.json iam isRegionalized false): the local cloud is
     # one account. The error as terraform-provider-aws words it, quoted in
     # aws-ia/terraform-aws-control_tower_account_factory#529 (request id left out)
+    # GCP: a service account id is unique within a project, a network is a global resource of the project
+    # (pulumi_gcp: "unique within a project"; projects/{project}/global/networks/{name}); the errors as quoted in
+    # GoogleCloudPlatform/marketing-analytics-jumpstart#200 and GoogleCloudPlatform/magic-modules#6901
+    "gcp:serviceaccount/account:Account": (("project", "accountId"),
+                                           "Error creating service account: googleapi: Error 409: Service account "
+                                           "{accountId} already exists within project projects/{project}., "
+                                           "alreadyExists"),
+    "gcp:compute/network:Network": (("project", "name"),
+                                    "Error creating Network: googleapi: Error 409: The resource "
+                                    "'projects/{project}/global/networks/{name}' already exists, alreadyExists"),
     "aws:iam/role:Role": (("name",),
                           "creating IAM Role ({name}): operation error IAM: CreateRole, https response error "
                           "StatusCode: 409, EntityAlreadyExists: Role with name {name} already exists."),
