@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -180,12 +181,15 @@ def cost(
     """One cost breakdown: every line with quantity, unit price and source."""
     from kubefleet.cli.common import load_specs, parse_date, provider_for, today
     from kubefleet.compare import compare, in_currency
+    from kubefleet.cost.management import management_peers
 
     catalog = active_catalog()
     rate = fx_rate(currency)
     when = parse_date(as_of) or today()
     assume = _with_pricing(_assumptions(hours, egress_gb, log_gb), pricing)
     pairs = [(loaded.spec, provider_for(loaded, provider)) for loaded in load_specs(file, cluster)]
+    # several kubeadm clusters naming one management cluster share it (kubefleet/cost/management.py)
+    assume = dataclasses.replace(assume, management_peers=management_peers(s for s, p in pairs if p == "kubeadm"))
     assume_for = _per_cluster(assume, usage, [spec.name for spec, _p in pairs])
     dated = parse_date(as_of)  # an explicit date dates the resolved choices too (as `plan --as-of` does)
     render_ahead(pairs, catalog=catalog, what="cost", as_of=dated)
@@ -215,6 +219,7 @@ def compare_cmd(
     """Identical clusters side by side: monthly and yearly cost by category, features and parity."""
     from kubefleet.cli.common import load_specs, parse_date, today
     from kubefleet.compare import compare, in_currency
+    from kubefleet.cost.management import management_peers
     from kubefleet.providers import parse_providers
 
     chosen = parse_providers(providers)
@@ -232,6 +237,9 @@ def compare_cmd(
             specs = load_specs(builtin, cluster)
     else:
         specs = load_specs(file, cluster)
+    if "kubeadm" in chosen:  # the specs priced on kubeadm that name one management cluster share it
+        assume = dataclasses.replace(assume, management_peers=management_peers(
+            loaded.spec for loaded in specs if loaded.spec.spec.provider in (None, "kubeadm")))
     assume_for = _per_cluster(assume, usage, [loaded.spec.name for loaded in specs])
     variants = [(loaded.spec, None) for loaded in specs] if regions is None else [
         (in_region, region) for loaded in specs for region, in_region in _in_regions(loaded, regions)]

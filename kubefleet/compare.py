@@ -214,6 +214,12 @@ def compare(
         warnings.extend(freshness_warnings(p, breakdown, as_of))
         if breakdown.unpriced:
             warnings.append(f"{p}: {len(breakdown.unpriced)} item(s) unpriced — the total is a lower bound")
+        if p == "kubeadm":
+            from kubefleet.cost.management import undercount_warning
+
+            under = undercount_warning(spec, assume)
+            if under is not None:
+                warnings.append(f"kubeadm: {under}")
         if breakdown.upper_bound_items:
             warnings.append(f"{p}: {len(breakdown.upper_bound_items)} spot line(s) priced at an upper bound "
                             "(on-demand or the least published discount) — spot may cost less")

@@ -632,14 +632,19 @@ def build_report(
     cheaper-provider finding) and collect the findings. ``assumptions_for``: a cluster's own usage
     assumptions by name (``fleet --usage``: the usage file's entry for the cluster, then its type default,
     over the flags), else ``assumptions`` for every cluster."""
-    assume = assumptions or Assumptions()
+    from kubefleet.cost.management import management_peers, undercount_warning
+
     chosen = [(item, *choose_provider(item.spec)) for item in loaded]
+    # kubeadm clusters of the fleet that name the same management cluster share it (kubefleet/cost/management.py)
+    peers = management_peers(item.spec for item, provider, _s, _p in chosen if provider == "kubeadm")
+    assume = replace(assumptions or Assumptions(), management_peers=peers)
     twins: dict[str, tuple[ClusterSpec, set[str]]] = {}
     own: dict[str, Assumptions] = {}
     keys: list[str] = []
     for item, provider, _source, _problem in chosen:
         key = twin_key(item.spec)
-        mine = assumptions_for(item.spec.name) if assumptions_for is not None else assume
+        mine = (replace(assumptions_for(item.spec.name), management_peers=peers) if assumptions_for is not None
+                else assume)
         if mine != assume:  # twins share a price only when their usage is the same too
             key += "-" + usage_key(mine)
             own[key] = mine
@@ -653,8 +658,15 @@ def build_report(
     rows = [make_row(item, provider, source, problem, prices.get(key, {}))
             for (item, provider, source, problem), key in zip(chosen, keys, strict=True)]
     rows, credits = allocate_account_credits(rows)
+    found = findings(rows, catalog, as_of)
+    for (item, provider, _source, _problem), row in zip(chosen, rows, strict=True):
+        warning = undercount_warning(item.spec, assume) if provider == "kubeadm" else None
+        if warning is not None:
+            found.append(Finding("management-share-undercounted", "low", row.name, row.where, warning))
+    rank = {sev: i for i, sev in enumerate(SEVERITIES)}
+    found.sort(key=lambda f: (rank[f.severity], f.cluster, f.where, f.code))
     return FleetReport(as_of=as_of, group_by=group_by, assumptions=assume, rows=rows,
-                       failures=sorted(failures, key=lambda f: f.file), findings=findings(rows, catalog, as_of),
+                       failures=sorted(failures, key=lambda f: f.file), findings=found,
                        compared=compare_providers, price_twins=len(work), account_credits=credits, fx=fx)
 
 

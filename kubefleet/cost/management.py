@@ -9,8 +9,13 @@ The rule (stated on the line itself, with its inputs):
   control-plane + 3 worker VMs of 2 vCPU / 8 GiB / 25 GiB, the Cluster API quick start's counts at CAPV's
   template VM shape) priced VM by VM at this cluster's own on-prem rates: (vCPUs x vcpu_hour + GiB x
   gib_hour) x hours a month + disk GB x disk_gb_month + vm_license_month;
-- *N*: ``spec.providers.kubeadm.costs.managedClusters``, else the catalog's default 1 (this cluster carries
-  the whole management cluster - an upper bound, said on the line).
+- *N*: ``spec.providers.kubeadm.costs.managedClusters``; else, when clusters are priced together (``fleet``,
+  ``compare``/``cost`` over several specs) and this one names its management cluster
+  (``spec.providers.kubeadm.managementCluster``), the number of those clusters on kubeadm that name the same
+  one (:func:`management_peers`, said on the line); else the catalog's default 1 (this cluster carries the
+  whole management cluster - an upper bound, said on the line). A given managedClusters below what the
+  priced clusters show is kept, with a warning (:func:`undercount_warning`): the shares then add up to more
+  than the management cluster.
 
 A rate the reference needs that is missing or not published makes the line unpriced, with the reason;
 never zero. Money is Decimal; nothing reads the clock (the line's date is the estimate's ``as_of``).
@@ -18,13 +23,15 @@ never zero. Money is Decimal; nothing reads the clock (the line's date is the es
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from kubefleet.catalog.management import ManagementReference, reference
 from kubefleet.catalog.models import Price, Source
-from kubefleet.cost.model import CostComponent
+from kubefleet.cost.model import Assumptions, CostComponent
 from kubefleet.cost.pricer import PriceContext, Result, _missing, onprem_rates
 from kubefleet.graph import RenderedResource
+from kubefleet.spec.model import ClusterSpec
 
 TYPE = "kubefleet:capi:ManagementClusterShare"
 RATES = ("vcpu_hour", "gib_hour", "disk_gb_month", "vm_license_month")
@@ -42,6 +49,37 @@ def reference_month(ref: ManagementReference, rates: dict[str, Price], hours: De
     return per_vm * ref.vms
 
 
+def management_name(spec: ClusterSpec) -> str | None:
+    opts = spec.spec.providers.kubeadm
+    return opts.management_cluster if opts is not None else None
+
+
+def management_peers(on_kubeadm: Iterable[ClusterSpec]) -> tuple[tuple[str, int], ...]:
+    """Management cluster -> how many of these clusters (the ones priced on kubeadm) name it, for
+    :attr:`Assumptions.management_peers`. A cluster that names none (its kubeconfig comes from the
+    environment) is not counted: nothing says which management cluster that is."""
+    counts: dict[str, int] = {}
+    for spec in on_kubeadm:
+        name = management_name(spec)
+        if name:
+            counts[name] = counts.get(name, 0) + 1
+    return tuple(sorted(counts.items()))
+
+
+def undercount_warning(spec: ClusterSpec, assumptions: Assumptions) -> str | None:
+    """When the spec's costs.managedClusters is below the clusters priced together that name its management
+    cluster: a sentence (the user's number is kept)."""
+    opts = spec.spec.providers.kubeadm
+    given = opts.costs.managed_clusters if opts is not None and opts.costs is not None else None
+    name = management_name(spec)
+    peers = dict(assumptions.management_peers).get(name) if name else None
+    if given is None or peers is None or peers <= given:
+        return None
+    return (f"{peers} kubeadm clusters priced together name management cluster {name!r}, more than "
+            f"spec.providers.kubeadm.costs.managedClusters says ({given}): the management-cluster shares add up to "
+            "more than the management cluster; raise managedClusters")
+
+
 def management_share(ctx: PriceContext) -> Result:
     """The line for a kubeadm cluster (nothing for other providers)."""
     if ctx.provider != "kubeadm":
@@ -51,10 +89,23 @@ def management_share(ctx: PriceContext) -> Result:
     costs = opts.costs if opts is not None else None
     ref = reference()
     given_n = costs.managed_clusters if costs is not None else None
-    n = given_n or ref.managed_clusters
-    n_text = (f"÷ {n} workload clusters (spec.providers.kubeadm.costs.managedClusters)" if given_n else
-              f"÷ {n} (assumption: this cluster is the management cluster's only workload cluster, an upper "
-              "bound; set spec.providers.kubeadm.costs.managedClusters)")
+    name = management_name(ctx.spec)
+    peers = dict(ctx.assumptions.management_peers).get(name) if name else None
+    if given_n:
+        n = given_n
+        n_text = f"÷ {n} workload clusters (spec.providers.kubeadm.costs.managedClusters)"
+        warning = undercount_warning(ctx.spec, ctx.assumptions)
+        if warning is not None:
+            n_text += f"; warning: {warning}"
+    elif peers:
+        n = peers
+        n_text = (f"÷ {n}: the kubeadm clusters priced together that name management cluster {name!r} "
+                  "(spec.providers.kubeadm.managementCluster); set spec.providers.kubeadm.costs.managedClusters "
+                  "if it also manages clusters not priced here")
+    else:
+        n = ref.managed_clusters
+        n_text = (f"÷ {n} (assumption: this cluster is the management cluster's only workload cluster, an upper "
+                  "bound; set spec.providers.kubeadm.costs.managedClusters)")
     label = "Cluster API management cluster share"
     given_month = costs.management_cluster_month if costs is not None else None
     if given_month is not None:

@@ -93,6 +93,11 @@ class Assumptions:
     #: spec pools that name their own purchase option (``nodePools[].pricing``, winning over ``pricing``):
     #: (pool, option) pairs in spec order; set from the spec by ``compare``
     pool_pricing: tuple[tuple[str, str], ...] = ()
+    #: kubeadm: how many of the clusters priced together (``fleet``, ``compare``/``cost`` over several specs) run
+    #: on kubeadm and name each management cluster (spec.providers.kubeadm.managementCluster -> count); the
+    #: management-cluster share divides by it when the spec's costs.managedClusters is unset
+    #: (kubefleet/cost/management.py). Empty: one cluster priced alone
+    management_peers: tuple[tuple[str, int], ...] = ()
 
     def origin(self, name: str) -> str:
         return self.origins.get(name, "the default")
@@ -119,6 +124,7 @@ class Assumptions:
             **({"pricing": self.pricing} if self.pricing is not None else {}),
             **({"pricing_by_pool": dict(self.pool_pricing)} if self.pool_pricing else {}),
             **({"origins": dict(self.origins)} if self.origins else {}),
+            **({"management_cluster_peers": dict(self.management_peers)} if self.management_peers else {}),
         }
 
 

@@ -575,7 +575,8 @@ class OnPremCosts(_Model):
     managed_clusters: int | None = Field(
         None, ge=1, le=100_000,
         description="Workload clusters that management cluster manages: this cluster is priced 1/N of it "
-        "(default 1, the whole management cluster).",
+        "(default: the kubeadm clusters priced together - fleet, compare/cost over several specs - that name the "
+        "same managementCluster; else 1, the whole management cluster).",
     )
 
 
