@@ -1187,9 +1187,10 @@ def price_graph(
                 breakdown.components.append(item)
     extra = mesh_components(ctx)
     if graph.provider == "kubeadm":
-        from kubefleet.cost.management import management_share  # it builds on this module
+        from kubefleet.cost.etcd_backup import etcd_backup_storage  # they build on this module
+        from kubefleet.cost.management import management_share
 
-        extra += onprem_gpu_components(ctx) + management_share(ctx)
+        extra += onprem_gpu_components(ctx) + management_share(ctx) + etcd_backup_storage(ctx)
     for item in extra:
         if isinstance(item, Unpriced):
             breakdown.unpriced.append(item)

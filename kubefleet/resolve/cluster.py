@@ -150,4 +150,6 @@ def resolve(
         now=now or OFFLINE_NOW,
         kubernetes_patch=versions.kubeadm_patch(spec.spec.kubernetes.version) if provider == "kubeadm" else None,
         kubernetes_versions=versions.kubeadm_versions() if provider == "kubeadm" else (),
+        etcd_image=(versions.kubeadm_etcd_image(versions.kubeadm_patch(spec.spec.kubernetes.version))
+                    if provider == "kubeadm" else None),
     )

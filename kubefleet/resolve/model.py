@@ -89,6 +89,9 @@ class ResolvedCluster:
     #: patch the cluster may upgrade through (one per minor, oldest first); empty elsewhere
     kubernetes_patch: str | None = None
     kubernetes_versions: tuple[str, ...] = ()
+    #: kubeadm (Cluster API) only: kubeadm's etcd image for the patch's minor, which the etcd backup CronJob
+    #: takes its snapshots with (catalog/data/etcd-images.yaml); None elsewhere
+    etcd_image: str | None = None
 
     def instance(self, pool: NodePool) -> InstanceChoice:
         """The instance choice made for ``pool`` (resolved before the program ran)."""
@@ -118,4 +121,5 @@ class ResolvedCluster:
             "now": self.now,
             "kubernetesPatch": self.kubernetes_patch,
             "kubernetesVersions": list(self.kubernetes_versions),
+            "etcdImage": self.etcd_image,
         }

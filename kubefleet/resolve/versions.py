@@ -153,3 +153,15 @@ def kubeadm_versions() -> tuple[str, ...]:
     """Every known patch, oldest minor first: the versions a ClusterClass lets its clusters upgrade through."""
     patches = kubeadm_patches()
     return tuple(patches[m] for m in sorted(patches, key=_minor_key))
+
+
+def kubeadm_etcd_image(version: str) -> str | None:
+    """kubeadm's etcd image for ``version``'s minor (catalog/data/etcd-images.yaml), e.g.
+    ``registry.k8s.io/etcd:3.6.6-0`` for 1.35; None for a minor the table lacks (the etcd backup render then
+    refuses, unless backups are off)."""
+    from kubefleet.catalog.etcd_images import etcd_images
+
+    minor = ".".join(version.lstrip("v").split(".")[:2])
+    row = etcd_images().get(minor)
+    return row.ref if row is not None else None
+

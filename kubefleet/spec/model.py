@@ -590,6 +590,71 @@ class Vsphere(_Model):
     folder: str | None = Field(None, description="VM folder.")
 
 
+#: robfig/cron's standard parser, which the CronJob API validates schedules with (five fields or a
+#: descriptor; k8s.io/kubernetes@v1.35.4:pkg/apis/batch/validation/validation.go:833-838, robfig/cron ParseStandard):
+#: field -> (lowest, highest, names)
+_CRON_FIELDS: tuple[tuple[str, int, int, tuple[str, ...]], ...] = (
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day of month", 1, 31, ()),
+    ("month", 1, 12, ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")),
+    ("day of week", 0, 6, ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")),
+)
+_CRON_DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+
+
+def _cron_value(text: str, low: int, names: tuple[str, ...]) -> int | None:
+    if text.isdigit():
+        return int(text)
+    if text.upper() in names:
+        return low + names.index(text.upper())
+    return None
+
+
+def cron_problem(schedule: str) -> str | None:
+    """Why ``schedule`` is not a five-field cron expression (or descriptor) a CronJob accepts, or None."""
+    if schedule.strip() in _CRON_DESCRIPTORS:
+        return None
+    fields = schedule.split()
+    if len(fields) != 5:
+        return f"{len(fields)} fields; a CronJob schedule has five (minute hour day-of-month month day-of-week)"
+    for text, (what, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
+        for item in text.split(","):
+            body, _, step = item.partition("/")
+            if step and (not step.isdigit() or int(step) == 0):
+                return f"{what}: step {step!r} is not a positive number"
+            if body in ("*", "?"):
+                continue
+            first, _, last = body.partition("-")
+            values = [_cron_value(first, low, names)] + ([_cron_value(last, low, names)] if last else [])
+            if any(v is None or not low <= v <= high for v in values):
+                return f"{what}: {item!r} is outside {low}-{high}"
+            if last and values[0] is not None and values[1] is not None and values[0] > values[1]:
+                return f"{what}: range {body!r} runs backwards"
+    return None
+
+
+class EtcdBackup(_Model):
+    enabled: bool = Field(
+        True, description="Scheduled etcd snapshots of the workload cluster onto a vSphere volume (CronJob in kube-system); "
+        "false suspends the CronJob and keeps the snapshots already taken.")
+    schedule: str = Field(
+        "0 */6 * * *", description="Cron schedule, in UTC (default: every 6 hours).")
+    keep: int = Field(12, ge=1, le=1000, description="Snapshots kept; older ones are deleted after each new one.")
+    size_gib: int | None = Field(
+        None, alias="sizeGiB", ge=1, le=65536,
+        description="Size of the backup volume in GiB (default: (keep + 1) x 2 GiB, etcd's default database quota, "
+        "so every kept snapshot and the one being written fit at the largest size etcd allows by default).")
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, v: str) -> str:
+        problem = cron_problem(v)
+        if problem is not None:
+            raise FieldRuleError((), f"{v!r} is not a cron schedule: {problem}", "e.g. `0 */6 * * *` (every 6 hours, UTC)")
+        return v
+
+
 class KubeadmOptions(_Model):
     vsphere: Vsphere = Field(default_factory=Vsphere)
     control_plane_vip: Annotated[str, StringConstraints(pattern=r"^\d{1,3}(\.\d{1,3}){3}$")] | None = Field(
@@ -606,6 +671,10 @@ class KubeadmOptions(_Model):
     nameservers: list[str] = Field(
         default_factory=list, description="DNS servers of masters with static addresses (default: the gateway)."
     )
+    etcd_backup: EtcdBackup = Field(
+        default_factory=EtcdBackup,
+        description="Scheduled etcd snapshots (Cluster API has none): a CronJob on a control-plane node writes them to a "
+        "vSphere volume that outlives the masters KCP replaces.")
     management_cluster: str | None = Field(
         None,
         description="The kubefleet stack of the Cluster API management cluster (e.g. `mgmt-eks`, in the same "

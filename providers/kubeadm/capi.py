@@ -21,7 +21,9 @@ Shape of what is rendered (one namespace per cluster in the management cluster, 
   only in this cluster's namespace;
 - the vSphere CPI and CSI exactly as CAPV v1.16.1's template ships them, through a ClusterResourceSet
   (which also carries the gVisor RuntimeClass for sandboxed tenancy);
-- an InClusterIPPool for static control-plane addresses (CAPV's IPAM ``addressesFromPools``).
+- an InClusterIPPool for static control-plane addresses (CAPV's IPAM ``addressesFromPools``);
+- scheduled etcd snapshots (Cluster API has none): a CronJob, a vSphere-backed volume and their
+  ClusterResourceSets (``etcd_backup.py``).
 
 What kubefleet itself still puts into bootstrap data, because Cluster API has no answer for it:
 
@@ -47,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from kubefleet.providers.kubeadm import capv_template
+from kubefleet.providers.kubeadm import capv_template, etcd_backup
 from kubefleet.resolve.model import ResolvedCluster
 from kubefleet.spec.model import ClusterSpec, NodePool, Vsphere
 
@@ -172,6 +174,8 @@ class Inputs:
     capv_namespace: str = CAPV_NAMESPACE
     #: every patch the ClusterClass allows, oldest first, one per minor (chained upgrades)
     kubernetes_versions: Sequence[str] = field(default_factory=tuple)
+    #: kubeadm's etcd image for the version's minor (the etcd backup CronJob's etcdctl); None: unknown
+    etcd_image: str | None = None
 
 
 def inputs_for(
@@ -191,6 +195,7 @@ def inputs_for(
         thumbprint=thumbprint,
         capv_namespace=capv_namespace,
         kubernetes_versions=ctx.kubernetes_versions,
+        etcd_image=ctx.etcd_image,
     )
 
 
@@ -548,4 +553,11 @@ def render(inputs: Inputs) -> list[dict[str, Any]]:
         },
     })
     objects += _crs(inputs, upstream)
+    objects += _etcd_backup(inputs)
     return objects
+
+
+def _etcd_backup(inputs: Inputs) -> list[dict[str, Any]]:
+    """Scheduled etcd snapshots onto a vSphere volume, through their own ClusterResourceSets
+    (providers/kubeadm/etcd_backup.py says what and why)."""
+    return etcd_backup.management_objects(inputs.spec, inputs.etcd_image, lambda name: _meta(inputs, name))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kubefleet.providers.base import Support, emulated, native, unsupported
+from kubefleet.providers.kubeadm import etcd_backup
 from kubefleet.providers.kubeadm.capi import (
     AUTOSCALER_MAX,
     CALICO_VERSION,
@@ -87,6 +88,12 @@ SOURCES: dict[str, Cite] = {
                      "pciDevices:"),
     "capv-failure-domain": Cite(CAPV, f"{CAPV_CRDS}/infrastructure.cluster.x-k8s.io_vspheremachinetemplates.yaml",
                                 169, "failureDomain:"),
+    "crs-reconcile": Cite(CAPI, "internal/controllers/clusterresourceset/clusterresourceset_scope.go", 115,
+                          "resourceBinding.Hash != r.computedHash"),
+    "crs-apply-once": Cite(CAPI, "internal/controllers/clusterresourceset/clusterresourceset_scope.go", 168,
+                           "!apierrors.IsAlreadyExists(err)"),
+    "crs-delete-keeps": Cite(CAPI, "internal/controllers/clusterresourceset/clusterresourceset_controller.go", 238,
+                             "clusterResourceSetBinding.RemoveBinding(crs)"),
     "capv-storage-policy": Cite(CAPV, f"{CAPV_CRDS}/infrastructure.cluster.x-k8s.io_vspheremachinetemplates.yaml",
                                 719, "storagePolicyName:"),
     # no re-addressing of a running cluster (kubefleet/changes/upgrades.py refuses it)
@@ -393,6 +400,7 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
     t["spec.providers.kubeadm.managementCluster"] = native(
         "the Cluster API management cluster: that kubefleet stack's kubeconfig output (a StackReference); "
         "unset: the kubeconfig file named by KUBEFLEET_MANAGEMENT_KUBECONFIG, kept as a secret in stack config")
+    t.update(_etcd_backup_rows(ctx))
     for key in ("vcpuHour", "gibHour", "diskGbMonth", "vmLicenseMonth"):
         t[f"spec.providers.kubeadm.costs.{key}"] = native(
             "on-premises rate used by the cost model (for this cluster's VMs and its management-cluster share); "
@@ -403,3 +411,37 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
     t["spec.providers.kubeadm.costs.managementClusterMonth"] = native(share)
     t["spec.providers.kubeadm.costs.managedClusters"] = native(share)
     return t
+
+
+def _etcd_backup_rows(ctx: ResolvedCluster) -> dict[str, Support]:
+    """Cluster API has no etcd backup: kubefleet's own CronJob, delivered by ClusterResourceSets
+    (providers/kubeadm/etcd_backup.py)."""
+    opts = etcd_backup.options(ctx.spec)
+    image = ctx.etcd_image or "(no image known for this minor)"
+    where = ("a CronJob in the workload cluster's kube-system, delivered by a ClusterResourceSet with strategy "
+             "Reconcile (Cluster API re-applies it when its content changes)")
+    return {
+        "spec.providers.kubeadm.etcdBackup.enabled": emulated(
+            "Cluster API has no etcd backup; kubefleet adds " + where + ": on a control-plane node it runs "
+            f"`etcdctl snapshot save` from kubeadm's etcd image {image} with kubeadm's etcd client certificate, "
+            f"onto a vSphere volume (PersistentVolumeClaim kube-system/{etcd_backup.NAME}, StorageClass reclaim "
+            "Retain, applied once) that outlives every master KCP replaces; "
+            + ("on" if opts.enabled else "off: the CronJob is suspended and the volume and its snapshots are "
+               "kept (deleting a ClusterResourceSet never deletes what it applied)")
+            + _src("crs-reconcile", "crs-apply-once", "crs-delete-keeps")
+        ),
+        "spec.providers.kubeadm.etcdBackup.schedule": native(
+            f"CronJob schedule {opts.schedule!r} in timeZone Etc/UTC, concurrencyPolicy Forbid" + _src("crs-reconcile")
+        ),
+        "spec.providers.kubeadm.etcdBackup.keep": emulated(
+            f"the CronJob's second step names each snapshot by its UTC time and deletes all but the newest "
+            f"{opts.keep} on the volume (kubefleet's script; Kubernetes keeps Jobs, not files)"
+        ),
+        "spec.providers.kubeadm.etcdBackup.sizeGiB": native(
+            f"PersistentVolumeClaim request {etcd_backup.size_gib(ctx.spec)}Gi"
+            + ("" if opts.size_gib is not None else
+               f" ((keep + 1) x {etcd_backup.ETCD_DEFAULT_QUOTA_GIB} GiB, etcd's default database quota)")
+            + "; created once (ClusterResourceSet ApplyOnce): a later change does not resize it - patch the claim "
+            "(the StorageClass allows expansion)" + _src("crs-apply-once")
+        ),
+    }
