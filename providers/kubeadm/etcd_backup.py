@@ -82,8 +82,12 @@ CERTS: Final = {"etcd-ca": "ca.crt", "etcd-client-cert": "healthcheck-client.crt
 #: 250; constants.go:95 EtcdListenClientPort); the pod shares the node's network
 ENDPOINT: Final = "https://127.0.0.1:2379"
 CONTROL_PLANE_LABEL: Final = "node-role.kubernetes.io/control-plane"
-#: a Job gets this long to finish; etcdctl's snapshot save has no timeout of its own unless
-#: --command-timeout is given (go.etcd.io/etcd/etcdctl/v3@v3.6.5 ctlv3/command/snapshot_command.go:81-85)
+#: etcdctl's snapshot save has no timeout of its own unless --command-timeout is given
+#: (go.etcd.io/etcd/etcdctl/v3@v3.6.5 ctlv3/command/snapshot_command.go:81-85): without it, a member that is
+#: down or refuses the client certificate makes it wait forever (tests/test_kubeadm_etcd_backup.py saw it
+#: hang against the real etcd). Five minutes moves even etcd's largest suggested database (8 GiB,
+#: server/storage/quota.go:33) over loopback; the Job's deadline bounds the retries.
+COMMAND_TIMEOUT: Final = "5m"
 ACTIVE_DEADLINE_SECONDS: Final = 1800
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -112,6 +116,7 @@ def snapshot_argv() -> list[str]:
         f"--cacert={PKI}/{CERTS['etcd-ca']}",
         f"--cert={PKI}/{CERTS['etcd-client-cert']}",
         f"--key={PKI}/{CERTS['etcd-client-key']}",
+        f"--command-timeout={COMMAND_TIMEOUT}",
         "snapshot",
         "save",
         INCOMING,
