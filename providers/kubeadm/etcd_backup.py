@@ -5,8 +5,8 @@ rollout, and a snapshot on a master's own disk goes with it. kubefleet renders, 
 
 - a **StorageClass** for the vSphere CSI driver CAPV's template installs (provisioner
   ``csi.vsphere.vmware.com``; the template ships the driver but no StorageClass) with ``reclaimPolicy:
-  Retain`` - the snapshots' volume outlives its claim - and ``WaitForFirstConsumer`` so the volume is made
-  where the first backup pod runs;
+  Retain`` - the snapshots' volume outlives its claim - and no parameters, so the driver picks a datastore
+  every node reaches;
 - a **PersistentVolumeClaim** on it (ReadWriteOnce; the volume is a disk in a vSphere datastore, detached
   between runs, so it survives every master replacement);
 - a **CronJob** in ``kube-system`` whose pod runs on a control-plane node (host network, the etcd client
@@ -140,9 +140,13 @@ def storage_objects(spec: ClusterSpec) -> list[dict[str, Any]]:
             "kind": "StorageClass",
             "metadata": {"name": STORAGE_CLASS, "labels": _labels()},
             "provisioner": CSI_PROVISIONER,
-            # no parameters: the driver places the volume on a datastore every node can reach
+            # no parameters and Immediate binding: no topology requirement reaches the driver, which then
+            # places the volume on a datastore shared by every node (vsphere-csi-driver's vanilla controller
+            # createBlockVolume: GetSharedDatastoresInK8SCluster when the request has no accessibility
+            # requirements; read through code search, not at a pinned v3.3.1 commit). CAPV's template
+            # configures no vSphere topology, and with a topology requirement that driver refuses to provision.
             "reclaimPolicy": "Retain",
-            "volumeBindingMode": "WaitForFirstConsumer",
+            "volumeBindingMode": "Immediate",
             "allowVolumeExpansion": True,
         },
         {
