@@ -402,3 +402,56 @@ def test_an_existing_gke_stack_keeps_its_project_wide_names_so_nothing_is_replac
         assert notes == {d.change.name: kept_name_note(PROJECT_WIDE[d.change.type])
                          for d in diffs if d.change.type in PROJECT_WIDE}
         assert set(notes) == set(NAMES_AT_7B0DFBA[kind]) and all(notes.values())
+
+
+# ------------------------------------------------------------------ day 2: private nodes reach the existing pools
+
+TF_BETA = "/work/.mirror/hashicorp+terraform-provider-google-beta/repo"
+
+
+def _field_doc(message: str, field: str) -> str:
+    types = importlib.import_module("google.cloud.container_v1.types")
+    doc = inspect.getdoc(getattr(types, message)) or ""
+    import re
+
+    start = re.search(rf"\n\s+{field} \(", doc)
+    assert start is not None, (message, field)
+    return " ".join(re.split(r"\n\s+[a-z_]+ \(", doc[start.end():], maxsplit=1)[0].split())
+
+
+def test_turning_private_nodes_on_makes_the_existing_pools_private(tmp_path: Path) -> None:
+    """Day 2 `network.privateNodes: false -> true`. On an existing cluster the provider sends the cluster's
+    enable_private_nodes as ClusterUpdate.desired_default_enable_private_nodes (terraform-provider-google-beta@
+    3dc173a:google-beta/services/container/resource_container_cluster.go:4119-4124), which the API model says is
+    the setting of *future created* nodes; a node pool's own NodeNetworkConfig.enable_private_nodes is the one
+    that takes its nodes' external IPs away. So every pool carries it, and `kubefleet diff` shows each pool
+    updated in place (the table has no replace rule for it: Optional+Computed, no ForceNew)."""
+    import json
+
+    assert "future created nodes have private IP addresses only" in _field_doc(
+        "ClusterUpdate", "desired_default_enable_private_nodes")
+    assert "Whether nodes have internal IP addresses only" in _field_doc("NodeNetworkConfig", "enable_private_nodes")
+    assert "node_network_config" in (inspect.getdoc(importlib.import_module(
+        "google.cloud.container_v1.types").UpdateNodePoolRequest) or "")
+    from kubefleet.changes import replace
+
+    assert not any(p.startswith("networkConfig.enablePrivateNodes")
+                   for p in replace.replace_paths("gcp:container/nodePool:NodePool"))
+
+    public = MINIMAL.replace("spec:\n", "spec:\n  provider: gke\n", 1)
+    private = public + "  network: {privateNodes: true}\n"
+    for text, want in ((public, False), (private, True)):
+        (spec,) = load_text(text, "p.yaml")
+        graph = render_resolved(resolved(spec.spec, "gke"))
+        for pool in graph.of_type("gcp:container/nodePool:NodePool"):
+            assert pool.get("networkConfig") == {"enablePrivateNodes": want}, pool.name
+        assert (graph.one("gcp:container/cluster:Cluster").get("privateClusterConfig") or {}).get(
+            "enablePrivateNodes", False) is want
+    base, head = tmp_path / "base.yaml", tmp_path / "head.yaml"
+    base.write_text(public)
+    head.write_text(private)
+    out = CliRunner().invoke(app, ["diff", "--base", str(base), str(head), "-o", "json"])
+    assert out.exit_code == 0, out.output
+    changes = json.loads(out.output[out.output.index("{"):])["clusters"][0]["changes"]
+    pools = {c["name"]: c["op"] for c in changes if c["type"] == "gcp:container/nodePool:NodePool"}
+    assert pools == {"mini-general": "update"}

@@ -515,3 +515,67 @@ def test_gke_project_wide_names_differ_per_region_and_an_existing_stack_keeps_it
     assert set(_named(env, "e2e-gke-west", SERVICE_ACCOUNT, "accountId").values()).isdisjoint(old_sa.values())
     assert set(_named(env, "e2e-gke-west", NETWORK, "name").values()).isdisjoint(old_net.values())
     assert len([r for r in cloud.all_resources(env.cloud) if r["type"] == GKE_CLUSTER]) == 2
+
+
+# ------------------------------------------------------------------ GKE: one year later, destroy and re-create
+
+def _gke_cluster(env: Env) -> dict[str, Any]:
+    (record,) = [r for r in cloud.all_resources(env.cloud) if r["type"] == GKE_CLUSTER]
+    return record
+
+
+def _changed_since(env: Env, since: int) -> dict[str, list[str]]:
+    return {k: ops for k, ops in cloud_order(env, since).items()
+            if not k.startswith(("gcp:projects/service:Service", FEATURE))}
+
+
+def test_gke_zones_picked_at_the_first_up_stay_when_a_zone_goes_down(engine_env: Env) -> None:
+    """No `providers.gke.zones`: the program lists the region's UP zones at apply time (getZones with status UP,
+    sorted: terraform-provider-google-beta@3dc173a:google-beta/services/compute/data_source_google_compute_zones.go
+    :80,:125). A zone that is down during a later `up` shifts that list; `location` is ForceNew
+    (resource_container_cluster.go:328-332), so a zonal cluster would be deleted and re-created in the next zone
+    (the bridge deletes first: its name is fixed) and a regional one would move its nodes. The engine must take
+    no step at all on the zones (the local cloud answers getZones like the data source, with the zone DOWN)."""
+    spec = str(engine_env.spec)
+    ok("up", spec, "-p", "gke", "-y")
+    zone = _gke_cluster(engine_env)["outputs"]["location"]
+    assert zone.count("-") == 2, zone  # zonal: a zone
+    cloud.set_zones_down(engine_env.cloud, [zone])
+    since = len(cloud.read_log(engine_env.cloud))
+    ok("up", spec, "-p", "gke", "-y")
+    assert _changed_since(engine_env, since) == {}
+    assert _gke_cluster(engine_env)["outputs"]["location"] == zone
+    # the same for a regional cluster's node zones: picked once, with every zone up
+    cloud.set_zones_down(engine_env.cloud, [])
+    engine_env.spec.write_text(_sub(ZONAL, REGIONAL)(engine_env.spec.read_text(encoding="utf-8")), encoding="utf-8")
+    ok("up", spec, "-p", "gke", "-y")
+    picked = _gke_cluster(engine_env)["outputs"]["nodeLocations"]
+    assert zone in picked and len(picked) == 3, picked
+    cloud.set_zones_down(engine_env.cloud, [zone])
+    since = len(cloud.read_log(engine_env.cloud))
+    ok("up", spec, "-p", "gke", "-y")
+    assert _changed_since(engine_env, since) == {}
+    assert _gke_cluster(engine_env)["outputs"]["nodeLocations"] == picked
+
+
+def test_gke_prod_cluster_destroy_force_then_recreate_the_same_spec(engine_env: Env) -> None:
+    """env: prod turns on the provider's deletion_protection, which the provider checks in its own state on
+    delete ("Cannot destroy cluster because deletion_protection is set to true",
+    terraform-provider-google-beta@3dc173a:google-beta/services/container/resource_container_cluster.go:5886-5887;
+    pulumi_gcp 10.2.0: deleting "will only succeed if this field is `false` in the Terraform state"). The local
+    cloud refuses as the provider does. `destroy` without --force is refused by kubefleet (exit 2, what to do);
+    `destroy --force` must lift both Pulumi's protect and that flag and delete everything; then `up` of the same
+    spec creates every resource again under the same names (the local cloud refuses a name that is still live)."""
+    engine_env.write_spec(env="prod")
+    spec = str(engine_env.spec)
+    ok("up", spec, "-p", "gke", "-y")
+    assert _gke_cluster(engine_env)["inputs"]["deletionProtection"] is True
+    refused = kf("destroy", spec, "-p", "gke", "-y")
+    assert refused.exit_code == 2 and "--force" in refused.output, refused.output
+    out = ok("destroy", spec, "-p", "gke", "-y", "--force")
+    assert "unprotected" in out
+    assert not [r for r in cloud.all_resources(engine_env.cloud)
+                if not r["type"].startswith(("gcp:projects/service:", FEATURE))]
+    ok("up", spec, "-p", "gke", "-y")
+    assert _gke_cluster(engine_env)["inputs"]["deletionProtection"] is True
+    ok("destroy", spec, "-p", "gke", "-y", "--force")

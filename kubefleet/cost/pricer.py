@@ -1063,7 +1063,7 @@ free("a DaemonSet on the cluster's own nodes (e.g. the NVIDIA device plugin); no
      "kubernetes:apps/v1:DaemonSet")
 free("Pulumi bookkeeping (no cloud resource)",
      "pulumi:providers:kubernetes", "random:index/randomString:RandomString", "random:index/randomId:RandomId",
-     "random:index/randomPassword:RandomPassword", "random:index/randomBytes:RandomBytes")
+     "random:index/randomPassword:RandomPassword", "random:index/randomBytes:RandomBytes", "pulumi:index:Stash")
 free("a Kubernetes object; no charge",
      "kubernetes:core/v1:Secret", "kubernetes:core/v1:ConfigMap", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")
 free("a Cluster API object in the management cluster; the VMs it makes are priced on the Cluster line",

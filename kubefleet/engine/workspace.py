@@ -250,11 +250,26 @@ def stack_outputs(stack: Stack) -> OutputMap:
     return stack.outputs()
 
 
+#: Deletion guards that live only in the stack's state: the provider refuses to delete while the state says true,
+#: and nothing in the cloud holds them, so clearing them in the state is what lifts them. pulumi_gcp 10.2.0
+#: container.Cluster ``deletion_protection``: "Deleting this cluster via `terraform destroy` or `pulumi up` will
+#: only succeed if this field is `false` in the Terraform state" (the provider's check:
+#: hashicorp/terraform-provider-google-beta@3dc173a:google-beta/services/container/resource_container_cluster.go:
+#: 5886-5887). EKS's deletionProtection is not one of them: the EKS API holds it (UpdateClusterConfig).
+STATE_GUARDS: Final[dict[str, str]] = {"gcp:container/cluster:Cluster": "deletionProtection"}
+
+
+def _guarded(resource: Mapping[str, Any]) -> bool:
+    key = STATE_GUARDS.get(str(resource.get("type", "")))
+    return key is not None and any((resource.get(part) or {}).get(key) is True for part in ("inputs", "outputs"))
+
+
 def protected_resources(stack: Stack) -> list[str]:
-    """URNs of the stack's protected resources (from its exported state)."""
+    """URNs of the stack's protected resources (from its exported state): Pulumi's ``protect`` or a provider's
+    state-only deletion guard (:data:`STATE_GUARDS`)."""
     state = stack.export_stack()
     resources = (state.deployment or {}).get("resources") or []
-    return sorted(str(r.get("urn", "")) for r in resources if r.get("protect"))
+    return sorted(str(r.get("urn", "")) for r in resources if r.get("protect") or _guarded(r))
 
 
 _TEMP_LOCK = threading.Lock()
@@ -280,7 +295,8 @@ def _private_tempdir() -> Any:
 
 
 def unprotect_all(stack: Stack) -> int:
-    """Clear ``protect`` on every resource of the stack (export, edit, import). Returns how many."""
+    """Clear ``protect`` and the state-only deletion guards (:data:`STATE_GUARDS`) on every resource of the stack
+    (export, edit, import). Returns how many resources were unprotected."""
     from pulumi.automation import Deployment
 
     state = stack.export_stack()
@@ -288,9 +304,15 @@ def unprotect_all(stack: Stack) -> int:
     resources = [dict(r) for r in deployment.get("resources") or []]
     count = 0
     for resource in resources:
-        if resource.get("protect"):
+        guarded = _guarded(resource)
+        if resource.get("protect") or guarded:
             resource["protect"] = False
             count += 1
+        if guarded:
+            key = STATE_GUARDS[str(resource["type"])]
+            for part in ("inputs", "outputs"):
+                if isinstance(resource.get(part), dict) and key in resource[part]:
+                    resource[part] = {**resource[part], key: False}
     if not count:
         return 0
     deployment["resources"] = resources

@@ -45,7 +45,7 @@ class GkeAdapter(ClusterAdapter):
             f"{spec.name}-scope", stack_name=scope_stack_name(gke_scope.CLOUD, project),
             opts=pulumi.ResourceOptions(parent=component))]
         net = network.build_network(spec, ctx, project, component, after)
-        where = cluster_mod.placement(spec, ctx, project)
+        where = cluster_mod.placement(spec, ctx, project, component)
         cluster = cluster_mod.build_cluster(spec, ctx, project, net, where, component, after)
         identity = iam.node_identity(spec, ctx.region, project, component, after)
         pools: list[pulumi.Resource] = [

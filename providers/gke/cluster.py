@@ -32,12 +32,31 @@ def resolve_project(spec: ClusterSpec) -> str:
     return settings.project_of(spec) or gcp.config.project or settings.PROJECT_PLACEHOLDER
 
 
-def placement(spec: ClusterSpec, ctx: ResolvedCluster, project: pulumi.Input[str]) -> Placement:
+def zones_stash_name(spec: ClusterSpec, region: str) -> str:
+    """The logical name of the stash that keeps the zones picked for the cluster: it names what the pick depends
+    on (availability, region, how many zones), so changing one of those is a new stash and a new pick."""
+    kind = "regional" if settings.is_regional(spec) else "zonal"
+    return f"{spec.name}-zones-{kind}-{region}-{settings.zone_count(spec)}"
+
+
+def placement(spec: ClusterSpec, ctx: ResolvedCluster, project: pulumi.Input[str],
+              parent: pulumi.Resource | None = None) -> Placement:
     """Regional: location = region, nodes in the given zones or the region's first zones that are UP.
     Zonal: location = the first given zone (the rest become extra node zones) or the region's first UP zone.
 
     Zone names are looked up at apply time (``compute.getZones``) rather than guessed: regions do not all
-    use the letters a, b, c (us-east1 has b, c, d)."""
+    use the letters a, b, c (us-east1 has b, c, d).
+
+    Picked once: the data source lists the region's zones *now* (status UP, sorted: terraform-provider-google-beta
+    @3dc173a:google-beta/services/compute/data_source_google_compute_zones.go, ``(status eq UP)`` filter :80, then
+    ``sort.Strings`` :125), so a zone that is down during a later ``up``, or one Google adds or retires, shifts the
+    list. ``location`` is ForceNew (resource_container_cluster.go:328-332): a zonal cluster would be deleted
+    and re-created in another zone, and a regional one would move its nodes (``node_locations`` is updatable:
+    nodes created or removed). So the pick of the first apply is kept in the stack's state with Pulumi's
+    ``Stash`` resource (pulumi 3.272 ``pulumi.Stash``: ``output`` is "the value saved in the state for the
+    stash", ``input`` "the most recent value passed"), under a name that changes with the availability, the
+    region and the zone count (:func:`zones_stash_name`) - a change of those picks again, as does naming
+    ``providers.gke.zones``."""
     regional = settings.is_regional(spec)
     zones = settings.zone_count(spec)
     given = settings.given_zones(spec)
@@ -45,9 +64,11 @@ def placement(spec: ClusterSpec, ctx: ResolvedCluster, project: pulumi.Input[str
         return Placement(ctx.region, given, zones) if regional else Placement(given[0], given[1:] or None, zones)
     found = gcp.compute.get_zones_output(project=project, region=ctx.region, status="UP").names
     first = found.apply(lambda names: sorted(names)[:zones])
+    kept = pulumi.Stash(zones_stash_name(spec, ctx.region), input=first,
+                        opts=pulumi.ResourceOptions(parent=parent)).output.apply(lambda names: list(names))
     if regional:
-        return Placement(ctx.region, first, zones)
-    return Placement(first.apply(lambda names: names[0]), None, zones)
+        return Placement(ctx.region, kept, zones)
+    return Placement(kept.apply(lambda names: names[0]), None, zones)
 
 
 def _private_config(spec: ClusterSpec) -> gcp.container.ClusterPrivateClusterConfigArgs | None:

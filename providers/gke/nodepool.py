@@ -150,6 +150,14 @@ def build_pool(
                 auto_repair=True, auto_upgrade=settings.auto_upgrade(spec)
             ),
             upgrade_settings=_upgrade_settings(spec),
+            # Private nodes per pool, not only the cluster's default: on an existing cluster the provider sends a
+            # change of private_cluster_config.enable_private_nodes as ClusterUpdate.desired_default_enable_private_nodes
+            # (terraform-provider-google-beta@3dc173a:google-beta/services/container/resource_container_cluster.go:
+            # 4119-4124), which container_v1 documents as the setting of "future created nodes": the pools that
+            # exist keep their public IPs. The pool's own network_config.enable_private_nodes is updated in place
+            # (resource_container_node_pool.go:580-585 Optional+Computed, no ForceNew; :2066-2069 UpdateNodePool
+            # node_network_config).
+            network_config=gcp.container.NodePoolNetworkConfigArgs(enable_private_nodes=settings.private_nodes(spec)),
             autoscaling=autoscaling,
             initial_node_count=initial_node_count,
             node_count=node_count,

@@ -23,6 +23,8 @@ ROUTER: Final = "gcp:compute/router:Router"
 MEMBERSHIP: Final = "gcp:gkehub/membership:Membership"
 FEATURE: Final = "gcp:gkehub/feature:Feature"
 SERVICE_ACCOUNT: Final = "gcp:serviceaccount/account:Account"
+#: Pulumi's own resource that keeps a value in the state (the zones picked on the first apply, cluster.placement)
+STASH: Final = "pulumi:index:Stash"
 
 GET_CLIENT_CONFIG: Final = "gcp:organizations/getClientConfig:getClientConfig"
 GET_ZONES: Final = "gcp:compute/getZones:getZones"
@@ -111,6 +113,8 @@ def mock_outputs(type_: str, name: str, inputs: Mapping[str, Any]) -> dict[str, 
                 "uniqueId": str(int(short_hash(email, length=12), 16))}
     if type_ == FEATURE:
         return {"project": project, "state": [{"state": [{"code": "OK"}]}]}
+    if type_ == STASH:  # a new stash saves its input
+        return {"output": inputs.get("input")}
     return {}
 
 

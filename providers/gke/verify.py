@@ -165,6 +165,7 @@ NODE_POOL_ROWS: Final[tuple[Row, ...]] = (
     Row("nodeConfig.oauthScopes[]", "config.oauth_scopes"),
     Row("nodeConfig.serviceAccount", "config.service_account"),
     Row("nodeConfig.tags[]", "config.tags"),
+    Row("networkConfig.enablePrivateNodes", "network_config.enable_private_nodes"),
 )
 
 ROWS: Final[dict[str, tuple[Row, ...]]] = {CLUSTER: CLUSTER_ROWS, NODE_POOL: NODE_POOL_ROWS}

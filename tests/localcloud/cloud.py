@@ -185,6 +185,14 @@ def slow_down(root: Path, type_: str, seconds: float) -> None:
         _save_control(root, data)
 
 
+def set_zones_down(root: Path, zones: list[str]) -> None:
+    """Report these zones as DOWN from now on (Compute Engine's Zone.status; the GKE program lists UP zones)."""
+    with locked(root):
+        data = _control(root)
+        data["zones_down"] = sorted(zones)
+        _save_control(root, data)
+
+
 def take_failure(root: Path, type_: str, op: str) -> str | None:
     """The failure kind the next ``op`` on ``type_`` must report (consumed), or None."""
     with locked(root):
@@ -487,4 +495,34 @@ def invoke(token: str, args: Mapping[str, Any], root: Path | None = None) -> dic
     from kubefleet.providers import get_adapter
 
     result: dict[str, Any] | None = get_adapter(adapter).mock_call(token, args)
+    if token == GET_ZONES and result is not None:
+        result = _zones_status(root or state_dir(), args, result)
     return result
+
+
+GET_ZONES: Final = "gcp:compute/getZones:getZones"
+
+
+def _zones_status(root: Path, args: Mapping[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """getZones with ``status``: the data source filters the region's zones on ``(status eq <status>)``
+    (hashicorp/terraform-provider-google-beta@3dc173a:google-beta/services/compute/
+    data_source_google_compute_zones.go:80) and sorts the names (:125)."""
+    down = set(_control(root).get("zones_down") or [])
+    status = args.get("status")
+    if status not in ("UP", "DOWN"):
+        return result
+    keep = [z for z in result.get("names") or [] if (z in down) == (status == "DOWN")]
+    return {**result, "names": sorted(keep)}
+
+
+CLUSTER: Final = "gcp:container/cluster:Cluster"
+
+
+def delete_error(type_: str, state: Mapping[str, Any]) -> str | None:
+    """A delete the provider itself refuses from the state it holds: a GKE cluster whose state says
+    deletion_protection (hashicorp/terraform-provider-google-beta@3dc173a:google-beta/services/container/
+    resource_container_cluster.go:5886-5887, the provider's own text; the field defaults to true, :344-348)."""
+    if type_ == CLUSTER and state.get("deletionProtection", True) is not False:
+        return ("Cannot destroy cluster because deletion_protection is set to true. Set it to false to proceed with "
+                "cluster deletion.")
+    return None

@@ -294,6 +294,10 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
             return empty_pb2.Empty()
         root = cloud.state_dir()
         self._fail_or_wait(root, type_, "delete", to_dict(request.properties), context)
+        refused = cloud.delete_error(type_, to_dict(request.properties))
+        if refused is not None:
+            cloud.log(root, op="delete-failed", type=type_, reason=refused)
+            context.abort(grpc.StatusCode.UNKNOWN, refused)
         with cloud.locked(root):
             found = cloud.delete(root, type_, request.id)
             cloud.log(root, op="delete", type=type_, urn=request.urn, id=request.id, found=found)
