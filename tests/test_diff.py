@@ -84,7 +84,9 @@ def test_tier_change_moves_the_control_plane_fee(monkeypatch: pytest.MonkeyPatch
 def test_project_change_replaces_everything_and_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
     clusters = {c["cluster"]: c for c in _json("provider-block", monkeypatch)["clusters"]}
     gke = clusters["ledger"]
-    ops = {c["op"] for c in gke["changes"]}
+    # every cloud resource; the zones picked on the first apply stay (pulumi:index:Stash, kept in the state
+    # whatever the project: providers/gke/cluster.py placement)
+    ops = {c["op"] for c in gke["changes"] if c["type"] != "pulumi:index:Stash"}
     assert ops == {"replace"}
     # the new project's shared stack (APIs, once per project: kubefleet/changes/scope.py) is created
     assert {c["op"] for c in clusters["scope-gcp-acme-payments-prod"]["changes"]} == {"create"}
@@ -106,7 +108,8 @@ def test_markdown_calls_out_deletions_and_includes_policy(monkeypatch: pytest.Mo
     text = _diff("multi", "markdown", monkeypatch)
     assert text.startswith("<!-- kubefleet:pr-comment -->\n")
     assert "> [!WARNING]" in text and "is deleted" in text
-    assert "- ⚠️ **legacy** · GKE: 9 deleted" in text  # 4 + node service account and its 4 role bindings
+    # 4 + node service account and its 4 role bindings + the stash of the zones picked on the first apply
+    assert "- ⚠️ **legacy** · GKE: 10 deleted" in text
     assert "### Policy" in text and "| Level | Rule |" in text
 
 
