@@ -638,3 +638,27 @@ def test_the_volume_is_priced_at_the_on_prem_disk_rate() -> None:
     assert default.unit_price == Decimal("0.04") and default.quantity == 26 * GB_PER_GIB  # the catalog's rate
     with pytest.raises(StopIteration):  # off: no claim is rendered, so there is no line
         _backup_line(_spec("etcdbk-cost-off", extra="      etcdBackup: {enabled: false}\n"))
+
+
+# ---- the upgrade planner says where the snapshots are before Cluster API rolls the masters ----
+
+
+def test_the_upgrade_plan_names_the_backup_before_a_minor_upgrade() -> None:
+    from datetime import date
+
+    from kubefleet.catalog import load_catalog
+    from kubefleet.lifecycle.upgrade import ETCD_BACKUP_CRONJOB, plan_cluster
+
+    assert ETCD_BACKUP_CRONJOB == etcd_backup.NAME  # the lifecycle layer may not import the provider
+    on = _spec("etcdbk-upgrade", "1.33", "      etcdBackup: {schedule: '30 1 * * *'}\n")
+    plan = plan_cluster(on, "kubeadm", target="1.35", as_of=date(2026, 12, 6), catalog=load_catalog())
+    assert plan.steps
+    (note,) = [n for n in plan.notes if n.startswith("etcd:")]
+    assert "'30 1 * * *'" in note and f"--from=cronjob/{etcd_backup.NAME}" in note
+    off = _spec("etcdbk-upgrade-off", "1.33", "      etcdBackup: {enabled: false}\n")
+    plan = plan_cluster(off, "kubeadm", target="1.35", as_of=date(2026, 12, 6), catalog=load_catalog())
+    (note,) = [n for n in plan.notes if n.startswith("etcd:")]
+    assert "backups are off" in note
+    same = plan_cluster(_spec("etcdbk-upgrade-none"), "kubeadm", target="1.35", as_of=date(2026, 12, 6),
+                        catalog=load_catalog())
+    assert not same.steps and not [n for n in same.notes if n.startswith("etcd:")]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
 from kubefleet.errors import UsageError
 from kubefleet.lifecycle.skew import (
@@ -464,10 +464,33 @@ def plan_cluster(spec: ClusterSpec, provider: str, *, target: str, as_of: date, 
     if provider == "kubeadm":
         notes.append("kubeadm: each control-plane hop is a KubeadmControlPlane version change (Cluster API rolls "
                      "the control-plane machines one by one), node pools are MachineDeployment rollouts")
+        if steps:
+            notes.append(_etcd_backup_note(spec))
     meta = spec.metadata
     return ClusterPlan(spec.name, provider, file, meta.owner, meta.team, channel, current, goal, as_of, by, steps,
                        staying_cost(catalog, provider, current, channel), problems, notes,
                        manifests_checked=manifests is not None and removed is not None)
+
+
+#: the backup CronJob kubefleet renders for kubeadm (providers/kubeadm/etcd_backup.py NAME; this layer may not
+#: import providers, tests/test_kubeadm_etcd_backup.py checks the two agree)
+ETCD_BACKUP_CRONJOB: Final = "kubefleet-etcd-backup"
+
+
+def _etcd_backup_note(spec: ClusterSpec) -> str:
+    """Cluster API takes no etcd snapshot before it rolls the control plane: say where kubefleet's are, or
+    that there are none."""
+    from kubefleet.spec.model import EtcdBackup
+
+    opts = spec.spec.providers.kubeadm
+    backup = opts.etcd_backup if opts is not None else EtcdBackup()
+    by_hand = f"kubectl -n kube-system create job etcd-before-upgrade --from=cronjob/{ETCD_BACKUP_CRONJOB}"
+    if backup.enabled:
+        return (f"etcd: Cluster API snapshots nothing before it rolls the masters; kubefleet's CronJob "
+                f"kube-system/{ETCD_BACKUP_CRONJOB} takes one on '{backup.schedule}' (UTC) and keeps {backup.keep} - "
+                f"take a fresh one right before the first hop: {by_hand}")
+    return ("etcd: backups are off (spec.providers.kubeadm.etcdBackup.enabled: false) and Cluster API snapshots "
+            "nothing before it rolls the masters: take an etcd snapshot yourself before the first hop")
 
 
 def default_findings() -> FindingsFn:
