@@ -6,6 +6,9 @@
   judges the two ClusterResourceSet strategies: Cluster API's Reconcile re-applies a changed resource as a JSON
   merge patch from the live object (cluster-api@v1.13.6 internal/controllers/clusterresourceset/
   clusterresourceset_scope.go:122-151), which the apiserver takes for the CronJob and refuses for a bound claim;
+- Cluster API v1.13.6's own ClusterResourceSet controller (the core manager beside that apiserver) applies the
+  rendered ConfigMaps to a workload cluster that is the apiserver itself, re-applies a new schedule and leaves
+  the claim alone;
 - a real etcd v3.6.5 (scripts/build-kube-apiserver.sh) with TLS client-certificate auth from openssl-made
   certificates, and the real etcdctl/etcdutl v3.6.5 (scripts/build-etcdctl.sh): the CronJob's exact argv
   takes a snapshot (paths mapped to a temporary directory, port to a free one), the rendered rotate script
@@ -662,3 +665,108 @@ def test_the_upgrade_plan_names_the_backup_before_a_minor_upgrade() -> None:
     same = plan_cluster(_spec("etcdbk-upgrade-none"), "kubeadm", target="1.35", as_of=date(2026, 12, 6),
                         catalog=load_catalog())
     assert not same.steps and not [n for n in same.notes if n.startswith("etcd:")]
+
+
+# ---- the oracle: Cluster API's own ClusterResourceSet controller delivers them ----
+
+
+def _wait_for(what: str, check: Any, timeout: float = 120) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = check()
+        if got:
+            return got
+        time.sleep(1)
+    pytest.fail(f"Cluster API's ClusterResourceSet controller did not {what} within {timeout:.0f} s")
+
+
+def test_cluster_apis_crs_controller_applies_them_and_reconciles_a_new_schedule(apiserver: ApiServer) -> None:
+    """Cluster API v1.13.6's core manager (running beside the oracle apiserver) delivers the rendered ConfigMaps
+    to a "workload cluster" that is the oracle apiserver itself: a Cluster without infrastructure (the cluster
+    controller marks it provisioned: internal/controllers/cluster/cluster_controller_phases.go:146-150), whose
+    ``<name>-kubeconfig`` Secret points back at the apiserver, so the ClusterCache connects
+    (controllers/clustercache/cluster_cache.go:495). What it applies is the rendered payload with the namespace
+    and the object names changed (the apiserver is shared with the dry runs above, and a dry run of an object
+    that exists answers 409). Then a new schedule and retention reach the CronJob (Reconcile), and a new size
+    does not reach the claim (ApplyOnce)."""
+    import base64
+
+    if not apiserver.webhooks:
+        reason = "Cluster API managers not built (scripts/build-capi-managers.sh): the ClusterResourceSet controller did not run"
+        if os.environ.get("KUBEFLEET_REQUIRE_CAPI_ORACLE") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    name, workload_ns = "etcdbk-crs", "etcdbk-crs-workload"
+    spec = _spec(name)
+    ns = capi.namespace(spec)
+    for n in (ns, workload_ns):
+        _ensure_namespace(apiserver, n)
+    cluster = {"apiVersion": capi.CLUSTER_API, "kind": "Cluster",
+               "metadata": {"name": name, "namespace": ns, "labels": {capi.CLUSTER_NAME_LABEL: name}},
+               # no infrastructure to provision; the webhook wants a control plane (or infrastructure, or a
+               # topology) named, and nothing here needs it to exist
+               "spec": {"controlPlaneRef": {"apiGroup": capi.CONTROLPLANE_API.split("/")[0],
+                                            "kind": "KubeadmControlPlane", "name": name}}}
+    made = apiserver.create(cluster)
+    assert made.ok, made.message
+    kubeconfig = json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": "self",
+        "clusters": [{"name": "self", "cluster": {
+            "server": apiserver.url, "certificate-authority-data": base64.b64encode(apiserver.ca_file.read_bytes()).decode()}}],
+        "users": [{"name": "self", "user": {"token": apiserver.token}}],
+        "contexts": [{"name": "self", "context": {"cluster": "self", "user": "self"}}],
+    })
+    made = apiserver.create({"apiVersion": "v1", "kind": "Secret", "type": "cluster.x-k8s.io/secret",
+                             "metadata": {"name": f"{name}-kubeconfig", "namespace": ns,
+                                          "labels": {capi.CLUSTER_NAME_LABEL: name}},
+                             "data": {"value": base64.b64encode(kubeconfig.encode()).decode()}})
+    assert made.ok, made.message
+
+    def moved(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = copy.deepcopy(objects)
+        for obj in out:
+            if obj["kind"] == "ConfigMap":
+                obj["data"]["data"] = (obj["data"]["data"].replace("namespace: kube-system", f"namespace: {workload_ns}")
+                                       .replace(f"name: {etcd_backup.NAME}", f"name: {name}-backup")
+                                       .replace(f"claimName: {etcd_backup.NAME}", f"claimName: {name}-backup")
+                                       .replace(f"storageClassName: {etcd_backup.NAME}", f"storageClassName: {name}-backup"))
+        return out
+
+    for obj in moved(_management(spec)):
+        made = apiserver.create(obj)
+        assert made.ok, f"{obj['kind']} {obj['metadata']['name']}: {made.message}"
+    jobs = f"/apis/batch/v1/namespaces/{workload_ns}/cronjobs/{name}-backup"
+    claims = f"/api/v1/namespaces/{workload_ns}/persistentvolumeclaims/{name}-backup"
+
+    def live(path: str) -> dict[str, Any] | None:
+        got = apiserver.request("GET", path)
+        return got.body if got.ok else None
+
+    job = _wait_for("create the CronJob", lambda: live(jobs))
+    assert job["spec"]["schedule"] == "0 */6 * * *" and _pod(job)["containers"][0]["command"][-1] == "12"
+    claim = _wait_for("create the claim", lambda: live(claims))
+    assert claim["spec"]["resources"]["requests"]["storage"] == "26Gi"
+    assert live(f"/apis/storage.k8s.io/v1/storageclasses/{name}-backup") is not None
+
+    # day 2: a new schedule and retention, and a bigger volume
+    changed = _spec(name, extra="      etcdBackup: {schedule: '30 1 * * *', keep: 4, sizeGiB: 40}\n")
+    for obj in moved(_management(changed)):
+        if obj["kind"] == "ConfigMap":
+            put = apiserver.merge_patch(f"{apiserver.path_for(obj)}/{obj['metadata']['name']}", {"data": obj["data"]})
+            assert put.ok, put.message
+    job = _wait_for("re-apply the changed CronJob",
+                    lambda: (j := live(jobs)) is not None and j["spec"]["schedule"] == "30 1 * * *" and j)
+    assert _pod(job)["containers"][0]["command"][-1] == "4"
+    assert live(claims)["spec"]["resources"]["requests"]["storage"] == "26Gi"  # type: ignore[index]  # ApplyOnce
+
+    # off: the CronJob is suspended by the same route; removing the storage set leaves the claim
+    off = _spec(name, extra="      etcdBackup: {enabled: false}\n")
+    for obj in moved(_management(off)):
+        if obj["kind"] == "ConfigMap":
+            put = apiserver.merge_patch(f"{apiserver.path_for(obj)}/{obj['metadata']['name']}", {"data": obj["data"]})
+            assert put.ok, put.message
+    crs = f"/apis/{etcd_backup.ADDONS_API}/namespaces/{ns}/clusterresourcesets/{name}-etcd-backup-storage"
+    assert apiserver.request("DELETE", crs).ok
+    _wait_for("suspend the CronJob", lambda: (j := live(jobs)) is not None and j["spec"]["suspend"] is True)
+    _wait_for("let the storage set go", lambda: live(crs) is None)
+    assert live(claims) is not None
