@@ -81,6 +81,7 @@ CERTS: Final = {"etcd-ca": "ca.crt", "etcd-client-cert": "healthcheck-client.crt
 #: kubeadm's etcd listens for clients on 127.0.0.1:2379 as well as the node address (phases/etcd/local.go:244,
 #: 250; constants.go:95 EtcdListenClientPort); the pod shares the node's network
 ENDPOINT: Final = "https://127.0.0.1:2379"
+#: the label and NoSchedule taint kubeadm puts on control-plane nodes (constants.go:279, 481 at v1.36.3)
 CONTROL_PLANE_LABEL: Final = "node-role.kubernetes.io/control-plane"
 #: etcdctl's snapshot save has no timeout of its own unless --command-timeout is given
 #: (go.etcd.io/etcd/etcdctl/v3@v3.6.5 ctlv3/command/snapshot_command.go:81-85): without it, a member that is
