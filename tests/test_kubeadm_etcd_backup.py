@@ -770,3 +770,18 @@ def test_cluster_apis_crs_controller_applies_them_and_reconciles_a_new_schedule(
     _wait_for("suspend the CronJob", lambda: (j := live(jobs)) is not None and j["spec"]["suspend"] is True)
     _wait_for("let the storage set go", lambda: live(crs) is None)
     assert live(claims) is not None
+
+
+def test_a_schedule_the_cronjob_api_refuses_is_bad_input_at_its_line(tmp_path: Path) -> None:
+    """`validate` stops a schedule before `up` would send it: exit 2, the file, line and column, and a hint."""
+    from typer.testing import CliRunner
+
+    from kubefleet.cli.app import app
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SPEC.format(name="etcdbk-badcron", version="1.35", extra="      etcdBackup: {schedule: '61 * * * *'}\n"))
+    result = CliRunner().invoke(app, ["validate", str(bad)])
+    assert result.exit_code == 2, result.output
+    assert "bad.yaml:" in result.output and "etcdBackup" in result.output and "minute" in result.output
+    assert "0 */6 * * *" in result.output  # the hint
+    assert "Traceback" not in result.output
