@@ -29,8 +29,9 @@ def _capv_pinned(path: str) -> Path:
     return ROOT / "tests" / "data" / "capi" / "crds" / "capv-v1.16.1" / Path(path).name
 
 
-@functools.lru_cache(maxsize=1)
-def _module_dir() -> Path | None:
+@functools.lru_cache(maxsize=4)
+def _module_dir(module: str = f"sigs.k8s.io/{support.CAPI}") -> Path | None:
+    """Where the Go module cache holds ``module`` (``host/name@version``), or None."""
     roots = [os.environ.get("GOMODCACHE"), str(Path.home() / "go" / "pkg" / "mod"), "/root/go/pkg/mod"]
     try:
         done = subprocess.run(["go", "env", "GOMODCACHE"], capture_output=True, text=True, check=False, timeout=10)
@@ -38,9 +39,15 @@ def _module_dir() -> Path | None:
     except (OSError, subprocess.TimeoutExpired):
         pass
     for root in roots:
-        if root and (Path(root) / "sigs.k8s.io" / support.CAPI).is_dir():
-            return Path(root) / "sigs.k8s.io" / support.CAPI
+        if root and (Path(root) / module).is_dir():
+            return Path(root) / module
     return None
+
+
+#: the Go module each cited repository is (Kubernetes' own: k8s.io/kubernetes and k8s.io/apiserver, which the
+#: kube-apiserver build downloads)
+MODULES = {support.CAPI: f"sigs.k8s.io/{support.CAPI}", support.K8S: f"k8s.io/{support.K8S}",
+           support.K8S_APISERVER: f"k8s.io/{support.K8S_APISERVER}"}
 
 
 @pytest.mark.parametrize("key", sorted(support.SOURCES))
@@ -49,9 +56,10 @@ def test_every_cited_line_says_what_the_row_relies_on(key: str) -> None:
     if cite.repo == support.CAPV:
         path = _capv_pinned(cite.path)
     else:
-        base = _module_dir()
+        base = _module_dir(MODULES[cite.repo])
         if base is None:
-            reason = f"{support.CAPI} is not in the Go module cache (scripts/build-capi-managers.sh downloads it)"
+            reason = (f"{MODULES[cite.repo]} is not in the Go module cache (scripts/build-capi-managers.sh and "
+                      "scripts/build-kube-apiserver.sh download them)")
             if os.environ.get("KUBEFLEET_REQUIRE_CAPI_ORACLE") == "1":
                 pytest.fail(reason)
             pytest.skip(reason)
@@ -89,6 +97,15 @@ def test_rows_follow_the_cluster_api_objects() -> None:
     availability = rows["spec.controlPlane.availability"].detail
     assert "soft anti-affinity" in availability and "NodeAntiAffinity" in availability
     assert "feature/feature.go:75" in availability and "pkg/clustermodule/util.go:64" in availability
+    # the credentials findings, with their upstream lines (cited lines checked above)
+    keys = rows["spec.controlPlane.replicas"].detail
+    for shown in ("ca.key on every master", "guestinfo.userdata", support.GUESTINFO_ISSUE,
+                  "util/secret/certificates.go:149", "controlplane_join.go:61", "manifests.go:337", "clone.go:75"):
+        assert shown in keys, shown
+    admin = rows["spec.providers.kubeadm.managementCluster"].detail
+    for shown in ("system:masters", "365 days", "0600", "Istio", "kubefleet-parity", "util/kubeconfig/kubeconfig.go:59",
+                  "helpers.go:86", "reload.go:97", "x509.go:185"):
+        assert shown in admin, shown
     replicas = rows["spec.controlPlane.replicas"].detail
     assert "etcd member" in replicas and "certificatesExpiryDays" in replicas
     # nothing on the old in-guest lifecycle survives in the table
@@ -147,3 +164,18 @@ def test_readmes_clusterctl_init_is_what_clusterctl_v1_13_6_takes() -> None:
     capv = ROOT / "tests" / "data" / "capi" / "capv-v1.16.1-src"
     assert "NodeAntiAffinity=${EXP_NODE_ANTI_AFFINITY:=false}" in (capv / "config/manager/manager.yaml").read_text()
     assert "export EXP_NODE_ANTI_AFFINITY=true" in readme
+
+
+def test_readmes_credentials_paragraph_cites_the_checked_lines() -> None:
+    """README's kubeadm credentials bullets cite the same upstream lines as the parity rows (each opened and
+    checked by test_every_cited_line_says_what_the_row_relies_on)."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("- Credentials - what Cluster API keeps where"):readme.index("- `destroy` deletes the Cluster API")]
+    flat = " ".join(section.split())
+    for key in ("capi-admin-kubeconfig", "capi-cert-year", "capi-renew-half", "kcp-kubeconfig-rotation",
+                "system-masters", "client-cert-chain-only", "cabpk-join-writes-keys", "kcm-signing-key",
+                "kubeadm-join-pki", "capv-guestinfo"):
+        cite = support.SOURCES[key]
+        assert f"{cite.path}:{cite.line}" in flat, key
+    assert "util/secret/certificates.go:139-166" in flat and support.GUESTINFO_ISSUE in flat
+    assert support.GUEST_READ_ISSUE in flat

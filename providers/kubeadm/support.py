@@ -26,12 +26,17 @@ from kubefleet.providers.kubeadm.capi import (
     vip_is_derived,
     vm_template,
 )
+from kubefleet.providers.kubeadm.capi import namespace as capi_namespace
 from kubefleet.resolve.model import ResolvedCluster
 
 CAPI: str = f"cluster-api@{CAPI_VERSION}"
 #: CAPV v1.16.1 = commit 5b57d1db50a72f8d7ac605f9860f18d517215b4d (tests/data/capi/PROVENANCE.md); the cited
 #: files are pinned byte for byte in providers/kubeadm/templates and tests/data/capi/crds/capv-v1.16.1
 CAPV: str = "cluster-api-provider-vsphere@5b57d1db"
+#: Kubernetes' own sources (kubeadm, kube-apiserver) as the Go module proxy serves them (the module cache
+#: scripts/build-kube-apiserver.sh fills): k8s.io/kubernetes and k8s.io/apiserver
+K8S: str = "kubernetes@v1.35.4"
+K8S_APISERVER: str = "apiserver@v0.35.4"
 CAPV_TEMPLATE = "templates/cluster-template.yaml"
 CAPV_CRDS = "config/default/crd/bases"
 
@@ -103,6 +108,27 @@ SOURCES: dict[str, Cite] = {
                                   "len(cluster.Spec.ClusterNetwork.Services.CIDRBlocks) > 0"),
     "cluster-endpoint-once": Cite(CAPI, "internal/controllers/cluster/cluster_controller_phases.go", 218,
                                   "if !cluster.Spec.ControlPlaneEndpoint.IsValid()"),
+    # credentials: the admin kubeconfig Cluster API writes, and the CA keys on every master
+    "capi-admin-kubeconfig": Cite(CAPI, "util/kubeconfig/kubeconfig.go", 59, 'Organization: []string{"system:masters"}'),
+    "capi-cert-year": Cite(CAPI, "util/certs/consts.go", 26, "DefaultCertDuration = time.Hour * 24 * 365"),
+    "capi-renew-half": Cite(CAPI, "util/certs/consts.go", 30, "ClientCertificateRenewalDuration = DefaultCertDuration / 2"),
+    "kcp-kubeconfig-rotation": Cite(CAPI, "controlplane/kubeadm/internal/controllers/helpers.go", 86,
+                                    "kubeconfig.NeedsClientCertRotation(configSecret, certs.ClientCertificateRenewalDuration)"),
+    "system-masters": Cite(K8S, "pkg/kubeapiserver/authorizer/reload.go", 97,
+                           "authorizerfactory.NewPrivilegedGroups(user.SystemPrivilegedGroup)"),
+    "client-cert-chain-only": Cite(K8S_APISERVER, "pkg/authentication/request/x509/x509.go", 185,
+                                   "req.TLS.PeerCertificates[0].Verify(optsCopy)"),
+    "cabpk-join-ca-keys": Cite(CAPI, "util/secret/certificates.go", 149, 'KeyFile:  path.Join(certificatesDir, "ca.key")'),
+    "cabpk-join-writes-keys": Cite(CAPI, "bootstrap/kubeadm/internal/cloudinit/controlplane_join.go", 61,
+                                   "input.WriteFiles = input.AsFiles()"),
+    "kcm-signing-key": Cite(K8S, "cmd/kubeadm/app/phases/controlplane/manifests.go", 337,
+                            '{Name: "cluster-signing-key-file"'),
+    "kubeadm-join-pki": Cite(K8S, "cmd/kubeadm/app/cmd/phases/join/controlplaneprepare.go", 273,
+                             "return certsphase.CreatePKIAssets(cfg)"),
+    "capv-guestinfo": Cite(CAPV, "pkg/services/govmomi/vcenter/clone.go", 75,
+                           "extraConfig.SetCloudInitUserData(bootstrapData)"),
+    "capv-guestinfo-key": Cite(CAPV, "pkg/services/govmomi/extra/config.go", 32,
+                               'guestInfoCloudInitData     = "guestinfo.userdata"'),
     # node anti-affinity (vSphere cluster modules), pinned in tests/data/capi/capv-v1.16.1-src
     "capv-anti-affinity-gate": Cite(CAPV, "feature/feature.go", 75, "NodeAntiAffinity:       {Default: false"),
     "capv-anti-affinity-env": Cite(CAPV, "config/manager/manager.yaml", 24,
@@ -118,6 +144,43 @@ SOURCES: dict[str, Cite] = {
 
 def _src(*keys: str) -> str:
     return " [" + "; ".join(str(SOURCES[k]) for k in keys) + "]"
+
+
+#: CAPV's open issue on the bootstrap data it leaves in guestinfo (read 2026-12-06 through the issue corpus),
+#: and the report that any user in a guest can read guestinfo through VMware Tools
+GUESTINFO_ISSUE = "https://github.com/kubernetes-sigs/cluster-api-provider-vsphere/issues/582"
+GUEST_READ_ISSUE = "https://github.com/coreos/ignition/issues/1300"
+
+
+def ca_keys_note() -> str:
+    """Why every master carries the cluster's signing keys, and where else they are (parity text, README)."""
+    return (
+        "every master holds the cluster's signing keys (cluster CA, etcd CA, front-proxy CA, service-account "
+        "key): CABPK writes them into each control-plane machine's bootstrap data, because kubeadm join "
+        "--control-plane makes that master's etcd and API server certificates from them and kube-controller-"
+        "manager signs kubelet certificates with ca.key on every master; CAPV puts the bootstrap data into the "
+        f"VM's guestinfo.userdata and never clears it ({GUESTINFO_ISSUE}, open), so whoever can read the VM's "
+        "configuration through vCenter can read the keys (and, per "
+        f"{GUEST_READ_ISSUE}, any user inside the guest through VMware Tools): limit who may read the master VMs "
+        "in vCenter; the keys are also the Secrets <cluster>-ca, -etcd, -proxy and -sa in the management "
+        "cluster"
+        + _src("cabpk-join-ca-keys", "cabpk-join-writes-keys", "kubeadm-join-pki", "kcm-signing-key",
+               "capv-guestinfo", "capv-guestinfo-key")
+    )
+
+
+def admin_kubeconfig_note() -> str:
+    """What the kubeconfig Cluster API writes is, and what kubefleet does with it (parity text, README)."""
+    return (
+        "the kubeconfig KCP writes (<cluster>-kubeconfig) holds a client certificate for kubernetes-admin in "
+        "group system:masters, which the API server authorizes before RBAC (no Role can narrow or revoke it), "
+        "valid 365 days; KCP re-issues the Secret when less than half of that is left, but a copy taken earlier "
+        "stays valid until it expires (the API server checks a client certificate only against its CA). "
+        "kubefleet keeps it only as a secret stack output and writes it only to a 0600 file (`kubefleet "
+        "kubeconfig`); `up` uses it for the Istio Helm releases and nothing else"
+        + _src("capi-admin-kubeconfig", "system-masters", "capi-cert-year", "kcp-kubeconfig-rotation",
+               "capi-renew-half", "client-cert-chain-only")
+    )
 
 
 def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
@@ -196,6 +259,7 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
         "(rollout.before.certificatesExpiryDays) and remediates an unhealthy master only while etcd keeps quorum"
         + _src("kcp-one-at-a-time", "kcp-etcd-leader", "kcp-etcd-member", "kcp-even", "kcp-cert-rollout",
                "kcp-remediation-quorum")
+        + ". Credentials: " + ca_keys_note()
     )
 
     # ---- node pools ----
@@ -289,7 +353,8 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
     )
 
     # ---- add-ons ----
-    helm = "Helm releases (providers/mesh.py) through a Kubernetes provider on the workload cluster's kubeconfig"
+    helm = ("Helm releases (providers/mesh.py) through a Kubernetes provider on the workload cluster's kubeconfig "
+            "(Cluster API's system:masters admin certificate: see spec.providers.kubeadm.managementCluster)")
     if istio.mode == "none":
         t["spec.addons.istio.mode"] = native("no mesh installed")
     elif istio.mode == "managed":
@@ -399,7 +464,10 @@ def field_support(ctx: ResolvedCluster) -> dict[str, Support]:
     t["spec.providers.kubeadm.nameservers"] = native("the masters' network device nameservers (static addresses)")
     t["spec.providers.kubeadm.managementCluster"] = native(
         "the Cluster API management cluster: that kubefleet stack's kubeconfig output (a StackReference); "
-        "unset: the kubeconfig file named by KUBEFLEET_MANAGEMENT_KUBECONFIG, kept as a secret in stack config")
+        "unset: the kubeconfig file named by KUBEFLEET_MANAGEMENT_KUBECONFIG, kept as a secret in stack config. "
+        f"Whoever may read Secrets in its namespace {capi_namespace(spec)} owns the workload cluster: its CA keys "
+        "(<cluster>-ca, -etcd, -proxy, -sa), the machines' bootstrap data and the admin kubeconfig are Secrets "
+        "there. " + admin_kubeconfig_note())
     t.update(_etcd_backup_rows(ctx))
     for key in ("vcpuHour", "gibHour", "diskGbMonth", "vmLicenseMonth"):
         t[f"spec.providers.kubeadm.costs.{key}"] = native(
