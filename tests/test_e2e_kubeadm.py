@@ -291,7 +291,7 @@ def test_kubeadm_lifecycle_through_cluster_api(
     result = kf("preview", spec, "-p", "kubeadm")
     flat = " ".join(result.output.split())
     assert result.exit_code == 2, result.output
-    assert f"{crd} is not installed" in flat and "CLUSTER_TOPOLOGY=true clusterctl init" in flat, flat
+    assert f"{crd} is not installed" in flat and "CLUSTER_TOPOLOGY=true EXP_NODE_ANTI_AFFINITY=true clusterctl init" in flat, flat
     assert "--infrastructure vsphere:v1.16.1" in flat and api.token not in flat
 
 

@@ -271,7 +271,7 @@ def live_addresses(client: Any, spec: ClusterSpec) -> Addresses | None:
     them (None: no such Cluster yet). The VIP is the Cluster's ``controlPlaneEndpoint`` once Cluster API set it
     from the infrastructure cluster, before that the one the last ``up`` wrote into the class's
     VSphereClusterTemplate; a range or VIP that cannot be read is taken as unchanged."""
-    from kubefleet.changes.upgrades import kubeadm_addresses
+    from kubefleet.changes.upgrades import Addresses, kubeadm_addresses
     from kubefleet.providers.kubeadm.capi import CLUSTER_API, INFRA_API, namespace
 
     ns = namespace(spec)
