@@ -455,3 +455,65 @@ def test_turning_private_nodes_on_makes_the_existing_pools_private(tmp_path: Pat
     changes = json.loads(out.output[out.output.index("{"):])["clusters"][0]["changes"]
     pools = {c["name"]: c["op"] for c in changes if c["type"] == "gcp:container/nodePool:NodePool"}
     assert pools == {"mini-general": "update"}
+
+
+# ------------------------------------------------------------------ day 2: the cluster's address ranges
+
+RANGES_BASE = MINIMAL.replace("spec:\n", "spec:\n  provider: gke\n", 1).replace('"1.33"', '"1.35"') + \
+    "  network: {nodeCidr: 10.0.0.0/16, podCidr: 10.64.0.0/14, serviceCidr: 10.96.0.0/16}\n"
+
+
+@pytest.mark.parametrize(("network", "refused"), [
+    # a secondary range "can be added or deleted, but ... can't be updated"
+    # (https://cloud.google.com/vpc/docs/configure-alias-ip-ranges, Limitations, read 2026-12-06)
+    ("nodeCidr: 10.0.0.0/16, podCidr: 10.128.0.0/14, serviceCidr: 10.96.0.0/16", ["podCidr"]),
+    ("nodeCidr: 10.0.0.0/16, podCidr: 10.64.0.0/14, serviceCidr: 10.97.0.0/16", ["serviceCidr"]),
+    # the primary range may grow in place: terraform-provider-google-beta@3dc173a:google-beta/services/compute/
+    # resource_compute_subnetwork.go:63-80 IsShrinkageIpCidr is false when the new range holds the old one's
+    # first and last address (then expandIpCidrRange), true otherwise (:511-512 ForceNewIfChange: a replacement
+    # of the subnetwork the nodes are on)
+    ("nodeCidr: 10.0.0.0/15, podCidr: 10.64.0.0/14, serviceCidr: 10.96.0.0/16", []),
+    ("nodeCidr: 10.1.0.0/16, podCidr: 10.64.0.0/14, serviceCidr: 10.96.0.0/16", ["nodeCidr"]),
+    ("nodeCidr: 10.0.0.0/17, podCidr: 10.64.0.0/14, serviceCidr: 10.96.0.0/16", ["nodeCidr"]),
+])
+def test_changed_ranges_of_a_running_cluster_are_refused_at_their_field(tmp_path: Path, network: str,
+                                                                         refused: list[str]) -> None:
+    """Before: `kubefleet diff` showed a pod/service range change as an in-place subnetwork update (which GCP
+    refuses) and a moved node range as an update (the provider replaces the in-use subnetwork: its CustomizeDiff
+    rule is not in the ForceNew table). Now `validate --base` points at the field (exit 2) and `diff` marks the
+    subnetwork row refused; a growing node range stays an update."""
+    import ipaddress
+    import json
+
+    # the provider's expansion rule, on the rows' own ranges (not kubefleet's code)
+    old = ipaddress.ip_network("10.0.0.0/16")
+    new = ipaddress.ip_network(network.split(",")[0].split(": ")[1])
+    assert (new[0] <= old[0] and old[-1] <= new[-1]) == ("nodeCidr" not in refused)
+
+    base, head = tmp_path / "base.yaml", tmp_path / "head.yaml"
+    base.write_text(RANGES_BASE)
+    head.write_text(RANGES_BASE.replace("nodeCidr: 10.0.0.0/16, podCidr: 10.64.0.0/14, serviceCidr: 10.96.0.0/16",
+                                        network))
+    checked = CliRunner().invoke(app, ["validate", "--base", str(base), str(head)])
+    assert checked.exit_code == (2 if refused else 0), checked.output
+    for key in refused:
+        line = next(i for i, text in enumerate(head.read_text().splitlines(), 1) if key in text)
+        assert f"head.yaml:{line}:" in checked.output and "create a new cluster" in checked.output
+    out = CliRunner().invoke(app, ["diff", "--base", str(base), str(head), "-o", "json"])
+    cluster = json.JSONDecoder().raw_decode(out.output[out.output.index("{"):])[0]["clusters"][0]
+    notes = [u for u in cluster["upgrades"] if u["kind"] == "refused"]
+    assert len(notes) == len(refused)
+    subnet = next(c for c in cluster["changes"] if c["type"] == "gcp:compute/subnetwork:Subnetwork")
+    assert subnet["op"] == "update"  # what the engine would be sent; the refusal says why it must not be
+    md = CliRunner().invoke(app, ["diff", "--base", str(base), str(head), "-o", "markdown"]).output
+    assert ("refused" in md.split("mini-subnet", 1)[0].rsplit("\n", 1)[-1]) == bool(refused)
+
+
+def test_ranges_of_a_named_existing_network_are_not_refused(tmp_path: Path) -> None:
+    """On a network the user names, the pod/service blocks are the cluster's own ipAllocationPolicy, ForceNew in
+    the table: the diff shows the cluster replaced, nothing is refused."""
+    text = RANGES_BASE + "  providers: {gke: {network: shared, subnetwork: gke-sub}}\n"
+    base, head = tmp_path / "base.yaml", tmp_path / "head.yaml"
+    base.write_text(text)
+    head.write_text(text.replace("podCidr: 10.64.0.0/14", "podCidr: 10.128.0.0/14"))
+    assert CliRunner().invoke(app, ["validate", "--base", str(base), str(head)]).exit_code == 0

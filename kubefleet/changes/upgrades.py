@@ -175,6 +175,53 @@ def readdress_refusals(cluster: str, old: Addresses, new: Addresses, *,
     return out
 
 
+#: GKE, the network kubefleet creates (providers/gke/network.py): the pod and service ranges are the subnetwork's
+#: secondary ranges ``pods`` and ``services``, which "can be added or deleted, but they can't be updated" while
+#: the cluster keeps using them by name (https://cloud.google.com/vpc/docs/configure-alias-ip-ranges,
+#: Limitations, read 2026-12-06); the node range may only grow: a range that does not contain the old one makes
+#: the provider replace the subnetwork its nodes are on (``customdiff.ForceNewIfChange("ip_cidr_range",
+#: IsShrinkageIpCidr)``), which the generated replace table (ForceNew flags only) does not show.
+GKE_SECONDARY_RULE: Final = "https://cloud.google.com/vpc/docs/configure-alias-ip-ranges (Limitations)"
+GKE_NODE_RULE: Final = ("hashicorp/terraform-provider-google-beta@3dc173a:google-beta/services/compute/"
+                        "resource_compute_subnetwork.go:63-80,511-512")
+
+
+def gke_readdress_refusals(cluster: str, old: ClusterSpec, new: ClusterSpec) -> list[Readdress]:
+    """What GCP refuses (or turns into replacing the in-use subnetwork) when an existing GKE cluster's ranges
+    change, on the network kubefleet creates. A named existing network (``providers.gke.network``) is not
+    checked: there the cluster's own ``ipAllocationPolicy`` blocks change, which the provider replaces (ForceNew,
+    shown by the diff)."""
+    import ipaddress
+
+    from kubefleet.providers.gke.settings import existing_network
+
+    if existing_network(old)[0] or existing_network(new)[0]:
+        return []
+    a, b = old.spec.network, new.spec.network
+    out: list[Readdress] = []
+
+    def refuse(path: tuple[str, ...], why: str, before: str, after: str, rule: str, inputs: tuple[str, ...]) -> None:
+        way = f"keep {before}, or create a new cluster with {after} (a new metadata.name) and move the workloads"
+        note = UpgradeNote(cluster, "gke", "refused", f"{why}; {way}", rule, inputs=inputs)
+        out.append(Readdress(path, note, why, f"{way} (rule: {rule})"))
+
+    for what, key, before, after in (("pod", "podCidr", a.pod_cidr, b.pod_cidr),
+                                     ("service", "serviceCidr", a.service_cidr, b.service_cidr)):
+        if before != after:
+            refuse(("spec", "network", key),
+                   f"GCP refuses to change the {what} range of the running GKE cluster {cluster!r} from {before} to "
+                   f"{after}: it is a secondary range of the cluster's subnetwork, which can be added or deleted but "
+                   "not updated while the cluster uses it", before, after, GKE_SECONDARY_RULE,
+                   ("secondaryIpRanges",))  # the diff compares the list of ranges whole
+    was, now = ipaddress.IPv4Network(a.node_cidr), ipaddress.IPv4Network(b.node_cidr)  # the spec takes IPv4 only
+    if was != now and not was.subnet_of(now):
+        refuse(("spec", "network", "nodeCidr"),
+               f"GCP can only expand the node range of the running GKE cluster {cluster!r}: {b.node_cidr} does not "
+               f"contain {a.node_cidr}, so the subnetwork its nodes are on would have to be replaced",
+               a.node_cidr, b.node_cidr, GKE_NODE_RULE, ("ipCidrRange",))
+    return out
+
+
 def support_note(cluster: str, graph: ResourceGraph, catalog: Catalog, *, as_of: date,
                  horizon_days: int) -> UpgradeNote | None:
     """The head's pinned minor against its support dates: a note when standard support ends inside the
@@ -256,6 +303,8 @@ def checker(catalog: Catalog, *, as_of: date, horizon_days: int = DEFAULT_HORIZO
             if provider == "kubeadm":
                 out += [r.note for r in readdress_refusals(new.name, kubeadm_addresses(old), kubeadm_addresses(new),
                                                            vip_at=vip_location(new))]
+            if provider == "gke":
+                out += [r.note for r in gke_readdress_refusals(new.name, old, new)]
         if new is not None and graph is not None:
             note = support_note(new.name, graph, catalog, as_of=as_of, horizon_days=horizon_days)
             if note is not None:
@@ -282,6 +331,8 @@ def refusal_issues(loaded: Sequence[LoadedSpec], base: Sequence[ClusterSpec], pr
         if "kubeadm" in providers_of.get(new.name, []):
             issues += [spec.issue(r.path, r.message, r.hint) for r in readdress_refusals(
                 new.name, kubeadm_addresses(old), kubeadm_addresses(new), vip_at=vip_location(new))]
+        if "gke" in providers_of.get(new.name, []):
+            issues += [spec.issue(r.path, r.message, r.hint) for r in gke_readdress_refusals(new.name, old, new)]
         notes = [n for p in providers_of.get(new.name, []) if (n := refusal_note(
             new.name, p, old.spec.kubernetes.version, new.spec.kubernetes.version,
             **aks_exceptions(catalog, p, old, new, on))) is not None]

@@ -134,9 +134,13 @@ def _network(spec: ClusterSpec) -> dict[str, Support]:
             "ip_allocation_policy.services_ipv4_cidr_block (GKE adds the range)"
         )
     else:
-        out["spec.network.nodeCidr"] = native("compute.Subnetwork.ip_cidr_range of a new custom-mode VPC")
-        out["spec.network.podCidr"] = native("subnetwork secondary range 'pods' -> ip_allocation_policy")
-        out["spec.network.serviceCidr"] = native("subnetwork secondary range 'services' -> ip_allocation_policy")
+        # day 2 (kubefleet.changes.upgrades.gke_readdress_refusals): `diff` and `validate --base` refuse what GCP does
+        out["spec.network.nodeCidr"] = native("compute.Subnetwork.ip_cidr_range of a new custom-mode VPC; on a "
+                                              "running cluster it may only grow (a range holding the old one)")
+        out["spec.network.podCidr"] = native("subnetwork secondary range 'pods' -> ip_allocation_policy; fixed at "
+                                             "creation (GCP does not update a secondary range in use)")
+        out["spec.network.serviceCidr"] = native("subnetwork secondary range 'services' -> ip_allocation_policy; "
+                                                 "fixed at creation (GCP does not update a secondary range in use)")
     if not net.private_nodes and spec.spec.control_plane.endpoint == "private":
         out["spec.network.privateNodes"] = emulated(
             "false, but a private endpoint needs private nodes on GKE: enable_private_nodes is set"
