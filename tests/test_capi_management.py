@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from kubefleet.spec.loader import load_text
 from kubefleet.spec.model import ClusterSpec
 from tests.capi_apiserver import ApiServer
 from tests.conftest import ROOT
+from tests.test_e2e_engine import CLI_DIR, WHY_NOT, Env, engine_env, kf  # noqa: F401  (engine_env: fixture)
 
 CAPV_SRC = ROOT / "tests" / "data" / "capi" / "capv-v1.16.1-src"
 DEPLOYMENTS = "/apis/apps/v1/namespaces/capv-system/deployments"
@@ -154,3 +156,28 @@ def test_a_manager_without_any_feature_gates_flag_gets_one_added() -> None:
     fix = management.anti_affinity_fix(deployment)
     assert '"op": "add"' in fix and "/spec/template/spec/containers/0/args/-" in fix
     assert "--feature-gates=NodeAntiAffinity=true" in fix
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CLI_DIR is None, reason=WHY_NOT)
+def test_kubefleet_up_prints_the_warning_with_the_fix(
+    engine_env: Env, mgmt: ApiServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    """Through the CLI (CliRunner, Pulumi CLI installed): `kubefleet up` for three masters on a management
+    cluster whose CAPV manager runs with clusterctl's defaults prints the warning and the kubectl patch on
+    stderr, and is not refused for it (here it then stops, exit 2, only because a non-interactive `up` without
+    --yes never applies - before any engine work)."""
+    _install(mgmt, {})
+    kc = tmp_path / "mgmt.kubeconfig"
+    kc.write_text(_kubeconfig(mgmt), encoding="utf-8")
+    monkeypatch.setenv("KUBEFLEET_MANAGEMENT_KUBECONFIG", str(kc))
+    monkeypatch.setenv("VSPHERE_USER", "svc-capv@vsphere.local")
+    monkeypatch.setenv("VSPHERE_PASSWORD", "Vc-pa55-antiaff")
+    spec = engine_env.spec
+    spec.write_text(SPEC.replace("REPLICAS", "3").replace("AVAILABILITY", "regional"), encoding="utf-8")
+    result = kf("up", str(spec), "-p", "kubeadm")
+    flat = " ".join(result.output.split())
+    assert result.exit_code == 2 and "without --yes" in flat, flat
+    assert "warning: the 3 masters of 'antiaff' may share an ESXi host" in flat, flat
+    assert "kubectl -n capv-system patch deployment capv-controller-manager --type=json" in flat
+    assert "Vc-pa55-antiaff" not in flat and mgmt.token not in flat
