@@ -13,7 +13,8 @@ provider.go:1275-1276 with schema.go:195, or the program sets the option).
 
 The local cloud refuses what the real APIs refuse (tests/localcloud/cloud.py ``already_exists``,
 ``update_error``; versions.py for a skipped minor), so a wrong operation fails at `up` as it would there.
-Not here: destroy and re-create, two clusters in one project (tests of the per-scope stacks).
+Not here: two clusters in one project (tests of the per-scope stacks). Destroy and re-create: AKS's, with the
+private nodes' egress and a cluster of an older kubefleet, in :func:`test_aks_private_egress_older_cluster_and_recreate`.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ DISK = "      disk: {sizeGiB: 50, type: standard}\n"
 BATCH = "    - name: batch\n      machine: {vcpus: 2, memoryGiB: 8}\n      count: 1\n"
 BATCH_4 = BATCH.replace("vcpus: 2, memoryGiB: 8", "vcpus: 4, memoryGiB: 16")
 MESH = "  addons: {istio: {mode: managed}}\n"
+PRIVATE = "  network: {privateNodes: true}\n"
 ZONAL = "availability: zonal, tier: free, endpoint: public, replicas: 1"
 REGIONAL = "availability: regional, tier: free, endpoint: public"
 
@@ -317,6 +319,10 @@ def test_day2_matrix_engine_plan_equals_table_and_offline_diff(engine_env: Env, 
     start, _, channel = VERSIONS[provider]
     text = _sub('version: "1.35", channel: stable', f'version: "{start}", channel: {channel}')(
         engine_env.spec.read_text(encoding="utf-8"))
+    if provider == "aks":
+        # private nodes: egress from kubefleet's zone-redundant load balancer IP (providers/aks/network.py); the
+        # zones step must leave it (no row for it: any operation on it would fail the equality below)
+        text = _sub("  nodePools:\n", PRIVATE + "  nodePools:\n")(text)
     engine_env.spec.write_text(text, encoding="utf-8")
     engine = Engine(engine_env, provider)
     engine.up()
@@ -586,3 +592,55 @@ def test_gke_prod_cluster_destroy_force_then_recreate_the_same_spec(engine_env: 
     ok("up", spec, "-p", "gke", "-y")
     assert _gke_cluster(engine_env)["inputs"]["deletionProtection"] is True
     ok("destroy", spec, "-p", "gke", "-y", "--force")
+
+
+PIP, NAT = "azure-native:network:PublicIPAddress", "azure-native:network:NatGateway"
+
+
+def _live(env: Env, type_: str) -> list[dict[str, Any]]:
+    return [r for r in cloud.all_resources(env.cloud) if r["type"] == type_]
+
+
+def test_aks_private_egress_older_cluster_and_recreate(engine_env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """AKS private nodes through the real engine. (1) A cluster an older kubefleet created egresses through its
+    NAT gateway (userAssignedNATGateway; stood in for by answering `up`'s question to Azure with it): the next
+    `up`s ask the cloud (azure-native getManagedCluster, answered by the local cloud from what runs), keep the
+    NAT gateway and touch nothing of the egress — outboundType is create-only in pulumi-azure-native (the
+    generated replace table), so anything else would replace the cluster; a pool resize is the pool's update
+    only. (2) Destroy and re-create the same spec: the new cluster egresses from the zone-redundant IP
+    (zones 1-3, load-balancer-standard-availability-zones.md) as the load balancer's outbound IP, no NAT gateway,
+    and nothing collides with the destroyed one's names."""
+    from kubefleet.providers.aks import cluster as aks_cluster
+
+    env = engine_env
+    text = env.spec.read_text(encoding="utf-8").replace("  nodePools:\n", PRIVATE + "  nodePools:\n", 1)
+    env.spec.write_text(text, encoding="utf-8")
+    spec = str(env.spec)
+    assert replace.replace_paths(AKS_CLUSTER) and "networkProfile.outboundType" in replace.replace_paths(AKS_CLUSTER)
+
+    asks = aks_cluster.live_outbound_type
+    monkeypatch.setattr(aks_cluster, "live_outbound_type", lambda *_: "userAssignedNATGateway")
+    ok("up", spec, "-p", "aks", "-y")
+    monkeypatch.setattr(aks_cluster, "live_outbound_type", asks)  # from here on the program asks the cloud
+    [running] = _live(env, AKS_CLUSTER)
+    assert running["outputs"]["networkProfile"]["outboundType"] == "userAssignedNATGateway"
+    assert len(_live(env, NAT)) == 1
+
+    since = len(cloud.read_log(env.cloud))
+    env.spec.write_text(_sub("count: 2\n", "count: 3\n")(text), encoding="utf-8")
+    ok("up", spec, "-p", "aks", "-y")
+    log = cloud.read_log(env.cloud)[since:]
+    assert any(e.get("token") == "azure-native:containerservice:getManagedCluster" for e in log)
+    changed = cloud_order(env, since)
+    assert changed == {f"{AGENT_POOL}::e2e-default": ["update"]}, changed
+    assert len(_live(env, NAT)) == 1
+
+    ok("destroy", spec, "-p", "aks", "-y")
+    assert _live(env, AKS_CLUSTER) == [] and _live(env, PIP) == []
+    ok("up", spec, "-p", "aks", "-y")
+    [running] = _live(env, AKS_CLUSTER)
+    [ip] = _live(env, PIP)
+    profile = running["outputs"]["networkProfile"]
+    assert profile["outboundType"] == "loadBalancer" and _live(env, NAT) == []
+    assert profile["loadBalancerProfile"]["outboundIPs"]["publicIPs"] == [{"id": ip["id"]}]
+    assert ip["outputs"]["zones"] == ["1", "2", "3"] and ip["outputs"]["sku"]["name"] == "Standard"

@@ -28,7 +28,7 @@ from kubefleet.spec.loader import load_file
 from kubefleet.spec.model import ClusterSpec
 from tests.conftest import resolved
 
-from .conftest import EXAMPLES, example_specs, shape_resolver
+from .conftest import EXAMPLES, ROOT, example_specs, shape_resolver
 
 MC = "azure-native:containerservice:ManagedCluster"
 POOL = "azure-native:containerservice:AgentPool"
@@ -240,7 +240,7 @@ def test_identity_oidc_workload_identity_and_aad(example_graphs: dict[str, Resou
 # ---- network ------------------------------------------------------------------------------------
 
 
-def test_network_profile_and_nat_for_private_nodes(example_graphs: dict[str, ResourceGraph]) -> None:
+def test_network_profile_and_egress_for_private_nodes(example_graphs: dict[str, ResourceGraph]) -> None:
     graph = example_graphs["sweet-spot"]
     spec = graph.spec
     net = graph.one(MC).get("networkProfile")
@@ -248,13 +248,17 @@ def test_network_profile_and_nat_for_private_nodes(example_graphs: dict[str, Res
     assert net["podCidr"] == spec.spec.network.pod_cidr == "10.64.0.0/14"
     assert net["serviceCidr"] == "10.96.0.0/16"
     assert net["dnsServiceIP"] == "10.96.0.10"
-    assert net["outboundType"] == "userAssignedNATGateway"
+    assert net["outboundType"] == "loadBalancer"
+    [ip] = graph.of_type(PIP)
+    # the mock monitor's id for the egress IP: the load balancer's one outbound IP
+    assert net["loadBalancerProfile"]["outboundIPs"] == {"publicIPs": [{"id": f"{ip.name}-id"}]}
+    assert "managedOutboundIPs" not in net["loadBalancerProfile"]  # one outbound IP option at a time
     vnet = graph.one("azure-native:network:VirtualNetwork")
     assert vnet.get("addressSpace.addressPrefixes") == [spec.spec.network.node_cidr]
     subnet = graph.one("azure-native:network:Subnet")
     assert subnet.get("addressPrefix") == spec.spec.network.node_cidr
-    nat = graph.one("azure-native:network:NatGateway")
-    assert subnet.get("natGateway.id") == f"{nat.name}-id"  # the mock monitor's id for the NAT gateway
+    assert subnet.get("natGateway") is None and subnet.get("defaultOutboundAccess") is False
+    assert graph.of_type("azure-native:network:NatGateway") == []
     assert graph.one(MC).get("agentPoolProfiles.0.vnetSubnetID") == f"{subnet.name}-id"
     for pool in pools(graph).values():
         assert pool.get("vnetSubnetID") == f"{subnet.name}-id"
@@ -619,7 +623,9 @@ def test_misspelt_sdk_argument_fails_under_render(
 
 def test_mock_call_answers_only_what_it_knows() -> None:
     adapter = AksAdapter()
-    assert adapter.mock_call("azure-native:containerservice:getManagedCluster", {}) is None
+    assert adapter.mock_call("azure-native:containerservice:listManagedClusterAdminCredentials", {}) is None
+    with pytest.raises(Exception, match="ResourceNotFound"):  # offline nothing is deployed
+        adapter.mock_call("azure-native:containerservice:getManagedCluster", {"resourceName": "x"})
     cfg = adapter.mock_call("azure-native:authorization:getClientConfig", {})
     assert cfg is not None and cfg == adapter.mock_call("azure-native:authorization:getClientConfig", {})
 
@@ -709,16 +715,122 @@ def test_kms_fields_are_validated_at_their_line(tmp_path: Any, key_id: str, vaul
     assert result.exit_code == 2 and f"kms.yaml:{line}:" in result.output, result.output
 
 
-def test_nat_gateway_parity_says_egress_is_not_zone_redundant(example_graphs: dict[str, ResourceGraph]) -> None:
-    """nat-gateway.md@fb060ab:234-235: a Standard NAT gateway is resilient only within its zone; zone redundancy
-    needs StandardV2, which the installed pulumi-azure-native network module (ARM 2024-05-01) does not offer."""
-    from pulumi_azure_native import network
+PIP = "azure-native:network:PublicIPAddress"
+NAT = "azure-native:network:NatGateway"
+SUBNET = "azure-native:network:Subnet"
+
+
+def test_why_not_a_nat_gateway_the_installed_sdk() -> None:
+    """The zone-redundant StandardV2 NAT gateway (nat-gateway.md@fb060ab:234-235: a Standard one "provides
+    resiliency only within the availability zone in which you deploy it") is not in the network API version
+    the installed pulumi-azure-native speaks: its enum and its docstring say so."""
+    import pulumi_azure_native.network as network
 
     assert [e.value for e in network.NatGatewaySkuName] == ["Standard"]
-    graph = example_graphs["sweet-spot"]
-    assert graph.one("azure-native:network:NatGateway").get("sku") == {"name": "Standard"}
-    detail = {n.field: n for n in graph.parity}["spec.network.privateNodes"].detail
-    assert "not zone-redundant" in detail and "StandardV2" in detail
+    assert "Uses Azure REST API version 2024-05-01." in inspect.getsource(network.nat_gateway)
+    # the load balancer's outbound IP: a Standard SKU with zones (load balancers "only support Standard SKU IP
+    # addresses", load-balancer-standard.md@fb060ab:48)
+    assert "Standard" in [e.value for e in network.PublicIPAddressSkuName]
+
+
+@pytest.mark.parametrize("availability", ["regional", "zonal"])
+def test_private_egress_ip_is_zone_redundant_whatever_the_nodes_zones(
+        load_spec: Callable[[str], ClusterSpec], availability: str) -> None:
+    """The egress IP is a Standard public IP in zones 1, 2 and 3: "A zone-redundant public IP address used for
+    outbound connections is served by all zones" and "can serve a zonal resource in any zone"
+    (MicrosoftDocs/azure-docs@9ebaa0fec53a2507c4df2ed74cc7a307aa53e4ff:articles/load-balancer/
+    load-balancer-standard-availability-zones.md, "Outbound connections", "Automatic zone-redundancy"); the
+    single-zone cluster's nodes are in one of its zones."""
+    cp = f", availability: {availability}" + (", replicas: 1" if availability == "zonal" else "")
+    graph = aks(inline(load_spec, extra_cp=cp, tail="  network: {privateNodes: true}\n"))
+    [ip] = graph.of_type(PIP)
+    assert ip.get("zones") == ["1", "2", "3"]
+    assert ip.get("sku") == {"name": "Standard", "tier": "Regional"} and ip.get("publicIPAllocationMethod") == "Static"
+    nodes = graph.one(MC).get("agentPoolProfiles.0.availabilityZones")
+    assert set(nodes) <= set(ip.get("zones")) and (nodes == ["1"]) == (availability == "zonal")
+    assert graph.of_type(NAT) == []
+    grants = {r.name: r for r in graph.of_type("azure-native:authorization:RoleAssignment")}
+    # the cluster identity joins the IP to its load balancer (aks-service-permissions.md@fb060ab:31,45)
+    assert grants["inline-egress-ip-network-contributor"].get("scope") == f"{ip.name}-id"
+
+
+def test_zones_change_leaves_the_egress_ip(load_spec: Callable[[str], ClusterSpec]) -> None:
+    """Day 2: an IP's zonality "isn't alterable" (recreate it: load-balancer-standard-availability-zones.md,
+    "Frontend") and pulumi-azure-native would send a zones change as an update (zones is not in the generated
+    replace table): the egress IP's zones never follow the cluster's, so zonal <-> regional leaves it as it is."""
+    from kubefleet.changes import replace
+    from kubefleet.changes.diff import diff_graphs
+
+    assert "zones" not in replace.replace_paths(PIP)
+    tail = "  network: {privateNodes: true}\n"
+    zonal = aks(inline(load_spec, extra_cp=", availability: zonal, replicas: 1", tail=tail))
+    regional = aks(inline(load_spec, extra_cp=", availability: regional", tail=tail))
+    ops = {f"{d.change.type}::{d.change.name}": d.change.op for d in diff_graphs(zonal, regional)}
+    assert ops[f"{PIP}::inline-egress-ip"] == "same" and ops[f"{MC}::inline-aks"] != "replace"
+
+
+def _legacy(monkeypatch: pytest.MonkeyPatch, answer: str | None) -> list[tuple[str, str]]:
+    """Make `up`'s question to Azure answer ``answer`` (the running cluster's outboundType); record the asks."""
+    from kubefleet.providers.aks import network
+
+    asked: list[tuple[str, str]] = []
+
+    def live(group: str, cluster: str, opts: Any) -> str | None:
+        asked.append((group, cluster))
+        return answer
+
+    monkeypatch.setattr(network, "live_outbound_type", live)
+    import kubefleet.providers.aks.cluster as cluster_module
+
+    monkeypatch.setattr(cluster_module, "live_outbound_type", live)
+    return asked
+
+
+def test_an_older_kubefleets_nat_cluster_keeps_its_egress_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A running cluster an older kubefleet created egresses through a NAT gateway (outboundType
+    userAssignedNATGateway). outboundType is create-only in pulumi-azure-native (the generated replace table) and
+    "can only be set at cluster creation time" in the API model, so changing it would replace the cluster:
+    `up` keeps every egress input exactly as that kubefleet declared it (tests/data/aks/legacy-nat-egress.json,
+    its render of sweet-spot) and adds only the zone-redundant IP and its grant, for the migration
+    (egress-outboundtype.md@fb060ab:130: AKS itself migrates a BYO VNet from userAssignedNATGateway to
+    loadBalancer)."""
+    from kubefleet.changes import replace
+
+    assert "networkProfile.outboundType" in replace.replace_paths(MC)
+    models = importlib.import_module("azure.mgmt.containerservice.models")
+    assert "can only be set at cluster creation time" in " ".join(
+        (inspect.getdoc(models.ContainerServiceNetworkProfile) or "").split())
+    asked = _legacy(monkeypatch, "userAssignedNATGateway")
+    graph = aks(example("sweet-spot.yaml"))
+    assert asked == [("rg-payments-prod", graph.one(MC).get("resourceName"))]
+    before = json.loads((ROOT / "tests/data/aks/legacy-nat-egress.json").read_text())["resources"]
+    for key, inputs in before.items():
+        type_, name = key.split("::")
+        [now] = [r for r in graph.of_type(type_) if r.name == name]
+        if type_ == MC:
+            assert now.get("networkProfile") == inputs["networkProfile"], key
+        else:
+            assert now.inputs == inputs, key
+    new = {f"{r.type}::{r.name}" for r in graph.resources if r.custom} - set(before)
+    assert {k for k in new if k.startswith(("azure-native:network:", "azure-native:authorization:"))
+            and "egress" in k} == {f"{PIP}::sweet-spot-egress-ip",
+                                   "azure-native:authorization:RoleAssignment::sweet-spot-egress-ip-network-contributor"}
+    assert "zone-redundant" in {n.field: n for n in graph.parity}["spec.network.privateNodes"].detail
+
+
+@pytest.mark.parametrize("answer", [None, "loadBalancer"])
+def test_a_new_or_migrated_cluster_gets_the_load_balancer_egress(monkeypatch: pytest.MonkeyPatch,
+                                                                answer: str | None) -> None:
+    """No cluster yet (None), or one migrated with `az aks update --outbound-type loadBalancer`: no NAT gateway."""
+    _legacy(monkeypatch, answer)
+    graph = aks(example("sweet-spot.yaml"))
+    assert graph.of_type(NAT) == [] and graph.one(MC).get("networkProfile.outboundType") == "loadBalancer"
+
+
+def test_public_nodes_do_not_ask_azure(monkeypatch: pytest.MonkeyPatch, example_graphs: dict[str, ResourceGraph]) -> None:
+    asked = _legacy(monkeypatch, "userAssignedNATGateway")
+    graph = aks(example_graphs["orders-staging"].spec)
+    assert asked == [] and graph.of_type(PIP) == [] and graph.one(MC).get("networkProfile.loadBalancerProfile") is None
 
 
 def test_turning_kms_on_replaces_the_subnet_grant_under_a_new_name(load_spec: Callable[[str], ClusterSpec]) -> None:

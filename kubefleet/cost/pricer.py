@@ -841,7 +841,11 @@ def _aks_cluster(r: RenderedResource, ctx: PriceContext) -> Result:
     if outbound == "loadBalancer":
         lb = ctx.catalog.network("aks", ctx.region, "load_balancer_hour")
         ip = ctx.catalog.network("aks", ctx.region, "public_ipv4_hour")
-        note = "AKS creates a Standard load balancer and a public IP for outbound traffic"
+        # private nodes: the outbound IP is the program's own zone-redundant static IP (providers/aks/network.py),
+        # priced as its PublicIPAddress; otherwise AKS creates one
+        own = ((r.get("networkProfile") or {}).get("loadBalancerProfile") or {}).get("outboundIPs") or {}
+        note = ("AKS creates a Standard load balancer for outbound traffic, from the cluster's own public IP"
+                if own.get("publicIPs") else "AKS creates a Standard load balancer and a public IP for outbound traffic")
         if lb is not None:
             out.append(component(ctx, r, "outbound Standard load balancer", "network", lb, ctx.hours,
                                  unit="lb-hour", note=note + "; one outbound rule, within the 5 rules the base fee includes"))
@@ -858,7 +862,9 @@ def _aks_cluster(r: RenderedResource, ctx: PriceContext) -> Result:
                 f"{fmt_qty(ctx.assumptions.egress_gb_month)} GB/month per cluster (from "
                 f"{ctx.assumptions.origin('egress_gb_month')}; `--egress-gb` or `monthly_data_processed_gb` in a "
                 "usage file)", estimate=True))
-        if ip is not None:
+        if own.get("publicIPs"):
+            pass  # priced as the PublicIPAddress it is
+        elif ip is not None:
             out.append(component(ctx, r, "outbound public IPv4", "network", ip, ctx.hours, note=note))
         else:
             out.append(_missing(r, "outbound public IPv4"))

@@ -15,7 +15,7 @@ from kubefleet.providers.aks import translate as t
 from kubefleet.providers.aks.gpu import install_device_plugin
 from kubefleet.providers.aks.kubeconfig import kubeconfig_output
 from kubefleet.providers.aks.mesh import install_self_managed, service_mesh_profile
-from kubefleet.providers.aks.network import NodeNetwork, build_network
+from kubefleet.providers.aks.network import LEGACY_OUTBOUND, NodeNetwork, build_network, live_outbound_type
 from kubefleet.providers.aks.nodepool import bootstrap_pool_profile, build_pool, build_system_pool
 from kubefleet.providers.aks.resource_args import as_kwargs
 from kubefleet.providers.aks.upgrades import build_maintenance
@@ -85,21 +85,37 @@ def _role_definition(subscription_id: pulumi.Input[str], role: str) -> pulumi.Ou
 
 
 def _authorized_ranges(spec: ClusterSpec, net: NodeNetwork) -> pulumi.Input[list[str]] | None:
-    """The spec's ranges, plus the NAT gateway's egress IP when private nodes egress through it."""
+    """The spec's ranges, plus the private nodes' static egress IP (the load balancer's outbound IP, or an
+    older cluster's NAT gateway IP)."""
     ranges = t.authorized_ip_ranges(spec)
-    if ranges is None or not t.needs_nat_egress_range(spec) or net.nat_ip is None:
+    source = net.egress_address
+    if ranges is None or not t.needs_egress_range(spec) or source is None:
         return ranges
-    return net.nat_ip.ip_address.apply(lambda ip: [*ranges, t.egress_range(str(ip))])
+    return source.ip_address.apply(lambda ip: [*ranges, t.egress_range(str(ip))])
+
+
+def _load_balancer_profile(net: NodeNetwork) -> Any:
+    """The load balancer's outbound IP is kubefleet's zone-redundant egress IP (private nodes on the load
+    balancer egress); None leaves AKS its managed outbound IP (public nodes) or a legacy NAT gateway."""
+    if net.egress_ip is None or net.nat_gateway is not None:
+        return None
+    return containerservice.ManagedClusterLoadBalancerProfileArgs(
+        outbound_ips=containerservice.ManagedClusterLoadBalancerProfileOutboundIPsArgs(
+            public_ips=[containerservice.ResourceReferenceArgs(id=net.egress_ip.id)]))
 
 
 def _subnet_grant(spec: ClusterSpec, ctx: ResolvedCluster, names: t.Names, subnet_id: pulumi.Input[str],
                   subscription_id: pulumi.Input[str], principal_id: pulumi.Input[str | None],
-                  opts: pulumi.ResourceOptions, *, user_assigned: bool = False) -> Any:
-    """Network Contributor on the node subnet for the control-plane identity. The system-assigned and the
-    user-assigned (KMS) identity's grants have different names: turning KMS on or off creates the new grant
-    and deletes the old one (principalId replaces a role assignment — the generated replace table — and a
-    replacement under the same name would collide with the grant it replaces)."""
-    seed = "subnet-user-assigned" if user_assigned else "subnet"
+                  opts: pulumi.ResourceOptions, *, user_assigned: bool = False, what: str = "subnet") -> Any:
+    """Network Contributor on the node subnet (``what="subnet"``) or on the egress IP (``what="egress-ip"``:
+    the cluster identity joins it to the load balancer, ``Microsoft.Network/publicIPAddresses/join/action``,
+    MicrosoftDocs/azure-aks-docs@fb060ab:articles/aks/aks-service-permissions.md:31,45) for the control-plane
+    identity. The system-assigned and the user-assigned (KMS) identity's grants have different names: turning
+    KMS on or off creates the new grant and deletes the old one (principalId replaces a role assignment — the
+    generated replace table — and a replacement under the same name would collide with the grant it
+    replaces)."""
+    seed = f"{what}-user-assigned" if user_assigned else what
+    manages = "its node subnet" if what == "subnet" else "its egress IP (load balancer outbound IP)"
     return authorization.RoleAssignment(
         f"{spec.name}-{seed}-network-contributor",
         authorization.RoleAssignmentArgs(
@@ -108,7 +124,7 @@ def _subnet_grant(spec: ClusterSpec, ctx: ResolvedCluster, names: t.Names, subne
             principal_id=principal_id,
             principal_type="ServicePrincipal",
             role_definition_id=_role_definition(subscription_id, NETWORK_CONTRIBUTOR),
-            description=f"kubefleet: AKS {names.cluster} manages its node subnet",
+            description=f"kubefleet: AKS {names.cluster} manages {manages}",
         ),
         opts=opts,
     )
@@ -122,6 +138,7 @@ def build(spec: ClusterSpec, ctx: ResolvedCluster) -> ClusterOutputs:
 
     component = AksCluster(spec.name, pulumi.ResourceOptions(protect=ctx.protect))
     child = pulumi.ResourceOptions(parent=component)
+    azure: Any = None
 
     if opts_aks is not None and opts_aks.subscription_id:
         from pulumi_azure_native import Provider
@@ -152,7 +169,18 @@ def build(spec: ClusterSpec, ctx: ResolvedCluster) -> ClusterOutputs:
         )
         rg_name = rg.name
 
-    net = build_network(spec, names, rg_name, location, tags, child)
+    # A running cluster an older kubefleet created with a NAT gateway keeps it (network.py says why).
+    legacy_nat = spec.spec.network.private_nodes and live_outbound_type(
+        opts_aks.resource_group if opts_aks is not None and opts_aks.resource_group else names.resource_group,
+        names.cluster, pulumi.InvokeOptions(parent=component, provider=azure)) == LEGACY_OUTBOUND
+    if legacy_nat:
+        pulumi.log.warn(
+            f"AKS {names.cluster} egresses through the NAT gateway an older kubefleet created (outboundType "
+            "userAssignedNATGateway): one zone's outage cuts its nodes' egress. kubefleet keeps it (changing "
+            f"outboundType would replace the cluster) and keeps the zone-redundant IP {names.egress_ip} ready: "
+            "migrate with `az aks update --outbound-type loadBalancer --load-balancer-outbound-ips <its id>`, then "
+            "`kubefleet refresh` and `kubefleet up` (README, \"AKS egress\")", component)
+    net = build_network(spec, names, rg_name, location, tags, child, legacy_nat=legacy_nat)
     subnet_id = net.subnet.id
 
     # KMS needs a user-assigned control-plane identity with Key Vault Crypto User on the vault before the
@@ -185,6 +213,11 @@ def build(spec: ClusterSpec, ctx: ResolvedCluster) -> ClusterOutputs:
                                                   identity.principal_id, pulumi.ResourceOptions.merge(
                                                       child, pulumi.ResourceOptions(parent=identity)),
                                                   user_assigned=True))
+        if net.egress_ip is not None:
+            control_plane_grants.append(_subnet_grant(
+                spec, ctx, names, net.egress_ip.id, subscription_id, identity.principal_id,
+                pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(parent=identity)),
+                user_assigned=True, what="egress-ip"))
 
     cluster = containerservice.ManagedCluster(
         f"{spec.name}-aks",
@@ -215,7 +248,8 @@ def build(spec: ClusterSpec, ctx: ResolvedCluster) -> ClusterOutputs:
                     network_dataplane=t.NETWORK_DATAPLANE,
                     network_policy=t.NETWORK_POLICY,
                     load_balancer_sku="standard",
-                    outbound_type=t.outbound_type(spec),
+                    outbound_type=t.outbound_type(spec, legacy_nat=legacy_nat),
+                    load_balancer_profile=_load_balancer_profile(net),
                 ),
                 identity=(containerservice.ManagedClusterIdentityArgs(
                     type="UserAssigned", user_assigned_identities=[identity.id]) if identity is not None
@@ -266,6 +300,10 @@ def build(spec: ClusterSpec, ctx: ResolvedCluster) -> ClusterOutputs:
         principal_id = cluster.identity.apply(lambda i: i.principal_id if i else None)
         _subnet_grant(spec, ctx, names, subnet_id, subscription_id, principal_id,
                       pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(parent=cluster)))
+        if net.egress_ip is not None:
+            _subnet_grant(spec, ctx, names, net.egress_ip.id, subscription_id, principal_id,
+                          pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(parent=cluster)),
+                          what="egress-ip")
     # Local accounts are off: whoever deploys gets cluster-admin through Azure RBAC (Helm needs it too).
     deployer_admin = authorization.RoleAssignment(
         f"{spec.name}-deployer-cluster-admin",

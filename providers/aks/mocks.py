@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from kubefleet.naming import short_hash
+from kubefleet.providers.base import InvokeFailure
 
 #: Inputs that carry the Azure resource name, per type; the provider echoes it as the ``name`` output.
 NAME_INPUTS: Final[dict[str, str]] = {
@@ -23,6 +24,8 @@ NAME_INPUTS: Final[dict[str, str]] = {
     "azure-native:authorization:RoleAssignment": "roleAssignmentName",
     "azure-native:managedidentity:UserAssignedIdentity": "resourceName",
 }
+
+GET_MANAGED_CLUSTER: Final = "azure-native:containerservice:getManagedCluster"
 
 OFFLINE_TENANT: Final = str(uuid.uuid5(uuid.NAMESPACE_URL, "kubefleet/offline/tenant"))
 OFFLINE_SUBSCRIPTION: Final = str(uuid.uuid5(uuid.NAMESPACE_URL, "kubefleet/offline/subscription"))
@@ -120,6 +123,11 @@ def mock_call(token: str, args: Mapping[str, Any]) -> dict[str, Any] | None:
             "subscriptionId": OFFLINE_SUBSCRIPTION,
             "tenantId": OFFLINE_TENANT,
         }
+    if token == GET_MANAGED_CLUSTER:
+        # offline nothing is deployed (ARM's not-found answer; providers/aks/network.py live_outbound_type)
+        raise InvokeFailure(f"Code=\"ResourceNotFound\" Message=\"The Resource 'Microsoft.ContainerService/"
+                            f"managedClusters/{args.get('resourceName')}' was not found (offline render: "
+                            "nothing is deployed)\"")
     if token == "azure-native:containerservice:listManagedClusterUserCredentials":
         cluster = str(args.get("resourceName", "cluster"))
         group = str(args.get("resourceGroupName", "group"))

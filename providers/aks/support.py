@@ -85,9 +85,9 @@ def _authorized(spec: ClusterSpec) -> Support:
             "AKS accepts authorizedIPRanges only on a public API server; this private cluster's endpoint is "
             "reachable only from its VNet (and peered networks), so the ranges are not applied"
         )
-    if t.needs_nat_egress_range(spec):
-        return native("apiServerAccessProfile.authorizedIPRanges on the public API server, plus the NAT "
-                      "gateway's egress IP (/32) so the private nodes can reach it")
+    if t.needs_egress_range(spec):
+        return native("apiServerAccessProfile.authorizedIPRanges on the public API server, plus the private "
+                      "nodes' static egress IP (/32) so they can reach it")
     return native("apiServerAccessProfile.authorizedIPRanges on the public API server (AKS adds the load "
                   "balancer's outbound IP itself)")
 
@@ -201,11 +201,15 @@ def _window(spec: ClusterSpec, part: str) -> Support:
 def _private_nodes(spec: ClusterSpec) -> Support:
     if spec.spec.network.private_nodes:
         return native(
-            "AKS nodes have no public IPs; egress through a NAT gateway on the node subnet "
-            "(outboundType userAssignedNATGateway). It is a Standard NAT gateway, which Azure places in one zone "
-            "(\"resiliency only within the availability zone in which you deploy it\"): egress is not "
-            "zone-redundant. The zone-redundant StandardV2 NAT gateway is not in the network API version "
-            "pulumi-azure-native 3.x speaks (2024-05-01: NAT gateway SKU Standard only)"
+            "AKS nodes have no public IPs; egress through the cluster's Standard load balancer (outboundType "
+            "loadBalancer) from one static Standard public IP kubefleet owns, zone-redundant (zones 1, 2, 3) "
+            "whatever zones the nodes use, so egress survives a zone outage and the address stays when zones "
+            "change. Not a NAT gateway: a Standard NAT gateway lives in one zone (\"resiliency only within the "
+            "availability zone in which you deploy it\"), and the zone-redundant StandardV2 NAT gateway is not in "
+            "the network API version pulumi-azure-native 3.x speaks (2024-05-01: NAT gateway SKU Standard only). "
+            "A cluster an older kubefleet created with a NAT gateway (userAssignedNATGateway) keeps it, not "
+            "zone-redundant: changing outboundType replaces the cluster through pulumi-azure-native, although "
+            "AKS migrates it in place (README, \"AKS egress\")"
         )
     return native(
         "AKS nodes have no public IPs either way; egress through the standard load balancer "

@@ -44,8 +44,9 @@ class Names:
     node_resource_group: str
     vnet: str
     subnet: str
-    nat_gateway: str
+    nat_gateway: str  # clusters an older kubefleet created (providers/aks/network.py)
     nat_ip: str
+    egress_ip: str  # private nodes' zone-redundant load balancer outbound IP
     identity: str  # the user-assigned control-plane identity (KMS only)
 
 
@@ -61,6 +62,7 @@ def names(spec: ClusterSpec, region: str) -> Names:
         subnet=cloud_name(AZURE_NETWORK, f"snet-{base}-nodes", *ident),
         nat_gateway=cloud_name(AZURE_NETWORK, f"ng-{base}", *ident),
         nat_ip=cloud_name(AZURE_NETWORK, f"pip-{base}-nat", *ident),
+        egress_ip=cloud_name(AZURE_NETWORK, f"pip-{base}-egress", *ident),
         identity=cloud_name(AZURE_NETWORK, f"id-{base}", *ident),
     )
 
@@ -170,16 +172,18 @@ def authorized_ip_ranges(spec: ClusterSpec) -> list[str] | None:
 
     The cluster's own egress IP must be in the list or the nodes cannot reach the API server
     (api-server-authorized-ip-ranges.md@fb060ab:45). AKS adds the Standard load balancer's outbound IP
-    by itself (same file, line 51) but not a NAT gateway's: :func:`needs_nat_egress_range` says when the
-    adapter appends the NAT gateway's public IP.
+    by itself only "during cluster creation" (same file, line 51), and never a NAT gateway's:
+    :func:`needs_egress_range` says when the adapter appends the private nodes' static egress IP (the load
+    balancer's outbound IP kubefleet owns, or an older cluster's NAT gateway IP).
     """
     if private_endpoint(spec) or not spec.spec.control_plane.authorized_networks:
         return None
     return list(spec.spec.control_plane.authorized_networks)
 
 
-def needs_nat_egress_range(spec: ClusterSpec) -> bool:
-    return authorized_ip_ranges(spec) is not None and outbound_type(spec) == "userAssignedNATGateway"
+def needs_egress_range(spec: ClusterSpec) -> bool:
+    """Private nodes egress from a static IP kubefleet owns: it joins the authorised ranges."""
+    return authorized_ip_ranges(spec) is not None and spec.spec.network.private_nodes
 
 
 def egress_range(ip: str) -> str:
@@ -195,9 +199,21 @@ NETWORK_DATAPLANE: Final = "cilium"
 NETWORK_POLICY: Final = "cilium"
 
 
-def outbound_type(spec: ClusterSpec) -> str:
-    """Private nodes egress through a NAT gateway on their subnet; otherwise the standard load balancer."""
-    return "userAssignedNATGateway" if spec.spec.network.private_nodes else "loadBalancer"
+#: Zones of the private nodes' egress IP: zone-redundant, whatever zones the nodes use (providers/aks/network.py).
+EGRESS_IP_ZONES: Final = ("1", "2", "3")
+
+
+def outbound_type(spec: ClusterSpec, *, legacy_nat: bool = False) -> str:
+    """Egress through the cluster's Standard load balancer: from kubefleet's zone-redundant static IP for
+    private nodes, from an AKS-managed IP otherwise. ``legacy_nat``: a running cluster an older kubefleet
+    created with a NAT gateway keeps ``userAssignedNATGateway`` (changing it replaces the cluster through
+    pulumi-azure-native; providers/aks/network.py)."""
+    return "userAssignedNATGateway" if spec.spec.network.private_nodes and legacy_nat else "loadBalancer"
+
+
+def owns_egress_ip(spec: ClusterSpec) -> bool:
+    """Private nodes: the load balancer's outbound IP is kubefleet's own static, zone-redundant IP."""
+    return spec.spec.network.private_nodes
 
 
 def zones(spec: ClusterSpec) -> list[str]:

@@ -481,6 +481,18 @@ def _node_group(root: Path, args: Mapping[str, Any]) -> dict[str, Any]:
                       "couldn't find resource")
 
 
+def _managed_cluster(root: Path, args: Mapping[str, Any]) -> dict[str, Any]:
+    """azure-native getManagedCluster: the running cluster's properties (the AKS program asks for its egress)."""
+    for record in all_resources(root):
+        out = record["outputs"]
+        if record["type"] == AKS_CLUSTER and out.get("resourceName") == args.get("resourceName") \
+                and out.get("resourceGroupName") == args.get("resourceGroupName"):
+            return {**out, "id": record["id"]}
+    # ARM's answer for a missing resource (code ResourceNotFound; ResourceGroupNotFound before the group exists)
+    raise InvokeError(f"Code=\"ResourceNotFound\" Message=\"The Resource 'Microsoft.ContainerService/managedClusters/"
+                      f"{args.get('resourceName')}' under resource group '{args.get('resourceGroupName')}' was not found.\"")
+
+
 def invoke(token: str, args: Mapping[str, Any], root: Path | None = None) -> dict[str, Any] | None:
     """The data sources the programs call: what the cloud holds where a program reads its own resources
     back, else the adapters' offline answers. InvokeError: the data source fails (not found)."""
@@ -488,6 +500,8 @@ def invoke(token: str, args: Mapping[str, Any], root: Path | None = None) -> dic
         return _node_group(root or state_dir(), args)
     if token == GET_FEATURE:
         return _feature(root or state_dir(), args)
+    if token == "azure-native:containerservice:getManagedCluster":
+        return _managed_cluster(root or state_dir(), args)
     package = package_of(token)
     adapter = ADAPTERS.get(package)
     if adapter is None:
