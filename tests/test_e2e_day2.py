@@ -611,6 +611,7 @@ def test_aks_private_egress_older_cluster_and_recreate(engine_env: Env, monkeypa
     (zones 1-3, load-balancer-standard-availability-zones.md) as the load balancer's outbound IP, no NAT gateway,
     and nothing collides with the destroyed one's names."""
     from kubefleet.providers.aks import cluster as aks_cluster
+    from kubefleet.providers.aks.network import LiveCluster
 
     env = engine_env
     text = env.spec.read_text(encoding="utf-8").replace("  nodePools:\n", PRIVATE + "  nodePools:\n", 1)
@@ -618,10 +619,10 @@ def test_aks_private_egress_older_cluster_and_recreate(engine_env: Env, monkeypa
     spec = str(env.spec)
     assert replace.replace_paths(AKS_CLUSTER) and "networkProfile.outboundType" in replace.replace_paths(AKS_CLUSTER)
 
-    asks = aks_cluster.live_outbound_type
-    monkeypatch.setattr(aks_cluster, "live_outbound_type", lambda *_: "userAssignedNATGateway")
+    asks = aks_cluster.live_cluster
+    monkeypatch.setattr(aks_cluster, "live_cluster", lambda *_: LiveCluster("userAssignedNATGateway"))
     ok("up", spec, "-p", "aks", "-y")
-    monkeypatch.setattr(aks_cluster, "live_outbound_type", asks)  # from here on the program asks the cloud
+    monkeypatch.setattr(aks_cluster, "live_cluster", asks)  # from here on the program asks the cloud
     [running] = _live(env, AKS_CLUSTER)
     assert running["outputs"]["networkProfile"]["outboundType"] == "userAssignedNATGateway"
     assert len(_live(env, NAT)) == 1

@@ -769,20 +769,19 @@ def test_zones_change_leaves_the_egress_ip(load_spec: Callable[[str], ClusterSpe
     assert ops[f"{PIP}::inline-egress-ip"] == "same" and ops[f"{MC}::inline-aks"] != "replace"
 
 
-def _legacy(monkeypatch: pytest.MonkeyPatch, answer: str | None) -> list[tuple[str, str]]:
-    """Make `up`'s question to Azure answer ``answer`` (the running cluster's outboundType); record the asks."""
-    from kubefleet.providers.aks import network
+def _legacy(monkeypatch: pytest.MonkeyPatch, answer: str | None, pools: tuple[Any, ...] = ()) -> list[tuple[str, str]]:
+    """Make `up`'s question to Azure answer a running cluster with outboundType ``answer`` (None: no cluster yet)
+    and ``pools``; record the asks."""
+    import kubefleet.providers.aks.cluster as cluster_module
+    from kubefleet.providers.aks.network import LiveCluster
 
     asked: list[tuple[str, str]] = []
 
-    def live(group: str, cluster: str, opts: Any) -> str | None:
+    def live(group: str, cluster: str, opts: Any) -> LiveCluster | None:
         asked.append((group, cluster))
-        return answer
+        return None if answer is None else LiveCluster(answer, pools)
 
-    monkeypatch.setattr(network, "live_outbound_type", live)
-    import kubefleet.providers.aks.cluster as cluster_module
-
-    monkeypatch.setattr(cluster_module, "live_outbound_type", live)
+    monkeypatch.setattr(cluster_module, "live_cluster", live)
     return asked
 
 
@@ -827,10 +826,38 @@ def test_a_new_or_migrated_cluster_gets_the_load_balancer_egress(monkeypatch: py
     assert graph.of_type(NAT) == [] and graph.one(MC).get("networkProfile.outboundType") == "loadBalancer"
 
 
-def test_public_nodes_do_not_ask_azure(monkeypatch: pytest.MonkeyPatch, example_graphs: dict[str, ResourceGraph]) -> None:
-    asked = _legacy(monkeypatch, "userAssignedNATGateway")
+def test_public_nodes_keep_the_aks_managed_outbound_ip(monkeypatch: pytest.MonkeyPatch,
+                                                      example_graphs: dict[str, ResourceGraph]) -> None:
+    _legacy(monkeypatch, "loadBalancer")
     graph = aks(example_graphs["orders-staging"].spec)
-    assert asked == [] and graph.of_type(PIP) == [] and graph.one(MC).get("networkProfile.loadBalancerProfile") is None
+    assert graph.of_type(PIP) == [] and graph.one(MC).get("networkProfile.loadBalancerProfile") is None
+
+
+def test_an_older_kubefleets_inline_system_pool_is_named(monkeypatch: pytest.MonkeyPatch,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    """A cluster an older kubefleet created runs its System pool inline under the name the bootstrap pool has
+    now (3 x the 2 vCPU / 8 GiB size on a regional cluster: e1b02c0^ providers/aks/nodepool.py
+    system_pool_profile, resolve/pools.py). agentPoolProfiles is ignored after creation and azure-native
+    re-sends it with every cluster PUT (pulumi/pulumi-azure-native#2719), so it stays beside the System
+    AgentPool: `up` says what it runs. A cluster this version created is not named."""
+    spec = example("sweet-spot.yaml")
+    from kubefleet.providers.aks.network import LivePool
+
+    inline_pool = LivePool(t.system_pool_name(spec), "Standard_D2s_v5", 3)
+    _legacy(monkeypatch, "loadBalancer", (inline_pool, LivePool("sys1234", "Standard_D4s_v5", 3)))
+    with caplog.at_level("WARNING"):
+        aks(spec)
+    [said] = [r.getMessage() for r in caplog.records if inline_pool.name in r.getMessage()]
+    assert "3 x Standard_D2s_v5" in said and "2 x Standard_D4s_v5" in said and "#2719" in said
+    caplog.clear()
+    _legacy(monkeypatch, "loadBalancer", (LivePool(t.system_pool_name(spec), "Standard_D4s_v5", 2),))
+    with caplog.at_level("WARNING"):
+        aks(spec)
+    assert not [r for r in caplog.records if "System pool" in r.getMessage()]
+    _legacy(monkeypatch, "loadBalancer", (LivePool(t.system_pool_name(spec), "Standard_D2s_v5", 1),))
+    with caplog.at_level("WARNING"):
+        aks(spec)
+    assert any("below AKS's documented System pool minimum" in r.getMessage() for r in caplog.records)
 
 
 def test_turning_kms_on_replaces_the_subnet_grant_under_a_new_name(load_spec: Callable[[str], ClusterSpec]) -> None:

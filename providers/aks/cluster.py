@@ -15,8 +15,13 @@ from kubefleet.providers.aks import translate as t
 from kubefleet.providers.aks.gpu import install_device_plugin
 from kubefleet.providers.aks.kubeconfig import kubeconfig_output
 from kubefleet.providers.aks.mesh import install_self_managed, service_mesh_profile
-from kubefleet.providers.aks.network import LEGACY_OUTBOUND, NodeNetwork, build_network, live_outbound_type
-from kubefleet.providers.aks.nodepool import bootstrap_pool_profile, build_pool, build_system_pool
+from kubefleet.providers.aks.network import LEGACY_OUTBOUND, NodeNetwork, build_network, live_cluster
+from kubefleet.providers.aks.nodepool import (
+    bootstrap_pool_profile,
+    build_pool,
+    build_system_pool,
+    kept_inline_pool,
+)
 from kubefleet.providers.aks.resource_args import as_kwargs
 from kubefleet.providers.aks.upgrades import build_maintenance
 from kubefleet.providers.base import ClusterOutputs
@@ -169,10 +174,15 @@ def build(spec: ClusterSpec, ctx: ResolvedCluster) -> ClusterOutputs:
         )
         rg_name = rg.name
 
-    # A running cluster an older kubefleet created with a NAT gateway keeps it (network.py says why).
-    legacy_nat = spec.spec.network.private_nodes and live_outbound_type(
+    # What runs already: a NAT gateway an older kubefleet created stays (network.py says why); an older
+    # kubefleet's inline System pool is named, with what it runs (nodepool.kept_inline_pool).
+    live = live_cluster(
         opts_aks.resource_group if opts_aks is not None and opts_aks.resource_group else names.resource_group,
-        names.cluster, pulumi.InvokeOptions(parent=component, provider=azure)) == LEGACY_OUTBOUND
+        names.cluster, pulumi.InvokeOptions(parent=component, provider=azure))
+    legacy_nat = spec.spec.network.private_nodes and live is not None and live.outbound_type == LEGACY_OUTBOUND
+    kept = kept_inline_pool(spec, ctx, names.cluster, live.pools) if live is not None else None
+    if kept is not None:
+        pulumi.log.warn(kept, component)
     if legacy_nat:
         pulumi.log.warn(
             f"AKS {names.cluster} egresses through the NAT gateway an older kubefleet created (outboundType "

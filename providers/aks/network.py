@@ -29,7 +29,7 @@ Clusters an older kubefleet created (NAT gateway, ``userAssignedNATGateway``)
     ``networkProfile.outboundType`` changes (its forceNewMap: the generated replace table; the API model
     says "This can only be set at cluster creation time", azure-mgmt-containerservice 40.1.0
     ContainerServiceNetworkProfile.outbound_type). So ``up`` asks Azure for the running cluster first
-    (:func:`live_outbound_type`): a cluster that egresses through kubefleet's NAT gateway keeps it (the same
+    (:func:`live_cluster`): a cluster that egresses through kubefleet's NAT gateway keeps it (the same
     resources and inputs as before, :func:`build_network` ``legacy_nat``) and gets the zone-redundant egress
     IP beside it, so that the migration can be made with ``az aks update --outbound-type loadBalancer
     --load-balancer-outbound-ips <its id>`` followed by ``kubefleet refresh`` (README, "AKS egress").
@@ -72,8 +72,25 @@ class NodeNetwork:
         return self.nat_ip if self.nat_gateway is not None else self.egress_ip
 
 
-def live_outbound_type(resource_group: str, cluster: str, opts: pulumi.InvokeOptions) -> str | None:
-    """The running cluster's ``networkProfile.outboundType``; None when there is no such cluster yet."""
+@dataclass(frozen=True)
+class LivePool:
+    """A pool of the running cluster as the ManagedCluster GET lists it (inline and AgentPool alike)."""
+
+    name: str | None
+    vm_size: str | None
+    count: int | None
+
+
+@dataclass(frozen=True)
+class LiveCluster:
+    """What ``up`` reads of the running cluster before it declares anything."""
+
+    outbound_type: str | None
+    pools: tuple[LivePool, ...] = ()
+
+
+def live_cluster(resource_group: str, cluster: str, opts: pulumi.InvokeOptions) -> LiveCluster | None:
+    """The running cluster's egress type and pools; None when there is no such cluster yet."""
     try:
         found = containerservice.get_managed_cluster(resource_group_name=resource_group, resource_name=cluster,
                                                      opts=opts)
@@ -82,7 +99,8 @@ def live_outbound_type(resource_group: str, cluster: str, opts: pulumi.InvokeOpt
             return None
         raise
     profile = found.network_profile
-    return None if profile is None else profile.outbound_type
+    pools = tuple(LivePool(p.name, p.vm_size, p.count) for p in found.agent_pool_profiles or [])
+    return LiveCluster(None if profile is None else profile.outbound_type, pools)
 
 
 def build_network(

@@ -20,12 +20,14 @@ API refuses to change an existing pool's VM size or zones (learn.microsoft.com/a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
 from pulumi_azure_native import containerservice
 
 from kubefleet.providers.aks import translate as t
+from kubefleet.providers.aks.network import LivePool
 from kubefleet.providers.aks.resource_args import as_kwargs
 from kubefleet.resolve.model import ResolvedCluster
 from kubefleet.resolve.pools import SYSTEM_MIN_NODES, SYSTEM_POOL_KEY, system_pool
@@ -81,6 +83,29 @@ def bootstrap_pool_profile(
         upgrade_settings=_upgrade_settings(spec),
         tags=tags,
     )
+
+
+def kept_inline_pool(spec: ClusterSpec, ctx: ResolvedCluster, cluster: str, live: Sequence[LivePool]) -> str | None:
+    """What to tell about the running cluster's inline System pool when an older kubefleet created it (its
+    System pool was the inline one, 3 x 2 vCPU regional / 1 node zonal; or the one-node bootstrap pool of
+    kubefleet 2026-12-06 before the documented minimum): it keeps running beside the System AgentPool and is
+    billed, the program cannot change or remove it (``agentPoolProfiles`` is ignored after creation and
+    azure-native re-sends the creation-time list with every cluster PUT, pulumi/pulumi-azure-native#2719), and
+    the offline cost prices it as this version creates it. None when it is what this version creates."""
+    name = t.system_pool_name(spec)
+    size = ctx.instance(system_pool(spec)).name
+    for pool in live:
+        if pool.name != name or (pool.vm_size, pool.count) == (size, BOOTSTRAP_COUNT):
+            continue
+        below = pool.count is not None and pool.count < SYSTEM_MIN_NODES
+        return (f"AKS {cluster}: the System pool {name} inside the cluster runs {pool.count} x {pool.vm_size}, not "
+                f"the {BOOTSTRAP_COUNT} x {size} this kubefleet creates clusters with (an older kubefleet's System "
+                "pool). It stays beside the System AgentPool and its nodes are billed; the program cannot change or "
+                "remove it (every cluster update re-sends it, pulumi/pulumi-azure-native#2719), and `kubefleet cost`"
+                f" and `diff` price it as {BOOTSTRAP_COUNT} x {size}"
+                + (f"; it is below AKS's documented System pool minimum of {SYSTEM_MIN_NODES} nodes "
+                   "(use-system-pools.md@fb060ab:77)" if below else ""))
+    return None
 
 
 def system_replace_inputs(spec: ClusterSpec, ctx: ResolvedCluster) -> dict[str, object]:

@@ -331,7 +331,7 @@ def _system_pools(spec: ClusterSpec) -> str:
             "System pool minimum), replaced under a new name (created before the old one is deleted) when its VM "
             f"size or zones change, and on the {BOOTSTRAP_COUNT}-node System pool the cluster is created with, "
             "which is kept as it is (AKS creates no cluster without one, and every later cluster update names it; "
-            "clusters an older kubefleet created keep their one-node bootstrap pool)")
+            "a cluster an older kubefleet created keeps its inline System pool as it was created, and `up` says what it runs)")
 
 
 def _disk_size(spec: ClusterSpec) -> Support:
