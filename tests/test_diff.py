@@ -20,6 +20,7 @@ from tests.conftest import MINIMAL
 
 DATA = Path(__file__).resolve().parent / "data" / "diff"
 AS_OF = "2026-11-27"
+MOVES = {"provider-block"}  # an existing cluster moved to another place (region/project/subscription)
 CASES = ["pool-resize", "version-bump", "tier-change", "mesh-on", "provider-block", "multi", "kubeadm-resize"]
 
 runner = CliRunner()
@@ -32,7 +33,8 @@ def _run(*args: str) -> Any:
 def _diff(case: str, output: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.chdir(DATA)  # relative paths: stable titles in the goldens
     result = _run("--base", f"{case}.old.yaml", f"{case}.new.yaml", "--as-of", AS_OF, "--output", output)
-    assert result.exit_code == 0, result.output
+    # a cluster moved to another project is refused (exit 1, tests/test_diff_region.py); the output is still whole
+    assert result.exit_code == (1 if case in MOVES else 0), result.output
     return str(result.stdout)
 
 
@@ -92,6 +94,10 @@ def test_project_change_replaces_everything_and_says_why(monkeypatch: pytest.Mon
     assert {c["op"] for c in clusters["scope-gcp-acme-payments-prod"]["changes"]} == {"create"}
     cluster = _by_name(gke)["ledger-cluster"]
     assert "project" in cluster["replaced_because"]
+    # and kubefleet refuses the move, with the new-stack way out (kubefleet.changes.diff.location_refusals)
+    (note,) = [n for n in gke["upgrades"] if n["kind"] == "refused"]
+    assert "acme-payments-dev to acme-payments-prod" in note["text"] and "<name>-gke" in note["text"]
+    assert cluster["refused"] == [note["rule"]]
 
 
 def test_added_and_removed_clusters(monkeypatch: pytest.MonkeyPatch) -> None:

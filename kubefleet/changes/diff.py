@@ -12,7 +12,9 @@ the program declares, resource by resource, the way ``pulumi preview`` would rep
   resource's cloud name or self-link) changes too: a replace when that input forces replacement
   (``subnetIds`` of an EKS node group), otherwise an update (see :func:`_cascade`)
 * component resources (no cloud counterpart) and provider resources are left out, as the engine's
-  change collector does
+  change collector does; but a changed explicit provider's configuration is read (:func:`provider_moves`):
+  an EKS region move replaces every regional resource (its ``region`` follows the provider's), and a
+  region, project or subscription move of an existing cluster is refused (:func:`location_refusals`)
 
 Secrets: the render replaces secret inputs by ``[secret]`` before we see them, so a change inside a
 secret cannot be detected. When a resource is updated or replaced for another reason, its secret inputs
@@ -397,9 +399,85 @@ def ignored(path: str, ignore_changes: tuple[str, ...]) -> bool:
     return any(segments[: len(prefix)] == prefix for prefix in (parse_path(i) for i in ignore_changes) if prefix)
 
 
+# ------------------------------------------------------------------ provider configuration: region moves
+#
+# What the engine does when an explicit provider's configuration changes (the region of a cluster):
+# * the engine replaces every resource of a provider only when the provider itself is replaced, and it is
+#   replaced only when its DiffConfig says so (pulumi/pulumi@1b5949891b3cefcb9974752b24a5ecef0acc86c8:
+#   pkg/resource/deploy/step_generator.go:2800-2879 providerChanged, 2921-2925; a provider Diff is its
+#   DiffConfig: pkg/resource/deploy/providers/registry.go:732-777). Otherwise the provider is updated in place,
+#   keeps its id, and each resource is diffed by the (reconfigured) provider as usual.
+# * pulumi-aws: a bridged provider's DiffConfig replaces only for config keys marked ForcesProviderReplace
+#   (pulumi/pulumi-terraform-bridge@59de6c661df1e7561e6ece7ad7f1c835c63010c4:pkg/tfbridge/provider.go:841-891);
+#   pulumi-aws took that mark off `region` for v7 (pulumi/pulumi-aws#5656, "will instead require a separate
+#   pulumi destroy and pulumi up sequence", and commit d273034ca4dff0fdfe4e1ab5f8896e4673055ece for the major
+#   release), so the aws Provider is updated. Then every regional resource (Terraform AWS v6's per-resource
+#   `region`) is replaced: CustomizeDiff sets an unset `region` to the provider's configured region and forces
+#   a new resource when it differs from the stored one (hashicorp/terraform-provider-aws@
+#   4640a66635ff36287cdb9ce0683daefda6c188c7:internal/provider/sdkv2/region.go:52-69 defaultRegion,
+#   91-113 forceNewIfRegionChanges). Global services have no `region` (IAM: pulumi_aws 7.x's iam Args take
+#   none; tests/test_diff_region.py reads that from the installed SDK).
+# * pulumi-gcp (default provider; kubefleet passes project, region and location on every resource) and
+#   azure-native (location on every tracked resource): the moves show through the resources' own ForceNew /
+#   create-only inputs in the generated table. azure-native's DiffConfig never asks for a replacement
+#   (pulumi/pulumi-azure-native@6d9e7fe5da3ddea283f27995305640427e65761c:provider/pkg/provider/provider.go,
+#   DiffConfig returns no replaces), so a subscriptionId change replaces nothing: the resources stay where they
+#   are, in the old subscription, while the provider now points at the new one.
+
+#: AWS modules of global services: no per-resource ``region`` (see above; checked against the installed SDK)
+AWS_GLOBAL_MODULES: Final = frozenset({"iam"})
+PROVIDER_REGION: Final = "region"  # the forced path of a resource replaced because its region moved
+
+
+def aws_region_aware(type_: str) -> bool:
+    """Whether an AWS resource type carries Terraform AWS v6's per-resource ``region`` (a regional service)."""
+    if not type_.startswith("aws:"):
+        return False
+    module = type_.split(":", 2)[1].split("/", 1)[0]
+    return module not in AWS_GLOBAL_MODULES
+
+
+def provider_regions(graph: ResourceGraph | None) -> dict[str, str]:
+    """``region`` of each explicit aws provider in the graph, by the provider's name."""
+    if graph is None:
+        return {}
+    return {r.name: r.inputs["region"] for r in graph.resources
+            if r.type == "pulumi:providers:aws" and isinstance(r.inputs.get("region"), str)}
+
+
+def provider_moves(old: ResourceGraph | None, new: ResourceGraph | None) -> tuple[str | None, str | None]:
+    """The (old, new) region of the cluster's explicit aws provider when it changed, else (None, None). One
+    provider per EKS stack (providers/eks/adapter.py); with several, none is assumed."""
+    before, after = provider_regions(old), provider_regions(new)
+    if len(before) != 1 or len(after) != 1:
+        return None, None
+    (a,), (b,) = before.values(), after.values()
+    return (a, b) if a != b else (None, None)
+
+
+def _effective_region(r: RenderedResource, provider_region: str | None) -> Any:
+    """An AWS resource's region: its own ``region`` input, else its provider's (defaultRegion)."""
+    return r.inputs.get("region", provider_region)
+
+
+def _region_move(old: RenderedResource, new: RenderedResource,
+                 regions: tuple[str | None, str | None]) -> InputChange | None:
+    """The change of a regional AWS resource's effective region (its own input, else its provider's), which
+    forces a new resource (forceNewIfRegionChanges, see above), or None."""
+    if not aws_region_aware(new.type):
+        return None
+    was, now = _effective_region(old, regions[0]), _effective_region(new, regions[1])
+    if regions == (None, None) and "region" not in old.inputs and "region" not in new.inputs:
+        return None
+    if not isinstance(was, str) or not isinstance(now, str) or was == now:
+        return None
+    return InputChange(PROVIDER_REGION, was, now)
+
+
 def diff_graphs(old: ResourceGraph | None, new: ResourceGraph | None) -> list[ResourceDiff]:
     """Every resource of one cluster on one provider, OLD → NEW (either may be absent: added/removed)."""
     before, after = _relevant(old), _relevant(new)
+    regions = provider_moves(old, new)
     kept = kept_names(before, after)
     if kept:  # the others read the names the engine keeps (a resource's own kept name shows as ignored)
         after = {urn: dataclasses.replace(r, inputs=_others_kept(r, kept)) for urn, r in after.items()}
@@ -412,6 +490,9 @@ def diff_graphs(old: ResourceGraph | None, new: ResourceGraph | None) -> list[Re
             diffs[urn] = ResourceDiff(ResourceChange("create", r.type, r.name), (), urn)
             continue
         every = _changes(before[urn], r)
+        moved = _region_move(before[urn], r, regions)
+        if moved is not None and moved.path not in {c.path for c in every}:
+            every = sorted([*every, moved], key=lambda c: c.path)
         changes = [c for c in every if not ignored(c.path, r.ignore_changes)]
         skipped = ignored_note([c.path for c in every if ignored(c.path, r.ignore_changes)])
         if not changes:
@@ -419,6 +500,8 @@ def diff_graphs(old: ResourceGraph | None, new: ResourceGraph | None) -> list[Re
             continue
         forced = tuple(p for p in forcing_paths(r.type, before[urn].inputs, r.inputs)
                        if not ignored(p, r.ignore_changes))
+        if moved is not None and not ignored(moved.path, r.ignore_changes):
+            forced = tuple(sorted({*forced, moved.path}))
         # the provider itself asks to delete first when a replace it decides keeps a name the program set
         # (kubefleet.changes.replace.names_fixed); a replace only the program's replace_on_changes forces does not
         provider_dbr = bool(forced) and _replace.names_fixed(r.type, r.inputs)
@@ -537,6 +620,70 @@ def default_providers(spec: ClusterSpec) -> list[str]:
     return provider_names()
 
 
+#: The engine rules behind a location move of an existing cluster, per provider (see "provider configuration"
+#: above): what a region/project/subscription change does to the stack's resources.
+MOVE_RULES: Final[dict[str, str]] = {
+    "eks": ("hashicorp/terraform-provider-aws@4640a66635ff36287cdb9ce0683daefda6c188c7:"
+            "internal/provider/sdkv2/region.go:91-113; pulumi/pulumi-aws#5656"),
+    "gke": "kubefleet/changes/replace_table.json (ForceNew location/region/project, terraform-provider-google-beta)",
+    "aks": "kubefleet/changes/replace_table.json (arm:location: location is create-only)",
+}
+SUBSCRIPTION_RULE: Final = ("pulumi/pulumi-azure-native@6d9e7fe5da3ddea283f27995305640427e65761c:"
+                            "provider/pkg/provider/provider.go (DiffConfig: no replaces); pulumi/pulumi@"
+                            "1b5949891b3cefcb9974752b24a5ecef0acc86c8:pkg/resource/deploy/step_generator.go:2800-2879")
+#: the changed inputs each move concerns (marks those rows refused)
+_MOVE_INPUTS: Final[dict[str, tuple[str, ...]]] = {
+    "eks": ("region",), "gke": ("location", "region", "project"), "aks": ("location",),
+}
+
+
+def _moves(spec: ClusterSpec, provider: str) -> dict[str, str | None]:
+    """Where a cluster lives on ``provider``: its region, and the GCP project / Azure subscription it names."""
+    where: dict[str, str | None] = {"region": spec.region_for(provider)}
+    opts = spec.spec.provider_options(provider)
+    if provider == "gke":
+        where["project"] = getattr(opts, "project", None)
+    elif provider == "aks":
+        where["subscription"] = getattr(opts, "subscription_id", None)
+    return where
+
+
+def location_refusals(old: ClusterSpec | None, new: ClusterSpec | None, provider: str) -> tuple[UpgradeNote, ...]:
+    """kubefleet's refusal of moving an existing cluster to another region, GCP project or Azure subscription.
+
+    A region or project move replaces the whole cluster (every regional resource deleted, with the nodes and
+    their volumes, and created anew: see "provider configuration" above) — almost never what was meant. An
+    Azure subscription move replaces nothing (azure-native's DiffConfig never asks to): the resources stay in
+    the old subscription while the provider points at the new one. Either way the way out is a new stack:
+    stacks are named ``<metadata.name>-<provider>``, so a new metadata.name in the new place."""
+    from kubefleet.changes.upgrades import UpgradeNote
+
+    if old is None or new is None or provider not in MOVE_RULES:
+        return ()
+    a, b = _moves(old, provider), _moves(new, provider)
+    label = {"gke": "GKE", "eks": "EKS", "aks": "AKS"}[provider]
+    out: list[UpgradeNote] = []
+    way = (f"keep it where it is, or create the cluster there as a new stack (a new metadata.name: stacks are "
+           f"named <name>-{provider}), move the workloads, then destroy {new.name}-{provider}")
+    for what in ("region", "project"):
+        if what in a and a[what] != b[what] and a[what] is not None and b[what] is not None:
+            out.append(UpgradeNote(
+                new.name, provider, "refused",
+                f"kubefleet refuses to move the existing {label} cluster {new.name!r} from {what} {a[what]} to "
+                f"{b[what]}: the engine would replace every {'regional ' if provider == 'eks' else ''}resource "
+                f"of the stack — the cluster is deleted with its nodes and volumes and created anew; {way}",
+                MOVE_RULES[provider], inputs=_MOVE_INPUTS[provider] if what == "region" else ("project",)))
+    if a.get("subscription") and b.get("subscription") and a["subscription"] != b["subscription"]:
+        out.append(UpgradeNote(
+            new.name, provider, "refused",
+            f"kubefleet refuses to move the existing AKS cluster {new.name!r} from subscription "
+            f"{a['subscription']} to {b['subscription']}: "
+            f"azure-native does not replace anything for a provider subscription change, so the resources stay "
+            f"in the old subscription while the provider points at the new one; {way}",
+            SUBSCRIPTION_RULE, inputs=("subscriptionId",)))
+    return tuple(out)
+
+
 def diff_specs(
     old_specs: Iterable[ClusterSpec],
     new_specs: Iterable[ClusterSpec],
@@ -573,6 +720,8 @@ def diff_specs(
                     at_apply[key] = "; ".join(filter(None, (at_apply.get(key), DELETE_FIRST_NOTE)))
             notes = upgrades(old_spec if provider in old_p else None, new_spec if provider in new_p else None,
                              provider, new_graph) if upgrades is not None else ()
+            notes = (*location_refusals(old_spec if provider in old_p else None,
+                                        new_spec if provider in new_p else None, provider), *notes)
             out.append(ClusterDiff(changes, cluster_status(old_graph, new_graph, diffs), forced,
                                    before.unpriced, after.unpriced, protected,
                                    dict(before.categories), dict(after.categories), at_apply, notes,
