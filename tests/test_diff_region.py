@@ -4,9 +4,9 @@ Expected values come from the upstream rules, not from kubefleet's code:
 
 * EKS (pulumi_aws 7.x, explicit aws.Provider): the provider's `region` no longer forces a provider replacement
   in v7 (pulumi/pulumi-aws#5656; the bridge replaces a provider only for ForcesProviderReplace keys,
-  pulumi/pulumi-terraform-bridge@59de6c661df1e7561e6ece7ad7f1c835c63010c4:pkg/tfbridge/provider.go:841-891), so
+  pulumi/pulumi-terraform-bridge@59de6c661df1e7561e6ece7ad7f1c835c63010c4:pkg/tfbridge/provider.go:841-894), so
   the engine updates the provider and diffs each resource (pulumi/pulumi@1b5949891b3cefcb9974752b24a5ecef0acc86c8:
-  pkg/resource/deploy/step_generator.go:2800-2879). Every resource of a regional service then has its unset
+  pkg/resource/deploy/step_generator.go:2800-2880). Every resource of a regional service then has its unset
   `region` defaulted to the provider's new region and is replaced (hashicorp/terraform-provider-aws@
   4640a66635ff36287cdb9ce0683daefda6c188c7:internal/provider/sdkv2/region.go:52-69, 91-113). Which types are
   regional is read here from the installed pulumi_aws SDK (its Args take `region` exactly for those).

@@ -404,11 +404,11 @@ def ignored(path: str, ignore_changes: tuple[str, ...]) -> bool:
 # What the engine does when an explicit provider's configuration changes (the region of a cluster):
 # * the engine replaces every resource of a provider only when the provider itself is replaced, and it is
 #   replaced only when its DiffConfig says so (pulumi/pulumi@1b5949891b3cefcb9974752b24a5ecef0acc86c8:
-#   pkg/resource/deploy/step_generator.go:2800-2879 providerChanged, 2921-2925; a provider Diff is its
-#   DiffConfig: pkg/resource/deploy/providers/registry.go:732-777). Otherwise the provider is updated in place,
+#   pkg/resource/deploy/step_generator.go:2800-2880 providerChanged, 2921-2925; a provider Diff is its
+#   DiffConfig: pkg/resource/deploy/providers/registry.go:732-779). Otherwise the provider is updated in place,
 #   keeps its id, and each resource is diffed by the (reconfigured) provider as usual.
 # * pulumi-aws: a bridged provider's DiffConfig replaces only for config keys marked ForcesProviderReplace
-#   (pulumi/pulumi-terraform-bridge@59de6c661df1e7561e6ece7ad7f1c835c63010c4:pkg/tfbridge/provider.go:841-891);
+#   (pulumi/pulumi-terraform-bridge@59de6c661df1e7561e6ece7ad7f1c835c63010c4:pkg/tfbridge/provider.go:841-894);
 #   pulumi-aws took that mark off `region` for v7 (pulumi/pulumi-aws#5656, "will instead require a separate
 #   pulumi destroy and pulumi up sequence", and commit d273034ca4dff0fdfe4e1ab5f8896e4673055ece for the major
 #   release), so the aws Provider is updated. Then every regional resource (Terraform AWS v6's per-resource
@@ -630,7 +630,7 @@ MOVE_RULES: Final[dict[str, str]] = {
 }
 SUBSCRIPTION_RULE: Final = ("pulumi/pulumi-azure-native@6d9e7fe5da3ddea283f27995305640427e65761c:"
                             "provider/pkg/provider/provider.go (DiffConfig: no replaces); pulumi/pulumi@"
-                            "1b5949891b3cefcb9974752b24a5ecef0acc86c8:pkg/resource/deploy/step_generator.go:2800-2879")
+                            "1b5949891b3cefcb9974752b24a5ecef0acc86c8:pkg/resource/deploy/step_generator.go:2800-2880")
 #: the changed inputs each move concerns (marks those rows refused)
 _MOVE_INPUTS: Final[dict[str, tuple[str, ...]]] = {
     "eks": ("region",), "gke": ("location", "region", "project"), "aks": ("location",),
