@@ -383,11 +383,13 @@ def _upgrades_section(notes: Sequence[UpgradeNote], horizon_days: int) -> list[s
         out += _more(len(refused), "> ")
         out.append("")
     if ours:
-        out += ["> [!CAUTION]", f"> ❌ **{len(ours)} change(s) kubefleet refuses** — `kubefleet up` stops before "
-                "touching the cluster:"]
+        out += ["> [!CAUTION]", f"> ❌ **{len(ours)} change(s) kubefleet refuses** — this check fails:"]
         for n in ours[:MAX_UPGRADE_LINES]:
+            # only the kubeadm re-address is also checked by `up`, against the live Cluster
+            # (kubefleet.engine.management.refuse_readdress); the other refusals are the offline check's alone
+            live = " — `kubefleet up` stops before touching the cluster" if n.provider == "kubeadm" else ""
             out.append(f"> - **{n.cluster}** · {provider_display(n.provider)}: {md_text(n.text, limit=600)} "
-                       f"(rule: {_code(n.rule)})")
+                       f"(rule: {_code(n.rule)}){live}")
         out += _more(len(ours), "> ")
         out.append("")
     support = [n for n in ranked if n.kind != "refused"]
