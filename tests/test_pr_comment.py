@@ -120,8 +120,8 @@ def test_a_tripped_fail_on_says_which_condition_and_why() -> None:
     assert "`replace`:" not in md and "`delete`:" not in md  # only what tripped
     assert md.index("This check fails") < md.index("<details>")  # at the top, not in the details
     code, md = _diff("multi", "--output", "markdown", "--fail-on", "delete")
-    assert code == 1 and "> - `delete`: 9 resource(s) deleted: legacy on gke: legacy-vpc (gcp:compute/network:Network);" in md
-    assert "; and 4 more" in md  # five named, the rest counted
+    assert code == 1 and "> - `delete`: 10 resource(s) deleted: legacy on gke: legacy-vpc (gcp:compute/network:Network);" in md
+    assert "; and 5 more" in md  # five named, the rest counted (the fifth of the ten: GKE's zone Stash)
     code, md = _diff("pool-resize", "--output", "markdown", "--fail-on", "delta>100000")
     assert code == 0 and "✅ **--fail-on** `delta>100000`: no condition met." in md
 
