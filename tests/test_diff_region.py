@@ -24,11 +24,14 @@ from __future__ import annotations
 import importlib
 import inspect
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from kubefleet.changes.diff import Priced, diff_graphs, diff_specs
+from kubefleet.cli.app import app
 from kubefleet.graph import ResourceGraph
 from kubefleet.render.offline import render
 from kubefleet.spec.loader import load_text
@@ -119,3 +122,32 @@ def test_an_unchanged_place_is_not_refused() -> None:
     for provider in ("eks", "gke", "aks"):
         (item,) = _items(_spec(), _spec(), provider)
         assert item.refused == ()
+
+
+def _position(path: Path, key: str) -> str:
+    """file:line:col of ``key``'s value, found in the text itself (not by kubefleet's locator)."""
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if f"{key}: " in line:
+            return f"{path}:{number}:{line.index(f'{key}: ') + len(key) + 3}"
+    raise AssertionError(key)
+
+
+@pytest.mark.parametrize(("old_extra", "new_extra", "region", "field"), [
+    ("  provider: eks\n", "  provider: eks\n", "europe-west", "region"),
+    ("  provider: gke\n  providers: {gke: {project: p-one}}\n", "  provider: gke\n  providers: {gke: {project: p-two}}\n",
+     "us-east", "project"),
+    ("  provider: aks\n  providers: {aks: {subscriptionId: 00000000-0000-0000-0000-000000000001}}\n",
+     "  provider: aks\n  providers: {aks: {subscriptionId: 00000000-0000-0000-0000-000000000002}}\n",
+     "us-east", "subscriptionId"),
+])
+def test_validate_base_refuses_a_move_at_its_field(tmp_path: Path, old_extra: str, new_extra: str, region: str,
+                                                   field: str) -> None:
+    before, after = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    before.write_text(MINIMAL + old_extra)
+    after.write_text((MINIMAL + new_extra).replace("us-east", region))
+    result = CliRunner().invoke(app, ["validate", str(after), "--base", str(before), "--as-of", "2026-11-27"])
+    assert result.exit_code == 2, result.output
+    flat = " ".join(result.output.split())
+    assert f"{_position(after, field)}: kubefleet refuses to move the existing" in flat, flat
+    same = CliRunner().invoke(app, ["validate", str(before), "--base", str(before), "--as-of", "2026-11-27"])
+    assert "refuses to move" not in same.output, same.output  # (1.33 may be refused as too old: another check)

@@ -684,6 +684,20 @@ def location_refusals(old: ClusterSpec | None, new: ClusterSpec | None, provider
     return tuple(out)
 
 
+def move_field(spec: ClusterSpec, provider: str, note: UpgradeNote) -> tuple[str, ...]:
+    """The spec field a location refusal (:func:`location_refusals`) is about, for ``validate --base``: the
+    subscription or project field, the provider's region override when the spec sets one, else spec.region."""
+    if "subscriptionId" in note.inputs:
+        return ("spec", "providers", "aks", "subscriptionId")
+    if note.inputs == ("project",):
+        return ("spec", "providers", "gke", "project")
+    key = "location" if provider == "aks" else "region"
+    opts = spec.spec.provider_options(provider)
+    if opts is not None and getattr(opts, key, None):
+        return ("spec", "providers", provider, key)
+    return ("spec", "region")
+
+
 def diff_specs(
     old_specs: Iterable[ClusterSpec],
     new_specs: Iterable[ClusterSpec],

@@ -328,6 +328,7 @@ def refusal_issues(loaded: Sequence[LoadedSpec], base: Sequence[ClusterSpec], pr
         old = olds.get(new.name)
         if old is None:
             continue
+        issues += _location_issues(spec, old, providers_of.get(new.name, []))
         if "kubeadm" in providers_of.get(new.name, []):
             issues += [spec.issue(r.path, r.message, r.hint) for r in readdress_refusals(
                 new.name, kubeadm_addresses(old), kubeadm_addresses(new), vip_at=vip_location(new))]
@@ -345,3 +346,21 @@ def refusal_issues(loaded: Sequence[LoadedSpec], base: Sequence[ClusterSpec], pr
         issues.append(spec.issue(("spec", "kubernetes", "version"),
                                  f"{message} (the base has {old.spec.kubernetes.version})", f"rule: {rules}"))
     return issues
+
+
+def _location_issues(loaded: LoadedSpec, old: ClusterSpec, providers: Sequence[str]) -> list[SpecIssue]:
+    """A region, GCP project or Azure subscription move of an existing cluster, refused at its field
+    (kubefleet.changes.diff.location_refusals: the same refusal ``kubefleet diff`` shows); one issue per field,
+    naming the other providers it concerns too."""
+    from kubefleet.changes.diff import location_refusals, move_field
+
+    by_field: dict[tuple[str, ...], list[UpgradeNote]] = {}
+    for provider in providers:
+        for note in location_refusals(old, loaded.spec, provider):
+            by_field.setdefault(move_field(loaded.spec, provider, note), []).append(note)
+    out = []
+    for path, notes in by_field.items():
+        also = [_LABEL.get(n.provider, n.provider) for n in notes[1:]]
+        message = notes[0].text + (f" (likewise on {', '.join(also)})" if also else "")
+        out.append(loaded.issue(path, message, "rule: " + "; ".join(dict.fromkeys(n.rule for n in notes))))
+    return out
