@@ -383,7 +383,10 @@ class Network(_Model):
     node_cidr: Cidr = Field("10.0.0.0/16", description="Node (VPC / subnet) range.")
     pod_cidr: Cidr = Field("10.64.0.0/14", description="Pod range.")
     service_cidr: Cidr = Field("10.96.0.0/16", description="Service (ClusterIP) range.")
-    private_nodes: bool = Field(False, description="Nodes get no public IPs; egress through NAT.")
+    private_nodes: bool = Field(False, description=(
+        "Nodes get no public IPs; egress through a NAT gateway (GKE Cloud NAT, EKS one NAT gateway per "
+        "zone), on AKS the cluster load balancer's zone-redundant outbound IP; on kubeadm the port group's "
+        "own routing (kubefleet assigns no public addresses)."))
 
     @model_validator(mode="after")
     def _cidrs(self) -> Network:
