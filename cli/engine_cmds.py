@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from kubefleet.cli.console import DiffFormat, TableOrJson
-from kubefleet.errors import KubefleetError, ProblemFound, UsageError
+from kubefleet.errors import EngineError, KubefleetError, ProblemFound, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -705,7 +705,14 @@ def destroy(
     target = _with_backend(loaded, chosen, stack, backend)
 
     from kubefleet.engine.errors import engine_errors
-    from kubefleet.engine.workspace import open_stack, protected_resources, run_destroy, unprotect_all
+    from kubefleet.engine.workspace import (
+        cloud_guarded_resources,
+        open_stack,
+        protected_resources,
+        release_cloud_guards,
+        run_destroy,
+        unprotect_all,
+    )
 
     out = stdout()
     _header(target, out)
@@ -731,11 +738,33 @@ def destroy(
     if not _require_confirmation(yes, question, type_to_confirm=target.stack_name if prod or protected else None):
         out.print("nothing destroyed")
         return
-    with engine_errors(ctx), _progress(stderr(), total=None, live=True) as (on_step, on_diag):
-        if protected:
-            count = unprotect_all(the_stack)
-            out.print(f"unprotected {count} resource(s)", highlight=False)
-        run_destroy(the_stack, _router(on_step, on_diag, target, debug=debug), options=options)
+    with _progress(stderr(), total=None, live=True) as (on_step, on_diag):
+        router = _router(on_step, on_diag, target, debug=debug)
+        with engine_errors(ctx):
+            guarded = cloud_guarded_resources(the_stack)
+        if options.targets:  # a targeted destroy lifts only the guards of what it deletes
+            guarded = [urn for urn in guarded if urn in options.targets]
+        if guarded:
+            # the cloud holds these guards (EKS deletionProtection): an update through its API turns them off
+            # before anything is deleted, else the destroy deletes the node groups and stops at the cluster
+            try:
+                with engine_errors(_context("destroy --force (turning deletion protection off first; nothing was "
+                                            "deleted)", target)):
+                    release_cloud_guards(the_stack, router, guarded)
+            except EngineError as err:  # the engine or the cloud failed; a refusal (UsageError) keeps its hint
+                # EKS needs both UpdateClusterConfig and DeleteCluster permissions to delete a protected cluster
+                # (https://docs.aws.amazon.com/eks/latest/userguide/deletion-protection.html)
+                err.hint = ("nothing was deleted and the cluster is still protected; fix the cause above (turning "
+                            "the protection off needs eks:UpdateClusterConfig as well as eks:DeleteCluster) and "
+                            "rerun the same `kubefleet destroy --force`")
+                raise
+            out.print(f"turned deletion protection off on {len(guarded)} resource(s) through the cloud's API",
+                      highlight=False)
+        with engine_errors(ctx):
+            if protected:
+                count = unprotect_all(the_stack)
+                out.print(f"unprotected {count} resource(s)", highlight=False)
+            run_destroy(the_stack, router, options=options)
     out.print(f"[green]✓[/] {target.stack_name} destroyed"
               + (f" ({len(options.targets)} targeted resource(s); the rest stays)" if options.targets else ""),
               highlight=False)

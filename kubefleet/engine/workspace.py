@@ -265,11 +265,11 @@ def _guarded(resource: Mapping[str, Any]) -> bool:
 
 
 def protected_resources(stack: Stack) -> list[str]:
-    """URNs of the stack's protected resources (from its exported state): Pulumi's ``protect`` or a provider's
-    state-only deletion guard (:data:`STATE_GUARDS`)."""
+    """URNs of the stack's protected resources (from its exported state): Pulumi's ``protect``, a provider's
+    state-only deletion guard (:data:`STATE_GUARDS`) or a cloud-held one (:data:`CLOUD_GUARDS`)."""
     state = stack.export_stack()
     resources = (state.deployment or {}).get("resources") or []
-    return sorted(str(r.get("urn", "")) for r in resources if r.get("protect") or _guarded(r))
+    return sorted(str(r.get("urn", "")) for r in resources if r.get("protect") or _guarded(r) or _cloud_guarded(r))
 
 
 _TEMP_LOCK = threading.Lock()
@@ -292,6 +292,82 @@ def _private_tempdir() -> Any:
         finally:
             tempfile.tempdir = previous
             shutil.rmtree(directory, ignore_errors=True)
+
+
+#: Deletion guards the cloud holds: the API refuses the delete while the cloud says true, so no state edit lifts
+#: them; only an update through that API does. EKS: UpdateClusterConfig ``deletionProtection`` "When enabled
+#: (true), the cluster cannot be deleted until deletion protection is explicitly disabled" (botocore 1.44.18
+#: data/eks/2017-11-01/service-2.json, UpdateClusterConfigRequest.deletionProtection); DeleteCluster on an active
+#: protected cluster fails with InvalidRequestException (https://docs.aws.amazon.com/eks/latest/userguide/
+#: deletion-protection.html). The bridged provider's delete calls DeleteCluster as is (terraform-provider-aws
+#: internal/service/eks/cluster.go resourceClusterDelete), so ``destroy`` alone cannot get past it.
+CLOUD_GUARDS: Final[dict[str, str]] = {"aws:eks/cluster:Cluster": "deletionProtection"}
+
+#: The stack config switch the EKS program reads (providers/eks/cluster.py): while ``true`` it renders the
+#: cluster with ``deletion_protection=False``. Set only for the targeted update :func:`release_cloud_guards` runs.
+CONFIG_RELEASE_GUARDS: Final = "kubefleet:releaseDeletionProtection"
+
+
+def _cloud_guarded(resource: Mapping[str, Any]) -> bool:
+    key = CLOUD_GUARDS.get(str(resource.get("type", "")))
+    return key is not None and any((resource.get(part) or {}).get(key) is True for part in ("inputs", "outputs"))
+
+
+def _urn_type(urn: str) -> str:
+    """The resource type of a URN (``urn:pulumi:<stack>::<project>::<parent types$>type::<name>``)."""
+    parts = urn.split("::")
+    return parts[2].rsplit("$", 1)[-1] if len(parts) > 3 else ""
+
+
+def cloud_guarded_resources(stack: Stack) -> list[str]:
+    """URNs of the stack's resources whose deletion guard the cloud holds (:data:`CLOUD_GUARDS`), as the last
+    update recorded them."""
+    state = stack.export_stack()
+    resources = (state.deployment or {}).get("resources") or []
+    return sorted(str(r.get("urn", "")) for r in resources if _cloud_guarded(r))
+
+
+def release_cloud_guards(stack: Stack, on_event: OnEvent, urns: Sequence[str]) -> None:
+    """Turn the cloud-held deletion guards of ``urns`` off through the cloud's API: a targeted ``up`` (only those
+    resources) of the program with :data:`CONFIG_RELEASE_GUARDS` on, which the provider sends as an update
+    (EKS: UpdateClusterConfig). A targeted preview runs first: when the update would change anything else on
+    those resources (the spec or the cloud moved since the last ``up``), :class:`~kubefleet.errors.UsageError` and
+    nothing is changed. The switch is removed again whatever happens, so the next ``up`` puts the guard back.
+    Raises :class:`~kubefleet.errors.EngineError` when the engine reports success but a guard is still on."""
+    from pulumi.automation import ConfigValue
+
+    from kubefleet.errors import EngineError
+
+    wanted = set(urns)
+    planned: dict[str, tuple[str, list[str]]] = {}
+
+    def watch(event: EngineEvent) -> None:
+        pre = event.resource_pre_event
+        if pre is not None and pre.metadata.urn in wanted:
+            planned[pre.metadata.urn] = (str(pre.metadata.op.value), sorted(pre.metadata.diffs or []))
+
+    stack.set_config(CONFIG_RELEASE_GUARDS, ConfigValue(value="true"))
+    try:
+        # a targeted update applies every pending change of the resource, not only the guard: preview it first
+        # and go on only when the guard is all that changes (no version bump or replace slipped in before a delete)
+        run_preview(stack, watch, refresh=True, options=RunOptions(targets=tuple(urns)))
+        for urn in sorted(wanted):
+            op, diffs = planned.get(urn, ("same", []))
+            others = [d for d in diffs if d != CLOUD_GUARDS.get(_urn_type(urn))]
+            if op not in ("update", "same") or others:
+                raise UsageError(
+                    f"refusing to turn deletion protection off on {urn}: that update would also "
+                    + (f"change {', '.join(others)}" if others else f"{op} the resource")
+                    + " (the spec or the cloud differs from what the stack's last `up` deployed)",
+                    hint="nothing was changed or deleted; `kubefleet up` this spec first (or destroy with the spec "
+                    "the cluster was deployed from), then rerun `kubefleet destroy --force`")
+        run_up(stack, on_event, options=RunOptions(targets=tuple(urns)))
+    finally:
+        stack.remove_config(CONFIG_RELEASE_GUARDS)
+    still = sorted(set(urns) & set(cloud_guarded_resources(stack)))
+    if still:
+        raise EngineError(f"deletion protection is still on for {', '.join(still)} after the update that turns it off",
+                          hint="nothing was deleted; report this as a kubefleet bug")
 
 
 def unprotect_all(stack: Stack) -> int:

@@ -84,6 +84,12 @@ def existing_log_group(name: str, scope: Scope) -> bool:
     return found is not None
 
 
+def _releasing_deletion_protection() -> bool:
+    """The stack config switch ``kubefleet:releaseDeletionProtection`` (set by ``destroy --force`` for one
+    targeted update, kubefleet/engine/workspace.py release_cloud_guards)."""
+    return pulumi.Config("kubefleet").get_bool("releaseDeletionProtection") is True
+
+
 def support_type(spec: ClusterSpec) -> str:
     return "EXTENDED" if spec.spec.kubernetes.channel == "extended" else "STANDARD"
 
@@ -135,7 +141,10 @@ def build_cluster(
             # kubefleet declares the managed add-ons itself (below), so EKS must not pre-install
             # unmanaged copies that the add-ons would then have to take over.
             bootstrap_self_managed_addons=False,
-            deletion_protection=spec.metadata.env == "prod",
+            # held by the EKS API (DeleteCluster refuses while true), so `destroy --force` first runs a targeted
+            # update with the stack config switch kubefleet:releaseDeletionProtection on (kubefleet/engine/
+            # workspace.py CONFIG_RELEASE_GUARDS), which renders it false and EKS gets UpdateClusterConfig
+            deletion_protection=spec.metadata.env == "prod" and not _releasing_deletion_protection(),
             tags=scope.tagged(),
         ),
         opts=pulumi.ResourceOptions.merge(

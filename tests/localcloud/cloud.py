@@ -540,3 +540,28 @@ def delete_error(type_: str, state: Mapping[str, Any]) -> str | None:
         return ("Cannot destroy cluster because deletion_protection is set to true. Set it to false to proceed with "
                 "cluster deletion.")
     return None
+
+
+EKS_CLUSTER: Final = "aws:eks/cluster:Cluster"
+
+
+def held_delete_error(root: Path, type_: str, id_: str) -> str | None:
+    """A delete the cloud's API refuses from what the cloud itself holds, whatever the caller's state says.
+
+    EKS DeleteCluster on an active cluster with deletion protection on: "If you try to delete an active cluster
+    that has deletion protection turned on, you will receive a InvalidRequestException"; "you must first disable
+    deletion protection before you can delete the cluster" (https://docs.aws.amazon.com/eks/latest/userguide/
+    deletion-protection.html); the flag is set through UpdateClusterConfig ``deletionProtection`` (botocore
+    1.44.18 data/eks/2017-11-01/service-2.json; InvalidRequestException is among DeleteCluster's errors there,
+    HTTP 400). The documented parts are the exception name and the rule; AWS's exact message text is not
+    published, so the sentence after the name is ours. The shape around it is the AWS SDK for Go v2's error
+    as the bridged provider reports it ("deleting EKS Cluster (%s): %s", terraform-provider-aws
+    internal/service/eks/cluster.go resourceClusterDelete). Clusters here are always ACTIVE."""
+    if type_ != EKS_CLUSTER:
+        return None
+    record = get(root, type_, id_)
+    if record is None or record["outputs"].get("deletionProtection") is not True:
+        return None
+    return (f"deleting EKS Cluster ({id_}): operation error EKS: DeleteCluster, https response error StatusCode: 400, "
+            f"InvalidRequestException: Cluster {id_} has deletion protection enabled. Disable deletion protection "
+            "(UpdateClusterConfig deletionProtection=false) before deleting the cluster.")

@@ -294,7 +294,8 @@ class LocalCloudProvider(provider_pb2_grpc.ResourceProviderServicer):
             return empty_pb2.Empty()
         root = cloud.state_dir()
         self._fail_or_wait(root, type_, "delete", to_dict(request.properties), context)
-        refused = cloud.delete_error(type_, to_dict(request.properties))
+        refused = cloud.delete_error(type_, to_dict(request.properties)) or cloud.held_delete_error(root, type_,
+                                                                                                  request.id)
         if refused is not None:
             cloud.log(root, op="delete-failed", type=type_, reason=refused)
             context.abort(grpc.StatusCode.UNKNOWN, refused)
