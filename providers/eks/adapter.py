@@ -55,6 +55,7 @@ class EksAdapter(ClusterAdapter):
         cluster = cluster_mod.build_cluster(
             spec, ctx.region, scope, cluster_role.role.arn, net,
             depends_on=[*iam.depends(cluster_role), secrets.grant], encryption=security.encryption_config(secrets),
+            protect=ctx.protect,
         )
         security.oidc_provider(spec, scope, cluster)
         access.build_access_entries(spec, scope, cluster)

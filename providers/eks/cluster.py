@@ -102,6 +102,8 @@ def build_cluster(
     network: ClusterNetwork,
     depends_on: Sequence[pulumi.Resource],
     encryption: aws.eks.ClusterEncryptionConfigArgs | None = None,
+    *,
+    protect: bool = False,
 ) -> aws.eks.Cluster:
     cp = spec.spec.control_plane
     private = cp.endpoint == "private"
@@ -144,7 +146,9 @@ def build_cluster(
             # held by the EKS API (DeleteCluster refuses while true), so `destroy --force` first runs a targeted
             # update with the stack config switch kubefleet:releaseDeletionProtection on (kubefleet/engine/
             # workspace.py CONFIG_RELEASE_GUARDS), which renders it false and EKS gets UpdateClusterConfig
-            deletion_protection=spec.metadata.env == "prod" and not _releasing_deletion_protection(),
+            # on when the production rule protects the stack (ResolvedCluster.protect: the same rule as Pulumi's
+            # `protect` and destroy's refusal), not env == "prod" alone
+            deletion_protection=protect and not _releasing_deletion_protection(),
             tags=scope.tagged(),
         ),
         opts=pulumi.ResourceOptions.merge(

@@ -187,7 +187,9 @@ def build_cluster(
                 workload_pool=pulumi.Output.concat(project, ".svc.id.goog")
             ),
             datapath_provider="ADVANCED_DATAPATH",
-            deletion_protection=spec.metadata.env == "prod",
+            # the production rule that decides Pulumi's `protect` (kubefleet.resolve.cluster.should_protect: the
+            # prod-deletion-protection rule's labels/pattern, or metadata.protected), not env == "prod" alone
+            deletion_protection=ctx.protect,
             maintenance_policy=_maintenance(spec),
             resource_labels=gcp_labels(ctx.labels),
         ),
