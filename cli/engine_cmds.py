@@ -279,6 +279,60 @@ def _kubeadm_preflight(target: Any, file: Path, cluster: str | None) -> None:
         stderr().print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
 
 
+def _live_region(target: StackTarget) -> str | None:
+    """The ``region`` output of the cluster's stack as the backend holds it (exported since the first program,
+    render/program.py), or None when there is no such stack or no such output. Only that one output is read:
+    ``pulumi stack output region --json`` without --show-secrets (the stack's outputs include the kubeconfig
+    secret), and the stack is selected, never created."""
+    from pulumi import automation as auto
+
+    from kubefleet.engine.workspace import PROJECT, workspace_options
+
+    try:
+        stack = auto.select_stack(stack_name=target.stack_name, project_name=PROJECT, program=lambda: None,
+                                  opts=workspace_options(target.backend))
+    except auto.errors.StackNotFoundError:
+        return None
+    ws = stack.workspace
+    assert isinstance(ws, auto.LocalWorkspace)
+    env = {**({"PULUMI_HOME": ws.pulumi_home} if ws.pulumi_home else {}), **ws.env_vars}
+    try:
+        result = ws.pulumi_command.run(["stack", "output", "region", "--json", "--stack", target.stack_name],
+                                       ws.work_dir, env)
+    except auto.errors.CommandError:  # no `region` output (e.g. an emptied stack)
+        return None
+    value = json.loads(result.stdout or "null")
+    return value if isinstance(value, str) and value else None
+
+
+def _location_preflight(target: StackTarget, file: Path, cluster: str | None) -> None:
+    """GKE/EKS/AKS: a spec that moves an existing cluster to another region stops here (exit 2, at the spec
+    field), before any engine preview or update — the refusal ``diff`` and ``validate/plan --base`` show
+    (kubefleet.changes.diff.location_refusals), with the live stack's ``region`` output as the old side and the
+    region the program would export (``spec.region_for``, what resolve puts in ``context.region``) as the new.
+    A stack that does not exist yet, or has no ``region`` output, passes."""
+    if target.provider not in ("gke", "eks", "aks"):
+        return
+    live = _live_region(target)
+    if live is None or live == target.spec.region_for(target.provider):
+        return
+    from kubefleet.changes.diff import location_refusals, move_field
+    from kubefleet.errors import SpecError
+    from kubefleet.spec.model import ClusterSpec
+
+    loaded = _pick(file, cluster)
+    # the "old" spec: the same spec with the provider's region override set to where the live cluster is
+    data = loaded.spec.to_data()
+    options = data["spec"].setdefault("providers", {}).setdefault(target.provider, None) or {}
+    options["location" if target.provider == "aks" else "region"] = live
+    data["spec"]["providers"][target.provider] = options
+    old = ClusterSpec.model_validate(data)
+    notes = location_refusals(old, loaded.spec, target.provider)  # region only: the old side keeps the project
+    if notes:
+        raise SpecError([loaded.issue(move_field(loaded.spec, target.provider, n), n.text, "rule: " + n.rule)
+                         for n in notes])
+
+
 def _policy_env(policy_stack_config: dict[str, str] | None, pack_env: dict[str, str] | None = None) -> dict[str, str]:
     """The policy pack's settings again as environment variables (KUBEFLEET_POLICY_SPEC, ...).
 
@@ -461,6 +515,7 @@ def up(
         target = dataclasses.replace(target, protection=protection_rule(policy_config))
     packs, policy_stack_config, pack_env = _policy_setup(file, target, policy_pack, policy_config, offline_check=True)
     _kubeadm_preflight(target, file, cluster)
+    _location_preflight(target, file, cluster)
     if not yes and not _interactive():  # before any engine work: the question could not be asked
         _require_confirmation(yes, "")
     out = stdout()
@@ -553,6 +608,7 @@ def preview(
         target = dataclasses.replace(target, protection=protection_rule(policy_config))
     packs, policy_stack_config, pack_env = _policy_setup(file, target, policy_pack, policy_config, offline_check=False)
     _kubeadm_preflight(target, file, cluster)
+    _location_preflight(target, file, cluster)
     graph: ResourceGraph | None = None
     try:
         graph, monthly_after, _ = _plan_and_cost(target)
