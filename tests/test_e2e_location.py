@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.localcloud import cloud
 from tests.test_e2e_engine import Env, engine_env, kf, live, ok, pytestmark
 
@@ -62,6 +64,25 @@ def test_gke_region_move_is_refused_by_up_and_preview_before_the_engine(engine_e
     engine_env.spec.write_text(original, encoding="utf-8")
     assert "is up to date" in ok("up", spec, "-p", "gke", "-y")
     assert live(engine_env) == before_live
+
+
+@pytest.mark.parametrize(("target", "label", "before", "after"), [
+    ("eks", "EKS", "us-east-1", "eu-west-1"), ("aks", "AKS", "eastus", "westeurope")])
+def test_eks_and_aks_region_moves_are_refused_by_up(engine_env: Env, target: str, label: str, before: str,
+                                                     after: str) -> None:
+    engine_env.write_spec()
+    spec = str(engine_env.spec)
+    ok("up", spec, "-p", target, "-y")
+    original = engine_env.spec.read_text(encoding="utf-8")
+    before_live, before_log = live(engine_env), len(cloud.read_log(engine_env.cloud))
+    moved = original.replace("  region: us-east\n", "  region: europe-west\n")
+    engine_env.spec.write_text(moved, encoding="utf-8")
+    out = _refused(engine_env, "up", spec, "-p", target, "-y")
+    assert f"{engine_env.spec.name}:{_line_of(moved, '  region: europe-west')}:" in out, out
+    assert f"refuses to move the existing {label} cluster 'e2e' from region {before} to {after}" in out, out
+    assert live(engine_env) == before_live and len(cloud.read_log(engine_env.cloud)) == before_log
+    engine_env.spec.write_text(original, encoding="utf-8")
+    assert "is up to date" in ok("up", spec, "-p", target, "-y")
 
 
 def test_no_stack_yet_passes_and_reading_the_region_creates_no_stack(engine_env: Env) -> None:
