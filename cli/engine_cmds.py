@@ -279,32 +279,6 @@ def _kubeadm_preflight(target: Any, file: Path, cluster: str | None) -> None:
         stderr().print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
 
 
-def _live_region(target: StackTarget) -> str | None:
-    """The ``region`` output of the cluster's stack as the backend holds it (exported since the first program,
-    render/program.py), or None when there is no such stack or no such output. Only that one output is read:
-    ``pulumi stack output region --json`` without --show-secrets (the stack's outputs include the kubeconfig
-    secret), and the stack is selected, never created."""
-    from pulumi import automation as auto
-
-    from kubefleet.engine.workspace import PROJECT, workspace_options
-
-    try:
-        stack = auto.select_stack(stack_name=target.stack_name, project_name=PROJECT, program=lambda: None,
-                                  opts=workspace_options(target.backend))
-    except auto.errors.StackNotFoundError:
-        return None
-    ws = stack.workspace
-    assert isinstance(ws, auto.LocalWorkspace)
-    env = {**({"PULUMI_HOME": ws.pulumi_home} if ws.pulumi_home else {}), **ws.env_vars}
-    try:
-        result = ws.pulumi_command.run(["stack", "output", "region", "--json", "--stack", target.stack_name],
-                                       ws.work_dir, env)
-    except auto.errors.CommandError:  # no `region` output (e.g. an emptied stack)
-        return None
-    value = json.loads(result.stdout or "null")
-    return value if isinstance(value, str) and value else None
-
-
 def _location_preflight(target: StackTarget, file: Path, cluster: str | None) -> None:
     """GKE/EKS/AKS: a spec that moves an existing cluster to another region stops here (exit 2, at the spec
     field), before any engine preview or update — the refusal ``diff`` and ``validate/plan --base`` show
@@ -313,7 +287,11 @@ def _location_preflight(target: StackTarget, file: Path, cluster: str | None) ->
     A stack that does not exist yet, or has no ``region`` output, passes."""
     if target.provider not in ("gke", "eks", "aks"):
         return
-    live = _live_region(target)
+    from kubefleet.engine.errors import engine_errors
+    from kubefleet.engine.workspace import live_region
+
+    with engine_errors(_context("preview", target)):  # a backend the CLI cannot open: the engine's message
+        live = live_region(target)
     if live is None or live == target.spec.region_for(target.provider):
         return
     from kubefleet.changes.diff import location_refusals, move_field

@@ -404,3 +404,29 @@ def list_stacks(backend: Backend) -> list[StackSummary]:
     opts = workspace_options(backend)
     workspace = LocalWorkspace(work_dir=opts.work_dir, env_vars=opts.env_vars, project_settings=opts.project_settings)
     return sorted(workspace.list_stacks(), key=lambda s: s.name)
+
+
+def live_region(target: StackTarget) -> str | None:
+    """The ``region`` output of the cluster's stack as the backend holds it (exported since the first program,
+    render/program.py), or None when there is no such stack or no such output. Only that one output is read:
+    ``pulumi stack output region --json`` without --show-secrets (the stack's outputs include the kubeconfig
+    secret), and the stack is selected, never created."""
+    import json
+
+    from pulumi import automation as auto
+
+    try:
+        stack = auto.select_stack(stack_name=target.stack_name, project_name=PROJECT, program=lambda: None,
+                                  opts=workspace_options(target.backend))
+    except auto.errors.StackNotFoundError:
+        return None
+    ws = stack.workspace
+    assert isinstance(ws, auto.LocalWorkspace)
+    env = {**({"PULUMI_HOME": ws.pulumi_home} if ws.pulumi_home else {}), **ws.env_vars}
+    try:
+        result = ws.pulumi_command.run(["stack", "output", "region", "--json", "--stack", target.stack_name],
+                                       ws.work_dir, env)
+    except auto.errors.CommandError:  # no `region` output (e.g. an emptied stack)
+        return None
+    value = json.loads(result.stdout or "null")
+    return value if isinstance(value, str) and value else None
