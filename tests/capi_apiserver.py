@@ -134,8 +134,20 @@ class ApiServer:
         return self.request("PATCH", path, patch, content_type="application/merge-patch+json")
 
     def dry_run(self, obj: Mapping[str, Any]) -> DryRunResult:
-        """POST with ``dryRun=All&fieldValidation=Strict``: validated and admitted, never stored."""
-        return self.request("POST", self.path_for(obj) + "?dryRun=All&fieldValidation=Strict", obj)
+        """POST with ``dryRun=All&fieldValidation=Strict``: validated and admitted, never stored.
+
+        The apiserver is shared by the whole session and other tests create objects for real (test_capi_render
+        creates every rendered object; the ClusterResourceSet delivery test lets Cluster API apply the backup
+        objects), so a create of a name that already exists answers 409 AlreadyExists before validating
+        anything. Then the same object goes through a server-side apply dry run (``dryRun=All``, strict field
+        validation, forced ownership): validated and admitted as the object it would become, never stored, so
+        the verdict does not depend on test order."""
+        created = self.request("POST", self.path_for(obj) + "?dryRun=All&fieldValidation=Strict", obj)
+        if created.status != 409 or created.body.get("reason") != "AlreadyExists":
+            return created
+        path = (f"{self.path_for(obj)}/{obj['metadata']['name']}"
+                "?dryRun=All&fieldValidation=Strict&fieldManager=kubefleet-tests&force=true")
+        return self.request("PATCH", path, obj, content_type="application/apply-patch+yaml")
 
     def create(self, obj: Mapping[str, Any]) -> DryRunResult:
         return self.request("POST", self.path_for(obj) + "?fieldValidation=Strict", obj)
