@@ -86,13 +86,14 @@ def test_eks_and_aks_region_moves_are_refused_by_up(engine_env: Env, target: str
 
 
 def test_no_stack_yet_passes_and_reading_the_region_creates_no_stack(engine_env: Env) -> None:
-    from kubefleet.cli.engine_cmds import _live_region, _target
+    from kubefleet.cli.engine_cmds import _target
+    from kubefleet.engine.workspace import live_region
 
     engine_env.write_spec()
     engine_env.spec.write_text(engine_env.spec.read_text(encoding="utf-8").replace(
         "  region: us-east\n", "  region: europe-west\n"), encoding="utf-8")
     target = _target(engine_env.spec, "gke", None, None, None, creates=True)
-    assert _live_region(target) is None
+    assert live_region(target) is None
     assert engine_env.state_files() == []  # selected, never created
     assert "refuses to move" not in ok("preview", str(engine_env.spec), "-p", "gke")
 
