@@ -104,6 +104,9 @@ def engine(monkeypatch: pytest.MonkeyPatch) -> tuple[RecordingStack, list[str]]:
     # the project's shared scope stack (a second stack) is exercised by tests/test_e2e_scope.py
     monkeypatch.setattr(engine_cmds, "_scope_preview", lambda *_, **__: None)
     monkeypatch.setattr(engine_cmds, "_scope_apply", lambda *_, **__: None)
+    # the live-region preflight reads the backend through the Pulumi CLI; it is exercised by
+    # tests/test_e2e_location.py against the real CLI. Here: no stack deployed elsewhere
+    monkeypatch.setattr(workspace, "live_region", lambda *_: None)
     return stack, opened
 
 
