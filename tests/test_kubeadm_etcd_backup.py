@@ -785,3 +785,20 @@ def test_a_schedule_the_cronjob_api_refuses_is_bad_input_at_its_line(tmp_path: P
     assert "bad.yaml:" in result.output and "etcdBackup" in result.output and "minute" in result.output
     assert "0 */6 * * *" in result.output  # the hint
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("schedule", ["² * * * *", "0 */² * * *", "9" * 5000 + " * * * *", "0 */" + "9" * 5000 + " * * *",
+                                      "0 " * 150])
+def test_hostile_schedules_are_bad_input_not_a_crash(schedule: str) -> None:
+    """Unicode digits ("²".isdigit() is True, int() refuses it) and digit runs past int()'s 4,300-digit limit
+    are refused at their line with what a cron field allows and a hint, not int()'s own complaint ("invalid
+    literal for int()", "Exceeds the limit (4300 digits)", which they got before); over 200 characters the
+    field's length is the message."""
+    from kubefleet.errors import SpecError
+
+    extra = f"      etcdBackup: {{schedule: {json.dumps(schedule)}}}"
+    with pytest.raises(SpecError) as refused:
+        _spec("etcdbk-hostile", extra=extra)
+    message = str(refused.value)
+    assert "int()" not in message and "4300" not in message, message
+    assert "is not a cron schedule" in message or "at most 200 characters" in message, message

@@ -606,9 +606,15 @@ _CRON_FIELDS: tuple[tuple[str, int, int, tuple[str, ...]], ...] = (
 _CRON_DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 
 
+def _number(text: str) -> int | None:
+    """A field number as robfig/cron reads it: ASCII digits only (``str.isdigit`` also takes "²", which
+    ``int`` refuses) and short (``int`` refuses more than 4,300 digits; no cron value needs more than 4)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
 def _cron_value(text: str, low: int, names: tuple[str, ...]) -> int | None:
-    if text.isdigit():
-        return int(text)
+    if (number := _number(text)) is not None:
+        return number
     if text.upper() in names:
         return low + names.index(text.upper())
     return None
@@ -624,7 +630,7 @@ def cron_problem(schedule: str) -> str | None:
     for text, (what, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
         for item in text.split(","):
             body, _, step = item.partition("/")
-            if step and (not step.isdigit() or int(step) == 0):
+            if step and not _number(step):  # not a number, or 0
                 return f"{what}: step {step!r} is not a positive number"
             if body in ("*", "?"):
                 continue
@@ -642,7 +648,7 @@ class EtcdBackup(_Model):
         True, description="Scheduled etcd snapshots of the workload cluster onto a vSphere volume (CronJob in kube-system); "
         "false suspends the CronJob and keeps the snapshots already taken.")
     schedule: str = Field(
-        "0 */6 * * *", description="Cron schedule, in UTC (default: every 6 hours).")
+        "0 */6 * * *", max_length=200, description="Cron schedule, in UTC (default: every 6 hours).")
     keep: int = Field(12, ge=1, le=1000, description="Snapshots kept; older ones are deleted after each new one.")
     size_gib: int | None = Field(
         None, alias="sizeGiB", ge=1, le=65536,
